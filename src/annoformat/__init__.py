@@ -1,0 +1,69 @@
+"""annoformat: convert and validate annotation files without silent loss.
+
+Example:
+    >>> import annoformat as af
+    >>> ds = af.load("fixtures/coco/good/minimal/annotations.json")
+    >>> [item.id for item in ds.items]
+    ['1', '2', '3']
+"""
+
+from annoformat.codes import Severity
+from annoformat.convert import ConversionResult, convert, load, save, summarize, validate
+from annoformat.diagnostics import AnnoformatError, Diagnostic, Location, Report, UsageError
+from annoformat.model import (
+    Annotation,
+    BBox,
+    Dataset,
+    Ellipse,
+    Image,
+    Item,
+    Keypoints,
+    Label,
+    Mask,
+    Points,
+    Polygon,
+    Polyline,
+    RotatedBBox,
+    Span,
+    Tag,
+    Text,
+    VideoFrame,
+)
+from annoformat.registry import detect, formats
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AnnoformatError",
+    "Annotation",
+    "BBox",
+    "ConversionResult",
+    "Dataset",
+    "Diagnostic",
+    "Ellipse",
+    "Image",
+    "Item",
+    "Keypoints",
+    "Label",
+    "Location",
+    "Mask",
+    "Points",
+    "Polygon",
+    "Polyline",
+    "Report",
+    "RotatedBBox",
+    "Severity",
+    "Span",
+    "Tag",
+    "Text",
+    "UsageError",
+    "VideoFrame",
+    "__version__",
+    "convert",
+    "detect",
+    "formats",
+    "load",
+    "save",
+    "summarize",
+    "validate",
+]

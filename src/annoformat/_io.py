@@ -1,0 +1,274 @@
+"""Hardened input and atomic output shared by every format.
+
+* bytes are read by annoformat itself with a size cap (AF001, AF002, AF901);
+* JSON is parsed by orjson (fast path, no positions); parse errors become coded diagnostics with
+  line:column; positions of JSON Pointers are computed *only* when something failed, by a second
+  scan of the bytes (:func:`json_positions`);
+* output is written into a temporary folder beside the destination and moved into place only
+  when the writer and the output validation succeeded (:func:`staged_output`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from annoformat.diagnostics import Report
+
+DEFAULT_MAX_BYTES = 8 * 1024**3
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_bytes(path: Path, report: Report, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes | None:
+    """The file's bytes, or None with AF001/AF002/AF901 recorded."""
+    shown = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        report.add("AF001", path=shown)
+        return None
+    except OSError as exc:
+        report.add("AF002", path=shown, reason=exc.strerror or str(exc))
+        return None
+    if path.is_dir():
+        report.add("AF002", path=shown, reason="it is a directory")
+        return None
+    if size > max_bytes:
+        report.add("AF901", path=shown, size=size, limit=max_bytes)
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        report.add("AF002", path=shown, reason=exc.strerror or str(exc))
+        return None
+
+
+def line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of byte ``offset``."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[start:offset].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def parse_json(data: bytes, path: str, report: Report) -> Any:
+    """Parse JSON bytes; on failure record AF003/AF005/AF007/AF902 and return None.
+
+    A leading BOM is tolerated with AF004 (RFC 8259 forbids it; many tools write it).
+    Duplicate keys are detected by :func:`find_duplicate_keys` (slow path, see there).
+    """
+    if data.startswith(_BOM):
+        report.add("AF004", path=path, line=1, column=1)
+        data = data[len(_BOM):]
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        _report_json_error(data, exc, path, report)
+        return None
+
+
+def _report_json_error(data: bytes, exc: orjson.JSONDecodeError, path: str, report: Report) -> None:
+    msg = exc.msg
+    if "UTF-8" in msg:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as uexc:
+            line, col = line_col(data, uexc.start)
+            report.add("AF003", path=path, line=line, column=col, offset=uexc.start,
+                       reason=uexc.reason)
+            return
+        report.add("AF003", path=path, offset=0, reason=msg)
+        return
+    if "depth limit" in msg or "recursion" in msg:
+        report.add("AF902", path=path, line=exc.lineno, column=exc.colno, limit=1024)
+        return
+    text_after = data.decode("utf-8", errors="replace")[exc.pos: exc.pos + 9]
+    if "infinity" in msg or re.match(r"-?(NaN|Infinity)", text_after) or (
+        msg == "no digit after sign" and text_after[:1] == "I"
+    ):
+        report.add("AF007", path=path, line=exc.lineno, column=exc.colno, reason=msg)
+        return
+    report.add("AF005", path=path, line=exc.lineno, column=exc.colno, reason=msg)
+
+
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}:,]|[^\s\[\]{}:,"]+', re.DOTALL)
+
+
+def _escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+def json_positions(data: bytes, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Line and column (1-based) where the value at each JSON Pointer starts.
+
+    The slow path behind "positions only when something failed": one tokenising pass over the
+    bytes, skipping containers that lead to no wanted pointer. Pointers not found are absent.
+    A pointer to an object key's value resolves to the value; "" resolves to the document.
+    """
+    wanted = set(pointers)
+    if not wanted:
+        return {}
+    prefixes = {""}
+    for p in wanted:
+        parts = p.split("/")
+        for i in range(1, len(parts)):
+            prefixes.add("/".join(parts[: i + 1]))
+    found: dict[str, int] = {}
+    start = 3 if data.startswith(_BOM) else 0
+    # stack frames: [is_object, pointer_of_container, current_key_or_index, expecting_key, on_path]
+    stack: list[list[Any]] = []
+    pending_root = True
+
+    def value_at(offset: int) -> str | None:
+        nonlocal pending_root
+        if not stack:
+            if pending_root:
+                pending_root = False
+                return ""
+            return None
+        frame = stack[-1]
+        if not frame[4]:
+            return None
+        return f"{frame[1]}/{_escape(str(frame[2]))}"
+
+    for match in _TOKEN.finditer(data, start):
+        tok = match.group()
+        first = tok[:1]
+        if first in (b"{", b"["):
+            ptr = value_at(match.start())
+            on_path = ptr is not None and ptr in prefixes
+            if ptr is not None and ptr in wanted:
+                found.setdefault(ptr, match.start())
+            stack.append([first == b"{", ptr or "", 0, first == b"{", on_path])
+        elif first in (b"}", b"]"):
+            if stack:
+                stack.pop()
+        elif first == b":":
+            if stack:
+                stack[-1][3] = False
+        elif first == b",":
+            if stack:
+                frame = stack[-1]
+                if frame[0]:
+                    frame[3] = True
+                else:
+                    frame[2] += 1
+        elif stack and stack[-1][0] and stack[-1][3]:
+            if stack[-1][4]:
+                try:
+                    stack[-1][2] = orjson.loads(tok)
+                except orjson.JSONDecodeError:
+                    stack[-1][2] = tok[1:-1].decode("utf-8", errors="replace")
+        else:
+            ptr = value_at(match.start())
+            if ptr is not None and ptr in wanted:
+                found.setdefault(ptr, match.start())
+        if len(found) == len(wanted):
+            break
+    return {p: line_col(data, off) for p, off in found.items()}
+
+
+def fill_json_positions(report: Report, path: str, data: bytes, *, since: int = 0) -> None:
+    """Give every diagnostic of ``path`` recorded after index ``since`` its line and column."""
+    todo = [
+        d for d in report.diagnostics[since:]
+        if d.location.path == path and d.location.pointer is not None and d.location.line is None
+    ]
+    if not todo:
+        return
+    positions = json_positions(data, {d.location.pointer for d in todo if d.location.pointer})
+    for d in todo:
+        pos = positions.get(d.location.pointer or "")
+        if pos is None and d.location.pointer:
+            # a missing key: point at its parent object instead
+            parent = d.location.pointer.rsplit("/", 1)[0]
+            pos = json_positions(data, [parent]).get(parent)
+        if pos is not None:
+            d.location.line, d.location.column = pos
+
+
+def pointer(*segments: str | int) -> str:
+    """An RFC 6901 JSON Pointer: ``pointer("annotations", 3) == "/annotations/3"``."""
+    return "".join("/" + _escape(str(s)) for s in segments)
+
+
+def is_safe_relative(name: str) -> bool:
+    """True when ``name`` stays inside a folder it is joined to (no absolute path, no '..')."""
+    if not name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return False
+    parts = re.split(r"[/\\]", name)
+    return ".." not in parts
+
+
+@contextlib.contextmanager
+def staged_output(
+    dest: Path, report: Report, *, overwrite: bool = False, sources: Iterable[Path] = ()
+) -> Iterator[Path | None]:
+    """Yield a temporary path to write ``dest``'s content to; move it into place on success.
+
+    Yields None (with AF013/AF014 recorded) when the destination must not be written. The
+    temporary folder lives beside ``dest`` (same file system, so the final move is a rename) and
+    is removed whatever happens. If the body raises or records errors, nothing is moved.
+    """
+    dest = Path(dest)
+    for src in sources:
+        if _same_or_inside(Path(src), dest):
+            report.add("AF014", path=str(dest))
+            yield None
+            return
+    if dest.exists() and not overwrite:
+        report.add("AF013", path=str(dest))
+        yield None
+        return
+    parent = dest.parent if str(dest.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp_root = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".annoformat-tmp",
+                                         dir=parent))
+    except OSError as exc:
+        report.add("AF015", path=str(dest), reason=exc.strerror or str(exc))
+        yield None
+        return
+    errors_before = report.counts["error"]
+    try:
+        staged = tmp_root / dest.name
+        yield staged
+        if report.counts["error"] > errors_before or not staged.exists():
+            return
+        _move_into_place(staged, dest, tmp_root, report)
+    except OSError as exc:
+        report.add("AF015", path=str(dest), reason=exc.strerror or str(exc))
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)
+
+
+def _same_or_inside(src: Path, dest: Path) -> bool:
+    if not dest.exists() or not src.exists():
+        return False
+    try:
+        if os.path.samefile(src, dest):
+            return True
+    except OSError:
+        return False
+    # writing a folder over a folder that contains the source would also destroy it
+    return dest.is_dir() and src.resolve().is_relative_to(dest.resolve())
+
+
+def _move_into_place(staged: Path, dest: Path, tmp_root: Path, report: Report) -> None:
+    old = tmp_root / ".previous"
+    if dest.exists() or dest.is_symlink():
+        os.replace(dest, old)
+    try:
+        os.replace(staged, dest)
+    except OSError:
+        if old.exists():
+            os.replace(old, dest)
+        raise

@@ -1,0 +1,176 @@
+"""Semantic rules over the IR (DESIGN.md validation layer 3).
+
+Each check looks at one object and returns findings with a path *relative to that object*; the
+walker (:func:`check_dataset`) or a reader prefixes the object's own location. So checks stay
+small and every format reuses them with its own pointers (jsonschema's composition).
+
+Example:
+    >>> from annoformat.model import BBox
+    >>> [f.code for f in check_annotation(BBox(label="a", x=-5, y=0, w=10, h=10), 100, 100)]
+    ['AF301']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from annoformat.diagnostics import Report
+from annoformat.model import (
+    BBox,
+    Dataset,
+    Ellipse,
+    Image,
+    Keypoints,
+    Label,
+    Mask,
+    Points,
+    Polygon,
+    Polyline,
+    RotatedBBox,
+    VideoFrame,
+)
+
+#: slack for float noise when comparing coordinates with the image border (pixels)
+EPSILON = 1e-6
+
+
+class Finding(NamedTuple):
+    """A check's result: a code, a path relative to the checked object, message context."""
+
+    code: str
+    path: str
+    ctx: dict[str, Any]
+
+
+def check_box(x: float, y: float, w: float, h: float,
+              width: int | None, height: int | None) -> list[Finding]:
+    """AF302 for non-positive size, AF301 for a box leaving a ``width`` x ``height`` image."""
+    if w > 0 and h > 0:
+        if width and height and (x < -EPSILON or y < -EPSILON or x + w > width + EPSILON
+                                 or y + h > height + EPSILON):
+            return [Finding("AF301", "", {"x": x, "y": y, "w": w, "h": h,
+                                          "width": width, "height": height})]
+        return []
+    return [Finding("AF302", "", {"w": w, "h": h})]
+
+
+def check_flat_points(points: Sequence[float], path: str, min_points: int) -> list[Finding]:
+    """AF304 for an odd number of values, AF303 for fewer than ``min_points`` points."""
+    n = len(points)
+    if n % 2:
+        return [Finding("AF304", path, {"count": n})]
+    if n < 2 * min_points:
+        return [Finding("AF303", path, {"count": n // 2})]
+    return []
+
+
+def check_finite(values: Sequence[float], path: str) -> list[Finding]:
+    """AF307-style guard for IR built by hand: NaN/inf never reach a writer."""
+    if all(math.isfinite(v) for v in values):
+        return []
+    return [Finding("AF007", path, {"reason": "coordinate is NaN or infinite"})]
+
+
+def check_keypoints(points: Sequence[float], visibility: Sequence[int],
+                    label: Label | None) -> list[Finding]:
+    """AF304 odd values, AF306 count differs from the label's names, AF309 bad visibility."""
+    out = check_flat_points(points, "/points", 0)
+    if out:
+        return out
+    count = len(points) // 2
+    if len(visibility) != count:
+        return [Finding("AF306", "/visibility", {"count": len(visibility), "expected": count,
+                                                 "label": label.name if label else None})]
+    if label is not None and label.keypoints and count != len(label.keypoints):
+        out.append(Finding("AF306", "/points", {"count": count, "expected": len(label.keypoints),
+                                                "label": label.name}))
+    for i, v in enumerate(visibility):
+        if v not in (0, 1, 2):
+            out.append(Finding("AF309", f"/visibility/{i}", {"value": v}))
+            break
+    return out
+
+
+def check_mask(counts: str | list[int], mask_h: int, mask_w: int,
+               width: int | None, height: int | None) -> list[Finding]:
+    """AF305 size differs from the image's, AF307 runs that do not cover the mask."""
+    out: list[Finding] = []
+    if width and height and (mask_w, mask_h) != (width, height):
+        out.append(Finding("AF305", "", {"mask_width": mask_w, "mask_height": mask_h,
+                                         "width": width, "height": height}))
+    if isinstance(counts, list):
+        if sum(counts) != mask_h * mask_w or any(c < 0 for c in counts):
+            out.append(Finding("AF307", "/counts", {
+                "reason": f"run lengths add up to {sum(counts)}, not {mask_h}x{mask_w}"}))
+    else:
+        from annoformat import masks
+
+        reason = masks.compressed_problem(counts, mask_h, mask_w)
+        if reason:
+            out.append(Finding("AF307", "/counts", {"reason": reason}))
+    return out
+
+
+def check_annotation(ann: Any, width: int | None, height: int | None,
+                     label: Label | None = None) -> list[Finding]:
+    """Geometry findings for one IR annotation on an image of ``width`` x ``height``."""
+    if isinstance(ann, BBox):
+        return check_finite((ann.x, ann.y, ann.w, ann.h), "") or check_box(
+            ann.x, ann.y, ann.w, ann.h, width, height)
+    if isinstance(ann, Polygon):
+        out: list[Finding] = []
+        for i, ring in enumerate(ann.rings):
+            out += check_finite(ring, f"/rings/{i}") or check_flat_points(ring, f"/rings/{i}", 3)
+        return out
+    if isinstance(ann, Polyline):
+        return check_finite(ann.points, "/points") or check_flat_points(ann.points, "/points", 2)
+    if isinstance(ann, Keypoints):
+        return check_finite(ann.points, "/points") or check_keypoints(
+            ann.points, ann.visibility, label)
+    if isinstance(ann, Points):
+        return check_finite(ann.points, "/points") or check_flat_points(ann.points, "/points", 1)
+    if isinstance(ann, Mask):
+        return check_mask(ann.counts, ann.height, ann.width, width, height)
+    if isinstance(ann, RotatedBBox):
+        if ann.w > 0 and ann.h > 0:
+            return []
+        return [Finding("AF302", "", {"w": ann.w, "h": ann.h})]
+    if isinstance(ann, Ellipse):
+        if ann.rx > 0 and ann.ry > 0:
+            return []
+        return [Finding("AF302", "", {"w": 2 * ann.rx, "h": 2 * ann.ry})]
+    return []
+
+
+def check_dataset(ds: Dataset, report: Report, path: str | None = None) -> None:
+    """Walk an IR dataset: duplicate labels/items, unknown labels, geometry.
+
+    Locations are IR pointers (``/items/3/annotations/1``) plus item and annotation ids.
+    """
+    labels: dict[str, Label] = {}
+    for i, declared in enumerate(ds.labels):
+        if declared.name in labels:
+            report.add("AF209", path=path, pointer=f"/labels/{i}/name", label=declared.name)
+        labels.setdefault(declared.name, declared)
+    seen: set[tuple[str | None, str]] = set()
+    for i, item in enumerate(ds.items):
+        key = (item.subset, item.id)
+        if key in seen:
+            report.add("AF207", path=path, pointer=f"/items/{i}/id", item_id=item.id,
+                       subset=item.subset)
+        seen.add(key)
+        media = item.media
+        width = height = None
+        if isinstance(media, (Image, VideoFrame)):
+            width, height = media.width, media.height
+        for j, ann in enumerate(item.annotations):
+            base = f"/items/{i}/annotations/{j}"
+            label = labels.get(ann.label) if ann.label is not None else None
+            if ann.label is not None and label is None:
+                report.add("AF208", path=path, pointer=f"{base}/label", item_id=item.id,
+                           annotation_id=ann.id, label=ann.label)
+            for f in check_annotation(ann, width, height, label):
+                report.add(f.code, path=path, pointer=base + f.path, item_id=item.id,
+                           annotation_id=ann.id, **f.ctx)

@@ -1,0 +1,238 @@
+"""The ``annoformat`` command: a thin layer over the Python API.
+
+Exit codes: 0 clean; 1 findings at error level, or a refused conversion; 2 usage error;
+3 internal error (one line on screen, the traceback in a log file).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import orjson
+
+from annoformat.codes import CODES, lookup
+from annoformat.convert import ConversionResult, convert, load, summarize, validate
+from annoformat.diagnostics import AnnoformatError, Report, UsageError, render
+from annoformat.registry import LOAD_REPORT, detect, formats, get_format
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_EPILOG = ("Exit codes: 0 clean; 1 errors found or conversion refused; 2 usage error; "
+           "3 internal error (traceback in a log file).")
+
+
+def _guarded(func: _F) -> _F:
+    """One error handler at the boundary: coded messages, never a traceback on screen."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UsageError as exc:
+            click.echo(render(exc.report, "text"), err=True)
+            sys.exit(EXIT_USAGE)
+        except AnnoformatError as exc:
+            click.echo(render(exc.report, "text"), err=True)
+            sys.exit(EXIT_FINDINGS)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            fd, log = tempfile.mkstemp(prefix="annoformat-crash-", suffix=".log")
+            with os.fdopen(fd, "w") as fh:
+                fh.write(traceback.format_exc())
+            report = Report()
+            report.add("AF099", reason=f"{type(exc).__name__}: {exc}", log=log)
+            click.echo(render(report, "text"), err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _parse_opts(pairs: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--opt")
+        try:
+            out[key.strip()] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+@click.group(epilog=_EPILOG)
+@click.version_option(package_name="annoformat")
+def main() -> None:
+    """Convert and validate annotation files (COCO, VOC, YOLO, CVAT, JSONL) without silent loss."""
+
+
+_OUTPUT = click.option("--output", "output", type=click.Choice(["text", "json", "github"]),
+                       default="text", show_default=True, help="How to print diagnostics.")
+
+
+@main.command(epilog=_EPILOG)
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dst", type=click.Path(path_type=Path))
+@click.option("--to", "to", required=True, help="Target format (see `annoformat formats`).")
+@click.option("--from", "from_", default=None, help="Source format (detected if omitted).")
+@click.option("--allow-loss", is_flag=True, help="Convert even if annotations, geometry or "
+              "attributes are dropped (each is still reported).")
+@click.option("--strict", is_flag=True, help="Refuse any loss, metadata included.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing destination.")
+@click.option("--report", "report_file", type=click.Path(path_type=Path), default=None,
+              help="Write the summary and all diagnostics as JSON to this file.")
+@click.option("--opt", "opts", multiple=True, metavar="KEY=VALUE",
+              help="Option of the target format (repeatable).")
+@_OUTPUT
+@_guarded
+def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bool,
+                strict: bool, overwrite: bool, report_file: Path | None, opts: tuple[str, ...],
+                output: str) -> None:
+    """Convert SRC to format --to at DST (a file or folder, written atomically)."""
+    result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
+                     overwrite=overwrite, options=_parse_opts(opts))
+    if report_file is not None:
+        report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
+    if len(result.report):
+        click.echo(render(result.report, output), err=output == "text")
+    click.echo(_summary_text(result), err=True)
+    sys.exit(EXIT_OK if result.written else EXIT_FINDINGS)
+
+
+convert_cmd.name = "convert"
+
+
+def _summary_text(result: ConversionResult) -> str:
+    s = result.summary
+    head = f"{result.source_format or '?'} -> {result.target_format}"
+    if not s:
+        return f"{head}: nothing written ({len(result.report.errors)} error(s))"
+    types = ", ".join(f"{k} {v}" for k, v in s["annotations_by_type"].items()) or "none"
+    verdict = f"written to {result.destination}" if result.written else "NOT written"
+    loss = result.loss
+    lines = [
+        f"{head}: {s['items']} item(s) ({s['items_without_annotations']} without annotations), "
+        f"{s['annotations']} annotation(s) [{types}], {s['labels']} label(s); {verdict}",
+    ]
+    if loss:
+        lines.append(f"loss: {len(loss)} finding(s): " + "; ".join(
+            f"{d.code} {d.message}" for d in loss))
+    else:
+        lines.append("loss: none")
+    return "\n".join(lines)
+
+
+@main.command("validate", epilog=_EPILOG)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default=None, help="Format of the inputs (detected if omitted).")
+@click.option("--max-errors", type=click.IntRange(min=1), default=None,
+              help="Stop recording after N diagnostics per input.")
+@click.option("--select", multiple=True, help="Only these codes, names or prefixes (AF2).")
+@click.option("--ignore", multiple=True, help="Leave out these codes, names or prefixes.")
+@_OUTPUT
+@_guarded
+def validate_cmd(paths: tuple[Path, ...], fmt: str | None, max_errors: int | None,
+                 select: tuple[str, ...], ignore: tuple[str, ...], output: str) -> None:
+    """Validate files or dataset folders: syntax, schema, semantics."""
+    total = Report()
+    for path in paths:
+        total.extend(validate(path, fmt, max_errors=max_errors))
+    try:
+        shown = total.filter(select, ignore)
+    except KeyError as exc:
+        raise click.BadParameter(f"unknown code or name {exc}") from None
+    text = render(shown, output)
+    if text:
+        click.echo(text)
+    counts = shown.summary()
+    click.echo(f"{len(paths)} input(s): {counts['error']} error(s), {counts['warning']} "
+               f"warning(s), {counts['info']} info", err=True)
+    sys.exit(EXIT_FINDINGS if shown.has_errors else EXIT_OK)
+
+
+@main.command(epilog=_EPILOG)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default=None, help="Format (detected if omitted).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_guarded
+def info(path: Path, fmt: str | None, as_json: bool) -> None:
+    """Items, subsets, labels and annotations by type and label."""
+    ds = load(path, fmt)
+    s = summarize(ds)
+    if as_json:
+        click.echo(orjson.dumps(s, option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(f"items: {s['items']} ({s['items_without_annotations']} without annotations)")
+    click.echo("subsets: " + ", ".join(f"{k} {v}" for k, v in s["subsets"].items()))
+    click.echo(f"labels: {s['labels']}")
+    click.echo(f"annotations: {s['annotations']}")
+    for key in ("annotations_by_type", "annotations_by_label"):
+        click.echo(key.replace("_", " ") + ":")
+        for name, count in s[key].items():
+            click.echo(f"  {name}: {count}")
+
+
+@main.command("detect", epilog=_EPILOG)
+@click.argument("path", type=click.Path(path_type=Path))
+@_guarded
+def detect_cmd(path: Path) -> None:
+    """Say which format PATH is, and why each other format is not."""
+    found = detect(path)
+    for name, verdict in sorted(found.verdicts.items(), key=lambda kv: -kv[1].confidence):
+        mark = "*" if found.format is not None and name == found.format.name else " "
+        click.echo(f"{mark} {name:<12} {verdict.confidence:.2f}  {verdict.reason}")
+    if found.format is None:
+        click.echo(render(found.report, "text"), err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
+@main.command("formats", epilog=_EPILOG)
+@click.argument("name", required=False)
+@_guarded
+def formats_cmd(name: str | None) -> None:
+    """List formats with their capabilities and options."""
+    chosen = [get_format(name)] if name else list(formats().values())
+    for fmt in chosen:
+        caps = fmt.capabilities.describe()
+        click.echo(f"{fmt.name}: {fmt.description}")
+        for key, value in caps.items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            click.echo(f"  {key}: {shown}")
+        for opt, fld in fmt.options.model_fields.items():
+            click.echo(f"  option {opt} (default {fld.default!r})")
+    if len(LOAD_REPORT):
+        click.echo(render(LOAD_REPORT, "text"), err=True)
+
+
+@main.command("codes", epilog=_EPILOG)
+@click.argument("code", required=False)
+@_guarded
+def codes_cmd(code: str | None) -> None:
+    """List the diagnostic codes, or explain one (by code or name)."""
+    if code is None:
+        for entry in CODES.values():
+            click.echo(f"{entry.code}  {entry.name:<28} {entry.severity.value:<8} "
+                       f"{entry.explanation.split('. ')[0].rstrip('.')}")
+        return
+    try:
+        entry = lookup(code)
+    except KeyError:
+        raise click.BadParameter(f"no code or name {code!r}", param_hint="CODE") from None
+    click.echo(f"{entry.code} {entry.name} ({entry.severity.value})\n")
+    click.echo(entry.explanation + "\n")
+    click.echo(f"Example:  {entry.example}\n")
+    click.echo(f"Fix:      {entry.fix}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,253 @@
+"""The catalogue of diagnostic codes: the only place a code is defined.
+
+Families (DESIGN.md): AF0xx I/O and syntax, AF1xx schema, AF2xx references and identity, AF3xx
+geometry, AF4xx text spans, AF5xx conversion loss, AF6xx project rules, AF9xx safety limits.
+Codes are never reused; a retired code stays here with ``retired=True``.
+
+Example:
+    >>> from annoformat.codes import CODES
+    >>> CODES["AF203"].name
+    'duplicate-image-id'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a diagnostic is; ``error`` fails validation and refuses conversion."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    """One catalogue entry: what triggers the code, an example, and how to fix it."""
+
+    code: str
+    name: str
+    severity: Severity
+    template: str
+    explanation: str
+    example: str
+    fix: str
+    retired: bool = False
+
+
+ERR, WARN, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+_ENTRIES = [
+    # --- AF0xx: I/O and syntax -------------------------------------------------------------
+    Code("AF001", "file-not-found", ERR, "{path} does not exist",
+         "A path given to annoformat (or referenced by a dataset file) does not exist.",
+         "annoformat validate missing.json", "Check the path; relative paths are resolved from "
+         "the current directory."),
+    Code("AF002", "unreadable-file", ERR, "cannot read {path}: {reason}",
+         "The operating system refused to read the file (permissions, a directory where a file "
+         "was expected, an I/O error).", "annoformat info /root/secret.json",
+         "Fix the permissions or pass the file, not its folder."),
+    Code("AF003", "invalid-utf8", ERR, "not valid UTF-8 at byte {offset}: {reason}",
+         "Annotation files are text in UTF-8; this file has a byte sequence that is not UTF-8 "
+         "(often a Latin-1 export).", "a file name written as b'caf\\xe9.jpg'",
+         "Re-export the file as UTF-8 (iconv -f latin1 -t utf-8)."),
+    Code("AF004", "byte-order-mark", WARN,
+         "file starts with a UTF-8 byte-order mark; it was ignored",
+         "JSON (RFC 8259) forbids a BOM; many tools reject such files. annoformat reads past it "
+         "and never writes one.", "EF BB BF 7B ... (a BOM before '{')",
+         "Save the file as UTF-8 without BOM."),
+    Code("AF005", "invalid-json", ERR, "invalid JSON: {reason}",
+         "The file is not well-formed JSON (a missing comma or bracket, a truncated file).",
+         '{"images": [ {"id": 1,} ]}', "Fix the syntax at the reported line and column."),
+    Code("AF006", "duplicate-key", ERR, "key {key!r} appears more than once in the same object",
+         "JSON parsers disagree about duplicate keys (most keep the last, silently dropping the "
+         "first value), so a duplicate key is a silent loss waiting to happen.",
+         '{"id": 1, "id": 2}', "Remove or rename one of the keys."),
+    Code("AF007", "non-finite-number", ERR, "NaN or Infinity is not a JSON number: {reason}",
+         "JSON has no NaN or Infinity; Python's json module writes them anyway, and coordinates "
+         "that are NaN break every consumer.", '{"bbox": [NaN, 0, 10, 10]}',
+         "Fix the tool that produced the value; drop or recompute the annotation."),
+    Code("AF008", "huge-integer", ERR, "integer {value} at {pointer} does not fit in 64 bits",
+         "Ids and counts beyond 64 bits are read as floats by most JSON libraries and lose "
+         "digits, so two ids can silently become equal.", '{"id": 123456789012345678901234567890}',
+         "Renumber the ids within 64-bit range."),
+    Code("AF010", "unknown-format", ERR, "cannot tell which format {path} is: {reason}",
+         "Detection found no format whose files match.", "annoformat info notes.txt",
+         "Pass the format explicitly with --from / format=, or check the path."),
+    Code("AF011", "ambiguous-format", ERR, "{path} matches several formats: {candidates}",
+         "More than one format recognises the path equally well.", "a folder holding both a "
+         "COCO JSON and YOLO label files", "Pass the format explicitly with --from / format=."),
+    Code("AF012", "plugin-load-failed", WARN,
+         "format plugin {plugin!r} could not be loaded: {reason}",
+         "A package registered an 'annoformat.formats' entry point that failed to import or does "
+         "not provide a valid Format (or clashes with a built-in name). Other formats still work.",
+         "a plugin raising ImportError at import time", "Fix or uninstall the plugin package."),
+    Code("AF013", "destination-exists", ERR,
+         "{path} already exists; pass --overwrite to replace it",
+         "annoformat never replaces existing files unless asked.",
+         "annoformat convert a.json out/ --to coco   (out/ exists)",
+         "Choose a new destination or pass --overwrite / overwrite=True."),
+    Code("AF014", "destination-is-source", ERR, "destination {path} is the source; refusing to "
+         "overwrite the input", "Writing over the input would destroy it if anything failed.",
+         "annoformat convert a.json a.json --to coco --overwrite",
+         "Write to another path, check the result, then replace the input yourself."),
+    Code("AF015", "write-failed", ERR, "could not write {path}: {reason}",
+         "The output could not be written (disk full, permissions). Nothing was moved into place.",
+         "annoformat convert a.json /read-only/out --to coco", "Fix the destination and rerun."),
+    Code("AF016", "unsafe-path", ERR, "{value!r} would be written outside the destination",
+         "A file name in the dataset is absolute or climbs out of the output folder with '..'.",
+         '{"file_name": "../../etc/passwd"}', "Fix the file name in the source dataset."),
+    Code("AF017", "unknown-option", ERR, "format {format} has no option {option!r}; it has: "
+         "{known}", "An option was passed that the chosen format does not define.",
+         "annoformat convert a.json out --to coco --opt nope=1",
+         "Run `annoformat formats` to list each format's options."),
+    Code("AF099", "internal-error", ERR, "internal error: {reason} (details in {log})",
+         "A bug in annoformat. The traceback was written to a log file, not the screen.",
+         "(none: please report it)", "Report the issue with the log file attached."),
+    # --- AF1xx: schema ---------------------------------------------------------------------
+    Code("AF101", "schema-violation", ERR, "{reason}",
+         "The document does not match the format's schema (schemas/ in the repository): a "
+         "missing required key, a value of the wrong type, an array of the wrong length.",
+         '{"images": [{"id": "1", "width": 640}]}  (id must be an integer; file_name missing)',
+         "Fix the value at the reported location."),
+    Code("AF102", "invalid-output", ERR, "the {format} writer produced a document that fails its "
+         "schema: {reason}", "annoformat checks everything it writes before moving it into "
+         "place; this is a bug in a writer, or IR content the format cannot represent.",
+         "(none: please report it)", "Report the issue; nothing was written."),
+    # --- AF2xx: references and identity ----------------------------------------------------
+    Code("AF201", "unknown-image", ERR, "annotation refers to image id {image_id}, which is not in "
+         "'images'", "Every COCO annotation must belong to a listed image.",
+         '{"annotations": [{"id": 1, "image_id": 99, ...}]}  (no image 99)',
+         "Add the image or remove the annotation."),
+    Code("AF202", "unknown-category", ERR, "annotation refers to category id {category_id}, which "
+         "is not in 'categories'", "Every annotation's class must be declared.",
+         '{"annotations": [{"category_id": 7, ...}]}  (no category 7)',
+         "Declare the category or fix the id."),
+    Code("AF203", "duplicate-image-id", ERR, "image id {image_id} is used more than once (first at "
+         "{first})", "Annotations are attached to images by id; a duplicate makes it ambiguous.",
+         '{"images": [{"id": 1, ...}, {"id": 1, ...}]}', "Give every image a unique id."),
+    Code("AF204", "duplicate-annotation-id", ERR, "annotation id {annotation_id} is used more than "
+         "once (first at {first})", "Evaluation tools (pycocotools) index annotations by id.",
+         '{"annotations": [{"id": 5, ...}, {"id": 5, ...}]}', "Renumber the annotations."),
+    Code("AF205", "duplicate-category-id", ERR, "category id {category_id} is used more than once "
+         "(first at {first})", "Annotations refer to categories by id.",
+         '{"categories": [{"id": 1, "name": "cat"}, {"id": 1, "name": "dog"}]}',
+         "Give every category a unique id."),
+    Code("AF206", "duplicate-file-name", WARN, "file name {file_name!r} is used by more than one "
+         "image (first at {first})", "Two image records point at the same file; converters that "
+         "name label files after images will collide.",
+         '{"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "a.jpg"}]}',
+         "Merge the two images or fix the file name."),
+    Code("AF207", "duplicate-item-id", ERR, "item id {item_id!r} occurs more than once in subset "
+         "{subset!r}", "Items are identified by (subset, id).",
+         "two Item(id='1') in the same subset", "Give every item a unique id per subset."),
+    Code("AF208", "unknown-label", ERR, "annotation label {label!r} is not one of the dataset's "
+         "labels", "Every annotation's label must be declared in Dataset.labels.",
+         "BBox(label='dgo') with labels ['dog', 'cat']", "Declare the label or fix the name."),
+    Code("AF209", "duplicate-label-name", ERR, "label name {label!r} is declared more than once",
+         "Labels are matched by name across formats; two classes with one name cannot be told "
+         "apart.", '{"categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "cat"}]}',
+         "Rename one of the classes (supercategories do not disambiguate)."),
+    # --- AF3xx: geometry -------------------------------------------------------------------
+    Code("AF301", "bbox-outside-image", WARN, "box [{x}, {y}, {w}, {h}] extends outside the "
+         "{width}x{height} image", "Part of the box lies outside the image; trainers clip or "
+         "drop it differently, so the label means different things to different tools.",
+         '{"bbox": [600, 10, 100, 50]} on a 640x480 image', "Clip the box to the image, or fix "
+         "the image size."),
+    Code("AF302", "non-positive-size", ERR, "box has non-positive size {w}x{h}",
+         "A box with zero or negative width or height covers nothing.", '{"bbox": [10, 10, 0, 5]}',
+         "Remove the annotation or fix its size."),
+    Code("AF303", "too-few-points", ERR, "polygon ring has {count} points; at least 3 are needed",
+         "A ring with fewer than 3 points has no area.", '{"segmentation": [[10, 10, 20, 20]]}',
+         "Remove the ring or add the missing points."),
+    Code("AF304", "odd-coordinate-count", ERR, "point list has {count} numbers; x, y pairs need an "
+         "even count", "A flat x, y list with an odd length has lost or gained a value.",
+         '{"segmentation": [[10, 10, 20, 20, 30]]}', "Find the missing coordinate."),
+    Code("AF305", "mask-size-mismatch", ERR, "mask is {mask_width}x{mask_height} but the image is "
+         "{width}x{height}", "An RLE mask must have the size of its image.",
+         '{"segmentation": {"size": [100, 100], ...}} on a 640x480 image',
+         "Re-encode the mask at the image size."),
+    Code("AF306", "keypoint-count-mismatch", ERR, "annotation has {count} keypoints but category "
+         "{label!r} declares {expected}", "Keypoints are matched to names by position.",
+         '{"keypoints": [10, 10, 2]} for a category with 17 keypoint names',
+         "Emit one (x, y, v) triple per declared keypoint, v=0 for absent ones."),
+    Code("AF307", "invalid-rle", ERR, "RLE mask is invalid: {reason}",
+         "The run lengths do not add up to height x width, or the compressed string is corrupt.",
+         '{"segmentation": {"size": [2, 2], "counts": [1, 1]}}', "Re-encode the mask."),
+    Code("AF308", "missing-image-size", WARN, "image has no usable size (width={width}, "
+         "height={height}); geometry against the image cannot be checked",
+         "Without a size, boxes cannot be checked against the image, and YOLO cannot normalise.",
+         '{"images": [{"id": 1, "file_name": "a.jpg"}]}', "Add width and height."),
+    Code("AF309", "keypoint-visibility", ERR, "keypoint visibility {value} is not 0, 1 or 2",
+         "COCO visibility flags are 0 (not labelled), 1 (labelled, not visible), 2 (visible).",
+         '{"keypoints": [10, 10, 5]}', "Use 0, 1 or 2."),
+    Code("AF310", "area-mismatch", INFO, "stored area {area} differs from the geometry's area "
+         "{computed} by more than {tolerance:.0%}",
+         "COCO evaluation buckets objects by the stored area; a wrong area moves objects between "
+         "small/medium/large.", '{"bbox": [0, 0, 10, 10], "area": 5000}',
+         "Recompute the area from the segmentation."),
+    # --- AF5xx: conversion loss ------------------------------------------------------------
+    Code("AF501", "annotations-dropped", ERR, "{count} {kind} annotation(s) cannot be written as "
+         "{format}", "The target format has no way to store this annotation type.",
+         "converting keypoints to a format that holds only boxes",
+         "Pick a target that holds them, or pass --allow-loss to drop them knowingly."),
+    Code("AF502", "geometry-approximated", ERR,
+         "{count} {kind} annotation(s) would be approximated "
+         "as {target} in {format}", "The target stores a simpler shape (a polygon's bounding box).",
+         "converting polygons to a box-only format",
+         "Pick a target that holds the shape, or pass --allow-loss."),
+    Code("AF503", "attributes-dropped", ERR, "{count} annotation/item attribute value(s) cannot be "
+         "written as {format} (names: {names})", "The target has no attributes.",
+         "a CVAT 'occluded' attribute going to YOLO", "Pass --allow-loss to drop them knowingly."),
+    Code("AF504", "tracks-dropped", ERR, "{count} track id(s) cannot be written as {format}",
+         "The target cannot link annotations across frames.", "CVAT video tracks to COCO",
+         "Pass --allow-loss to drop the links knowingly."),
+    Code("AF505", "scores-dropped", ERR,
+         "{count} prediction score(s) cannot be written as {format}",
+         "The target has no confidence field.", "a COCO results file to a format without scores",
+         "Pass --allow-loss to drop the scores knowingly."),
+    Code("AF506", "fields-dropped", ERR, "{count} value(s) of field {field!r} cannot be written as "
+         "{format}", "An annotation field the target cannot hold (group, z_order, occluded, "
+         "crowd...).", "COCO iscrowd=1 to a format without crowd regions",
+         "Pass --allow-loss to drop them knowingly."),
+    Code("AF507", "metadata-dropped", WARN, "{what} cannot be written as {format}: {detail}",
+         "Dataset metadata (info, licenses, supercategories, another format's extras) the target "
+         "cannot hold.", "COCO 'licenses' to a format without licenses",
+         "Nothing to do if the metadata is not needed; --strict refuses it."),
+    Code("AF508", "ids-reassigned", WARN,
+         "{count} {what} id(s) were renumbered for {format}: {reason}",
+         "The source ids cannot be kept as they are (not integers, or not unique in the output).",
+         "text item ids written as COCO image ids", "Nothing to do unless other files refer to "
+         "the old ids."),
+    Code("AF509", "items-dropped", ERR, "{count} item(s) cannot be written as {format}: {reason}",
+         "The target cannot hold these items at all (text items to an image format).",
+         "JSONL text documents converted to COCO", "Pick a target that holds them."),
+    # --- AF9xx: safety limits --------------------------------------------------------------
+    Code("AF901", "file-too-large", ERR, "{path} is {size} bytes, over the {limit}-byte limit",
+         "A cap protects against runaway inputs.", "a 20 GB JSON file",
+         "Raise the limit with max_bytes= if the file is genuine."),
+    Code("AF902", "nesting-too-deep", ERR, "JSON nesting is deeper than {limit} levels",
+         "Deeply nested documents are a denial-of-service vector and never valid annotations.",
+         "[[[[[[...]]]]]] 2000 levels deep", "Fix the producer of the file."),
+    Code("AF903", "too-many-diagnostics", INFO, "stopped recording after {limit} diagnostics "
+         "(--max-errors); more may exist", "The report is capped to keep output readable.",
+         "annoformat validate big.json --max-errors 10", "Fix the first ones, or raise the cap."),
+]
+
+CODES: dict[str, Code] = {entry.code: entry for entry in _ENTRIES}
+BY_NAME: dict[str, Code] = {entry.name: entry for entry in _ENTRIES}
+
+
+def lookup(code_or_name: str) -> Code:
+    """The catalogue entry for a code (``AF203``) or name (``duplicate-image-id``).
+
+    Raises:
+        KeyError: neither a known code nor a known name.
+    """
+    key = code_or_name.strip()
+    if key.upper() in CODES:
+        return CODES[key.upper()]
+    return BY_NAME[key.lower()]

@@ -1,0 +1,283 @@
+"""Diagnostics: coded findings with a location a person can jump to, collected in a Report.
+
+Every diagnostic is recorded; renderers only choose what to print. Locations carry a file path,
+1-based line and column where the format has them, a JSON Pointer (RFC 6901) or XPath into the
+document, and the item/annotation ids people think in.
+
+Example:
+    >>> from annoformat.diagnostics import Report
+    >>> report = Report()
+    >>> d = report.add("AF203", path="a.json", line=9, column=12, image_id=1, first="/images/0")
+    >>> render_text(report).split(": ")[:2]
+    ['a.json:9:12', 'AF203 duplicate-image-id']
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from annoformat.codes import CODES, Severity, lookup
+
+__all__ = [
+    "AnnoformatError",
+    "Diagnostic",
+    "Location",
+    "Report",
+    "Severity",
+    "UsageError",
+    "render",
+    "render_github",
+    "render_json",
+    "render_text",
+]
+
+
+@dataclass
+class Location:
+    """Where a diagnostic points: file, line/column (1-based), pointer, and ids."""
+
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    pointer: str | None = None
+    item_id: str | None = None
+    annotation_id: str | int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class Diagnostic:
+    """One finding: a stable code, its name and severity, a message, a location and context."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location = field(default_factory=Location)
+    ctx: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "location": self.location.to_dict(),
+            "ctx": self.ctx,
+        }
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location
+        return (loc.path or "", loc.line or 0, loc.column or 0, self.code)
+
+
+class _Defaulting(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+_FORMATTER = string.Formatter()
+
+
+def _render_message(template: str, ctx: dict[str, Any]) -> str:
+    try:
+        return _FORMATTER.vformat(template, (), _Defaulting(ctx))
+    except (ValueError, TypeError, IndexError):
+        return template + " " + repr(ctx)
+
+
+class Report:
+    """Collects diagnostics; never stops at the first one.
+
+    ``max_errors`` caps how many are stored (the count goes on); reaching it records AF903 once.
+    """
+
+    def __init__(self, max_errors: int | None = None) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.max_errors = max_errors
+        self.counts: Counter[str] = Counter()
+        self._capped = False
+
+    def add(
+        self,
+        code: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        pointer: str | None = None,
+        item_id: str | None = None,
+        annotation_id: str | int | None = None,
+        severity: Severity | None = None,
+        **ctx: Any,
+    ) -> Diagnostic:
+        """Record a diagnostic of catalogue ``code``; ``ctx`` fills the message template."""
+        entry = CODES[code]
+        loc = Location(path, line, column, pointer, item_id, annotation_id)
+        ctx_all = {"path": path, "pointer": pointer, **ctx}
+        diag = Diagnostic(
+            code, entry.name, severity or entry.severity, _render_message(entry.template, ctx_all),
+            loc, ctx,
+        )
+        self.counts[diag.severity.value] += 1
+        if self.max_errors is not None and len(self.diagnostics) >= self.max_errors:
+            if not self._capped:
+                self._capped = True
+                cap = CODES["AF903"]
+                self.diagnostics.append(Diagnostic(
+                    "AF903", cap.name, cap.severity,
+                    _render_message(cap.template, {"limit": self.max_errors}), Location(),
+                    {"limit": self.max_errors},
+                ))
+            return diag
+        self.diagnostics.append(diag)
+        return diag
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diag in diagnostics:
+            self.counts[diag.severity.value] += 1
+            self.diagnostics.append(diag)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.diagnostics)
+
+    def __len__(self) -> int:
+        return len(self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def has_errors(self) -> bool:
+        return self.counts["error"] > 0
+
+    def codes(self) -> list[str]:
+        """The codes recorded, in order (handy in tests)."""
+        return [d.code for d in self.diagnostics]
+
+    def filter(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Report:
+        """A new report with only the selected codes (or names), minus the ignored ones.
+
+        A selector may be a full code (``AF203``), a name, or a code prefix (``AF2``).
+        """
+        sel = [_normalise_selector(s) for s in select]
+        ign = [_normalise_selector(s) for s in ignore]
+        out = Report(self.max_errors)
+        out.extend(
+            d for d in self.diagnostics
+            if (not sel or any(d.code.startswith(s) for s in sel))
+            and not any(d.code.startswith(s) for s in ign)
+        )
+        return out
+
+    def summary(self) -> dict[str, int]:
+        """Counts by severity over everything recorded (also past the cap)."""
+        return {s.value: self.counts[s.value] for s in Severity}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary(),
+            "diagnostics": [d.to_dict() for d in sorted(self.diagnostics, key=Diagnostic.sort_key)],
+        }
+
+
+def _normalise_selector(selector: str) -> str:
+    s = selector.strip()
+    if s.upper().startswith("AF"):
+        return s.upper()
+    return lookup(s).code
+
+
+class AnnoformatError(Exception):
+    """The one exception the library raises for bad input or refused work; carries the Report.
+
+    Example:
+        >>> import annoformat as af
+        >>> try:
+        ...     af.load("does-not-exist.json")
+        ... except af.AnnoformatError as exc:
+        ...     exc.report.codes()
+        ['AF001']
+    """
+
+    def __init__(self, report: Report, message: str | None = None) -> None:
+        self.report = report
+        first = next(iter(report.errors), None) or next(iter(report), None)
+        text = message or (f"{first.code} {first.message}" if first else "annoformat error")
+        super().__init__(text)
+
+
+class UsageError(AnnoformatError):
+    """Wrong arguments to the API or CLI (unknown format name, bad option)."""
+
+
+def _where(d: Diagnostic) -> str:
+    loc = d.location
+    parts = [loc.path or "<input>"]
+    if loc.line is not None:
+        parts.append(str(loc.line))
+        if loc.column is not None:
+            parts.append(str(loc.column))
+    return ":".join(parts)
+
+
+def render_text(report: Report, *, min_severity: Severity = Severity.INFO) -> str:
+    """``path:line:col: AF203 duplicate-image-id: message [pointer]``, one per line, sorted."""
+    order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
+    allowed = set(order[: order.index(min_severity) + 1])
+    lines = []
+    for d in sorted(report.diagnostics, key=Diagnostic.sort_key):
+        if d.severity not in allowed:
+            continue
+        where = f" [{d.location.pointer}]" if d.location.pointer else ""
+        sev = "" if d.severity is Severity.ERROR else f"({d.severity.value}) "
+        lines.append(f"{_where(d)}: {d.code} {d.name}: {sev}{d.message}{where}")
+    return "\n".join(lines)
+
+
+def render_json(report: Report) -> str:
+    """The whole report as JSON: ``{"summary": {...}, "diagnostics": [...]}``."""
+    return orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode()
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def render_github(report: Report) -> str:
+    """GitHub Actions workflow commands: ``::error file=a.json,line=3,col=5,title=AF203::...``."""
+    kinds = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    lines = []
+    for d in sorted(report.diagnostics, key=Diagnostic.sort_key):
+        props = []
+        if d.location.path:
+            props.append(f"file={_gh_escape(d.location.path, True)}")
+        if d.location.line is not None:
+            props.append(f"line={d.location.line}")
+        if d.location.column is not None:
+            props.append(f"col={d.location.column}")
+        props.append(f"title={_gh_escape(f'{d.code} {d.name}', True)}")
+        msg = d.message + (f" [{d.location.pointer}]" if d.location.pointer else "")
+        lines.append(f"::{kinds[d.severity]} {','.join(props)}::{_gh_escape(msg)}")
+    return "\n".join(lines)
+
+
+def render(report: Report, output: str) -> str:
+    """Render with ``output`` = ``text``, ``json`` or ``github``."""
+    if output == "json":
+        return render_json(report)
+    if output == "github":
+        return render_github(report)
+    return render_text(report)

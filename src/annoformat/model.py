@@ -1,0 +1,295 @@
+"""The intermediate representation (IR): one typed model every format reads into and writes from.
+
+Conventions (DESIGN.md, "Conventions"):
+
+* geometry is in absolute pixels, continuous coordinates, origin at the top-left corner of the
+  top-left pixel; pixel (i, j) covers [i, i+1) x [j, j+1);
+* a box is ``x, y, w, h``; point lists are flat ``[x1, y1, x2, y2, ...]``;
+* text spans are half-open ``[start, end)`` in Unicode code points (Python ``str`` indices);
+* ``label`` on an annotation is a label *name*; the order of ``Dataset.labels`` is the class order
+  (YOLO index i is the i-th label);
+* ``extras`` keep what a format has and the IR does not model, namespaced by format name
+  (``extras["coco"]["license"]``), so that X -> IR -> X is lossless.
+
+Models are strict: ``"1"`` and ``True`` are not numbers, NaN and infinity are refused.
+
+Example:
+    >>> from annoformat.model import Dataset, Item, Image, BBox, Label
+    >>> ds = Dataset(labels=[Label(name="cat")],
+    ...              items=[Item(id="1", media=Image(path="a.jpg", width=640, height=480),
+    ...                          annotations=[BBox(label="cat", x=10, y=20, w=30, h=40)])])
+    >>> ds.items[0].annotations[0].w
+    30.0
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+Extras = dict[str, Any]
+Attributes = dict[str, JsonValue]
+
+_T = TypeVar("_T", bound=BaseModel)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        strict=True, allow_inf_nan=False, extra="forbid", validate_assignment=False
+    )
+
+
+def trusted(cls: type[_T], fields: dict[str, Any]) -> _T:
+    """Build a model from already-validated values without re-validating them.
+
+    Readers check raw documents against their schema and the semantic rules first; this is the
+    fast path that then shares their lists instead of copying them (COCO-2017 scale needs it).
+    ``fields`` must hold every field of ``cls`` (use :func:`defaults_of` to complete it).
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", fields)
+    # One shared set of *all* field names per class: pydantic only ever adds names to it, and
+    # adding a name already present is a no-op, so sharing is safe and saves ~700 B per object.
+    object.__setattr__(obj, "__pydantic_fields_set__", _all_fields(cls))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
+
+
+def _all_fields(cls: type[BaseModel]) -> set[str]:
+    names = _ALL_FIELDS.get(cls)
+    if names is None:
+        names = _ALL_FIELDS[cls] = set(cls.model_fields)
+    return names
+
+
+class AttributeSpec(_Model):
+    """A declared attribute of a label (CVAT-style): its type and allowed values."""
+
+    name: str
+    input_type: Literal["text", "number", "checkbox", "select", "radio"] = "text"
+    values: list[str] = Field(default_factory=list)
+    default: JsonValue = None
+    mutable: bool = False
+
+
+class Label(_Model):
+    """A class. ``id`` is the source's own id (COCO category id) when it has one."""
+
+    name: str
+    id: int | None = None
+    parent: str | None = None
+    keypoints: list[str] = Field(default_factory=list)
+    skeleton: list[tuple[int, int]] = Field(default_factory=list)
+    attributes: list[AttributeSpec] = Field(default_factory=list)
+    extras: Extras = Field(default_factory=dict)
+
+
+class Image(_Model):
+    """An image file; ``width``/``height`` in pixels when known."""
+
+    kind: Literal["image"] = "image"
+    path: str
+    width: int | None = None
+    height: int | None = None
+
+
+class Text(_Model):
+    """A text document; span offsets index into ``text``."""
+
+    kind: Literal["text"] = "text"
+    text: str
+
+
+class VideoFrame(_Model):
+    """Frame ``frame`` (absolute frame number) of the video at ``path``."""
+
+    kind: Literal["video_frame"] = "video_frame"
+    path: str
+    frame: int
+    width: int | None = None
+    height: int | None = None
+
+
+Media = Annotated[Image | Text | VideoFrame, Field(discriminator="kind")]
+
+
+class _Annotation(_Model):
+    """Fields every annotation has.
+
+    ``id`` is the source's object id; annotations of one item that share an ``id`` are parts of
+    one source object (a COCO person with a polygon and keypoints).
+    """
+
+    label: str | None = None
+    id: int | str | None = None
+    attributes: Attributes = Field(default_factory=dict)
+    group: int | None = None
+    z_order: int | None = None
+    occluded: bool | None = None
+    score: float | None = None
+    track_id: int | None = None
+    extras: Extras = Field(default_factory=dict)
+
+
+class _Region(_Annotation):
+    """Annotations that cover an area: what COCO calls a crowd region and its stored area."""
+
+    crowd: bool | None = None
+    area: float | None = None
+    bbox: tuple[float, float, float, float] | None = Field(
+        default=None, description="enclosing box x, y, w, h as stored by the source"
+    )
+
+
+class BBox(_Annotation):
+    """Axis-aligned box: top-left ``x, y``, size ``w, h``."""
+
+    type: Literal["bbox"] = "bbox"
+    x: float
+    y: float
+    w: float
+    h: float
+    crowd: bool | None = None
+    area: float | None = None
+
+
+class RotatedBBox(_Annotation):
+    """Box ``x, y, w, h`` before rotation, turned ``rotation`` degrees clockwise about its
+    centre (CVAT's convention)."""
+
+    type: Literal["rotated_bbox"] = "rotated_bbox"
+    x: float
+    y: float
+    w: float
+    h: float
+    rotation: float = 0.0
+
+
+class Polygon(_Region):
+    """One or more closed rings, each a flat ``[x1, y1, x2, y2, ...]`` list."""
+
+    type: Literal["polygon"] = "polygon"
+    rings: list[list[float]]
+
+
+class Polyline(_Annotation):
+    """An open line through flat ``points``."""
+
+    type: Literal["polyline"] = "polyline"
+    points: list[float]
+
+
+class Points(_Annotation):
+    """A set of points, flat ``[x1, y1, ...]``, with optional per-point visibility."""
+
+    type: Literal["points"] = "points"
+    points: list[float]
+    visibility: list[int] | None = None
+
+
+class Keypoints(_Region):
+    """Keypoints of a label with named points; visibility 0 absent, 1 occluded, 2 visible."""
+
+    type: Literal["keypoints"] = "keypoints"
+    points: list[float]
+    visibility: list[int]
+
+
+class Mask(_Region):
+    """A binary mask as COCO-style RLE in column-major order.
+
+    ``counts`` is the compressed string or the uncompressed run lengths; ``height``/``width`` the
+    mask size.
+    """
+
+    type: Literal["mask"] = "mask"
+    counts: str | list[int]
+    height: int
+    width: int
+
+
+class Ellipse(_Annotation):
+    """Ellipse centred at ``cx, cy`` with radii ``rx, ry``, turned ``rotation`` degrees
+    clockwise."""
+
+    type: Literal["ellipse"] = "ellipse"
+    cx: float
+    cy: float
+    rx: float
+    ry: float
+    rotation: float = 0.0
+
+
+class Tag(_Annotation):
+    """A class for the whole item (image classification, document category)."""
+
+    type: Literal["tag"] = "tag"
+
+
+class Span(_Annotation):
+    """Characters ``[start, end)`` of the item's text (code points)."""
+
+    type: Literal["span"] = "span"
+    start: int
+    end: int
+
+
+Annotation = Annotated[
+    BBox | RotatedBBox | Polygon | Polyline | Points | Keypoints | Mask | Ellipse | Tag | Span,
+    Field(discriminator="type"),
+]
+
+ANNOTATION_TYPES: dict[str, type[BaseModel]] = {
+    "bbox": BBox,
+    "rotated_bbox": RotatedBBox,
+    "polygon": Polygon,
+    "polyline": Polyline,
+    "points": Points,
+    "keypoints": Keypoints,
+    "mask": Mask,
+    "ellipse": Ellipse,
+    "tag": Tag,
+    "span": Span,
+}
+
+
+class Item(_Model):
+    """One image, video frame or text with its annotations.
+
+    Items are identified by ``(subset, id)``: COCO image ids that restart in each subset file stay
+    distinct items.
+    """
+
+    id: str
+    subset: str | None = None
+    media: Media
+    annotations: list[Annotation] = Field(default_factory=list)
+    attributes: Attributes = Field(default_factory=dict)
+    extras: Extras = Field(default_factory=dict)
+
+
+class Dataset(_Model):
+    """Labels (in class order), items, free metadata and format extras."""
+
+    labels: list[Label] = Field(default_factory=list)
+    items: list[Item] = Field(default_factory=list)
+    info: dict[str, JsonValue] = Field(default_factory=dict)
+    extras: Extras = Field(default_factory=dict)
+
+    def label_names(self) -> list[str]:
+        """Label names in class order."""
+        return [label.name for label in self.labels]
+
+
+def defaults_of(cls: type[BaseModel]) -> dict[str, Any]:
+    """Every defaulted field of ``cls`` with a fresh default value (for :func:`trusted`)."""
+    out: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        if not field.is_required():
+            out[name] = field.get_default(call_default_factory=True)
+    return out

@@ -1,0 +1,216 @@
+"""The Format protocol, built-in discovery, entry-point plugins and detection.
+
+A format is a module in ``annoformat.formats`` exposing ``FORMAT: Format`` (found by
+discovery: adding a format edits no list), or a third-party object registered in the
+``annoformat.formats`` entry-point group. A plugin that fails to load becomes an AF012
+diagnostic in :data:`LOAD_REPORT`, never a crash.
+
+Example:
+    >>> from annoformat.registry import get_format
+    >>> get_format("coco").capabilities.scores
+    True
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ValidationError
+
+from annoformat.diagnostics import Report, UsageError
+from annoformat.model import Dataset
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a format can hold; the converter plans loss against it."""
+
+    media: frozenset[str]
+    annotation_types: frozenset[str]
+    #: annotation fields beyond label and geometry it keeps (id, group, z_order, occluded,
+    #: score, track_id, crowd, area, attributes)
+    fields: frozenset[str] = frozenset()
+    item_attributes: bool = False
+    subsets: bool = False
+    empty_items: bool = True
+    #: dataset metadata it keeps: info, label_ids, label_parents, keypoint_names, attribute_specs
+    metadata: frozenset[str] = frozenset()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "media": sorted(self.media),
+            "annotation_types": sorted(self.annotation_types),
+            "fields": sorted(self.fields),
+            "item_attributes": self.item_attributes,
+            "subsets": self.subsets,
+            "empty_items": self.empty_items,
+            "metadata": sorted(self.metadata),
+        }
+
+
+@dataclass(frozen=True)
+class Detection:
+    """How sure a format is that a path is its own (0 = no, 1 = certain) and why."""
+
+    confidence: float
+    reason: str
+
+
+class EmptyOptions(BaseModel):
+    """A format without options."""
+
+    model_config = {"extra": "forbid"}
+
+
+@runtime_checkable
+class Format(Protocol):
+    """What every format provides (built-in module or plugin)."""
+
+    name: str
+    description: str
+    extensions: tuple[str, ...]
+    capabilities: Capabilities
+    options: type[BaseModel]
+    schemas: tuple[str, ...]
+    detect: Callable[[Path], Detection]
+    read: Callable[[Path, Any, Report], Dataset | None]
+    write: Callable[[Dataset, Path, Any, Report], None]
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """A ready-made :class:`Format`; format modules bind their functions with it."""
+
+    name: str
+    description: str
+    extensions: tuple[str, ...]
+    capabilities: Capabilities
+    options: type[BaseModel]
+    schemas: tuple[str, ...]
+    detect: Callable[[Path], Detection]
+    read: Callable[[Path, Any, Report], Dataset | None]
+    write: Callable[[Dataset, Path, Any, Report], None]
+    plugin: str | None = field(default=None, compare=False)
+
+
+#: diagnostics from loading plugins (AF012); shown by ``annoformat formats``
+LOAD_REPORT = Report()
+_FORMATS: dict[str, Format] = {}
+
+
+def _discover() -> dict[str, Format]:
+    if _FORMATS:
+        return _FORMATS
+    # import by name: ``annoformat.formats`` the attribute is the public function below
+    pkg = importlib.import_module("annoformat.formats")
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if mod.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{pkg.__name__}.{mod.name}")
+        fmt = getattr(module, "FORMAT", None)
+        if isinstance(fmt, Format):
+            _FORMATS[fmt.name] = fmt
+    for ep in entry_points(group="annoformat.formats"):
+        try:
+            obj = ep.load()
+            fmt = getattr(obj, "FORMAT", obj)
+            if not isinstance(fmt, Format):
+                raise TypeError("entry point does not provide an annoformat Format")
+            if fmt.name in _FORMATS:
+                raise ValueError(f"name {fmt.name!r} is already taken")
+        except Exception as exc:  # a broken plugin must not break annoformat
+            LOAD_REPORT.add("AF012", plugin=ep.name, reason=f"{type(exc).__name__}: {exc}")
+            continue
+        _FORMATS[fmt.name] = fmt
+    return _FORMATS
+
+
+def formats() -> dict[str, Format]:
+    """Every available format by name: built-ins first, then plugins."""
+    return dict(_discover())
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name``.
+
+    Raises:
+        UsageError: no such format (AF010 lists the known names).
+    """
+    found = _discover().get(name.lower())
+    if found is None:
+        report = Report()
+        report.add("AF010", path=name, reason=f"no format is named {name!r}; known: "
+                   + ", ".join(sorted(_discover())))
+        raise UsageError(report)
+    return found
+
+
+def parse_options(fmt: Format, values: dict[str, Any]) -> BaseModel:
+    """Validate ``values`` against the format's Options model (AF017 on unknown keys)."""
+    known = set(fmt.options.model_fields)
+    report = Report()
+    for key in values:
+        if key not in known:
+            report.add("AF017", format=fmt.name, option=key,
+                       known=", ".join(sorted(known)) or "(none)")
+    if report.has_errors:
+        raise UsageError(report)
+    try:
+        return fmt.options.model_validate(values)
+    except ValidationError as exc:
+        for err in exc.errors():
+            report.add("AF017", format=fmt.name, option=".".join(map(str, err["loc"])),
+                       known=err["msg"])
+        raise UsageError(report) from None
+
+
+@dataclass
+class DetectResult:
+    """The detected format (None if none or several matched), each format's verdict, a report."""
+
+    format: Format | None
+    verdicts: dict[str, Detection]
+    report: Report
+
+    @property
+    def name(self) -> str | None:
+        return self.format.name if self.format is not None else None
+
+
+def detect(path: Path | str) -> DetectResult:
+    """Which format ``path`` is, and why every other format said no.
+
+    The report holds AF001 (missing path), AF010 (nothing matched) or AF011 (a tie).
+
+    Example:
+        >>> import annoformat as af
+        >>> af.detect("fixtures/coco/good/minimal/annotations.json").name
+        'coco'
+    """
+    p = Path(path)
+    report = Report()
+    verdicts: dict[str, Detection] = {}
+    if not p.exists():
+        report.add("AF001", path=str(p))
+        return DetectResult(None, verdicts, report)
+    for name, fmt in _discover().items():
+        try:
+            verdicts[name] = fmt.detect(p)
+        except Exception as exc:  # a plugin's detect must not crash detection
+            verdicts[name] = Detection(0.0, f"detect failed: {type(exc).__name__}: {exc}")
+    best = max((d.confidence for d in verdicts.values()), default=0.0)
+    if best <= 0:
+        report.add("AF010", path=str(p), reason="; ".join(
+            f"{n}: {d.reason}" for n, d in verdicts.items()) or "no formats installed")
+        return DetectResult(None, verdicts, report)
+    winners = [n for n, d in verdicts.items() if d.confidence == best]
+    if len(winners) > 1:
+        report.add("AF011", path=str(p), candidates=", ".join(winners))
+        return DetectResult(None, verdicts, report)
+    return DetectResult(_discover()[winners[0]], verdicts, report)

@@ -1,0 +1,49 @@
+"""Load and compile the JSON Schemas in ``schemas/`` (shipped in the wheel as annoformat/schemas).
+
+Fast path: a compiled jsonschema-rs validator answers "valid?" for a whole document in one call.
+Only when that says no are errors enumerated, each with its JSON Pointer.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import orjson
+
+from annoformat._io import pointer
+
+
+def schema_dir() -> Path:
+    """Where the schema files are: inside the installed package, or the repo's ``schemas/``."""
+    packaged = Path(str(resources.files("annoformat"))) / "schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+@functools.cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The parsed schema file ``name`` (e.g. ``coco.schema.json``)."""
+    loaded: dict[str, Any] = orjson.loads((schema_dir() / name).read_bytes())
+    return loaded
+
+
+@functools.cache
+def _validator(name: str) -> Any:
+    return jsonschema_rs.validator_for(load_schema(name))
+
+
+def is_valid(name: str, document: Any) -> bool:
+    """True when ``document`` satisfies schema ``name`` (compiled, fast)."""
+    return bool(_validator(name).is_valid(document))
+
+
+def iter_errors(name: str, document: Any) -> Iterator[tuple[str, str]]:
+    """``(json_pointer, message)`` for each schema error of ``document``."""
+    for err in _validator(name).iter_errors(document):
+        yield pointer(*err.instance_path), str(err.message)
