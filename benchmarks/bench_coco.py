@@ -16,9 +16,11 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -79,12 +81,11 @@ def default_workdir() -> Path:
     return base / f"annoformat-bench-{os.getuid()}"
 
 
-def child_env(workdir: Path) -> dict[str, str]:
-    """The working tree's src/ first on the path; bytecode cached in the workdir, not the repo."""
+def child_env() -> dict[str, str]:
+    """The caller's environment with the working tree's src/ first on the import path."""
     env = dict(os.environ)
     paths = [str(REPO / "src"), env.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
     return env
 
 
@@ -129,8 +130,8 @@ def maxrss_to_bytes(value: int) -> int:
     return value if sys.platform == "darwin" else value * 1024
 
 
-def run_child(key: str, src: Path, workdir: Path, env: dict[str, str]) -> Run:
-    """Run one operation in a fresh interpreter; raise RuntimeError if it fails."""
+def run_child(key: str, src: Path, workdir: Path, env: dict[str, str], timeout: float) -> Run:
+    """Run one operation in a fresh interpreter; raise RuntimeError if it fails or times out."""
     dst = workdir / f"out_{key}.json"
     result_path = workdir / f"result_{key}.json"
     stderr_path = workdir / f"stderr_{key}.txt"
@@ -139,10 +140,15 @@ def run_child(key: str, src: Path, workdir: Path, env: dict[str, str]) -> Run:
     with stderr_path.open("wb") as stderr:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-        _, status, usage = os.wait4(proc.pid, 0)
+        watchdog = threading.Timer(timeout, proc.kill)
+        watchdog.start()
+        _, status, usage = os.wait4(proc.pid, 0)  # reaps the child and gives its own rusage
         wall = time.perf_counter() - start
+        watchdog.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)
     dst.unlink(missing_ok=True)  # outputs live in RAM on /dev/shm; do not let them pile up
+    if proc.returncode == -signal.SIGKILL and wall >= timeout:
+        raise RuntimeError(f"killed after the {timeout:g} s timeout")
     if proc.returncode != 0 or not result_path.exists():
         tail = stderr_path.read_text(errors="replace").strip().splitlines()[-1:]
         raise RuntimeError(f"exit status {proc.returncode}: {' '.join(tail)}")
@@ -157,15 +163,16 @@ def run_child(key: str, src: Path, workdir: Path, env: dict[str, str]) -> Run:
 
 
 def run_all(
-    figures: list[OpFigures], src: Path, workdir: Path, env: dict[str, str], repeat: int
+    figures: list[OpFigures], src: Path, env: dict[str, str], args: argparse.Namespace
 ) -> None:
     """Round-robin over the operations, so drift (thermal, page cache) hits them alike."""
+    repeat = args.repeat
     for rep in range(1, repeat + 1):
         for fig in figures:
             if fig.status != "ok":
                 continue
             try:
-                run = run_child(fig.key, src, workdir, env)
+                run = run_child(fig.key, src, args.workdir, env, args.timeout)
             except RuntimeError as exc:
                 fig.status, fig.note = "failed", str(exc)
                 log(f"[{rep}/{repeat}] {fig.key}: FAILED {exc}")
@@ -312,6 +319,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per operation (median)")
     parser.add_argument("--workdir", type=Path, default=None, help="default under /dev/shm")
     parser.add_argument("--json", type=Path, default=None, help="also dump figures here")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
     parser.add_argument(
         "--smoke", action="store_true", help=f"small sizes {SMOKE_SIZE} for a quick check"
     )
@@ -330,12 +338,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     src = dataset_path(args.workdir, args.images, args.annotations)
     gen_s = ensure_dataset(src, args.images, args.annotations)
-    env = child_env(args.workdir)
+    env = child_env()
     error = probe_annoformat(env)
     if error is not None:
         log(f"annoformat not importable ({error}): library rows skipped")
     figures = make_figures(error)
-    run_all(figures, src, args.workdir, env, args.repeat)
+    run_all(figures, src, env, args)
     print(header(src, args.images, args.annotations, args.repeat))
     if gen_s is not None:
         print(f"(input generated in {gen_s:.1f} s)")

@@ -104,6 +104,15 @@ _ENTRIES = [
          "{known}", "An option was passed that the chosen format does not define.",
          "annoformat convert a.json out --to coco --opt nope=1",
          "Run `annoformat formats` to list each format's options."),
+    Code("AF020", "invalid-xml", ERR, "invalid XML: {reason}",
+         "The file is not well-formed XML (an unclosed tag, a truncated file, a stray '&').",
+         "<annotation><object></annotation>", "Fix the syntax at the reported line."),
+    Code("AF021", "xml-doctype-forbidden", ERR, "DOCTYPE and entity declarations are refused: "
+         "{reason}", "A DOCTYPE can declare entities that expand to huge text or read local "
+         "files (XXE). Annotation files never need one, so annoformat refuses them instead of "
+         "silently expanding or dropping them.",
+         "<!DOCTYPE annotation [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>",
+         "Remove the DOCTYPE and replace entity references with their text."),
     Code("AF099", "internal-error", ERR, "internal error: {reason} (details in {log})",
          "A bug in annoformat. The traceback was written to a log file, not the screen.",
          "(none: please report it)", "Report the issue with the log file attached."),
@@ -225,11 +234,23 @@ _ENTRIES = [
     Code("AF509", "items-dropped", ERR, "{count} item(s) cannot be written as {format}: {reason}",
          "The target cannot hold these items at all (text items to an image format).",
          "JSONL text documents converted to COCO", "Pick a target that holds them."),
+    # --- VOC codes (issue 3): AF022-AF029, AF110-AF114, AF210-AF214, AF320-AF329, AF510-AF514,
+    #     AF910-AF914 ------------------------------------------------------------------------
+    # --- end of VOC codes
+    # --- YOLO codes (issue 3): AF030-AF039, AF115-AF119, AF215-AF219, AF330-AF339,
+    #     AF515-AF519, AF915-AF919 ------------------------------------------------------------
+    # --- end of YOLO codes
+    # --- CVAT codes (issue 4): AF040-AF049, AF120-AF129, AF220-AF229, AF340-AF349,
+    #     AF520-AF529, AF920-AF924 ------------------------------------------------------------
+    # --- end of CVAT codes
+    # --- JSONL/text codes (issue 5): AF050-AF059, AF130-AF139, AF230-AF239, AF400-AF449,
+    #     AF530-AF539, AF925-AF929 ------------------------------------------------------------
+    # --- end of JSONL/text codes
     # --- AF9xx: safety limits --------------------------------------------------------------
     Code("AF901", "file-too-large", ERR, "{path} is {size} bytes, over the {limit}-byte limit",
          "A cap protects against runaway inputs.", "a 20 GB JSON file",
          "Raise the limit with max_bytes= if the file is genuine."),
-    Code("AF902", "nesting-too-deep", ERR, "JSON nesting is deeper than {limit} levels",
+    Code("AF902", "nesting-too-deep", ERR, "nesting is deeper than {limit} levels",
          "Deeply nested documents are a denial-of-service vector and never valid annotations.",
          "[[[[[[...]]]]]] 2000 levels deep", "Fix the producer of the file."),
     Code("AF903", "too-many-diagnostics", INFO, "stopped recording after {limit} diagnostics "

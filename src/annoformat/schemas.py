@@ -47,3 +47,20 @@ def iter_errors(name: str, document: Any) -> Iterator[tuple[str, str]]:
     """``(json_pointer, message)`` for each schema error of ``document``."""
     for err in _validator(name).iter_errors(document):
         yield pointer(*err.instance_path), str(err.message)
+
+
+@functools.cache
+def _xsd(name: str) -> Any:
+    from lxml import etree
+
+    # our own schema file: parsed from bytes with the same hardened settings as any input
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.XMLSchema(etree.fromstring((schema_dir() / name).read_bytes(), parser))
+
+
+def xsd_errors(name: str, root: Any) -> list[tuple[int, str, str]]:
+    """``(line, xpath, message)`` for each way ``root`` breaks XSD ``name``; empty if valid."""
+    schema = _xsd(name)
+    if schema.validate(root):
+        return []
+    return [(err.line, err.path or "", err.message) for err in schema.error_log]

@@ -123,6 +123,16 @@ def _layout(path: Path) -> list[tuple[Path, str | None]]:
     ]
 
 
+def _canonical_stem(subset: str | None) -> str:
+    return "instances" if subset is None else f"instances_{subset}"
+
+
+def _canonical_category_keys(parent: str | None, keypoints: list[str] | None) -> list[str]:
+    """The optional category keys the writer emits for a label."""
+    keys = ["supercategory"] if parent is not None else []
+    return [*keys, "keypoints", "skeleton"] if keypoints else keys
+
+
 def _subset_of_stem(stem: str) -> str | None:
     m = _TASKS.match(stem)
     if m:
@@ -164,13 +174,16 @@ class _Reader:
         self.results = False
 
     def dataset(self) -> Dataset:
-        extras: dict[str, Any] = {"files": self.files}
+        extras: dict[str, Any] = {}
+        if self.files:
+            extras["files"] = self.files
         if self.results:
             extras["results"] = True
         return trusted(Dataset, {"labels": list(self.labels.values()), "items": self.items,
-                                 "info": self.info or {}, "extras": {"coco": extras}})
+                                 "info": self.info or {},
+                                 "extras": {"coco": extras} if extras else {}})
 
-    def read_file(self, path: Path, subset: str | None) -> None:
+    def read_file(self, path: Path, subset: str | None, in_folder: bool) -> None:
         shown = str(path)
         data = read_bytes(path, self.report)
         if data is None:
@@ -183,13 +196,16 @@ class _Reader:
             for ptr, message in schemas.iter_errors(SCHEMA, doc):
                 self.report.add("AF101", path=shown, pointer=ptr, reason=message)
         else:
-            record: dict[str, Any] = {"stem": path.stem}
+            record: dict[str, Any] = {}
+            if in_folder and path.stem != _canonical_stem(subset) and path.name != _ROBOFLOW:
+                record["stem"] = path.stem
             if isinstance(doc, list):
                 self.results = True
                 self._results(doc, shown, subset)
             else:
                 self._document(doc, shown, subset, record)
-            self.files["" if subset is None else subset] = record
+            if record:
+                self.files["" if subset is None else subset] = record
         fill_json_positions(self.report, shown, data, since=since)
 
     # -- categories ---------------------------------------------------------------------------
@@ -217,9 +233,9 @@ class _Reader:
                 by_id[cid] = known
                 continue
             extra = {k: v for k, v in cat.items() if k not in _CAT_KEYS}
-            # which optional keys were present, so that COCO -> COCO writes exactly what was read
+            # which optional keys were present, when not what the writer would write anyway
             flags = [k for k in ("supercategory", "keypoints", "skeleton") if k in cat]
-            if flags != ["supercategory"]:
+            if flags != _canonical_category_keys(cat.get("supercategory"), cat.get("keypoints")):
                 extra["_present"] = flags
             label = Label(
                 name=name, id=cid, parent=cat.get("supercategory"),
@@ -246,9 +262,8 @@ class _Reader:
         if "info" in doc:
             if self.info is None:
                 self.info = doc["info"]
-            if doc["info"] != self.info:
+            if doc["info"] != self.info or not doc["info"]:
                 record["info"] = doc["info"]
-            record["has_info"] = True
         if "licenses" in doc:
             record["licenses"] = doc["licenses"]
         other = {k: v for k, v in doc.items() if k not in _DOC_KEYS}
@@ -284,8 +299,6 @@ class _Reader:
                 report.add("AF308", path=path, pointer=f"/images/{i}", item_id=str(iid),
                            width=width, height=height)
             extra = {k: v for k, v in img.items() if k not in _IMAGE_KEYS}
-            if "width" not in img or "height" not in img:
-                extra["_absent"] = [k for k in ("width", "height") if k not in img]
             media = trusted(Image, {"kind": "image", "path": name, "width": width,
                                     "height": height})
             item = trusted(Item, {"id": str(iid), "subset": subset, "media": media,
@@ -458,7 +471,7 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
         report.add("AF010", path=str(path), reason="no COCO JSON file found")
         return None
     for file, subset in files:
-        reader.read_file(file, subset)
+        reader.read_file(file, subset, in_folder=path.is_dir())
     return reader.dataset()
 
 
@@ -561,7 +574,7 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int) 
 def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
               cat_ids: dict[str, int], report: Report) -> dict[str, Any]:
     doc: dict[str, Any] = {}
-    info = record.get("info", ds.info if (ds.info or record.get("has_info")) else None)
+    info = record.get("info", ds.info or None)
     if info is not None:
         doc["info"] = info
     if "licenses" in record:
@@ -581,12 +594,8 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
         assert isinstance(media, Image)
         image: dict[str, Any] = {"id": image_id, "file_name": media.path,
                                  "width": media.width, "height": media.height}
-        extra = item.extras.get("coco", {})
-        for key in extra.get("_absent", ()):
-            del image[key]
-        for key, value in extra.items():
-            if key != "_absent":
-                image.setdefault(key, value)
+        for key, value in item.extras.get("coco", {}).items():
+            image.setdefault(key, value)
         if image.get("width") is None:
             image.pop("width", None)
         if image.get("height") is None:
@@ -617,9 +626,7 @@ def _category_dict(label: Label, cat_id: int) -> dict[str, Any]:
     present = extra.pop("_present", None)
     out: dict[str, Any] = {"id": cat_id, "name": label.name}
     if present is None:
-        present = ["supercategory"]
-        if label.keypoints:
-            present += ["keypoints", "skeleton"]
+        present = _canonical_category_keys(label.parent, label.keypoints)
     if "supercategory" in present or label.parent is not None:
         out["supercategory"] = label.parent if label.parent is not None else ""
     if "keypoints" in present or label.keypoints:
@@ -715,8 +722,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
             if layout == "roboflow":
                 rel = Path(subset or "default") / _ROBOFLOW
             else:
-                stem = record.get("stem") or ("instances" if subset is None
-                                              else f"instances_{subset}")
+                stem = record.get("stem") or _canonical_stem(subset)
                 rel = Path("annotations") / f"{stem}.json"
             outputs.append((dest / rel, _document(ds, items, record, cat_ids, report)))
     for out_path, doc in outputs:

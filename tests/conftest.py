@@ -1,0 +1,61 @@
+"""Shared test set-up: fixture discovery, golden files, and the test plugin "installed" here.
+
+``tests/plugin_site`` holds a tiny distribution (dist-info + module) that registers formats in the
+``annoformat.formats`` entry-point group; it is put on ``sys.path`` before annoformat discovers
+formats, which is exactly what installing it would do.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+sys.path.insert(0, str(Path(__file__).parent / "plugin_site"))
+
+_META = {"expected.ir.json", "expected.diagnostics.json", "options.json", "README.md"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fixture case: ``fixtures/<format>/<good|bad>/<name>/``."""
+
+    format: str
+    kind: str
+    name: str
+    folder: Path
+
+    @property
+    def input(self) -> Path:
+        entries = [p for p in self.folder.iterdir() if p.name not in _META]
+        assert len(entries) == 1, f"{self.folder} must hold exactly one input entry: {entries}"
+        return entries[0]
+
+    @property
+    def id(self) -> str:
+        return f"{self.format}/{self.kind}/{self.name}"
+
+
+def fixture_cases(kind: str) -> list[Case]:
+    out = []
+    for fmt_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        kind_dir = fmt_dir / kind
+        if not kind_dir.is_dir():
+            continue
+        for case in sorted(p for p in kind_dir.iterdir() if p.is_dir()):
+            out.append(Case(fmt_dir.name, kind, case.name, case))
+    return out
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite expected.* files from the current output (review the diff!)")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
