@@ -42,7 +42,8 @@ class Case:
 
 def fixture_cases(kind: str) -> list[Case]:
     out = []
-    for fmt_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_")):
+    formats = [p for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_")]
+    for fmt_dir in sorted(formats):
         kind_dir = fmt_dir / kind
         if not kind_dir.is_dir():
             continue

@@ -16,12 +16,12 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import Case, fixture_cases
 
 import annoformat as af
 from annoformat.diagnostics import Report
 from annoformat.registry import get_format, parse_options
 from annoformat.testing import canonical_json, first_difference
+from conftest import Case, fixture_cases
 
 GOOD = fixture_cases("good")
 BAD = fixture_cases("bad")

@@ -49,11 +49,12 @@ def parse_xml(data: bytes, path: str, report: Report) -> etree._Element | None:
             report.add("AF020", path=path, line=line, column=column, reason=msg)
         return None
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
+    doctype: str = getattr(docinfo, "doctype", "")  # missing from lxml-stubs
+    if doctype or docinfo.internalDTD is not None:
         at = data.find(b"<!DOCTYPE")
         line = data.count(b"\n", 0, at) + 1 if at >= 0 else 1
         report.add("AF021", path=path, line=line,
-                   reason=f"document declares {docinfo.doctype or 'an internal DTD'}")
+                   reason=f"document declares {doctype or 'an internal DTD'}")
         return None
     return root
 

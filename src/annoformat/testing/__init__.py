@@ -43,7 +43,7 @@ def _diff(a: Any, b: Any, where: str) -> str | None:
                 return found
         return None
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             found = _diff(x, y, f"{where}[{i}]")
             if found:
                 return found
@@ -75,7 +75,7 @@ def first_difference(a: Dataset, b: Dataset) -> str | None:
             found = _diff(getattr(item, name), getattr(other, name), f"{where}.{name}")
             if found:
                 return found
-        for i, (x, y) in enumerate(zip(item.annotations, other.annotations)):
+        for i, (x, y) in enumerate(zip(item.annotations, other.annotations, strict=False)):
             found = _diff(x, y, f"{where}.annotations[{i} id={x.id}]")
             if found:
                 return found
