@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -24,6 +25,9 @@ import orjson
 from annoformat.diagnostics import Report
 
 DEFAULT_MAX_BYTES = 8 * 1024**3
+#: files up to this size are also scanned for duplicate keys (AF006); orjson keeps the last
+#: value silently, and the scan costs about 3x the orjson parse, so larger files skip it
+DUPLICATE_KEY_SCAN_BYTES = 16 * 1024**2
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -69,10 +73,74 @@ def parse_json(data: bytes, path: str, report: Report) -> Any:
         report.add("AF004", path=path, line=1, column=1)
         data = data[len(_BOM):]
     try:
-        return orjson.loads(data)
+        doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         _report_json_error(data, exc, path, report)
         return None
+    if len(data) <= DUPLICATE_KEY_SCAN_BYTES and _has_duplicate_keys(data):
+        for ptr, key, offset in find_duplicate_keys(data):
+            line, col = line_col(data, offset)
+            report.add("AF006", path=path, line=line, column=col, pointer=ptr, key=key)
+    return doc
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate
+    return out
+
+
+def _has_duplicate_keys(data: bytes) -> bool:
+    try:
+        json.loads(data, object_pairs_hook=_no_duplicates)
+    except _Duplicate:
+        return True
+    except ValueError:  # orjson accepted it; stdlib quirks (e.g. lone surrogates) are not ours
+        return False
+    return False
+
+
+def find_duplicate_keys(data: bytes) -> list[tuple[str, str, int]]:
+    """``(pointer, key, byte offset)`` of each repeated key (slow path: one token scan)."""
+    found: list[tuple[str, str, int]] = []
+    # frames: [is_object, pointer, key_or_index, expecting_key, keys_seen]
+    stack: list[list[Any]] = []
+    start = 3 if data.startswith(_BOM) else 0
+    for match in _TOKEN.finditer(data, start):
+        tok = match.group()
+        first = tok[:1]
+        if first in (b"{", b"["):
+            ptr = ""
+            if stack:
+                parent = stack[-1]
+                ptr = f"{parent[1]}/{_escape(str(parent[2]))}"
+            stack.append([first == b"{", ptr, 0, first == b"{", set()])
+        elif first in (b"}", b"]"):
+            if stack:
+                stack.pop()
+        elif first == b":":
+            if stack:
+                stack[-1][3] = False
+        elif first == b",":
+            if stack:
+                frame = stack[-1]
+                if frame[0]:
+                    frame[3] = True
+                else:
+                    frame[2] += 1
+        elif stack and stack[-1][0] and stack[-1][3]:
+            frame = stack[-1]
+            key = orjson.loads(tok)
+            if key in frame[4]:
+                found.append((f"{frame[1]}/{_escape(key)}", key, match.start()))
+            frame[4].add(key)
+            frame[2] = key
+    return found
 
 
 def _report_json_error(data: bytes, exc: orjson.JSONDecodeError, path: str, report: Report) -> None:

@@ -119,6 +119,15 @@ def check_annotation(ann: Any, width: int | None, height: int | None,
     if isinstance(ann, BBox):
         return check_finite((ann.x, ann.y, ann.w, ann.h), "") or check_box(
             ann.x, ann.y, ann.w, ann.h, width, height)
+    out: list[Finding] = []
+    box = getattr(ann, "bbox", None)
+    if box is not None:  # the enclosing box a source stored with a region
+        out += [Finding(f.code, "/bbox", f.ctx) for f in check_box(*box, width, height)]
+    return out + _shape_findings(ann, width, height, label)
+
+
+def _shape_findings(ann: Any, width: int | None, height: int | None,
+                    label: Label | None) -> list[Finding]:
     if isinstance(ann, Polygon):
         out: list[Finding] = []
         for i, ring in enumerate(ann.rings):
@@ -174,3 +183,62 @@ def check_dataset(ds: Dataset, report: Report, path: str | None = None) -> None:
             for f in check_annotation(ann, width, height, label):
                 report.add(f.code, path=path, pointer=base + f.path, item_id=item.id,
                            annotation_id=ann.id, **f.ctx)
+
+
+# --------------------------------------------------------------------------------------------
+# text spans (issue 5): offsets are code points, [start, end)
+
+
+def check_span(text: str, start: int, end: int, stored: str | None = None) -> list[Finding]:
+    """AF402 end <= start, AF401 outside ``text``, AF403 ``stored`` text differs, AF404 padding.
+
+    Example:
+        >>> [f.code for f in check_span("in Paris", 2, 8)]
+        ['AF404']
+    """
+    if end <= start:
+        return [Finding("AF402", "", {"start": start, "end": end})]
+    if start < 0 or end > len(text):
+        return [Finding("AF401", "", {"start": start, "end": end, "length": len(text)})]
+    actual = text[start:end]
+    if stored is not None and stored != actual:
+        return [Finding("AF403", "", {"start": start, "end": end, "actual": actual,
+                                      "stored": stored})]
+    if actual != actual.strip():
+        return [Finding("AF404", "", {"start": start, "end": end, "actual": actual})]
+    return []
+
+
+def check_span_set(spans: Sequence[tuple[int, int, str | None, Any]],
+                   allow_overlap: bool = False) -> list[Finding]:
+    """AF405 duplicate and AF406 overlapping spans among ``(start, end, label, id)`` tuples.
+
+    Paths are ``/<index>`` of the later span. Spans sharing a non-None ``id`` are parts of one
+    source object (one region with several labels) and are not compared with each other.
+
+    Example:
+        >>> [f.code for f in check_span_set([(0, 5, "PER", None), (3, 9, "ORG", None)])]
+        ['AF406']
+    """
+    out: list[Finding] = []
+    order = sorted(range(len(spans)), key=lambda k: (spans[k][0], spans[k][1], k))
+    seen: dict[tuple[int, int, str | None], int] = {}
+    open_spans: list[int] = []  # indices of earlier spans whose end is past the current start
+    for k in order:
+        start, end, label, sid = spans[k]
+        if (start, end, label) in seen and (sid is None or spans[seen[start, end, label]][3] != sid):
+            out.append(Finding("AF405", f"/{k}", {"start": start, "end": end, "label": label}))
+            continue
+        seen.setdefault((start, end, label), k)
+        open_spans = [j for j in open_spans if spans[j][1] > start]
+        if not allow_overlap:
+            for j in open_spans:
+                if sid is not None and spans[j][3] == sid:
+                    continue
+                other = spans[j]
+                out.append(Finding("AF406", f"/{k}", {
+                    "start": start, "end": end, "label": label, "other_start": other[0],
+                    "other_end": other[1], "other_label": other[2]}))
+                break
+        open_spans.append(k)
+    return sorted(out, key=lambda f: int(f.path[1:]))

@@ -172,9 +172,10 @@ class _Reader:
         self.info: dict[str, Any] | None = None
         self.files: dict[str, dict[str, Any]] = {}
         self.results = False
+        self.roboflow = False
 
     def dataset(self) -> Dataset:
-        extras: dict[str, Any] = {}
+        extras: dict[str, Any] = {"layout": "roboflow"} if self.roboflow else {}
         if self.files:
             extras["files"] = self.files
         if self.results:
@@ -471,6 +472,7 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
         report.add("AF010", path=str(path), reason="no COCO JSON file found")
         return None
     for file, subset in files:
+        reader.roboflow = reader.roboflow or file.name == _ROBOFLOW
         reader.read_file(file, subset, in_folder=path.is_dir())
     return reader.dataset()
 
@@ -533,7 +535,8 @@ def _area_of(ann: Any) -> float:
     return float(bbox[2] * bbox[3])
 
 
-def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int) -> dict[str, Any]:
+def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
+                     results: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {"id": ann_id, "image_id": image_id, "category_id": cat_id}
     main = parts[0]
     attrs: dict[str, Any] = {}
@@ -560,8 +563,11 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int) 
             out["keypoints"] = flat
             out["num_keypoints"] = extras.pop("num_keypoints", sum(1 for v in vis if v))
     out["bbox"] = _bbox_of(main)
-    out["area"] = _area_of(main)
-    out["iscrowd"] = 1 if main.crowd else 0
+    # ground truth always gets area and iscrowd (pycocotools needs them); detections only if read
+    if not results or main.area is not None:
+        out["area"] = _area_of(main)
+    if not results or main.crowd is not None:
+        out["iscrowd"] = 1 if main.crowd else 0
     if main.score is not None:
         out["score"] = main.score
     if attrs:
@@ -704,7 +710,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
             by_subset.setdefault(item.subset, []).append(item)
     layout = options.layout
     if layout == "auto":
-        layout = "file" if dest.suffix.lower() == ".json" else "folder"
+        layout = "file" if dest.suffix.lower() == ".json" else coco_extras.get("layout", "folder")
     outputs: list[tuple[Path, Any]] = []
     if coco_extras.get("results") and layout == "file":
         outputs.append((dest, _results_list(ds, cat_ids)))
@@ -740,7 +746,7 @@ def _results_list(ds: Dataset, cat_ids: dict[str, int]) -> list[dict[str, Any]]:
     out = []
     for item in ds.items:
         for parts in _groups(item.annotations):
-            det = _annotation_dict(parts, int(item.id), 0, cat_ids[parts[0].label])
+            det = _annotation_dict(parts, int(item.id), 0, cat_ids[parts[0].label], results=True)
             if parts[0].id is None:
                 del det["id"]
             out.append(det)

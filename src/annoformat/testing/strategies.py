@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from hypothesis import assume as hyp_assume
 from hypothesis import strategies as st
 
 from annoformat import masks
@@ -50,12 +51,15 @@ def _polygon(draw: Any, w: int, h: int, common: dict[str, Any]) -> Polygon:
     xs = [v for r in rings for v in r[0::2]]
     ys = [v for r in rings for v in r[1::2]]
     box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    # a polygon with a 0-wide box is degenerate, which readers rightly flag (AF302)
+    hyp_assume(box[2] > 0 and box[3] > 0)
     return Polygon(**common, rings=rings, bbox=box, area=draw(_COORD))
 
 
 @st.composite
 def _mask(draw: Any, w: int, h: int, common: dict[str, Any]) -> Mask:
-    bits = draw(st.lists(st.booleans(), min_size=w * h, max_size=w * h))
+    # an empty mask has a 0x0 box, which COCO readers rightly flag (AF302)
+    bits = draw(st.lists(st.booleans(), min_size=w * h, max_size=w * h).filter(any))
     arr = np.array(bits, dtype=np.uint8).reshape((h, w))
     counts = masks.encode(arr)
     box = masks.to_bbox(counts, h, w)

@@ -1,0 +1,204 @@
+"""COCO specifics beyond the conformance suite: exact values, lossless round trips, pycocotools."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pycocotools.coco import COCO
+
+import annoformat as af
+from annoformat import masks
+from annoformat.formats.coco import CAPABILITIES
+from annoformat.testing import first_difference
+from annoformat.testing.strategies import datasets
+
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "coco" / "good"
+MINIMAL = FIX / "minimal" / "annotations.json"
+
+
+def _subset_of(source: Any, output: Any, where: str = "") -> str | None:
+    """Where ``source`` has a key or value ``output`` lacks (None: every one is kept)."""
+    if isinstance(source, dict):
+        if not isinstance(output, dict):
+            return f"{where}: not an object"
+        for key, value in source.items():
+            if key not in output:
+                return f"{where}/{key}: missing"
+            found = _subset_of(value, output[key], f"{where}/{key}")
+            if found:
+                return found
+        return None
+    if isinstance(source, list):
+        if not isinstance(output, list) or len(source) != len(output):
+            return f"{where}: list differs"
+        for i, (a, b) in enumerate(zip(source, output, strict=True)):
+            found = _subset_of(a, b, f"{where}/{i}")
+            if found:
+                return found
+        return None
+    if source != output or type(source) is bool and type(output) is not bool:
+        return f"{where}: {source!r} != {output!r}"
+    return None
+
+
+def test_minimal_reads_exact_values() -> None:
+    ds = af.load(MINIMAL)
+    assert [lb.name for lb in ds.labels] == ["cat", "dog"]
+    assert [lb.id for lb in ds.labels] == [1, 4]
+    cat, poly = ds.items[0].annotations
+    assert isinstance(cat, af.BBox) and (cat.x, cat.y, cat.w, cat.h) == (10.5, 20, 100, 50.25)
+    assert isinstance(poly, af.Polygon) and poly.label == "dog" and len(poly.rings) == 2
+    assert poly.rings[1] == [210, 110, 220, 110, 220, 120, 210, 120]
+    mask, whole = ds.items[1].annotations
+    assert isinstance(mask, af.Mask) and mask.crowd is True and (mask.height, mask.width) == (240, 320)
+    decoded = masks.decode(mask.counts, mask.height, mask.width)
+    assert int(decoded.sum()) == 6 and decoded[1:3, 1:4].all()
+    assert whole.occluded is True and whole.attributes == {"color": "black"}
+    assert whole.extras == {"coco": {"note": "kept as an extra"}}
+    assert ds.items[2].annotations == []  # an image without annotations is kept
+    assert ds.items[0].extras == {"coco": {"license": 1,
+                                           "coco_url": "http://example.invalid/cat.jpg"}}
+
+
+def test_coco_to_coco_is_exact_on_minimal(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    result = af.convert(MINIMAL, out, to="coco")
+    assert result.written and result.loss == [] and len(result.report) == 0
+    assert json.loads(out.read_text()) == json.loads(MINIMAL.read_text())
+
+
+def _json_files(path: Path) -> dict[str, Any]:
+    if path.is_file():
+        return {"": json.loads(path.read_text(encoding="utf-8-sig"))}
+    return {p.relative_to(path).as_posix(): json.loads(p.read_text(encoding="utf-8-sig"))
+            for p in sorted(path.rglob("*.json")) if not p.name.startswith("expected")}
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in FIX.iterdir()))
+def test_coco_to_coco_keeps_every_key_and_value(case: str, tmp_path: Path) -> None:
+    src = next(p for p in (FIX / case).iterdir() if not p.name.startswith("expected"))
+    dst = tmp_path / ("out.json" if src.is_file() else "out")
+    result = af.convert(src, dst, to="coco")
+    assert result.written, [d.message for d in result.report]
+    source, output = _json_files(src), _json_files(dst)
+    assert sorted(source) == sorted(output)
+    for name in source:
+        assert _subset_of(source[name], output[name]) is None, name
+
+
+def test_image_ids_restarting_per_subset_stay_distinct(tmp_path: Path) -> None:
+    ds = af.load(FIX / "folder" / "dataset")
+    assert [(i.subset, i.id) for i in ds.items] == [("train", "1"), ("train", "2"), ("val", "1")]
+    af.save(ds, tmp_path / "out", format="coco")
+    written = sorted(p.name for p in (tmp_path / "out" / "annotations").iterdir())
+    assert written == ["instances_train.json", "instances_val.json"]
+    val = json.loads((tmp_path / "out" / "annotations" / "instances_val.json").read_text())
+    assert [img["id"] for img in val["images"]] == [1]
+
+
+def test_single_file_output_of_subsets_renumbers_and_warns(tmp_path: Path) -> None:
+    ds = af.load(FIX / "folder" / "dataset")
+    report = af.save(ds, tmp_path / "all.json", format="coco")
+    assert report.codes() == ["AF507", "AF508", "AF508"]  # subsets; image and annotation ids
+    assert [d.ctx.get("what") for d in report] == ["subsets", "image", "annotation"]
+    doc = json.loads((tmp_path / "all.json").read_text())
+    assert [img["id"] for img in doc["images"]] == [1, 2, 3]
+    assert [a["id"] for a in doc["annotations"]] == [1, 2, 3]
+
+
+def test_keypoints_and_polygon_of_one_object_merge_back(tmp_path: Path) -> None:
+    src = FIX / "keypoints" / "person_keypoints.json"
+    ds = af.load(src)
+    types = [(a.type, a.id) for a in ds.items[0].annotations]
+    assert types == [("polygon", 1), ("keypoints", 1), ("keypoints", 2)]
+    kp = ds.items[0].annotations[1]
+    assert isinstance(kp, af.Keypoints)
+    assert kp.points == [20, 15, 30, 15, 0, 0] and kp.visibility == [2, 1, 0]
+    assert ds.labels[0].skeleton == [(0, 1), (1, 2)]
+    af.save(ds, tmp_path / "kp.json", format="coco")
+    assert json.loads((tmp_path / "kp.json").read_text()) == json.loads(src.read_text())
+
+
+def test_pycocotools_loads_what_annoformat_writes(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    assert af.convert(MINIMAL, out, to="coco").written
+    coco = COCO(str(out))
+    assert sorted(coco.getImgIds()) == [1, 2, 3]
+    assert sorted(coco.getCatIds()) == [1, 4]
+    ours = af.load(out)
+    for item in ours.items:
+        for ann in item.annotations:
+            if not isinstance(ann, (af.Mask, af.Polygon)):
+                continue
+            theirs = coco.annToMask(coco.loadAnns([ann.id])[0])
+            if isinstance(ann, af.Mask):
+                assert np.array_equal(theirs, masks.decode(ann.counts, ann.height, ann.width))
+            if isinstance(ann, af.Polygon):
+                assert theirs.shape == (480, 640) and int(theirs.sum()) > 0
+
+
+def test_results_file_round_trips_and_loads_in_pycocotools(tmp_path: Path) -> None:
+    src = FIX / "results" / "detections.json"
+    ds = af.load(src)
+    assert [a.score for item in ds.items for a in item.annotations] == [0.236, 0.318, 0.9]
+    out = tmp_path / "res.json"
+    af.save(ds, out, format="coco")
+    assert json.loads(out.read_text()) == json.loads(src.read_text())
+    gt = COCO(str(MINIMAL))
+    res = gt.loadRes(json.loads(out.read_text().replace('"image_id":42', '"image_id":1')
+                                .replace('"image_id":73', '"image_id":2')))
+    assert len(res.getAnnIds()) == 3
+
+
+def test_invented_category_ids_start_at_one(tmp_path: Path) -> None:
+    ds = af.Dataset(labels=[af.Label(name="a"), af.Label(name="b")],
+                    items=[af.Item(id="x", media=af.Image(path="x.jpg", width=4, height=4),
+                                   annotations=[af.BBox(label="b", x=0, y=0, w=1, h=1)])])
+    report = af.save(ds, tmp_path / "o.json", format="coco")
+    doc = json.loads((tmp_path / "o.json").read_text())
+    assert [c["id"] for c in doc["categories"]] == [1, 2]
+    assert doc["annotations"][0]["category_id"] == 2
+    assert doc["annotations"][0]["area"] == 1.0 and doc["annotations"][0]["iscrowd"] == 0
+    assert report.codes() == ["AF508", "AF508"]  # item id "x" and the missing annotation id
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(CAPABILITIES))
+def test_ir_to_coco_to_ir_is_lossless(tmp_path_factory: pytest.TempPathFactory,
+                                      ds: af.Dataset) -> None:
+    out = tmp_path_factory.mktemp("prop") / "ds.json"
+    af.save(ds, out, format="coco")
+    again = af.load(out)
+    assert first_difference(ds, again) is None
+
+
+_EXTRA = st.dictionaries(st.sampled_from(["x_tool", "note", "meta"]),
+                         st.one_of(st.integers(), st.text(max_size=5), st.booleans()), max_size=2)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ds=datasets(CAPABILITIES), top=_EXTRA, per_image=_EXTRA, per_ann=_EXTRA, per_cat=_EXTRA)
+def test_coco_to_ir_to_coco_keeps_every_key_and_value(
+    tmp_path_factory: pytest.TempPathFactory, ds: af.Dataset, top: dict[str, Any],
+    per_image: dict[str, Any], per_ann: dict[str, Any], per_cat: dict[str, Any],
+) -> None:
+    folder = tmp_path_factory.mktemp("raw")
+    af.save(ds, folder / "base.json", format="coco")
+    doc = json.loads((folder / "base.json").read_text())
+    doc.update(top)
+    for img in doc["images"]:
+        img.update(per_image)
+    for ann in doc["annotations"]:
+        ann.update(per_ann)
+    for cat in doc["categories"]:
+        cat.update(per_cat)
+    (folder / "src.json").write_text(json.dumps(doc))
+    result = af.convert(folder / "src.json", folder / "out.json", to="coco")
+    assert result.written, [d.message for d in result.report]
+    assert json.loads((folder / "out.json").read_text()) == doc
