@@ -36,6 +36,14 @@ def baseline_b(src: str, dst: str) -> Any:
     return data
 
 
+def baseline_b_nogc(src: str, dst: str) -> Any:
+    """Baseline B with the cyclic GC off, as annoformat runs: the stricter floor."""
+    import gc
+
+    gc.disable()
+    return baseline_b(src, dst)
+
+
 def af_load(src: str, dst: str) -> Any:
     import annoformat
 
@@ -57,6 +65,7 @@ def af_convert(src: str, dst: str) -> Any:
 OPERATIONS: dict[str, tuple[str, Operation]] = {
     "baseline_a": ("orjson", baseline_a),
     "baseline_b": ("orjson", baseline_b),
+    "baseline_b_nogc": ("orjson", baseline_b_nogc),
     "load": ("annoformat", af_load),
     "validate": ("annoformat", af_validate),
     "convert": ("annoformat", af_convert),

@@ -249,7 +249,8 @@ def twice_area(xs: list[int], ys: list[int]) -> int:
     """Shoelace formula (twice the area), exact in integers."""
     xs1 = xs[1:] + xs[:1]
     ys1 = ys[1:] + ys[:1]
-    return abs(sum(map(mul, xs, ys1)) - sum(map(mul, xs1, ys)))
+    total: int = sum(map(mul, xs, ys1)) - sum(map(mul, xs1, ys))
+    return abs(total)
 
 
 def object_box(rng: random.Random, width: int, height: int) -> Box:

@@ -29,7 +29,7 @@ from annoformat.model import (
     Text,
     VideoFrame,
 )
-from annoformat.registry import detect, formats
+from annoformat.registry import detect, list_formats
 
 __version__ = "0.1.0"
 
@@ -61,7 +61,7 @@ __all__ = [
     "__version__",
     "convert",
     "detect",
-    "formats",
+    "list_formats",
     "load",
     "save",
     "summarize",

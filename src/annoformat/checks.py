@@ -122,7 +122,8 @@ def check_annotation(ann: Any, width: int | None, height: int | None,
     out: list[Finding] = []
     box = getattr(ann, "bbox", None)
     if box is not None:  # the enclosing box a source stored with a region
-        out += [Finding(f.code, "/bbox", f.ctx) for f in check_box(*box, width, height)]
+        bx, by, bw, bh = box
+        out += [Finding(f.code, "/bbox", f.ctx) for f in check_box(bx, by, bw, bh, width, height)]
     return out + _shape_findings(ann, width, height, label)
 
 

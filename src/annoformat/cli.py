@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,7 +22,7 @@ import orjson
 from annoformat.codes import CODES, lookup
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
 from annoformat.diagnostics import AnnoformatError, Report, UsageError, render
-from annoformat.registry import LOAD_REPORT, detect, formats, get_format
+from annoformat.registry import LOAD_REPORT, detect, get_format, list_formats
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -125,8 +126,10 @@ def _summary_text(result: ConversionResult) -> str:
         f"{s['annotations']} annotation(s) [{types}], {s['labels']} label(s); {verdict}",
     ]
     if loss:
-        lines.append(f"loss: {len(loss)} finding(s): " + "; ".join(
-            f"{d.code} {d.message}" for d in loss))
+        counts = Counter(d.code for d in loss)
+        lines.append("loss: " + ", ".join(
+            f"{code} x{n}" if n > 1 else code for code, n in sorted(counts.items()))
+            + (" (allowed)" if result.written else ""))
     else:
         lines.append("loss: none")
     return "\n".join(lines)
@@ -201,7 +204,7 @@ def detect_cmd(path: Path) -> None:
 @_guarded
 def formats_cmd(name: str | None) -> None:
     """List formats with their capabilities and options."""
-    chosen = [get_format(name)] if name else list(formats().values())
+    chosen = [get_format(name)] if name else list(list_formats().values())
     for fmt in chosen:
         caps = fmt.capabilities.describe()
         click.echo(f"{fmt.name}: {fmt.description}")

@@ -193,11 +193,6 @@ _ENTRIES = [
     Code("AF309", "keypoint-visibility", ERR, "keypoint visibility {value} is not 0, 1 or 2",
          "COCO visibility flags are 0 (not labelled), 1 (labelled, not visible), 2 (visible).",
          '{"keypoints": [10, 10, 5]}', "Use 0, 1 or 2."),
-    Code("AF310", "area-mismatch", INFO, "stored area {area} differs from the geometry's area "
-         "{computed} by more than {tolerance:.0%}",
-         "COCO evaluation buckets objects by the stored area; a wrong area moves objects between "
-         "small/medium/large.", '{"bbox": [0, 0, 10, 10], "area": 5000}',
-         "Recompute the area from the segmentation."),
     # --- AF5xx: conversion loss ------------------------------------------------------------
     Code("AF501", "annotations-dropped", ERR, "{count} {kind} annotation(s) cannot be written as "
          "{format}", "The target format has no way to store this annotation type.",
@@ -236,6 +231,79 @@ _ENTRIES = [
          "JSONL text documents converted to COCO", "Pick a target that holds them."),
     # --- VOC codes (issue 3): AF022-AF029, AF110-AF114, AF210-AF214, AF320-AF329, AF510-AF514,
     #     AF910-AF914 ------------------------------------------------------------------------
+    Code("AF022", "voc-root-not-annotation", ERR, "root element is <{tag}>, not <annotation>",
+         "A Pascal VOC annotation file has one <annotation> element at its root; another root "
+         "means this is not a VOC file (CVAT XML has <annotations>).",
+         "<annotations><image .../></annotations>",
+         "Pass the right format with --from, or fix the root element."),
+    Code("AF023", "voc-item-without-xml", INFO, "{item_id!r} is listed in {imageset} but has no "
+         "Annotations/{item_id}.xml; read as an image without objects",
+         "VOC image sets may list images that have no annotation file (unlabelled or test "
+         "images). annoformat keeps them as items without annotations, sized from the image "
+         "header when JPEGImages/ holds the image.", "ImageSets/Main/test.txt lists 000042 and "
+         "Annotations/000042.xml does not exist", "Nothing to do if the image has no objects."),
+    Code("AF024", "voc-imageset-bad-line", ERR, "image-set line {text!r} is not an image id: "
+         "{reason}", "Lines of ImageSets/Main/<subset>.txt hold one image id (per-class files: "
+         "an id and -1, 0 or 1). Blank lines and '#' comments are allowed.",
+         "ImageSets/Main/train.txt: '000005 000007 x'", "Put one id per line."),
+    Code("AF025", "voc-imageset-duplicate", WARN, "{item_id!r} is listed again in {imageset} "
+         "(first on line {first}); the repeat is ignored",
+         "An image listed twice in one image set would be trained on twice by some loaders.",
+         "train.txt: '000005' on lines 1 and 9", "Remove the repeated line."),
+    Code("AF026", "voc-class-imagesets-derived", INFO, "per-class image sets for {subsets} "
+         "are derived from the annotations: not read, and regenerated on write",
+         "ImageSets/Main/<class>_<subset>.txt ('id -1|0|1') restate which images hold which "
+         "class; annoformat recomputes them from the objects (1: present, 0: only difficult, "
+         "-1: absent) instead of trusting a copy that can disagree.",
+         "ImageSets/Main/cat_train.txt", "Nothing to do."),
+    Code("AF027", "voc-single-file-many-items", ERR, "a single VOC XML file holds one image, "
+         "but the dataset has {count}", "The .xml destination (or layout=file) writes exactly "
+         "one annotation file.", "annoformat convert coco.json out.xml --to voc",
+         "Write to a folder (a VOC dataset with Annotations/) instead."),
+    Code("AF110", "voc-missing-element", ERR, "<{parent}> has no <{element}>",
+         "Pascal VOC requires <filename> in every annotation and <name> and <bndbox> in every "
+         "object and part.", "<object><bndbox>...</bndbox></object>  (no <name>)",
+         "Add the element."),
+    Code("AF111", "voc-repeated-element", ERR, "<{parent}> has more than one <{element}>",
+         "An element VOC allows once appears several times, so it is ambiguous which one "
+         "counts (readers disagree: first or last).",
+         "<object><name>cat</name><name>dog</name>...</object>", "Keep exactly one."),
+    Code("AF210", "voc-empty-label", ERR, "object has an empty <name>",
+         "Every VOC object needs a class name.", "<object><name> </name>...</object>",
+         "Fill in the class name or remove the object."),
+    Code("AF211", "voc-xml-name-collision", ERR, "items {item_id!r} and {other!r} would both "
+         "be written to {file}", "VOC names each annotation file after its image stem; two "
+         "images with the same stem (in different folders, or differing only in case or "
+         "Unicode normalisation) would overwrite each other. Nothing was written.",
+         "a/img.jpg and b/img.jpg -> Annotations/img.xml",
+         "Rename one of the images (or their item ids) so the stems differ."),
+    Code("AF320", "voc-reversed-box", ERR, "box has {low_tag}={low} greater than "
+         "{high_tag}={high}", "xmax must not be less than xmin (nor ymax less than ymin); the "
+         "corners were probably swapped by the tool that wrote the file.",
+         "<bndbox><xmin>50</xmin><xmax>10</xmax>...</bndbox>", "Swap the two values."),
+    Code("AF329", "voc-coordinate-convention", INFO, "VOC boxes {direction} as {origin} pixel "
+         "indices: {mapping}", "Pascal VOC stores 1-based, inclusive pixel indices; the IR is "
+         "continuous (DESIGN.md). Reading maps x = xmin - 1, w = xmax - xmin + 1 and writing "
+         "inverts it, so integer boxes round-trip exactly. Files written by tools that use "
+         "0-based pixels need origin=zero-based.",
+         "<xmin>1</xmin><xmax>10</xmax> -> x=0, w=10",
+         "Pass --opt origin=zero-based if the producer used 0-based coordinates."),
+    Code("AF510", "voc-group-not-representable", WARN, "{count} annotation group value(s) "
+         "cannot be written as voc: {reason}", "VOC links annotations only by nesting <part> "
+         "boxes in their object; other groups are written as separate objects.",
+         "two CVAT boxes in group 3, neither marked as a VOC part",
+         "Nothing to do if the grouping is not needed."),
+    Code("AF511", "voc-attribute-type-lost", WARN, "{count} attribute value(s) cannot keep "
+         "their type in voc's text <attributes> block (names: {names})", "VOC's <attributes> "
+         "block holds text, read back as datumaro does: true/false as booleans, numbers as "
+         "numbers, the rest as text. Lists, objects and null are written as JSON text, and text "
+         "that looks like a number or a boolean reads back as one.",
+         '{"attributes": {"tags": ["a", "b"], "code": "007"}}',
+         "Nothing to do if the changed types are acceptable."),
+    Code("AF512", "voc-unused-labels", WARN, "{count} label(s) without objects cannot be "
+         "written as voc: {names}", "VOC has no class list: a class appears only through its "
+         "objects, so labels no object uses are lost.", "a COCO category with no annotations",
+         "Nothing to do unless consumers need the full class list (pass labels= on read)."),
     # --- end of VOC codes
     # --- YOLO codes (issue 3): AF030-AF039, AF115-AF119, AF215-AF219, AF330-AF339,
     #     AF515-AF519, AF915-AF919 ------------------------------------------------------------
@@ -245,6 +313,100 @@ _ENTRIES = [
     # --- end of CVAT codes
     # --- JSONL/text codes (issue 5): AF050-AF059, AF130-AF139, AF230-AF239, AF400-AF449,
     #     AF530-AF539, AF925-AF929 ------------------------------------------------------------
+    Code("AF050", "native-header-missing", ERR, "the first record is not an annoformat JSONL "
+         "header: {reason}", "annoformat's own JSONL starts with one header record "
+         '({"annoformat": "1", "labels": [...], "info": {...}, "extras": {...}}) that holds the '
+         "dataset-level data; without it labels and metadata would be lost.",
+         '{"id": "1", "media": {...}}  (on line 1)',
+         "Write the file with annoformat (format jsonl), or add the header line."),
+    Code("AF051", "native-version-unsupported", ERR, "annoformat JSONL version {version!r} is not "
+         "supported (this annoformat reads {supported})", "The file was written by a newer "
+         "annoformat whose record layout this version does not know.",
+         '{"annoformat": "9", ...}', "Upgrade annoformat."),
+    Code("AF052", "native-header-repeated", ERR, "a second annoformat header record (the first is "
+         "on line 1)", "Two annoformat JSONL files were probably concatenated; their labels and "
+         "metadata cannot both apply.", 'cat a.jsonl b.jsonl > c.jsonl',
+         "Merge the datasets with annoformat instead of concatenating files."),
+    Code("AF053", "conll-bad-tag", ERR, "tag {tag!r} is not O, B-<label> or I-<label>",
+         "CoNLL NER files carry one BIO tag per token in the last column; anything else cannot "
+         "be turned into spans.", "EU NNP B-NP ORG   (tag without B-/I- prefix)",
+         "Fix the tag at the reported line."),
+    Code("AF054", "conll-orphan-inside", WARN, "{tag} follows {previous}; read as the start of a "
+         "new {label!r} span", "In IOB2 every span starts with B-; an I- tag after O or after "
+         "another label (IOB1 style) starts a new span here.", "O then I-PER",
+         "Nothing to do for IOB1 files; in IOB2 files check the tagging."),
+    Code("AF055", "conll-bad-line", ERR, "line has {count} column(s); a token and a tag are "
+         "needed", "A CoNLL line is a token followed by one or more columns, the last being "
+         "the tag.", "Paris    (no tag column)", "Add the tag column or a blank line."),
+    Code("AF130", "missing-text", ERR, "record has no text string under {key!r}",
+         "Text labels index into the text; a record without it cannot be read.",
+         '{"label": ["positive"]}', "Add the text (or pass the text key used by the file)."),
+    Code("AF230", "unknown-relation-entity", ERR, "relation {relation!r} refers to entity id "
+         "{entity_id!r}, which is not an entity of this record",
+         "doccano relations join two entities of the same record by id.",
+         '{"entities": [{"id": 1, ...}], "relations": [{"from_id": 1, "to_id": 7, ...}]}',
+         "Fix the id, or remove the relation."),
+    Code("AF231", "duplicate-entity-id", ERR, "entity id {entity_id!r} is used more than once in "
+         "this record", "Relations refer to entities by id; a repeated id is ambiguous.",
+         '{"entities": [{"id": 1, ...}, {"id": 1, ...}]}', "Give every entity a unique id."),
+    Code("AF401", "span-out-of-range", ERR, "span [{start}, {end}) is outside the text of "
+         "{length} characters", "Offsets are Unicode code points into the record's text; a "
+         "span past the end (often a byte or UTF-16 offset) points at nothing.",
+         '{"text": "abc", "label": [[1, 9, "X"]]}',
+         "Fix the offsets; check whether the producer counted bytes or UTF-16 units."),
+    Code("AF402", "span-empty-or-reversed", ERR, "span end {end} is not after its start {start}",
+         "A span [start, end) with end <= start covers no text.",
+         '{"label": [[5, 5, "X"]]}', "Remove the span or fix its end."),
+    Code("AF403", "span-text-mismatch", ERR, "span [{start}, {end}) covers {actual!r} but the "
+         "record says {stored!r}", "The offsets and the stored span text disagree: the "
+         "offsets were shifted (an emoji counted as two units, a text edited after labelling).",
+         '{"text": "😀 Paris", "spans": [{"start": 3, "end": 8, "text": "Paris"}]}',
+         "Recompute the offsets from the span text."),
+    Code("AF404", "span-whitespace", WARN, "span [{start}, {end}) {actual!r} starts or ends with "
+         "whitespace", "Leading or trailing whitespace is almost always a labelling slip; "
+         "evaluation counts such spans as wrong.", '{"text": "in Paris", "label": [[2, 8, "LOC"]]}',
+         "Trim the span to the word."),
+    Code("AF405", "duplicate-span", WARN, "span [{start}, {end}) {label!r} appears more than once",
+         "The same label on the same characters twice counts the entity twice.",
+         '{"label": [[0, 5, "PER"], [0, 5, "PER"]]}', "Remove the duplicate."),
+    Code("AF406", "overlapping-spans", ERR, "span [{start}, {end}) {label!r} overlaps "
+         "[{other_start}, {other_end}) {other_label!r}", "Flat NER (BIO tagging, most "
+         "trainers) cannot hold overlapping or nested spans; they would silently vanish.",
+         '{"label": [[0, 5, "PER"], [3, 9, "ORG"]]}',
+         "Fix the spans, or pass allow_overlap=true if nested entities are intended."),
+    Code("AF407", "utf16-offset-splits-character", ERR, "UTF-16 offset {offset} falls between "
+         "the two halves of {char!r}", "Label Studio counts offsets in UTF-16 code units, where "
+         "a character outside the BMP (an emoji) takes two; an offset between them is corrupt.",
+         '{"text": "😀a", "value": {"start": 1, "end": 3}}', "Fix the offset."),
+    Code("AF408", "span-not-on-token-boundary", ERR, "span [{start}, {end}) {label!r} does not "
+         "{reason}", "Token-based formats (CoNLL/BIO, Prodigy tokens) can only hold spans that "
+         "start and end at token boundaries; moving the span would change the label.",
+         "span 'Paris' in 'Paris.' with the whitespace tokenizer",
+         "Use a tokenizer that splits there (conll option tokenizer=words), or fix the span."),
+    Code("AF409", "token-index-mismatch", ERR, "token_start/token_end {token_start}..{token_end} "
+         "do not match characters [{start}, {end}): {reason}", "Prodigy spans carry both "
+         "character offsets and (inclusive) token indices; they must agree.",
+         '{"spans": [{"start": 0, "end": 5, "token_start": 0, "token_end": 1}]}',
+         "Recompute token_start/token_end from the tokens (token_end is inclusive)."),
+    Code("AF410", "token-offset-mismatch", ERR, "token {index} [{start}, {end}) says {stored!r} "
+         "but the text there is {actual!r}", "Prodigy tokens carry their own character "
+         "offsets into the text; they must point at the token's text.",
+         '{"text": "a b", "tokens": [{"text": "b", "start": 0, "end": 1}]}',
+         "Re-tokenize the text."),
+    Code("AF530", "answers-not-written", WARN, "{count} item(s) answered reject/ignore were not "
+         "written as {format}: it cannot mark an answer, and their text without labels would "
+         "read as having none (ids: {ids})", "A rejected or ignored Prodigy task is never a "
+         "positive label; in a format without answers it is left out instead.",
+         "Prodigy answer=reject records converted to CoNLL",
+         "Convert to doccano, Label Studio, Prodigy or jsonl to keep them."),
+    Code("AF531", "relations-dropped", WARN, "{count} doccano relation(s) cannot be written as "
+         "{format} (items: {ids})", "Only doccano and annoformat JSONL hold relations between "
+         "spans.", "doccano relation extraction exported to CoNLL",
+         "Convert to doccano or jsonl to keep them."),
+    Code("AF925", "line-too-long", ERR, "line is longer than the {limit}-byte limit for one "
+         "record; it was skipped", "A single JSONL record that large is not an annotation; "
+         "the cap keeps memory flat on hostile input.", "a 5 GB line without a newline",
+         "Raise max_line_bytes if the record is genuine."),
     # --- end of JSONL/text codes
     # --- AF9xx: safety limits --------------------------------------------------------------
     Code("AF901", "file-too-large", ERR, "{path} is {size} bytes, over the {limit}-byte limit",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annoformat._io import staged_output
+from annoformat._io import gc_paused, staged_output
 from annoformat.checks import check_dataset
 from annoformat.codes import Severity
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
@@ -119,7 +119,8 @@ def load(path: str | Path, format: str | None = None, *, report: Report | None =
     report = report if report is not None else Report()
     p = Path(path)
     fmt = _resolve_format(p, format)
-    ds = fmt.read(p, parse_options(fmt, options), report)
+    with gc_paused():
+        ds = fmt.read(p, parse_options(fmt, options), report)
     if ds is None or report.has_errors:
         raise AnnoformatError(report)
     return ds
@@ -141,7 +142,8 @@ def validate(path: str | Path, format: str | None = None, *,
     except AnnoformatError as exc:
         report.extend(exc.report)
         return report
-    fmt.read(p, parse_options(fmt, {}), report)
+    with gc_paused():
+        fmt.read(p, parse_options(fmt, {}), report)
     return report
 
 
@@ -172,7 +174,7 @@ def plan_loss(ds: Dataset, target: Format, report: Report, *, source: str | None
         if not item.annotations:
             empty_items += 1
         if item.attributes and not caps.item_attributes:
-            attr_names.update(item.attributes)
+            attr_names.update(list(item.attributes))
         for key in item.extras:
             if key != name:
                 foreign_extras[f"item extras ({key})"] += 1
@@ -182,7 +184,7 @@ def plan_loss(ds: Dataset, target: Format, report: Report, *, source: str | None
                                    []).append(f"{item.id}/{ann.id}")
                 continue
             if ann.attributes and "attributes" not in caps.fields:
-                attr_names.update(ann.attributes)
+                attr_names.update(list(ann.attributes))
             for fld in _FIELD_LOSS:
                 if fld not in caps.fields and getattr(ann, fld, None) not in (None, False):
                     fields.setdefault(fld, []).append(f"{item.id}/{ann.id}")
@@ -254,8 +256,12 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
     with staged_output(dest, report, overwrite=overwrite, sources=sources) as staged:
         if staged is None:
             return False
-        errors = report.counts["error"]
-        fmt.write(ds, staged, options, report)
+        errors, since = report.counts["error"], len(report.diagnostics)
+        with gc_paused():
+            fmt.write(ds, staged, options, report)
+        for diag in report.diagnostics[since:]:  # name the destination, not the temporary copy
+            if diag.location.path and diag.location.path.startswith(str(staged)):
+                diag.location.path = str(dest) + diag.location.path[len(str(staged)):]
         return report.counts["error"] == errors and staged.exists()
     return False
 
@@ -316,7 +322,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         report.extend(exc.report)
         return result
     result.source_format = source.name
-    ds = source.read(src_p, parse_options(source, read_options or {}), report)
+    with gc_paused():
+        ds = source.read(src_p, parse_options(source, read_options or {}), report)
     if ds is None or report.has_errors:
         return result
     result.summary = summarize(ds)

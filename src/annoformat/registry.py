@@ -7,7 +7,7 @@ diagnostic in :data:`LOAD_REPORT`, never a crash.
 
 Example:
     >>> from annoformat.registry import get_format
-    >>> get_format("coco").capabilities.scores
+    >>> "score" in get_format("coco").capabilities.fields
     True
 """
 
@@ -102,17 +102,24 @@ class FormatSpec:
 #: diagnostics from loading plugins (AF012); shown by ``annoformat formats``
 LOAD_REPORT = Report()
 _FORMATS: dict[str, Format] = {}
+#: format name -> entry point that provided it (built-ins are absent)
+PLUGINS: dict[str, str] = {}
 
 
 def _discover() -> dict[str, Format]:
     if _FORMATS:
         return _FORMATS
-    # import by name: ``annoformat.formats`` the attribute is the public function below
+    # by name: importing the subpackage makes it the attribute ``annoformat.formats``
     pkg = importlib.import_module("annoformat.formats")
     for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         if mod.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{pkg.__name__}.{mod.name}")
+        try:
+            module = importlib.import_module(f"{pkg.__name__}.{mod.name}")
+        except Exception as exc:  # one broken format must not take the others down
+            LOAD_REPORT.add("AF012", plugin=f"annoformat.formats.{mod.name}",
+                            reason=f"{type(exc).__name__}: {exc}")
+            continue
         fmt = getattr(module, "FORMAT", None)
         if isinstance(fmt, Format):
             _FORMATS[fmt.name] = fmt
@@ -128,10 +135,11 @@ def _discover() -> dict[str, Format]:
             LOAD_REPORT.add("AF012", plugin=ep.name, reason=f"{type(exc).__name__}: {exc}")
             continue
         _FORMATS[fmt.name] = fmt
+        PLUGINS[fmt.name] = ep.value
     return _FORMATS
 
 
-def formats() -> dict[str, Format]:
+def list_formats() -> dict[str, Format]:
     """Every available format by name: built-ins first, then plugins."""
     return dict(_discover())
 

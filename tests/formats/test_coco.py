@@ -42,7 +42,7 @@ def _subset_of(source: Any, output: Any, where: str = "") -> str | None:
             if found:
                 return found
         return None
-    if source != output or type(source) is bool and type(output) is not bool:
+    if source != output or (type(source) is bool and type(output) is not bool):
         return f"{where}: {source!r} != {output!r}"
     return None
 
@@ -56,7 +56,8 @@ def test_minimal_reads_exact_values() -> None:
     assert isinstance(poly, af.Polygon) and poly.label == "dog" and len(poly.rings) == 2
     assert poly.rings[1] == [210, 110, 220, 110, 220, 120, 210, 120]
     mask, whole = ds.items[1].annotations
-    assert isinstance(mask, af.Mask) and mask.crowd is True and (mask.height, mask.width) == (240, 320)
+    assert isinstance(mask, af.Mask) and mask.crowd is True
+    assert (mask.height, mask.width) == (240, 320)
     decoded = masks.decode(mask.counts, mask.height, mask.width)
     assert int(decoded.sum()) == 6 and decoded[1:3, 1:4].all()
     assert whole.occluded is True and whole.attributes == {"color": "black"}

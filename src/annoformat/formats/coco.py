@@ -467,7 +467,7 @@ class _Reader:
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a COCO file or dataset folder into the IR (None if it could not be read)."""
     reader = _Reader(report)
-    files = _layout(path)
+    files = _layout(path) if path.is_dir() else [(path, None)]
     if not files:
         report.add("AF010", path=str(path), reason="no COCO JSON file found")
         return None

@@ -1,0 +1,119 @@
+"""CLI transcripts (fixtures/cli/*.json) and a few direct CLI checks."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from annoformat.cli import main
+from conftest import FIXTURES
+
+TRANSCRIPTS = sorted((FIXTURES / "cli").glob("*.json"))
+_CODE_LINE = re.compile(r"^(?!loss:)\S.*?: (AF\d{3}) [a-z0-9-]+: ", re.M)
+
+
+def printed_codes(text: str) -> list[str]:
+    """The codes of diagnostic lines in CLI text output, in order."""
+    return _CODE_LINE.findall(text)
+
+
+def _substitute(value: str, tmp: Path) -> str:
+    return value.replace("{fixtures}", str(FIXTURES)).replace("{tmp}", str(tmp))
+
+
+def run_transcript(path: Path, tmp: Path) -> tuple[Any, dict[str, Any]]:
+    case = json.loads(path.read_text())
+    for name in case.get("setup", []):
+        Path(_substitute(name, tmp)).write_text("already here\n")
+    args = [_substitute(a, tmp) for a in case["args"]]
+    return CliRunner().invoke(main, args, catch_exceptions=False, env=case.get("env")), case
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.stem)
+def test_transcript(path: Path, tmp_path: Path) -> None:
+    result, case = run_transcript(path, tmp_path)
+    assert result.exit_code == case["exit"], result.output + result.stderr
+    # sorted: output order follows paths, which differ between checkouts
+    assert sorted(printed_codes(result.stdout + result.stderr)) == sorted(case["codes"])
+    for fragment in case.get("stdout_contains", []):
+        assert fragment in result.stdout
+    for fragment in case.get("stderr_contains", []):
+        assert fragment in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_validate_json_output_has_locations() -> None:
+    bad = FIXTURES / "coco" / "bad" / "AF203-duplicate-image-id" / "annotations.json"
+    result = CliRunner().invoke(main, ["validate", str(bad), "--output", "json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["summary"] == {"error": 1, "warning": 0, "info": 0}
+    (diag,) = doc["diagnostics"]
+    assert diag["code"] == "AF203" and diag["name"] == "duplicate-image-id"
+    assert diag["location"] == {"path": str(bad), "line": 16, "column": 10,
+                                "pointer": "/images/2/id", "item_id": "1"}
+
+
+def test_validate_github_output() -> None:
+    bad = FIXTURES / "coco" / "bad" / "AF301-bbox-outside-image" / "annotations.json"
+    result = CliRunner().invoke(main, ["validate", str(bad), "--output", "github"])
+    assert result.exit_code == 0  # AF301 is a warning
+    assert result.stdout.startswith(
+        f"::warning file={bad},line=15,col=12,title=AF301 bbox-outside-image::box [90, 10, 20, 20]"
+        " extends outside the 100x80 image [/annotations/0/bbox]")
+
+
+def test_validate_select_and_ignore() -> None:
+    bad = FIXTURES / "coco" / "bad" / "AF302-non-positive-size" / "annotations.json"
+    runner = CliRunner()
+    assert runner.invoke(main, ["validate", str(bad), "--ignore", "AF3"]).exit_code == 0
+    selected = runner.invoke(main, ["validate", str(bad), "--select", "non-positive-size"])
+    assert selected.exit_code == 1
+    assert runner.invoke(main, ["validate", str(bad), "--select", "AF2"]).exit_code == 0
+
+
+def test_info_json() -> None:
+    src = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+    result = CliRunner().invoke(main, ["info", str(src), "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "items": 3, "items_without_annotations": 1, "subsets": {"(none)": 3}, "labels": 2,
+        "annotations": 4, "annotations_by_type": {"bbox": 2, "mask": 1, "polygon": 1},
+        "annotations_by_label": {"cat": 2, "dog": 2},
+    }
+
+
+def test_detect_explains_every_format() -> None:
+    src = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+    result = CliRunner().invoke(main, ["detect", str(src)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("* coco ") and "COCO top-level keys" in lines[0]
+    assert any(line.startswith("  boxes ") and "not a .boxes.csv file" in line for line in lines)
+
+
+def test_codes_lists_and_explains() -> None:
+    runner = CliRunner()
+    listing = runner.invoke(main, ["codes"]).stdout
+    assert "AF203  duplicate-image-id" in listing
+    one = runner.invoke(main, ["codes", "duplicate-image-id"])
+    assert one.exit_code == 0 and one.stdout.startswith("AF203 duplicate-image-id (error)")
+    assert runner.invoke(main, ["codes", "AF999"]).exit_code == 2
+
+
+def test_report_file_is_written(tmp_path: Path) -> None:
+    src = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["convert", str(src), str(tmp_path / "o.boxes.csv"),
+                                       "--to", "boxes", "--allow-loss", "--report", str(report)])
+    assert result.exit_code == 0
+    doc = json.loads(report.read_text())
+    assert doc["written"] is True and doc["summary"]["annotations"] == 4
+    dropped = [d for d in doc["loss"] if d["code"] == "AF501"]
+    assert [(d["ctx"]["kind"], d["ctx"]["count"]) for d in dropped] == [("mask", 1), ("polygon", 1)]
+    assert [d["ctx"]["ids"] for d in dropped] == [["2/12"], ["1/11"]]
