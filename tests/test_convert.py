@@ -114,3 +114,20 @@ def test_strict_models_refuse_coercion() -> None:
         af.BBox(x=float("nan"), y=0, w=1, h=1)
     with pytest.raises(ValueError):
         af.Item(id="1", media=af.Image(path="a"), unknown=1)  # type: ignore[call-arg]
+
+
+def test_label_map_merges_renames_and_fixes_ids(tmp_path: Path) -> None:
+    out = tmp_path / "o.json"
+    result = af.convert(MINIMAL, out, to="coco",
+                        label_map=FIXTURES / "cli" / "data" / "pets.labelmap.yaml")
+    assert result.written and result.summary["annotations_by_label"] == {"pet": 4}
+    doc = json.loads(out.read_text())
+    assert doc["categories"] == [{"id": 7, "name": "pet", "supercategory": "animal"}]
+    assert {a["category_id"] for a in doc["annotations"]} == {7}
+
+
+def test_label_map_drop_is_reported_not_silent(tmp_path: Path) -> None:
+    result = af.convert(MINIMAL, tmp_path / "o.json", to="coco",
+                        label_map=FIXTURES / "cli" / "data" / "drop-dog.labelmap.yaml")
+    assert result.written
+    assert [(d.code, d.ctx) for d in result.report] == [("AF603", {"label": "dog", "count": 2})]

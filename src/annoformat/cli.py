@@ -94,14 +94,19 @@ _OUTPUT = click.option("--output", "output", type=click.Choice(["text", "json", 
               help="Write the summary and all diagnostics as JSON to this file.")
 @click.option("--opt", "opts", multiple=True, metavar="KEY=VALUE",
               help="Option of the target format (repeatable).")
+@click.option("--read-opt", "read_opts", multiple=True, metavar="KEY=VALUE",
+              help="Option of the source format (repeatable).")
+@click.option("--label-map", type=click.Path(path_type=Path), default=None,
+              help="YAML/JSON file that renames, merges, drops and orders labels.")
 @_OUTPUT
 @_guarded
 def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bool,
                 strict: bool, overwrite: bool, report_file: Path | None, opts: tuple[str, ...],
-                output: str) -> None:
+                read_opts: tuple[str, ...], label_map: Path | None, output: str) -> None:
     """Convert SRC to format --to at DST (a file or folder, written atomically)."""
     result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
-                     overwrite=overwrite, options=_parse_opts(opts))
+                     overwrite=overwrite, options=_parse_opts(opts),
+                     read_options=_parse_opts(read_opts), label_map=label_map)
     if report_file is not None:
         report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
     if len(result.report):

@@ -229,6 +229,20 @@ _ENTRIES = [
     Code("AF509", "items-dropped", ERR, "{count} item(s) cannot be written as {format}: {reason}",
          "The target cannot hold these items at all (text items to an image format).",
          "JSONL text documents converted to COCO", "Pick a target that holds them."),
+    # --- AF6xx: project rules --------------------------------------------------------------
+    Code("AF601", "invalid-label-map", ERR, "label map is invalid: {reason}",
+         "The label map file does not match schemas/labelmap.schema.json, or maps one source "
+         "label twice, or both maps and drops it.",
+         "labels: [{name: pet, from: [cat]}, {name: animal, from: [cat]}]",
+         "Give every source label exactly one destination (or list it under drop)."),
+    Code("AF602", "unmapped-label", ERR, "label {label!r} ({count} annotation(s)) is not in the "
+         "label map", "With a label map, every source label must be mapped or dropped, so a "
+         "misspelt or new class cannot slip through under its raw name.",
+         "a dataset with 'kitty' and a map that only lists 'cat'",
+         "Add it to a 'from' list, to 'drop', or set 'unmapped: keep' / 'unmapped: drop'."),
+    Code("AF603", "labels-dropped-by-map", INFO, "{count} annotation(s) of label {label!r} "
+         "dropped by the label map", "The label map asked for these annotations to be removed; "
+         "recorded so the summary says how many.", "drop: [background]", "Nothing to do."),
     # --- VOC codes (issue 3): AF022-AF029, AF110-AF114, AF210-AF214, AF320-AF329, AF510-AF514,
     #     AF910-AF914 ------------------------------------------------------------------------
     Code("AF022", "voc-root-not-annotation", ERR, "root element is <{tag}>, not <annotation>",

@@ -20,6 +20,8 @@ from annoformat._io import gc_paused, staged_output
 from annoformat.checks import check_dataset
 from annoformat.codes import Severity
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
+from annoformat.labelmap import LabelMap, load_label_map
+from annoformat.labelmap import apply as apply_label_map
 from annoformat.model import Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
 
@@ -296,11 +298,14 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
 def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None, *,
             allow_loss: bool = False, strict: bool = False, overwrite: bool = False,
             options: dict[str, Any] | None = None,
-            read_options: dict[str, Any] | None = None) -> ConversionResult:
+            read_options: dict[str, Any] | None = None,
+            label_map: str | Path | LabelMap | None = None) -> ConversionResult:
     """Convert ``src`` to format ``to`` at ``dst``; never a half-written destination.
 
     Refusals (bad input, loss not allowed, destination exists) do not raise: the result has
     ``written=False`` and the report says why. Only wrong arguments raise :class:`UsageError`.
+    ``label_map`` (a file or a :class:`~annoformat.labelmap.LabelMap`) renames, merges, drops
+    and orders labels before the target is planned.
 
     Example:
         >>> import annoformat as af, tempfile, os
@@ -326,6 +331,14 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         ds = source.read(src_p, parse_options(source, read_options or {}), report)
     if ds is None or report.has_errors:
         return result
+    if label_map is not None:
+        lm = label_map if isinstance(label_map, LabelMap) else load_label_map(
+            Path(label_map), report)
+        if lm is None:
+            return result
+        ds = apply_label_map(ds, lm, report)
+        if report.has_errors:
+            return result
     result.summary = summarize(ds)
     since = len(report.diagnostics)
     plan_loss(ds, target, report)
