@@ -67,3 +67,10 @@ def test_catalogue_codes_are_not_in_unknown_files() -> None:
     for codes in _fixture_codes():
         assert codes in CODES
     assert Path(FIXTURES / "cli" / "README.md").exists()
+
+
+def test_docs_codes_md_is_in_sync() -> None:
+    from annoformat.codes import markdown
+
+    assert (ROOT / "docs" / "codes.md").read_text() == markdown(), (
+        "regenerate: annoformat codes --markdown > docs/codes.md")

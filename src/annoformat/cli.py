@@ -20,6 +20,7 @@ import click
 import orjson
 
 from annoformat.codes import CODES, lookup
+from annoformat.codes import markdown as codes_markdown
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
 from annoformat.diagnostics import AnnoformatError, Report, UsageError, render
 from annoformat.registry import LOAD_REPORT, detect, get_format, list_formats
@@ -77,7 +78,8 @@ def main() -> None:
     """Convert and validate annotation files (COCO, VOC, YOLO, CVAT, JSONL) without silent loss."""
 
 
-_OUTPUT = click.option("--output", "output", type=click.Choice(["text", "json", "github"]),
+_OUTPUT = click.option("--output", "output",
+                       type=click.Choice(["text", "json", "github", "sarif"]),
                        default="text", show_default=True, help="How to print diagnostics.")
 
 
@@ -147,14 +149,22 @@ def _summary_text(result: ConversionResult) -> str:
               help="Stop recording after N diagnostics per input.")
 @click.option("--select", multiple=True, help="Only these codes, names or prefixes (AF2).")
 @click.option("--ignore", multiple=True, help="Leave out these codes, names or prefixes.")
+@click.option("--config", type=click.Path(path_type=Path), default=None,
+              help="Project rules file (default: nearest annoformat.toml or pyproject.toml "
+                   "with [tool.annoformat]).")
+@click.option("--no-config", is_flag=True, help="Do not apply project rules.")
+@click.option("--skip-unknown", is_flag=True,
+              help="Files no format recognises are noted, not errors (for hooks).")
 @_OUTPUT
 @_guarded
 def validate_cmd(paths: tuple[Path, ...], fmt: str | None, max_errors: int | None,
-                 select: tuple[str, ...], ignore: tuple[str, ...], output: str) -> None:
-    """Validate files or dataset folders: syntax, schema, semantics."""
+                 select: tuple[str, ...], ignore: tuple[str, ...], config: Path | None,
+                 no_config: bool, skip_unknown: bool, output: str) -> None:
+    """Validate files or dataset folders: syntax, schema, semantics, project rules."""
     total = Report()
     for path in paths:
-        total.extend(validate(path, fmt, max_errors=max_errors))
+        total.extend(validate(path, fmt, max_errors=max_errors,
+                              config=False if no_config else config, skip_unknown=skip_unknown))
     try:
         shown = total.filter(select, ignore)
     except KeyError as exc:
@@ -224,9 +234,13 @@ def formats_cmd(name: str | None) -> None:
 
 @main.command("codes", epilog=_EPILOG)
 @click.argument("code", required=False)
+@click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown.")
 @_guarded
-def codes_cmd(code: str | None) -> None:
+def codes_cmd(code: str | None, markdown: bool) -> None:
     """List the diagnostic codes, or explain one (by code or name)."""
+    if markdown:
+        click.echo(codes_markdown(), nl=False)
+        return
     if code is None:
         for entry in CODES.values():
             click.echo(f"{entry.code}  {entry.name:<28} {entry.severity.value:<8} "

@@ -243,6 +243,34 @@ _ENTRIES = [
     Code("AF603", "labels-dropped-by-map", INFO, "{count} annotation(s) of label {label!r} "
          "dropped by the label map", "The label map asked for these annotations to be removed; "
          "recorded so the summary says how many.", "drop: [background]", "Nothing to do."),
+    Code("AF604", "label-not-allowed", ERR, "label {label!r} is not in the project's label "
+         "set ({allowed})", "The project declares its labels ([tool.annoformat] labels or "
+         "label-map); anything else is a typo or an unplanned class.",
+         'labels = ["cat", "dog"] and an annotation labelled "cta"',
+         "Fix the label, or add it to the project's label set."),
+    Code("AF605", "missing-attribute", ERR, "{label!r} annotation lacks required attribute "
+         "{attribute!r}", "The project requires this attribute on every annotation of the label.",
+         'required-attributes.cat = { color = [] } and a cat without "color"',
+         "Set the attribute in the labelling tool and re-export."),
+    Code("AF606", "attribute-value-not-allowed", ERR, "attribute {attribute!r} is {value!r}; "
+         "allowed: {allowed}", "The project lists the values this attribute may take.",
+         'color = ["black", "white"] and color "blakc"', "Use one of the allowed values."),
+    Code("AF607", "box-too-small", ERR, "box {w}x{h} is below the project minimum (width "
+         "{min_w}, height {min_h}, area {min_area})", "Boxes below the minimum are usually "
+         "mis-clicks; the project sets the smallest object worth labelling.",
+         "min-box-width = 4 and a 2-pixel-wide box", "Delete the box or draw it properly."),
+    Code("AF608", "too-many-objects", ERR, "item has {count} annotations, over the project "
+         "maximum of {limit}", "An unusually crowded item is often a duplicated import.",
+         "max-objects-per-item = 100 and an image with 250 boxes",
+         "Check the item for duplicates, or raise the limit."),
+    Code("AF609", "invalid-config", ERR, "annoformat configuration is invalid: {reason}",
+         "[tool.annoformat] (or annoformat.toml) is checked against schemas/config.schema.json "
+         "before any rule runs.", 'min-box-width = "four"',
+         "Fix the value at the reported location."),
+    Code("AF610", "overlapping-spans", ERR, "span [{start}, {end}) overlaps span [{other_start}, "
+         "{other_end})", "The project forbids overlapping spans (allow-overlapping-spans = "
+         "false): CoNLL/BIO and most NER trainers cannot represent them.",
+         "spans [0, 5) and [3, 8) in one text", "Merge or split the spans."),
     # --- VOC codes (issue 3): AF022-AF029, AF110-AF114, AF210-AF214, AF320-AF329, AF510-AF514,
     #     AF910-AF914 ------------------------------------------------------------------------
     Code("AF022", "voc-root-not-annotation", ERR, "root element is <{tag}>, not <annotation>",
@@ -321,9 +349,202 @@ _ENTRIES = [
     # --- end of VOC codes
     # --- YOLO codes (issue 3): AF030-AF039, AF115-AF119, AF215-AF219, AF330-AF339,
     #     AF515-AF519, AF915-AF919 ------------------------------------------------------------
+    Code("AF030", "invalid-yaml", ERR, "invalid YAML: {reason}",
+         "The data.yaml file is not well-formed YAML, or uses a tag that safe loading refuses "
+         "(!!python/object...).", "names: [cat, dog", "Fix the syntax at the reported line."),
+    Code("AF031", "yaml-alias-forbidden", ERR, "YAML anchors and aliases are refused: {reason}",
+         "Anchors and aliases let a tiny file expand into a huge document (billion laughs) and "
+         "merge keys silently override values; dataset descriptions never need them.",
+         "base: &b {nc: 2}\nval: *b", "Write the values out in full."),
+    Code("AF032", "yolo-non-numeric", ERR, "field {field} {value!r} is not a finite number",
+         "Every value after the class index must be a decimal number; NaN, inf and '1_0' are "
+         "refused (Python's float() would accept them).", "0 0.5 0.5 abc 0.2",
+         "Fix the value at the reported column."),
+    Code("AF033", "yolo-column-count", ERR, "row has {count} fields; {task} rows have {expected}",
+         "The number of fields does not fit the task: a detect row has 5 (6 with a score), a "
+         "polygon an odd number >= 7, an OBB 9, a pose row 5 + K x (2 or 3) from kpt_shape.",
+         "0 0.5 0.5 0.2    (4 fields)", "Find the missing or extra value."),
+    Code("AF034", "yolo-layout-and-task", INFO, "YOLO {layout} layout, task {task} ({reason})",
+         "Which layout and task the reader found or the writer chose, and why: YOLO files do "
+         "not say which task they hold, so the choice is always stated.",
+         "a data.yaml with kpt_shape is read as pose",
+         "Pass task=... (and layout=... when writing) to choose otherwise."),
+    Code("AF035", "yolo-image-missing", WARN, "image {image} does not exist; {what}",
+         "A label file has no image beside it (or a list file names an image that is absent) "
+         "and no size source lists it, so its size is unknown.",
+         "labels/train/a.txt without images/train/a.jpg",
+         "Add the image, or give its size with image_sizes=FILE or image_size=[w, h]."),
+    Code("AF036", "yolo-invalid-size-source", ERR, "image size source {path}: {reason}",
+         "The image_sizes file must be JSON {\"<image path>\": [width, height]} or CSV with a "
+         "path,width,height header, sizes positive integers.", '{"a.jpg": [640]}',
+         "Fix the entry at the reported location."),
+    Code("AF037", "yolo-image-unreadable", WARN, "cannot read the size of {path}: {reason}",
+         "The image header could not be read (truncated file, unsupported format), so its "
+         "labels cannot be de-normalised.", "a zero-byte a.jpg",
+         "Replace the image, or give its size with image_sizes=FILE."),
+    Code("AF038", "yolo-classify-needs-images", ERR, "cannot write a classification dataset: "
+         "{reason}", "A YOLO classification dataset is its images, one folder per class; the "
+         "writer copies each image (from image_root) into <subset>/<class>/ and needs exactly "
+         "one tag per item.", "annoformat convert a.json out --to yolo --opt task=classify",
+         "Pass image_root=FOLDER and give every item exactly one tag."),
+    Code("AF115", "yolo-nc-mismatch", ERR, "names has {names} entries but nc is {nc}",
+         "Ultralytics requires nc (Darknet: classes) to equal the number of names; a mismatch "
+         "shifts or truncates classes.", "nc: 3\nnames: [cat, dog]",
+         "Fix nc or add the missing names."),
+    Code("AF116", "yolo-names-not-contiguous", ERR, "class names must cover 0..{last} without "
+         "gaps; {missing} is missing", "Class index i is the i-th name: a gap makes every "
+         "later class ambiguous.", "names: {0: cat, 2: dog}",
+         "Number the names 0..nc-1 (an empty line in obj.names / classes.txt is a gap)."),
+    Code("AF117", "yolo-no-names", ERR, "no class names: {reason}",
+         "Without names, class indices cannot be mapped to labels.", "names: []",
+         "List the class names."),
+    Code("AF118", "yolo-pose-without-kpt-shape", ERR, "task pose needs kpt_shape [K, 2 or 3] in "
+         "data.yaml", "Pose rows can only be split into keypoints when kpt_shape says how many "
+         "there are and whether each has a visibility value.", "task=pose on a detect dataset",
+         "Add kpt_shape to data.yaml, or read with another task."),
+    Code("AF215", "yolo-label-file-collision", ERR, "items {first} and {second} map to the same "
+         "label file {label}", "YOLO names a label file after its image without the extension; "
+         "a/img.jpg and a/img.png, or names differing only in case or Unicode normalisation, "
+         "would share one (and overwrite each other on case-insensitive disks).",
+         "images a.jpg and A.jpg in one subset", "Rename one of the images."),
+    Code("AF216", "yolo-class-out-of-range", ERR, "class index {value} is not in 0..{last} "
+         "({count} names)", "The row's class has no name in data.yaml / obj.names.",
+         "5 0.5 0.5 0.2 0.2   with names [cat, dog]", "Fix the index or add the name."),
+    Code("AF217", "yolo-class-not-integer", ERR, "class index {value!r} is not a non-negative "
+         "integer", "The first field of a row is the class index.", "cat 0.5 0.5 0.2 0.2",
+         "Write the class index (0-based), not the name or a float."),
+    Code("AF219", "yolo-split-missing", WARN, "data.yaml has no {key!r} split; Ultralytics "
+         "requires train and val", "Training with Ultralytics stops when train or val is "
+         "missing; annoformat reads what is there.", "names: [cat]\ntrain: images/train",
+         "Add the missing key (val may point at the train images)."),
+    Code("AF330", "yolo-value-out-of-range", ERR, "normalised value {value} (field {field}) is "
+         "outside [0, 1]", "YOLO coordinates are fractions of the image size; Ultralytics "
+         "rejects the whole label file when one is negative or above 1.",
+         "0 1.2 0.5 0.2 0.2", "Fix the value, or re-export with clipping."),
+    Code("AF331", "yolo-write-out-of-range", ERR, "the {where} of this annotation would be "
+         "written as {value}, outside [0, 1]", "The annotation lies partly outside its "
+         "image; annoformat never clips silently.", "a box at x=-5 on a 640-wide image",
+         "Fix the annotation, or pass clip=True (every clipped annotation is reported)."),
+    Code("AF332", "yolo-clipped", WARN, "clipped to the image: {before} -> {after}",
+         "clip=True was given and this annotation extended outside its image.",
+         "bbox [-5, 10, 20, 20] -> [0, 10, 15, 20]", "Nothing, if clipping was intended."),
+    Code("AF333", "yolo-image-size-unknown", ERR, "the size of image {image} is unknown, so its "
+         "labels cannot be (de)normalised", "YOLO values are fractions of the image size; "
+         "annoformat never guesses a size.", "labels/train/a.txt with rows and no image",
+         "Provide the images, or image_sizes=FILE / image_size=[w, h]."),
+    Code("AF334", "yolo-obb-not-rectangle", WARN, "the 4 OBB corners are not a rectangle "
+         "(sides {sides}); read as a 4-point polygon", "An oriented box's corners must form a "
+         "rectangle; this quadrilateral is kept exactly as a polygon instead.",
+         "0 0.1 0.1 0.5 0.1 0.6 0.4 0.1 0.3", "Nothing, unless the corners are wrong."),
+    Code("AF335", "yolo-kpt-shape-mixed", ERR, "YOLO pose needs one kpt_shape; keypoint counts: "
+         "{counts}", "Every pose row has the same number of keypoints (kpt_shape in "
+         "data.yaml).", "person (17 keypoints) and hand (21) in one dataset",
+         "Write the labels as separate datasets, or pad to one skeleton."),
+    Code("AF515", "yolo-no-single-task", ERR, "the dataset holds {kinds}; no single YOLO task "
+         "holds them all", "A YOLO dataset is one task (detect, segment, obb, pose or "
+         "classify); annoformat will not pick what to approximate or drop for you.",
+         "polygons and rotated boxes in one dataset",
+         "Pass task=... (what that task cannot hold is then reported as AF516/AF517)."),
+    Code("AF516", "yolo-task-approximation", WARN, "{count} {kind} annotation(s) written as "
+         "{target} for task {task}: {ids}", "The chosen task stores another shape; the "
+         "geometry is converted (a box is exactly a 4-point polygon; a polygon becomes its "
+         "enclosing box).", "task=detect on COCO polygons",
+         "Choose a task that holds the shape if the approximation is not wanted."),
+    Code("AF517", "yolo-task-dropped", WARN, "{count} {kind} annotation(s) cannot be written in "
+         "task {task} and were left out: {ids}", "The task chosen with task=... has no way to "
+         "store these annotations.", "keypoints with task=detect",
+         "Choose a task that holds them."),
     # --- end of YOLO codes
     # --- CVAT codes (issue 4): AF040-AF049, AF120-AF129, AF220-AF229, AF340-AF349,
     #     AF520-AF529, AF920-AF924 ------------------------------------------------------------
+    Code("AF041", "invalid-skeleton-svg", ERR, "skeleton label {label!r} has an unusable <svg>: "
+         "{reason}", "CVAT stores a skeleton's edges in an escaped SVG string; its circles name "
+         "the sublabels (data-label-name) and its lines join node ids (data-node-from/to).",
+         '<svg>&lt;line data-type="edge" data-node-from="1" data-node-to="9"&gt;...</svg> '
+         "(no node 9)", "Re-export the task from CVAT, or fix the node ids in the SVG."),
+    Code("AF042", "cvat-version", WARN, "CVAT XML version {version!r} is not 1.1; read as 1.1",
+         "annoformat reads CVAT for images/video 1.1; other versions may differ in detail.",
+         "<version>1.0</version>", "Re-export from a current CVAT."),
+    Code("AF043", "invalid-label-spec", ERR, "label declaration: {reason}",
+         "A label in <meta> cannot be used as declared: an attribute with an unknown input_type, "
+         "a sublabel whose parent is not a skeleton label.",
+         "<attribute><name>kind</name><input_type>dropdown</input_type>...</attribute>",
+         "Use one of select, radio, checkbox, number, text; give sublabels a skeleton parent."),
+    # AF220-AF229: references and identity
+    Code("AF220", "empty-label", ERR, "{where} has an empty label",
+         "A shape, track or label declaration with label=\"\" belongs to no class; CVAT cannot "
+         "import it and converters would drop it.", '<box label="" xtl="1" ...>',
+         "Give the shape one of the labels declared in <meta>."),
+    Code("AF221", "undeclared-attribute", WARN, "attribute {name!r} is not declared for label "
+         "{label!r}; its value was kept as text", "CVAT attributes are declared per label in "
+         "<meta>; an undeclared one has no type, and CVAT refuses it on import.",
+         '<box label="car" ...><attribute name="colour">red</attribute></box> (car declares '
+         "no 'colour')", "Declare the attribute for the label, or remove it."),
+    Code("AF222", "invalid-attribute-value", ERR, "attribute {name!r} value {value!r}: {reason}",
+         "Values are checked against the attribute's spec: a checkbox is true or false, a number "
+         "is a number within its range, a select/radio value is one of the declared values.",
+         '<attribute name="parked">maybe</attribute> for a checkbox',
+         "Use a value the spec allows, or extend the spec in <meta>."),
+    Code("AF223", "duplicate-attribute", ERR, "attribute {name!r} is given more than once",
+         "One shape has two values for one attribute; which one is meant is unknown.",
+         '<attribute name="a">1</attribute><attribute name="a">2</attribute>',
+         "Keep one of the values."),
+    Code("AF224", "invalid-skeleton-element", ERR, "skeleton {label!r} element {element!r} cannot "
+         "be used: {reason}", "A <skeleton> holds one <points> child per declared sublabel, "
+         "each with one point.", '<skeleton label="hand"><points label="nose" .../></skeleton>',
+         "Use the skeleton's sublabels, once each, with one x,y point."),
+    Code("AF225", "duplicate-track-id", ERR, "track id {track_id} is used more than once (first "
+         "at {first})", "Tracks link shapes across frames by id; a repeated id merges two "
+         "objects.", '<track id="3" ...>...</track><track id="3" ...>',
+         "Renumber the tracks."),
+    Code("AF226", "duplicate-track-frame", ERR, "track {track_id} has more than one shape on frame "
+         "{frame} (first at {first})", "A track is one object: one shape per frame.",
+         '<track id="0"><box frame="5" .../><box frame="5" .../></track>',
+         "Remove one of the shapes or split the track."),
+    Code("AF228", "track-label-conflict", ERR, "track {track_id} has annotations of several "
+         "labels ({labels}); a CVAT track has one label", "CVAT stores the label on the track, "
+         "so every annotation sharing a track_id must share its label.",
+         "two frames of track_id 4 labelled 'car' and 'truck'",
+         "Fix the labels or give the annotations different track ids."),
+    # AF340-AF349: geometry
+    Code("AF340", "mask-outside-image", ERR, "mask crop {mask_width}x{mask_height} at ({left}, "
+         "{top}) does not fit the {width}x{height} image", "A CVAT mask is a crop placed at "
+         "left/top; it has to lie inside the image to become an image-sized mask.",
+         '<mask left="630" top="0" width="20" height="5" .../> on a 640x480 image',
+         "Fix left/top/width/height, or the image size."),
+    Code("AF341", "mask-without-image-size", ERR, "mask on an image without width and height "
+         "cannot be placed", "Masks become image-sized RLE; without the image size there is no "
+         "such size.", '<image id="0" name="a.jpg"><mask .../></image>',
+         "Add width and height to the <image>."),
+    Code("AF343", "cuboid-kept-as-points", WARN, "{count} cuboid(s) have no IR type: each is kept "
+         "as an 8-point 'points' annotation marked extras['cvat']['cuboid']",
+         "Only CVAT writes them back as cuboids; other formats see (or drop) 8 points.",
+         '<cuboid label="car" xtl1="..." .../>', "Nothing to do for CVAT -> CVAT; for other "
+         "targets decide whether the corner points are useful."),
+    # AF520-AF529: conversion loss
+    Code("AF520", "cvat-flavour-loss", WARN, "{count} {what} cannot be written as {format}: "
+         "{reason}", "The CVAT flavour chosen for writing cannot hold everything (tags in a "
+         "video task, several videos in one task).", "Tag annotations written with "
+         "flavour=video", "Write the other flavour (option flavour=images|video)."),
+    Code("AF521", "polygon-rings-split", WARN, "{count} extra polygon ring(s) were written as "
+         "separate CVAT polygons (a CVAT polygon has one ring)", "A multi-ring IR polygon (a "
+         "COCO object in several parts) becomes one CVAT polygon per ring, with the same label, "
+         "group and attributes.", "a COCO segmentation with two polygons",
+         "Nothing to do unless one object per polygon matters; group ids still tie them."),
+    Code("AF522", "attribute-written-as-text", WARN, "{count} attribute value(s): {reason}",
+         "CVAT attribute values are text, numbers or booleans; other values are written as JSON "
+         "text and read back as strings.", "attributes={'tags': ['a', 'b']}",
+         "Use scalar attribute values."),
+    Code("AF523", "keypoints-as-points", WARN, "{count} keypoints annotation(s) of labels without "
+         "matching keypoint names were written as CVAT points", "A CVAT skeleton needs one "
+         "sublabel per keypoint; without them the keypoints are written as plain points.",
+         "Keypoints on a label whose keypoints list is empty",
+         "Declare keypoint names on the label."),
+    # AF920-AF924: safety limits
+    Code("AF920", "too-many-frames", ERR, "the task declares frames {start}..{stop} by {step}, "
+         "more than {limit}", "A video task's frame range becomes one item per frame; a huge "
+         "range is a typo or an attack, not a video.", "<start_frame>0</start_frame>"
+         "<stop_frame>999999999999</stop_frame>", "Fix start_frame/stop_frame."),
     # --- end of CVAT codes
     # --- JSONL/text codes (issue 5): AF050-AF059, AF130-AF139, AF230-AF239, AF400-AF449,
     #     AF530-AF539, AF925-AF929 ------------------------------------------------------------
@@ -448,3 +669,30 @@ def lookup(code_or_name: str) -> Code:
     if key.upper() in CODES:
         return CODES[key.upper()]
     return BY_NAME[key.lower()]
+
+
+def markdown() -> str:
+    """The catalogue as Markdown (``docs/codes.md`` is this, kept in sync by a test)."""
+    lines = [
+        "# Diagnostic codes",
+        "",
+        "Generated by `annoformat codes --markdown` from `src/annoformat/codes.py`; do not edit.",
+        "Families: AF0xx I/O and syntax, AF1xx schema, AF2xx references and identity, AF3xx "
+        "geometry, AF4xx text spans, AF5xx conversion loss, AF6xx project rules, AF9xx safety "
+        "limits.",
+        "",
+    ]
+    for entry in CODES.values():
+        lines += [
+            f"## {entry.code} `{entry.name}`",
+            "",
+            f"Severity: **{entry.severity.value}**. Message: `{entry.template}`",
+            "",
+            entry.explanation,
+            "",
+            f"Example: `{entry.example}`",
+            "",
+            f"Fix: {entry.fix}",
+            "",
+        ]
+    return "\n".join(lines)

@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from annoformat._io import gc_paused, staged_output
+from annoformat._io import fill_json_positions, gc_paused, staged_output
 from annoformat.checks import check_dataset
 from annoformat.codes import Severity
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
@@ -24,6 +24,8 @@ from annoformat.labelmap import LabelMap, load_label_map
 from annoformat.labelmap import apply as apply_label_map
 from annoformat.model import Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
+from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_config, load_rules
+from annoformat.sourcemap import recording
 
 #: how many affected ids a loss diagnostic lists
 MAX_IDS = 20
@@ -128,9 +130,14 @@ def load(path: str | Path, format: str | None = None, *, report: Report | None =
     return ds
 
 
-def validate(path: str | Path, format: str | None = None, *,
-             max_errors: int | None = None) -> Report:
-    """Check a file or dataset (syntax, schema, semantics) and return every finding.
+def validate(path: str | Path, format: str | None = None, *, max_errors: int | None = None,
+             config: str | Path | Literal[False] | None = None,
+             skip_unknown: bool = False) -> Report:
+    """Check a file or dataset: syntax, schema, semantics, then the project's rules.
+
+    The rules come from ``config`` (a pyproject.toml or annoformat.toml), else from the nearest
+    such file above ``path``; ``config=False`` skips them. ``skip_unknown`` turns "no format
+    recognises this file" into an info (for hooks that see every changed file).
 
     Example:
         >>> import annoformat as af
@@ -139,14 +146,32 @@ def validate(path: str | Path, format: str | None = None, *,
     """
     report = Report(max_errors)
     p = Path(path)
+    rules: ProjectRules | None = None
+    if config is not False:
+        config_path = Path(config) if config else find_config(p)
+        if config_path is not None:
+            rules = load_rules(config_path, report)
+            if rules is None:
+                return report
     try:
         fmt = _resolve_format(p, format)
     except AnnoformatError as exc:
-        report.extend(exc.report)
+        for diag in exc.report:
+            if skip_unknown and diag.code == "AF010":
+                diag.severity = Severity.INFO
+            report.extend([diag])
         return report
-    with gc_paused():
-        fmt.read(p, parse_options(fmt, {}), report)
-    return report
+    since = len(report.diagnostics)
+    with gc_paused(), recording() as sm:
+        ds = fmt.read(p, parse_options(fmt, {}), report)
+    if ds is None or rules is None:
+        return report
+    check_rules(ds, rules, report, sm)
+    for file in {d.location.path for d in report.diagnostics[since:] if d.location.path}:
+        if file.endswith((".json", ".jsonl")) and Path(file).is_file():
+            data = Path(file).read_bytes()
+            fill_json_positions(report, file, data, since=since)
+    return apply_overrides(report, rules)
 
 
 def _ids(values: Iterable[Any]) -> list[str]:

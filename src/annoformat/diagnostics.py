@@ -34,6 +34,7 @@ __all__ = [
     "render",
     "render_github",
     "render_json",
+    "render_sarif",
     "render_text",
 ]
 
@@ -274,10 +275,70 @@ def render_github(report: Report) -> str:
     return "\n".join(lines)
 
 
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def render_sarif(report: Report, *, version: str = "0") -> str:
+    """SARIF 2.1.0: one run, the catalogue's codes as rules, one result per diagnostic."""
+    from annoformat.codes import CODES
+
+    used = sorted({d.code for d in report.diagnostics})
+    rules = [{
+        "id": code,
+        "name": CODES[code].name,
+        "shortDescription": {"text": CODES[code].explanation.split(". ")[0].rstrip(".")},
+        "fullDescription": {"text": CODES[code].explanation},
+        "help": {"text": f"{CODES[code].fix} Example: {CODES[code].example}"},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[CODES[code].severity]},
+    } for code in used]
+    results = []
+    for d in sorted(report.diagnostics, key=Diagnostic.sort_key):
+        result: dict[str, Any] = {
+            "ruleId": d.code,
+            "ruleIndex": used.index(d.code),
+            "level": _SARIF_LEVEL[d.severity],
+            "message": {"text": d.message},
+        }
+        loc = d.location
+        if loc.path:
+            physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path)}}
+            if loc.line is not None:
+                region: dict[str, Any] = {"startLine": loc.line}
+                if loc.column is not None:
+                    region["startColumn"] = loc.column
+                physical["region"] = region
+            location: dict[str, Any] = {"physicalLocation": physical}
+            if loc.pointer:
+                location["logicalLocations"] = [{"fullyQualifiedName": loc.pointer}]
+            result["locations"] = [location]
+        results.append(result)
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "annoformat", "version": version,
+                                "informationUri": "https://pypi.org/project/annoformat/",
+                                "rules": rules}},
+            "results": results,
+        }],
+    }
+    return orjson.dumps(log, option=orjson.OPT_INDENT_2).decode()
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path.replace("\\", "/"), safe="/:")
+
+
 def render(report: Report, output: str) -> str:
-    """Render with ``output`` = ``text``, ``json`` or ``github``."""
+    """Render with ``output`` = ``text``, ``json``, ``github`` or ``sarif``."""
     if output == "json":
         return render_json(report)
     if output == "github":
         return render_github(report)
+    if output == "sarif":
+        from annoformat import __version__
+
+        return render_sarif(report, version=__version__)
     return render_text(report)

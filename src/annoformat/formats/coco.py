@@ -30,7 +30,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from annoformat import masks, schemas
+from annoformat import masks, schemas, sourcemap
 from annoformat._io import fill_json_positions, is_safe_relative, parse_json, read_bytes
 from annoformat.checks import check_box, check_flat_points, check_keypoints, check_mask
 from annoformat.diagnostics import Report
@@ -273,6 +273,7 @@ class _Reader:
         if "annotations" not in doc:
             record["no_annotations"] = True
         cats = self._categories(doc["categories"], path)
+        sm = sourcemap.current()
         items_by_id: dict[int, Item] = {}
         sizes: dict[int, tuple[int | None, int | None]] = {}
         first_image: dict[int, int] = {}
@@ -300,6 +301,8 @@ class _Reader:
                 report.add("AF308", path=path, pointer=f"/images/{i}", item_id=str(iid),
                            width=width, height=height)
             extra = {k: v for k, v in img.items() if k not in _IMAGE_KEYS}
+            if sm is not None:
+                sm.item(len(self.items), path, pointer=f"/images/{i}")
             media = trusted(Image, {"kind": "image", "path": name, "width": width,
                                     "height": height})
             item = trusted(Item, {"id": str(iid), "subset": subset, "media": media,
@@ -348,6 +351,8 @@ class _Reader:
     ) -> None:
         report = self.report
         prefix = "" if results else "/annotations"
+        sm = sourcemap.current()
+        item_index = {id(item): k for k, item in enumerate(self.items)} if sm else {}
         first_ann: dict[int, int] = {}
         base_bbox = defaults_of(BBox)
         base_poly = defaults_of(Polygon)
@@ -461,6 +466,10 @@ class _Reader:
             if len(out) > 1:
                 for part in out[1:]:
                     part.attributes = dict(out[0].attributes)
+            if sm is not None:
+                index = item_index[id(item)]
+                for k in range(len(out)):
+                    sm.annotation(index, len(item.annotations) + k, path, pointer=where)
             item.annotations.extend(out)
 
 

@@ -1,0 +1,53 @@
+"""The pre-commit hook, run for real with `pre-commit try-repo` against this checkout."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PYTHONPATH": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "annoformat-validate",
+         "--all-files", "--verbose"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_hook_passes_good_files_and_fails_bad_ones(tmp_path: Path) -> None:
+    repo = tmp_path / "labels"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.invalid")
+    _git(repo, "config", "user.name", "t")
+    shutil.copy(FIXTURES / "coco" / "good" / "minimal" / "annotations.json", repo / "good.json")
+    (repo / "package.json").write_text(json.dumps({"name": "not-labels"}))  # skipped, not failed
+    _git(repo, "add", ".")
+    home = tmp_path / "pre-commit-home"
+
+    ok = _try_repo(repo, home)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "annoformat validate" in ok.stdout and "Passed" in ok.stdout
+
+    bad = FIXTURES / "coco" / "bad" / "AF203-duplicate-image-id" / "annotations.json"
+    shutil.copy(bad, repo / "bad.json")
+    _git(repo, "add", ".")
+    failed = _try_repo(repo, home)
+    assert failed.returncode == 1
+    assert "Failed" in failed.stdout
+    assert "bad.json:16:10: AF203 duplicate-image-id" in failed.stdout
+    assert "good.json" not in failed.stdout.split("Failed", 1)[1].replace("good.json:", "")

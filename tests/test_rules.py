@@ -1,0 +1,55 @@
+"""Project rules ([tool.annoformat] / annoformat.toml): fixtures in fixtures/_rules/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import annoformat as af
+from conftest import FIXTURES
+
+CASES = sorted(p for p in (FIXTURES / "_rules").glob("*/*") if p.is_dir())
+
+
+def _rows(report: af.Report, folder: Path) -> list[dict[str, Any]]:
+    rows = []
+    for d in sorted(report, key=lambda d: d.sort_key()):
+        loc = d.location
+        row = {"code": d.code, "severity": d.severity.value,
+               "file": Path(loc.path).name if loc.path else None, "line": loc.line,
+               "column": loc.column, "pointer": loc.pointer}
+        rows.append({k: v for k, v in row.items() if v is not None})
+    return rows
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_rules_fixture(case: Path, update_golden: bool) -> None:
+    report = af.validate(case / "data.json")
+    rows = _rows(report, case)
+    if case.parent.name == "bad":
+        assert case.name.split("-", 1)[0] in {r["code"] for r in rows}
+    expected = case / "expected.diagnostics.json"
+    actual = orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n"
+    if update_golden or not expected.exists():
+        expected.write_bytes(actual)
+    assert actual.decode() == expected.read_text()
+
+
+def test_rules_can_be_switched_off() -> None:
+    case = FIXTURES / "_rules" / "bad" / "AF604-label-not-allowed"
+    assert af.validate(case / "data.json", config=False).codes() == []
+
+
+def test_pyproject_table_is_found_upwards(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.annoformat]\n'
+                                             'labels = ["dog"]\n')
+    sub = tmp_path / "labels"
+    sub.mkdir()
+    src = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+    (sub / "a.json").write_bytes(src.read_bytes())
+    report = af.validate(sub / "a.json")
+    assert [(d.code, d.location.pointer, d.location.line) for d in report] == [
+        ("AF604", "/annotations/0", 10), ("AF604", "/annotations/3", 15)]
