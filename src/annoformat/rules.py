@@ -39,7 +39,7 @@ from annoformat.sourcemap import SourceMap
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 SCHEMA = "config.schema.json"
 
@@ -138,15 +138,7 @@ def check_rules(ds: Dataset, rules: ProjectRules, report: Report,
     """Record AF604-AF608 for everything in ``ds`` that breaks ``rules``."""
     allowed = set(rules.labels) if rules.labels is not None else None
     for i, item in enumerate(ds.items):
-        def where(j: int | None, field: str = "") -> dict[str, Any]:
-            origin = (sm.annotations.get((i, j)) if j is not None else sm.items.get(i)) if sm \
-                else None
-            if origin is None:
-                ptr = f"/items/{i}" + (f"/annotations/{j}" if j is not None else "") + field
-                return {"pointer": ptr, "item_id": item.id}
-            return {"path": origin.path, "pointer": origin.pointer, "line": origin.line,
-                    "item_id": item.id}
-
+        where = _Locator(i, item.id, sm)
         if rules.max_objects_per_item is not None and \
                 len(item.annotations) > rules.max_objects_per_item:
             report.add("AF608", **where(None), count=len(item.annotations),
@@ -166,9 +158,10 @@ def check_rules(ds: Dataset, rules: ProjectRules, report: Report,
                                value=value, allowed=", ".join(map(str, values)))
             if isinstance(ann, BBox):
                 _check_size(ann.w, ann.h, rules, report, where(j), ann.id)
-            elif getattr(ann, "bbox", None) is not None:
-                _, _, w, h = ann.bbox  # type: ignore[union-attr]
-                _check_size(w, h, rules, report, where(j), ann.id)
+            else:
+                box = getattr(ann, "bbox", None)
+                if box is not None:
+                    _check_size(box[2], box[3], rules, report, where(j), ann.id)
         if not rules.allow_overlapping_spans:
             _check_overlaps(item.annotations, report, where)
 
@@ -184,12 +177,33 @@ def _check_size(w: float, h: float, rules: ProjectRules, report: Report,
                    min_area=rules.min_box_area)
 
 
-def _check_overlaps(annotations: list[Any], report: Report, where: Any) -> None:
+class _Locator:
+    """Location keywords for findings on item ``index``: file origin if recorded, else IR."""
+
+    def __init__(self, index: int, item_id: str, sm: SourceMap | None) -> None:
+        self.index, self.item_id, self.sm = index, item_id, sm
+
+    def __call__(self, j: int | None, field: str = "") -> dict[str, Any]:
+        origin = None
+        if self.sm is not None:
+            origin = (self.sm.annotations.get((self.index, j)) if j is not None
+                      else self.sm.items.get(self.index))
+        if origin is None:
+            ptr = f"/items/{self.index}" + (f"/annotations/{j}" if j is not None else "")
+            return {"pointer": ptr + field, "item_id": self.item_id}
+        return {"path": origin.path, "pointer": origin.pointer, "line": origin.line,
+                "item_id": self.item_id}
+
+
+def _check_overlaps(annotations: list[Any], report: Report, where: _Locator) -> None:
     spans = sorted((a.start, a.end, j) for j, a in enumerate(annotations) if isinstance(a, Span))
-    for (s1, e1, j1), (s2, e2, j2) in zip(spans, spans[1:], strict=False):
-        if s2 < e1:
-            report.add("AF610", **where(j2), annotation_id=annotations[j2].id,
-                       start=s2, end=e2, other_start=s1, other_end=e1)
+    widest: tuple[int, int] | None = None  # the earlier span reaching furthest right
+    for start, end, j in spans:
+        if widest is not None and start < widest[1]:
+            report.add("AF610", **where(j), annotation_id=annotations[j].id, start=start,
+                       end=end, other_start=widest[0], other_end=widest[1])
+        if widest is None or end > widest[1]:
+            widest = (start, end)
 
 
 def apply_overrides(report: Report, rules: ProjectRules, since: int = 0) -> Report:
