@@ -106,9 +106,11 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
                 strict: bool, overwrite: bool, report_file: Path | None, opts: tuple[str, ...],
                 read_opts: tuple[str, ...], label_map: Path | None, output: str) -> None:
     """Convert SRC to format --to at DST (a file or folder, written atomically)."""
-    result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
-                     overwrite=overwrite, options=_parse_opts(opts),
-                     read_options=_parse_opts(read_opts), label_map=label_map)
+    with _Progress(f"{src.name} -> {to}") as progress:
+        result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
+                         overwrite=overwrite, options=_parse_opts(opts),
+                         read_options=_parse_opts(read_opts), label_map=label_map,
+                         progress=progress)
     if report_file is not None:
         report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
     if len(result.report):
@@ -118,6 +120,34 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
 
 
 convert_cmd.name = "convert"
+
+
+class _Progress:
+    """A phase bar (read, plan, write) on stderr when it is a terminal; silent otherwise."""
+
+    PHASES = ("read", "plan", "write")
+
+    def __init__(self, desc: str) -> None:
+        self.desc = desc
+        self.bar: Any = None
+
+    def __enter__(self) -> _Progress:
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(self.PHASES), desc=self.desc, unit="phase", leave=False,
+                            bar_format="{desc} [{n}/{total}{postfix}] {elapsed}")
+        return self
+
+    def __call__(self, phase: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(phase)
+            if phase != self.PHASES[0]:
+                self.bar.update(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _summary_text(result: ConversionResult) -> str:

@@ -278,8 +278,8 @@ _ENTRIES = [
          "means this is not a VOC file (CVAT XML has <annotations>).",
          "<annotations><image .../></annotations>",
          "Pass the right format with --from, or fix the root element."),
-    Code("AF023", "voc-item-without-xml", INFO, "{item_id!r} is listed in {imageset} but has no "
-         "Annotations/{item_id}.xml; read as an image without objects",
+    Code("AF023", "voc-item-without-xml", INFO, "{item!r} is listed in {imageset} but has no "
+         "Annotations/{item}.xml; read as an image without objects",
          "VOC image sets may list images that have no annotation file (unlabelled or test "
          "images). annoformat keeps them as items without annotations, sized from the image "
          "header when JPEGImages/ holds the image.", "ImageSets/Main/test.txt lists 000042 and "
@@ -288,7 +288,7 @@ _ENTRIES = [
          "{reason}", "Lines of ImageSets/Main/<subset>.txt hold one image id (per-class files: "
          "an id and -1, 0 or 1). Blank lines and '#' comments are allowed.",
          "ImageSets/Main/train.txt: '000005 000007 x'", "Put one id per line."),
-    Code("AF025", "voc-imageset-duplicate", WARN, "{item_id!r} is listed again in {imageset} "
+    Code("AF025", "voc-imageset-duplicate", WARN, "{item!r} is listed again in {imageset} "
          "(first on line {first}); the repeat is ignored",
          "An image listed twice in one image set would be trained on twice by some loaders.",
          "train.txt: '000005' on lines 1 and 9", "Remove the repeated line."),
@@ -313,7 +313,7 @@ _ENTRIES = [
     Code("AF210", "voc-empty-label", ERR, "object has an empty <name>",
          "Every VOC object needs a class name.", "<object><name> </name>...</object>",
          "Fill in the class name or remove the object."),
-    Code("AF211", "voc-xml-name-collision", ERR, "items {item_id!r} and {other!r} would both "
+    Code("AF211", "voc-xml-name-collision", ERR, "items {item!r} and {other!r} would both "
          "be written to {file}", "VOC names each annotation file after its image stem; two "
          "images with the same stem (in different folders, or differing only in case or "
          "Unicode normalisation) would overwrite each other. Nothing was written.",
@@ -562,7 +562,7 @@ _ENTRIES = [
          "on line 1)", "Two annoformat JSONL files were probably concatenated; their labels and "
          "metadata cannot both apply.", 'cat a.jsonl b.jsonl > c.jsonl',
          "Merge the datasets with annoformat instead of concatenating files."),
-    Code("AF053", "conll-bad-tag", ERR, "tag {tag!r} is not O, B-<label> or I-<label>",
+    Code("AF053", "conll-bad-tag", ERR, "tag {tag!r} is not O or B-, I-, E-, S-<label>",
          "CoNLL NER files carry one BIO tag per token in the last column; anything else cannot "
          "be turned into spans.", "EU NNP B-NP ORG   (tag without B-/I- prefix)",
          "Fix the tag at the reported line."),
@@ -638,6 +638,11 @@ _ENTRIES = [
          "{format} (items: {ids})", "Only doccano and annoformat JSONL hold relations between "
          "spans.", "doccano relation extraction exported to CoNLL",
          "Convert to doccano or jsonl to keep them."),
+    Code("AF532", "text-rebuilt-from-tokens", WARN, "{count} item(s) will read back from "
+         "{format} with their text rebuilt from tokens (whitespace normalised, offsets shift "
+         "with it): ids {ids}", "CoNLL stores tokens, not text; reading joins the tokens with "
+         "single spaces. Spans stay on the same tokens.", "'Hello  world' (two spaces) -> "
+         "'Hello world'", "Nothing to do unless the exact text matters; keep a jsonl copy."),
     Code("AF925", "line-too-long", ERR, "line is longer than the {limit}-byte limit for one "
          "record; it was skipped", "A single JSONL record that large is not an annotation; "
          "the cap keeps memory flat on hostile input.", "a 5 GB line without a newline",

@@ -11,7 +11,7 @@ error that refuses the conversion unless ``allow_loss``; losing metadata is a wa
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -324,13 +324,15 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
             allow_loss: bool = False, strict: bool = False, overwrite: bool = False,
             options: dict[str, Any] | None = None,
             read_options: dict[str, Any] | None = None,
-            label_map: str | Path | LabelMap | None = None) -> ConversionResult:
+            label_map: str | Path | LabelMap | None = None,
+            progress: Callable[[str], None] | None = None) -> ConversionResult:
     """Convert ``src`` to format ``to`` at ``dst``; never a half-written destination.
 
     Refusals (bad input, loss not allowed, destination exists) do not raise: the result has
     ``written=False`` and the report says why. Only wrong arguments raise :class:`UsageError`.
     ``label_map`` (a file or a :class:`~annoformat.labelmap.LabelMap`) renames, merges, drops
-    and orders labels before the target is planned.
+    and orders labels before the target is planned. ``progress`` is called with each phase
+    ("read", "plan", "write") as it starts.
 
     Example:
         >>> import annoformat as af, tempfile, os
@@ -352,6 +354,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         report.extend(exc.report)
         return result
     result.source_format = source.name
+    step = progress or (lambda phase: None)
+    step("read")
     with gc_paused():
         ds = source.read(src_p, parse_options(source, read_options or {}), report)
     if ds is None or report.has_errors:
@@ -365,10 +369,12 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         if report.has_errors:
             return result
     result.summary = summarize(ds)
+    step("plan")
     since = len(report.diagnostics)
     plan_loss(ds, target, report)
     _apply_policy(report, since, allow_loss, strict)
     if report.has_errors:
         return result
+    step("write")
     result.written = _write(ds, dst_p, target, write_opts, report, overwrite, [src_p])
     return result

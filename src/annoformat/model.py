@@ -35,8 +35,11 @@ _T = TypeVar("_T", bound=BaseModel)
 
 
 class _Model(BaseModel):
+    # defer_build: validators are compiled on first use, not at import; readers build models
+    # with `trusted`, so a `validate` run on one small file never pays for them (hook start-up)
     model_config = ConfigDict(
-        strict=True, allow_inf_nan=False, extra="forbid", validate_assignment=False
+        strict=True, allow_inf_nan=False, extra="forbid", validate_assignment=False,
+        defer_build=True,
     )
 
 

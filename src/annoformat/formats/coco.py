@@ -30,7 +30,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from annoformat import masks, schemas, sourcemap
+from annoformat import schemas, sourcemap
 from annoformat._io import fill_json_positions, is_safe_relative, parse_json, read_bytes
 from annoformat.checks import check_box, check_flat_points, check_keypoints, check_mask
 from annoformat.diagnostics import Report
@@ -515,6 +515,8 @@ def _bbox_of(ann: Any) -> list[float]:
             return [0.0, 0.0, 0.0, 0.0]
         return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
     if isinstance(ann, Mask):
+        from annoformat import masks  # numpy + pycocotools: only when a mask needs it
+
         return list(masks.to_bbox(ann.counts, ann.height, ann.width))
     if isinstance(ann, Keypoints):
         xs = [x for x, v in zip(ann.points[0::2], ann.visibility, strict=False) if v]
@@ -539,6 +541,8 @@ def _area_of(ann: Any) -> float:
                              for i in range(n))) / 2
         return total
     if isinstance(ann, Mask):
+        from annoformat import masks
+
         return float(masks.area(ann.counts, ann.height, ann.width))
     bbox = _bbox_of(ann)
     return float(bbox[2] * bbox[3])
