@@ -45,12 +45,18 @@ def gc_paused() -> Iterator[None]:
     Parsing a COCO-2017-sized file allocates tens of millions of objects; each allocation
     burst triggers full collections that scan everything built so far (about two thirds of
     ``orjson.loads``' time on that file). The IR has no reference cycles, so nothing is lost.
+
+    On exit the objects built are moved to the permanent generation (``gc.freeze``) before
+    the collector is switched back on: otherwise its first run would scan all of them at
+    once (about a second per 100 MB of COCO). Frozen objects are still freed by reference
+    counting as usual; they are only skipped by the cycle detector.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 

@@ -496,7 +496,8 @@ def _ids(values: Iterable[Any]) -> list[int] | None:
     for v in values:
         if type(v) is int:
             out.append(v)
-        elif isinstance(v, str) and re.fullmatch(r"-?\d{1,18}", v):
+        elif isinstance(v, str) and v.isascii() and v.removeprefix("-").isdigit() \
+                and len(v) <= 18 and v == str(int(v)):  # "007" would not survive int()
             out.append(int(v))
         else:
             return None
@@ -606,9 +607,10 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
                        reason="item ids are not unique integers")
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
-    all_ann_ids = _ids(a.id for item in items for a in _merged_ids(item.annotations))
+    groups = [_groups(item.annotations) for item in items]
+    all_ann_ids = _ids(parts[0].id for item_groups in groups for parts in item_groups)
     next_ann = 1
-    for item, image_id in zip(items, item_ids, strict=True):
+    for item, image_id, item_groups in zip(items, item_ids, groups, strict=True):
         media = item.media
         assert isinstance(media, Image)
         image: dict[str, Any] = {"id": image_id, "file_name": media.path,
@@ -620,7 +622,7 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
         if image.get("height") is None:
             image.pop("height", None)
         images.append(image)
-        for parts in _groups(item.annotations):
+        for parts in item_groups:
             if all_ann_ids is not None and parts[0].id is not None:
                 ann_id = parts[0].id
             else:
@@ -660,12 +662,11 @@ def _category_dict(label: Label, cat_id: int) -> dict[str, Any]:
 _WRITABLE = (BBox, Polygon, Mask, Keypoints)
 
 
-def _merged_ids(annotations: list[Any]) -> list[Any]:
-    return [g[0] for g in _groups(annotations)]
-
-
 def _groups(annotations: list[Any]) -> list[list[Any]]:
     """Annotations of one item grouped into COCO objects: parts sharing an ``id`` merge."""
+    ids = [a.id for a in annotations]
+    if None not in ids and len(set(ids)) == len(ids):  # the common case: nothing to merge
+        return [[a] for a in annotations if isinstance(a, _WRITABLE)]
     groups: list[list[Any]] = []
     by_id: dict[Any, list[Any]] = {}
     for ann in annotations:
