@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import annoformat as af
+
 from conftest import ROOT
 
 EXPECTED = {

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from annoformat.cli import main
+
 from conftest import FIXTURES
 
 TRANSCRIPTS = sorted((FIXTURES / "cli").glob("*.json"))

@@ -8,6 +8,7 @@ import string
 from pathlib import Path
 
 from annoformat.codes import CODES, Severity
+
 from conftest import FIXTURES, ROOT
 
 _FAMILIES = {"0", "1", "2", "3", "4", "5", "6", "9"}

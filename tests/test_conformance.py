@@ -21,6 +21,7 @@ import annoformat as af
 from annoformat.diagnostics import Report
 from annoformat.registry import get_format, parse_options
 from annoformat.testing import canonical_json, first_difference
+
 from conftest import Case, fixture_cases
 
 GOOD = fixture_cases("good")

@@ -11,6 +11,7 @@ import pytest
 import annoformat as af
 from annoformat.formats import coco
 from annoformat.registry import get_format
+
 from conftest import FIXTURES
 
 MINIMAL = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"

@@ -10,6 +10,7 @@ import pytest
 import annoformat as af
 from annoformat.registry import LOAD_REPORT, PLUGINS, Format, get_format
 from annoformat.schemas import schema_dir
+
 from conftest import FIXTURES
 
 BUILTIN = sorted(name for name in af.list_formats() if name not in PLUGINS)

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 import annoformat as af
+
 from conftest import FIXTURES
 
 CASES = sorted(p for p in (FIXTURES / "_rules").glob("*/*") if p.is_dir())

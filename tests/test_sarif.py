@@ -15,9 +15,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
 
 from annoformat.cli import main
+
+from conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import annoformat as af
 from annoformat.registry import PLUGINS
+
 from conftest import ROOT
 
 
