@@ -267,10 +267,6 @@ _ENTRIES = [
          "[tool.annoformat] (or annoformat.toml) is checked against schemas/config.schema.json "
          "before any rule runs.", 'min-box-width = "four"',
          "Fix the value at the reported location."),
-    Code("AF610", "overlapping-spans", ERR, "span [{start}, {end}) overlaps span [{other_start}, "
-         "{other_end})", "The project forbids overlapping spans (allow-overlapping-spans = "
-         "false): CoNLL/BIO and most NER trainers cannot represent them.",
-         "spans [0, 5) and [3, 8) in one text", "Merge or split the spans."),
     # --- VOC codes (issue 3): AF022-AF029, AF110-AF114, AF210-AF214, AF320-AF329, AF510-AF514,
     #     AF910-AF914 ------------------------------------------------------------------------
     Code("AF022", "voc-root-not-annotation", ERR, "root element is <{tag}>, not <annotation>",

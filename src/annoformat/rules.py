@@ -135,7 +135,7 @@ def _key_line(text: str, key: str) -> int | None:
 
 def check_rules(ds: Dataset, rules: ProjectRules, report: Report,
                 sm: SourceMap | None = None) -> None:
-    """Record AF604-AF608 for everything in ``ds`` that breaks ``rules``."""
+    """Record AF604-AF608 (and AF406 for overlapping spans) where ``ds`` breaks ``rules``."""
     allowed = set(rules.labels) if rules.labels is not None else None
     for i, item in enumerate(ds.items):
         where = _Locator(i, item.id, sm)
@@ -197,13 +197,14 @@ class _Locator:
 
 def _check_overlaps(annotations: list[Any], report: Report, where: _Locator) -> None:
     spans = sorted((a.start, a.end, j) for j, a in enumerate(annotations) if isinstance(a, Span))
-    widest: tuple[int, int] | None = None  # the earlier span reaching furthest right
+    widest: tuple[int, int, int] | None = None  # the earlier span reaching furthest right
     for start, end, j in spans:
         if widest is not None and start < widest[1]:
-            report.add("AF610", **where(j), annotation_id=annotations[j].id, start=start,
-                       end=end, other_start=widest[0], other_end=widest[1])
+            report.add("AF406", **where(j), annotation_id=annotations[j].id, start=start,
+                       end=end, label=annotations[j].label, other_start=widest[0],
+                       other_end=widest[1], other_label=annotations[widest[2]].label)
         if widest is None or end > widest[1]:
-            widest = (start, end)
+            widest = (start, end, j)
 
 
 def apply_overrides(report: Report, rules: ProjectRules, since: int = 0) -> Report:
