@@ -203,3 +203,19 @@ def test_coco_to_ir_to_coco_keeps_every_key_and_value(
     result = af.convert(folder / "src.json", folder / "out.json", to="coco")
     assert result.written, [d.message for d in result.report]
     assert json.loads((folder / "out.json").read_text()) == doc
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in FIX.iterdir()))
+def test_fast_built_models_are_complete_and_unshared(case: str) -> None:
+    """The reader builds models without validation: every field set, no dict shared."""
+    src = next(p for p in (FIX / case).iterdir() if not p.name.startswith("expected"))
+    ds = af.load(src)
+    seen: set[int] = set()
+    for item in ds.items:
+        for obj in (item, item.media, *item.annotations):
+            assert set(obj.__dict__) == set(type(obj).model_fields), type(obj)
+            for value in obj.__dict__.values():
+                if isinstance(value, dict):
+                    assert id(value) not in seen
+                    seen.add(id(value))
+        assert af.Item.model_validate(item.model_dump()) == item  # and they would validate

@@ -32,7 +32,13 @@ from pydantic import BaseModel, ConfigDict
 
 from annoformat import schemas, sourcemap
 from annoformat._io import fill_json_positions, is_safe_relative, parse_json, read_bytes
-from annoformat.checks import check_box, check_flat_points, check_keypoints, check_mask
+from annoformat.checks import (
+    EPSILON,
+    check_box,
+    check_flat_points,
+    check_keypoints,
+    check_mask,
+)
 from annoformat.diagnostics import Report
 from annoformat.model import (
     BBox,
@@ -354,10 +360,7 @@ class _Reader:
         sm = sourcemap.current()
         item_index = {id(item): k for k, item in enumerate(self.items)} if sm else {}
         first_ann: dict[int, int] = {}
-        base_bbox = defaults_of(BBox)
-        base_poly = defaults_of(Polygon)
-        base_mask = defaults_of(Mask)
-        base_kp = defaults_of(Keypoints)
+        eps = EPSILON
         for j, a in enumerate(anns):
             aid = a.get("id")
             iid = a["image_id"]
@@ -384,9 +387,12 @@ class _Reader:
                     continue
                 first_ann[aid] = j
             width, height = sizes[iid]
+            # every field of the IR annotation, with fresh dicts: `trusted` takes it as is
             common: dict[str, Any] = {
-                "label": label.name, "id": aid, "score": a.get("score"),
-                "crowd": bool(a["iscrowd"]) if "iscrowd" in a else None, "area": a.get("area"),
+                "label": label.name, "id": aid, "attributes": {}, "group": None,
+                "z_order": None, "occluded": None, "score": a.get("score"), "track_id": None,
+                "extras": {}, "crowd": bool(a["iscrowd"]) if "iscrowd" in a else None,
+                "area": a.get("area"),
             }
             extra = None if a.keys() <= _ANN_KEYS else {
                 k: v for k, v in a.items() if k not in _ANN_KEYS}
@@ -407,18 +413,20 @@ class _Reader:
                 for f in check_mask(seg["counts"], h, w, width, height):
                     report.add(f.code, path=path, pointer=f"{where}/segmentation{f.path}",
                                item_id=item.id, annotation_id=aid, **f.ctx)
-                out.append(trusted(Mask, {**base_mask, **common, "counts": seg["counts"],
+                out.append(trusted(Mask, {**common, "type": "mask", "counts": seg["counts"],
                                           "height": h, "width": w,
                                           "bbox": tuple(bbox) if bbox is not None else None}))
             elif seg:
                 bad = False
                 for r, ring in enumerate(seg):
+                    if len(ring) >= 6 and not len(ring) % 2:
+                        continue  # the common case, without a call
                     for f in check_flat_points(ring, f"/segmentation/{r}", 3):
                         bad = True
                         report.add(f.code, path=path, pointer=where + f.path, item_id=item.id,
                                    annotation_id=aid, **f.ctx)
                 if not bad:
-                    out.append(trusted(Polygon, {**base_poly, **common, "rings": seg,
+                    out.append(trusted(Polygon, {**common, "type": "polygon", "rings": seg,
                                                  "bbox": tuple(bbox) if bbox is not None
                                                  else None}))
             elif seg is not None:
@@ -439,23 +447,26 @@ class _Reader:
                         kp_extra["num_keypoints"] = a["num_keypoints"]
                     if any(type(v) is not int for v in flat[2::3]):
                         kp_extra["float_visibility"] = True
-                    kp = {**base_kp, **common, "points": points, "visibility": vis,
-                          "bbox": tuple(bbox) if bbox is not None else None}
+                    kp = {**common, "type": "keypoints", "points": points, "visibility": vis,
+                          "bbox": tuple(bbox) if bbox is not None else None,
+                          "attributes": dict(common["attributes"]),
+                          "extras": {"coco": kp_extra} if kp_extra else {}}
                     if out:  # polygon/mask + keypoints: the first part carries area and crowd
                         kp["area"] = None
                         kp["crowd"] = None
-                    if kp_extra:
-                        kp["extras"] = {"coco": kp_extra}
                     out.append(trusted(Keypoints, kp))
             elif "num_keypoints" in a:
                 extra = {**(extra or {}), "num_keypoints": a["num_keypoints"]}
             if bbox is not None:
-                for f in check_box(bbox[0], bbox[1], bbox[2], bbox[3], width, height):
-                    report.add(f.code, path=path, pointer=f"{where}/bbox", item_id=item.id,
-                               annotation_id=aid, **f.ctx)
+                x, y, bw, bh = bbox
+                if not (width and height and bw > 0 and bh > 0 and x >= -eps and y >= -eps
+                        and x + bw <= width + eps and y + bh <= height + eps):
+                    for f in check_box(x, y, bw, bh, width, height):
+                        report.add(f.code, path=path, pointer=f"{where}/bbox", item_id=item.id,
+                                   annotation_id=aid, **f.ctx)
                 if not out:
-                    out.append(trusted(BBox, {**base_bbox, **common, "x": bbox[0], "y": bbox[1],
-                                              "w": bbox[2], "h": bbox[3]}))
+                    box = {**common, "type": "bbox", "x": x, "y": y, "w": bw, "h": bh}
+                    out.append(trusted(BBox, box))
             elif not out and seg is None:
                 report.add("AF101", path=path, pointer=where, item_id=item.id, annotation_id=aid,
                            reason="annotation has no bbox, segmentation or keypoints")
@@ -463,9 +474,6 @@ class _Reader:
                 continue
             if extra:
                 out[0].extras = {"coco": extra}
-            if len(out) > 1:
-                for part in out[1:]:
-                    part.attributes = dict(out[0].attributes)
             if sm is not None:
                 index = item_index[id(item)]
                 for k in range(len(out)):

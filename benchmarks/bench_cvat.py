@@ -1,0 +1,253 @@
+"""CVAT-for-images benchmark: read and write 100k images / 800k shapes beside a bare lxml parse.
+
+Usage: python benchmarks/bench_cvat.py [--images N --shapes M] [--repeat R] [--workdir DIR]
+                                       [--smoke]
+
+The input is generated deterministically (stdlib ``random`` with a fixed seed, streamed to
+disk) and cached in the work directory under a name made of the sizes, the seed and a hash of
+this file. Every run of every operation is a fresh interpreter (this script with ``--child``),
+so peak RSS is the whole process's (``ru_maxrss`` from ``os.wait4``); runs are interleaved
+round-robin and the figures are medians over ``--repeat`` runs:
+
+* ``lxml parse``: ``etree.fromstring(bytes)`` with annoformat's hardened parser settings;
+* ``annoformat read``: ``cvat.read`` (parse, XSD check, typed IR);
+* ``annoformat read+write``: read, then ``cvat.write`` (tree, XSD check of the output, bytes);
+  its in-process column is the write alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve()
+REPO = HERE.parents[1]
+FULL = (100_000, 800_000)
+SMOKE = (2_000, 16_000)
+SEED = 4
+MIB = 2**20
+OPS = (("lxml", "baseline: lxml parse"), ("read", "annoformat read"),
+       ("write", "annoformat read+write"))
+
+_META = """  <version>1.1</version>
+  <meta>
+    <task>
+      <id>1</id>
+      <name>benchmark</name>
+      <size>{images}</size>
+      <mode>annotation</mode>
+      <labels>
+        <label>
+          <name>car</name>
+          <color>#fa3253</color>
+          <type>any</type>
+          <attributes>
+            <attribute>
+              <name>parked</name>
+              <mutable>True</mutable>
+              <input_type>checkbox</input_type>
+              <default_value>false</default_value>
+              <values>false</values>
+            </attribute>
+            <attribute>
+              <name>model</name>
+              <mutable>False</mutable>
+              <input_type>select</input_type>
+              <default_value>bmw</default_value>
+              <values>bmw
+mazda
+volvo</values>
+            </attribute>
+          </attributes>
+        </label>
+        <label><name>person</name><type>any</type><attributes/></label>
+        <label><name>road</name><type>any</type><attributes/></label>
+        <label><name>sign</name><type>any</type><attributes/></label>
+      </labels>
+    </task>
+  </meta>
+"""
+
+
+def generate(path: Path, images: int, shapes: int, seed: int = SEED) -> None:
+    """A CVAT for images 1.1 file: boxes 55%, polygons 25%, points 8%, polylines 5%,
+    ellipses 4%, tags 2.9%, masks 0.1%; a third of the cars carry two attributes."""
+    rnd = random.Random(seed)
+    per_image = [shapes // images] * images
+    for i in range(shapes - sum(per_image)):
+        per_image[i % images] += 1
+    labels = ("car", "person", "road", "sign")
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n')
+        out.write(_META.format(images=images))
+        for i in range(images):
+            w, h = 640, 480
+            out.write(f'  <image id="{i}" name="frames/{i:06d}.jpg" width="{w}" height="{h}">\n')
+            for _ in range(per_image[i]):
+                out.write(_shape(rnd, rnd.choice(labels), w, h))
+            out.write("  </image>\n")
+        out.write("</annotations>\n")
+    tmp.replace(path)
+
+
+def _c(rnd: random.Random, high: int) -> str:
+    return f"{rnd.uniform(0, high):.2f}"
+
+
+def _shape(rnd: random.Random, label: str, w: int, h: int) -> str:
+    r = rnd.random()
+    head = f'    <{{tag}} label="{label}" source="manual" occluded="{int(rnd.random() < .1)}"'
+    attrs = ""
+    if label == "car" and rnd.random() < 1 / 3:
+        attrs = (f'\n      <attribute name="parked">{rnd.choice(("true", "false"))}</attribute>'
+                 f'\n      <attribute name="model">{rnd.choice(("bmw", "mazda", "volvo"))}'
+                 "</attribute>\n    ")
+    if r < 0.55:
+        x, y = rnd.uniform(0, w - 20), rnd.uniform(0, h - 20)
+        geo = (f' xtl="{x:.2f}" ytl="{y:.2f}" xbr="{x + rnd.uniform(1, 19):.2f}" '
+               f'ybr="{y + rnd.uniform(1, 19):.2f}"')
+        tag = "box"
+    elif r < 0.93:
+        if r < 0.80:
+            tag, n = "polygon", rnd.randint(3, 12)
+        elif r < 0.88:
+            tag, n = "points", rnd.randint(1, 4)
+        else:
+            tag, n = "polyline", rnd.randint(2, 6)
+        geo = ' points="' + ";".join(f"{_c(rnd, w)},{_c(rnd, h)}" for _ in range(n)) + '"'
+    elif r < 0.97:
+        tag = "ellipse"
+        geo = (f' cx="{_c(rnd, w)}" cy="{_c(rnd, h)}" rx="{rnd.uniform(1, 30):.2f}" '
+               f'ry="{rnd.uniform(1, 30):.2f}"')
+    elif r < 0.999:
+        return f'    <tag label="{label}" source="manual">{attrs}</tag>\n'
+    else:
+        mw, mh = rnd.randint(4, 40), rnd.randint(4, 40)
+        runs, left = [], mw * mh
+        while left > 0:
+            run = min(left, rnd.randint(0, 30))
+            runs.append(run)
+            left -= run
+        geo = (f' rle="{", ".join(map(str, runs))}" left="{rnd.randint(0, w - mw)}" '
+               f'top="{rnd.randint(0, h - mh)}" width="{mw}" height="{mh}"')
+        tag = "mask"
+    return head.format(tag=tag) + geo + f' z_order="0">{attrs}</{tag}>\n'
+
+
+# ------------------------------------------------------------------------------------------
+# child
+
+
+def child(op: str, src: str, dst: str, result: str) -> None:
+    start = time.perf_counter()
+    record: dict[str, Any] = {"op": op}
+    if op == "lxml":
+        from lxml import etree
+
+        imported = time.perf_counter()
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        root = etree.fromstring(Path(src).read_bytes(), parser)
+        record["summary"] = {"images": len(root.findall("image"))}
+        done = time.perf_counter()
+    else:
+        from annoformat.diagnostics import Report
+        from annoformat.formats import cvat
+
+        imported = time.perf_counter()
+        report = Report()
+        ds = cvat.read(Path(src), cvat.Options(), report)
+        assert ds is not None and not report.has_errors, report.codes()[:5]
+        done = time.perf_counter()
+        record["summary"] = {"items": len(ds.items),
+                             "annotations": sum(len(i.annotations) for i in ds.items)}
+        if op == "write":
+            cvat.write(ds, Path(dst), cvat.Options(), report)
+            assert not report.has_errors, report.codes()[:5]
+            record["read_s"] = done - imported
+            imported, done = done, time.perf_counter()
+            record["summary"]["bytes_written"] = Path(dst).stat().st_size
+    record.update(import_s=imported - start, op_s=done - imported)
+    Path(result).write_text(json.dumps(record))
+
+
+# ------------------------------------------------------------------------------------------
+# parent
+
+
+def run(op: str, src: Path, workdir: Path) -> dict[str, Any]:
+    dst, res = workdir / f"out_{op}.xml", workdir / f"result_{op}.json"
+    res.unlink(missing_ok=True)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH", "")) if p))
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(HERE), "--child", op, str(src), str(dst),
+                             str(res)], env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    dst.unlink(missing_ok=True)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{op} failed with status {status}")
+    record: dict[str, Any] = json.loads(res.read_text())
+    rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    record.update(wall_s=wall, peak_bytes=rss)
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int)
+    parser.add_argument("--shapes", type=int)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--smoke", action="store_true", help=f"sizes {SMOKE}")
+    parser.add_argument("--child", nargs=4, metavar=("OP", "SRC", "DST", "RESULT"))
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    images, shapes = SMOKE if args.smoke else FULL
+    images, shapes = args.images or images, args.shapes or shapes
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path("/tmp")
+    workdir = args.workdir or base / f"annoformat-bench-{os.getuid()}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(HERE.read_bytes()).hexdigest()[:10]
+    src = workdir / f"cvat_i{images}_s{shapes}_seed{SEED}_{digest}.xml"
+    if not src.exists():
+        start = time.perf_counter()
+        generate(src, images, shapes)
+        print(f"(input generated in {time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    runs: dict[str, list[dict[str, Any]]] = {op: [] for op, _ in OPS}
+    for rep in range(args.repeat):
+        for op, _ in OPS:
+            record = run(op, src, workdir)
+            runs[op].append(record)
+            print(f"[{rep + 1}/{args.repeat}] {op}: {record['wall_s']:.2f} s, "
+                  f"{record['peak_bytes'] / MIB:.0f} MiB, {record['summary']}", file=sys.stderr)
+    size = src.stat().st_size / MIB
+    print(f"CVAT benchmark: {images:,} images, {shapes:,} shapes, {size:.1f} MiB; medians of "
+          f"{args.repeat} fresh-process runs; wall = whole process")
+    base_wall = statistics.median(r["wall_s"] for r in runs["lxml"])
+    base_rss = statistics.median(r["peak_bytes"] for r in runs["lxml"])
+    print(f"{'operation':<24}{'wall s':>8}{'x lxml':>8}{'in-proc s':>11}{'peak MiB':>10}"
+          f"{'x lxml':>8}")
+    for op, label in OPS:
+        wall = statistics.median(r["wall_s"] for r in runs[op])
+        rss = statistics.median(r["peak_bytes"] for r in runs[op])
+        inproc = statistics.median(r["op_s"] for r in runs[op])
+        print(f"{label:<24}{wall:>8.2f}{wall / base_wall:>8.2f}{inproc:>11.2f}"
+              f"{rss / MIB:>10.0f}{rss / base_rss:>8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,514 @@
+"""Writing the IR as CVAT XML (images 1.1 or video 1.1); see the package docstring."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import orjson
+from lxml import etree
+
+from annoformat import masks
+from annoformat.diagnostics import Report
+from annoformat.formats.cvat._emit import _SE, Node, emit, quote_text
+from annoformat.formats.cvat._meta import number_text, value_text, write_tree
+from annoformat.formats.cvat._read import tight_box
+from annoformat.model import (
+    AttributeSpec,
+    BBox,
+    Dataset,
+    Ellipse,
+    Image,
+    Item,
+    Keypoints,
+    Label,
+    Mask,
+    Points,
+    Polygon,
+    Polyline,
+    RotatedBBox,
+    Tag,
+    VideoFrame,
+)
+
+_CUBOID = ("xtl1", "ytl1", "xbl1", "ybl1", "xtr1", "ytr1", "xbr1", "ybr1",
+           "xtl2", "ytl2", "xbl2", "ybl2", "xtr2", "ytr2", "xbr2", "ybr2")
+def _n(value: float) -> str:
+    """CVAT's two decimals when they are exact (``10.50``), else the shortest exact text
+    (rounded to 10 decimals, so that ``0.1 + 0.2`` is written ``0.3``)."""
+    two = f"{value:.2f}"
+    if float(two) == value and abs(value) < 1e15:
+        return two
+    value = round(value, 10)
+    two = f"{value:.2f}"
+    return two if float(two) == value and abs(value) < 1e15 else number_text(value)
+
+
+def _pts(flat: list[float]) -> str:
+    texts = [_n(v) for v in flat]
+    return ";".join(map(",".join, zip(texts[0::2], texts[1::2], strict=False)))
+
+
+def _cv(ann: Any) -> dict[str, Any]:
+    found: dict[str, Any] = ann.extras.get("cvat", {})
+    return found
+
+
+def frame_of(item: Item, index: int) -> int:
+    """The frame number of an item: a video frame's own, else an integer id, else its index."""
+    if isinstance(item.media, VideoFrame):
+        return item.media.frame
+    try:
+        return int(item.id)
+    except ValueError:
+        return index
+
+
+class Writer:
+    """Builds the XML tree for one dataset; loss the flavour forces is recorded as warnings."""
+
+    def __init__(self, ds: Dataset, flavour: str, report: Report) -> None:
+        self.ds = ds
+        self.flavour = flavour
+        self.report = report
+        self.labels = {label.name: label for label in ds.labels}
+        self.counts: Counter[str] = Counter()
+        self.out: list[str] = []
+
+    # -- document ------------------------------------------------------------------------
+    def build(self) -> str:
+        """The whole document as text."""
+        ds = self.ds
+        cvat = ds.extras.get("cvat", {})
+        out = self.out = ['<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n']
+        version = cvat.get("version") if "version" in cvat else "1.1"
+        if version is not None:
+            out.append(f"  <version>{quote_text(str(version))}</version>\n")
+        labels = self._written_labels()
+        meta_tree = cvat.get("meta") if "meta" in cvat else self._default_meta()
+        if meta_tree is not None:
+            meta = etree.Element("meta")
+            write_tree(meta, _with_labels(meta_tree) if labels else meta_tree, labels)
+            etree.indent(meta, space="  ", level=1)
+            out.append("  " + etree.tostring(meta, encoding="unicode") + "\n")
+        if self.flavour == "video":
+            self._video()
+        else:
+            self._images()
+        out.append("</annotations>\n")
+        self._report_counts()
+        return "".join(out)
+
+    def _report_counts(self) -> None:
+        c, fmt = self.counts, f"cvat ({self.flavour})"
+        if c["tags"]:
+            self.report.add("AF520", count=c["tags"], what="tag annotation(s)", format=fmt,
+                            reason="CVAT for video has no tags; use the images flavour")
+        if c["rings"]:
+            self.report.add("AF521", count=c["rings"])
+        if c["json"]:
+            self.report.add("AF522", count=c["json"], reason="values that are not text, "
+                            "numbers or booleans were written as JSON text")
+        if c["mixed"]:
+            self.report.add("AF522", count=c["mixed"], reason="attributes with values of "
+                            "several types were declared as text")
+        if c["keypoints"]:
+            self.report.add("AF523", count=c["keypoints"])
+        if c["videos"]:
+            self.report.add("AF520", count=c["videos"], what="video path(s) beyond the first",
+                            format=fmt, reason="one CVAT task holds one video")
+
+    def _written_labels(self) -> list[Label]:
+        """IR labels plus specs for attributes used but not declared (and undeclared labels)."""
+        declared = {lb.name: {s.name for s in lb.attributes} for lb in self.ds.labels}
+        seen: dict[str, dict[str, list[Any]]] = {}
+        for item in self.ds.items:
+            for ann in item.annotations:
+                if ann.label is None:
+                    continue
+                names = declared.get(ann.label)
+                if names is None:
+                    declared[ann.label] = names = set()
+                    seen.setdefault(ann.label, {})
+                for key, value in ann.attributes.items():
+                    if key not in names:
+                        seen.setdefault(ann.label, {}).setdefault(key, []).append(value)
+        if not seen:
+            return list(self.ds.labels)
+        out = []
+        for label in self.ds.labels:
+            extra = seen.pop(label.name, {})
+            if extra:
+                label = label.model_copy(update={"attributes": [
+                    *label.attributes, *(self._infer(k, v) for k, v in extra.items())]})
+            out.append(label)
+        for name, extra in seen.items():
+            out.append(Label(name=name, attributes=[self._infer(k, v) for k, v in extra.items()]))
+        return out
+
+    def _infer(self, name: str, values: list[Any]) -> AttributeSpec:
+        kinds = {type(v) for v in values}
+        if kinds == {bool}:
+            return AttributeSpec(name=name, input_type="checkbox", values=["false"],
+                                 default=False)
+        if kinds and kinds <= {int, float}:
+            low, high = min(values), max(values)
+            step = "1" if kinds == {int} else "0.01"
+            return AttributeSpec(name=name, input_type="number", default=low, values=[
+                value_text(low) or "0", value_text(high) or "0", step])
+        if kinds - {str}:
+            self.counts["mixed"] += len(values)
+        return AttributeSpec(name=name, input_type="text")
+
+    def _default_meta(self) -> list[Any]:
+        items = self.ds.items
+        task: list[Any] = [["name", "annoformat export"]]
+        if self.flavour == "video":
+            frames = sorted({frame_of(item, i) for i, item in enumerate(items)})
+            step = _gcd_step(frames)
+            size = (frames[-1] - frames[0]) // step + 1 if frames else 0
+            task += [["size", str(size)], ["mode", "interpolation"]]
+            if frames:
+                task += [["start_frame", str(frames[0])], ["stop_frame", str(frames[-1])],
+                         ["frame_filter", f"step={step}" if step > 1 else ""]]
+            task.append(["labels", None])
+            media = next((item.media for item in items if isinstance(item.media, VideoFrame)),
+                         None)
+            if media is not None and media.width and media.height:
+                task.append(["original_size", [["width", str(media.width)],
+                                               ["height", str(media.height)]]])
+            if media is not None and media.path:
+                task.append(["source", media.path])
+        else:
+            task += [["size", str(len(items))], ["mode", "annotation"], ["labels", None]]
+        return [["task", task]]
+
+    # -- images 1.1 ----------------------------------------------------------------------
+    def _images(self) -> None:
+        items = [i for i in self.ds.items if isinstance(i.media, (Image, VideoFrame))]
+        ids = _int_ids(items)
+        if ids is None:
+            ids = list(range(len(items)))
+            if items:
+                self.report.add("AF508", count=len(items), what="image", format="cvat",
+                                reason="item ids are not integers unique within their subset")
+        for item, iid in zip(items, ids, strict=True):
+            media = item.media
+            attrs = {"id": str(iid)}
+            if isinstance(media, VideoFrame):
+                attrs["name"] = f"frame_{media.frame:06d}"
+            else:
+                attrs["name"] = getattr(media, "path", "")
+            if item.subset is not None:
+                attrs["subset"] = item.subset
+            task_id = item.extras.get("cvat", {}).get("task_id")
+            if task_id is not None:
+                attrs["task_id"] = str(task_id)
+            width, height = getattr(media, "width", None), getattr(media, "height", None)
+            if width is not None:
+                attrs["width"] = str(width)
+            if height is not None:
+                attrs["height"] = str(height)
+            image = Node("image", attrs)
+            for ann in item.annotations:
+                self._shape(image, ann, None, (width, height))
+            emit(image, 1, self.out)
+
+    # -- shapes --------------------------------------------------------------------------
+    def _head(self, ann: Any, track_frame: tuple[int, bool] | None, skeleton: bool = False
+              ) -> dict[str, str]:
+        if track_frame is None:
+            attrs = {"label": ann.label or ""}
+            source = _cv(ann).get("source", "manual")
+            if source is not None:
+                attrs["source"] = source
+        else:
+            frame, _ = track_frame
+            attrs = {"frame": str(frame),
+                     "keyframe": "0" if _cv(ann).get("keyframe") is False else "1"}
+            if not skeleton:
+                attrs["outside"] = "0"
+        if ann.occluded is not None:
+            attrs["occluded"] = "1" if ann.occluded else "0"
+        return attrs
+
+    def _tail(self, attrs: dict[str, str], ann: Any, track: bool) -> None:
+        if ann.z_order is not None:
+            attrs["z_order"] = str(ann.z_order)
+        if not track and ann.group is not None:
+            attrs["group_id"] = str(ann.group)
+
+    def _attributes(self, el: Node, ann: Any, track: bool) -> None:
+        for name, value in ann.attributes.items():
+            text = value_text(value)
+            if text is None:
+                self.counts["json"] += 1
+                text = orjson.dumps(value).decode()
+            _SE(el, "attribute", {"name": name}).text = text
+        if not track and ann.track_id is not None and self.flavour == "images":
+            _SE(el, "attribute", {"name": "track_id"}).text = str(ann.track_id)
+
+    def _shape(self, parent: Node, ann: Any, track_frame: tuple[int, bool] | None,
+               size: tuple[int | None, int | None]) -> None:
+        track = track_frame is not None
+        if isinstance(ann, Keypoints):
+            label = self.labels.get(ann.label or "")
+            if label is not None and len(label.keypoints) == len(ann.visibility) > 0:
+                self._skeleton(parent, ann, label, track_frame)
+                return
+            self.counts["keypoints"] += 1
+        if isinstance(ann, Tag):
+            if track:
+                self.counts["tags"] += 1
+                return
+            attrs = {"label": ann.label or ""}
+            source = _cv(ann).get("source", "manual")
+            if source is not None:
+                attrs["source"] = source
+            if ann.group is not None:
+                attrs["group_id"] = str(ann.group)
+            self._attributes(_SE(parent, "tag", attrs), ann, False)
+            return
+        geometries = self._geometry(ann, size)
+        if geometries is None:
+            return
+        for tag, geo in geometries:
+            attrs = self._head(ann, track_frame)
+            attrs.update(geo)
+            self._tail(attrs, ann, track)
+            self._attributes(_SE(parent, tag, attrs), ann, track)
+
+    def _geometry(self, ann: Any, size: tuple[int | None, int | None]
+                  ) -> list[tuple[str, dict[str, str]]] | None:
+        if isinstance(ann, (BBox, RotatedBBox)):
+            geo = {"xtl": _n(ann.x), "ytl": _n(ann.y), "xbr": _n(ann.x + ann.w),
+                   "ybr": _n(ann.y + ann.h)}
+            if isinstance(ann, RotatedBBox) and ann.rotation:
+                geo["rotation"] = _n(ann.rotation)
+            return [("box", geo)]
+        if isinstance(ann, Polygon):
+            if len(ann.rings) > 1:
+                self.counts["rings"] += len(ann.rings) - 1
+            return [("polygon", {"points": _pts(ring)}) for ring in ann.rings]
+        if isinstance(ann, Polyline):
+            return [("polyline", {"points": _pts(ann.points)})]
+        if isinstance(ann, (Points, Keypoints)):
+            if _cv(ann).get("cuboid") and len(ann.points) == 16:
+                return [("cuboid", {k: _n(v) for k, v in zip(_CUBOID, ann.points, strict=True)})]
+            return [("points", {"points": _pts(ann.points)})]
+        if isinstance(ann, Ellipse):
+            geo = {"cx": _n(ann.cx), "cy": _n(ann.cy), "rx": _n(ann.rx), "ry": _n(ann.ry)}
+            if ann.rotation:
+                geo["rotation"] = _n(ann.rotation)
+            return [("ellipse", geo)]
+        if isinstance(ann, Mask):
+            return self._mask(ann, size)
+        return None
+
+    def _mask(self, ann: Mask, size: tuple[int | None, int | None]
+              ) -> list[tuple[str, dict[str, str]]] | None:
+        width, height = size
+        if width and height and (ann.width, ann.height) != (width, height):
+            self.report.add("AF305", mask_width=ann.width, mask_height=ann.height,
+                            width=width, height=height, annotation_id=ann.id)
+            return None
+        full = masks.decode(ann.counts, ann.height, ann.width)
+        box = _cv(ann).get("box")
+        tight = tight_box(full, 0, 0)
+        if not _box_ok(box, tight, ann.width, ann.height):
+            box = tight or [0, 0, 1, 1]
+        left, top, w, h = (int(v) for v in box or [0, 0, 1, 1])
+        flat = full[top:top + h, left:left + w].ravel()
+        cuts = np.flatnonzero(np.diff(flat)) + 1
+        runs = np.diff(np.concatenate(([0], cuts, [flat.size]))).tolist()
+        if flat.size and flat[0]:
+            runs = [0, *runs]
+        return [("mask", {"rle": ", ".join(map(str, runs)), "left": str(left),
+                          "top": str(top), "width": str(w), "height": str(h)})]
+
+    def _skeleton(self, parent: Node, ann: Keypoints, label: Label,
+                  track_frame: tuple[int, bool] | None) -> None:
+        track = track_frame is not None
+        attrs = self._head(ann, track_frame, skeleton=True)
+        self._tail(attrs, ann, track)
+        el = _SE(parent, "skeleton", attrs)
+        cv = _cv(ann)
+        missing = set(cv.get("missing", []))
+        elements = cv.get("elements", {})
+        parent_source = None if track else cv.get("source", "manual")
+        parent_key = cv.get("keyframe", True)
+        for k, name in enumerate(label.keypoints):
+            if name in missing:
+                continue
+            entry = elements.get(name, {})
+            vis = ann.visibility[k]
+            sub: dict[str, str] = {"label": name}
+            source = entry.get("source", parent_source)
+            if source is not None:
+                sub["source"] = source
+            if track:
+                sub["keyframe"] = "1" if entry.get("keyframe", parent_key) else "0"
+            sub["outside"] = "1" if vis == 0 else "0"
+            sub["occluded"] = "1" if vis == 1 or entry.get("occluded") else "0"
+            sub["points"] = _pts(ann.points[2 * k: 2 * k + 2])
+            point = _SE(el, "points", sub)
+            for aname, value in entry.get("attributes", {}).items():
+                text = value_text(value)
+                _SE(point, "attribute", {"name": aname}).text = (
+                    text if text is not None else orjson.dumps(value).decode())
+        self._attributes(el, ann, track)
+
+    # -- video 1.1 -----------------------------------------------------------------------
+    def _video(self) -> None:
+        ds = self.ds
+        cvat = ds.extras.get("cvat", {})
+        explicit = cvat.get("flavour") == "video"
+        rows: dict[int, list[tuple[int, Any, Item]]] = {}
+        singles: list[tuple[int, Any, Item]] = []
+        frames: list[int] = []
+        paths: set[str] = set()
+        for i, item in enumerate(ds.items):
+            if not isinstance(item.media, (Image, VideoFrame)):
+                continue
+            f = frame_of(item, i)
+            frames.append(f)
+            if isinstance(item.media, VideoFrame):
+                paths.add(item.media.path)
+            for ann in item.annotations:
+                if isinstance(ann, Tag):
+                    self.counts["tags"] += 1
+                elif ann.track_id is None:
+                    singles.append((f, ann, item))
+                else:
+                    rows.setdefault(ann.track_id, []).append((f, ann, item))
+            for rec in item.extras.get("cvat", {}).get("outside", []):
+                rows.setdefault(int(rec["track_id"]), []).append((f, rec, item))
+        self.counts["videos"] = max(0, len(paths) - 1)
+        step = _step_of(cvat.get("meta")) or _gcd_step(sorted(set(frames)))
+        stop = max(frames, default=0)
+        next_id = max(rows, default=-1) + 1
+        made: set[int] = set()
+        for f, ann, item in singles:
+            rows[next_id] = [(f, ann, item)]
+            made.add(next_id)
+            next_id += 1
+        stored = cvat.get("tracks", {})
+        for tid in sorted(rows):
+            self._track(tid, sorted(rows[tid], key=lambda r: r[0]),
+                        explicit and tid not in made, step, stop, stored.get(str(tid)))
+
+    def _track(self, tid: int, rows: list[tuple[int, Any, Item]],
+               explicit: bool, step: int, stop: int, stored: dict[str, str] | None) -> None:
+        anns = [ann for _, ann, _ in rows if not isinstance(ann, dict)]
+        if anns:
+            first = anns[0]
+            labels = {a.label for a in anns}
+            if len(labels) > 1:
+                self.report.add("AF228", track_id=tid,
+                                labels=", ".join(sorted(str(v) for v in labels)))
+                return
+            attrs = {"id": str(tid), "label": first.label or ""}
+            source = _cv(first).get("source", "manual")
+            if source is not None:
+                attrs["source"] = source
+            if first.group is not None:
+                attrs["group_id"] = str(first.group)
+            attrs.update(_cv(first).get("track", {}))
+        elif stored is not None:
+            attrs = {"id": str(tid), **stored}
+        else:
+            return
+        track = Node("track", attrs)
+        present = {f for f, _, _ in rows}
+        for f, ann, item in rows:
+            if isinstance(ann, dict):
+                _from_raw(track, ann, f)
+                continue
+            size = (getattr(item.media, "width", None), getattr(item.media, "height", None))
+            self._shape(track, ann, (f, True), size)
+            nxt = f + step
+            if (not explicit and nxt not in present and nxt <= stop
+                    and not isinstance(ann, Keypoints)):
+                self._shape(track, ann, (nxt, True), size)
+                last = track[len(track) - 1]
+                if "outside" in last.attrib:
+                    last.set("outside", "1")
+                present.add(nxt)
+        emit(track, 1, self.out)
+
+
+def _from_raw(parent: Node, rec: dict[str, Any], frame: int | None) -> None:
+    attrs = dict(rec.get("attrs", {}))
+    if frame is not None:
+        attrs = {"frame": str(frame), **attrs}
+    el = _SE(parent, rec["tag"], attrs)
+    if "text" in rec:
+        el.text = rec["text"]
+    for child in rec.get("children", []):
+        _from_raw(el, child, None)
+
+
+def _box_ok(box: Any, tight: list[int] | None, width: int, height: int) -> bool:
+    if not (isinstance(box, list) and len(box) == 4 and all(type(v) is int for v in box)):
+        return False
+    left, top, w, h = box
+    if left < 0 or top < 0 or w <= 0 or h <= 0 or left + w > width or top + h > height:
+        return False
+    if tight is None:
+        return True
+    tl, tt, tw, th = tight
+    return bool(left <= tl and top <= tt and tl + tw <= left + w and tt + th <= top + h)
+
+
+def _with_labels(tree: list[Any]) -> list[Any]:
+    """``tree`` with a labels placeholder: where it was, else in the first task or project."""
+    def has(nodes: list[Any]) -> bool:
+        return any((tag == "labels" and value is None) or (isinstance(value, list) and has(value))
+                   for tag, value in nodes)
+    if has(tree):
+        return tree
+    out = [list(node) for node in tree]
+    for node in out:
+        if node[0] in ("task", "project") and isinstance(node[1], list):
+            node[1] = [*node[1], ["labels", None]]
+            return out
+    return [*out, ["task", [["labels", None]]]]
+
+
+def _int_ids(items: list[Item]) -> list[int] | None:
+    out = []
+    for item in items:
+        text = item.id
+        if not (text.isdigit() or (text.startswith("-") and text[1:].isdigit())):
+            return None
+        if len(text.lstrip("-")) > 18 or str(int(text)) != text:
+            return None
+        out.append(int(text))
+    keys = {(item.subset, i) for item, i in zip(items, out, strict=True)}
+    return out if len(keys) == len(out) else None
+
+
+def _gcd_step(frames: list[int]) -> int:
+    step = 0
+    for a, b in itertools.pairwise(frames):
+        step = math.gcd(step, b - a)
+    return step or 1
+
+
+def _step_of(tree: Any) -> int | None:
+    if not isinstance(tree, list):
+        return None
+    for tag, value in tree:
+        if tag == "frame_filter" and isinstance(value, str) and "step=" in value:
+            try:
+                return max(1, int(value.split("step=")[1].split()[0]))
+            except ValueError:
+                return None
+        if isinstance(value, list):
+            found = _step_of(value)
+            if found:
+                return found
+    return None
