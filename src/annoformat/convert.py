@@ -260,6 +260,8 @@ def _plan_metadata(ds: Dataset, target: Format, report: Report,
         for key in label.extras:
             if key != name:
                 foreign_extras[f"label extras ({key})"] += 1
+    if caps.extras:  # the target keeps every format's extras verbatim
+        return
     for what, count in sorted(foreign_extras.items()):
         report.add("AF507", what=what, format=name, detail=f"{count} object(s)")
 

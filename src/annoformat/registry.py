@@ -41,6 +41,8 @@ class Capabilities:
     empty_items: bool = True
     #: dataset metadata it keeps: info, label_ids, label_parents, keypoint_names, attribute_specs
     metadata: frozenset[str] = frozenset()
+    #: keeps every format's ``extras`` (annoformat's own jsonl), so none of them is loss
+    extras: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class Capabilities:
             "subsets": self.subsets,
             "empty_items": self.empty_items,
             "metadata": sorted(self.metadata),
+            "extras": self.extras,
         }
 
 

@@ -1,0 +1,337 @@
+"""CoNLL-2003 style NER (token per line, BIO tags in the last column, blank line between
+documents).
+
+Facts a maintainer needs:
+
+* A line is ``token [other columns...] tag``, split on runs of spaces/tabs; the tag is IOB2
+  (``B-PER``, ``I-PER``, ``O``). IOB1 (a span starting with ``I-``, AF054 warning) and IOBES
+  (``E-``, ``S-``) are read too; the writer always writes IOB2.
+* A blank line ends a document: each block is one IR item whose text is its tokens joined by
+  single spaces, with spans ``[start, end)`` in code points over those tokens. Item ids are
+  the 1-based block numbers. ``-DOCSTART-`` lines are kept (``item.extras["conll"]["docstart"]``
+  on the next block) and written back; middle columns (POS, chunk) are kept per token in
+  ``item.extras["conll"]["columns"]``.
+* Writing needs tokens: the record's own Prodigy tokens when it has them, else the
+  ``tokenizer`` option (:func:`_text.tokenize`: ``whitespace`` - runs of non-space, exact for
+  text read from CoNLL; or ``words`` - word runs and single punctuation marks). A span that
+  does not start and end on token boundaries is AF408 naming it, and overlapping spans are
+  AF406: nothing is dropped or shifted, the write is refused. Text whose whitespace the
+  tokens do not reproduce is AF532 (it reads back normalised). Items answered reject/ignore
+  (Prodigy) are left out with AF530; doccano relations are reported with AF531.
+* CoNLL has no schema file (it is not JSON): ``FORMAT.schemas`` is empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annoformat.codes import Severity
+from annoformat.diagnostics import Report
+from annoformat.formats._text import (
+    Labels,
+    TextOptions,
+    Tokenizer,
+    fresh_defaults,
+    iter_lines,
+    report_spans,
+    text_items,
+    tokenize,
+    write_lines,
+)
+from annoformat.model import Dataset, Item, Span, Text, trusted
+from annoformat.registry import Capabilities, Detection, FormatSpec
+
+NAME = "conll"
+DOCSTART = "-DOCSTART-"
+_TAG = re.compile(r"^(?:O|[BIES]-\S+)$")
+_EXTENSIONS = (".conll", ".conll03", ".iob", ".iob2", ".bio", ".bioes")
+
+CAPABILITIES = Capabilities(
+    media=frozenset({"text"}),
+    annotation_types=frozenset({"span"}),
+    fields=frozenset(),
+    item_attributes=False,
+    subsets=False,
+    empty_items=True,
+    metadata=frozenset(),
+)
+
+
+class Options(TextOptions):
+    """CoNLL options (plus :class:`~annoformat.formats._text.TextOptions`).
+
+    ``tokenizer``: how the writer splits text that has no tokens of its own (``whitespace`` or
+    ``words``). ``delimiter``: the column separator the writer uses.
+    """
+
+    tokenizer: Tokenizer = "whitespace"
+    delimiter: str = " "
+
+
+def _looks_like_conll(path: Path) -> bool:
+    seen = 0
+    try:
+        with path.open("rb") as fh:
+            for _ in range(50):
+                raw = fh.readline(65536)
+                if not raw:
+                    break
+                cols = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace").split()
+                if not cols:
+                    continue
+                if len(cols) < 2 or not _TAG.match(cols[-1]):
+                    return False
+                seen += 1
+    except OSError:
+        return False
+    return seen > 0
+
+
+def detect(path: Path) -> Detection:
+    """A text file whose lines are ``token ... TAG`` with BIO tags in the last column."""
+    if not path.is_file():
+        return Detection(0.0, "not a file")
+    suffix = path.suffix.lower()
+    if suffix not in _EXTENSIONS and suffix != ".txt":
+        return Detection(0.0, f"extension {suffix!r} is not a CoNLL one")
+    if not _looks_like_conll(path):
+        return Detection(0.0, "lines are not 'token ... TAG' with O/B-/I- tags")
+    if suffix == ".txt":
+        return Detection(0.6, "a .txt file of 'token ... TAG' lines with BIO tags")
+    return Detection(0.9, f"{suffix} file of 'token ... TAG' lines")
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+class _Block:
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+        self.tags: list[tuple[str, int]] = []
+        self.columns: list[list[str]] = []
+        self.first_line = 0
+
+
+def _blocks(path: Path, options: Options, report: Report,
+            extras: dict[str, Any]) -> Iterator[tuple[_Block, list[str] | None]]:
+    shown = str(path)
+    block, docstart = _Block(), None
+    for number, raw in iter_lines(path, report, options.max_line_bytes, keep_blank=True):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            report.add("AF003", path=shown, line=number, offset=exc.start, reason=exc.reason)
+            continue
+        cols = line.split()
+        if not cols:
+            if block.tokens:
+                yield block, docstart
+                block, docstart = _Block(), None
+            continue
+        if cols[0] == DOCSTART:
+            if block.tokens:
+                yield block, docstart
+                block = _Block()
+            docstart = cols
+            continue
+        if len(cols) < 2:
+            report.add("AF055", path=shown, line=number, count=len(cols))
+            continue
+        if "\t" in line and "delimiter" not in extras:
+            extras["delimiter"] = "\t"
+        if not block.tokens:
+            block.first_line = number
+        block.tokens.append(cols[0])
+        block.tags.append((cols[-1], number))
+        block.columns.append(cols[1:-1])
+    if block.tokens:
+        yield block, docstart
+
+
+def _decode(block: _Block, item_id: str, path: str,
+            report: Report) -> list[tuple[str, int, int, int]]:
+    """BIO/IOBES tags to ``(label, start, end, line)`` over the space-joined tokens."""
+    out: list[tuple[str, int, int, int]] = []
+    current: list[Any] | None = None  # [label, start, end, line]
+    pos = 0
+    for k, (tag, number) in enumerate(block.tags):
+        start, end = pos, pos + len(block.tokens[k])
+        pos = end + 1
+        if not _TAG.match(tag):
+            report.add("AF053", path=path, line=number, item_id=item_id, tag=tag)
+            tag = "O"
+        if tag == "O":
+            if current is not None:
+                out.append((current[0], current[1], current[2], current[3]))
+            current = None
+            continue
+        prefix, name = tag[0], tag[2:]
+        if prefix in "IE" and current is not None and current[0] == name:
+            current[2] = end
+        else:
+            if prefix in "IE":
+                report.add("AF054", path=path, line=number, item_id=item_id, tag=tag,
+                           previous=block.tags[k - 1][0] if k else "the start", label=name)
+            if current is not None:
+                out.append((current[0], current[1], current[2], current[3]))
+            current = [name, start, end, number]
+        if prefix in "ES":
+            out.append((current[0], current[1], current[2], current[3]))
+            current = None
+    if current is not None:
+        out.append((current[0], current[1], current[2], current[3]))
+    return out
+
+
+def iter_items(path: Path, options: Options, report: Report, labels: Labels,
+               extras: dict[str, Any] | None = None) -> Iterator[Item]:
+    """Stream the documents of a CoNLL file as IR items; ``extras`` gets file-level facts."""
+    shown = str(path)
+    extras = extras if extras is not None else {}
+    for index, (block, docstart) in enumerate(_blocks(path, options, report, extras), start=1):
+        item_id = str(index)
+        anns: list[Any] = []
+        lines: list[int] = []
+        for name, start, end, line in _decode(block, item_id, shown, report):
+            if labels.use(name, report, path=shown, line=line, item_id=item_id):
+                anns.append(trusted(Span, {**fresh_defaults(Span), "label": name,
+                                           "start": start, "end": end}))
+                lines.append(line)
+        item_extras: dict[str, Any] = {}
+        if any(block.columns):
+            item_extras["columns"] = block.columns
+        if docstart is not None:
+            item_extras["docstart"] = docstart
+        media = trusted(Text, {"kind": "text", "text": " ".join(block.tokens)})
+        item = trusted(Item, {"id": item_id, "subset": None, "media": media, "annotations": anns,
+                              "attributes": {}, "extras": {NAME: item_extras} if item_extras
+                              else {}})
+        report_spans(report, item, None, shown, None, options.allow_overlap,
+                     line_of=lines.__getitem__)
+        yield item
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a CoNLL file into the IR (one text item per blank-line-separated document)."""
+    labels = Labels(options.labels)
+    extras: dict[str, Any] = {}
+    items = list(iter_items(path, options, report, labels, extras))
+    return Dataset(labels=labels.labels(), items=items,
+                   extras={NAME: extras} if extras else {})
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+
+
+def _tokens(item: Item, text: str, options: Options) -> list[tuple[int, int]]:
+    own = item.extras.get("prodigy", {}).get("tokens")
+    if own:
+        return [(t["start"], t["end"]) for t in own if text[t["start"]:t["end"]].strip()]
+    return tokenize(text, options.tokenizer)
+
+
+def lines_of(item: Item, text: str, options: Options, delimiter: str, path: str,
+             report: Report) -> list[str] | None:
+    """The CoNLL lines of one item (None when a span cannot be written: AF406/AF408)."""
+    tokens = _tokens(item, text, options)
+    starts = {s: k for k, (s, _) in enumerate(tokens)}
+    ends = {e: k for k, (_, e) in enumerate(tokens)}
+    tags = ["O"] * len(tokens)
+    owner: list[Span | None] = [None] * len(tokens)
+    ok = True
+    for ann in item.annotations:
+        if not isinstance(ann, Span) or ann.label is None:
+            continue
+        first, last = starts.get(ann.start), ends.get(ann.end)
+        where: dict[str, Any] = {"path": path, "item_id": item.id, "annotation_id": ann.id}
+        if first is None or last is None or last < first:
+            report.add("AF408", start=ann.start, end=ann.end, label=ann.label,
+                       reason=f"start and end on {options.tokenizer} tokens", **where)
+            ok = False
+            continue
+        clash = next((o for o in owner[first:last + 1] if o is not None), None)
+        if clash is not None:
+            report.add("AF406", start=ann.start, end=ann.end, label=ann.label,
+                       other_start=clash.start, other_end=clash.end, other_label=clash.label,
+                       **where)
+            ok = False
+            continue
+        for k in range(first, last + 1):
+            tags[k] = ("B-" if k == first else "I-") + ann.label
+            owner[k] = ann
+    if not ok:
+        return None
+    columns = item.extras.get(NAME, {}).get("columns")
+    if columns is not None and len(columns) != len(tokens):
+        columns = None
+    out = []
+    docstart = item.extras.get(NAME, {}).get("docstart")
+    if docstart:
+        out += [delimiter.join(docstart), ""]
+    for k, (s, e) in enumerate(tokens):
+        out.append(delimiter.join([text[s:e], *(columns[k] if columns else []), tags[k]]))
+    return out
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write the text items of ``ds`` as CoNLL (one block per item, blank line between)."""
+    delimiter = ds.extras.get(NAME, {}).get("delimiter", options.delimiter)
+    blocks: list[list[str]] = []
+    skipped: list[str] = []
+    rebuilt: list[str] = []
+    relations: list[str] = []
+    empty: list[str] = []
+    failed = False
+    for item, text in text_items(ds.items):
+        if item.attributes.get("answer") in ("reject", "ignore"):
+            skipped.append(item.id)
+            continue
+        if item.extras.get("doccano", {}).get("relations"):
+            relations += [item.id] * len(item.extras["doccano"]["relations"])
+        lines = lines_of(item, text, options, delimiter, str(dest), report)
+        if lines is None:
+            failed = True
+            continue
+        if not any(not line.startswith(DOCSTART) and line for line in lines):
+            empty.append(item.id)
+            continue
+        if " ".join(text[s:e] for s, e in _tokens(item, text, options)) != text:
+            rebuilt.append(item.id)
+        blocks.append(lines)
+    if failed:
+        return
+    for label in ds.labels:
+        if any(ch.isspace() for ch in label.name):
+            report.add("AF102", path=str(dest), format=NAME,
+                       reason=f"label {label.name!r} has whitespace; a tag cannot hold it")
+            return
+    if skipped:
+        report.add("AF530", count=len(skipped), format=NAME, ids=skipped[:20])
+    if relations:
+        report.add("AF531", count=len(relations), format=NAME, ids=sorted(set(relations))[:20])
+    if rebuilt:
+        report.add("AF532", count=len(rebuilt), format=NAME, ids=rebuilt[:20])
+    if empty:
+        report.add("AF509", severity=Severity.WARNING, count=len(empty), format=NAME,
+                   ids=empty[:20], reason="their text has no tokens, and CoNLL has no empty "
+                   "documents")
+    body = "\n\n".join("\n".join(lines) for lines in blocks)
+    write_lines(dest, [(body + "\n").encode() if blocks else b""], report)
+
+
+FORMAT = FormatSpec(
+    name=NAME,
+    description="CoNLL-2003 style NER: token per line, BIO tags, blank line between documents",
+    extensions=_EXTENSIONS,
+    capabilities=CAPABILITIES,
+    options=Options,
+    schemas=(),  # not JSON: no schema file
+    detect=detect,
+    read=read,
+    write=write,
+)

@@ -1,0 +1,252 @@
+"""doccano JSONL export (doccano.github.io/doccano): text classification, sequence labelling,
+relation extraction, intent detection and slot filling.
+
+Facts a maintainer needs:
+
+* One JSON object per line with ``text``. Offsets are ``[start, end)`` in code points (Python
+  ``str`` indices, doccano is a Python app), exactly the IR's.
+* Where the labels are, by project type:
+  - classification: ``"label": ["positive", ...]`` (class names) -> IR ``tag`` annotations;
+  - sequence labelling: ``"label"`` (older exports ``"labels"``) as ``[start, end, "LABEL"]``
+    triples -> ``span``;
+  - relation extraction: ``"entities": [{"id", "label", "start_offset", "end_offset"}]`` and
+    ``"relations": [{"id", "from_id", "to_id", "type"}]``;
+  - intent + slots: ``"entities"`` plus ``"cats": ["intent", ...]`` (tags).
+* Relations: the IR has no relation annotation. Entity ids become ``Span.id`` and the relation
+  list is kept verbatim in ``item.extras["doccano"]["relations"]`` (its ``from_id``/``to_id``
+  are span ids), so doccano -> IR -> doccano/jsonl keeps them; other writers report them
+  (AF531, or AF507 from the planner).
+* ``id`` becomes the item id (a string; written back as a number when it was one). Records
+  without ``id`` get their 1-based record number. Every other key is metadata and becomes an
+  item attribute (written back as a top-level key).
+* Which key held the labels and whether spans were triples or dicts is kept in
+  ``item.extras["doccano"]`` (``key``, ``form``) so the writer reproduces the export's shape.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annoformat import schemas
+from annoformat.codes import Severity
+from annoformat.diagnostics import Report
+from annoformat.formats._text import (
+    Labels,
+    TextOptions,
+    fresh_defaults,
+    iter_records,
+    jsonl_keys,
+    report_spans,
+    text_items,
+    write_records,
+)
+from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
+from annoformat.registry import Capabilities, Detection, FormatSpec
+
+SCHEMA = "doccano.schema.json"
+NAME = "doccano"
+_LABEL_KEYS = ("label", "labels", "entities")
+_KNOWN = frozenset({"id", "text", "label", "labels", "entities", "relations", "cats"})
+#: first-record keys that say "this is another dialect, not doccano"
+_FOREIGN = frozenset({"annoformat", "answer", "_input_hash", "_task_hash", "spans", "tokens",
+                      "accept", "data", "annotations", "predictions", "media"})
+_INT_ID = re.compile(r"-?(0|[1-9]\d{0,17})")
+
+CAPABILITIES = Capabilities(
+    media=frozenset({"text"}),
+    annotation_types=frozenset({"tag", "span"}),
+    fields=frozenset({"id"}),
+    item_attributes=True,
+    subsets=False,
+    empty_items=True,
+    metadata=frozenset(),
+)
+
+
+class Options(TextOptions):
+    """doccano options: see :class:`~annoformat.formats._text.TextOptions`."""
+
+
+def detect(path: Path) -> Detection:
+    """A ``.jsonl`` file whose first record has ``text`` and doccano's label keys."""
+    keys = jsonl_keys(path)
+    if keys is None:
+        return Detection(0.0, "not a .jsonl file with a JSON object on its first line")
+    if "text" not in keys or keys & _FOREIGN:
+        return Detection(0.0, "first record is not doccano-shaped (no text, or another "
+                              "dialect's keys)")
+    if keys & {"label", "labels", "entities", "relations", "cats"}:
+        return Detection(0.9, "first record has text and doccano label keys")
+    return Detection(0.5, "first record has text only (unlabelled doccano import)")
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+def iter_items(path: Path, options: Options, report: Report, labels: Labels,
+               check_ids: bool = True) -> Iterator[Item]:
+    """Stream the records of a doccano file as IR items (labels collected into ``labels``)."""
+    shown = str(path)
+    seen: set[int] = set()  # hashes of the ids: memory stays near flat
+    index = 0
+    for line, rec in iter_records(path, report, options.max_line_bytes):
+        index += 1
+        if isinstance(rec, dict) and not isinstance(rec.get("text"), str):
+            report.add("AF130", path=shown, line=line, pointer="/text", key="text")
+            continue
+        if not schemas.is_valid(SCHEMA, rec):
+            for ptr, message in schemas.iter_errors(SCHEMA, rec):
+                report.add("AF101", path=shown, line=line, pointer=ptr, reason=message)
+            continue
+        item = _item(rec, index, shown, line, options, report, labels)
+        if item is None:
+            continue
+        if "id" in rec:
+            if check_ids and hash(item.id) in seen:
+                report.add("AF207", path=shown, line=line, pointer="/id", item_id=item.id,
+                           subset=None)
+            if check_ids:
+                seen.add(hash(item.id))
+        yield item
+
+
+def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Options,
+          report: Report, labels: Labels) -> Item | None:
+    text: str = rec["text"]
+    extras: dict[str, Any] = {}
+    raw_id = rec.get("id")
+    if raw_id is None:
+        item_id = str(index)
+        extras["no_id"] = True
+    else:
+        item_id = str(raw_id)
+        if isinstance(raw_id, str) and _INT_ID.fullmatch(raw_id):
+            extras["id_str"] = True
+    anns: list[Any] = []
+    pointers: list[str] = []
+    key = next((k for k in _LABEL_KEYS if k in rec), None)
+    if key is not None and key != "label":
+        extras["key"] = key
+    where = {"path": path, "line": line, "item_id": item_id}
+    for j, entry in enumerate(rec.get(key, []) if key else []):
+        ptr = f"/{key}/{j}"
+        if isinstance(entry, str):
+            if labels.use(entry, report, pointer=ptr, **where):
+                anns.append(_tag(entry))
+                pointers.append(ptr)
+            continue
+        if isinstance(entry, dict):
+            extras["form"] = "dict"
+            start, end, name, sid = (int(entry["start_offset"]), int(entry["end_offset"]),
+                                     entry["label"], entry.get("id"))
+        else:  # int(): the schema allows 5.0 for an integer
+            start, end, name, sid = int(entry[0]), int(entry[1]), entry[2], None
+        if labels.use(name, report, pointer=ptr, **where):
+            anns.append(trusted(Span, {**fresh_defaults(Span), "label": name, "id": sid,
+                                       "start": start, "end": end}))
+            pointers.append(ptr)
+    for j, name in enumerate(rec.get("cats", [])):
+        if labels.use(name, report, pointer=f"/cats/{j}", **where):
+            anns.append(_tag(name))
+            pointers.append(f"/cats/{j}")
+    if "cats" in rec and not rec["cats"]:
+        extras["cats"] = True
+    if "relations" in rec:
+        extras["relations"] = rec["relations"]
+        _check_relations(rec, anns, pointers, where, report)
+    if "relations" in extras or any(getattr(a, "id", None) is not None for a in anns):
+        extras.pop("form", None)  # the writer uses dicts then anyway
+    attributes = {k: v for k, v in rec.items() if k not in _KNOWN}
+    media = trusted(Text, {"kind": "text", "text": text})
+    item = trusted(Item, {"id": item_id, "subset": None, "media": media, "annotations": anns,
+                          "attributes": attributes,
+                          "extras": {NAME: extras} if extras else {}})
+    report_spans(report, item, pointers.__getitem__, path, line, options.allow_overlap)
+    return item
+
+
+def _tag(name: str) -> Tag:
+    return trusted(Tag, {**fresh_defaults(Tag), "label": name})
+
+
+def _check_relations(rec: dict[str, Any], anns: list[Any], pointers: list[str],
+                     where: dict[str, Any], report: Report) -> None:
+    ids: dict[Any, str] = {}
+    for ann, ptr in zip(anns, pointers, strict=True):
+        if isinstance(ann, Span) and ann.id is not None:
+            if ann.id in ids:
+                report.add("AF231", pointer=f"{ptr}/id", entity_id=ann.id, **where)
+            ids[ann.id] = ptr
+    for j, rel in enumerate(rec["relations"]):
+        for end in ("from_id", "to_id"):
+            if rel[end] not in ids:
+                report.add("AF230", pointer=f"/relations/{j}/{end}", relation=rel.get("id", j),
+                           entity_id=rel[end], **where)
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a doccano JSONL export into the IR."""
+    labels = Labels(options.labels)
+    items = list(iter_items(path, options, report, labels))
+    return Dataset(labels=labels.labels(), items=items)
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+
+
+def record_of(item: Item, text: str, report: Report) -> dict[str, Any]:
+    """The doccano record of one text item."""
+    extras: dict[str, Any] = item.extras.get(NAME, {})
+    rec: dict[str, Any] = {}
+    if not extras.get("no_id"):
+        rec["id"] = (int(item.id) if _INT_ID.fullmatch(item.id) and not extras.get("id_str")
+                     else item.id)
+    rec["text"] = text
+    spans = [a for a in item.annotations if isinstance(a, Span) and a.label is not None]
+    tags = [a.label for a in item.annotations if isinstance(a, Tag) and a.label is not None]
+    relations = extras.get("relations")
+    key = extras.get("key", "label")
+    if spans or key == "entities" or relations is not None:
+        if (extras.get("form") == "dict" or relations is not None
+                or any(s.id is not None for s in spans)):
+            rec[key] = [{**({"id": s.id} if s.id is not None else {}), "label": s.label,
+                         "start_offset": s.start, "end_offset": s.end} for s in spans]
+        else:
+            rec[key] = [[s.start, s.end, s.label] for s in spans]
+        if tags or extras.get("cats"):
+            rec["cats"] = tags
+    else:
+        rec[key] = tags
+    if relations is not None:
+        rec["relations"] = relations
+    for name, value in item.attributes.items():
+        if name in rec or name in _KNOWN:
+            report.add("AF503", severity=Severity.WARNING, count=1, format=NAME, names=name,
+                       item_id=item.id)
+            continue
+        rec[name] = value
+    return rec
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write the text items of ``ds`` as doccano JSONL (one record per line)."""
+    records = (record_of(item, text, report) for item, text in text_items(ds.items))
+    write_records(dest, records, SCHEMA, NAME, report)
+
+
+FORMAT = FormatSpec(
+    name=NAME,
+    description="doccano JSONL: classification, sequence labelling, relations, intent+slots",
+    extensions=(".jsonl",),
+    capabilities=CAPABILITIES,
+    options=Options,
+    schemas=(SCHEMA,),
+    detect=detect,
+    read=read,
+    write=write,
+)

@@ -1,0 +1,277 @@
+"""annoformat's own JSONL: a lossless, line-oriented serialisation of the whole IR.
+
+Layout (``schemas/jsonl.schema.json``):
+
+* line 1, the header: ``{"annoformat": "1", "labels": [...], "info": {...}, "extras": {...}}``
+  - the dataset-level data. The key ``annoformat`` (the layout version) is what detection looks
+  for, so no other format's JSONL is taken for this one;
+* every further line: one :class:`~annoformat.model.Item` - ``id``, ``subset``, ``media``
+  (``kind`` first), ``annotations`` (each with ``type`` first), ``attributes``, ``extras``.
+
+Field names and meanings are exactly the IR's (``annoformat.model``); a field equal to its
+default is omitted and read back as that default (``kind`` and ``type`` are always written).
+Keys come in the IR's field order, numbers are written shortest-round-trip (orjson), so the same
+dataset always gives the same bytes: a diff in git shows what changed, item by item. Image,
+video-frame and text items, every annotation type and every format's ``extras`` pass through
+unchanged, which makes this the hub every format converts to and from without loss.
+
+Reading and writing stream: :func:`iter_items` yields items one line at a time and
+:func:`encode_lines` encodes them one at a time, so a pipeline over them keeps memory flat;
+:func:`read`/:func:`write` are those generators collected into / drained from a Dataset.
+Overlapping spans are allowed by default here (the source format decided whether they were
+valid); pass ``allow_overlap=false`` to check them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from annoformat import schemas
+from annoformat._io import pointer
+from annoformat.checks import check_annotation
+from annoformat.diagnostics import Report
+from annoformat.formats._text import (
+    JSONL_EXTENSIONS,
+    MAX_LINE_BYTES,
+    dump_line,
+    first_record,
+    iter_lines,
+    parse_line,
+    report_spans,
+    write_lines,
+)
+from annoformat.model import Dataset, Extras, Image, Item, Label, Text, VideoFrame
+from annoformat.registry import Capabilities, Detection, FormatSpec
+
+SCHEMA = "jsonl.schema.json"
+VERSION = "1"
+MARKER = "annoformat"
+
+CAPABILITIES = Capabilities(
+    media=frozenset({"image", "text", "video_frame"}),
+    annotation_types=frozenset({"bbox", "rotated_bbox", "polygon", "polyline", "points",
+                                "keypoints", "mask", "ellipse", "tag", "span"}),
+    fields=frozenset({"id", "group", "z_order", "occluded", "score", "track_id", "crowd", "area",
+                      "attributes"}),
+    item_attributes=True,
+    subsets=True,
+    empty_items=True,
+    metadata=frozenset({"info", "label_ids", "label_parents", "keypoint_names",
+                        "attribute_specs"}),
+    extras=True,
+)
+
+
+class Options(BaseModel):
+    """Native JSONL options.
+
+    ``allow_overlap``: overlapping spans are fine (default) or AF406 errors.
+    ``max_line_bytes``: the cap on one record (AF925).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    allow_overlap: bool = True
+    max_line_bytes: int = MAX_LINE_BYTES
+
+
+class Header(BaseModel):
+    """The first record: dataset-level data."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+    annoformat: str
+    labels: list[Label] = Field(default_factory=list)
+    info: dict[str, JsonValue] = Field(default_factory=dict)
+    extras: Extras = Field(default_factory=dict)
+
+
+def detect(path: Path) -> Detection:
+    """A ``.jsonl`` file whose first record carries the ``annoformat`` header key."""
+    if not path.is_file() or path.suffix.lower() not in JSONL_EXTENSIONS:
+        return Detection(0.0, "not a .jsonl/.ndjson file")
+    first = first_record(path)
+    if isinstance(first, dict) and MARKER in first:
+        return Detection(1.0, "first record is an annoformat JSONL header")
+    return Detection(0.0, "first record has no 'annoformat' header key")
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+def _schema_errors(value: Any, exc: ValidationError, path: str, line: int,
+                   report: Report, item_id: str | None = None) -> None:
+    found = False
+    for ptr, message in schemas.iter_errors(SCHEMA, value):
+        report.add("AF101", path=path, line=line, pointer=ptr, item_id=item_id, reason=message)
+        found = True
+    if not found:  # the schema is looser than the model in a corner (1.0 for an integer)
+        for err in exc.errors()[:10]:
+            loc = [p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS)]
+            report.add("AF101", path=path, line=line, pointer=pointer(*loc), item_id=item_id,
+                       reason=err["msg"])
+
+
+_UNION_TAGS = {"image", "text", "video_frame", "bbox", "rotated_bbox", "polygon", "polyline",
+               "points", "keypoints", "mask", "ellipse", "tag", "span"}
+
+
+def iter_items(path: Path, options: Options, report: Report,
+               header: dict[str, Header] | None = None, check_ids: bool = True
+               ) -> Iterator[Item]:
+    """Stream the items of a native JSONL file; the header goes into ``header["header"]``.
+
+    Each line is validated by the IR model (strict); a line that fails is reported with the
+    schema's JSON Pointers and skipped. Duplicate ids, undeclared labels, geometry and spans are
+    checked as the items go by. Memory is flat but for one hash per item for the duplicate-id
+    check (AF207; two different ids with equal 64-bit hashes would be reported as a duplicate,
+    odds ~1e-7 for 4M items); ``check_ids=False`` drops that too.
+    """
+    shown = str(path)
+    head: Header | None = None
+    seen: set[int] = set()
+    declared: dict[str, Label] = {}
+    for number, line in iter_lines(path, report, options.max_line_bytes):
+        if head is None:  # the first non-blank line
+            value = parse_line(line, number, shown, report)
+            if value is None:
+                return
+            if not isinstance(value, dict) or MARKER not in value:
+                report.add("AF050", path=shown, line=number,
+                           reason="it has no 'annoformat' key")
+                head = Header(annoformat=VERSION)
+            elif value[MARKER] != VERSION:
+                report.add("AF051", path=shown, line=number, pointer="/annoformat",
+                           version=value[MARKER], supported=VERSION)
+                return
+            else:
+                try:
+                    head = Header.model_validate_json(line)
+                except ValidationError as exc:
+                    _schema_errors(value, exc, shown, number, report)
+                    return
+                declared = {label.name: label for label in head.labels}
+                if header is not None:
+                    header["header"] = head
+                continue
+        try:
+            item = Item.model_validate_json(line)
+        except ValidationError as exc:
+            value = parse_line(line, number, shown, report)
+            if value is None:
+                continue
+            if isinstance(value, dict) and MARKER in value:
+                report.add("AF052", path=shown, line=number)
+                continue
+            item_id = value.get("id") if isinstance(value, dict) else None
+            _schema_errors(value, exc, shown, number, report,
+                           item_id if isinstance(item_id, str) else None)
+            continue
+        if check_ids:
+            key = hash((item.subset, item.id))
+            if key in seen:
+                report.add("AF207", path=shown, line=number, pointer="/id", item_id=item.id,
+                           subset=item.subset)
+            seen.add(key)
+        _check_item(item, declared, head, options, shown, number, report)
+        yield item
+
+
+def _check_item(item: Item, declared: dict[str, Label], head: Header | None, options: Options,
+                path: str, line: int, report: Report) -> None:
+    media = item.media
+    width = height = None
+    if isinstance(media, (Image, VideoFrame)):
+        width, height = media.width, media.height
+    text = isinstance(media, Text)
+    for j, ann in enumerate(item.annotations):
+        label = declared.get(ann.label) if ann.label is not None else None
+        if ann.label is not None and label is None and head is not None and head.labels:
+            report.add("AF208", path=path, line=line, pointer=f"/annotations/{j}/label",
+                       item_id=item.id, annotation_id=ann.id, label=ann.label)
+        if text:  # spans and tags have no geometry
+            continue
+        for f in check_annotation(ann, width, height, label):
+            report.add(f.code, path=path, line=line, pointer=f"/annotations/{j}{f.path}",
+                       item_id=item.id, annotation_id=ann.id, **f.ctx)
+    report_spans(report, item, lambda k: f"/annotations/{k}", path, line, options.allow_overlap)
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a native JSONL file into a Dataset (None when the header is unusable)."""
+    header: dict[str, Header] = {}
+    errors = report.counts["error"]
+    items = list(iter_items(path, options, report, header))
+    head = header.get("header")
+    if head is None and report.counts["error"] > errors and not items:
+        return None
+    if head is None:
+        return Dataset(items=items)
+    return Dataset(labels=head.labels, items=items, info=head.info, extras=head.extras)
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+
+
+def header_record(ds: Dataset) -> dict[str, Any]:
+    """The header record of ``ds`` (labels, info, extras) in its fixed key order."""
+    return {
+        MARKER: VERSION,
+        "labels": [label.model_dump(mode="json", exclude_defaults=True) for label in ds.labels],
+        "info": ds.info,
+        "extras": ds.extras,
+    }
+
+
+def item_record(item: Item) -> dict[str, Any]:
+    """One item as a record: IR field order, defaults omitted, ``kind``/``type`` kept first."""
+    out = item.model_dump(mode="json", exclude_defaults=True)
+    out["media"] = {"kind": item.media.kind, **out["media"]}
+    if item.annotations:
+        out["annotations"] = [{"type": ann.type, **d}
+                              for ann, d in zip(item.annotations, out["annotations"], strict=True)]
+    if "subset" in out:  # keep the IR order: id, subset, media, ...
+        out = {"id": out.pop("id"), "subset": out.pop("subset"), **out}
+    return out
+
+
+def encode_lines(items: Iterable[Item], header: dict[str, Any], path: str,
+               report: Report) -> Iterator[bytes]:
+    """Encode the header then each item as one line, checking each record against the schema."""
+    records: Iterable[tuple[int, dict[str, Any]]] = enumerate(
+        _records(items, header), start=1)
+    for number, record in records:
+        if not schemas.is_valid(SCHEMA, record):
+            for ptr, message in list(schemas.iter_errors(SCHEMA, record))[:10]:
+                report.add("AF102", path=path, line=number, pointer=ptr, format="jsonl",
+                           reason=message)
+            return
+        yield dump_line(record)
+
+
+def _records(items: Iterable[Item], header: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield header
+    for item in items:
+        yield item_record(item)
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write ``ds`` as native JSONL to the file ``dest`` (header line, then one line per item)."""
+    write_lines(dest, encode_lines(ds.items, header_record(ds), str(dest), report), report)
+
+
+FORMAT = FormatSpec(
+    name="jsonl",
+    description="annoformat's own lossless JSONL: a header line, then one IR item per line",
+    extensions=(".jsonl",),
+    capabilities=CAPABILITIES,
+    options=Options,
+    schemas=(SCHEMA,),
+    detect=detect,
+    read=read,
+    write=write,
+)

@@ -1,0 +1,383 @@
+"""Label Studio JSON export for text (labelstud.io/guide/export): NER regions and choices.
+
+Facts a maintainer needs:
+
+* The export is a JSON array of tasks (``.json``); one task per line (``.jsonl``) is read and
+  written too. A task: ``id``, ``data`` (the text under ``data.text``, or the ``text_key``
+  option), ``annotations`` (one per annotator) and ``predictions`` (model output), each with a
+  ``result`` list.
+* A ``labels`` result is a region: ``value.start``/``value.end`` count **UTF-16 code units**
+  (Label Studio is a JavaScript app), ``value.text`` the covered text, ``value.labels`` its
+  labels. Offsets are converted exactly to code points (:class:`_text.Utf16Offsets`); an
+  offset between the two halves of an emoji is AF407. A region with several labels becomes one
+  IR span per label sharing the result ``id`` (written back as one region).
+* A ``choices`` result (``value.choices``) becomes one IR tag per choice, sharing the result id.
+* Which annotation or prediction an IR annotation came from is
+  ``ann.extras["label-studio"]["annotation"]`` (or ``"prediction"``: index); ``from_name`` /
+  ``to_name`` are kept there when they are not the defaults (``label``/``choice``, ``text``).
+  Overlap is checked per annotation (two annotators may label the same words).
+* A prediction result's ``score`` is the IR ``score``. Annotation and prediction metadata
+  (``completed_by``, ``was_cancelled``, ``model_version``...), other result types and other
+  task keys are kept in ``item.extras["label-studio"]``; other ``data`` keys are item
+  attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from annoformat import schemas
+from annoformat._io import fill_json_positions, parse_json, read_bytes
+from annoformat.diagnostics import Report
+from annoformat.formats._text import (
+    Labels,
+    TextOptions,
+    Utf16Offsets,
+    fresh_defaults,
+    item_id_of,
+    iter_records,
+    jsonl_keys,
+    raw_id_of,
+    report_spans,
+    text_items,
+    write_records,
+)
+from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
+from annoformat.registry import Capabilities, Detection, FormatSpec
+
+SCHEMA = "label-studio.schema.json"
+NAME = "label-studio"
+_DEFAULT_FROM = {"labels": "label", "choices": "choice"}
+_KINDS = (("annotations", "annotation"), ("predictions", "prediction"))
+
+CAPABILITIES = Capabilities(
+    media=frozenset({"text"}),
+    annotation_types=frozenset({"tag", "span"}),
+    fields=frozenset({"id", "score"}),
+    item_attributes=True,
+    subsets=False,
+    empty_items=True,
+    metadata=frozenset(),
+)
+
+
+class Options(TextOptions):
+    """Label Studio options (plus :class:`~annoformat.formats._text.TextOptions`).
+
+    ``text_key``: the ``data`` key holding the text. ``layout``: ``auto`` writes a JSON array
+    unless the destination ends in ``.jsonl``.
+    """
+
+    text_key: str = "text"
+    layout: Literal["auto", "json", "jsonl"] = "auto"
+
+
+def _head(path: Path, size: int = 65536) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return b""
+
+
+def detect(path: Path) -> Detection:
+    """A JSON array of tasks with ``data`` and ``annotations``/``predictions``, or such JSONL."""
+    if path.is_file() and path.suffix.lower() == ".json":
+        head = _head(path)
+        if head.startswith(b"[") and b'"data"' in head and (
+                b'"annotations"' in head or b'"predictions"' in head):
+            return Detection(0.9, "JSON array of tasks with data and annotations")
+        return Detection(0.0, "not a JSON array of Label Studio tasks")
+    keys = jsonl_keys(path)
+    if keys is not None and "data" in keys and "annoformat" not in keys:
+        sure = bool(keys & {"annotations", "predictions"})
+        return Detection(0.9 if sure else 0.6, "JSONL of tasks with a data key")
+    return Detection(0.0, "no Label Studio tasks (a 'data' key) found")
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+def _tasks(path: Path, options: Options, report: Report
+           ) -> Iterator[tuple[int | None, str, Any]]:
+    """``(line, pointer_prefix, task)``: JSONL streams; a JSON array is parsed whole."""
+    if path.suffix.lower() != ".json":
+        for line, task in iter_records(path, report, options.max_line_bytes):
+            yield line, "", task
+        return
+    data = read_bytes(path, report)
+    if data is None:
+        return
+    doc = parse_json(data, str(path), report)
+    if doc is None:
+        return
+    if not isinstance(doc, list):
+        report.add("AF101", path=str(path), pointer="", reason="the export is not a JSON array")
+        return
+    for i, task in enumerate(doc):
+        yield None, f"/{i}", task
+
+
+def iter_items(path: Path, options: Options, report: Report, labels: Labels,
+               check_ids: bool = True) -> Iterator[Item]:
+    """Stream the tasks of a Label Studio export as IR items."""
+    shown = str(path)
+    seen: set[int] = set()  # hashes of the ids: memory stays near flat
+    since = len(report.diagnostics)
+    for index, (line, prefix, task) in enumerate(_tasks(path, options, report), start=1):
+        data = task.get("data") if isinstance(task, dict) else None
+        if isinstance(data, dict) and not isinstance(data.get(options.text_key), str):
+            report.add("AF130", path=shown, line=line, pointer=f"{prefix}/data/"
+                       + options.text_key, key=f"data.{options.text_key}")
+            continue
+        if not schemas.is_valid(SCHEMA, task):
+            for ptr, message in schemas.iter_errors(SCHEMA, task):
+                report.add("AF101", path=shown, line=line, pointer=prefix + ptr, reason=message)
+            continue
+        item = _Task(task, index, shown, line, prefix, options, report, labels).item()
+        if check_ids and hash(item.id) in seen:
+            report.add("AF207", path=shown, line=line, pointer=f"{prefix}/id", item_id=item.id,
+                       subset=None)
+        if check_ids:
+            seen.add(hash(item.id))
+        yield item
+    if path.suffix.lower() == ".json":
+        data_bytes = read_bytes(path, Report())
+        if data_bytes is not None:
+            fill_json_positions(report, shown, data_bytes, since=since)
+
+
+class _Task:
+    def __init__(self, task: dict[str, Any], index: int, path: str, line: int | None,
+                 prefix: str, options: Options, report: Report, labels: Labels) -> None:
+        self.task, self.path, self.line, self.prefix = task, path, line, prefix
+        self.options, self.report, self.labels = options, report, labels
+        self.text: str = task["data"][options.text_key]
+        self.offsets = Utf16Offsets(self.text)
+        self.item_id, self.flags = item_id_of(task.get("id"), index)
+        self.anns: list[Any] = []
+        self.pointers: list[str] = []
+        self.stored: dict[int, str] = {}
+
+    def item(self) -> Item:
+        task = self.task
+        ls: dict[str, Any] = dict(self.flags)
+        other = {k: v for k, v in task.items()
+                 if k not in ("id", "data", "annotations", "predictions")}
+        if other:
+            ls["task"] = other
+        for key, kind in _KINDS:
+            if key not in task:
+                if key == "annotations":
+                    ls["no_annotations"] = True
+                continue
+            metas = []
+            used = 0  # how many entries the writer makes from the IR annotations alone
+            for i, entry in enumerate(task[key]):
+                meta = {k: v for k, v in entry.items() if k != "result"}
+                count = len(self.anns)
+                rest = [r for j, r in enumerate(entry.get("result", []))
+                        if not self._result(r, kind, i, f"{self.prefix}/{key}/{i}/result/{j}")]
+                if len(self.anns) > count:
+                    used = i + 1
+                if rest:
+                    meta["other_results"] = rest
+                if "result" not in entry:
+                    meta["no_result"] = True
+                metas.append(meta)
+            if any(metas) or len(metas) != used:
+                ls[key] = metas
+        attrs = {k: v for k, v in task["data"].items() if k != self.options.text_key}
+        media = trusted(Text, {"kind": "text", "text": self.text})
+        item = trusted(Item, {"id": self.item_id, "subset": None, "media": media,
+                              "annotations": self.anns, "attributes": attrs,
+                              "extras": {NAME: ls} if ls else {}})
+        report_spans(self.report, item, self.pointers.__getitem__, self.path, self.line,
+                     self.options.allow_overlap, self.stored, group_of=_group)
+        return item
+
+    def _result(self, r: dict[str, Any], kind: str, i: int, ptr: str) -> bool:
+        """Add the IR annotations of result ``r``; False when it is not a labels/choices one."""
+        rtype = r["type"]
+        if rtype not in _DEFAULT_FROM:
+            return False
+        extra: dict[str, Any] = {kind: i} if (kind, i) != ("annotation", 0) else {}
+        for key in ("from_name", "to_name"):
+            default = _DEFAULT_FROM[rtype] if key == "from_name" else "text"
+            if r.get(key, default) != default:
+                extra[key] = r[key]
+            elif key not in r:
+                extra[f"no_{key}"] = True
+        extra.update({k: v for k, v in r.items()
+                      if k not in ("id", "type", "value", "from_name", "to_name", "score")})
+        value = r["value"]
+        value_extra = {k: v for k, v in value.items()
+                       if k not in ("start", "end", "text", "labels", "choices")}
+        if value_extra:
+            extra["value"] = value_extra
+        if rtype == "labels" and "text" not in value:
+            extra["no_text"] = True
+        common = {"id": r.get("id"), "score": r.get("score"),
+                  "extras": {NAME: extra} if extra else {}}
+        where = {"path": self.path, "line": self.line, "item_id": self.item_id}
+        if rtype == "choices":
+            for name in value["choices"]:
+                if self.labels.use(name, self.report, pointer=f"{ptr}/value/choices", **where):
+                    self.anns.append(trusted(Tag, {**fresh_defaults(Tag), **common, "label": name}))
+                    self.pointers.append(ptr)
+            return True
+        start, end = self._code_point(value["start"], f"{ptr}/value/start"), self._code_point(
+            value["end"], f"{ptr}/value/end")
+        if start is None or end is None:
+            return True
+        for name in value["labels"]:
+            if not self.labels.use(name, self.report, pointer=f"{ptr}/value/labels", **where):
+                continue
+            if "text" in value:
+                self.stored[len(self.anns)] = value["text"]
+            self.anns.append(trusted(Span, {**fresh_defaults(Span), **common, "label": name,
+                                            "start": start, "end": end}))
+            self.pointers.append(ptr)
+        return True
+
+    def _code_point(self, offset: int, ptr: str) -> int | None:
+        offset = int(offset)  # the schema allows 5.0 for an integer
+        cp = self.offsets.to_code_point(offset)
+        if cp is None:
+            self.report.add("AF407", path=self.path, line=self.line, pointer=ptr,
+                            item_id=self.item_id, offset=offset,
+                            char=self.offsets.char_at_utf16(offset))
+        return cp
+
+
+def _group(ann: Any) -> Any:
+    extra = ann.extras.get(NAME, {})
+    return ("prediction", extra["prediction"]) if "prediction" in extra else extra.get(
+        "annotation", 0)
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a Label Studio JSON export (array) or JSONL of tasks into the IR."""
+    labels = Labels(options.labels)
+    items = list(iter_items(path, options, report, labels))
+    return Dataset(labels=labels.labels(), items=items)
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+
+
+def task_of(item: Item, text: str, options: Options) -> dict[str, Any]:
+    """The Label Studio task of one text item."""
+    ls: dict[str, Any] = item.extras.get(NAME, {})
+    task: dict[str, Any] = {}
+    raw = raw_id_of(item.id, ls)
+    if raw is not None:
+        task["id"] = raw
+    task["data"] = {options.text_key: text, **item.attributes}
+    offsets = Utf16Offsets(text)
+    groups: dict[tuple[str, int], list[Any]] = {}
+    for ann in item.annotations:
+        if not isinstance(ann, (Span, Tag)) or ann.label is None:
+            continue
+        extra = ann.extras.get(NAME, {})
+        kind = "prediction" if "prediction" in extra else "annotation"
+        groups.setdefault((kind, extra.get(kind, 0)), []).append(ann)
+    for key, kind in _KINDS:
+        metas: list[dict[str, Any]] = list(ls.get(key, []))
+        count = max([len(metas)] + [i + 1 for (k, i) in groups if k == kind])
+        if count == 0 and (key == "predictions" or ls.get("no_annotations")):
+            continue
+        entries = []
+        for i in range(count):
+            meta = dict(metas[i]) if i < len(metas) else {}
+            other = meta.pop("other_results", [])
+            no_result = meta.pop("no_result", False)
+            results = _results(groups.get((kind, i), []), text, offsets) + other
+            entry = {**({} if no_result and not results else {"result": results}), **meta}
+            entries.append(entry)
+        task[key] = entries
+    for key, value in ls.get("task", {}).items():
+        task.setdefault(key, value)
+    return task
+
+
+def _results(anns: list[Any], text: str, offsets: Utf16Offsets) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    by_id: dict[Any, dict[str, Any]] = {}
+    for ann in anns:
+        extra = ann.extras.get(NAME, {})
+        rtype = "labels" if isinstance(ann, Span) else "choices"
+        values = "labels" if rtype == "labels" else "choices"
+        key = (ann.id, rtype, getattr(ann, "start", None), getattr(ann, "end", None))
+        if ann.id is not None or rtype == "choices":
+            found = by_id.get(key)
+            if found is not None:
+                found["value"][values].append(ann.label)
+                continue
+        result: dict[str, Any] = {}
+        if ann.id is not None:
+            result["id"] = ann.id
+        result["type"] = rtype
+        for name, default in (("from_name", _DEFAULT_FROM[rtype]), ("to_name", "text")):
+            if not extra.get(f"no_{name}"):
+                result[name] = extra.get(name, default)
+        if isinstance(ann, Span):
+            value: dict[str, Any] = {"start": offsets.to_utf16(ann.start),
+                                     "end": offsets.to_utf16(ann.end)}
+            if not extra.get("no_text"):
+                value["text"] = text[ann.start:ann.end]
+            value["labels"] = [ann.label]
+        else:
+            value = {"choices": [ann.label]}
+        result["value"] = {**value, **extra.get("value", {})}
+        if ann.score is not None:
+            result["score"] = ann.score
+        for k, v in extra.items():
+            if k not in ("annotation", "prediction", "from_name", "to_name", "value", "no_text",
+                         "no_from_name", "no_to_name"):
+                result.setdefault(k, v)
+        by_id[key] = result
+        out.append(result)
+    return out
+
+
+def _tasks_of(ds: Dataset, options: Options) -> Iterable[dict[str, Any]]:
+    return (task_of(item, text, options) for item, text in text_items(ds.items))
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write the text items of ``ds`` as a Label Studio export (JSON array, or JSONL)."""
+    layout = options.layout
+    if layout == "auto":
+        layout = "jsonl" if dest.suffix.lower() in (".jsonl", ".ndjson") else "json"
+    if layout == "jsonl":
+        write_records(dest, _tasks_of(ds, options), SCHEMA, NAME, report)
+        return
+    tasks = list(_tasks_of(ds, options))
+    for i, task in enumerate(tasks):
+        if not schemas.is_valid(SCHEMA, task):
+            for ptr, message in list(schemas.iter_errors(SCHEMA, task))[:10]:
+                report.add("AF102", path=str(dest), pointer=f"/{i}{ptr}", format=NAME,
+                           reason=message)
+            return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(orjson.dumps(tasks, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+FORMAT = FormatSpec(
+    name=NAME,
+    description="Label Studio JSON export (text: labels regions in UTF-16 offsets, choices)",
+    extensions=(".json", ".jsonl"),
+    capabilities=CAPABILITIES,
+    options=Options,
+    schemas=(SCHEMA,),
+    detect=detect,
+    read=read,
+    write=write,
+)

@@ -1,0 +1,116 @@
+"""doccano: exact values, relations, overlap option, round trips through the IR and native JSONL."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+
+import annoformat as af
+from annoformat.diagnostics import Report
+from annoformat.formats import doccano
+from annoformat.model import Dataset, Span, Tag
+from annoformat.testing import first_difference
+from annoformat.testing.strategies_text import text_datasets
+
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "doccano" / "good"
+
+
+def _read(path: Path, **options: object) -> tuple[Dataset, Report]:
+    report = Report()
+    ds = doccano.read(path, doccano.Options.model_validate(options), report)
+    assert ds is not None
+    return ds, report
+
+
+def test_emoji_before_spans_crlf_and_bom() -> None:
+    ds, report = _read(FIX / "sequence-emoji-crlf-bom" / "data.jsonl")
+    assert report.codes() == ["AF004"]
+    first = ds.items[0]
+    assert first.id == "10" and isinstance(first.media, af.Text)
+    spans = [(a.start, a.end, a.label) for a in first.annotations if isinstance(a, Span)]
+    assert spans == [(3, 15, "PER"), (28, 34, "LOC")]
+    assert [first.media.text[s:e] for s, e, _ in spans] == ["Ada Lovelace", "London"]
+    assert ds.items[1].annotations == []
+    assert ds.items[2].media == af.Text(text="Bob\u2028Paris")  # U+2028 is not a line break
+    assert ds.label_names() == ["PER", "LOC"]
+
+
+def test_relations_are_kept_and_written_back(tmp_path: Path) -> None:
+    ds, _ = _read(FIX / "relations" / "data.jsonl")
+    item = ds.items[0]
+    assert [(a.id, a.label, a.start, a.end) for a in item.annotations
+            if isinstance(a, Span)] == [(5, "PER", 0, 11), (6, "LOC", 22, 27)]
+    assert item.extras["doccano"]["relations"] == [
+        {"id": 1, "from_id": 5, "to_id": 6, "type": "works_in"}]
+    out = tmp_path / "out.jsonl"
+    doccano.write(ds, out, doccano.Options(), Report())
+    assert orjson.loads(out.read_bytes()) == orjson.loads(
+        (FIX / "relations" / "data.jsonl").read_bytes())
+
+
+def test_classification_and_metadata(tmp_path: Path) -> None:
+    ds, report = _read(FIX / "classification" / "data.jsonl")
+    assert report.codes() == []
+    assert [[a.label for a in i.annotations if isinstance(a, Tag)] for i in ds.items] == [
+        ["positive"], ["negative", "short"], []]
+    assert ds.items[1].attributes == {"comment": "two classes"}
+    out = tmp_path / "out.jsonl"
+    doccano.write(ds, out, doccano.Options(), Report())
+    assert out.read_bytes().decode().splitlines() == [
+        '{"id":1,"text":"I love it 😍","label":["positive"]}',
+        '{"id":2,"text":"Meh.","label":["negative","short"],"comment":"two classes"}',
+        '{"id":3,"text":"Not labelled yet","label":[]}',
+    ]
+
+
+def test_overlap_is_an_error_unless_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": 1, "text": "Bank of New York", "label": [[0, 16, "ORG"], '
+                    '[8, 16, "LOC"], [8, 16, "LOC"]]}\n')
+    _, report = _read(path)
+    assert [(d.code, d.location.pointer, d.ctx.get("other_label")) for d in report] == [
+        ("AF406", "/label/1", "ORG"), ("AF405", "/label/2", None)]
+    ds, report = _read(path, allow_overlap=True)
+    assert report.codes() == ["AF405"] and len(ds.items[0].annotations) == 3
+
+
+def test_ids_keep_their_json_type(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": "7", "text": "a", "label": []}\n{"id": 8, "text": "b", "label": []}\n'
+                    '{"text": "c", "label": []}\n')
+    ds, _ = _read(path)
+    assert [i.id for i in ds.items] == ["7", "8", "3"]
+    out = tmp_path / "b.jsonl"
+    doccano.write(ds, out, doccano.Options(), Report())
+    assert [orjson.loads(line).get("id") for line in out.read_bytes().splitlines()] == [
+        "7", 8, None]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text_datasets(item_attributes=True, ids="any"))
+def test_doccano_round_trips_and_through_native_jsonl(ds: Dataset) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        first, native, second = (Path(tmp) / n for n in ("a.jsonl", "n.jsonl", "b.jsonl"))
+        report = Report()
+        doccano.write(ds, first, doccano.Options(), report)
+        assert not report.has_errors, report.codes()
+        back, report = _read(first)
+        assert not report.has_errors, report.codes()
+        assert first_difference(ds, back) is None, first_difference(ds, back)
+        af.save(back, native, format="jsonl")
+        result = af.convert(native, second, to="doccano")
+        assert result.written, result.report.codes()
+        assert first.read_bytes() == second.read_bytes()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text_datasets(span_ids=True, tags=False, ids="int"))
+def test_entity_form_round_trips(ds: Dataset) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "a.jsonl"
+        doccano.write(ds, out, doccano.Options(), Report())
+        back, report = _read(out)
+        assert not report.has_errors and first_difference(ds, back) is None
