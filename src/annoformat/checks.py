@@ -227,7 +227,8 @@ def check_span_set(spans: Sequence[tuple[int, int, str | None, Any]],
     open_spans: list[int] = []  # indices of earlier spans whose end is past the current start
     for k in order:
         start, end, label, sid = spans[k]
-        if (start, end, label) in seen and (sid is None or spans[seen[start, end, label]][3] != sid):
+        key = (start, end, label)
+        if key in seen and (sid is None or spans[seen[key]][3] != sid):
             out.append(Finding("AF405", f"/{k}", {"start": start, "end": end, "label": label}))
             continue
         seen.setdefault((start, end, label), k)
