@@ -166,7 +166,7 @@ def validate(path: str | Path, format: str | None = None, *, max_errors: int | N
         ds = fmt.read(p, parse_options(fmt, {}), report)
     if ds is None or rules is None:
         return report
-    check_rules(ds, rules, report, sm)
+    check_rules(ds, rules, report, sm, str(p) if p.is_file() else None)
     for file in {d.location.path for d in report.diagnostics[since:] if d.location.path}:
         if file.endswith((".json", ".jsonl")) and Path(file).is_file():
             data = Path(file).read_bytes()

@@ -134,11 +134,11 @@ def _key_line(text: str, key: str) -> int | None:
 
 
 def check_rules(ds: Dataset, rules: ProjectRules, report: Report,
-                sm: SourceMap | None = None) -> None:
+                sm: SourceMap | None = None, path: str | None = None) -> None:
     """Record AF604-AF608 (and AF406 for overlapping spans) where ``ds`` breaks ``rules``."""
     allowed = set(rules.labels) if rules.labels is not None else None
     for i, item in enumerate(ds.items):
-        where = _Locator(i, item.id, sm)
+        where = _Locator(i, item.id, sm, path)
         if rules.max_objects_per_item is not None and \
                 len(item.annotations) > rules.max_objects_per_item:
             report.add("AF608", **where(None), count=len(item.annotations),
@@ -180,8 +180,9 @@ def _check_size(w: float, h: float, rules: ProjectRules, report: Report,
 class _Locator:
     """Location keywords for findings on item ``index``: file origin if recorded, else IR."""
 
-    def __init__(self, index: int, item_id: str, sm: SourceMap | None) -> None:
-        self.index, self.item_id, self.sm = index, item_id, sm
+    def __init__(self, index: int, item_id: str, sm: SourceMap | None,
+                 path: str | None) -> None:
+        self.index, self.item_id, self.sm, self.path = index, item_id, sm, path
 
     def __call__(self, j: int | None, field: str = "") -> dict[str, Any]:
         origin = None
@@ -190,7 +191,7 @@ class _Locator:
                       else self.sm.items.get(self.index))
         if origin is None:
             ptr = f"/items/{self.index}" + (f"/annotations/{j}" if j is not None else "")
-            return {"pointer": ptr + field, "item_id": self.item_id}
+            return {"path": self.path, "pointer": ptr + field, "item_id": self.item_id}
         return {"path": origin.path, "pointer": origin.pointer, "line": origin.line,
                 "item_id": self.item_id}
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
-from annoformat import schemas
+from annoformat import schemas, sourcemap
 from annoformat._io import pointer
 from annoformat.checks import check_annotation
 from annoformat.diagnostics import Report
@@ -134,6 +134,8 @@ def iter_items(path: Path, options: Options, report: Report,
     head: Header | None = None
     seen: set[int] = set()
     declared: dict[str, Label] = {}
+    sm = sourcemap.current()  # project rules want file:line for what they find
+    yielded = 0
     for number, line in iter_lines(path, report, options.max_line_bytes):
         if head is None:  # the first non-blank line
             value = parse_line(line, number, shown, report)
@@ -177,6 +179,11 @@ def iter_items(path: Path, options: Options, report: Report,
                            subset=item.subset)
             seen.add(key)
         _check_item(item, declared, head, options, shown, number, report)
+        if sm is not None:
+            sm.item(yielded, shown, line=number)
+            for j in range(len(item.annotations)):
+                sm.annotation(yielded, j, shown, line=number, pointer=f"/annotations/{j}")
+        yielded += 1
         yield item
 
 
