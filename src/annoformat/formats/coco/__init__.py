@@ -1,0 +1,68 @@
+"""COCO: object detection, segmentation and keypoints (cocodataset.org/#format-data).
+
+Facts a maintainer needs:
+
+* Coordinates are continuous pixels already: ``bbox`` is ``[x, y, w, h]`` from the top-left
+  corner; polygons are flat ``[x1, y1, ...]`` lists; both map to the IR unchanged.
+* ``segmentation`` is a list of polygons (one annotation may have several, each an IR ring) or
+  RLE ``{"counts", "size": [h, w]}``, counts compressed (string) or not (list); ``iscrowd`` 1
+  marks crowd regions (IR ``crowd``), usually RLE. RLE goes through pycocotools (``masks``).
+* Keypoints are ``[x, y, v]`` triples; category ``keypoints`` names them and ``skeleton`` joins
+  them with **1-based** indices (0-based in the IR).
+* An annotation with keypoints *and* a segmentation becomes two IR annotations sharing the
+  COCO ``id``; the writer merges annotations of one item that share an id back into one.
+* Results files are a bare list of detections with ``score``.
+* CVAT and datumaro put an ``attributes`` object on annotations; ``occluded``, ``z_order`` and
+  ``track_id`` in it map to the IR fields of those names.
+* Layouts: one JSON file; a folder with ``annotations/<task>_<subset>.json``; Roboflow's
+  ``<subset>/_annotations.coco.json``. Image ids may restart per subset: items are identified
+  by (subset, id).
+* Everything else (``info``, ``licenses``, ``coco_url``, unknown keys) is kept in ``extras``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annoformat.formats.coco._common import (
+    CAPABILITIES,
+    SCHEMA,
+    Options,
+    _layout,
+    _looks_like_coco,
+)
+from annoformat.formats.coco._read import read
+from annoformat.formats.coco._write import write
+from annoformat.registry import Detection, FormatSpec
+
+__all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "read", "write"]
+
+
+def detect(path: Path) -> Detection:
+    """COCO if ``path`` is a JSON file with COCO's top-level keys, or a folder of such files."""
+    if path.is_file():
+        if path.suffix.lower() != ".json":
+            return Detection(0.0, "not a .json file")
+        if _looks_like_coco(path):
+            return Detection(0.9, "JSON with COCO top-level keys (images/categories/annotations)")
+        return Detection(0.0, "JSON without COCO's images/categories/annotations keys")
+    if path.is_dir():
+        found = _layout(path)
+        if found:
+            names = ", ".join(str(p.relative_to(path)) for p, _ in found[:3])
+            return Detection(0.9, f"folder with COCO files: {names}")
+        return Detection(0.0, "no COCO JSON in annotations/ or */_annotations.coco.json")
+    return Detection(0.0, "path does not exist")
+
+
+FORMAT = FormatSpec(
+    name="coco",
+    description="COCO JSON: instances, keypoints, results; single file, folder or Roboflow",
+    extensions=(".json",),
+    capabilities=CAPABILITIES,
+    options=Options,
+    schemas=(SCHEMA,),
+    detect=detect,
+    read=read,
+    write=write,
+)

@@ -1,0 +1,370 @@
+"""COCO -> IR: schema first, then one pass over images and annotations with the checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from annoformat import schemas, sourcemap
+from annoformat._io import fill_json_positions, is_safe_relative, parse_json, read_bytes
+from annoformat.checks import (
+    EPSILON,
+    check_box,
+    check_flat_points,
+    check_keypoints,
+    check_mask,
+)
+from annoformat.diagnostics import Report
+from annoformat.formats.coco._common import (
+    _ANN_KEYS,
+    _CAT_KEYS,
+    _DOC_KEYS,
+    _FIELD_ATTRS,
+    _IMAGE_KEYS,
+    _ROBOFLOW,
+    SCHEMA,
+    Options,
+    _canonical_category_keys,
+    _canonical_stem,
+    _layout,
+)
+from annoformat.model import (
+    BBox,
+    Dataset,
+    Image,
+    Item,
+    Keypoints,
+    Label,
+    Mask,
+    Polygon,
+    trusted,
+)
+
+
+class _Reader:
+    """Reads one or more COCO files into one Dataset; identifies items by (subset, id)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.labels: dict[str, Label] = {}
+        self.label_ids: dict[int, Label] = {}
+        self.items: list[Item] = []
+        self.info: dict[str, Any] | None = None
+        self.files: dict[str, dict[str, Any]] = {}
+        self.results = False
+        self.roboflow = False
+
+    def dataset(self) -> Dataset:
+        extras: dict[str, Any] = {"layout": "roboflow"} if self.roboflow else {}
+        if self.files:
+            extras["files"] = self.files
+        if self.results:
+            extras["results"] = True
+        return trusted(Dataset, {"labels": list(self.labels.values()), "items": self.items,
+                                 "info": self.info or {},
+                                 "extras": {"coco": extras} if extras else {}})
+
+    def read_file(self, path: Path, subset: str | None, in_folder: bool) -> None:
+        shown = str(path)
+        data = read_bytes(path, self.report)
+        if data is None:
+            return
+        since = len(self.report.diagnostics)
+        doc = parse_json(data, shown, self.report)
+        if doc is None:
+            return
+        if not schemas.is_valid(SCHEMA, doc):
+            for ptr, message in schemas.iter_errors(SCHEMA, doc):
+                self.report.add("AF101", path=shown, pointer=ptr, reason=message)
+        else:
+            record: dict[str, Any] = {}
+            if in_folder and path.stem != _canonical_stem(subset) and path.name != _ROBOFLOW:
+                record["stem"] = path.stem
+            if isinstance(doc, list):
+                self.results = True
+                self._results(doc, shown, subset)
+            else:
+                self._document(doc, shown, subset, record)
+            if record:
+                self.files["" if subset is None else subset] = record
+        fill_json_positions(self.report, shown, data, since=since)
+
+    # -- categories ---------------------------------------------------------------------------
+    def _categories(self, cats: list[dict[str, Any]], path: str) -> dict[int, Label]:
+        report = self.report
+        by_id: dict[int, Label] = {}
+        first_id: dict[int, int] = {}
+        first_name: dict[str, int] = {}
+        for i, cat in enumerate(cats):
+            cid, name = cat["id"], cat["name"]
+            if not self._int_ok(cid, path, f"/categories/{i}/id"):
+                continue
+            if cid in first_id:
+                report.add("AF205", path=path, pointer=f"/categories/{i}/id", category_id=cid,
+                           first=f"/categories/{first_id[cid]}")
+                continue
+            first_id[cid] = i
+            known = self.labels.get(name)
+            if name in first_name or (known is not None and known.id != cid):
+                # one name for two classes, in this file or against another subset file
+                report.add("AF209", path=path, pointer=f"/categories/{i}/name", label=name)
+                continue
+            first_name[name] = i
+            if known is not None:  # the same category repeated in another subset file
+                by_id[cid] = known
+                continue
+            extra = {k: v for k, v in cat.items() if k not in _CAT_KEYS}
+            # which optional keys were present, when not what the writer would write anyway
+            flags = [k for k in ("supercategory", "keypoints", "skeleton") if k in cat]
+            if flags != _canonical_category_keys(cat.get("supercategory"), cat.get("keypoints")):
+                extra["_present"] = flags
+            label = Label(
+                name=name, id=cid, parent=cat.get("supercategory"),
+                keypoints=list(cat.get("keypoints", [])),
+                skeleton=[(a - 1, b - 1) for a, b in cat.get("skeleton", [])],
+                extras={"coco": extra} if extra else {},
+            )
+            self.labels[name] = label
+            self.label_ids[cid] = label
+            by_id[cid] = label
+        return by_id
+
+    def _int_ok(self, value: Any, path: str, ptr: str) -> bool:
+        # orjson reads integers beyond 64 bits as floats; the schema cannot tell 1e30 from 1
+        if type(value) is int:
+            return True
+        self.report.add("AF008", path=path, pointer=ptr, value=value)
+        return False
+
+    # -- documents ----------------------------------------------------------------------------
+    def _document(self, doc: dict[str, Any], path: str, subset: str | None,
+                  record: dict[str, Any]) -> None:
+        report = self.report
+        if "info" in doc:
+            if self.info is None:
+                self.info = doc["info"]
+            if doc["info"] != self.info or not doc["info"]:
+                record["info"] = doc["info"]
+        if "licenses" in doc:
+            record["licenses"] = doc["licenses"]
+        other = {k: v for k, v in doc.items() if k not in _DOC_KEYS}
+        if other:
+            record["other"] = other
+        if "annotations" not in doc:
+            record["no_annotations"] = True
+        cats = self._categories(doc["categories"], path)
+        sm = sourcemap.current()
+        items_by_id: dict[int, Item] = {}
+        sizes: dict[int, tuple[int | None, int | None]] = {}
+        first_image: dict[int, int] = {}
+        first_name: dict[str, int] = {}
+        for i, img in enumerate(doc["images"]):
+            iid = img["id"]
+            if not self._int_ok(iid, path, f"/images/{i}/id"):
+                continue
+            if iid in first_image:
+                report.add("AF203", path=path, pointer=f"/images/{i}/id", image_id=iid,
+                           item_id=str(iid), first=f"/images/{first_image[iid]}")
+                continue
+            first_image[iid] = i
+            name = img["file_name"]
+            if name in first_name:
+                report.add("AF206", path=path, pointer=f"/images/{i}/file_name", file_name=name,
+                           item_id=str(iid), first=f"/images/{first_name[name]}")
+            else:
+                first_name[name] = i
+            if not is_safe_relative(name):
+                report.add("AF016", path=path, pointer=f"/images/{i}/file_name", value=name,
+                           item_id=str(iid))
+            width, height = img.get("width"), img.get("height")
+            if not width or not height:
+                report.add("AF308", path=path, pointer=f"/images/{i}", item_id=str(iid),
+                           width=width, height=height)
+            extra = {k: v for k, v in img.items() if k not in _IMAGE_KEYS}
+            if sm is not None:
+                sm.item(len(self.items), path, pointer=f"/images/{i}")
+            media = trusted(Image, {"kind": "image", "path": name, "width": width,
+                                    "height": height})
+            item = trusted(Item, {"id": str(iid), "subset": subset, "media": media,
+                                  "annotations": [], "attributes": {},
+                                  "extras": {"coco": extra} if extra else {}})
+            items_by_id[iid] = item
+            sizes[iid] = (width, height)
+            self.items.append(item)
+        self._annotations(doc.get("annotations", []), path, cats, items_by_id, sizes)
+
+    def _results(self, dets: list[dict[str, Any]], path: str, subset: str | None) -> None:
+        items_by_id: dict[int, Item] = {}
+        sizes: dict[int, tuple[int | None, int | None]] = {}
+        cats: dict[int, Label] = {}
+        for j, det in enumerate(dets):
+            iid, cid = det["image_id"], det["category_id"]
+            if not (self._int_ok(iid, path, f"/{j}/image_id")
+                    and self._int_ok(cid, path, f"/{j}/category_id")):
+                continue
+            if iid not in items_by_id:
+                media = trusted(Image, {"kind": "image", "path": "", "width": None,
+                                        "height": None})
+                item = trusted(Item, {"id": str(iid), "subset": subset, "media": media,
+                                      "annotations": [], "attributes": {}, "extras": {}})
+                items_by_id[iid] = item
+                sizes[iid] = (None, None)
+                self.items.append(item)
+            if cid not in cats:
+                label = self.label_ids.get(cid)
+                if label is None:
+                    # results files carry ids only; the name is the id until a label map says more
+                    label = Label(name=str(cid), id=cid)
+                    self.labels.setdefault(label.name, label)
+                    self.label_ids[cid] = label
+                cats[cid] = label
+        self._annotations(dets, path, cats, items_by_id, sizes, results=True)
+
+    def _annotations(
+        self,
+        anns: list[dict[str, Any]],
+        path: str,
+        cats: dict[int, Label],
+        items: dict[int, Item],
+        sizes: dict[int, tuple[int | None, int | None]],
+        results: bool = False,
+    ) -> None:
+        report = self.report
+        prefix = "" if results else "/annotations"
+        sm = sourcemap.current()
+        item_index = {id(item): k for k, item in enumerate(self.items)} if sm else {}
+        first_ann: dict[int, int] = {}
+        eps = EPSILON
+        for j, a in enumerate(anns):
+            aid = a.get("id")
+            iid = a["image_id"]
+            item = items.get(iid)
+            if item is None:
+                if type(iid) is int:
+                    report.add("AF201", path=path, pointer=f"{prefix}/{j}/image_id",
+                               image_id=iid, annotation_id=aid)
+                continue
+            label = cats.get(a["category_id"])
+            if label is None:
+                if type(a["category_id"]) is int:
+                    report.add("AF202", path=path, pointer=f"{prefix}/{j}/category_id",
+                               category_id=a["category_id"], item_id=item.id, annotation_id=aid)
+                else:
+                    self._int_ok(a["category_id"], path, f"{prefix}/{j}/category_id")
+                continue
+            if aid is not None:
+                if not self._int_ok(aid, path, f"{prefix}/{j}/id"):
+                    continue
+                if aid in first_ann:
+                    report.add("AF204", path=path, pointer=f"{prefix}/{j}/id", annotation_id=aid,
+                               item_id=item.id, first=f"{prefix}/{first_ann[aid]}")
+                    continue
+                first_ann[aid] = j
+            width, height = sizes[iid]
+            # every field of the IR annotation, with fresh dicts: `trusted` takes it as is
+            common: dict[str, Any] = {
+                "label": label.name, "id": aid, "attributes": {}, "group": None,
+                "z_order": None, "occluded": None, "score": a.get("score"), "track_id": None,
+                "extras": {}, "crowd": bool(a["iscrowd"]) if "iscrowd" in a else None,
+                "area": a.get("area"),
+            }
+            extra = None if a.keys() <= _ANN_KEYS else {
+                k: v for k, v in a.items() if k not in _ANN_KEYS}
+            if "attributes" in a:
+                attrs = dict(a["attributes"])
+                for key, typ in _FIELD_ATTRS.items():
+                    if key in attrs and type(attrs[key]) is typ:
+                        common[key] = attrs.pop(key)
+                common["attributes"] = attrs
+                if not a["attributes"]:
+                    extra = {**(extra or {}), "attributes": {}}
+            where = f"{prefix}/{j}"
+            out: list[Any] = []
+            bbox = a.get("bbox")
+            seg = a.get("segmentation")
+            if isinstance(seg, dict):
+                h, w = seg["size"]
+                for f in check_mask(seg["counts"], h, w, width, height):
+                    report.add(f.code, path=path, pointer=f"{where}/segmentation{f.path}",
+                               item_id=item.id, annotation_id=aid, **f.ctx)
+                out.append(trusted(Mask, {**common, "type": "mask", "counts": seg["counts"],
+                                          "height": h, "width": w,
+                                          "bbox": tuple(bbox) if bbox is not None else None}))
+            elif seg:
+                bad = False
+                for r, ring in enumerate(seg):
+                    if len(ring) >= 6 and not len(ring) % 2:
+                        continue  # the common case, without a call
+                    for f in check_flat_points(ring, f"/segmentation/{r}", 3):
+                        bad = True
+                        report.add(f.code, path=path, pointer=where + f.path, item_id=item.id,
+                                   annotation_id=aid, **f.ctx)
+                if not bad:
+                    out.append(trusted(Polygon, {**common, "type": "polygon", "rings": seg,
+                                                 "bbox": tuple(bbox) if bbox is not None
+                                                 else None}))
+            elif seg is not None:
+                extra = {**(extra or {}), "segmentation": seg}
+            if "keypoints" in a:
+                flat = a["keypoints"]
+                if len(flat) % 3:
+                    report.add("AF304", path=path, pointer=f"{where}/keypoints", item_id=item.id,
+                               annotation_id=aid, count=len(flat))
+                else:
+                    points = [v for k, v in enumerate(flat) if k % 3 != 2]
+                    vis = [int(v) for v in flat[2::3]]
+                    for f in check_keypoints(points, vis, label):
+                        report.add(f.code, path=path, pointer=f"{where}/keypoints",
+                                   item_id=item.id, annotation_id=aid, **f.ctx)
+                    kp_extra = {}
+                    if "num_keypoints" in a and a["num_keypoints"] != sum(1 for v in vis if v):
+                        kp_extra["num_keypoints"] = a["num_keypoints"]
+                    if any(type(v) is not int for v in flat[2::3]):
+                        kp_extra["float_visibility"] = True
+                    kp = {**common, "type": "keypoints", "points": points, "visibility": vis,
+                          "bbox": tuple(bbox) if bbox is not None else None,
+                          "attributes": dict(common["attributes"]),
+                          "extras": {"coco": kp_extra} if kp_extra else {}}
+                    if out:  # polygon/mask + keypoints: the first part carries area and crowd
+                        kp["area"] = None
+                        kp["crowd"] = None
+                    out.append(trusted(Keypoints, kp))
+            elif "num_keypoints" in a:
+                extra = {**(extra or {}), "num_keypoints": a["num_keypoints"]}
+            if bbox is not None:
+                x, y, bw, bh = bbox
+                if not (width and height and bw > 0 and bh > 0 and x >= -eps and y >= -eps
+                        and x + bw <= width + eps and y + bh <= height + eps):
+                    for f in check_box(x, y, bw, bh, width, height):
+                        report.add(f.code, path=path, pointer=f"{where}/bbox", item_id=item.id,
+                                   annotation_id=aid, **f.ctx)
+                if not out:
+                    box = {**common, "type": "bbox", "x": x, "y": y, "w": bw, "h": bh}
+                    out.append(trusted(BBox, box))
+            elif not out and seg is None:
+                report.add("AF101", path=path, pointer=where, item_id=item.id, annotation_id=aid,
+                           reason="annotation has no bbox, segmentation or keypoints")
+            if not out:
+                continue
+            if extra:
+                out[0].extras = {"coco": extra}
+            if sm is not None:
+                index = item_index[id(item)]
+                for k in range(len(out)):
+                    sm.annotation(index, len(item.annotations) + k, path, pointer=where)
+            item.annotations.extend(out)
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a COCO file or dataset folder into the IR (None if it could not be read)."""
+    reader = _Reader(report)
+    files = _layout(path) if path.is_dir() else [(path, None)]
+    if not files:
+        report.add("AF010", path=str(path), reason="no COCO JSON file found")
+        return None
+    for file, subset in files:
+        reader.roboflow = reader.roboflow or file.name == _ROBOFLOW
+        reader.read_file(file, subset, in_folder=path.is_dir())
+    return reader.dataset()
+
+
