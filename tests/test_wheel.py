@@ -25,4 +25,4 @@ def test_wheel_contains_the_schemas(tmp_path: Path) -> None:
         assert f"annoformat/schemas/{schema}" in names, schema
     on_disk = {p.name for p in (ROOT / "schemas").iterdir()}
     assert {n.rsplit("/", 1)[1] for n in names if n.startswith("annoformat/schemas/")} == on_disk
-    assert "annoformat/py.typed" in names and "annoformat/formats/coco.py" in names
+    assert "annoformat/py.typed" in names and "annoformat/formats/coco/__init__.py" in names
