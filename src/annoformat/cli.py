@@ -166,7 +166,7 @@ def _summary_text(result: ConversionResult) -> str:
         counts = Counter(d.code for d in loss)
         lines.append("loss: " + ", ".join(
             f"{code} x{n}" if n > 1 else code for code, n in sorted(counts.items()))
-            + (" (allowed)" if result.written else ""))
+            )
     else:
         lines.append("loss: none")
     return "\n".join(lines)

@@ -123,7 +123,9 @@ class Report:
         """Record a diagnostic of catalogue ``code``; ``ctx`` fills the message template."""
         entry = CODES[code]
         loc = Location(path, line, column, pointer, item_id, annotation_id)
-        ctx_all = {"path": path, "pointer": pointer, **ctx}
+        # location fields may appear in a message template too ("item id {item_id!r} ...")
+        ctx_all = {"path": path, "pointer": pointer, "item_id": item_id,
+                   "annotation_id": annotation_id, **ctx}
         diag = Diagnostic(
             code, entry.name, severity or entry.severity, _render_message(entry.template, ctx_all),
             loc, ctx,

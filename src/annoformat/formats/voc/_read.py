@@ -1,0 +1,491 @@
+"""Reading Pascal VOC: the layout, image sets, and one XML file per item (see the package doc)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import imagesize
+from lxml import etree
+
+from annoformat import schemas
+from annoformat._io import is_safe_relative, read_bytes
+from annoformat._xml import parse_xml, xpath_of
+from annoformat.checks import check_box
+from annoformat.diagnostics import Report
+from annoformat.formats.voc._common import (
+    DECIMALS,
+    DEFAULT_POSE,
+    SCHEMA,
+    Options,
+    convention,
+    set_order,
+    stem_of,
+)
+from annoformat.model import BBox, Dataset, Image, Item, Label, defaults_of, trusted
+
+_IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG")
+_TRUE = frozenset({"1", "true"})
+_FLAGS = frozenset({"0", "1", "true", "false"})
+_CLASS_FLAGS = frozenset({"-1", "0", "1"})
+_INT = re.compile(r"[+-]?\d+")
+_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+#: elements VOC allows once per annotation / per object
+_ONCE_IMAGE = frozenset({"filename", "folder", "path", "source", "size", "segmented"})
+_ONCE_OBJECT = frozenset({"name", "pose", "truncated", "difficult", "occluded", "bndbox",
+                          "actions", "attributes"})
+_BBOX_DEFAULTS = defaults_of(BBox)
+_BAD = object()
+#: where _attributes parks <attributes> entries that clash with an element of the same name
+_CLASH = "\x00voc"
+
+
+def _text(el: etree._Element) -> str:
+    return (el.text or "").strip()
+
+
+def _line(el: etree._Element) -> int | None:
+    # lxml-stubs types sourceline as "..." (it is Optional[int])
+    return cast("int | None", el.sourceline)
+
+
+def _shown(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+def _flag(el: etree._Element) -> bool:
+    return _text(el).lower() in _TRUE
+
+
+def _raw(el: etree._Element) -> str:
+    out: str = etree.tostring(el, encoding="unicode", with_tail=False)
+    return out
+
+
+def typed_value(text: str) -> Any:
+    """An <attributes> value as datumaro types it: booleans, numbers, else the text."""
+    if text in ("true", "false"):
+        return text == "true"
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _record(el: etree._Element) -> dict[str, str] | str:
+    """``<source>``: a dict of its leaf children, or its verbatim XML when it is not that flat."""
+    out: dict[str, str] = {}
+    for child in el:
+        if (not isinstance(child.tag, str) or len(child) or child.attrib
+                or child.tag in out):
+            return _raw(el)
+        out[child.tag] = _text(child)
+    return out
+
+
+@dataclass
+class _Layout:
+    root: Path | None  # the dataset folder when it has Annotations/ or ImageSets/Main/
+    xmls: dict[str, Path]
+    single: bool = False
+    sets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    set_files: dict[str, Path] = field(default_factory=dict)
+    class_sets: list[str] = field(default_factory=list)
+
+
+def _xml_files(folder: Path) -> dict[str, Path]:
+    if not folder.is_dir():
+        return {}
+    # os.scandir and str sorting: sorting 118k Path objects alone takes a second
+    with os.scandir(folder) as entries:
+        names = sorted(e.name for e in entries
+                       if e.name[-4:].lower() == ".xml" and e.is_file())
+    out: dict[str, Path] = {}
+    for name in names:
+        out.setdefault(name[:-4], folder / name)
+    return out
+
+
+def _safe_id(value: str) -> bool:
+    return value not in (".", "..") and not re.search(r"[/\\\x00]", value)
+
+
+def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
+    class_files: list[str] = []
+    for file in sorted(p for p in main.iterdir() if p.suffix == ".txt" and p.is_file()):
+        shown = str(file)
+        data = read_bytes(file, report)
+        if data is None:
+            continue
+        if data.startswith(b"\xef\xbb\xbf"):
+            report.add("AF004", path=shown, line=1, column=1)
+            data = data[3:]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            report.add("AF003", path=shown, line=line, offset=exc.start, reason=exc.reason)
+            continue
+        rows = []
+        for number, raw in enumerate(text.splitlines(), 1):
+            stripped = raw.strip()
+            if stripped and not stripped.startswith("#"):
+                rows.append((number, stripped.split()))
+        if rows and len(rows[0][1]) == 2 and rows[0][1][1] in _CLASS_FLAGS:
+            class_files.append(file.stem)
+            continue
+        entries: list[tuple[str, int]] = []
+        first: dict[str, int] = {}
+        for number, fields in rows:
+            text_line = " ".join(fields)
+            if len(fields) != 1:
+                report.add("AF024", path=shown, line=number, text=text_line,
+                           reason="expected one image id per line")
+                continue
+            item_id = fields[0]
+            if not _safe_id(item_id):
+                report.add("AF024", path=shown, line=number, text=text_line,
+                           reason="an id is a file stem: no '/', '\\' or '..'")
+                continue
+            if item_id in first:
+                report.add("AF025", path=shown, line=number, item_id=item_id, item=item_id,
+                           imageset=file.name, first=first[item_id])
+                continue
+            first[item_id] = number
+            entries.append((item_id, number))
+        layout.sets[file.stem] = entries
+        layout.set_files[file.stem] = file
+    subsets: set[str] = set()
+    for stem in class_files:
+        known = [s for s in layout.sets if stem.endswith("_" + s) and len(stem) > len(s) + 1]
+        subsets.add(max(known, key=len) if known else stem.rsplit("_", 1)[-1])
+    layout.class_sets = sorted(subsets, key=set_order)
+    if class_files:
+        report.add("AF026", path=str(main), subsets=", ".join(layout.class_sets))
+
+
+def _layout(path: Path, report: Report) -> _Layout | None:
+    if path.is_file():
+        return _Layout(None, {path.stem: path}, single=True)
+    if not path.is_dir():
+        report.add("AF001", path=str(path))
+        return None
+    main = path / "ImageSets" / "Main"
+    if (path / "Annotations").is_dir() or main.is_dir():
+        layout = _Layout(path, _xml_files(path / "Annotations"))
+        if main.is_dir():
+            _image_sets(main, layout, report)
+        return layout
+    return _Layout(None, _xml_files(path))
+
+
+class _Reader:
+    def __init__(self, options: Options, report: Report) -> None:
+        self.options = options
+        self.report = report
+        self.one_based = options.origin == "one-based"
+        self.labels: dict[str, Label] = {}
+        self.allowed: set[str] | None = None
+        if options.labels is not None:
+            self.allowed = set(options.labels)
+            for i, name in enumerate(options.labels):
+                if name in self.labels:
+                    report.add("AF209", pointer=f"/labels/{i}", label=name)
+                self.labels.setdefault(name, Label(name=name))
+
+    # -- items ------------------------------------------------------------------------------
+    def item(self, file: Path, item_id: str | None, subset: str | None,
+             extra_sets: list[str]) -> Item | None:
+        """The item of one XML file; ``item_id`` None (a lone file): the image's stem."""
+        report = self.report
+        shown = str(file)
+        data = read_bytes(file, report)
+        if data is None:
+            return None
+        root = parse_xml(data, shown, report)
+        if root is None:
+            return None
+        if root.tag != "annotation":
+            report.add("AF022", path=shown, line=_line(root), pointer=f"/{root.tag}",
+                       tag=root.tag)
+            return None
+        errors = schemas.xsd_errors(SCHEMA, root)
+        if errors:
+            for line, xpath, message in errors:
+                report.add("AF101", path=shown, line=line, pointer=xpath, item_id=item_id,
+                           reason=message)
+            return None
+        extras: dict[str, Any] = {}
+        raw: list[str] = []
+        objects: list[etree._Element] = []
+        filename: str | None = None
+        size: etree._Element | None = None
+        seen: set[str] = set()
+        for child in root:
+            tag = child.tag
+            if not isinstance(tag, str):  # comments and processing instructions
+                continue
+            if tag == "object":
+                objects.append(child)
+                continue
+            if tag in _ONCE_IMAGE:
+                if tag in seen:
+                    report.add("AF111", path=shown, line=_line(child),
+                               pointer=xpath_of(child), item_id=item_id, parent="annotation",
+                               element=tag)
+                    continue
+                seen.add(tag)
+            if tag == "filename":
+                filename = _text(child)
+            elif tag in ("folder", "path"):
+                extras[tag] = _text(child)
+            elif tag == "source":
+                extras["source"] = _record(child)
+            elif tag == "size":
+                size = child
+            elif tag == "segmented":
+                if _flag(child):
+                    extras["segmented"] = True
+            else:
+                raw.append(_raw(child))
+        if filename is None:
+            report.add("AF110", path=shown, line=_line(root), pointer="/annotation",
+                       item_id=item_id, parent="annotation", element="filename")
+            return None
+        stem = stem_of(filename)
+        if item_id is None:
+            item_id = stem
+        elif stem != item_id:
+            extras["named_by_id"] = True
+        if not is_safe_relative(filename):
+            report.add("AF016", path=shown, pointer="/annotation/filename", item_id=item_id,
+                       value=filename)
+        width = height = None
+        if size is not None:
+            width = int(size.findtext("width") or 0) or None
+            height = int(size.findtext("height") or 0) or None
+            depth = size.findtext("depth")
+            if depth is not None:
+                extras["depth"] = int(depth)
+        if not width or not height:
+            where = size if size is not None else root
+            report.add("AF308", path=shown, line=_line(where), pointer=xpath_of(where),
+                       item_id=item_id, width=width, height=height)
+        if raw:
+            extras["xml"] = raw
+        if root.attrib:
+            extras["xml_attributes"] = dict(root.attrib)
+        if extra_sets:
+            extras["imagesets"] = extra_sets
+        annotations: list[Any] = []
+        for index, obj in enumerate(objects, 1):
+            parsed = self._object(obj, shown, item_id, width, height, None)
+            if parsed is None:
+                continue
+            fields, part_elements = parsed
+            parts = [p for p in (self._object(el, shown, item_id, width, height, index)
+                                 for el in part_elements) if p is not None]
+            if parts:
+                fields["group"] = index
+            annotations.append(trusted(BBox, fields))
+            annotations.extend(trusted(BBox, p[0]) for p in parts)
+        media = trusted(Image, {"kind": "image", "path": filename, "width": width,
+                                "height": height})
+        return trusted(Item, {"id": item_id, "subset": subset, "media": media,
+                              "annotations": annotations, "attributes": {},
+                              "extras": {"voc": extras} if extras else {}})
+
+    def bare_item(self, layout: _Layout, item_id: str, subset: str, extra_sets: list[str],
+                  line: int) -> Item:
+        """An image listed in an image set without an XML: an item without annotations."""
+        set_file = str(layout.set_files[subset])
+        self.report.add("AF023", path=set_file, line=line, item_id=item_id, item=item_id,
+                        imageset=layout.set_files[subset].name)
+        name, width, height = f"{item_id}.jpg", None, None
+        images = layout.root / "JPEGImages" if layout.root is not None else None
+        for ext in _IMAGE_EXTS if images is not None and images.is_dir() else ():
+            candidate = images / f"{item_id}{ext}"  # type: ignore[operator]
+            if candidate.is_file():
+                name = candidate.name
+                try:
+                    w, h = imagesize.get(str(candidate))
+                except (OSError, ValueError):
+                    w = h = -1
+                width, height = (w, h) if w > 0 and h > 0 else (None, None)
+                break
+        if width is None:
+            self.report.add("AF308", path=set_file, line=line, item_id=item_id,
+                            width=None, height=None)
+        media = trusted(Image, {"kind": "image", "path": name, "width": width,
+                                "height": height})
+        return trusted(Item, {"id": item_id, "subset": subset, "media": media,
+                              "annotations": [], "attributes": {},
+                              "extras": {"voc": {"imagesets": extra_sets}} if extra_sets
+                              else {}})
+
+    # -- objects ----------------------------------------------------------------------------
+    def _object(self, el: etree._Element, shown: str, item_id: str, width: int | None,
+                height: int | None, part_of: int | None
+                ) -> tuple[dict[str, Any], list[etree._Element]] | None:
+        report = self.report
+        parent = "object" if part_of is None else "part"
+        found: dict[str, etree._Element] = {}
+        raw: list[str] = []
+        parts: list[etree._Element] = []
+        ok = True
+        for child in el:
+            tag = child.tag
+            if tag in _ONCE_OBJECT:
+                if tag in found:
+                    report.add("AF111", path=shown, line=_line(child),
+                               pointer=xpath_of(child), item_id=item_id, parent=parent,
+                               element=tag)
+                    ok = False
+                found[tag] = child
+            elif tag == "part" and part_of is None:
+                parts.append(child)
+            elif isinstance(tag, str):  # not a comment or processing instruction
+                raw.append(_raw(child))
+        name_el, bndbox = found.get("name"), found.get("bndbox")
+        if name_el is None or bndbox is None:
+            report.add("AF110", path=shown, line=_line(el), item_id=item_id,
+                       pointer=xpath_of(el),
+                       parent=parent, element="name" if name_el is None else "bndbox")
+            return None
+        name = (name_el.text or "").strip()
+        if not name:
+            report.add("AF210", path=shown, line=_line(name_el), item_id=item_id,
+                       pointer=xpath_of(name_el))
+            return None
+        if self.allowed is not None and name not in self.allowed:
+            report.add("AF208", path=shown, line=_line(name_el), item_id=item_id,
+                       pointer=xpath_of(name_el), label=name)
+            ok = False
+        attrs: dict[str, Any] = {}
+        occluded: bool | None = None
+        if len(found) > 2:
+            occluded = self._attributes(found, attrs, shown, item_id)
+            if occluded is _BAD:
+                return None
+        box = self._box(bndbox, shown, item_id, width, height)
+        if box is None or not ok:
+            return None
+        if self.allowed is None and name not in self.labels:
+            self.labels[name] = Label(name=name)
+        extra: dict[str, Any] = attrs.pop(_CLASH, {})
+        if raw:
+            extra["xml"] = raw
+        if el.attrib:
+            extra["xml_attributes"] = dict(el.attrib)
+        fields = dict(_BBOX_DEFAULTS)
+        fields.update(label=name, x=box[0], y=box[1], w=box[2], h=box[3], attributes=attrs,
+                      occluded=occluded, extras={})
+        if part_of is not None:
+            extra["part"] = True
+            fields["group"] = part_of
+        if extra:
+            fields["extras"] = {"voc": extra}
+        return fields, parts
+
+    def _attributes(self, found: dict[str, etree._Element], attrs: dict[str, Any], shown: str,
+                    item_id: str) -> Any:
+        """Fill ``attrs`` from pose/truncated/difficult/actions/<attributes>; return occluded
+        (None when absent, _BAD when an action is not a flag)."""
+        el = found.get("pose")
+        if el is not None:
+            pose = (el.text or "").strip()
+            if pose != DEFAULT_POSE:
+                attrs["pose"] = pose
+        for key in ("truncated", "difficult"):
+            el = found.get(key)
+            if el is not None and (el.text or "").strip().lower() in _TRUE:
+                attrs[key] = True
+        el = found.get("actions")
+        if el is not None:
+            actions: dict[str, bool] = {}
+            for action in el:
+                if not isinstance(action.tag, str):
+                    continue
+                value = _text(action).lower()
+                if value not in _FLAGS or action.tag in actions:
+                    self.report.add("AF101", path=shown, line=_line(action),
+                                    pointer=xpath_of(action), item_id=item_id,
+                                    reason=f"action <{action.tag}> must appear once, "
+                                           f"with 0 or 1 (got {_text(action)!r})")
+                    return _BAD
+                actions[action.tag] = value in _TRUE
+            attrs["actions"] = actions
+        el = found.get("attributes")
+        if el is not None:
+            for attribute in el.iterfind("attribute"):
+                key = (attribute.findtext("name") or "").strip()
+                value = typed_value((attribute.findtext("value") or "").strip())
+                if key in attrs:  # also an element (<pose> and a "pose" attribute): kept apart
+                    attrs.setdefault(_CLASH, {}).setdefault("attributes", {})[key] = value
+                else:
+                    attrs[key] = value
+        el = found.get("occluded")
+        return None if el is None else _flag(el)
+
+    def _box(self, bndbox: etree._Element, shown: str, item_id: str, width: int | None,
+             height: int | None) -> tuple[float, float, float, float] | None:
+        # xs:all made sure there are exactly these four children, each a decimal
+        v = {child.tag: child.text for child in bndbox}
+        xmin, ymin = float(v["xmin"] or ""), float(v["ymin"] or "")
+        xmax, ymax = float(v["xmax"] or ""), float(v["ymax"] or "")
+        shift = 1 if self.one_based else 0
+        x, y, w, h = xmin - shift, ymin - shift, xmax - xmin + shift, ymax - ymin + shift
+        # a negative size: the corners are swapped (a zero size is check_box's AF302)
+        for low_tag, low, high_tag, high, size in (("xmin", xmin, "xmax", xmax, w),
+                                                   ("ymin", ymin, "ymax", ymax, h)):
+            if size < 0:
+                self.report.add("AF320", path=shown, line=_line(bndbox),
+                                pointer=xpath_of(bndbox), item_id=item_id, low_tag=low_tag,
+                                low=_shown(low), high_tag=high_tag, high=_shown(high))
+                return None
+        if (xmin.is_integer() and ymin.is_integer() and xmax.is_integer()
+                and ymax.is_integer()):
+            box = (x, y, w, h)  # exact: integers below 2**53
+        else:  # the +-1 shift must not leave float noise: 10.25 - 1 + 1 == 10.25
+            box = (round(x, DECIMALS), round(y, DECIMALS), round(w, DECIMALS),
+                   round(h, DECIMALS))
+        for f in check_box(*box, width, height):
+            self.report.add(f.code, path=shown, line=_line(bndbox),
+                            pointer=xpath_of(bndbox), item_id=item_id, **f.ctx)
+        return box
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a VOC dataset folder, folder of XML files, or one XML file into the IR."""
+    layout = _layout(path, report)
+    if layout is None:
+        return None
+    report.add("AF329", path=str(path), direction="read", origin=options.origin,
+               mapping=convention(options))
+    reader = _Reader(options, report)
+    membership: dict[str, list[str]] = {}
+    first_line: dict[str, int] = {}
+    for name in sorted(layout.sets, key=set_order):
+        for item_id, line in layout.sets[name]:
+            membership.setdefault(item_id, []).append(name)
+            first_line.setdefault(item_id, line)
+    order: list[tuple[str, str | None, list[str]]] = [
+        (item_id, sets[0], sets[1:]) for item_id, sets in membership.items()]
+    order += [(stem, None, []) for stem in layout.xmls if stem not in membership]
+    items: list[Item] = []
+    for stem, subset, extra_sets in order:
+        xml = layout.xmls.get(stem)
+        if xml is not None:
+            item = reader.item(xml, None if layout.single else stem, subset, extra_sets)
+        else:
+            assert subset is not None  # only image-set entries can lack an XML
+            item = reader.bare_item(layout, stem, subset, extra_sets, first_line[stem])
+        if item is not None:
+            items.append(item)
+    extras = {"voc": {"class_imagesets": layout.class_sets}} if layout.class_sets else {}
+    return trusted(Dataset, {"labels": list(reader.labels.values()), "items": items,
+                             "info": {}, "extras": extras})

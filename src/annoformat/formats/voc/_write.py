@@ -1,0 +1,385 @@
+"""Writing Pascal VOC: plan the file names, build every document, check them, then write."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from annoformat import masks, schemas
+from annoformat._io import is_safe_relative
+from annoformat._xml import parse_xml
+from annoformat.codes import Severity
+from annoformat.diagnostics import Report
+from annoformat.formats.voc._common import (
+    DECIMALS,
+    DEFAULT_POSE,
+    SCHEMA,
+    Options,
+    convention,
+    stem_of,
+)
+from annoformat.formats.voc._read import typed_value
+from annoformat.model import BBox, Dataset, Image, Item, Mask, Polygon
+
+_XML_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+_UNSAFE_STEM = re.compile(r"[/\\\x00]")
+
+
+def _esc(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def _xml_attributes(voc: dict[str, Any]) -> str:
+    attrs = voc.get("xml_attributes")
+    if not attrs:
+        return ""
+    return "".join(f' {k}="{_esc(str(v)).replace(chr(34), "&quot;")}"' for k, v in attrs.items())
+
+
+def _num(value: float) -> str:
+    """A coordinate as VOC text: integers bare, others with at most DECIMALS decimals."""
+    value = round(float(value), DECIMALS)
+    if value.is_integer():
+        return str(int(value))
+    text = repr(value)
+    if "e" in text:  # repr switches to exponents below 1e-4; xs:decimal has none
+        text = f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
+    return text
+
+
+#: an object with nothing but a label and a box (the common case), in the canonical layout
+_PLAIN_OBJECT = ("\t<object>\n\t\t<name>{}</name>\n\t\t<pose>Unspecified</pose>\n"
+                 "\t\t<truncated>0</truncated>\n\t\t<difficult>0</difficult>\n"
+                 "\t\t<bndbox>\n\t\t\t<xmin>{}</xmin>\n\t\t\t<ymin>{}</ymin>\n"
+                 "\t\t\t<xmax>{}</xmax>\n\t\t\t<ymax>{}</ymax>\n\t\t</bndbox>\n"
+                 "\t</object>")
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _region_box(ann: Any) -> tuple[float, float, float, float]:
+    """The enclosing box of a polygon or mask: the stored one when the source had it."""
+    if ann.bbox is not None:
+        x, y, w, h = ann.bbox
+        return x, y, w, h
+    if isinstance(ann, Polygon):
+        xs = [v for ring in ann.rings for v in ring[0::2]]
+        ys = [v for ring in ann.rings for v in ring[1::2]]
+        return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+    x, y, w, h = masks.to_bbox(ann.counts, ann.height, ann.width)
+    return x, y, w, h
+
+
+def _attr_text(value: Any) -> tuple[str, bool]:
+    """The text for an <attributes> value, and whether it reads back unchanged."""
+    if isinstance(value, bool):
+        return ("true" if value else "false"), True
+    if isinstance(value, (int, float)):
+        text = repr(value)
+        return text, typed_value(text) == value
+    if isinstance(value, str):
+        return value, typed_value(value.strip()) == value
+    return orjson.dumps(value).decode(), False
+
+
+class _Writer:
+    def __init__(self, options: Options) -> None:
+        self.one_based = options.origin == "one-based"
+        self.regions = options.regions == "bbox"
+        self.approximated: Counter[str] = Counter()
+        self.lost_groups = 0
+        self.lost_types: Counter[str] = Counter()
+        self.ids_dropped = 0
+        self.used: set[str] = set()
+
+    # -- objects ----------------------------------------------------------------------------
+    def _box_of(self, ann: Any) -> tuple[float, float, float, float] | None:
+        if ann.label is None:
+            return None  # the planner reported it (AF501, unlabelled)
+        if isinstance(ann, BBox):
+            return ann.x, ann.y, ann.w, ann.h
+        if self.regions and isinstance(ann, (Polygon, Mask)):
+            self.approximated[ann.type] += 1
+            return _region_box(ann)
+        return None
+
+    def _corners(self, box: tuple[float, float, float, float]) -> tuple[str, str, str, str]:
+        x, y, w, h = box
+        shift = 1 if self.one_based else 0
+        return _num(x + shift), _num(y + shift), _num(x + w), _num(y + h)
+
+    def _bndbox(self, box: tuple[float, float, float, float], indent: str) -> str:
+        xmin, ymin, xmax, ymax = self._corners(box)
+        return (f"{indent}<bndbox>\n{indent}\t<xmin>{xmin}</xmin>\n{indent}\t<ymin>{ymin}</ymin>"
+                f"\n{indent}\t<xmax>{xmax}</xmax>\n{indent}\t<ymax>{ymax}</ymax>\n"
+                f"{indent}</bndbox>")
+
+    def _object(self, ann: Any, box: tuple[float, float, float, float],
+                parts: list[tuple[Any, tuple[float, float, float, float]]], indent: str,
+                is_part: bool) -> str:
+        voc = ann.extras.get("voc", {})
+        if not (ann.attributes or voc or parts or is_part) and ann.occluded is None:
+            self.used.add(ann.label)
+            return _PLAIN_OBJECT.format(_esc(ann.label), *self._corners(box))
+        tag = "part" if is_part else "object"
+        inner = indent + "\t"
+        attrs = dict(ann.attributes)
+        out = [f"{indent}<{tag}{_xml_attributes(voc)}>", f"{inner}<name>{_esc(ann.label)}</name>"]
+        self.used.add(ann.label)
+        pose = attrs.get("pose")
+        if isinstance(pose, str):
+            del attrs["pose"]
+            out.append(f"{inner}<pose>{_esc(pose)}</pose>")
+        elif not is_part:
+            out.append(f"{inner}<pose>{DEFAULT_POSE}</pose>")
+        for key in ("truncated", "difficult"):
+            value = attrs.get(key)
+            if isinstance(value, bool):
+                del attrs[key]
+                out.append(f"{inner}<{key}>{_flag(value)}</{key}>")
+            elif not is_part:
+                out.append(f"{inner}<{key}>0</{key}>")
+        if ann.occluded is not None:
+            out.append(f"{inner}<occluded>{_flag(ann.occluded)}</occluded>")
+        out.append(self._bndbox(box, inner))
+        for part, part_box in parts:
+            out.append(self._object(part, part_box, [], inner, True))
+        actions = attrs.get("actions")
+        if (isinstance(actions, dict) and actions
+                and all(isinstance(v, bool) and _XML_NAME.fullmatch(k)
+                        for k, v in actions.items())):
+            del attrs["actions"]
+            out.append(f"{inner}<actions>")
+            out += [f"{inner}\t<{k}>{_flag(v)}</{k}>" for k, v in actions.items()]
+            out.append(f"{inner}</actions>")
+        block = {**attrs, **voc.get("attributes", {})}
+        if block:
+            out.append(f"{inner}<attributes>")
+            for key, value in block.items():
+                text, kept = _attr_text(value)
+                if not kept:
+                    self.lost_types[key] += 1
+                out.append(f"{inner}\t<attribute>\n{inner}\t\t<name>{_esc(key)}</name>\n"
+                           f"{inner}\t\t<value>{_esc(text)}</value>\n{inner}\t</attribute>")
+            out.append(f"{inner}</attributes>")
+        out += [inner + raw for raw in voc.get("xml", ())]
+        out.append(f"{indent}</{tag}>")
+        return "\n".join(out)
+
+    def _objects(self, item: Item) -> list[str]:
+        tops: list[tuple[Any, tuple[float, float, float, float]]] = []
+        parts: dict[int, list[tuple[Any, tuple[float, float, float, float]]]] = {}
+        for ann in item.annotations:
+            box = self._box_of(ann)
+            if box is None:
+                continue
+            if ann.id is not None:
+                self.ids_dropped += 1
+            if ann.group is not None and ann.extras.get("voc", {}).get("part"):
+                parts.setdefault(ann.group, []).append((ann, box))
+            else:
+                tops.append((ann, box))
+        groups = Counter(ann.group for ann, _ in tops if ann.group is not None)
+        out = []
+        for ann, box in tops:
+            mine: list[tuple[Any, tuple[float, float, float, float]]] = []
+            if ann.group is not None:
+                mine = parts.pop(ann.group, [])
+                # a group VOC cannot say: shared by several objects, or with no part to nest
+                if groups[ann.group] > 1 or not mine:
+                    self.lost_groups += 1
+            out.append(self._object(ann, box, mine, "\t", False))
+        for orphans in parts.values():  # parts whose object is missing: written as objects
+            for ann, box in orphans:
+                self.lost_groups += 1
+                out.append(self._object(ann, box, [], "\t", False))
+        return out
+
+    # -- documents --------------------------------------------------------------------------
+    def document(self, item: Item) -> bytes:
+        media = item.media
+        assert isinstance(media, Image)
+        voc = item.extras.get("voc", {})
+        out = [f"<annotation{_xml_attributes(voc)}>"]
+        if "folder" in voc:
+            out.append(f"\t<folder>{_esc(voc['folder'])}</folder>")
+        out.append(f"\t<filename>{_esc(media.path)}</filename>")
+        if "path" in voc:
+            out.append(f"\t<path>{_esc(voc['path'])}</path>")
+        source = voc.get("source")
+        if isinstance(source, dict):
+            out.append("\t<source>")
+            out += [f"\t\t<{k}>{_esc(v)}</{k}>" for k, v in source.items()]
+            out.append("\t</source>")
+        elif isinstance(source, str):
+            out.append("\t" + source)
+        depth = voc.get("depth")
+        if media.width or media.height or depth is not None:
+            out.append(f"\t<size>\n\t\t<width>{media.width or 0}</width>\n"
+                       f"\t\t<height>{media.height or 0}</height>")
+            if depth is not None:
+                out.append(f"\t\t<depth>{depth}</depth>")
+            out.append("\t</size>")
+        out.append(f"\t<segmented>{_flag(bool(voc.get('segmented')))}</segmented>")
+        out += ["\t" + raw for raw in voc.get("xml", ())]
+        out += self._objects(item)
+        out.append("</annotation>\n")
+        return "\n".join(out).encode()
+
+
+def _stem(item: Item) -> str:
+    media = item.media
+    assert isinstance(media, Image)
+    if item.extras.get("voc", {}).get("named_by_id") or not media.path:
+        return item.id
+    return stem_of(media.path)
+
+
+def _plan(items: list[Item], dest: Path, single: bool, report: Report) -> list[str] | None:
+    """The XML stem of every item; None (with AF016/AF211) if any name is unusable."""
+    stems: list[str] = []
+    taken: dict[str, Item] = {}
+    ok = True
+    for item in items:
+        stem = _stem(item)
+        path = item.media.path if isinstance(item.media, Image) else ""
+        if (not stem or stem in (".", "..") or _UNSAFE_STEM.search(stem)
+                or (path and not is_safe_relative(path))):
+            report.add("AF016", path=str(dest), item_id=item.id, value=path or stem)
+            ok = False
+        key = unicodedata.normalize("NFC", stem).casefold()
+        other = taken.get(key)
+        if other is not None:
+            target = dest if single else dest / "Annotations" / f"{stem}.xml"
+            report.add("AF211", path=str(target), item_id=other.id, item=other.id,
+                       other=item.id, file=f"Annotations/{stem}.xml")
+            ok = False
+        taken.setdefault(key, item)
+        stems.append(stem)
+    for name in {s for item in items for s in _sets_of(item)}:
+        if not name or name in (".", "..") or _UNSAFE_STEM.search(name):
+            report.add("AF016", path=str(dest), value=name)
+            ok = False
+    return stems if ok else None
+
+
+def _sets_of(item: Item) -> list[str]:
+    extra = item.extras.get("voc", {}).get("imagesets", [])
+    return ([item.subset] if item.subset else []) + [s for s in extra if s != item.subset]
+
+
+def _class_sets(ds: Dataset, items: list[Item], stems: list[str],
+                sets: dict[str, list[str]]) -> dict[str, bytes]:
+    """``<class>_<subset>.txt``: 1 if the image has the class, 0 if only difficult, else -1."""
+    wanted = ds.extras.get("voc", {}).get("class_imagesets", [])
+    if not wanted:
+        return {}
+    flags: dict[str, dict[str, int]] = {}
+    for item, stem in zip(items, stems, strict=True):
+        mine: dict[str, int] = {}
+        for ann in item.annotations:
+            if ann.label is None or ann.extras.get("voc", {}).get("part"):
+                continue
+            hard = ann.attributes.get("difficult") is True
+            mine[ann.label] = max(mine.get(ann.label, -1), 0 if hard else 1)
+        flags[stem] = mine
+    # classes of objects (not of parts: VOC has no per-class sets for head, hand, foot)
+    classes = [name for name in ds.label_names() if any(name in f for f in flags.values())]
+    out: dict[str, bytes] = {}
+    for subset in wanted:
+        for label in classes:
+            lines = [f"{stem} {flags[stem].get(label, -1):2d}\n" for stem in sets.get(subset, [])]
+            out[f"{label}_{subset}.txt"] = "".join(lines).encode()
+    return out
+
+
+def _check(docs: list[tuple[Path, bytes]], report: Report) -> bool:
+    ok = True
+    for path, data in docs:
+        scratch = Report()
+        root = parse_xml(data, str(path), scratch)
+        if root is None:
+            report.add("AF102", path=str(path), format="voc",
+                       reason=scratch.diagnostics[0].message)
+            ok = False
+            continue
+        for line, xpath, message in schemas.xsd_errors(SCHEMA, root):
+            report.add("AF102", path=str(path), line=line, pointer=xpath, format="voc",
+                       reason=message)
+            ok = False
+    return ok
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write ``ds`` as a VOC dataset folder at ``dest`` (or one XML file, see Options)."""
+    report.add("AF329", path=str(dest), direction="written", origin=options.origin,
+               mapping=convention(options))
+    items = [item for item in ds.items if isinstance(item.media, Image)]
+    single = options.layout == "file" or (options.layout == "auto"
+                                          and dest.suffix.lower() == ".xml")
+    if single and len(items) != 1:
+        report.add("AF027", path=str(dest), count=len(items))
+        return
+    stems = _plan(items, dest, single, report)
+    if stems is None:
+        return
+    writer = _Writer(options)
+    docs: list[tuple[Path, bytes]] = []
+    sets: dict[str, list[str]] = {}
+    renamed = 0
+    for item, stem in zip(items, stems, strict=True):
+        target = dest if single else dest / "Annotations" / f"{stem}.xml"
+        docs.append((target, writer.document(item)))
+        renamed += stem != item.id
+        for name in _sets_of(item):
+            sets.setdefault(name, []).append(stem)
+    if not _check(docs, report):
+        return
+    if single and sets:
+        report.add("AF507", what="subsets", format="voc (single file)",
+                   detail=", ".join(sorted(sets)))
+    _report_loss(ds, writer, renamed, report)
+    if not single:
+        (dest / "Annotations").mkdir(parents=True, exist_ok=True)
+        main = dest / "ImageSets" / "Main"
+        extra = {f"{name}.txt": "".join(s + "\n" for s in stems_).encode()
+                 for name, stems_ in sets.items()}
+        extra.update(_class_sets(ds, items, stems, sets))
+        if extra:
+            main.mkdir(parents=True, exist_ok=True)
+        for name in sorted(extra):
+            docs.append((main / name, extra[name]))
+    for path, data in docs:
+        with open(path, "wb") as fh:
+            fh.write(data)
+
+
+def _report_loss(ds: Dataset, writer: _Writer, renamed: int, report: Report) -> None:
+    warn = Severity.WARNING
+    for kind, count in sorted(writer.approximated.items()):
+        report.add("AF502", severity=warn, count=count, kind=kind, target="bbox", format="voc")
+    if writer.lost_groups:
+        report.add("AF510", count=writer.lost_groups, reason="VOC groups only an object with "
+                   "the parts nested in it (extras voc part); other groups become plain objects")
+    if writer.lost_types:
+        report.add("AF511", count=sum(writer.lost_types.values()),
+                   names=", ".join(sorted(writer.lost_types)))
+    unused = [name for name in ds.label_names() if name not in writer.used]
+    if unused:
+        report.add("AF512", count=len(unused), names=", ".join(unused[:20]))
+    if renamed:
+        report.add("AF508", count=renamed, what="image", format="voc",
+                   reason="VOC identifies an image by its file stem")
+    if writer.ids_dropped:
+        report.add("AF508", count=writer.ids_dropped, what="annotation", format="voc",
+                   reason="VOC objects have no ids; they read back without one")

@@ -1,0 +1,439 @@
+"""Pascal VOC specifics beyond the conformance suite: exact values, the coordinate convention,
+writer refusals and loss reports, lossless round trips, COCO <-> VOC."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import annoformat as af
+from annoformat._xml import parse_xml
+from annoformat.diagnostics import Report
+from annoformat.formats import voc
+from annoformat.formats.voc._read import _Reader
+from annoformat.formats.voc._write import _Writer
+from annoformat.model import BBox, Dataset, Image, Item, Label, Mask, Polygon
+from annoformat.testing import first_difference
+from annoformat.testing.strategies_voc import voc_datasets
+
+FIX = Path(__file__).resolve().parents[2] / "fixtures"
+DATASET = FIX / "voc" / "good" / "dataset" / "VOC2007"
+SINGLE = FIX / "voc" / "good" / "single-file" / "2008_000123.xml"
+COCO_MINIMAL = FIX / "coco" / "good" / "minimal" / "annotations.json"
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+
+def _box(ann: Any) -> tuple[float, float, float, float]:
+    return (ann.x, ann.y, ann.w, ann.h)
+
+
+def _codes(report: Report, prefix: str = "AF") -> list[tuple[str, Any]]:
+    """(code, count) of every diagnostic whose code starts with ``prefix``, sorted."""
+    return sorted((d.code, d.ctx.get("count")) for d in report if d.code.startswith(prefix))
+
+
+def _item(item_id: str, path: str, anns: list[Any] | None = None, subset: str | None = None,
+          width: int | None = 50, height: int | None = 40) -> Item:
+    return Item(id=item_id, subset=subset, media=Image(path=path, width=width, height=height),
+                annotations=anns or [])
+
+
+def _write(ds: Dataset, dest: Path, **options: Any) -> Report:
+    report = Report()
+    voc.write(ds, dest, voc.Options(**options), report)
+    return report
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+def test_dataset_layout_exact_values() -> None:
+    ds = af.load(DATASET)
+    assert [(i.id, i.subset) for i in ds.items] == [
+        ("000005", "train"), ("000012", "train"), ("000007", "val"), ("000009", "val")]
+    assert [i.extras["voc"]["imagesets"] for i in ds.items] == [["trainval"]] * 4
+    assert ds.label_names() == ["chair", "car"]
+    first, second = ds.items[0].annotations
+    # devkit convention: x = xmin - 1, w = xmax - xmin + 1
+    assert _box(first) == (262, 210, 62, 129) and first.attributes == {"pose": "Rear"}
+    assert _box(second) == (4, 243, 63, 131)
+    assert second.attributes == {"truncated": True, "difficult": True}
+    car = ds.items[2].annotations[0]
+    assert _box(car) == (0, 0, 500, 333)  # <xmin>1</xmin>..<xmax>500</xmax> fills the image
+    bare = ds.items[3]  # listed in val.txt without an XML: sized from JPEGImages/000009.jpg
+    assert bare.annotations == [] and bare.media == Image(path="000009.jpg", width=353,
+                                                          height=500)
+    extras = ds.items[0].extras["voc"]
+    assert extras["source"]["flickrid"] == "325991873" and extras["depth"] == 3
+    assert extras["xml"][0].startswith("<owner>")
+    assert ds.extras == {"voc": {"class_imagesets": ["train"]}}
+
+
+def test_dataset_layout_diagnostics_have_file_and_line() -> None:
+    report = af.validate(DATASET)
+    rows = [(d.code, Path(d.location.path or "").name, d.location.line) for d in report]
+    assert rows == [("AF026", "Main", None), ("AF329", "VOC2007", None),
+                    ("AF023", "val.txt", 2)]
+    assert not report.has_errors
+
+
+def test_single_file_parts_actions_attributes_floats() -> None:
+    ds = af.load(SINGLE)
+    (item,) = ds.items
+    assert item.id == "2008_000123" and item.extras["voc"]["xml_attributes"] == {
+        "verified": "yes"}
+    person, head, hand, dog = item.annotations
+    assert (person.label, _box(person), person.group) == ("person", (9.25, 19, 101.5, 181.5), 1)
+    assert person.occluded is True
+    assert person.attributes == {"actions": {"jumping": False, "phoning": True}}
+    assert person.extras == {"voc": {"xml": ["<point><x>55</x><y>40</y></point>"]}}
+    assert [(p.label, _box(p), p.group, p.extras) for p in (head, hand)] == [
+        ("head", (39, 20, 31, 40), 1, {"voc": {"part": True}}),
+        ("hand", (11, 99, 19, 21), 1, {"voc": {"part": True}})]
+    assert dog.group is None and dog.occluded is False
+    assert dog.attributes == {"pose": "Left", "difficult": True, "color": "brown", "age": 3,
+                              "good boy": True, "weight": 12.5}
+
+
+def test_zero_based_origin_option() -> None:
+    path = FIX / "voc" / "good" / "zero-based" / "img.xml"
+    one = af.load(path).items[0].annotations
+    zero = af.load(path, origin="zero-based").items[0].annotations
+    assert [_box(a) for a in zero] == [(0, 0, 64, 48), (10.5, 4, 10, 4)]
+    assert [_box(a) for a in one] == [(-1, -1, 65, 49), (9.5, 3, 11, 5)]
+
+
+def test_labels_option_fixes_order_and_refuses_unknown(tmp_path: Path) -> None:
+    xml = tmp_path / "a.xml"
+    xml.write_text("<annotation><filename>a.jpg</filename><size><width>9</width>"
+                   "<height>9</height></size><object><name>dog</name><bndbox><xmin>1</xmin>"
+                   "<ymin>1</ymin><xmax>2</xmax><ymax>2</ymax></bndbox></object></annotation>")
+    ds = af.load(xml, labels=["cat", "dog"])
+    assert ds.label_names() == ["cat", "dog"]
+    with pytest.raises(af.AnnoformatError) as exc:
+        af.load(xml, labels=["cat"])
+    assert [(d.code, d.location.line) for d in exc.value.report.errors] == [("AF208", 1)]
+
+
+def test_detection() -> None:
+    assert af.detect(DATASET).name == "voc"
+    assert af.detect(SINGLE).name == "voc"
+    assert voc.detect(COCO_MINIMAL).confidence == 0
+    cvat = FIX / "voc" / "bad" / "AF022-root-not-annotation" / "x.xml"
+    assert voc.detect(cvat).confidence == 0
+
+
+# ------------------------------------------------------------------------------- writing
+
+
+def test_written_files_exact(tmp_path: Path) -> None:
+    ds = af.load(DATASET)
+    out = tmp_path / "out"
+    af.save(ds, out, format="voc")
+    assert (out / "Annotations" / "000007.xml").read_text() == (
+        "<annotation>\n\t<folder>VOC2007</folder>\n\t<filename>000007.jpg</filename>\n"
+        "\t<size>\n\t\t<width>500</width>\n\t\t<height>333</height>\n\t\t<depth>3</depth>\n"
+        "\t</size>\n\t<segmented>1</segmented>\n\t<object>\n\t\t<name>car</name>\n"
+        "\t\t<pose>Unspecified</pose>\n\t\t<truncated>1</truncated>\n"
+        "\t\t<difficult>0</difficult>\n\t\t<bndbox>\n\t\t\t<xmin>1</xmin>\n"
+        "\t\t\t<ymin>1</ymin>\n\t\t\t<xmax>500</xmax>\n\t\t\t<ymax>333</ymax>\n"
+        "\t\t</bndbox>\n\t</object>\n</annotation>\n")
+    # the image listed without an XML gets one (VOC lists images without objects)
+    assert (out / "Annotations" / "000009.xml").read_text() == (
+        "<annotation>\n\t<filename>000009.jpg</filename>\n\t<size>\n\t\t<width>353</width>\n"
+        "\t\t<height>500</height>\n\t</size>\n\t<segmented>0</segmented>\n</annotation>\n")
+    main = out / "ImageSets" / "Main"
+    assert sorted(p.name for p in main.iterdir()) == [
+        "car_train.txt", "chair_train.txt", "train.txt", "trainval.txt", "val.txt"]
+    assert (main / "train.txt").read_text() == "000005\n000012\n"
+    assert (main / "val.txt").read_text() == "000007\n000009\n"
+    assert (main / "trainval.txt").read_text() == "000005\n000012\n000007\n000009\n"
+    # derived per-class set: 000005 has a non-difficult chair (1); 000012 none (-1)
+    assert (main / "chair_train.txt").read_text() == "000005  1\n000012 -1\n"
+    assert (main / "car_train.txt").read_text() == "000005 -1\n000012 -1\n"
+
+
+def test_parts_and_attributes_written_back(tmp_path: Path) -> None:
+    ds = af.load(SINGLE)
+    out = tmp_path / "one.xml"
+    af.save(ds, out, format="voc")
+    text = out.read_text()
+    assert text.startswith('<annotation verified="yes">\n\t<filename>2008_000123.jpg')
+    assert ("\t\t<bndbox>\n\t\t\t<xmin>10.25</xmin>\n\t\t\t<ymin>20</ymin>\n"
+            "\t\t\t<xmax>110.75</xmax>\n\t\t\t<ymax>200.5</ymax>\n\t\t</bndbox>\n"
+            "\t\t<part>\n\t\t\t<name>head</name>\n\t\t\t<bndbox>\n\t\t\t\t<xmin>40</xmin>") in text
+    assert ("\t\t<actions>\n\t\t\t<jumping>0</jumping>\n\t\t\t<phoning>1</phoning>\n"
+            "\t\t</actions>\n\t\t<point><x>55</x><y>40</y></point>\n\t</object>") in text
+    assert ("\t\t\t<attribute>\n\t\t\t\t<name>good boy</name>\n\t\t\t\t<value>true</value>\n"
+            "\t\t\t</attribute>") in text
+    assert text.count("<object>") == 2 and text.count("<part>") == 2
+    assert first_difference(ds, af.load(out)) is None
+
+
+def test_zero_based_write_inverts_zero_based_read(tmp_path: Path) -> None:
+    ds = Dataset(labels=[Label(name="a")], items=[
+        _item("img", "img.jpg", [BBox(label="a", x=0, y=2, w=10.5, h=3)])])
+    out = tmp_path / "img.xml"
+    assert not _write(ds, out, origin="zero-based").has_errors
+    text = out.read_text()
+    assert "<xmin>0</xmin>" in text and "<xmax>10.5</xmax>" in text
+    assert "<ymin>2</ymin>" in text and "<ymax>5</ymax>" in text
+    assert first_difference(ds, af.load(out, origin="zero-based")) is None
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("a/img.jpg", "b/img.jpg"),
+    ("IMG.jpg", "img.png"),
+    (unicodedata.normalize("NFC", "café.jpg"), unicodedata.normalize("NFD", "café.jpg")),
+])
+def test_two_items_one_xml_refused_before_writing(tmp_path: Path, first: str,
+                                                  second: str) -> None:
+    ds = Dataset(items=[_item("1", first), _item("2", second)])
+    out = tmp_path / "out"
+    report = _write(ds, out)
+    (error,) = report.errors
+    assert error.code == "AF211" and (error.ctx["item"], error.ctx["other"]) == ("1", "2")
+    assert error.message.startswith("items '1' and '2' would both be written to Annotations/")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("path", "subset"), [
+    ("../escape.jpg", None), ("/etc/passwd.jpg", None), ("C:/x.jpg", None),
+    ("ok.jpg", "../up"), ("ok.jpg", "a/b"),
+])
+def test_unsafe_names_refused(tmp_path: Path, path: str, subset: str | None) -> None:
+    ds = Dataset(items=[_item("1", path, subset=subset)])
+    out = tmp_path / "out"
+    report = _write(ds, out)
+    assert [d.code for d in report.errors] == ["AF016"]
+    assert not out.exists()
+
+
+def test_unsafe_name_through_save_leaves_nothing(tmp_path: Path) -> None:
+    ds = Dataset(items=[_item("1", "../escape.jpg")])
+    with pytest.raises(af.AnnoformatError) as exc:
+        af.save(ds, tmp_path / "out", format="voc")
+    assert "AF016" in exc.value.report.codes()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_single_file_needs_one_item(tmp_path: Path) -> None:
+    ds = Dataset(items=[_item("1", "a.jpg"), _item("2", "b.jpg")])
+    report = _write(ds, tmp_path / "x.xml")
+    assert [d.code for d in report.errors] == ["AF027"]
+    assert not (tmp_path / "x.xml").exists()
+
+
+def test_writer_loss_warnings_exact(tmp_path: Path) -> None:
+    poly = Polygon(label="a", rings=[[1, 1, 9, 1, 9, 5]], id=3)
+    mask = Mask(label="a", counts=[0, 4, 16], height=4, width=5, id=4)
+    ds = Dataset(labels=[Label(name="a"), Label(name="unused")], items=[_item("1", "x.jpg", [
+        BBox(label="a", x=0, y=0, w=2, h=2, id=1, group=7),
+        BBox(label="a", x=0, y=0, w=2, h=2, id=2, group=7,
+             attributes={"tags": ["p", "q"], "code": "007", "n": None}),
+        poly, mask])])
+    report = _write(ds, tmp_path / "out")
+    assert not report.has_errors
+    assert _codes(report, "AF5") == [("AF502", 1), ("AF502", 1), ("AF508", 1), ("AF508", 4),
+                                     ("AF510", 2), ("AF511", 3), ("AF512", 1)]
+    back = af.load(tmp_path / "out")
+    boxes = [_box(a) for a in back.items[0].annotations]
+    # polygon and mask as their enclosing boxes (the mask covers column 0, rows 0-3)
+    assert boxes == [(0, 0, 2, 2), (0, 0, 2, 2), (1, 1, 8, 4), (0, 0, 1, 4)]
+    assert back.items[0].annotations[1].attributes == {"tags": '["p","q"]', "code": 7,
+                                                       "n": "null"}
+
+
+def test_regions_drop_option(tmp_path: Path) -> None:
+    ds = Dataset(labels=[Label(name="a")], items=[_item("x", "x.jpg", [
+        Polygon(label="a", rings=[[1, 1, 9, 1, 9, 5]])])])
+    report = _write(ds, tmp_path / "out", regions="drop")
+    assert _codes(report, "AF5") == [("AF512", 1)]
+    assert af.load(tmp_path / "out").items[0].annotations == []
+
+
+def test_invalid_xml_text_is_caught_before_writing(tmp_path: Path) -> None:
+    ds = Dataset(labels=[Label(name="a\x01")], items=[_item("1", "x.jpg", [
+        BBox(label="a\x01", x=0, y=0, w=2, h=2)])])
+    report = _write(ds, tmp_path / "out")
+    assert [d.code for d in report.errors] == ["AF102"]
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------------------- properties
+
+
+@SETTINGS
+@given(ds=voc_datasets())
+def test_ir_voc_ir_is_lossless(tmp_path_factory: pytest.TempPathFactory, ds: Dataset) -> None:
+    out = tmp_path_factory.mktemp("voc") / "out"
+    af.save(ds, out, format="voc")
+    assert first_difference(ds, af.load(out, format="voc")) is None
+
+
+@SETTINGS
+@given(ds=voc_datasets(integer_boxes=True))
+def test_integer_boxes_voc_ir_voc_is_identity(tmp_path_factory: pytest.TempPathFactory,
+                                              ds: Dataset) -> None:
+    base = tmp_path_factory.mktemp("voc")
+    af.save(ds, base / "one", format="voc")
+    again = af.load(base / "one", format="voc")
+    af.save(again, base / "two", format="voc")
+    files = sorted(p.relative_to(base / "one") for p in (base / "one").rglob("*.xml"))
+    for rel in files:
+        assert (base / "one" / rel).read_bytes() == (base / "two" / rel).read_bytes()
+
+
+@given(xmin=st.integers(-5000, 5000), ymin=st.integers(-5000, 5000),
+       w=st.integers(0, 5000), h=st.integers(0, 5000))
+def test_devkit_mapping_is_exact_inverse_on_integers(xmin: int, ymin: int, w: int,
+                                                     h: int) -> None:
+    xmax, ymax = xmin + w, ymin + h
+    xml = (f"<annotation><filename>a.jpg</filename><object><name>a</name><bndbox>"
+           f"<xmin>{xmin}</xmin><ymin>{ymin}</ymin><xmax>{xmax}</xmax><ymax>{ymax}</ymax>"
+           f"</bndbox></object></annotation>").encode()
+    report = Report()
+    root = parse_xml(xml, "a.xml", report)
+    assert root is not None
+    reader = _Reader(voc.Options(), report)
+    box = reader._box(root.find("object/bndbox"), "a.xml", "a", None, None)
+    assert box == (xmin - 1, ymin - 1, w + 1, h + 1)  # continuous [xmin - 1, xmax)
+    text = _Writer(voc.Options())._bndbox(box, "")
+    assert text == (f"<bndbox>\n\t<xmin>{xmin}</xmin>\n\t<ymin>{ymin}</ymin>\n"
+                    f"\t<xmax>{xmax}</xmax>\n\t<ymax>{ymax}</ymax>\n</bndbox>")
+
+
+# ------------------------------------------------------------------------------- COCO <-> VOC
+
+
+def test_coco_to_voc_refused_without_allow_loss(tmp_path: Path) -> None:
+    result = af.convert(COCO_MINIMAL, tmp_path / "voc", to="voc")
+    assert not result.written and not (tmp_path / "voc").exists()
+    errors = sorted((d.code, d.ctx.get("kind"), d.ctx.get("count")) for d in result.report.errors)
+    assert errors == [("AF501", "mask", 1), ("AF501", "polygon", 1)]
+
+
+def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> None:
+    to_voc = af.convert(COCO_MINIMAL, tmp_path / "voc", to="voc", allow_loss=True)
+    assert to_voc.written
+    loss = sorted((d.code, d.severity.value, d.ctx.get("kind") or d.ctx.get("what"),
+                   d.ctx.get("count")) for d in to_voc.loss)
+    assert loss == [
+        ("AF501", "warning", "mask", 1),  # shape lost ...
+        ("AF501", "warning", "polygon", 1),
+        ("AF502", "warning", "mask", 1),  # ... its enclosing box written
+        ("AF502", "warning", "polygon", 1),
+        ("AF507", "warning", "annotation extras (coco)", None),
+        ("AF507", "warning", "dataset extras (coco)", None),
+        ("AF507", "warning", "info", None),
+        ("AF507", "warning", "item extras (coco)", None),
+        ("AF507", "warning", "label ids", None),
+        ("AF507", "warning", "supercategories", None),
+        ("AF508", "warning", "annotation", 4),
+        ("AF508", "warning", "image", 3),
+    ]
+    crowd = [d for d in to_voc.loss if d.code == "AF506"]
+    assert crowd == []  # the crowd region is a mask: its loss is the AF501 above
+    back = af.convert(tmp_path / "voc", tmp_path / "coco.json", to="coco")
+    assert back.written, back.report.codes()
+    src = orjson.loads(COCO_MINIMAL.read_bytes())
+    out = orjson.loads((tmp_path / "coco.json").read_bytes())
+
+    def boxes(doc: dict[str, Any]) -> list[tuple[str, str, list[float]]]:
+        names = {c["id"]: c["name"] for c in doc["categories"]}
+        files = {i["id"]: i["file_name"] for i in doc["images"]}
+        return sorted((files[a["image_id"]], names[a["category_id"]], a["bbox"])
+                      for a in doc["annotations"])
+
+    assert boxes(out) == boxes(src)
+    assert sorted(i["file_name"] for i in out["images"]) == ["cat.jpg", "dog.jpg", "empty.jpg"]
+    whole = next(a for a in out["annotations"] if a["bbox"] == [0, 0, 320, 240])
+    assert whole["attributes"] == {"occluded": True, "color": "black"}
+
+
+@st.composite
+def _coco_docs(draw: Any) -> dict[str, Any]:
+    cats = [{"id": i + 1, "name": n} for i, n in enumerate(
+        draw(st.lists(st.sampled_from(["cat", "dog", "car", "person"]), min_size=1,
+                      max_size=4, unique=True)))]
+    images, anns = [], []
+    for image_id in range(1, draw(st.integers(1, 4)) + 1):
+        w, h = draw(st.integers(10, 500)), draw(st.integers(10, 500))
+        images.append({"id": image_id, "file_name": f"{image_id:012d}.jpg", "width": w,
+                       "height": h})
+        for _ in range(draw(st.integers(0, 4))):
+            x = draw(st.integers(0, (w - 1) * 100)) / 100
+            y = draw(st.integers(0, (h - 1) * 100)) / 100
+            bw = draw(st.integers(1, int((w - x) * 100))) / 100
+            bh = draw(st.integers(1, int((h - y) * 100))) / 100
+            ann: dict[str, Any] = {"id": len(anns) + 1, "image_id": image_id,
+                                   "category_id": draw(st.sampled_from(cats))["id"],
+                                   "bbox": [x, y, bw, bh], "area": bw * bh, "iscrowd": 0}
+            if draw(st.booleans()):
+                ann["segmentation"] = [[x, y, x + bw, y, x + bw, y + bh]]
+            anns.append(ann)
+    return {"images": images, "annotations": anns, "categories": cats}
+
+
+@SETTINGS
+@given(doc=_coco_docs())
+def test_coco_voc_coco_property(tmp_path_factory: pytest.TempPathFactory,
+                                doc: dict[str, Any]) -> None:
+    base = tmp_path_factory.mktemp("cvc")
+    (base / "in.json").write_bytes(orjson.dumps(doc))
+    to_voc = af.convert(base / "in.json", base / "voc", to="voc", allow_loss=True)
+    assert to_voc.written
+    polygons = sum("segmentation" in a for a in doc["annotations"])
+    used = {a["category_id"] for a in doc["annotations"]}
+    expected = [("AF507", None)]  # label ids
+    if polygons:
+        expected += [("AF501", polygons), ("AF502", polygons)]
+    if doc["annotations"]:
+        expected.append(("AF508", len(doc["annotations"])))
+    expected.append(("AF508", len(doc["images"])))
+    if len(used) < len(doc["categories"]):
+        expected.append(("AF512", len(doc["categories"]) - len(used)))
+    assert _codes(to_voc.report, "AF5") == sorted(expected)
+    back = af.convert(base / "voc", base / "out.json", to="coco")
+    assert back.written
+    out = json.loads((base / "out.json").read_text())
+
+    def boxes(d: dict[str, Any]) -> list[tuple[str, str, list[float]]]:
+        names = {c["id"]: c["name"] for c in d["categories"]}
+        files = {i["id"]: i["file_name"] for i in d["images"]}
+        return sorted((files[a["image_id"]], names[a["category_id"]], a["bbox"])
+                      for a in d["annotations"])
+
+    assert boxes(out) == boxes(doc)
+    assert sorted((i["file_name"], i["width"], i["height"]) for i in out["images"]) == sorted(
+        (i["file_name"], i["width"], i["height"]) for i in doc["images"])
+
+
+def test_xml_named_apart_from_its_image_keeps_its_name(tmp_path: Path) -> None:
+    src = tmp_path / "src" / "Annotations"
+    src.mkdir(parents=True)
+    (src / "scan_01.xml").write_text("<annotation><filename>photo.jpg</filename><size>"
+                                     "<width>4</width><height>3</height></size></annotation>")
+    ds = af.load(tmp_path / "src")
+    assert ds.items[0].id == "scan_01"
+    assert ds.items[0].extras == {"voc": {"named_by_id": True}}
+    af.save(ds, tmp_path / "out", format="voc")
+    assert [p.name for p in (tmp_path / "out" / "Annotations").iterdir()] == ["scan_01.xml"]
+    assert first_difference(ds, af.load(tmp_path / "out")) is None
+
+
+def test_single_file_reports_the_subset_it_cannot_hold(tmp_path: Path) -> None:
+    ds = Dataset(items=[_item("x", "x.jpg", subset="train")])
+    report = _write(ds, tmp_path / "x.xml")
+    assert [(d.ctx["what"], d.ctx["detail"]) for d in report if d.code == "AF507"] == [
+        ("subsets", "train")]
+    assert af.load(tmp_path / "x.xml").items[0].subset is None
