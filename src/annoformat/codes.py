@@ -36,6 +36,8 @@ class Code:
     example: str
     fix: str
     retired: bool = False
+    #: a refused conversion that --allow-loss does not lift (the user must choose, e.g. a task)
+    refusal: bool = False
 
 
 ERR, WARN, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -440,13 +442,14 @@ _ENTRIES = [
          "holds them all", "A YOLO dataset is one task (detect, segment, obb, pose or "
          "classify); annoformat will not pick what to approximate or drop for you.",
          "polygons and rotated boxes in one dataset",
-         "Pass task=... (what that task cannot hold is then reported as AF516/AF517)."),
-    Code("AF516", "yolo-task-approximation", WARN, "{count} {kind} annotation(s) written as "
+         "Pass task=... (what that task cannot hold is then reported as AF516/AF517).",
+         refusal=True),
+    Code("AF516", "yolo-task-approximation", ERR, "{count} {kind} annotation(s) written as "
          "{target} for task {task}: {ids}", "The chosen task stores another shape; the "
          "geometry is converted (a box is exactly a 4-point polygon; a polygon becomes its "
          "enclosing box).", "task=detect on COCO polygons",
          "Choose a task that holds the shape if the approximation is not wanted."),
-    Code("AF517", "yolo-task-dropped", WARN, "{count} {kind} annotation(s) cannot be written in "
+    Code("AF517", "yolo-task-dropped", ERR, "{count} {kind} annotation(s) cannot be written in "
          "task {task} and were left out: {ids}", "The task chosen with task=... has no way to "
          "store these annotations.", "keypoints with task=detect",
          "Choose a task that holds them."),

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from annoformat._io import fill_json_positions, gc_paused, staged_output
 from annoformat.checks import check_dataset
-from annoformat.codes import Severity
+from annoformat.codes import CODES, Severity
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
 from annoformat.labelmap import LabelMap, load_label_map
 from annoformat.labelmap import apply as apply_label_map
@@ -268,7 +268,7 @@ def _plan_metadata(ds: Dataset, target: Format, report: Report,
 
 def _apply_policy(report: Report, since: int, allow_loss: bool, strict: bool) -> None:
     for diag in report.diagnostics[since:]:
-        if not diag.code.startswith("AF5"):
+        if not diag.code.startswith("AF5") or CODES[diag.code].refusal:
             continue
         old = diag.severity
         if strict:
@@ -281,13 +281,16 @@ def _apply_policy(report: Report, since: int, allow_loss: bool, strict: bool) ->
 
 
 def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
-           overwrite: bool, sources: Iterable[Path]) -> bool:
+           overwrite: bool, sources: Iterable[Path], allow_loss: bool, strict: bool) -> bool:
     with staged_output(dest, report, overwrite=overwrite, sources=sources) as staged:
         if staged is None:
             return False
         errors, since = report.counts["error"], len(report.diagnostics)
         with gc_paused():
             fmt.write(ds, staged, options, report)
+        # loss only the writer can see (a YOLO task, VOC parts) obeys the same policy: the
+        # staged output is simply not moved into place when it is refused
+        _apply_policy(report, since, allow_loss, strict)
         for diag in report.diagnostics[since:]:  # name the destination, not the temporary copy
             if diag.location.path and diag.location.path.startswith(str(staged)):
                 diag.location.path = str(dest) + diag.location.path[len(str(staged)):]
@@ -317,7 +320,8 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
     since = len(report.diagnostics)
     plan_loss(ds, fmt, report)
     _apply_policy(report, since, allow_loss, strict)
-    if report.has_errors or not _write(ds, Path(path), fmt, opts, report, overwrite, ()):
+    if report.has_errors or not _write(ds, Path(path), fmt, opts, report, overwrite, (),
+                                       allow_loss, strict):
         raise AnnoformatError(report)
     return report
 
@@ -378,5 +382,6 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     if report.has_errors:
         return result
     step("write")
-    result.written = _write(ds, dst_p, target, write_opts, report, overwrite, [src_p])
+    result.written = _write(ds, dst_p, target, write_opts, report, overwrite, [src_p],
+                            allow_loss, strict)
     return result

@@ -1,0 +1,299 @@
+"""COCO <-> YOLO at COCO-2017-train scale: annoformat against a minimal hand-written converter.
+
+Usage: python benchmarks/bench_yolo.py [--images N --annotations M] [--coco FILE] [--repeat R]
+                                       [--workdir DIR] [--diskdir DIR] [--json OUT] [--smoke]
+
+Operations, each in a fresh interpreter (this script re-run with --child), round-robin, --repeat
+times; the output goes to a RAM-backed folder (/dev/shm) and to the disk (--diskdir):
+
+* floor coco->yolo (and the same with the cyclic GC switched off, ``floor_nogc``, since
+  annoformat pauses it while building large structures): orjson.loads, one
+  "%d %.6f %.6f %.6f %.6f" row per non-crowd annotation from its stored bbox, one label file
+  per image, data.yaml and a sizes JSON (what makes the labels readable again without the
+  images); no validation at all;
+* annoformat coco->yolo: ``annoformat.convert(coco, out, to="yolo", allow_loss=True,
+  options={"task": "detect"})``, all checks on (COCO schema and semantics, loss planning,
+  collision and path checks, range checks, data.yaml schema);
+* floor yolo->coco: read the sizes JSON, each label file, split and float() every row, orjson
+  dump of images/annotations/categories;
+* annoformat yolo->coco: ``annoformat.convert(yolo, out.json, to="coco",
+  read_options={"image_sizes": sizes})`` (the explicit size source: the images are absent).
+
+Figures: median whole-process wall time (start-up and imports included), median in-process
+time of the operation alone, median peak RSS of the process (os.wait4), and the ratio of each
+median to the plain floor's from the same run (x floor columns); the verdict lines also compare
+annoformat with the no-GC floor. Target: annoformat <= 2x the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+GENERATOR = HERE / "generate_coco.py"
+FULL_SIZE = (118_287, 860_001)
+SMOKE_SIZE = (2_000, 15_000)
+SEED = 2017
+TARGET = 2.0
+MIB = 2**20
+
+OPS = ("floor_coco2yolo", "floor_nogc_coco2yolo", "af_coco2yolo",
+       "floor_yolo2coco", "floor_nogc_yolo2coco", "af_yolo2coco")
+
+
+# --------------------------------------------------------------------------- the child side
+
+
+def floor_coco2yolo(src: str, dst: str) -> dict[str, int]:
+    import orjson
+
+    with open(src, "rb") as fh:
+        doc = orjson.loads(fh.read())
+    index = {c["id"]: i for i, c in enumerate(doc["categories"])}
+    images = {im["id"]: im for im in doc["images"]}
+    rows: dict[int, list[str]] = {iid: [] for iid in images}
+    for a in doc["annotations"]:
+        if a.get("iscrowd"):
+            continue
+        im = images[a["image_id"]]
+        w, h = im["width"], im["height"]
+        x, y, bw, bh = a["bbox"]
+        rows[a["image_id"]].append("%d %.6f %.6f %.6f %.6f\n" % (  # noqa: UP031 - fastest
+            index[a["category_id"]], (x + bw / 2) / w, (y + bh / 2) / h, bw / w, bh / h))
+    labels = os.path.join(dst, "labels")
+    os.makedirs(labels)
+    os.makedirs(os.path.join(dst, "images"))
+    sizes = {}
+    for iid, im in images.items():
+        name = im["file_name"]
+        sizes["images/" + name] = [im["width"], im["height"]]
+        with open(os.path.join(labels, name.rsplit(".", 1)[0] + ".txt"), "w") as fh:
+            fh.write("".join(rows[iid]))
+    names = "".join(f"  {i}: {c['name']}\n" for i, c in enumerate(doc["categories"]))
+    with open(os.path.join(dst, "data.yaml"), "w") as fh:
+        fh.write(f"train: images\nval: images\nnc: {len(index)}\nnames:\n{names}")
+    with open(os.path.join(dst, "sizes.json"), "wb") as fh:
+        fh.write(orjson.dumps({"sizes": sizes}))
+    return {"images": len(images), "rows": sum(len(r) for r in rows.values())}
+
+
+def floor_yolo2coco(src: str, dst: str) -> dict[str, int]:
+    import orjson
+    import yaml
+
+    with open(os.path.join(src, "data.yaml"), "rb") as fh:
+        names = yaml.safe_load(fh)["names"]
+    with open(os.path.join(src, "annoformat_sizes.json"), "rb") as fh:
+        sizes = orjson.loads(fh.read())["sizes"]
+    images: list[dict[str, Any]] = []
+    anns: list[dict[str, Any]] = []
+    for image_id, (rel, (w, h)) in enumerate(sizes.items(), start=1):
+        name = rel[len("images/"):]
+        images.append({"id": image_id, "file_name": name, "width": w, "height": h})
+        with open(os.path.join(src, "labels", name.rsplit(".", 1)[0] + ".txt")) as fh:
+            text = fh.read()
+        for line in text.splitlines():
+            p = line.split()
+            if not p:
+                continue
+            cx, cy, bw, bh = float(p[1]), float(p[2]), float(p[3]) * w, float(p[4]) * h
+            anns.append({"id": len(anns) + 1, "image_id": image_id,
+                         "category_id": int(p[0]) + 1,
+                         "bbox": [cx * w - bw / 2, cy * h - bh / 2, bw, bh],
+                         "area": bw * bh, "iscrowd": 0})
+    cats = [{"id": int(i) + 1, "name": n} for i, n in names.items()]
+    with open(dst, "wb") as fh:
+        fh.write(orjson.dumps({"images": images, "annotations": anns, "categories": cats}))
+    return {"images": len(images), "annotations": len(anns)}
+
+
+def af_coco2yolo(src: str, dst: str) -> dict[str, Any]:
+    import annoformat
+
+    result = annoformat.convert(src, dst, to="yolo", allow_loss=True,
+                                options={"task": "detect"})
+    if not result.written:
+        raise RuntimeError(f"not written: {[d.message for d in result.report.errors][:3]}")
+    return {"items": result.summary["items"], "annotations": result.summary["annotations"]}
+
+
+def af_yolo2coco(src: str, dst: str) -> dict[str, Any]:
+    import annoformat
+
+    sizes = os.path.join(src, "annoformat_sizes.json")
+    result = annoformat.convert(src, dst, to="coco", read_options={"image_sizes": sizes})
+    if not result.written:
+        raise RuntimeError(f"not written: {[d.message for d in result.report.errors][:3]}")
+    return {"items": result.summary["items"], "annotations": result.summary["annotations"]}
+
+
+def _nogc(op: Any) -> Any:
+    def run(src: str, dst: str) -> Any:
+        import gc
+
+        gc.disable()  # what annoformat does while it builds large acyclic structures
+        return op(src, dst)
+    return run
+
+
+CHILD_OPS = {"floor_coco2yolo": floor_coco2yolo, "af_coco2yolo": af_coco2yolo,
+             "floor_nogc_coco2yolo": _nogc(floor_coco2yolo),
+             "floor_yolo2coco": floor_yolo2coco, "af_yolo2coco": af_yolo2coco,
+             "floor_nogc_yolo2coco": _nogc(floor_yolo2coco)}
+
+
+def child(op: str, src: str, dst: str, result_path: str) -> int:
+    start = time.perf_counter()
+    summary = CHILD_OPS[op](src, dst)
+    done = time.perf_counter()
+    with open(result_path, "w", encoding="utf-8") as fh:
+        json.dump({"op_s": done - start, "result": summary,
+                   "self_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}, fh)
+    return 0
+
+
+# --------------------------------------------------------------------------- the parent side
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO / "src"),
+                                                    env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def ensure_coco(workdir: Path, images: int, annotations: int) -> Path:
+    digest = hashlib.sha256(GENERATOR.read_bytes()).hexdigest()[:10]
+    path = workdir / f"coco_i{images}_a{annotations}_s{SEED}_{digest}.json"
+    if not path.exists():
+        log(f"generating {path} ...")
+        subprocess.run([sys.executable, str(GENERATOR), str(path), "--images", str(images),
+                        "--annotations", str(annotations), "--seed", str(SEED)], check=True)
+    return path
+
+
+def run_child(op: str, src: Path, dst: Path, scratch: Path) -> dict[str, Any]:
+    result_path = scratch / f"result_{op}.json"
+    result_path.unlink(missing_ok=True)
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", op, str(src), str(dst),
+           str(result_path)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=child_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0 or not result_path.exists():
+        raise RuntimeError(f"{op} failed: {err.strip().splitlines()[-1:]}")
+    record = json.loads(result_path.read_text())
+    return {"wall_s": wall, "op_s": record["op_s"], "maxrss": usage.ru_maxrss * 1024,
+            "result": record["result"]}
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--child":
+        return child(*argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--images", type=int, default=FULL_SIZE[0])
+    parser.add_argument("--annotations", type=int, default=FULL_SIZE[1])
+    parser.add_argument("--coco", type=Path, help="use this COCO file instead of generating")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path,
+                        default=Path("/dev/shm") / f"annoformat-bench-yolo-{os.getuid()}")
+    parser.add_argument("--diskdir", type=Path,
+                        default=Path("/var/tmp") / f"annoformat-bench-yolo-{os.getuid()}")
+    parser.add_argument("--no-disk", action="store_true", help="RAM-backed runs only")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_SIZE} and --repeat 1")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.images, args.annotations = SMOKE_SIZE
+        args.repeat = 1
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    coco = args.coco or ensure_coco(args.workdir, args.images, args.annotations)
+    places = {"shm": args.workdir} if args.no_disk else {"shm": args.workdir,
+                                                         "disk": args.diskdir}
+    figures: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for place, root in places.items():
+        root.mkdir(parents=True, exist_ok=True)
+        yolo_in = root / f"yolo-input-{coco.stem}"
+        if not yolo_in.exists():  # the reverse direction reads annoformat's own output
+            log(f"[{place}] preparing {yolo_in} ...")
+            run_child("af_coco2yolo", coco, yolo_in, args.workdir)
+        for rep in range(1, args.repeat + 1):
+            for op in OPS:
+                src = coco if op.endswith("coco2yolo") else yolo_in
+                dst = root / (f"out-{op}" + (".json" if op.endswith("yolo2coco") else ""))
+                remove(dst)
+                subprocess.run(["sync"], check=False)
+                run = run_child(op, src, dst, args.workdir)
+                figures.setdefault((place, op), []).append(run)
+                log(f"[{place} {rep}/{args.repeat}] {op}: {run['wall_s']:.2f} s wall, "
+                    f"{run['op_s']:.2f} s op, {run['maxrss'] / MIB:.0f} MiB, {run['result']}")
+                remove(dst)
+        report(coco, args, {k: v for k, v in figures.items() if k[0] == place})
+    if len(places) > 1:
+        report(coco, args, figures)
+    return 0
+
+
+def report(coco: Path, args: argparse.Namespace,
+           figures: dict[tuple[str, str], list[dict[str, Any]]]) -> None:
+    def med(place: str, op: str, key: str) -> float:
+        return statistics.median(r[key] for r in figures[(place, op)])
+
+    print(f"input: {coco} ({coco.stat().st_size / MIB:.0f} MiB); repeat {args.repeat}; "
+          f"medians; Python {platform.python_version()} on {platform.machine()}")
+    print(f"{'where':5} {'operation':20} {'wall s':>8} {'in-proc s':>10} {'peak MiB':>9} "
+          f"{'x floor (wall)':>15} {'x floor (MiB)':>14}")
+    out: dict[str, Any] = {"input": str(coco), "repeat": args.repeat, "rows": []}
+    for place in sorted({p for p, _ in figures}, key=["shm", "disk"].index):
+        for op in OPS:
+            wall, op_s = med(place, op, "wall_s"), med(place, op, "op_s")
+            rss = med(place, op, "maxrss") / MIB
+            floor = "floor_" + op.rsplit("_", 1)[1]
+            ratio = wall / med(place, floor, "wall_s")
+            ratio_mem = rss / (med(place, floor, "maxrss") / MIB)
+            print(f"{place:5} {op:20} {wall:8.2f} {op_s:10.2f} {rss:9.0f} {ratio:15.2f} "
+                  f"{ratio_mem:14.2f}")
+            out["rows"].append({"where": place, "op": op, "wall_s": wall, "op_s": op_s,
+                                "peak_mib": rss, "x_floor_wall": ratio,
+                                "x_floor_mem": ratio_mem})
+    for place in sorted({p for p, _ in figures}):
+        for direction in ("coco2yolo", "yolo2coco"):
+            for floor in ("floor", "floor_nogc"):
+                ratio = (med(place, f"af_{direction}", "wall_s")
+                         / med(place, f"{floor}_{direction}", "wall_s"))
+                verdict = "meets" if ratio <= TARGET else "misses"
+                print(f"{place}: annoformat {direction} = {ratio:.2f} x {floor} wall time "
+                      f"({verdict} the {TARGET:g}x target)")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

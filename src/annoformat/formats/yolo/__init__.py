@@ -1,0 +1,121 @@
+"""YOLO: Ultralytics, Darknet and bare-folder layouts; detect, segment, OBB, pose, classify.
+
+Specs: docs.ultralytics.com/datasets/detect/ (data.yaml, label rows), .../segment/, .../obb/,
+.../pose/, .../classify/; AlexeyAB/darknet README (obj.data, obj.names, train.txt); CVAT's
+"YOLO 1.1" export (the Darknet layout with ``obj_<subset>_data/``).
+
+Facts a maintainer needs:
+
+* A label row is ``class`` then values normalised by the image's width (x) and height (y):
+  ``cx cy w h`` (detect), polygon points (segment), 4 corners (obb), a box plus K keypoints of
+  2 or 3 values (pose; K and the dimension come from ``kpt_shape``), and optionally a
+  confidence column (IR ``score``). Row <-> IR mapping, the OBB corner order and the snapping
+  of de-normalised values to whole pixels are documented in ``_rows``.
+* Class index i is the i-th IR label; ``names`` (list, or mapping 0..nc-1) gives the names.
+* De-normalising needs the image size: from the image header (``imagesize``), or an explicit
+  size source (``image_sizes`` file, the writer's ``annoformat_sizes.json`` sidecar, or a fixed
+  ``image_size``). A label file with rows whose image size is unknown is AF333, never a guess.
+* An image without a label file is an item without annotations; the writer writes an empty
+  label file for it. A label file without an image is read when a size source gives its size.
+* Items: ``id`` is the image path relative to its split folder without the extension;
+  ``media.path`` keeps the extension; ``subset`` is the split folder's name. Annotation ids
+  are row numbers (pose box and keypoints share one).
+* Layouts (``_layout``): Ultralytics data.yaml, Darknet obj.data/obj.names, bare folder with
+  classes.txt, classification split folders. data.yaml is loaded with a hardened safe loader
+  (``_yaml``): no anchors/aliases, no duplicate keys, size cap; ``download`` is never run.
+* The writer plans every file before writing anything: two items that would share a label file
+  (also by case or Unicode normalisation) are AF215, unsafe names AF016. Its task is the
+  ``task`` option or the one that holds the data (AF034 says which and why); what the task
+  cannot hold is reported (AF516 approximated, AF517 dropped), values outside [0, 1] are AF331
+  unless ``clip=True`` (each clip AF332).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from annoformat.diagnostics import Report
+from annoformat.formats.yolo._layout import kind_of
+from annoformat.formats.yolo._read import SCHEMA, read_dataset
+from annoformat.formats.yolo._write import write_dataset
+from annoformat.model import Dataset
+from annoformat.registry import Capabilities, Detection, FormatSpec
+
+__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "read", "write"]
+
+CAPABILITIES = Capabilities(
+    media=frozenset({"image"}),
+    annotation_types=frozenset({"bbox", "polygon", "rotated_bbox", "keypoints", "tag"}),
+    fields=frozenset({"score"}),
+    item_attributes=False,
+    subsets=True,
+    empty_items=True,
+    metadata=frozenset(),
+)
+
+
+class Options(BaseModel):
+    """YOLO options (reading and writing).
+
+    Reading: ``task`` (``auto``: from ``kpt_shape``/``task`` in data.yaml, else per row:
+    5 columns a box, 7, 9, 11... a polygon; ``obb`` reads 9 columns as oriented boxes);
+    ``image_sizes`` (JSON ``{"path": [w, h]}`` or CSV ``path,width,height``, paths relative to
+    the dataset root) and ``image_size`` (one ``[w, h]`` for every image) for images that are
+    absent; ``scores`` (``True``: even-length segment rows end with a score; ``False``: no row
+    has one); ``snap`` (snap values within 1e-6 x the image side of a whole pixel to it).
+    Writing: ``task`` (``auto``: the task that holds the data), ``layout`` (``auto``: the
+    source's YOLO layout, else Ultralytics), ``precision`` (decimals, default 6), ``clip``
+    (clip to the image, each clip reported), ``sizes_file`` (write ``annoformat_sizes.json``
+    so the labels re-read without the images), ``image_root`` (classification: where the
+    images are copied from).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    task: Literal["auto", "detect", "segment", "obb", "pose", "classify"] = "auto"
+    image_sizes: str | None = None
+    image_size: tuple[PositiveInt, PositiveInt] | None = None
+    scores: bool | None = None
+    snap: bool = True
+    layout: Literal["auto", "ultralytics", "darknet", "bare"] = "auto"
+    precision: int = Field(default=6, ge=1, le=17)
+    clip: bool = False
+    sizes_file: bool = True
+    image_root: str | None = None
+
+
+def detect(path: Path) -> Detection:
+    """YOLO if ``path`` is a data.yaml/obj.data, or a folder holding one, classes.txt or
+    classification split folders."""
+    found = kind_of(path)
+    if found is None:
+        return Detection(0.0, "no data.yaml with names, obj.data/obj.names, classes.txt or "
+                         "classification split folders")
+    kind, why = found
+    return Detection(0.6 if kind == "classify" else 0.9, f"YOLO {kind}: {why}")
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a YOLO dataset (folder, data.yaml or obj.data) into the IR."""
+    return read_dataset(path, options, report)
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write ``ds`` as a YOLO dataset folder at ``dest`` (labels, data.yaml or obj.*)."""
+    write_dataset(ds, dest, options, report)
+
+
+FORMAT = FormatSpec(
+    name="yolo",
+    description="YOLO labels: Ultralytics data.yaml, Darknet obj.data, bare classes.txt; "
+    "detect, segment, obb, pose, classify",
+    extensions=(".yaml", ".yml", ".txt", ".data"),
+    capabilities=CAPABILITIES,
+    options=Options,
+    schemas=(SCHEMA,),
+    detect=detect,
+    read=read,
+    write=write,
+)

@@ -1,0 +1,387 @@
+"""Which YOLO layout a path is, and where its images and label files are.
+
+* Ultralytics: a ``*.yaml`` with ``names`` (and ``train``/``val``/``test``: folders, list files
+  or lists of either, resolved against ``path``, itself relative to the YAML's folder). The
+  label of ``.../images/<x>/a.jpg`` is ``.../labels/<x>/a.txt`` (the last ``images`` component
+  under the root becomes ``labels``; with none, the label sits beside the image).
+* Darknet (and CVAT's "YOLO 1.1" export): ``obj.data`` (``key = value``: ``classes``,
+  ``names``, ``train``, ``valid``...), ``obj.names``, list files ``train.txt``, labels beside
+  the images in ``obj_<subset>_data/``. Entries written as ``data/...`` (relative to Darknet's
+  working folder) are resolved inside the export folder.
+* bare: ``classes.txt`` (one name per line, CRLF tolerated) with label files beside the images,
+  or under ``labels/`` mirroring ``images/``.
+* classify: ``<root>/<split>/<class>/<image>`` with no label files.
+
+Subsets are named after the split's folder (``images/train2017`` -> ``train2017``; Roboflow's
+``train/images`` -> ``train``; the images root itself -> no subset) or the list file's stem.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from annoformat._io import read_bytes
+from annoformat.codes import Severity
+from annoformat.diagnostics import Report
+from annoformat.formats.yolo._yaml import load_yaml
+
+IMG_EXTS = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm",
+                      "heic"})
+SPLIT_KEYS = ("train", "val", "test")
+DARKNET_META = frozenset({"classes", "names", "backup", "eval", "results", "top"})
+YAML_KEYS = frozenset({"path", "train", "val", "test", "names", "nc", "kpt_shape", "flip_idx",
+                       "task"})
+MAX_LIST_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class Split:
+    """One subset: its images (which may not exist) and the folders holding its label files."""
+
+    subset: str | None
+    base: Path
+    images: list[Path] = field(default_factory=list)
+    #: folders walked (recursively) for label files that have no image
+    label_dirs: list[Path] = field(default_factory=list)
+    #: further label files that may have no image
+    label_files: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Layout:
+    kind: str  # ultralytics, darknet, bare, classify
+    root: Path
+    names: list[str] | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    config_path: Path | None = None
+    splits: list[Split] = field(default_factory=list)
+
+
+def is_image(name: str) -> bool:
+    return name.rsplit(".", 1)[-1].lower() in IMG_EXTS if "." in name else False
+
+
+def strip_image_ext(name: str) -> str:
+    """``a/b.jpg`` -> ``a/b``; names without an image extension stay as they are."""
+    return name.rsplit(".", 1)[0] if is_image(name) else name
+
+
+def walk_files(folder: Path, want: str) -> list[Path]:
+    """Files under ``folder`` (recursive, sorted): ``want`` = ``image`` or ``txt``."""
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if (is_image(name) if want == "image" else name.lower().endswith(".txt")):
+                out.append(Path(dirpath, name))
+    out.sort()
+    return out
+
+
+def label_path(image: Path, root: Path) -> Path:
+    """Where the label file of ``image`` is (Ultralytics' images -> labels rule)."""
+    try:
+        parts = list(image.relative_to(root).parts)
+        prefix = root
+    except ValueError:
+        parts, prefix = list(image.parts), Path()
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "images":
+            parts[i] = "labels"
+            break
+    stem = parts[-1].rsplit(".", 1)[0] if "." in parts[-1] else parts[-1]
+    parts[-1] = stem + ".txt"
+    return prefix.joinpath(*parts)
+
+
+def subset_name(folder: Path, root: Path) -> str | None:
+    if folder.name == "images":
+        parent = folder.parent
+        return None if parent in (root, folder) else parent.name
+    if folder == root:
+        return None
+    return folder.name
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def find_config(path: Path) -> Path | None:
+    """The data.yaml of a dataset folder (``data.yaml`` first, else one YAML with names)."""
+    if path.is_file():
+        return path if path.suffix.lower() in (".yaml", ".yml") else None
+    if not path.is_dir():
+        return None
+    for name in ("data.yaml", "data.yml", "dataset.yaml"):
+        if (path / name).is_file():
+            return path / name
+    candidates = []
+    for p in sorted(path.glob("*.y*ml")):
+        try:
+            head = p.read_bytes()[:65536]
+        except OSError:
+            continue
+        if b"names" in head:
+            candidates.append(p)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def kind_of(path: Path) -> tuple[str, str] | None:
+    """The layout of ``path`` and why, from file names only (cheap)."""
+    if path.is_file():
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                head = path.read_bytes()[:65536]
+            except OSError:
+                return None
+            if b"names" in head:
+                return "ultralytics", f"{path.name} with names"
+            return None
+        if path.name == "obj.data":
+            return "darknet", "obj.data"
+        return None
+    if not path.is_dir():
+        return None
+    config = find_config(path)
+    if config is not None:
+        return "ultralytics", f"{config.name} with names"
+    if (path / "obj.data").is_file() or (path / "obj.names").is_file():
+        return "darknet", "obj.data / obj.names"
+    if (path / "classes.txt").is_file():
+        return "bare", "classes.txt beside label files"
+    splits = [path / s for s in SPLIT_KEYS if (path / s).is_dir()]
+    if splits and _is_classify(splits):
+        return "classify", "split folders holding one folder of images per class"
+    return None
+
+
+def _is_classify(splits: list[Path]) -> bool:
+    seen_image = False
+    for split in splits:
+        for sub in split.iterdir():
+            if not sub.is_dir():
+                return False
+            for entry in sub.iterdir():
+                if entry.is_file():
+                    if entry.suffix.lower() == ".txt":
+                        return False
+                    seen_image = seen_image or is_image(entry.name)
+    return seen_image
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build(path: Path, kind: str, report: Report) -> Layout | None:
+    if kind == "ultralytics":
+        return _ultralytics(path, report)
+    if kind == "darknet":
+        return _darknet(path, report)
+    if kind == "bare":
+        return _bare(path, report)
+    return _classify(path)
+
+
+def _ultralytics(path: Path, report: Report) -> Layout | None:
+    config_path = find_config(path)
+    if config_path is None:
+        report.add("AF010", path=str(path), reason="no data.yaml found")
+        return None
+    doc = load_yaml(config_path, report)
+    if doc is None:
+        return None
+    layout = Layout("ultralytics", config_path.parent, config=doc, config_path=config_path)
+    return layout
+
+
+def resolve_ultralytics(layout: Layout, report: Report) -> None:
+    """Fill the splits of a schema-valid data.yaml."""
+    doc = layout.config
+    here = layout.root
+    root = here
+    if isinstance(doc.get("path"), str) and doc["path"].strip():
+        candidate = (here / doc["path"]).resolve()
+        if candidate.is_dir():
+            root = candidate
+    layout.root = root
+    seen: set[Path] = set()
+    for key in SPLIT_KEYS:
+        value = doc.get(key)
+        if value is None:
+            continue
+        for entry in value if isinstance(value, list) else [value]:
+            target = (root / entry) if not Path(entry).is_absolute() else Path(entry)
+            if not target.exists() and entry.startswith("../"):
+                # Roboflow writes ../train/images; Ultralytics retries without the ../
+                target = root / entry[3:]
+            resolved = target.resolve() if target.exists() else target
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            if target.is_dir():
+                split = Split(subset_name(target, root), target, walk_files(target, "image"))
+                split.label_dirs.append(label_path(target / "x.jpg", root).parent)
+                layout.splits.append(split)
+            elif target.suffix.lower() == ".txt" and target.is_file():
+                images = _list_file(target, root, report)
+                if images is not None:
+                    layout.splits.append(Split(target.stem, root, images))
+            elif key == "test":  # Ultralytics trains without it (coco.yaml names test-dev)
+                report.add("AF001", path=str(target), pointer=f"/{key}",
+                           severity=Severity.WARNING)
+            else:
+                report.add("AF001", path=str(target), pointer=f"/{key}")
+
+
+def _list_file(path: Path, root: Path, report: Report) -> list[Path] | None:
+    data = read_bytes(path, report, MAX_LIST_BYTES)
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.add("AF003", path=str(path), offset=exc.start, reason=exc.reason)
+        return None
+    out = []
+    for line in text.splitlines():
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        out.append(_resolve_entry(entry, path.parent, root))
+    return out
+
+
+def _resolve_entry(entry: str, list_dir: Path, root: Path) -> Path:
+    """A list-file entry: relative to the list's folder, else the root; Darknet's data/ prefix."""
+    entry = entry.replace("\\", "/")
+    p = PurePosixPath(entry)
+    if p.is_absolute():
+        return Path(entry)
+    candidates = [list_dir / entry, root / entry]
+    if p.parts and p.parts[0] == "data" and len(p.parts) > 1:
+        candidates.append(root.joinpath(*p.parts[1:]))
+    for c in candidates:
+        if c.exists():
+            return c
+    for c in candidates:
+        if c.parent.is_dir():
+            return c
+    return candidates[-1]
+
+
+def _darknet(path: Path, report: Report) -> Layout | None:
+    root = path.parent if path.is_file() else path
+    layout = Layout("darknet", root)
+    meta: dict[str, str] = {}
+    data_file = root / "obj.data"
+    if data_file.is_file():
+        layout.config_path = data_file
+        raw = read_bytes(data_file, report, 1024 * 1024)
+        if raw is None:
+            return None
+        for lineno, line in enumerate(raw.decode("utf-8", "replace").splitlines(), start=1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            if "=" not in text:
+                report.add("AF033", path=str(data_file), line=lineno, column=1, count=1,
+                           task="obj.data", expected="key = value")
+                continue
+            key, value = (s.strip() for s in text.split("=", 1))
+            meta[key] = value
+    layout.config = dict(meta)
+    names_entry = meta.get("names", "obj.names")
+    names_file = _resolve_entry(names_entry, root, root)
+    layout.names = _names_file(names_file, report)
+    if layout.names is None:
+        return None
+    lists = [(k, v) for k, v in meta.items() if k not in DARKNET_META]
+    if not lists:
+        lists = [(p.stem, p.name) for p in sorted(root.glob("*.txt")) if p.name != "obj.names"]
+    seen: set[Path] = set()
+    for _key, value in lists:
+        list_path = _resolve_entry(value, root, root)
+        if list_path in seen:
+            continue
+        seen.add(list_path)
+        images = _list_file(list_path, root, report)
+        if images is None:
+            continue
+        subset = list_path.stem
+        base = root / f"obj_{subset}_data"
+        if not all(_inside(img, base) for img in images):
+            base = root
+        split = Split(subset, base, images)
+        if base != root:
+            split.label_dirs.append(base)
+        layout.splits.append(split)
+    return layout
+
+
+def _inside(p: Path, folder: Path) -> bool:
+    try:
+        p.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _names_file(path: Path, report: Report) -> list[str] | None:
+    data = read_bytes(path, report, 16 * 1024 * 1024)
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.add("AF003", path=str(path), offset=exc.start, reason=exc.reason)
+        return None
+    names = [line.strip() for line in text.splitlines()]
+    while names and not names[-1]:
+        names.pop()
+    for lineno, name in enumerate(names, start=1):
+        if not name:
+            report.add("AF116", path=str(path), line=lineno, missing=lineno - 1,
+                       last=len(names) - 1)
+            return None
+    if not names:
+        report.add("AF117", path=str(path), reason="the file lists no class names")
+        return None
+    return names
+
+
+def _bare(path: Path, report: Report) -> Layout | None:
+    root = path
+    layout = Layout("bare", root, config_path=root / "classes.txt")
+    layout.names = _names_file(root / "classes.txt", report)
+    if layout.names is None:
+        return None
+    if (root / "labels").is_dir():
+        images_dir = root / "images"
+        images = walk_files(images_dir, "image") if images_dir.is_dir() else []
+        split = Split(None, images_dir, images, [root / "labels"])
+    else:
+        entries = sorted(p for p in root.iterdir() if p.is_file())
+        images = [p for p in entries if is_image(p.name)]
+        labels = [p for p in entries if p.suffix.lower() == ".txt" and p.name != "classes.txt"]
+        split = Split(None, root, images, [], labels)
+    layout.splits.append(split)
+    return layout
+
+
+def _classify(path: Path) -> Layout:
+    layout = Layout("classify", path)
+    classes: set[str] = set()
+    for key in SPLIT_KEYS:
+        folder = path / key
+        if not folder.is_dir():
+            continue
+        split = Split(key, folder)
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+            classes.add(sub.name)
+            split.images += walk_files(sub, "image")
+        layout.splits.append(split)
+    layout.names = sorted(classes)
+    return layout

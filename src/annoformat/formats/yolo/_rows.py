@@ -1,0 +1,328 @@
+"""YOLO label rows <-> IR annotations, with the geometry conventions of the format.
+
+Rows (whitespace-separated, one object per non-blank line; values normalised by the image
+width for x and height for y):
+
+* detect   ``c cx cy w h``                         -> BBox
+* segment  ``c x1 y1 x2 y2 x3 y3 ...`` (>= 3 pts)   -> Polygon (one ring)
+* obb      ``c x1 y1 x2 y2 x3 y3 x4 y4``            -> RotatedBBox (see below)
+* pose     ``c cx cy w h`` + K x (``x y`` | ``x y v``) -> BBox + Keypoints sharing one id
+* any row may end with a confidence column (IR ``score``): unambiguous for detect (6 columns),
+  obb (10) and pose (6 + K*d); segment rows take one only with the option ``scores=True``.
+
+Every annotation of a row gets ``id`` = the row's ordinal among non-blank rows (1-based), so a
+pose row's box and keypoints share it (as COCO's do) and the writer can tell which ids it keeps.
+
+OBB mapping (tested both ways): the IR ``RotatedBBox`` is the box ``x, y, w, h`` turned
+``rotation`` degrees clockwise on screen (y down) about its centre ``c``. Its corners, written
+in this order, are ``c + R(rotation) . d`` for ``d`` = (-w/2, -h/2), (w/2, -h/2), (w/2, h/2),
+(-w/2, h/2) with ``R(t) = [[cos t, -sin t], [sin t, cos t]]``: top-left, top-right,
+bottom-right, bottom-left before rotation. Read back: ``c`` = mean of the corners, ``w`` and
+``h`` = the mean lengths of the sides p1p2/p4p3 and p2p3/p1p4, ``rotation`` = the direction of
+p1 -> p2 in [0, 360) (averaged with p4 -> p3 and the other sides turned back by 90 degrees, so
+that a thin box's angle is not taken from its short side alone). Four corners that are
+not a rectangle (within the printed precision) are read as a 4-point Polygon (AF334).
+
+De-normalised values within ``1e-6`` x the image side of a whole pixel are snapped to it
+(option ``snap``): that is the rounding error of 6-decimal files, so integer pixel boxes survive
+IR -> YOLO -> IR exactly for images narrower than 500,000 pixels.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from annoformat.checks import EPSILON, check_box
+from annoformat.diagnostics import Report
+from annoformat.model import BBox, Keypoints, Polygon, RotatedBBox, defaults_of, trusted
+
+_BASE_BBOX = defaults_of(BBox)
+_BASE_POLY = defaults_of(Polygon)
+_BASE_ROT = defaults_of(RotatedBBox)
+_BASE_KP = defaults_of(Keypoints)
+_TOKEN = re.compile(r"\S+")
+SNAP = 1e-6
+
+
+@dataclass
+class RowContext:
+    """What every row of a dataset is read with."""
+
+    names: list[str]
+    task: str  # auto, detect, segment, obb, pose
+    kpt_shape: tuple[int, int] | None
+    scores: bool | None
+    snap: bool
+    report: Report
+    #: inline the plain 5-column row (tests turn it off to check both paths agree)
+    fast: bool = True
+
+
+def _column(line: str, index: int) -> int:
+    """1-based character column of whitespace-separated field ``index`` (0-based)."""
+    for i, m in enumerate(_TOKEN.finditer(line)):
+        if i == index:
+            return m.start() + 1
+    return 1
+
+
+def _shape(n: int, ctx: RowContext) -> tuple[str, bool] | str:
+    """The row kind and whether it has a score, or the expected column counts as text."""
+    task = ctx.task
+    if n in (5, 6) and (n == 5 or ctx.scores is not False):
+        return "bbox", n == 6
+    if task == "pose" and ctx.kpt_shape is not None:
+        size = 5 + ctx.kpt_shape[0] * ctx.kpt_shape[1]
+        if n == size or (n == size + 1 and ctx.scores is not False):
+            return "pose", n == size + 1
+        return f"5 or {size} (+1 with a score)"
+    if task == "obb":
+        if n == 9 or (n == 10 and ctx.scores is not False):
+            return "obb", n == 10
+        return "5 or 9 (+1 with a score)"
+    if task == "detect":
+        return "5 (+1 with a score)"
+    if n >= 7:
+        if n % 2:
+            return "polygon", False
+        if ctx.scores:
+            return "polygon", True
+        return "an odd number >= 7 (class + x, y pairs; pass scores=True for a score column)"
+    return "5, or an odd number >= 7 for a polygon"
+
+
+def parse_rows(text: str, path: str, width: int | None, height: int | None, item_id: str,
+               ctx: RowContext) -> list[Any] | None:
+    """IR annotations of one label file; None when it has rows but the size is unknown."""
+    report = ctx.report
+    names = ctx.names
+    nc = len(names)
+    out: list[Any] = []
+    ordinal = 0
+    snap = ctx.snap
+    fast = ctx.fast and ctx.task != "pose"
+    tol_w = SNAP * width if width else 0.0
+    tol_h = SNAP * height if height else 0.0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        ordinal += 1
+        if width is None or height is None:
+            return None
+        if fast and len(fields) == 5 and "_" not in line:
+            # the common detect row, inlined; anything unusual falls through to the full path
+            cls = fields[0]
+            try:
+                cx, cy = float(fields[1]), float(fields[2])
+                bw, bh = float(fields[3]), float(fields[4])
+                ci = int(cls) if cls.isascii() and cls.isdigit() else nc
+            except ValueError:
+                cx, ci = math.nan, nc
+            if (ci < nc and 0.0 <= cx <= 1.0 and 0.0 <= cy <= 1.0 and 0.0 < bw <= 1.0
+                    and 0.0 < bh <= 1.0):
+                x, y = (cx - bw / 2) * width, (cy - bh / 2) * height
+                w, h = bw * width, bh * height
+                if snap:
+                    r = round(x)
+                    x = float(r) if abs(x - r) <= tol_w else x
+                    r = round(y)
+                    y = float(r) if abs(y - r) <= tol_h else y
+                    r = round(w)
+                    w = float(r) if abs(w - r) <= tol_w else w
+                    r = round(h)
+                    h = float(r) if abs(h - r) <= tol_h else h
+                # a size snapped to 0 (AF302) or a box past the border take the full path
+                if (w > 0 and h > 0 and x >= -EPSILON and y >= -EPSILON
+                        and x + w <= width + EPSILON and y + h <= height + EPSILON):
+                    out.append(trusted(BBox, {
+                        "label": names[ci], "id": ordinal, "attributes": {},
+                        "group": None, "z_order": None, "occluded": None, "score": None,
+                        "track_id": None, "extras": {}, "type": "bbox", "x": x, "y": y,
+                        "w": w, "h": h, "crowd": None, "area": None}))
+                    continue
+        shape = _shape(len(fields), ctx)
+        if isinstance(shape, str):
+            report.add("AF033", path=path, line=lineno, column=1, item_id=item_id,
+                       count=len(fields), task=ctx.task, expected=shape)
+            continue
+        kind, has_score = shape
+        cls = fields[0]
+        if not (cls.isascii() and cls.isdigit()):
+            report.add("AF217", path=path, line=lineno, column=_column(line, 0), item_id=item_id,
+                       value=cls)
+            continue
+        ci = int(cls)
+        if ci >= nc:
+            report.add("AF216", path=path, line=lineno, column=_column(line, 0), item_id=item_id,
+                       value=ci, last=nc - 1, count=nc)
+            continue
+        try:
+            if "_" in line:
+                raise ValueError
+            vals = [float(t) for t in fields[1:]]
+        except ValueError:
+            _report_number(line, fields, path, lineno, item_id, report)
+            continue
+        if not all(math.isfinite(v) for v in vals):
+            _report_number(line, fields, path, lineno, item_id, report)
+            continue
+        score = vals.pop() if has_score else None
+        label = names[ci]
+        if kind == "pose":
+            assert ctx.kpt_shape is not None
+            bad = _out_of_range(vals[:4], 1, line, path, lineno, item_id, report)
+            bad |= _pose_range(vals[4:], ctx.kpt_shape[1], line, path, lineno, item_id, report)
+            if bad:
+                continue
+        elif _out_of_range(vals, 1, line, path, lineno, item_id, report):
+            continue
+        common = {"label": label, "id": ordinal, "score": score}
+        if kind in ("bbox", "pose"):
+            cx, cy, bw, bh = vals[0], vals[1], vals[2], vals[3]
+            x = _px(cx - bw / 2, width, snap)
+            y = _px(cy - bh / 2, height, snap)
+            w = _px(bw, width, snap)
+            h = _px(bh, height, snap)
+            findings = check_box(x, y, w, h, width, height)
+            for f in findings:
+                report.add(f.code, path=path, line=lineno, item_id=item_id,
+                           annotation_id=ordinal, **f.ctx)
+            if findings and findings[0].code == "AF302":
+                continue
+            out.append(trusted(BBox, {**_BASE_BBOX, **common, "x": x, "y": y, "w": w, "h": h}))
+            if kind == "pose":
+                assert ctx.kpt_shape is not None
+                kp = _keypoints(vals[4:], ctx.kpt_shape[1], width, height, snap, line, path,
+                                lineno, item_id, report)
+                if kp is not None:
+                    out.append(trusted(Keypoints, {**_BASE_KP, **common, "points": kp[0],
+                                                   "visibility": kp[1]}))
+        elif kind == "polygon":
+            ring = [_px(v, height if i % 2 else width, snap) for i, v in enumerate(vals)]
+            out.append(trusted(Polygon, {**_BASE_POLY, **common, "rings": [ring]}))
+        else:
+            corners = [_px(v, height if i % 2 else width, snap) for i, v in enumerate(vals)]
+            rect = corners_to_rotated(corners, width, height)
+            if rect is None:
+                report.add("AF334", path=path, line=lineno, item_id=item_id,
+                           annotation_id=ordinal, sides=_sides(corners))
+                out.append(trusted(Polygon, {**_BASE_POLY, **common, "rings": [corners]}))
+            else:
+                rx, ry, rw, rh, rot = rect
+                out.append(trusted(RotatedBBox, {**_BASE_ROT, **common, "x": rx, "y": ry,
+                                                 "w": rw, "h": rh, "rotation": rot}))
+    return out
+
+
+def _px(v: float, side: int, snap: bool) -> float:
+    p = v * side
+    if snap:
+        r = round(p)
+        if abs(p - r) <= SNAP * side:
+            return float(r)
+    return p
+
+
+def _report_number(line: str, fields: list[str], path: str, lineno: int, item_id: str,
+                   report: Report) -> None:
+    for i, tok in enumerate(fields[1:], start=1):
+        try:
+            ok = "_" not in tok and math.isfinite(float(tok))
+        except ValueError:
+            ok = False
+        if not ok:
+            report.add("AF032", path=path, line=lineno, column=_column(line, i),
+                       item_id=item_id, field=i + 1, value=tok)
+            return
+
+
+def _out_of_range(vals: list[float], first_field: int, line: str, path: str, lineno: int,
+                  item_id: str, report: Report) -> bool:
+    for i, v in enumerate(vals):
+        if v < 0.0 or v > 1.0:
+            report.add("AF330", path=path, line=lineno, column=_column(line, first_field + i),
+                       item_id=item_id, value=v, field=first_field + i + 1)
+            return True
+    return False
+
+
+def _pose_range(vals: list[float], dim: int, line: str, path: str, lineno: int, item_id: str,
+                report: Report) -> bool:
+    for i, v in enumerate(vals):
+        if dim == 3 and i % 3 == 2:
+            if v not in (0.0, 1.0, 2.0):
+                report.add("AF309", path=path, line=lineno, column=_column(line, 5 + i),
+                           item_id=item_id, value=v)
+                return True
+        elif v < 0.0 or v > 1.0:
+            report.add("AF330", path=path, line=lineno, column=_column(line, 5 + i),
+                       item_id=item_id, value=v, field=6 + i)
+            return True
+    return False
+
+
+def _keypoints(vals: list[float], dim: int, width: int, height: int, snap: bool, line: str,
+               path: str, lineno: int, item_id: str,
+               report: Report) -> tuple[list[float], list[int]] | None:
+    """Points and visibility, or None when every point is absent (the row is a plain box)."""
+    points: list[float] = []
+    vis: list[int] = []
+    for k in range(0, len(vals), dim):
+        x, y = vals[k], vals[k + 1]
+        v = int(vals[k + 2]) if dim == 3 else (0 if x == 0.0 and y == 0.0 else 2)
+        points += (_px(x, width, snap), _px(y, height, snap))
+        vis.append(v)
+    if not any(vis) and not any(points):
+        return None
+    return points, vis
+
+
+def corners_to_rotated(c: list[float], width: int,
+                       height: int) -> tuple[float, float, float, float, float] | None:
+    """``x, y, w, h, rotation`` of the rectangle with corners ``c`` (pixels), None if not one."""
+    p = [(c[0], c[1]), (c[2], c[3]), (c[4], c[5]), (c[6], c[7])]
+    s = [math.dist(p[i], p[(i + 1) % 4]) for i in range(4)]
+    d1, d2 = math.dist(p[0], p[2]), math.dist(p[1], p[3])
+    tol = 1e-5 * max(width, height) + 1e-9
+    if abs(s[0] - s[2]) > tol or abs(s[1] - s[3]) > tol or abs(d1 - d2) > tol:
+        return None
+    # both "w" edges and both "h" edges (the latter turned back by 90 degrees) vote for the
+    # direction: the angle then uses all four corners, not only the (maybe short) first edge
+    ux = p[1][0] - p[0][0] + p[2][0] - p[3][0]
+    uy = p[1][1] - p[0][1] + p[2][1] - p[3][1]
+    vx = p[2][0] - p[1][0] + p[3][0] - p[0][0]
+    vy = p[2][1] - p[1][1] + p[3][1] - p[0][1]
+    w, h = math.hypot(ux, uy) / 2, math.hypot(vx, vy) / 2
+    if w <= 0 or h <= 0:
+        return None
+    cx = (p[0][0] + p[1][0] + p[2][0] + p[3][0]) / 4
+    cy = (p[0][1] + p[1][1] + p[2][1] + p[3][1]) / 4
+    rot = math.degrees(math.atan2(uy - vx, ux + vy)) % 360.0
+    if rot >= 360.0:  # -tiny % 360 rounds up to 360.0
+        rot = 0.0
+    return cx - w / 2, cy - h / 2, w, h, rot
+
+
+def rotated_to_corners(x: float, y: float, w: float, h: float,
+                       rotation: float) -> list[float]:
+    """The 4 corners (pixels, flat) of an IR RotatedBBox in the order documented above."""
+    cx, cy = x + w / 2, y + h / 2
+    if rotation % 90 == 0:  # exact for the right angles (sin/cos of pi/2 are not)
+        quarter = int(rotation % 360 // 90)
+        cos, sin = ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0))[quarter]
+    else:
+        t = math.radians(rotation)
+        cos, sin = math.cos(t), math.sin(t)
+    out: list[float] = []
+    for dx, dy in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)):
+        out += (cx + cos * dx - sin * dy, cy + sin * dx + cos * dy)
+    return out
+
+
+def _sides(corners: list[float]) -> str:
+    p = [(corners[i], corners[i + 1]) for i in range(0, 8, 2)]
+    return ", ".join(f"{math.dist(p[i], p[(i + 1) % 4]):.6g}" for i in range(4))

@@ -1,0 +1,134 @@
+"""Image sizes for (de)normalising: image headers, or an explicit size source; never guessed.
+
+Size sources, in the order they are consulted for an image:
+
+1. an explicit file (option ``image_sizes``): JSON ``{"<path>": [width, height], ...}`` (or the
+   sidecar shape ``{"format": "annoformat-image-sizes", "sizes": {...}}``), or CSV with a
+   ``path,width,height`` header; paths relative to the dataset root;
+2. the sidecar ``annoformat_sizes.json`` the YOLO writer puts at the dataset root (same shape);
+3. a fixed size for every image (option ``image_size: [width, height]``);
+4. the image file's header (``imagesize``: a few bytes, never the pixels).
+
+A path matches with or without its extension, so a label file whose image is absent still finds
+its size (and the item keeps the image's real name from the source).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import imagesize
+
+from annoformat._io import parse_json, read_bytes
+from annoformat.diagnostics import Report
+
+SIDECAR = "annoformat_sizes.json"
+SIDECAR_FORMAT = "annoformat-image-sizes"
+MAX_SIZES_BYTES = 512 * 1024 * 1024
+
+
+def _strip_ext(key: str) -> str:
+    """``a/b.jpg`` -> ``a/b``; ``a/.keep`` and ``a/b`` stay (PurePosixPath.suffix's rule)."""
+    dot = key.rfind(".")
+    return key[:dot] if dot > key.rfind("/") + 1 and dot < len(key) - 1 else key
+
+
+class Sizes:
+    """Looks up ``(width, height, name)`` by a root-relative POSIX path."""
+
+    def __init__(self, fixed: tuple[int, int] | None = None) -> None:
+        self.exact: dict[str, tuple[int, int]] = {}
+        self.by_stem: dict[str, tuple[str, int, int]] = {}
+        self.fixed = fixed
+
+    def add(self, key: str, width: int, height: int) -> None:
+        key = key.replace("\\", "/").removeprefix("./")
+        self.exact[key] = (width, height)
+        self.by_stem.setdefault(_strip_ext(key), (key, width, height))
+
+    def lookup(self, rel: str) -> tuple[int, int, str] | None:
+        """Size and the source's name for the image at ``rel`` (root-relative, may lack ext)."""
+        found = self.exact.get(rel)
+        if found is not None:
+            return found[0], found[1], rel
+        by_stem = self.by_stem.get(_strip_ext(rel))
+        if by_stem is not None:
+            return by_stem[1], by_stem[2], by_stem[0]
+        if self.fixed is not None:
+            return self.fixed[0], self.fixed[1], rel
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.exact) or self.fixed is not None
+
+
+def _positive_int(value: Any) -> bool:
+    return type(value) is int and value > 0
+
+
+def load_sizes(path: Path, report: Report, sizes: Sizes) -> bool:
+    """Add the sizes in ``path`` (JSON or CSV) to ``sizes``; False with AF036 on bad content."""
+    shown = str(path)
+    data = read_bytes(path, report, MAX_SIZES_BYTES)
+    if data is None:
+        return False
+    if path.suffix.lower() == ".csv":
+        return _load_csv(data, shown, report, sizes)
+    doc = parse_json(data, shown, report)
+    if doc is None:
+        return False
+    if isinstance(doc, dict) and doc.get("format") == SIDECAR_FORMAT:
+        doc = doc.get("sizes")
+    if not isinstance(doc, dict):
+        report.add("AF036", path=shown, reason='expected an object {"<image path>": [w, h]}')
+        return False
+    for key, value in doc.items():
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(_positive_int(v) for v in value)):
+            report.add("AF036", path=shown, pointer="/" + key.replace("~", "~0").replace("/", "~1"),
+                       reason=f"size of {key!r} must be [width, height], positive integers")
+            return False
+        sizes.add(key, value[0], value[1])
+    return True
+
+
+def _load_csv(data: bytes, shown: str, report: Report, sizes: Sizes) -> bool:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        report.add("AF003", path=shown, offset=exc.start, reason=exc.reason)
+        return False
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None or [h.strip().lower() for h in header] != ["path", "width", "height"]:
+        report.add("AF036", path=shown, line=1, reason="the header must be path,width,height")
+        return False
+    for line, row in enumerate(rows, start=2):
+        if not row:
+            continue
+        try:
+            if len(row) != 3:
+                raise ValueError
+            width, height = int(row[1]), int(row[2])
+            if width <= 0 or height <= 0:
+                raise ValueError
+        except ValueError:
+            report.add("AF036", path=shown, line=line,
+                       reason=f"expected path,width,height with positive integers, got {row!r}")
+            return False
+        sizes.add(row[0], width, height)
+    return True
+
+
+def header_size(path: Path) -> tuple[int, int] | str:
+    """``(width, height)`` from the image header, or the reason it could not be read."""
+    try:
+        width, height = imagesize.get(str(path))
+    except (OSError, ValueError) as exc:
+        return str(exc) or type(exc).__name__
+    if width <= 0 or height <= 0:
+        return "unknown or unsupported image header"
+    return int(width), int(height)
