@@ -36,6 +36,8 @@ def test_hook_passes_good_files_and_fails_bad_ones(tmp_path: Path) -> None:
     _git(repo, "config", "user.name", "t")
     shutil.copy(FIXTURES / "coco" / "good" / "minimal" / "annotations.json", repo / "good.json")
     (repo / "package.json").write_text(json.dumps({"name": "not-labels"}))  # skipped, not failed
+    # a YOLO dataset: each changed label .txt is checked against its data.yaml and image
+    shutil.copytree(FIXTURES / "yolo" / "good" / "ultralytics-detect" / "dataset", repo / "yolo")
     _git(repo, "add", ".")
     home = tmp_path / "pre-commit-home"
 
@@ -45,9 +47,11 @@ def test_hook_passes_good_files_and_fails_bad_ones(tmp_path: Path) -> None:
 
     bad = FIXTURES / "coco" / "bad" / "AF203-duplicate-image-id" / "annotations.json"
     shutil.copy(bad, repo / "bad.json")
+    (repo / "yolo" / "labels" / "train" / "b.txt").write_text("0 0.5 0.5 0.1 0.1\n7 0.5 0.5 0.1 0.1\n")
     _git(repo, "add", ".")
     failed = _try_repo(repo, home)
     assert failed.returncode == 1
     assert "Failed" in failed.stdout
     assert "bad.json:16:10: AF203 duplicate-image-id" in failed.stdout
+    assert "b.txt:2:1: AF216 yolo-class-out-of-range" in failed.stdout
     assert "good.json" not in failed.stdout.split("Failed", 1)[1].replace("good.json:", "")

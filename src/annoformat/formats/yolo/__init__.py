@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo._layout import kind_of
 from annoformat.formats.yolo._read import SCHEMA, read_dataset
+from annoformat.formats.yolo._single import dataset_root, read_label_file
 from annoformat.formats.yolo._write import write_dataset
 from annoformat.model import Dataset
 from annoformat.registry import Capabilities, Detection, FormatSpec
@@ -91,6 +92,9 @@ def detect(path: Path) -> Detection:
     classification split folders."""
     found = kind_of(path)
     if found is None:
+        root = dataset_root(path)
+        if root is not None:
+            return Detection(0.8, f"a label file of the YOLO dataset at {root}")
         return Detection(0.0, "no data.yaml with names, obj.data/obj.names, classes.txt or "
                          "classification split folders")
     kind, why = found
@@ -98,7 +102,14 @@ def detect(path: Path) -> Detection:
 
 
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
-    """Read a YOLO dataset (folder, data.yaml or obj.data) into the IR."""
+    """Read a YOLO dataset (folder, data.yaml or obj.data) into the IR.
+
+    A single label ``.txt`` reads as the one item of its dataset (found upwards), with the
+    dataset's names and image sizes: what a pre-commit hook needs to check one changed file.
+    """
+    root = dataset_root(path) if kind_of(path) is None else None
+    if root is not None:
+        return read_label_file(path, root, options, report)
     return read_dataset(path, options, report)
 
 

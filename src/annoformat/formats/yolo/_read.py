@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annoformat import schemas
+from annoformat import schemas, sourcemap
 from annoformat._io import gc_paused
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo import _layout as lay
@@ -62,6 +62,9 @@ class _Reader:
         self.sizes = Sizes(tuple(options.image_size) if options.image_size else None)
         self.items: list[Item] = []
         self.kinds: set[str] = set()
+        # label file and non-blank line numbers per item, only when someone asks for origins
+        self.origins: dict[int, tuple[str, list[int]]] | None = (
+            {} if sourcemap.current() is not None else None)
 
     def load_sizes(self) -> bool:
         explicit = self.options.image_sizes
@@ -130,9 +133,12 @@ class _Reader:
                 self.kinds.update(a.type for a in parsed)
         media = trusted(Image, {"kind": "image", "path": media_path, "width": width,
                                 "height": height})
-        self.items.append(trusted(Item, {"id": item_id, "subset": subset, "media": media,
-                                         "annotations": annotations, "attributes": {},
-                                         "extras": {}}))
+        item = trusted(Item, {"id": item_id, "subset": subset, "media": media,
+                              "annotations": annotations, "attributes": {}, "extras": {}})
+        if self.origins is not None:
+            rows = [n for n, row in enumerate((text or "").splitlines(), start=1) if row.split()]
+            self.origins[id(item)] = (label, rows)
+        self.items.append(item)
 
     def read_split(self, split: lay.Split, ctx: RowContext) -> None:
         start = len(self.items)
@@ -286,12 +292,29 @@ def read_dataset(path: Path, options: Any, report: Report) -> Dataset | None:
             ctx = RowContext(names, task, kpt_shape, options.scores, options.snap, report)
             for split in layout.splits:
                 reader.read_split(split, ctx)
+    _record_origins(reader)
     shown_task = task if task != "auto" else _task_of(reader.kinds)
     report.add("AF034", path=config_shown, layout=kind, task=shown_task,
                reason=f"read: {why}" + ("" if task != "auto" else "; task from the rows"))
     labels = [Label(name=n) for n in names]
     return trusted(Dataset, {"labels": labels, "items": reader.items, "info": {},
                              "extras": {"yolo": extras}})
+
+
+def _record_origins(reader: _Reader) -> None:
+    """Tell the active source map which label file (and line) each item and row came from."""
+    sm = sourcemap.current()
+    if sm is None or reader.origins is None:
+        return
+    for index, item in enumerate(reader.items):
+        origin = reader.origins.get(id(item))
+        if origin is None:
+            continue
+        label, rows = origin
+        sm.item(index, label)
+        for j, ann in enumerate(item.annotations):
+            row = ann.id if isinstance(ann.id, int) else 0
+            sm.annotation(index, j, label, line=rows[row - 1] if 0 < row <= len(rows) else None)
 
 
 def _task_of(kinds: set[str]) -> str:

@@ -1,0 +1,46 @@
+"""One YOLO label file validated in its dataset's context (issue 6: hooks pass single files)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES
+
+import annoformat as af
+
+YOLO = FIXTURES / "yolo"
+
+
+def test_a_label_file_is_detected_as_part_of_its_dataset() -> None:
+    label = YOLO / "good" / "ultralytics-detect" / "dataset" / "labels" / "train" / "a.txt"
+    found = af.detect(label)
+    assert found.name == "yolo"
+    assert found.verdicts["yolo"].reason.startswith("a label file of the YOLO dataset at ")
+
+
+def test_a_label_file_reads_as_its_one_item() -> None:
+    root = YOLO / "good" / "ultralytics-detect" / "dataset"
+    whole = af.load(root)
+    one = af.load(root / "labels" / "train" / "a.txt")
+    assert [(i.subset, i.id) for i in one.items] == [("train", "a")]
+    expected = next(i for i in whole.items if (i.subset, i.id) == ("train", "a"))
+    assert one.items[0] == expected and one.labels == whole.labels
+
+
+def test_only_this_files_findings_are_reported() -> None:
+    label = YOLO / "bad" / "AF216-class-out-of-range" / "dataset" / "labels" / "train" / "a.txt"
+    report = af.validate(label)
+    assert [(d.code, Path(d.location.path or "").name, d.location.line, d.location.column)
+            for d in report] == [("AF216", "a.txt", 2, 1)]
+
+
+def test_project_rules_point_at_the_label_line(tmp_path: Path) -> None:
+    root = tmp_path / "ds"
+    shutil.copytree(YOLO / "good" / "ultralytics-detect" / "dataset", root)
+    (tmp_path / "annoformat.toml").write_text("min-box-width = 1000\n")
+    label = root / "labels" / "train" / "a.txt"
+    rows = [n for n, line in enumerate(label.read_text().splitlines(), 1) if line.split()]
+    report = af.validate(label)
+    assert [(d.code, Path(d.location.path or "").name, d.location.line) for d in report] == [
+        ("AF607", "a.txt", n) for n in rows]
