@@ -105,3 +105,24 @@ def _tree_bytes(path: Path) -> dict[str, bytes]:
         return {"": path.read_bytes()}
     return {p.relative_to(path).as_posix(): p.read_bytes()
             for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("case", GOOD, ids=lambda c: c.id)
+def test_fast_built_models_are_complete_and_unshared(case: Case) -> None:
+    """Readers build models without validation: every field set, no dict or list shared."""
+    ds, _ = _read(case)
+    assert ds is not None
+    seen: dict[int, str] = {}
+    objects: list[Any] = [*ds.labels]
+    for item in ds.items:
+        objects += [item, item.media, *item.annotations]
+    for obj in objects:
+        assert set(obj.__dict__) == set(type(obj).model_fields), type(obj).__name__
+        for name, value in obj.__dict__.items():
+            if isinstance(value, (dict, list)) and value:
+                where = f"{type(obj).__name__}.{name}"
+                assert id(value) not in seen, f"{where} shares its value with {seen[id(value)]}"
+                seen[id(value)] = where
+            elif isinstance(value, dict):  # empty dicts must be fresh too (they get mutated)
+                assert id(value) not in seen, f"{type(obj).__name__}.{name} is a shared {{}}"
+                seen[id(value)] = f"{type(obj).__name__}.{name}"

@@ -48,8 +48,13 @@ def trusted(cls: type[_T], fields: dict[str, Any]) -> _T:
 
     Readers check raw documents against their schema and the semantic rules first; this is the
     fast path that then shares their lists instead of copying them (COCO-2017 scale needs it).
-    ``fields`` must hold every field of ``cls`` (use :func:`defaults_of` to complete it).
+    Fields with a default *factory* (``attributes``, ``extras``, lists) that ``fields`` lacks get
+    a fresh value here; other defaults come from :func:`defaults_of`.
     """
+    if len(fields) != len(cls.model_fields):
+        for name, factory in _factories(cls):
+            if name not in fields:
+                fields[name] = factory()
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", fields)
     # One shared set of *all* field names per class: pydantic only ever adds names to it, and
@@ -61,6 +66,15 @@ def trusted(cls: type[_T], fields: dict[str, Any]) -> _T:
 
 
 _ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
+_FACTORIES: dict[type[BaseModel], list[tuple[str, Any]]] = {}
+
+
+def _factories(cls: type[BaseModel]) -> list[tuple[str, Any]]:
+    found = _FACTORIES.get(cls)
+    if found is None:
+        found = _FACTORIES[cls] = [(name, f.default_factory) for name, f in
+                                   cls.model_fields.items() if f.default_factory is not None]
+    return found
 
 
 def _all_fields(cls: type[BaseModel]) -> set[str]:
@@ -290,9 +304,10 @@ class Dataset(_Model):
 
 
 def defaults_of(cls: type[BaseModel]) -> dict[str, Any]:
-    """Every defaulted field of ``cls`` with a fresh default value (for :func:`trusted`)."""
-    out: dict[str, Any] = {}
-    for name, field in cls.model_fields.items():
-        if not field.is_required():
-            out[name] = field.get_default(call_default_factory=True)
-    return out
+    """The immutable defaults of ``cls`` (None, 0.0, the ``type`` tag), safe to reuse.
+
+    Fields with a default factory (dicts, lists) are left out on purpose: a dict spread from a
+    cached copy would be shared by every model built from it; :func:`trusted` adds them fresh.
+    """
+    return {name: field.default for name, field in cls.model_fields.items()
+            if not field.is_required() and field.default_factory is None}

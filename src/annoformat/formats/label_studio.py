@@ -24,6 +24,7 @@ Facts a maintainer needs:
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -222,13 +223,17 @@ class _Task:
             extra["value"] = value_extra
         if rtype == "labels" and "text" not in value:
             extra["no_text"] = True
-        common = {"id": r.get("id"), "score": r.get("score"),
-                  "extras": {NAME: extra} if extra else {}}
+        common = {"id": r.get("id"), "score": r.get("score")}
+
+        def extras() -> dict[str, Any]:  # one result may give several annotations: no sharing
+            return {NAME: copy.deepcopy(extra)} if extra else {}
+
         where = {"path": self.path, "line": self.line, "item_id": self.item_id}
         if rtype == "choices":
             for name in value["choices"]:
                 if self.labels.use(name, self.report, pointer=f"{ptr}/value/choices", **where):
-                    self.anns.append(trusted(Tag, {**fresh_defaults(Tag), **common, "label": name}))
+                    self.anns.append(trusted(Tag, {**fresh_defaults(Tag), **common, "label": name,
+                                                   "extras": extras()}))
                     self.pointers.append(ptr)
             return True
         start, end = self._code_point(value["start"], f"{ptr}/value/start"), self._code_point(
@@ -241,7 +246,7 @@ class _Task:
             if "text" in value:
                 self.stored[len(self.anns)] = value["text"]
             self.anns.append(trusted(Span, {**fresh_defaults(Span), **common, "label": name,
-                                            "start": start, "end": end}))
+                                            "start": start, "end": end, "extras": extras()}))
             self.pointers.append(ptr)
         return True
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from lxml import etree
 from pydantic import JsonValue
 
-from annoformat import masks, schemas
+if TYPE_CHECKING:
+    import numpy as np
+
+from annoformat import schemas
 from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box, check_flat_points
@@ -294,6 +296,10 @@ class Reader:
             report.add("AF340", **self._at(el), item_id=item_id, left=left, top=top,
                        mask_width=mw, mask_height=mh, width=width, height=height)
             return None
+        import numpy as np  # numpy + pycocotools only when a file has masks (hook start-up)
+
+        from annoformat import masks
+
         runs = np.array([int(v) for v in str(attrib["rle"]).split(",")], dtype=np.int64)
         if int(runs.sum()) != mw * mh:
             report.add("AF307", **self._at(el), item_id=item_id,
@@ -456,6 +462,8 @@ def raw(el: etree._Element, children: bool = True) -> dict[str, Any]:
 
 def tight_box(crop: np.ndarray[Any, Any], left: int, top: int) -> list[int] | None:
     """``[left, top, width, height]`` of the foreground of ``crop`` placed at left/top."""
+    import numpy as np
+
     rows = np.flatnonzero(crop.any(axis=1))
     cols = np.flatnonzero(crop.any(axis=0))
     if not len(rows):

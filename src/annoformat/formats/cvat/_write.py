@@ -7,11 +7,9 @@ import math
 from collections import Counter
 from typing import Any
 
-import numpy as np
 import orjson
 from lxml import etree
 
-from annoformat import masks
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._emit import _SE, Node, emit, quote_text
 from annoformat.formats.cvat._meta import number_text, value_text, write_tree
@@ -315,6 +313,10 @@ class Writer:
             self.report.add("AF305", mask_width=ann.width, mask_height=ann.height,
                             width=width, height=height, annotation_id=ann.id)
             return None
+        import numpy as np
+
+        from annoformat import masks
+
         full = masks.decode(ann.counts, ann.height, ann.width)
         box = _cv(ann).get("box")
         tight = tight_box(full, 0, 0)

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from annoformat import masks, schemas
+from annoformat import schemas
 from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml
 from annoformat.codes import Severity
@@ -76,6 +76,8 @@ def _region_box(ann: Any) -> tuple[float, float, float, float]:
         xs = [v for ring in ann.rings for v in ring[0::2]]
         ys = [v for ring in ann.rings for v in ring[1::2]]
         return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+    from annoformat import masks  # numpy + pycocotools only when there is a mask
+
     x, y, w, h = masks.to_bbox(ann.counts, ann.height, ann.width)
     return x, y, w, h
 
