@@ -195,6 +195,11 @@ _ENTRIES = [
     Code("AF309", "keypoint-visibility", ERR, "keypoint visibility {value} is not 0, 1 or 2",
          "COCO visibility flags are 0 (not labelled), 1 (labelled, not visible), 2 (visible).",
          '{"keypoints": [10, 10, 5]}', "Use 0, 1 or 2."),
+    Code("AF311", "image-size-mismatch", ERR, "the annotation says {width}x{height} but "
+         "{image} is {image_width}x{image_height}", "Boxes were drawn on, and are checked "
+         "against, a size the image does not have: often a resized or rotated (EXIF) export.",
+         "<size><width>640</width>... for a 1280-pixel-wide JPEG",
+         "Re-export the annotations for the image as it is, or fix the stored size."),
     # --- AF5xx: conversion loss ------------------------------------------------------------
     Code("AF501", "annotations-dropped", ERR, "{count} {kind} annotation(s) cannot be written as "
          "{format}", "The target format has no way to store this annotation type.",

@@ -183,6 +183,24 @@ def _layout(path: Path, report: Report) -> _Layout | None:
     return _Layout(None, _xml_files(path))
 
 
+def _check_image_size(xml: Path, filename: str, width: int, height: int,
+                      size: etree._Element, item_id: str, report: Report) -> None:
+    """AF311 when the image is present (JPEGImages/ or beside the XML) with another size."""
+    if not is_safe_relative(filename):
+        return
+    for image in (xml.parent.parent / "JPEGImages" / filename, xml.parent / filename):
+        if image.is_file():
+            try:
+                actual = imagesize.get(str(image))
+            except (OSError, ValueError):
+                return
+            if actual[0] > 0 and actual != (width, height):
+                report.add("AF311", path=str(xml), line=_line(size), pointer=xpath_of(size),
+                           item_id=item_id, image=str(image), width=width, height=height,
+                           image_width=actual[0], image_height=actual[1])
+            return
+
+
 class _Reader:
     def __init__(self, options: Options, report: Report) -> None:
         self.options = options
@@ -275,6 +293,8 @@ class _Reader:
             where = size if size is not None else root
             report.add("AF308", path=shown, line=_line(where), pointer=xpath_of(where),
                        item_id=item_id, width=width, height=height)
+        elif size is not None:
+            _check_image_size(file, filename, width, height, size, item_id, report)
         if raw:
             extras["xml"] = raw
         if root.attrib:
