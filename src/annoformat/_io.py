@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -138,40 +138,8 @@ def _has_duplicate_keys(data: bytes) -> bool:
 
 def find_duplicate_keys(data: bytes) -> list[tuple[str, str, int]]:
     """``(pointer, key, byte offset)`` of each repeated key (slow path: one token scan)."""
-    found: list[tuple[str, str, int]] = []
-    # frames: [is_object, pointer, key_or_index, expecting_key, keys_seen]
-    stack: list[list[Any]] = []
-    start = 3 if data.startswith(_BOM) else 0
-    for match in _TOKEN.finditer(data, start):
-        tok = match.group()
-        first = tok[:1]
-        if first in (b"{", b"["):
-            ptr = ""
-            if stack:
-                parent = stack[-1]
-                ptr = f"{parent[1]}/{_escape(str(parent[2]))}"
-            stack.append([first == b"{", ptr, 0, first == b"{", set()])
-        elif first in (b"}", b"]"):
-            if stack:
-                stack.pop()
-        elif first == b":":
-            if stack:
-                stack[-1][3] = False
-        elif first == b",":
-            if stack:
-                frame = stack[-1]
-                if frame[0]:
-                    frame[3] = True
-                else:
-                    frame[2] += 1
-        elif stack and stack[-1][0] and stack[-1][3]:
-            frame = stack[-1]
-            key = orjson.loads(tok)
-            if key in frame[4]:
-                found.append((f"{frame[1]}/{_escape(key)}", key, match.start()))
-            frame[4].add(key)
-            frame[2] = key
-    return found
+    return [(f"{ptr}/{_escape(key)}", key, offset)
+            for kind, ptr, key, offset in _walk(data, repeated_keys=True) if kind == "repeat"]
 
 
 def _report_json_error(data: bytes, exc: orjson.JSONDecodeError, path: str, report: Report) -> None:
@@ -210,7 +178,6 @@ def json_positions(data: bytes, pointers: Iterable[str]) -> dict[str, tuple[int,
 
     The slow path behind "positions only when something failed": one tokenising pass over the
     bytes, skipping containers that lead to no wanted pointer. Pointers not found are absent.
-    A pointer to an object key's value resolves to the value; "" resolves to the document.
     """
     wanted = set(pointers)
     if not wanted:
@@ -221,32 +188,35 @@ def json_positions(data: bytes, pointers: Iterable[str]) -> dict[str, tuple[int,
         for i in range(1, len(parts)):
             prefixes.add("/".join(parts[: i + 1]))
     found: dict[str, int] = {}
-    start = 3 if data.startswith(_BOM) else 0
-    # stack frames: [is_object, pointer_of_container, current_key_or_index, expecting_key, on_path]
+    for kind, ptr, _key, offset in _walk(data, follow=prefixes.__contains__):
+        if kind == "value" and ptr in wanted:
+            found.setdefault(ptr, offset)
+            if len(found) == len(wanted):
+                break
+    return {p: line_col(data, off) for p, off in found.items()}
+
+
+def _walk(data: bytes, *, follow: Callable[[str], bool] | None = None,
+          repeated_keys: bool = False) -> Iterator[tuple[str, str, str, int]]:
+    """Events of one token scan of JSON bytes, with JSON Pointers.
+
+    ``("value", pointer, "", offset)`` where each value starts, and with ``repeated_keys``
+    ``("repeat", pointer of the object, key, offset)`` for each key seen twice in one object.
+    Inside a container whose pointer ``follow`` rejects, no events (it is still tokenised).
+    """
+    # a frame: [is_object, pointer, current key or index, expecting a key, followed, keys]
     stack: list[list[Any]] = []
-    pending_root = True
-
-    def value_at(offset: int) -> str | None:
-        nonlocal pending_root
-        if not stack:
-            if pending_root:
-                pending_root = False
-                return ""
-            return None
-        frame = stack[-1]
-        if not frame[4]:
-            return None
-        return f"{frame[1]}/{_escape(str(frame[2]))}"
-
-    for match in _TOKEN.finditer(data, start):
+    root_pending = True
+    for match in _TOKEN.finditer(data, 3 if data.startswith(_BOM) else 0):
         tok = match.group()
         first = tok[:1]
         if first in (b"{", b"["):
-            ptr = value_at(match.start())
-            on_path = ptr is not None and ptr in prefixes
-            if ptr is not None and ptr in wanted:
-                found.setdefault(ptr, match.start())
-            stack.append([first == b"{", ptr or "", 0, first == b"{", on_path])
+            ptr = _value_pointer(stack, root_pending)
+            root_pending = False
+            if ptr is not None:
+                yield "value", ptr, "", match.start()
+            followed = ptr is not None and (follow is None or follow(ptr))
+            stack.append([first == b"{", ptr or "", 0, first == b"{", followed, set()])
         elif first in (b"}", b"]"):
             if stack:
                 stack.pop()
@@ -260,19 +230,30 @@ def json_positions(data: bytes, pointers: Iterable[str]) -> dict[str, tuple[int,
                     frame[3] = True
                 else:
                     frame[2] += 1
-        elif stack and stack[-1][0] and stack[-1][3]:
-            if stack[-1][4]:
+        elif stack and stack[-1][0] and stack[-1][3]:  # an object key
+            frame = stack[-1]
+            if frame[4] or repeated_keys:
                 try:
-                    stack[-1][2] = orjson.loads(tok)
+                    key = orjson.loads(tok)
                 except orjson.JSONDecodeError:
-                    stack[-1][2] = tok[1:-1].decode("utf-8", errors="replace")
+                    key = tok[1:-1].decode("utf-8", errors="replace")
+                if repeated_keys:
+                    if key in frame[5]:
+                        yield "repeat", frame[1], key, match.start()
+                    frame[5].add(key)
+                frame[2] = key
         else:
-            ptr = value_at(match.start())
-            if ptr is not None and ptr in wanted:
-                found.setdefault(ptr, match.start())
-        if len(found) == len(wanted):
-            break
-    return {p: line_col(data, off) for p, off in found.items()}
+            ptr = _value_pointer(stack, root_pending)
+            root_pending = False
+            if ptr is not None:
+                yield "value", ptr, "", match.start()
+
+
+def _value_pointer(stack: list[list[Any]], root_pending: bool) -> str | None:
+    if not stack:
+        return "" if root_pending else None
+    frame = stack[-1]
+    return f"{frame[1]}/{_escape(str(frame[2]))}" if frame[4] else None
 
 
 def fill_json_positions(report: Report, path: str, data: bytes, *, since: int = 0) -> None:
