@@ -47,7 +47,8 @@ def test_hook_passes_good_files_and_fails_bad_ones(tmp_path: Path) -> None:
 
     bad = FIXTURES / "coco" / "bad" / "AF203-duplicate-image-id" / "annotations.json"
     shutil.copy(bad, repo / "bad.json")
-    (repo / "yolo" / "labels" / "train" / "b.txt").write_text("0 0.5 0.5 0.1 0.1\n7 0.5 0.5 0.1 0.1\n")
+    rows = "0 0.5 0.5 0.1 0.1\n7 0.5 0.5 0.1 0.1\n"  # class 7 of 2 on line 2
+    (repo / "yolo" / "labels" / "train" / "b.txt").write_text(rows)
     _git(repo, "add", ".")
     failed = _try_repo(repo, home)
     assert failed.returncode == 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURES
-
 import annoformat as af
+
+from conftest import FIXTURES
 
 YOLO = FIXTURES / "yolo"
 
