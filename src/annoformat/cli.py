@@ -47,6 +47,9 @@ def _guarded(func: _F) -> _F:
             sys.exit(EXIT_FINDINGS)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `annoformat codes | head`: the reader left; not our error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except Exception as exc:
             fd, log = tempfile.mkstemp(prefix="annoformat-crash-", suffix=".log")
             with os.fdopen(fd, "w") as fh:
