@@ -55,3 +55,14 @@ def test_pyproject_table_is_found_upwards(tmp_path: Path) -> None:
     report = af.validate(sub / "a.json")
     assert [(d.code, d.location.pointer, d.location.line) for d in report] == [
         ("AF604", "/annotations/0", 10), ("AF604", "/annotations/3", 15)]
+
+
+def test_rules_on_voc_point_at_the_object_element(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(FIXTURES / "voc" / "good" / "dataset" / "VOC2007", tmp_path / "VOC2007")
+    (tmp_path / "annoformat.toml").write_text('labels = ["dog"]\n')
+    found = [(Path(d.location.path or "").name, d.location.line, d.location.pointer)
+             for d in af.validate(tmp_path / "VOC2007") if d.code == "AF604"]
+    assert found[:2] == [("000005.xml", 20, "/annotation/object[1]"),
+                         ("000005.xml", 32, "/annotation/object[2]")]

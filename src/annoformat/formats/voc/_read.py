@@ -11,7 +11,7 @@ from typing import Any, cast
 import imagesize
 from lxml import etree
 
-from annoformat import schemas
+from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative, read_bytes
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
@@ -205,6 +205,7 @@ class _Reader:
     def __init__(self, options: Options, report: Report) -> None:
         self.options = options
         self.report = report
+        self.origins: list[etree._Element] = []  # the elements of the last item's annotations
         self.one_based = options.origin == "one-based"
         self.labels: dict[str, Label] = {}
         self.allowed: set[str] | None = None
@@ -302,17 +303,20 @@ class _Reader:
         if extra_sets:
             extras["imagesets"] = extra_sets
         annotations: list[Any] = []
+        self.origins = []
         for index, obj in enumerate(objects, 1):
             parsed = self._object(obj, shown, item_id, width, height, None)
             if parsed is None:
                 continue
             fields, part_elements = parsed
-            parts = [p for p in (self._object(el, shown, item_id, width, height, index)
-                                 for el in part_elements) if p is not None]
+            parts = [(p, el) for p, el in ((self._object(el, shown, item_id, width, height,
+                                                          index), el) for el in part_elements)
+                     if p is not None]
             if parts:
                 fields["group"] = index
             annotations.append(trusted(BBox, fields))
-            annotations.extend(trusted(BBox, p[0]) for p in parts)
+            annotations.extend(trusted(BBox, p[0]) for p, _ in parts)
+            self.origins += [obj, *(el for _, el in parts)]
         media = trusted(Image, {"kind": "image", "path": filename, "width": width,
                                 "height": height})
         return trusted(Item, {"id": item_id, "subset": subset, "media": media,
@@ -479,6 +483,15 @@ class _Reader:
         return box
 
 
+def _record_origins(sm: sourcemap.SourceMap, index: int, item: Item, xml: Path | None,
+            elements: list[etree._Element]) -> None:
+    if xml is None:
+        return
+    sm.item(index, str(xml), line=1)
+    for j, el in enumerate(elements[: len(item.annotations)]):
+        sm.annotation(index, j, str(xml), line=_line(el), pointer=xpath_of(el))
+
+
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a VOC dataset folder, folder of XML files, or one XML file into the IR."""
     layout = _layout(path, report)
@@ -497,6 +510,7 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
         (item_id, sets[0], sets[1:]) for item_id, sets in membership.items()]
     order += [(stem, None, []) for stem in layout.xmls if stem not in membership]
     items: list[Item] = []
+    sm = sourcemap.current()  # project rules want file:line for what they find
     for stem, subset, extra_sets in order:
         xml = layout.xmls.get(stem)
         if xml is not None:
@@ -505,6 +519,9 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
             assert subset is not None  # only image-set entries can lack an XML
             item = reader.bare_item(layout, stem, subset, extra_sets, first_line[stem])
         if item is not None:
+            if sm is not None:
+                _record_origins(sm, len(items), item, xml,
+                                reader.origins if xml is not None else [])
             items.append(item)
     extras = {"voc": {"class_imagesets": layout.class_sets}} if layout.class_sets else {}
     return trusted(Dataset, {"labels": list(reader.labels.values()), "items": items,
