@@ -66,3 +66,14 @@ def test_rules_on_voc_point_at_the_object_element(tmp_path: Path) -> None:
              for d in af.validate(tmp_path / "VOC2007") if d.code == "AF604"]
     assert found[:2] == [("000005.xml", 20, "/annotation/object[1]"),
                          ("000005.xml", 32, "/annotation/object[2]")]
+
+
+def test_rules_on_cvat_point_at_the_shape_element(tmp_path: Path) -> None:
+    import shutil
+
+    src = FIXTURES / "cvat" / "good" / "images-all-shapes" / "annotations.xml"
+    shutil.copy(src, tmp_path / "annotations.xml")
+    (tmp_path / "annoformat.toml").write_text("min-box-width = 100\n")
+    found = [(d.location.line, d.location.pointer)
+             for d in af.validate(tmp_path / "annotations.xml") if d.code == "AF607"]
+    assert found == [(109, "/annotations/image[1]/box[1]")]

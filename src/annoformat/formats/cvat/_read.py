@@ -11,7 +11,7 @@ from pydantic import JsonValue
 if TYPE_CHECKING:
     import numpy as np
 
-from annoformat import schemas
+from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box, check_flat_points
@@ -86,6 +86,9 @@ class Reader:
         self.element_specs: dict[str, dict[str, dict[str, AttributeSpec]]] = {}
         self.flavour = "images"
         self.cuboids: list[int] = []
+        # (line, XPath) of each annotation's element, only when a source map is recording
+        self.origins: dict[int, tuple[int | None, str]] | None = (
+            {} if sourcemap.current() is not None else None)
 
     def _at(self, el: etree._Element) -> dict[str, Any]:
         """Location of an element: file, line and XPath."""
@@ -132,6 +135,16 @@ class Reader:
                                  "extras": {"cvat": extras}})
 
     # -- images 1.1 ----------------------------------------------------------------------
+    def _record(self, index: int, item: Item) -> None:
+        """Tell the active source map (project rules) where the item's annotations are."""
+        sm = sourcemap.current()
+        if sm is None or self.origins is None:
+            return
+        sm.item(index, self.path)
+        for j, ann in enumerate(item.annotations):
+            line, xpath = self.origins.get(id(ann), (None, None))
+            sm.annotation(index, j, self.path, line=line, pointer=xpath)
+
     def _images(self, root: etree._Element) -> list[Item]:
         items: list[Item] = []
         first: dict[tuple[str | None, str], int] = {}
@@ -167,10 +180,14 @@ class Reader:
                 ann = self._shape(el, tag, el.get("label", ""), key[1], width, height, None)
                 if ann is not None:
                     anns.append(ann)
+                    if self.origins is not None:
+                        self.origins[id(ann)] = (line_of(el), xpath_of(el))
             image.clear()
             items.append(trusted(Item, {"id": key[1], "subset": subset, "media": media,
                                         "annotations": anns, "attributes": {},
                                         "extras": {"cvat": extras} if extras else {}}))
+            if self.origins is not None:
+                self._record(len(items) - 1, items[-1])
         return items
 
     # -- shapes --------------------------------------------------------------------------
@@ -431,6 +448,8 @@ class Reader:
                 if ann is not None:
                     frames.setdefault(frame, []).append(ann)
                     visible += 1
+                    if self.origins is not None:
+                        self.origins[id(ann)] = (line_of(el), xpath_of(el))
             if not visible:
                 empty_tracks[str(tid)] = raw(track_el, children=False)["attrs"]
             track_el.clear()
@@ -444,6 +463,8 @@ class Reader:
             items.append(trusted(Item, {"id": str(f), "subset": None, "media": media,
                                         "annotations": frames.get(f, []), "attributes": {},
                                         "extras": item_extras}))
+            if self.origins is not None:
+                self._record(len(items) - 1, items[-1])
         return items
 
 
