@@ -77,3 +77,14 @@ def test_rules_on_cvat_point_at_the_shape_element(tmp_path: Path) -> None:
     found = [(d.location.line, d.location.pointer)
              for d in af.validate(tmp_path / "annotations.xml") if d.code == "AF607"]
     assert found == [(109, "/annotations/image[1]/box[1]")]
+
+
+def test_rules_on_doccano_point_at_the_record_line(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(FIXTURES / "doccano" / "good" / "classification" / "data.jsonl",
+                tmp_path / "data.jsonl")
+    (tmp_path / "annoformat.toml").write_text('labels = ["positive", "negative"]\n')
+    found = [(d.code, d.ctx["label"], Path(d.location.path or "").name, d.location.line)
+             for d in af.validate(tmp_path / "data.jsonl")]
+    assert found == [("AF604", "short", "data.jsonl", 2)]

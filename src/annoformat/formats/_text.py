@@ -22,7 +22,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from annoformat import schemas
+from annoformat import schemas, sourcemap
 from annoformat._io import parse_json
 from annoformat.checks import Finding, check_span, check_span_set
 from annoformat.diagnostics import Report
@@ -372,3 +372,13 @@ def report_spans(report: Report, item: Item, pointer_of: Callable[[int], str] | 
             done.add(key)
             report.add(f.code, path=path, line=line_of(k) if line_of else line, pointer=ptr,
                        item_id=item.id, annotation_id=item.annotations[k].id, **f.ctx)
+
+
+def record_origin(index: int, item: Item, path: str, line: int | None) -> None:
+    """Tell the active source map (project rules) that item ``index`` is on ``line``."""
+    sm = sourcemap.current()
+    if sm is None:
+        return
+    sm.item(index, path, line=line)
+    for j in range(len(item.annotations)):
+        sm.annotation(index, j, path, line=line)

@@ -39,6 +39,7 @@ from annoformat.formats._text import (
     fresh_defaults,
     iter_records,
     jsonl_keys,
+    record_origin,
     report_spans,
     text_items,
     write_records,
@@ -92,7 +93,7 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
     """Stream the records of a doccano file as IR items (labels collected into ``labels``)."""
     shown = str(path)
     seen: set[int] = set()  # hashes of the ids: memory stays near flat
-    index = 0
+    index = yielded = 0
     for line, rec in iter_records(path, report, options.max_line_bytes):
         index += 1
         if isinstance(rec, dict) and not isinstance(rec.get("text"), str):
@@ -111,6 +112,8 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
                            subset=None)
             if check_ids:
                 seen.add(hash(item.id))
+        record_origin(yielded, item, shown, line)
+        yielded += 1
         yield item
 
 

@@ -43,6 +43,7 @@ from annoformat.formats._text import (
     iter_records,
     jsonl_keys,
     raw_id_of,
+    record_origin,
     report_spans,
     text_items,
     write_records,
@@ -130,6 +131,7 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
     shown = str(path)
     seen: set[int] = set()  # hashes of the ids: memory stays near flat
     since = len(report.diagnostics)
+    yielded = 0
     for index, (line, prefix, task) in enumerate(_tasks(path, options, report), start=1):
         data = task.get("data") if isinstance(task, dict) else None
         if isinstance(data, dict) and not isinstance(data.get(options.text_key), str):
@@ -146,6 +148,8 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
                        subset=None)
         if check_ids:
             seen.add(hash(item.id))
+        record_origin(yielded, item, shown, line)
+        yielded += 1
         yield item
     if path.suffix.lower() == ".json":
         data_bytes = read_bytes(path, Report())
