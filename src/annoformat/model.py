@@ -51,37 +51,31 @@ def trusted(cls: type[_T], fields: dict[str, Any]) -> _T:
     Fields with a default *factory* (``attributes``, ``extras``, lists) that ``fields`` lacks get
     a fresh value here; other defaults come from :func:`defaults_of`.
     """
-    if len(fields) != len(cls.model_fields):
-        for name, factory in _factories(cls):
+    shape = _SHAPES.get(cls) or _shape(cls)
+    if len(fields) != len(shape[0]):
+        for name, factory in shape[1]:
             if name not in fields:
                 fields[name] = factory()
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", fields)
+    setattr_ = object.__setattr__
+    setattr_(obj, "__dict__", fields)
     # One shared set of *all* field names per class: pydantic only ever adds names to it, and
     # adding a name already present is a no-op, so sharing is safe and saves ~700 B per object.
-    object.__setattr__(obj, "__pydantic_fields_set__", _all_fields(cls))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    setattr_(obj, "__pydantic_fields_set__", shape[0])
+    setattr_(obj, "__pydantic_extra__", None)
+    setattr_(obj, "__pydantic_private__", None)
     return obj
 
 
-_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
-_FACTORIES: dict[type[BaseModel], list[tuple[str, Any]]] = {}
+#: per class: every field name, and the fields with a default factory
+_SHAPES: dict[type[BaseModel], tuple[set[str], list[tuple[str, Any]]]] = {}
 
 
-def _factories(cls: type[BaseModel]) -> list[tuple[str, Any]]:
-    found = _FACTORIES.get(cls)
-    if found is None:
-        found = _FACTORIES[cls] = [(name, f.default_factory) for name, f in
-                                   cls.model_fields.items() if f.default_factory is not None]
+def _shape(cls: type[BaseModel]) -> tuple[set[str], list[tuple[str, Any]]]:
+    fields = cls.model_fields  # a pydantic class property: too slow to read per object
+    found = _SHAPES[cls] = (set(fields), [(name, f.default_factory) for name, f in
+                                          fields.items() if f.default_factory is not None])
     return found
-
-
-def _all_fields(cls: type[BaseModel]) -> set[str]:
-    names = _ALL_FIELDS.get(cls)
-    if names is None:
-        names = _ALL_FIELDS[cls] = set(cls.model_fields)
-    return names
 
 
 class AttributeSpec(_Model):

@@ -253,7 +253,8 @@ class _Reader:
                     self._int_ok(a["category_id"], path, f"{prefix}/{j}/category_id")
                 continue
             if aid is not None:
-                if not self._int_ok(aid, path, f"{prefix}/{j}/id"):
+                if type(aid) is not int:  # checked inline: the pointer costs a string per call
+                    self._int_ok(aid, path, f"{prefix}/{j}/id")
                     continue
                 if aid in first_ann:
                     report.add("AF204", path=path, pointer=f"{prefix}/{j}/id", annotation_id=aid,
@@ -278,14 +279,13 @@ class _Reader:
                 common["attributes"] = attrs
                 if not a["attributes"]:
                     extra = {**(extra or {}), "attributes": {}}
-            where = f"{prefix}/{j}"
             out: list[Any] = []
             bbox = a.get("bbox")
             seg = a.get("segmentation")
             if isinstance(seg, dict):
                 h, w = seg["size"]
                 for f in check_mask(seg["counts"], h, w, width, height):
-                    report.add(f.code, path=path, pointer=f"{where}/segmentation{f.path}",
+                    report.add(f.code, path=path, pointer=f"{prefix}/{j}/segmentation{f.path}",
                                item_id=item.id, annotation_id=aid, **f.ctx)
                 out.append(trusted(Mask, {**common, "type": "mask", "counts": seg["counts"],
                                           "height": h, "width": w,
@@ -297,24 +297,25 @@ class _Reader:
                         continue  # the common case, without a call
                     for f in check_flat_points(ring, f"/segmentation/{r}", 3):
                         bad = True
-                        report.add(f.code, path=path, pointer=where + f.path, item_id=item.id,
-                                   annotation_id=aid, **f.ctx)
+                        report.add(f.code, path=path, pointer=f"{prefix}/{j}{f.path}",
+                                   item_id=item.id, annotation_id=aid, **f.ctx)
                 if not bad:
-                    out.append(trusted(Polygon, {**common, "type": "polygon", "rings": seg,
-                                                 "bbox": tuple(bbox) if bbox is not None
-                                                 else None}))
+                    poly = common if "keypoints" not in a else dict(common)
+                    poly["type"], poly["rings"] = "polygon", seg
+                    poly["bbox"] = tuple(bbox) if bbox is not None else None
+                    out.append(trusted(Polygon, poly))
             elif seg is not None:
                 extra = {**(extra or {}), "segmentation": seg}
             if "keypoints" in a:
                 flat = a["keypoints"]
                 if len(flat) % 3:
-                    report.add("AF304", path=path, pointer=f"{where}/keypoints", item_id=item.id,
-                               annotation_id=aid, count=len(flat))
+                    report.add("AF304", path=path, pointer=f"{prefix}/{j}/keypoints",
+                               item_id=item.id, annotation_id=aid, count=len(flat))
                 else:
                     points = [v for k, v in enumerate(flat) if k % 3 != 2]
                     vis = [int(v) for v in flat[2::3]]
                     for f in check_keypoints(points, vis, label):
-                        report.add(f.code, path=path, pointer=f"{where}/keypoints",
+                        report.add(f.code, path=path, pointer=f"{prefix}/{j}/keypoints",
                                    item_id=item.id, annotation_id=aid, **f.ctx)
                     kp_extra = {}
                     if "num_keypoints" in a and a["num_keypoints"] != sum(1 for v in vis if v):
@@ -336,14 +337,16 @@ class _Reader:
                 if not (width and height and bw > 0 and bh > 0 and x >= -eps and y >= -eps
                         and x + bw <= width + eps and y + bh <= height + eps):
                     for f in check_box(x, y, bw, bh, width, height):
-                        report.add(f.code, path=path, pointer=f"{where}/bbox", item_id=item.id,
+                        report.add(f.code, path=path, pointer=f"{prefix}/{j}/bbox", item_id=item.id,
                                    annotation_id=aid, **f.ctx)
-                if not out:
-                    box = {**common, "type": "bbox", "x": x, "y": y, "w": bw, "h": bh}
-                    out.append(trusted(BBox, box))
+                if not out:  # nothing else uses `common` now: it becomes the box
+                    common["type"], common["x"], common["y"] = "bbox", x, y
+                    common["w"], common["h"] = bw, bh
+                    out.append(trusted(BBox, common))
             elif not out and seg is None:
-                report.add("AF101", path=path, pointer=where, item_id=item.id, annotation_id=aid,
-                           reason="annotation has no bbox, segmentation or keypoints")
+                report.add("AF101", path=path, pointer=f"{prefix}/{j}", item_id=item.id,
+                           annotation_id=aid, reason="annotation has no bbox, segmentation or "
+                           "keypoints")
             if not out:
                 continue
             if extra:
@@ -351,7 +354,7 @@ class _Reader:
             if sm is not None:
                 index = item_index[id(item)]
                 for k in range(len(out)):
-                    sm.annotation(index, len(item.annotations) + k, path, pointer=where)
+                    sm.annotation(index, len(item.annotations) + k, path, pointer=f"{prefix}/{j}")
             item.annotations.extend(out)
 
 
