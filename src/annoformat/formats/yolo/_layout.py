@@ -246,9 +246,13 @@ def _list_file(path: Path, root: Path, report: Report) -> list[Path] | None:
         report.add("AF003", path=str(path), offset=exc.start, reason=exc.reason)
         return None
     out = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         entry = line.strip()
         if not entry or entry.startswith("#"):
+            continue
+        if "\x00" in entry:  # no file system takes it; open() would raise
+            report.add("AF101", path=str(path), line=number,
+                       reason="a list-file entry contains a NUL character")
             continue
         out.append(_resolve_entry(entry, path.parent, root))
     return out
