@@ -53,6 +53,7 @@ def test_parse_errors_are_coded(data: bytes, code: str) -> None:
 @pytest.mark.parametrize(("name", "safe"), [
     ("a.jpg", True), ("sub/a.jpg", True), ("../a.jpg", False), ("a/../../b", False),
     ("/etc/passwd", False), ("C:\\x.jpg", False), ("\\\\server\\x", False), ("", False),
+    ("a\x00b.jpg", False), ("1:2.jpg", True), ("x/..y.jpg", True), ("x\\..\\y", False),
 ])
 def test_safe_relative_names(name: str, safe: bool) -> None:
     assert is_safe_relative(name) is safe

@@ -281,11 +281,14 @@ def pointer(*segments: str | int) -> str:
 
 
 def is_safe_relative(name: str) -> bool:
-    """True when ``name`` stays inside a folder it is joined to (no absolute path, no '..')."""
-    if not name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+    """True when ``name`` stays inside a folder it is joined to (no absolute path, no '..',
+    no drive letter, no NUL that no file system accepts)."""
+    if not name or name.startswith(("/", "\\")) or "\x00" in name or (
+            len(name) > 1 and name[1] == ":" and name[0].isalpha()):
         return False
-    parts = re.split(r"[/\\]", name)
-    return ".." not in parts
+    if ".." not in name:  # the common case, without a split
+        return True
+    return ".." not in name.replace("\\", "/").split("/")
 
 
 @contextlib.contextmanager
