@@ -44,3 +44,14 @@ def test_project_rules_point_at_the_label_line(tmp_path: Path) -> None:
     report = af.validate(label)
     assert [(d.code, Path(d.location.path or "").name, d.location.line) for d in report] == [
         ("AF607", "a.txt", n) for n in rows]
+
+
+def test_dotted_image_names_find_their_sizes(tmp_path: Path) -> None:
+    """Roboflow names images "a_jpg.rf.1.jpg": the item id keeps its inner dots."""
+    out = tmp_path / "yolo"
+    result = af.convert(FIXTURES / "coco" / "good" / "roboflow" / "export", out, to="yolo",
+                        allow_loss=True)
+    assert result.written
+    report = af.validate(out, config=False)
+    assert not report.has_errors, [d.message for d in report.errors]
+    assert sorted(i.id for i in af.load(out).items) == ["a_jpg.rf.1", "b_jpg.rf.2"]

@@ -54,7 +54,8 @@ class Sizes:
         found = self.exact.get(rel)
         if found is not None:
             return found[0], found[1], rel
-        by_stem = self.by_stem.get(_strip_ext(rel))
+        # ``rel`` may already lack its extension: "a_jpg.rf.1" must not lose ".1" (Roboflow)
+        by_stem = self.by_stem.get(rel) or self.by_stem.get(_strip_ext(rel))
         if by_stem is not None:
             return by_stem[1], by_stem[2], by_stem[0]
         if self.fixed is not None:
