@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from lxml import etree
 
+from annoformat._io import is_safe_relative
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._emit import _SE, Node, emit, quote_text
 from annoformat.formats.cvat._meta import number_text, value_text, write_tree
@@ -200,6 +201,8 @@ class Writer:
                 attrs["name"] = f"frame_{media.frame:06d}"
             else:
                 attrs["name"] = getattr(media, "path", "")
+                if not is_safe_relative(attrs["name"]):  # e.g. COCO results: no file names
+                    self.report.add("AF016", item_id=item.id, value=attrs["name"])
             if item.subset is not None:
                 attrs["subset"] = item.subset
             task_id = item.extras.get("cvat", {}).get("task_id")
