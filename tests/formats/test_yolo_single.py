@@ -55,3 +55,13 @@ def test_dotted_image_names_find_their_sizes(tmp_path: Path) -> None:
     report = af.validate(out, config=False)
     assert not report.has_errors, [d.message for d in report.errors]
     assert sorted(i.id for i in af.load(out).items) == ["a_jpg.rf.1", "b_jpg.rf.2"]
+
+
+def test_a_yolo_dataset_without_images_still_reads_back(tmp_path: Path) -> None:
+    """Text items cannot go to YOLO (AF509); what is written must still be a valid dataset."""
+    out = tmp_path / "yolo"
+    result = af.convert(FIXTURES / "jsonl" / "good" / "crlf-bom" / "dataset.jsonl", out,
+                        to="yolo", allow_loss=True)
+    assert result.written and [d.code for d in result.loss] == ["AF509"]
+    assert not af.validate(out, config=False).has_errors
+    assert af.load(out).items == []

@@ -307,6 +307,8 @@ def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, plan: _Plan,
                extras: dict[str, Any]) -> dict[str, Any]:
     splits: dict[str, list[str]] = {}
     for item in ds.items:
+        if not isinstance(item.media, Image):  # text items were refused or dropped (AF509)
+            continue
         subset = item.subset if item.subset is not None else plan.none_as
         folder = _split_folder("ultralytics", subset)[1]
         entries = splits.setdefault(_key_of(subset), [])
