@@ -116,7 +116,7 @@ def parse_json(data: bytes, path: str, report: Report) -> Any:
 
 
 class _Duplicate(Exception):
-    pass
+    """Raised by the stdlib parser's hook at the first repeated key."""
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

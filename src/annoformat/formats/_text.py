@@ -98,6 +98,42 @@ def iter_records(path: Path, report: Report,
             yield number, value
 
 
+def iter_checked_records(path: Path, report: Report, schema: str,
+                         max_line_bytes: int = MAX_LINE_BYTES
+                         ) -> Iterator[tuple[int, int, Any]]:
+    """``(record number, line, record)`` for records with a ``text`` string that satisfy
+    ``schema``; the others are reported (AF130, AF101) with their line and skipped, but still
+    counted (a record number can be an item's id)."""
+    shown = str(path)
+    for index, (line, rec) in enumerate(iter_records(path, report, max_line_bytes), start=1):
+        if isinstance(rec, dict) and not isinstance(rec.get("text"), str):
+            report.add("AF130", path=shown, line=line, pointer="/text", key="text")
+            continue
+        if not schemas.is_valid(schema, rec):
+            for ptr, message in schemas.iter_errors(schema, rec):
+                report.add("AF101", path=shown, line=line, pointer=ptr, reason=message)
+            continue
+        yield index, line, rec
+
+
+class ItemIds:
+    """AF207 for an item id seen before in the stream; keeps one hash per id (flat memory)."""
+
+    def __init__(self, report: Report, enabled: bool = True) -> None:
+        self.report = report
+        self.enabled = enabled
+        self.seen: set[int] = set()
+
+    def check(self, item: Item, path: str, line: int | None, pointer: str = "/id") -> None:
+        if not self.enabled:
+            return
+        key = hash(item.id)
+        if key in self.seen:
+            self.report.add("AF207", path=path, line=line, pointer=pointer, item_id=item.id,
+                            subset=None)
+        self.seen.add(key)
+
+
 def first_record(path: Path, limit: int = 1 << 20) -> Any:
     """The first non-blank line of ``path`` parsed as JSON (None when it is not), for detection."""
     try:

@@ -30,14 +30,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annoformat import schemas
 from annoformat.codes import Severity
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
+    ItemIds,
     Labels,
     TextOptions,
     fresh_defaults,
-    iter_records,
+    iter_checked_records,
     jsonl_keys,
     record_origin,
     report_spans,
@@ -92,26 +92,14 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
                check_ids: bool = True) -> Iterator[Item]:
     """Stream the records of a doccano file as IR items (labels collected into ``labels``)."""
     shown = str(path)
-    seen: set[int] = set()  # hashes of the ids: memory stays near flat
-    index = yielded = 0
-    for line, rec in iter_records(path, report, options.max_line_bytes):
-        index += 1
-        if isinstance(rec, dict) and not isinstance(rec.get("text"), str):
-            report.add("AF130", path=shown, line=line, pointer="/text", key="text")
-            continue
-        if not schemas.is_valid(SCHEMA, rec):
-            for ptr, message in schemas.iter_errors(SCHEMA, rec):
-                report.add("AF101", path=shown, line=line, pointer=ptr, reason=message)
-            continue
+    ids = ItemIds(report, check_ids)
+    yielded = 0
+    for index, line, rec in iter_checked_records(path, report, SCHEMA, options.max_line_bytes):
         item = _item(rec, index, shown, line, options, report, labels)
         if item is None:
             continue
         if "id" in rec:
-            if check_ids and hash(item.id) in seen:
-                report.add("AF207", path=shown, line=line, pointer="/id", item_id=item.id,
-                           subset=None)
-            if check_ids:
-                seen.add(hash(item.id))
+            ids.check(item, shown, line)
         record_origin(yielded, item, shown, line)
         yielded += 1
         yield item

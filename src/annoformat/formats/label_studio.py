@@ -35,6 +35,7 @@ from annoformat import schemas
 from annoformat._io import fill_json_positions, parse_json, read_bytes
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
+    ItemIds,
     Labels,
     TextOptions,
     Utf16Offsets,
@@ -129,7 +130,7 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
                check_ids: bool = True) -> Iterator[Item]:
     """Stream the tasks of a Label Studio export as IR items."""
     shown = str(path)
-    seen: set[int] = set()  # hashes of the ids: memory stays near flat
+    ids = ItemIds(report, check_ids)
     since = len(report.diagnostics)
     yielded = 0
     for index, (line, prefix, task) in enumerate(_tasks(path, options, report), start=1):
@@ -143,11 +144,7 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
                 report.add("AF101", path=shown, line=line, pointer=prefix + ptr, reason=message)
             continue
         item = _Task(task, index, shown, line, prefix, options, report, labels).item()
-        if check_ids and hash(item.id) in seen:
-            report.add("AF207", path=shown, line=line, pointer=f"{prefix}/id", item_id=item.id,
-                       subset=None)
-        if check_ids:
-            seen.add(hash(item.id))
+        ids.check(item, shown, line, f"{prefix}/id")
         record_origin(yielded, item, shown, line)
         yielded += 1
         yield item
