@@ -236,14 +236,21 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
                 report.add("AF001", path=str(target), pointer=f"/{key}")
 
 
-def _list_file(path: Path, root: Path, report: Report) -> list[Path] | None:
-    data = read_bytes(path, report, MAX_LIST_BYTES)
+def _text_file(path: Path, report: Report, max_bytes: int) -> str | None:
+    """A capped UTF-8 text file (a BOM tolerated); None with AF001/AF003/AF901 recorded."""
+    data = read_bytes(path, report, max_bytes)
     if data is None:
         return None
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         report.add("AF003", path=str(path), offset=exc.start, reason=exc.reason)
+        return None
+
+
+def _list_file(path: Path, root: Path, report: Report) -> list[Path] | None:
+    text = _text_file(path, report, MAX_LIST_BYTES)
+    if text is None:
         return None
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -334,13 +341,8 @@ def _inside(p: Path, folder: Path) -> bool:
 
 
 def _names_file(path: Path, report: Report) -> list[str] | None:
-    data = read_bytes(path, report, 16 * 1024 * 1024)
-    if data is None:
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        report.add("AF003", path=str(path), offset=exc.start, reason=exc.reason)
+    text = _text_file(path, report, 16 * 1024 * 1024)
+    if text is None:
         return None
     names = [line.strip() for line in text.splitlines()]
     while names and not names[-1]:
