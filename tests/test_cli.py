@@ -100,10 +100,16 @@ def test_detect_explains_every_format() -> None:
 
 def test_codes_lists_and_explains() -> None:
     runner = CliRunner()
-    listing = runner.invoke(main, ["codes"]).stdout
-    assert "AF203  duplicate-image-id" in listing
+    listing = runner.invoke(main, ["codes"]).stdout.splitlines()
+    owners = [line for line in listing if line.startswith("# ")]
+    assert owners[0] == "# core" and "# voc" in owners and owners[-1] == "# plugin boxes"
+    voc = listing.index("# voc")
+    assert listing[voc + 1].startswith("AF022  voc-root-not-annotation")
+    assert any(line.startswith("AF203  duplicate-image-id") for line in listing[:voc])
     one = runner.invoke(main, ["codes", "duplicate-image-id"])
-    assert one.exit_code == 0 and one.stdout.startswith("AF203 duplicate-image-id (error)")
+    assert one.exit_code == 0 and one.stdout.startswith("AF203 duplicate-image-id (error; from core)")
+    plugin = runner.invoke(main, ["codes", "AF190"])
+    assert plugin.stdout.startswith("AF190 boxes-bad-row (error; from plugin boxes)")
     assert runner.invoke(main, ["codes", "AF999"]).exit_code == 2
 
 

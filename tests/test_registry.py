@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
+from pathlib import Path
 
 import pytest
 
 import annoformat as af
-from annoformat.registry import LOAD_REPORT, PLUGINS, Format, get_format
+from annoformat.plugin import FormatSpec
+from annoformat.codes import OWNERS, entry
+from annoformat.registry import LOAD_REPORT, PLUGINS, get_format
 from annoformat.schemas import schema_dir
 
 from conftest import FIXTURES
@@ -23,7 +27,7 @@ def test_every_module_in_formats_exposes_a_format() -> None:
     names = []
     for name in modules:
         fmt = importlib.import_module(f"annoformat.formats.{name}").FORMAT
-        assert isinstance(fmt, Format)
+        assert isinstance(fmt, FormatSpec)
         names.append(fmt.name)
     assert len(names) == len(set(names))
     assert sorted(names) == BUILTIN
@@ -48,7 +52,39 @@ def test_broken_and_clashing_plugins_are_diagnostics_not_crashes() -> None:
     messages = {d.ctx["plugin"]: d.ctx["reason"] for d in LOAD_REPORT if d.code == "AF012"}
     assert messages["broken"] == "ImportError: this plugin is broken on purpose"
     assert messages["clash"] == "ValueError: name 'coco' is already taken"
+    assert messages["codeclash"] == ("CodeClash: code 'AF203' of plugin codeclash is already "
+                                     "taken by core (AF203 duplicate-image-id)")
     assert get_format("coco").description.startswith("COCO JSON")
+    assert "codeclash" not in af.list_formats() and entry("AF203").name == "duplicate-image-id"
+
+
+def test_a_plugin_declares_its_own_codes(tmp_path: Path) -> None:
+    assert OWNERS["AF190"] == "plugin boxes" and entry("AF190").name == "boxes-bad-row"
+    src = tmp_path / "a.boxes.csv"
+    src.write_text("#labels: cat\na.jpg,4,4,cat,1\n")
+    report = af.validate(src)
+    assert [(d.code, d.location.line, d.ctx["reason"]) for d in report] == [
+        ("AF190", 2, "not enough values to unpack (expected 4, got 1)")]
+
+
+def test_each_builtin_format_declares_the_codes_only_it_raises() -> None:
+    """A code owned by a format is raised in that format's module only; the core's elsewhere."""
+    src = Path(af.__file__).parent
+    for name in BUILTIN:
+        fmt = get_format(name)
+        assert all(OWNERS[c.code] == name for c in fmt.codes)
+        module = src / "formats" / name.replace("-", "_")
+        files = list(module.rglob("*.py")) if module.is_dir() else [module.with_suffix(".py")]
+        text = "".join(f.read_text() for f in files)
+        for code in fmt.codes:
+            assert f'"{code.code}"' in text.replace(f'Code("{code.code}"', ""), code.code
+    owned = {c.code: n for n in BUILTIN for c in get_format(n).codes}
+    for path in src.rglob("*.py"):
+        rel = path.relative_to(src).parts
+        here = rel[1].removesuffix(".py") if rel[0] == "formats" else None
+        for code in re.findall(r'"(AF\d{3})"', path.read_text()):
+            if code in owned and 'Code("' + code not in path.read_text():
+                assert owned[code].replace("-", "_") == here, f"{path} raises {code} of {owned[code]}"
 
 
 def test_unknown_format_name_is_a_usage_error() -> None:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import click
 import orjson
 
-from annoformat.codes import CODES, lookup
+from annoformat.codes import OWNERS, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
 from annoformat.diagnostics import AnnoformatError, Report, UsageError, render
@@ -275,15 +275,17 @@ def codes_cmd(code: str | None, markdown: bool) -> None:
         click.echo(codes_markdown(), nl=False)
         return
     if code is None:
-        for entry in CODES.values():
-            click.echo(f"{entry.code}  {entry.name:<28} {entry.severity.value:<8} "
-                       f"{entry.explanation.split('. ')[0].rstrip('.')}")
+        for owner, entries in catalogue().items():
+            click.echo(f"# {owner}")
+            for entry in entries:
+                click.echo(f"{entry.code}  {entry.name:<28} {entry.severity.value:<8} "
+                           f"{entry.explanation.split('. ')[0].rstrip('.')}")
         return
     try:
         entry = lookup(code)
     except KeyError:
         raise click.BadParameter(f"no code or name {code!r}", param_hint="CODE") from None
-    click.echo(f"{entry.code} {entry.name} ({entry.severity.value})\n")
+    click.echo(f"{entry.code} {entry.name} ({entry.severity.value}; from {OWNERS[entry.code]})\n")
     click.echo(entry.explanation + "\n")
     click.echo(f"Example:  {entry.example}\n")
     click.echo(f"Fix:      {entry.fix}")

@@ -1,11 +1,12 @@
 """The pipeline: detect -> read (+ schema, checks) -> plan loss -> staged write -> validate -> move.
 
-This module is the only place that knows about loss: :func:`plan_loss` compares a dataset with
-a target's capabilities and records AF5xx diagnostics with counts and the ids affected.
+Loss is planned once, by the target format, before anything is written: :func:`plan_loss` asks
+``FormatSpec.plan_loss`` what this dataset will lose with these options and records each fact as
+one AF5xx diagnostic (counts and the ids affected). Writers only write.
 
-Policy (DESIGN.md): losing annotations, geometry, attributes, scores, tracks or items is an
-error that refuses the conversion unless ``allow_loss``; losing metadata is a warning;
-``strict`` refuses any loss.
+Policy (DESIGN.md), applied here only: losing annotations, geometry, attributes, scores, tracks
+or items is an error that refuses the conversion unless ``allow_loss``; losing metadata is a
+warning; ``strict`` refuses any loss.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Literal
 
 from annoformat._io import fill_json_positions, gc_paused, staged_output
 from annoformat.checks import check_dataset
-from annoformat.codes import CODES, Severity
+from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
 from annoformat.labelmap import LabelMap, load_label_map
 from annoformat.labelmap import apply as apply_label_map
@@ -26,19 +27,7 @@ from annoformat.model import Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
 from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_config, load_rules
 from annoformat.sourcemap import recording
-
-#: how many affected ids a loss diagnostic lists
-MAX_IDS = 20
-
-#: annotation field -> (loss code, is it data rather than metadata?)
-_FIELD_LOSS = {
-    "score": "AF505",
-    "track_id": "AF504",
-    "group": "AF506",
-    "z_order": "AF506",
-    "occluded": "AF506",
-    "crowd": "AF506",
-}
+from annoformat.spec import LossPlan
 
 
 @dataclass
@@ -174,123 +163,41 @@ def validate(path: str | Path, format: str | None = None, *, max_errors: int | N
     return apply_overrides(report, rules)
 
 
-def _ids(values: Iterable[Any]) -> list[str]:
-    out: list[str] = []
-    for v in values:
-        if len(out) >= MAX_IDS:
-            out.append("...")
-            break
-        out.append(str(v))
-    return out
+def plan_loss(ds: Dataset, target: Format, report: Report, options: Any = None, *,
+              allow_loss: bool = False, strict: bool = False) -> LossPlan:
+    """Ask ``target`` what writing ``ds`` will lose, and record it as AF5xx findings.
 
-
-def plan_loss(ds: Dataset, target: Format, report: Report, *, source: str | None = None) -> None:
-    """Record AF5xx diagnostics for everything in ``ds`` that ``target`` cannot hold."""
-    caps = target.capabilities
-    name = target.name
-    dropped_items: list[str] = []
-    by_type: dict[str, list[str]] = {}
-    fields: dict[str, list[str]] = {}
-    attr_names: Counter[str] = Counter()
-    foreign_extras: Counter[str] = Counter()
-    empty_items = 0
-    for item in ds.items:
-        if item.media.kind not in caps.media:
-            dropped_items.append(item.id)
-            continue
-        if not item.annotations:
-            empty_items += 1
-        if item.attributes and not caps.item_attributes:
-            attr_names.update(list(item.attributes))
-        for key in item.extras:
-            if key != name:
-                foreign_extras[f"item extras ({key})"] += 1
-        for ann in item.annotations:
-            if ann.type not in caps.annotation_types or ann.label is None:
-                by_type.setdefault(ann.type if ann.label is not None else f"unlabelled {ann.type}",
-                                   []).append(f"{item.id}/{ann.id}")
-                continue
-            if ann.attributes and "attributes" not in caps.fields:
-                attr_names.update(list(ann.attributes))
-            for fld in _FIELD_LOSS:
-                if fld not in caps.fields and getattr(ann, fld, None) not in (None, False):
-                    fields.setdefault(fld, []).append(f"{item.id}/{ann.id}")
-            if ann.extras:
-                for key in ann.extras:
-                    if key != name:
-                        foreign_extras[f"annotation extras ({key})"] += 1
-    if dropped_items:
-        report.add("AF509", count=len(dropped_items), format=name, ids=_ids(dropped_items),
-                   reason="their media kind is not one the format holds")
-    if empty_items and not caps.empty_items:
-        report.add("AF509", count=empty_items, format=name,
-                   reason="the format has no way to list items without annotations")
-    for kind, ids in sorted(by_type.items()):
-        report.add("AF501", count=len(ids), kind=kind, format=name, ids=_ids(ids))
-    for fld, ids in sorted(fields.items()):
-        report.add(_FIELD_LOSS[fld], count=len(ids), field=fld, format=name, ids=_ids(ids))
-    if attr_names:
-        report.add("AF503", count=sum(attr_names.values()), format=name,
-                   names=", ".join(sorted(attr_names)))
-    _plan_metadata(ds, target, report, foreign_extras)
-
-
-def _plan_metadata(ds: Dataset, target: Format, report: Report,
-                   foreign_extras: Counter[str]) -> None:
-    caps, name = target.capabilities, target.name
-    if ds.info and "info" not in caps.metadata:
-        report.add("AF507", what="info", format=name, detail=", ".join(sorted(ds.info)))
-    if not caps.subsets and any(item.subset for item in ds.items):
-        report.add("AF507", what="subsets", format=name,
-                   detail=", ".join(sorted({i.subset for i in ds.items if i.subset})))
-    checks = [
-        ("label_parents", "supercategories", [lb.name for lb in ds.labels if lb.parent]),
-        ("keypoint_names", "keypoint names and skeletons",
-         [lb.name for lb in ds.labels if lb.keypoints or lb.skeleton]),
-        ("attribute_specs", "attribute specs", [lb.name for lb in ds.labels if lb.attributes]),
-        ("label_ids", "label ids", [lb.name for lb in ds.labels if lb.id is not None]),
-    ]
-    for key, what, names in checks:
-        if names and key not in caps.metadata:
-            report.add("AF507", what=what, format=name, detail=", ".join(names[:MAX_IDS]))
-    for key in ds.extras:
-        if key != name and ds.extras[key]:
-            foreign_extras[f"dataset extras ({key})"] += 1
-    for label in ds.labels:
-        for key in label.extras:
-            if key != name:
-                foreign_extras[f"label extras ({key})"] += 1
-    if caps.extras:  # the target keeps every format's extras verbatim
-        return
-    for what, count in sorted(foreign_extras.items()):
-        report.add("AF507", what=what, format=name, detail=f"{count} object(s)")
-
-
-def _apply_policy(report: Report, since: int, allow_loss: bool, strict: bool) -> None:
-    for diag in report.diagnostics[since:]:
-        if not diag.code.startswith("AF5") or CODES[diag.code].refusal:
-            continue
-        old = diag.severity
-        if strict:
-            diag.severity = Severity.ERROR
-        elif allow_loss and old is Severity.ERROR:
-            diag.severity = Severity.WARNING
-        if diag.severity is not old:
-            report.counts[old.value] -= 1
-            report.counts[diag.severity.value] += 1
+    This is where the loss policy is applied, once: a fact whose code is an error refuses the
+    conversion unless ``allow_loss`` (then it is a warning); ``strict`` makes every fact an
+    error; a refusal (``Code.refusal``) stays an error whatever is allowed.
+    """
+    opts = options if options is not None else target.options()
+    plan = target.plan_loss(ds, opts)
+    # by code, then by the fact's own fields (kind, field, what...): stable across runs
+    for fact in sorted(plan, key=lambda f: (f.code, [str(v) for v in f.ctx.values()])):
+        code = entry(fact.code)
+        severity = fact.severity or code.severity
+        if code.refusal or strict:
+            severity = Severity.ERROR
+        elif allow_loss and severity is Severity.ERROR:
+            severity = Severity.WARNING
+        ctx: dict[str, Any] = {"format": plan.format, **fact.ctx}
+        if fact.count is not None:
+            ctx["count"] = fact.count
+        if fact.ids:
+            ctx["ids"] = fact.shown_ids()
+        report.add(fact.code, severity=severity, **ctx)
+    return plan
 
 
 def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
-           overwrite: bool, sources: Iterable[Path], allow_loss: bool, strict: bool) -> bool:
+           overwrite: bool, sources: Iterable[Path]) -> bool:
     with staged_output(dest, report, overwrite=overwrite, sources=sources) as staged:
         if staged is None:
             return False
         errors, since = report.counts["error"], len(report.diagnostics)
         with gc_paused():
             fmt.write(ds, staged, options, report)
-        # loss only the writer can see (a YOLO task, VOC parts) obeys the same policy: the
-        # staged output is simply not moved into place when it is refused
-        _apply_policy(report, since, allow_loss, strict)
         for diag in report.diagnostics[since:]:  # name the destination, not the temporary copy
             if diag.location.path and diag.location.path.startswith(str(staged)):
                 diag.location.path = str(dest) + diag.location.path[len(str(staged)):]
@@ -317,11 +224,8 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
     fmt = get_format(format)
     opts = parse_options(fmt, options)
     check_dataset(ds, report)
-    since = len(report.diagnostics)
-    plan_loss(ds, fmt, report)
-    _apply_policy(report, since, allow_loss, strict)
-    if report.has_errors or not _write(ds, Path(path), fmt, opts, report, overwrite, (),
-                                       allow_loss, strict):
+    plan_loss(ds, fmt, report, opts, allow_loss=allow_loss, strict=strict)
+    if report.has_errors or not _write(ds, Path(path), fmt, opts, report, overwrite, ()):
         raise AnnoformatError(report)
     return report
 
@@ -376,12 +280,9 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
             return result
     result.summary = summarize(ds)
     step("plan")
-    since = len(report.diagnostics)
-    plan_loss(ds, target, report)
-    _apply_policy(report, since, allow_loss, strict)
+    plan_loss(ds, target, report, write_opts, allow_loss=allow_loss, strict=strict)
     if report.has_errors:
         return result
     step("write")
-    result.written = _write(ds, dst_p, target, write_opts, report, overwrite, [src_p],
-                            allow_loss, strict)
+    result.written = _write(ds, dst_p, target, write_opts, report, overwrite, [src_p])
     return result

@@ -15,14 +15,15 @@ Example:
 from __future__ import annotations
 
 import string
+from types import MappingProxyType
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from annoformat.codes import CODES, Severity, lookup
+from annoformat.codes import Severity, entry, lookup
 
 __all__ = [
     "AnnoformatError",
@@ -104,8 +105,13 @@ class Report:
     def __init__(self, max_errors: int | None = None) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.max_errors = max_errors
-        self.counts: Counter[str] = Counter()
+        self._counts: Counter[str] = Counter()
         self._capped = False
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        """How many diagnostics of each severity were recorded (also past the cap); read-only."""
+        return MappingProxyType(self._counts)
 
     def add(
         self,
@@ -121,20 +127,20 @@ class Report:
         **ctx: Any,
     ) -> Diagnostic:
         """Record a diagnostic of catalogue ``code``; ``ctx`` fills the message template."""
-        entry = CODES[code]
+        found = entry(code)
         loc = Location(path, line, column, pointer, item_id, annotation_id)
         # location fields may appear in a message template too ("item id {item_id!r} ...")
         ctx_all = {"path": path, "pointer": pointer, "item_id": item_id,
                    "annotation_id": annotation_id, **ctx}
         diag = Diagnostic(
-            code, entry.name, severity or entry.severity, _render_message(entry.template, ctx_all),
+            code, found.name, severity or found.severity, _render_message(found.template, ctx_all),
             loc, ctx,
         )
-        self.counts[diag.severity.value] += 1
+        self._counts[diag.severity.value] += 1
         if self.max_errors is not None and len(self.diagnostics) >= self.max_errors:
             if not self._capped:
                 self._capped = True
-                cap = CODES["AF903"]
+                cap = entry("AF903")
                 self.diagnostics.append(Diagnostic(
                     "AF903", cap.name, cap.severity,
                     _render_message(cap.template, {"limit": self.max_errors}), Location(),
@@ -146,7 +152,7 @@ class Report:
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         for diag in diagnostics:
-            self.counts[diag.severity.value] += 1
+            self._counts[diag.severity.value] += 1
             self.diagnostics.append(diag)
 
     def __iter__(self) -> Iterator[Diagnostic]:
@@ -172,8 +178,8 @@ class Report:
 
         A selector may be a full code (``AF203``), a name, or a code prefix (``AF2``).
         """
-        sel = [_normalise_selector(s) for s in select]
-        ign = [_normalise_selector(s) for s in ignore]
+        sel = [normalise_selector(s) for s in select]
+        ign = [normalise_selector(s) for s in ignore]
         out = Report(self.max_errors)
         out.extend(
             d for d in self.diagnostics
@@ -184,7 +190,7 @@ class Report:
 
     def summary(self) -> dict[str, int]:
         """Counts by severity over everything recorded (also past the cap)."""
-        return {s.value: self.counts[s.value] for s in Severity}
+        return {s.value: self._counts[s.value] for s in Severity}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -193,7 +199,8 @@ class Report:
         }
 
 
-def _normalise_selector(selector: str) -> str:
+def normalise_selector(selector: str) -> str:
+    """A code prefix for a code, name or prefix given on the command line (``AF2``, a name)."""
     s = selector.strip()
     if s.upper().startswith("AF"):
         return s.upper()
@@ -282,17 +289,16 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 
 def render_sarif(report: Report, *, version: str = "0") -> str:
     """SARIF 2.1.0: one run, the catalogue's codes as rules, one result per diagnostic."""
-    from annoformat.codes import CODES
-
     used = sorted({d.code for d in report.diagnostics})
+    known = [entry(code) for code in used]
     rules = [{
-        "id": code,
-        "name": CODES[code].name,
-        "shortDescription": {"text": CODES[code].explanation.split(". ")[0].rstrip(".")},
-        "fullDescription": {"text": CODES[code].explanation},
-        "help": {"text": f"{CODES[code].fix} Example: {CODES[code].example}"},
-        "defaultConfiguration": {"level": _SARIF_LEVEL[CODES[code].severity]},
-    } for code in used]
+        "id": e.code,
+        "name": e.name,
+        "shortDescription": {"text": e.explanation.split(". ")[0].rstrip(".")},
+        "fullDescription": {"text": e.explanation},
+        "help": {"text": f"{e.fix} Example: {e.example}"},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[e.severity]},
+    } for e in known]
     results = []
     for d in sorted(report.diagnostics, key=Diagnostic.sort_key):
         result: dict[str, Any] = {

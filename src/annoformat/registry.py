@@ -1,9 +1,10 @@
-"""The Format protocol, built-in discovery, entry-point plugins and detection.
+"""Discovery: built-in formats, entry-point plugins, their codes, and detection.
 
-A format is a module in ``annoformat.formats`` exposing ``FORMAT: Format`` (found by
-discovery: adding a format edits no list), or a third-party object registered in the
-``annoformat.formats`` entry-point group. A plugin that fails to load becomes an AF012
-diagnostic in :data:`LOAD_REPORT`, never a crash.
+A format is a module in ``annoformat.formats`` exposing ``FORMAT``, a
+:class:`~annoformat.spec.FormatSpec` (found by discovery: adding a format edits no list), or a
+third-party spec registered in the ``annoformat.formats`` entry-point group. Each format's
+codes join the catalogue here. A plugin that fails to load, or whose name or codes clash with
+what is known, becomes an AF012 diagnostic in :data:`LOAD_REPORT`, never a crash.
 
 Example:
     >>> from annoformat.registry import get_format
@@ -13,93 +14,22 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from annoformat import codes
 from annoformat.diagnostics import Report, UsageError
-from annoformat.model import Dataset
+from annoformat.spec import Detection, FormatSpec
 
-
-@dataclass(frozen=True)
-class Capabilities:
-    """What a format can hold; the converter plans loss against it."""
-
-    media: frozenset[str]
-    annotation_types: frozenset[str]
-    #: annotation fields beyond label and geometry it keeps (id, group, z_order, occluded,
-    #: score, track_id, crowd, area, attributes)
-    fields: frozenset[str] = frozenset()
-    item_attributes: bool = False
-    subsets: bool = False
-    empty_items: bool = True
-    #: dataset metadata it keeps: info, label_ids, label_parents, keypoint_names, attribute_specs
-    metadata: frozenset[str] = frozenset()
-    #: keeps every format's ``extras`` (annoformat's own jsonl), so none of them is loss
-    extras: bool = False
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "media": sorted(self.media),
-            "annotation_types": sorted(self.annotation_types),
-            "fields": sorted(self.fields),
-            "item_attributes": self.item_attributes,
-            "subsets": self.subsets,
-            "empty_items": self.empty_items,
-            "metadata": sorted(self.metadata),
-            "extras": self.extras,
-        }
-
-
-@dataclass(frozen=True)
-class Detection:
-    """How sure a format is that a path is its own (0 = no, 1 = certain) and why."""
-
-    confidence: float
-    reason: str
-
-
-class EmptyOptions(BaseModel):
-    """A format without options."""
-
-    model_config = {"extra": "forbid"}
-
-
-@runtime_checkable
-class Format(Protocol):
-    """What every format provides (built-in module or plugin)."""
-
-    name: str
-    description: str
-    extensions: tuple[str, ...]
-    capabilities: Capabilities
-    options: type[BaseModel]
-    schemas: tuple[str, ...]
-    detect: Callable[[Path], Detection]
-    read: Callable[[Path, Any, Report], Dataset | None]
-    write: Callable[[Dataset, Path, Any, Report], None]
-
-
-@dataclass(frozen=True)
-class FormatSpec:
-    """A ready-made :class:`Format`; format modules bind their functions with it."""
-
-    name: str
-    description: str
-    extensions: tuple[str, ...]
-    capabilities: Capabilities
-    options: type[BaseModel]
-    schemas: tuple[str, ...]
-    detect: Callable[[Path], Detection]
-    read: Callable[[Path, Any, Report], Dataset | None]
-    write: Callable[[Dataset, Path, Any, Report], None]
-    plugin: str | None = field(default=None, compare=False)
+#: a format of any options type
+Format = FormatSpec[Any]
 
 
 #: diagnostics from loading plugins (AF012); shown by ``annoformat formats``
@@ -109,9 +39,13 @@ _FORMATS: dict[str, Format] = {}
 PLUGINS: dict[str, str] = {}
 
 
+_DISCOVERING: list[bool] = []
+
+
 def _discover() -> dict[str, Format]:
-    if _FORMATS:
+    if _FORMATS or _DISCOVERING:
         return _FORMATS
+    _DISCOVERING.append(True)  # AF012 below looks up a code while the catalogue fills
     # by name: importing the subpackage makes it the attribute ``annoformat.formats``
     pkg = importlib.import_module("annoformat.formats")
     for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
@@ -119,27 +53,31 @@ def _discover() -> dict[str, Format]:
             continue
         try:
             module = importlib.import_module(f"{pkg.__name__}.{mod.name}")
+            fmt = getattr(module, "FORMAT", None)
+            if isinstance(fmt, FormatSpec):
+                codes.register(fmt.name, fmt.codes)
+                _FORMATS[fmt.name] = fmt
         except Exception as exc:  # one broken format must not take the others down
             LOAD_REPORT.add("AF012", plugin=f"annoformat.formats.{mod.name}",
                             reason=f"{type(exc).__name__}: {exc}")
-            continue
-        fmt = getattr(module, "FORMAT", None)
-        if isinstance(fmt, Format):
-            _FORMATS[fmt.name] = fmt
     for ep in entry_points(group="annoformat.formats"):
         try:
             obj = ep.load()
             fmt = getattr(obj, "FORMAT", obj)
-            if not isinstance(fmt, Format):
-                raise TypeError("entry point does not provide an annoformat Format")
+            if not isinstance(fmt, FormatSpec):
+                raise TypeError("entry point does not provide an annoformat.plugin.FormatSpec")
             if fmt.name in _FORMATS:
                 raise ValueError(f"name {fmt.name!r} is already taken")
+            codes.register(f"plugin {fmt.name}", fmt.codes)
         except Exception as exc:  # a broken plugin must not break annoformat
             LOAD_REPORT.add("AF012", plugin=ep.name, reason=f"{type(exc).__name__}: {exc}")
             continue
-        _FORMATS[fmt.name] = fmt
+        _FORMATS[fmt.name] = dataclasses.replace(fmt, plugin=ep.value)
         PLUGINS[fmt.name] = ep.value
     return _FORMATS
+
+
+codes.on_unknown_code(_discover)
 
 
 def list_formats() -> dict[str, Format]:
@@ -173,7 +111,8 @@ def parse_options(fmt: Format, values: dict[str, Any]) -> BaseModel:
     if report.has_errors:
         raise UsageError(report)
     try:
-        return fmt.options.model_validate(values)
+        options: BaseModel = fmt.options.model_validate(values)
+        return options
     except ValidationError as exc:
         for err in exc.errors():
             report.add("AF017", format=fmt.name, option=".".join(map(str, err["loc"])),

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from annoformat import schemas
 from annoformat._io import read_bytes
 from annoformat.codes import Severity
-from annoformat.diagnostics import Report, _normalise_selector
+from annoformat.diagnostics import Report, normalise_selector
 from annoformat.labelmap import load_label_map
 from annoformat.model import BBox, Dataset, Span
 from annoformat.sourcemap import SourceMap
@@ -105,7 +105,7 @@ def load_rules(path: Path, report: Report) -> ProjectRules | None:
     for code in [*table.get("severity", {}), *(c for v in table.get("per-path-ignores", {})
                                               .values() for c in v)]:
         try:
-            _normalise_selector(code)
+            normalise_selector(code)
         except KeyError:
             report.add("AF609", path=shown, pointer=base, reason=f"unknown code or name {code!r}")
     if report.has_errors:
@@ -211,8 +211,8 @@ def _check_overlaps(annotations: list[Any], report: Report, where: _Locator) -> 
 def apply_overrides(report: Report, rules: ProjectRules, since: int = 0) -> Report:
     """A report with per-path ignores removed and per-code severities applied."""
     out = Report(report.max_errors)
-    overrides = {_normalise_selector(c): sev for c, sev in rules.severity.items()}
-    ignores = [(pattern, [_normalise_selector(c) for c in codes])
+    overrides = {normalise_selector(c): sev for c, sev in rules.severity.items()}
+    ignores = [(pattern, [normalise_selector(c) for c in codes])
                for pattern, codes in rules.per_path_ignores.items()]
     kept = list(report.diagnostics[:since])
     for diag in report.diagnostics[since:]:

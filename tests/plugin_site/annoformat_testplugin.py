@@ -2,7 +2,8 @@
 
 ``image,width,height,label,x,y,w,h`` per row, one row per box; a ``#labels: a,b`` line declares the
 class order. It holds boxes only (no attributes, ids, scores, items without boxes), which makes it
-the natural target for loss-reporting tests.
+the natural target for loss-reporting tests. It imports only ``annoformat.plugin`` and declares
+a code of its own (AF190, a bad row).
 """
 
 from __future__ import annotations
@@ -10,15 +11,30 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
 
-from annoformat.checks import check_dataset
-from annoformat.diagnostics import Report
-from annoformat.model import BBox, Dataset, Image, Item, Label
-from annoformat.registry import Capabilities, Detection, EmptyOptions, FormatSpec
+from annoformat.plugin import (
+    BBox,
+    Capabilities,
+    Code,
+    Dataset,
+    Detection,
+    EmptyOptions,
+    FormatSpec,
+    Image,
+    Item,
+    Label,
+    Report,
+    Severity,
+    check_dataset,
+)
 
 CAPS = Capabilities(media=frozenset({"image"}), annotation_types=frozenset({"bbox"}),
                     empty_items=False)
+CODES = (
+    Code("AF190", "boxes-bad-row", Severity.ERROR, "row is not image,width,height,label,x,y,w,h: "
+         "{reason}", "Each row of a .boxes.csv file names an image, its size, a label and a box.",
+         "a.jpg,640,480,cat,1,2", "Give the row all eight fields, numbers where numbers belong."),
+)
 
 
 def detect(path: Path) -> Detection:
@@ -29,7 +45,7 @@ def detect(path: Path) -> Detection:
     return Detection(0.0, "not a .boxes.csv file")
 
 
-def read(path: Path, options: Any, report: Report) -> Dataset | None:
+def read(path: Path, options: EmptyOptions, report: Report) -> Dataset | None:
     text = path.read_text(encoding="utf-8")
     labels: list[Label] = []
     items: dict[str, Item] = {}
@@ -44,7 +60,7 @@ def read(path: Path, options: Any, report: Report) -> Dataset | None:
             image, width, height, label = row[0], int(row[1]), int(row[2]), row[3]
             x, y, w, h = (float(v) for v in row[4:8])
         except (ValueError, IndexError) as exc:
-            report.add("AF101", path=str(path), line=lineno, reason=f"bad row: {exc}")
+            report.add("AF190", path=str(path), line=lineno, reason=str(exc))
             continue
         item = items.setdefault(image, Item(id=image, media=Image(path=image, width=width,
                                                                   height=height)))
@@ -54,7 +70,7 @@ def read(path: Path, options: Any, report: Report) -> Dataset | None:
     return ds
 
 
-def write(ds: Dataset, dest: Path, options: Any, report: Report) -> None:
+def write(ds: Dataset, dest: Path, options: EmptyOptions, report: Report) -> None:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["#labels: " + (ds.labels[0].name if ds.labels else ""),
@@ -68,16 +84,20 @@ def write(ds: Dataset, dest: Path, options: Any, report: Report) -> None:
     dest.write_text(out.getvalue(), encoding="utf-8")
 
 
-def _crash(path: Path, options: Any, report: Report) -> Dataset | None:
+def _crash(path: Path, options: EmptyOptions, report: Report) -> Dataset | None:
     raise RuntimeError("a bug in a plugin")
 
 
 FORMAT = FormatSpec(name="boxes", description="CSV boxes (test plugin)", extensions=(".csv",),
                     capabilities=CAPS, options=EmptyOptions, schemas=(), detect=detect,
-                    read=read, write=write)
+                    read=read, write=write, codes=CODES)
 CRASHY = FormatSpec(name="crashy", description="crashes on read (test plugin)", extensions=(),
                     capabilities=CAPS, options=EmptyOptions, schemas=(),
                     detect=lambda p: Detection(0.0, "never detected"), read=_crash, write=write)
 CLASH = FormatSpec(name="coco", description="clashes with a built-in name", extensions=(),
                    capabilities=CAPS, options=EmptyOptions, schemas=(),
                    detect=lambda p: Detection(0.0, "never"), read=read, write=write)
+CODE_CLASH = FormatSpec(name="codeclash", description="declares a code the core owns",
+                        extensions=(), capabilities=CAPS, options=EmptyOptions, schemas=(),
+                        detect=lambda p: Detection(0.0, "never"), read=read, write=write,
+                        codes=(Code("AF203", "codeclash-dup", Severity.ERROR, "x", "x", "x", "x"),))

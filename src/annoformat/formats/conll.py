@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annoformat.codes import Severity
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
     Labels,
@@ -42,7 +41,7 @@ from annoformat.formats._text import (
     write_lines,
 )
 from annoformat.model import Dataset, Item, Span, Text, trusted
-from annoformat.registry import Capabilities, Detection, FormatSpec
+from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 NAME = "conll"
 DOCSTART = "-DOCSTART-"
@@ -324,6 +323,39 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     write_lines(dest, [(body + "\n").encode() if blocks else b""], report)
 
 
+ERR = Severity.ERROR
+WARN = Severity.WARNING
+#: the diagnostic codes only this format raises
+CODES = (
+    Code("AF053", "conll-bad-tag", ERR, "tag {tag!r} is not O or B-, I-, E-, S-<label>",
+         "CoNLL NER files carry one BIO tag per token in the last column; anything else cannot "
+         "be turned into spans.", "EU NNP B-NP ORG   (tag without B-/I- prefix)",
+         "Fix the tag at the reported line."),
+    Code("AF054", "conll-orphan-inside", WARN, "{tag} follows {previous}; read as the start of a "
+         "new {label!r} span", "In IOB2 every span starts with B-; an I- tag after O or after "
+         "another label (IOB1 style) starts a new span here.", "O then I-PER",
+         "Nothing to do for IOB1 files; in IOB2 files check the tagging."),
+    Code("AF055", "conll-bad-line", ERR, "line has {count} column(s); a token and a tag are "
+         "needed", "A CoNLL line is a token followed by one or more columns, the last being "
+         "the tag.", "Paris    (no tag column)", "Add the tag column or a blank line."),
+    Code("AF530", "answers-not-written", WARN, "{count} item(s) answered reject/ignore were not "
+         "written as {format}: it cannot mark an answer, and their text without labels would "
+         "read as having none (ids: {ids})", "A rejected or ignored Prodigy task is never a "
+         "positive label; in a format without answers it is left out instead.",
+         "Prodigy answer=reject records converted to CoNLL",
+         "Convert to doccano, Label Studio, Prodigy or jsonl to keep them."),
+    Code("AF531", "relations-dropped", WARN, "{count} doccano relation(s) cannot be written as "
+         "{format} (items: {ids})", "Only doccano and annoformat JSONL hold relations between "
+         "spans.", "doccano relation extraction exported to CoNLL",
+         "Convert to doccano or jsonl to keep them."),
+    Code("AF532", "text-rebuilt-from-tokens", WARN, "{count} item(s) will read back from "
+         "{format} with their text rebuilt from tokens (whitespace normalised, offsets shift "
+         "with it): ids {ids}", "CoNLL stores tokens, not text; reading joins the tokens with "
+         "single spaces. Spans stay on the same tokens.", "'Hello  world' (two spaces) -> "
+         "'Hello world'", "Nothing to do unless the exact text matters; keep a jsonl copy."),
+)
+
+
 FORMAT = FormatSpec(
     name=NAME,
     description="CoNLL-2003 style NER: token per line, BIO tags, blank line between documents",
@@ -334,4 +366,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annoformat.codes import Severity
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
     ItemIds,
@@ -45,7 +44,7 @@ from annoformat.formats._text import (
     write_records,
 )
 from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
-from annoformat.registry import Capabilities, Detection, FormatSpec
+from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "doccano.schema.json"
 NAME = "doccano"
@@ -230,6 +229,20 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     write_records(dest, records, SCHEMA, NAME, report)
 
 
+ERR = Severity.ERROR
+#: the diagnostic codes only this format raises
+CODES = (
+    Code("AF230", "unknown-relation-entity", ERR, "relation {relation!r} refers to entity id "
+         "{entity_id!r}, which is not an entity of this record",
+         "doccano relations join two entities of the same record by id.",
+         '{"entities": [{"id": 1, ...}], "relations": [{"from_id": 1, "to_id": 7, ...}]}',
+         "Fix the id, or remove the relation."),
+    Code("AF231", "duplicate-entity-id", ERR, "entity id {entity_id!r} is used more than once in "
+         "this record", "Relations refer to entities by id; a repeated id is ambiguous.",
+         '{"entities": [{"id": 1, ...}, {"id": 1, ...}]}', "Give every entity a unique id."),
+)
+
+
 FORMAT = FormatSpec(
     name=NAME,
     description="doccano JSONL: classification, sequence labelling, relations, intent+slots",
@@ -240,4 +253,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

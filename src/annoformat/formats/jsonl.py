@@ -45,7 +45,7 @@ from annoformat.formats._text import (
     write_lines,
 )
 from annoformat.model import Dataset, Extras, Image, Item, Label, Text, VideoFrame
-from annoformat.registry import Capabilities, Detection, FormatSpec
+from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "jsonl.schema.json"
 VERSION = "1"
@@ -271,6 +271,26 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     write_lines(dest, encode_lines(ds.items, header_record(ds), str(dest), report), report)
 
 
+ERR = Severity.ERROR
+#: the diagnostic codes only this format raises
+CODES = (
+    Code("AF050", "native-header-missing", ERR, "the first record is not an annoformat JSONL "
+         "header: {reason}", "annoformat's own JSONL starts with one header record "
+         '({"annoformat": "1", "labels": [...], "info": {...}, "extras": {...}}) that holds the '
+         "dataset-level data; without it labels and metadata would be lost.",
+         '{"id": "1", "media": {...}}  (on line 1)',
+         "Write the file with annoformat (format jsonl), or add the header line."),
+    Code("AF051", "native-version-unsupported", ERR, "annoformat JSONL version {version!r} is not "
+         "supported (this annoformat reads {supported})", "The file was written by a newer "
+         "annoformat whose record layout this version does not know.",
+         '{"annoformat": "9", ...}', "Upgrade annoformat."),
+    Code("AF052", "native-header-repeated", ERR, "a second annoformat header record (the first is "
+         "on line 1)", "Two annoformat JSONL files were probably concatenated; their labels and "
+         "metadata cannot both apply.", 'cat a.jsonl b.jsonl > c.jsonl',
+         "Merge the datasets with annoformat instead of concatenating files."),
+)
+
+
 FORMAT = FormatSpec(
     name="jsonl",
     description="annoformat's own lossless JSONL: a header line, then one IR item per line",
@@ -281,4 +301,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

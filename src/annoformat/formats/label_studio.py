@@ -50,7 +50,7 @@ from annoformat.formats._text import (
     write_records,
 )
 from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
-from annoformat.registry import Capabilities, Detection, FormatSpec
+from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "label-studio.schema.json"
 NAME = "label-studio"
@@ -376,6 +376,16 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     dest.write_bytes(orjson.dumps(tasks, option=orjson.OPT_INDENT_2) + b"\n")
 
 
+ERR = Severity.ERROR
+#: the diagnostic codes only this format raises
+CODES = (
+    Code("AF407", "utf16-offset-splits-character", ERR, "UTF-16 offset {offset} falls between "
+         "the two halves of {char!r}", "Label Studio counts offsets in UTF-16 code units, where "
+         "a character outside the BMP (an emoji) takes two; an offset between them is corrupt.",
+         '{"text": "😀a", "value": {"start": 1, "end": 3}}', "Fix the offset."),
+)
+
+
 FORMAT = FormatSpec(
     name=NAME,
     description="Label Studio JSON export (text: labels regions in UTF-16 offsets, choices)",
@@ -386,4 +396,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

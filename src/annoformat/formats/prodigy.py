@@ -42,7 +42,7 @@ from annoformat.formats._text import (
     write_records,
 )
 from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
-from annoformat.registry import Capabilities, Detection, FormatSpec
+from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "prodigy.schema.json"
 NAME = "prodigy"
@@ -296,6 +296,22 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     write_records(dest, records, SCHEMA, NAME, report)
 
 
+ERR = Severity.ERROR
+#: the diagnostic codes only this format raises
+CODES = (
+    Code("AF409", "token-index-mismatch", ERR, "token_start/token_end {token_start}..{token_end} "
+         "do not match characters [{start}, {end}): {reason}", "Prodigy spans carry both "
+         "character offsets and (inclusive) token indices; they must agree.",
+         '{"spans": [{"start": 0, "end": 5, "token_start": 0, "token_end": 1}]}',
+         "Recompute token_start/token_end from the tokens (token_end is inclusive)."),
+    Code("AF410", "token-offset-mismatch", ERR, "token {index} [{start}, {end}) says {stored!r} "
+         "but the text there is {actual!r}", "Prodigy tokens carry their own character "
+         "offsets into the text; they must point at the token's text.",
+         '{"text": "a b", "tokens": [{"text": "b", "start": 0, "end": 1}]}',
+         "Re-tokenize the text."),
+)
+
+
 FORMAT = FormatSpec(
     name=NAME,
     description="Prodigy JSONL: spans (inclusive token_end), binary/choice labels, answers",
@@ -306,4 +322,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from annoformat import masks
 from annoformat.model import BBox, Dataset, Image, Item, Keypoints, Label, Mask, Polygon
-from annoformat.registry import Capabilities
+from annoformat.spec import Capabilities
 
 _NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_- éü猫", min_size=1, max_size=12).filter(
     lambda s: s.strip() == s)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from annoformat.formats.coco._codes import CODES
 from annoformat.formats.coco._common import (
     CAPABILITIES,
     SCHEMA,
@@ -33,7 +34,7 @@ from annoformat.formats.coco._common import (
 )
 from annoformat.formats.coco._read import read
 from annoformat.formats.coco._write import write
-from annoformat.registry import Detection, FormatSpec
+from annoformat.spec import Detection, FormatSpec
 
 __all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "read", "write"]
 
@@ -65,4 +66,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

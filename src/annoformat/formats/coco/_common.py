@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from annoformat.registry import Capabilities
+from annoformat.spec import Capabilities
 
 SCHEMA = "coco.schema.json"
 _TASKS = re.compile(

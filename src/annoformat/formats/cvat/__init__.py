@@ -48,10 +48,11 @@ from annoformat import schemas
 from annoformat._io import read_bytes
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
+from annoformat.formats.cvat._codes import CODES
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
 from annoformat.formats.cvat._write import Writer
 from annoformat.model import Dataset, VideoFrame
-from annoformat.registry import Capabilities, Detection, FormatSpec
+from annoformat.spec import Capabilities, Detection, FormatSpec
 
 __all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "read", "write"]
 
@@ -148,4 +149,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

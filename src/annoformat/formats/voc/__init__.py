@@ -59,10 +59,11 @@ import os
 import re
 from pathlib import Path
 
+from annoformat.formats.voc._codes import CODES
 from annoformat.formats.voc._common import SCHEMA, Options
 from annoformat.formats.voc._read import read
 from annoformat.formats.voc._write import write
-from annoformat.registry import Capabilities, Detection, FormatSpec
+from annoformat.spec import Capabilities, Detection, FormatSpec
 
 __all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "read", "write"]
 
@@ -134,4 +135,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

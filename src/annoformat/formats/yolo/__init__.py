@@ -38,12 +38,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from annoformat.diagnostics import Report
+from annoformat.formats.yolo._codes import CODES
 from annoformat.formats.yolo._layout import kind_of
 from annoformat.formats.yolo._read import SCHEMA, read_dataset
 from annoformat.formats.yolo._single import dataset_root, read_label_file
 from annoformat.formats.yolo._write import write_dataset
 from annoformat.model import Dataset
-from annoformat.registry import Capabilities, Detection, FormatSpec
+from annoformat.spec import Capabilities, Detection, FormatSpec
 
 __all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "read", "write"]
 
@@ -129,4 +130,5 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    codes=CODES,
 )

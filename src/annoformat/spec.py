@@ -1,0 +1,301 @@
+"""The plugin contract: what a format declares about itself, and the loss plan it states.
+
+A format (built-in module in ``annoformat.formats`` or a third-party plugin) is one
+:class:`FormatSpec`: its name, detection, reader, writer, typed options, capabilities, schema
+names, its own diagnostic codes, and :meth:`FormatSpec.plan_loss`, which says *before anything
+is written* exactly what the writer will drop, approximate or rename for this dataset and these
+options. The conversion pipeline turns that :class:`LossPlan` into AF5xx findings and applies the
+loss policy once; writers only write. Import this module as ``annoformat.plugin``.
+
+Example:
+    >>> from annoformat.plugin import Capabilities, LossPlan, plan_capabilities
+    >>> from annoformat.model import BBox, Dataset, Image, Item, Label, Polygon
+    >>> ds = Dataset(labels=[Label(name="cat")], items=[Item(id="1",
+    ...     media=Image(path="1.jpg", width=4, height=4),
+    ...     annotations=[Polygon(label="cat", rings=[[0, 0, 2, 0, 2, 2]])])])
+    >>> caps = Capabilities(media=frozenset({"image"}), annotation_types=frozenset({"bbox"}))
+    >>> [(f.code, f.count) for f in plan_capabilities(ds, caps, "boxes")]
+    [('AF501', 1)]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from annoformat.codes import Code, Severity, entry
+from annoformat.diagnostics import Report
+from annoformat.model import Dataset
+
+__all__ = [
+    "Capabilities",
+    "Code",
+    "Detection",
+    "EmptyOptions",
+    "FormatSpec",
+    "Loss",
+    "LossPlan",
+    "Options",
+    "Severity",
+    "plan_capabilities",
+]
+
+#: how many affected ids a loss finding lists (the count is always complete)
+MAX_IDS = 20
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a format can hold, whatever the options; :func:`plan_capabilities` plans against it."""
+
+    media: frozenset[str]
+    annotation_types: frozenset[str]
+    #: annotation fields beyond label and geometry it keeps (id, group, z_order, occluded,
+    #: score, track_id, crowd, area, attributes)
+    fields: frozenset[str] = frozenset()
+    item_attributes: bool = False
+    subsets: bool = False
+    empty_items: bool = True
+    #: dataset metadata it keeps: info, label_ids, label_parents, keypoint_names, attribute_specs
+    metadata: frozenset[str] = frozenset()
+    #: keeps every format's ``extras`` (annoformat's own jsonl), so none of them is loss
+    extras: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "media": sorted(self.media),
+            "annotation_types": sorted(self.annotation_types),
+            "fields": sorted(self.fields),
+            "item_attributes": self.item_attributes,
+            "subsets": self.subsets,
+            "empty_items": self.empty_items,
+            "metadata": sorted(self.metadata),
+            "extras": self.extras,
+        }
+
+
+@dataclass(frozen=True)
+class Detection:
+    """How sure a format is that a path is its own (0 = no, 1 = certain) and why."""
+
+    confidence: float
+    reason: str
+
+
+class Options(BaseModel):
+    """Base of every format's options: unknown keys are refused (AF017)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmptyOptions(Options):
+    """A format without options."""
+
+
+@dataclass
+class Loss:
+    """One fact of loss: a code, how many objects, the first ids, and the message's fields."""
+
+    code: str
+    count: int | None = None
+    ids: list[str] = field(default_factory=list)
+    severity: Severity | None = None
+    ctx: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def refusal(self) -> bool:
+        """A refusal that allowing loss does not lift (the user must choose, e.g. a task)."""
+        return entry(self.code).refusal
+
+    def shown_ids(self) -> list[str]:
+        """The listed ids, with ``...`` when there are more than listed."""
+        more = self.count is not None and self.count > len(self.ids)
+        return [*self.ids, "..."] if more and self.ids else list(self.ids)
+
+
+class LossPlan:
+    """What a writer will drop, approximate or rename, one :class:`Loss` per fact.
+
+    :meth:`count` tallies one object under a fact (same code and fields = same fact);
+    :meth:`add` states a fact that has no per-object count (metadata, a refusal).
+
+    Example:
+        >>> plan = LossPlan("voc")
+        >>> plan.count("AF502", "1/7", kind="polygon", target="bbox")
+        >>> plan.count("AF502", "2/3", kind="polygon", target="bbox")
+        >>> [(f.code, f.count, f.ids) for f in plan]
+        [('AF502', 2, ['1/7', '2/3'])]
+    """
+
+    def __init__(self, format: str) -> None:
+        self.format = format
+        self._facts: dict[tuple[Any, ...], Loss] = {}
+
+    @staticmethod
+    def _key(code: str, severity: Severity | None, ctx: dict[str, Any]) -> tuple[Any, ...]:
+        return (code, severity, tuple(sorted((k, repr(v)) for k, v in ctx.items())))
+
+    def count(self, code: str, where: str | None = None, *, n: int = 1,
+              severity: Severity | None = None, **ctx: Any) -> None:
+        """Add ``n`` objects (``where`` names the first: ``item/annotation``) to a fact."""
+        key = self._key(code, severity, ctx)
+        fact = self._facts.get(key)
+        if fact is None:
+            fact = self._facts[key] = Loss(code, 0, [], severity, ctx)
+        fact.count = (fact.count or 0) + n
+        if where is not None and len(fact.ids) < MAX_IDS:
+            fact.ids.append(where)
+
+    def add(self, code: str, *, count: int | None = None, ids: list[str] | None = None,
+            severity: Severity | None = None, **ctx: Any) -> None:
+        """State one fact (merged with an identical one)."""
+        key = self._key(code, severity, ctx)
+        if key in self._facts:
+            fact = self._facts[key]
+            if count is not None:
+                fact.count = (fact.count or 0) + count
+            fact.ids += (ids or [])[: MAX_IDS - len(fact.ids)]
+            return
+        self._facts[key] = Loss(code, count, list(ids or [])[:MAX_IDS], severity, ctx)
+
+    def __iter__(self) -> Iterator[Loss]:
+        return iter(self._facts.values())
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    def codes(self) -> list[str]:
+        """The codes of the facts, in the order they were first stated."""
+        return [f.code for f in self._facts.values()]
+
+    @property
+    def refused(self) -> bool:
+        """True when the writer cannot write this dataset at all with these options."""
+        return any(f.refusal for f in self._facts.values())
+
+
+#: annotation field -> its loss code
+FIELD_LOSS = {
+    "score": "AF505",
+    "track_id": "AF504",
+    "group": "AF506",
+    "z_order": "AF506",
+    "occluded": "AF506",
+    "crowd": "AF506",
+}
+
+
+def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
+                      plan: LossPlan | None = None, *, types: bool = True) -> LossPlan:
+    """The loss of writing ``ds`` to a format that holds ``caps`` (the default plan).
+
+    Formats whose losses depend on options or data call it with ``types=False`` and plan the
+    annotation types themselves (an approximation is not also a drop), then add their own facts.
+    """
+    plan = plan if plan is not None else LossPlan(name)
+    attr_names: Counter[str] = Counter()
+    foreign: Counter[str] = Counter()
+    empty_items = 0
+    fields = [f for f in FIELD_LOSS if f not in caps.fields]
+    keep_attrs = "attributes" in caps.fields
+    for item in ds.items:
+        if item.media.kind not in caps.media:
+            plan.count("AF509", item.id, reason="their media kind is not one the format holds")
+            continue
+        if not item.annotations:
+            empty_items += 1
+        if item.attributes and not caps.item_attributes:
+            attr_names.update(list(item.attributes))
+        for key in item.extras:
+            if key != name:
+                foreign[f"item extras ({key})"] += 1
+        for ann in item.annotations:
+            if ann.label is None or (types and ann.type not in caps.annotation_types):
+                kind = ann.type if ann.label is not None else f"unlabelled {ann.type}"
+                plan.count("AF501", f"{item.id}/{ann.id}", kind=kind)
+                continue
+            if ann.attributes and not keep_attrs:
+                attr_names.update(list(ann.attributes))
+            for fld in fields:
+                if getattr(ann, fld, None) not in (None, False):
+                    plan.count(FIELD_LOSS[fld], f"{item.id}/{ann.id}", field=fld)
+            for key in ann.extras:
+                if key != name:
+                    foreign[f"annotation extras ({key})"] += 1
+    if empty_items and not caps.empty_items:
+        plan.add("AF509", count=empty_items,
+                 reason="the format has no way to list items without annotations")
+    if attr_names:
+        plan.add("AF503", count=sum(attr_names.values()), names=", ".join(sorted(attr_names)))
+    _plan_metadata(ds, caps, name, plan, foreign)
+    return plan
+
+
+def _plan_metadata(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
+                   foreign: Counter[str]) -> None:
+    if ds.info and "info" not in caps.metadata:
+        plan.add("AF507", what="info", detail=", ".join(sorted(ds.info)))
+    if not caps.subsets and any(item.subset for item in ds.items):
+        plan.add("AF507", what="subsets",
+                 detail=", ".join(sorted({i.subset for i in ds.items if i.subset})))
+    checks = [
+        ("label_parents", "supercategories", [lb.name for lb in ds.labels if lb.parent]),
+        ("keypoint_names", "keypoint names and skeletons",
+         [lb.name for lb in ds.labels if lb.keypoints or lb.skeleton]),
+        ("attribute_specs", "attribute specs", [lb.name for lb in ds.labels if lb.attributes]),
+        ("label_ids", "label ids", [lb.name for lb in ds.labels if lb.id is not None]),
+    ]
+    for key, what, names in checks:
+        if names and key not in caps.metadata:
+            plan.add("AF507", what=what, detail=", ".join(names[:MAX_IDS]))
+    if caps.extras:  # the target keeps every format's extras verbatim
+        return
+    for key in ds.extras:
+        if key != name and ds.extras[key]:
+            foreign[f"dataset extras ({key})"] += 1
+    for label in ds.labels:
+        for key in label.extras:
+            if key != name:
+                foreign[f"label extras ({key})"] += 1
+    for what, count in sorted(foreign.items()):
+        plan.add("AF507", what=what, detail=f"{count} object(s)")
+
+
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class FormatSpec(Generic[OptionsT]):
+    """Everything annoformat needs to know about one format.
+
+    ``read(path, options, report)`` returns the IR (or None when nothing usable was read);
+    ``write(dataset, dest, options, report)`` writes it into ``dest`` (a staging path that the
+    pipeline moves into place) and reports no loss: what it will lose is ``plan``'s job.
+    ``plan(dataset, options)`` defaults to :func:`plan_capabilities` on ``capabilities``.
+    ``codes`` are the diagnostic codes only this format raises.
+    """
+
+    name: str
+    description: str
+    extensions: tuple[str, ...]
+    capabilities: Capabilities
+    options: type[OptionsT]
+    schemas: tuple[str, ...]
+    detect: Callable[[Path], Detection]
+    read: Callable[[Path, OptionsT, Report], Dataset | None]
+    write: Callable[[Dataset, Path, OptionsT, Report], None]
+    plan: Callable[[Dataset, OptionsT], LossPlan] | None = None
+    codes: tuple[Code, ...] = ()
+    #: the entry point that provided it (None for built-ins); set by the registry
+    plugin: str | None = field(default=None, compare=False)
+
+    def plan_loss(self, ds: Dataset, options: OptionsT) -> LossPlan:
+        """What writing ``ds`` with ``options`` will drop, approximate or rename."""
+        if self.plan is not None:
+            return self.plan(ds, options)
+        return plan_capabilities(ds, self.capabilities, self.name)
