@@ -107,7 +107,8 @@ def test_codes_lists_and_explains() -> None:
     assert listing[voc + 1].startswith("AF022  voc-root-not-annotation")
     assert any(line.startswith("AF203  duplicate-image-id") for line in listing[:voc])
     one = runner.invoke(main, ["codes", "duplicate-image-id"])
-    assert one.exit_code == 0 and one.stdout.startswith("AF203 duplicate-image-id (error; from core)")
+    assert one.exit_code == 0
+    assert one.stdout.startswith("AF203 duplicate-image-id (error; from core)")
     plugin = runner.invoke(main, ["codes", "AF190"])
     assert plugin.stdout.startswith("AF190 boxes-bad-row (error; from plugin boxes)")
     assert runner.invoke(main, ["codes", "AF999"]).exit_code == 2

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import annoformat as af
-from annoformat.plugin import FormatSpec
 from annoformat.codes import OWNERS, entry
+from annoformat.plugin import FormatSpec
 from annoformat.registry import LOAD_REPORT, PLUGINS, get_format
 from annoformat.schemas import schema_dir
 
@@ -84,7 +84,7 @@ def test_each_builtin_format_declares_the_codes_only_it_raises() -> None:
         here = rel[1].removesuffix(".py") if rel[0] == "formats" else None
         for code in re.findall(r'"(AF\d{3})"', path.read_text()):
             if code in owned and 'Code("' + code not in path.read_text():
-                assert owned[code].replace("-", "_") == here, f"{path} raises {code} of {owned[code]}"
+                assert owned[code].replace("-", "_") == here, f"{path}: {code} of {owned[code]}"
 
 
 def test_unknown_format_name_is_a_usage_error() -> None:

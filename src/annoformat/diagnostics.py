@@ -15,10 +15,10 @@ Example:
 from __future__ import annotations
 
 import string
-from types import MappingProxyType
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import orjson
