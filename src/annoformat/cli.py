@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import click
 import orjson
 
+from annoformat import __version__
 from annoformat.codes import OWNERS, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
@@ -117,7 +118,7 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
     if report_file is not None:
         report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
     if len(result.report):
-        click.echo(render(result.report, output), err=output == "text")
+        click.echo(render(result.report, output, version=__version__), err=output == "text")
     click.echo(_summary_text(result), err=True)
     sys.exit(EXIT_OK if result.written else EXIT_FINDINGS)
 
@@ -177,7 +178,8 @@ def _summary_text(result: ConversionResult) -> str:
 
 @main.command("validate", epilog=_EPILOG)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default=None, help="Format of the inputs (detected if omitted).")
+@click.option("--format", "format_name", default=None,
+              help="Format of the inputs (detected if omitted).")
 @click.option("--max-errors", type=click.IntRange(min=1), default=None,
               help="Stop recording after N diagnostics per input.")
 @click.option("--select", multiple=True, help="Only these codes, names or prefixes (AF2).")
@@ -190,19 +192,19 @@ def _summary_text(result: ConversionResult) -> str:
               help="Files no format recognises are noted, not errors (for hooks).")
 @_OUTPUT
 @_guarded
-def validate_cmd(paths: tuple[Path, ...], fmt: str | None, max_errors: int | None,
+def validate_cmd(paths: tuple[Path, ...], format_name: str | None, max_errors: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], config: Path | None,
                  no_config: bool, skip_unknown: bool, output: str) -> None:
     """Validate files or dataset folders: syntax, schema, semantics, project rules."""
     total = Report()
     for path in paths:
-        total.extend(validate(path, fmt, max_errors=max_errors,
+        total.extend(validate(path, format_name, max_errors=max_errors,
                               config=False if no_config else config, skip_unknown=skip_unknown))
     try:
         shown = total.filter(select, ignore)
     except KeyError as exc:
         raise click.BadParameter(f"unknown code or name {exc}") from None
-    text = render(shown, output)
+    text = render(shown, output, version=__version__)
     if text:
         click.echo(text)
     counts = shown.summary()
@@ -213,12 +215,12 @@ def validate_cmd(paths: tuple[Path, ...], fmt: str | None, max_errors: int | Non
 
 @main.command(epilog=_EPILOG)
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default=None, help="Format (detected if omitted).")
+@click.option("--format", "format_name", default=None, help="Format (detected if omitted).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_guarded
-def info(path: Path, fmt: str | None, as_json: bool) -> None:
+def info(path: Path, format_name: str | None, as_json: bool) -> None:
     """Items, subsets, labels and annotations by type and label."""
-    ds = load(path, fmt)
+    ds = load(path, format_name)
     s = summarize(ds)
     if as_json:
         click.echo(orjson.dumps(s, option=orjson.OPT_INDENT_2).decode())

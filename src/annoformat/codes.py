@@ -88,7 +88,7 @@ _ENTRIES = [
          "not provide a valid Format (or clashes with a built-in name). Other formats still work.",
          "a plugin raising ImportError at import time", "Fix or uninstall the plugin package."),
     Code("AF013", "destination-exists", ERR,
-         "{path} already exists; pass --overwrite to replace it",
+         "{path} already exists; pass --overwrite (overwrite=True) to replace it",
          "annoformat never replaces existing files unless asked.",
          "annoformat convert a.json out/ --to coco   (out/ exists)",
          "Choose a new destination or pass --overwrite / overwrite=True."),
@@ -184,30 +184,32 @@ _ENTRIES = [
     Code("AF501", "annotations-dropped", ERR, "{count} {kind} annotation(s) cannot be written as "
          "{format}", "The target format has no way to store this annotation type.",
          "converting keypoints to a format that holds only boxes",
-         "Pick a target that holds them, or pass --allow-loss to drop them knowingly."),
+         "Pick a target that holds them, or pass --allow-loss (allow_loss=True) to drop them "
+         "knowingly."),
     Code("AF502", "geometry-approximated", ERR,
          "{count} {kind} annotation(s) would be approximated "
          "as {target} in {format}", "The target stores a simpler shape (a polygon's bounding box).",
          "converting polygons to a box-only format",
-         "Pick a target that holds the shape, or pass --allow-loss."),
+         "Pick a target that holds the shape, or pass --allow-loss (allow_loss=True)."),
     Code("AF503", "attributes-dropped", ERR, "{count} annotation/item attribute value(s) cannot be "
          "written as {format} (names: {names})", "The target has no attributes.",
-         "a CVAT 'occluded' attribute going to YOLO", "Pass --allow-loss to drop them knowingly."),
+         "a CVAT 'occluded' attribute going to YOLO",
+         "Pass --allow-loss (allow_loss=True) to drop them knowingly."),
     Code("AF504", "tracks-dropped", ERR, "{count} track id(s) cannot be written as {format}",
          "The target cannot link annotations across frames.", "CVAT video tracks to COCO",
-         "Pass --allow-loss to drop the links knowingly."),
+         "Pass --allow-loss (allow_loss=True) to drop the links knowingly."),
     Code("AF505", "scores-dropped", ERR,
          "{count} prediction score(s) cannot be written as {format}",
          "The target has no confidence field.", "a COCO results file to a format without scores",
-         "Pass --allow-loss to drop the scores knowingly."),
+         "Pass --allow-loss (allow_loss=True) to drop the scores knowingly."),
     Code("AF506", "fields-dropped", ERR, "{count} value(s) of field {field!r} cannot be written as "
          "{format}", "An annotation field the target cannot hold (group, z_order, occluded, "
          "crowd...).", "COCO iscrowd=1 to a format without crowd regions",
-         "Pass --allow-loss to drop them knowingly."),
+         "Pass --allow-loss (allow_loss=True) to drop them knowingly."),
     Code("AF507", "metadata-dropped", WARN, "{what} cannot be written as {format}: {detail}",
          "Dataset metadata (info, licenses, supercategories, another format's extras) the target "
          "cannot hold.", "COCO 'licenses' to a format without licenses",
-         "Nothing to do if the metadata is not needed; --strict refuses it."),
+         "Nothing to do if the metadata is not needed; --strict (strict=True) refuses it."),
     Code("AF508", "ids-reassigned", WARN,
          "{count} {what} id(s) were renumbered for {format}: {reason}",
          "The source ids cannot be kept as they are (not integers, or not unique in the output).",

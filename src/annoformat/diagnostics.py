@@ -339,14 +339,13 @@ def _uri(path: str) -> str:
     return quote(path.replace("\\", "/"), safe="/:")
 
 
-def render(report: Report, output: str) -> str:
-    """Render with ``output`` = ``text``, ``json``, ``github`` or ``sarif``."""
+def render(report: Report, output: str, *, version: str = "0") -> str:
+    """Render with ``output`` = ``text``, ``json``, ``github`` or ``sarif`` (``version`` names
+    annoformat's version in SARIF)."""
     if output == "json":
         return render_json(report)
     if output == "github":
         return render_github(report)
     if output == "sarif":
-        from annoformat import __version__
-
-        return render_sarif(report, version=__version__)
+        return render_sarif(report, version=version)
     return render_text(report)
