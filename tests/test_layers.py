@@ -4,8 +4,9 @@ Layers, lowest first; a module may import from its own layer or any lower one:
 model ← codes ← diagnostics ← support (_io, _xml, schemas, sourcemap, masks, checks) ← spec ←
 plugin ← formats ← registry, testing ← labelmap, rules, convert, quality ← cli, dask, the package.
 Private means a name or module starting with ``_``: a ``_module`` is imported only from inside
-its own package, a ``_name`` only inside its own module, and a format's writer modules never
-import its reader modules (shared helpers go in a common module).
+its own package, a ``_name`` only inside its own module, a format's writer modules never
+import its reader modules (shared helpers go in a common module), and formats never import each
+other (only the shared private helpers of ``formats``, such as ``formats._text``).
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ def violations(root: Path) -> list[str]:
             if name is not None and name.startswith("_") and not name.startswith("__") and (
                     target != me):
                 found.append(f"{where}:{line}: imports the private name {name} from {target}")
+            if (_top(me) == "formats" and _top(target) == "formats" and len(parts) > 2
+                    and len(me.split(".")) > 2 and not parts[2].startswith("_")
+                    and parts[2] != me.split(".")[2]):
+                found.append(f"{where}:{line}: formats never import each other: {target}")
             mine, theirs = me.rpartition(".")[2], parts[-1]
             if (mine.startswith("_write") and theirs.startswith("_read")) or (
                     mine.startswith("_read") and theirs.startswith("_write")):
@@ -139,8 +144,10 @@ def test_the_contract_fails_on_private_imports(tmp_path: Path) -> None:
                 "from annoformat.formats.coco._read import read")
     b = _inject(root / "cli.py", "from annoformat.diagnostics import _where")
     c = _inject(root / "formats" / "voc" / "_write.py", "from annoformat.formats.voc import _read")
+    d = _inject(root / "formats" / "conll.py", "from annoformat.formats.coco import read")
     assert _new(before, violations(root)) == [
         f"cli.py:{b}: imports the private name _where from annoformat.diagnostics",
+        f"formats/conll.py:{d}: formats never import each other: annoformat.formats.coco",
         f"formats/voc/_write.py:{c}: _write imports annoformat.formats.voc._read; move what both "
         "need to a common module",
         f"testing/strategies.py:{a}: imports annoformat.formats.coco._read, private to "
