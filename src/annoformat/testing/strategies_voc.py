@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from annoformat.formats.voc._common import set_order
+from annoformat.formats.voc import set_order
 from annoformat.model import BBox, Dataset, Image, Item, Label
 
 _TEXT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_- éü猫&<>", min_size=1, max_size=10).filter(

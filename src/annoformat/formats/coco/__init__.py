@@ -18,6 +18,11 @@ Facts a maintainer needs:
   ``<subset>/_annotations.coco.json``. Image ids may restart per subset: items are identified
   by (subset, id).
 * Everything else (``info``, ``licenses``, ``coco_url``, unknown keys) is kept in ``extras``.
+* Loss is stated before writing by ``plan`` (``_plan.py``), from the decisions the writer takes
+  (``_common.py``): the subsets a single file cannot hold (AF507), the ``default`` subset
+  Roboflow's layout gives items without one (AF507), and the image and annotation ids a
+  document renumbers because they are not unique integers (AF508). ``layout=auto`` is made
+  definite for the destination by ``resolve_options`` (``.json``: one file).
 """
 
 from __future__ import annotations
@@ -27,16 +32,20 @@ from pathlib import Path
 from annoformat.formats.coco._codes import CODES
 from annoformat.formats.coco._common import (
     CAPABILITIES,
+    NAME,
     SCHEMA,
     Options,
     _layout,
     _looks_like_coco,
+    resolve_options,
 )
+from annoformat.formats.coco._plan import plan
 from annoformat.formats.coco._read import read
 from annoformat.formats.coco._write import write
 from annoformat.spec import Detection, FormatSpec
 
-__all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "read", "write"]
+__all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
+           "resolve_options", "write"]
 
 
 def detect(path: Path) -> Detection:
@@ -57,7 +66,7 @@ def detect(path: Path) -> Detection:
 
 
 FORMAT = FormatSpec(
-    name="coco",
+    name=NAME,
     description="COCO JSON: instances, keypoints, results; single file, folder or Roboflow",
     extensions=(".json",),
     capabilities=CAPABILITIES,
@@ -66,5 +75,6 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    plan=plan,
     codes=CODES,
 )

@@ -1,15 +1,18 @@
-"""COCO constants, options, capabilities and file layouts (shared by reading and writing)."""
+"""COCO constants, options, capabilities and file layouts (shared by reading and writing), and
+the decisions the loss plan and the writer must agree on: which file each item goes to, which
+annotations become one COCO object, which ids are kept."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from annoformat import spec
+from annoformat.model import BBox, Dataset, Image, Item, Keypoints, Mask, Polygon
 
-from annoformat.spec import Capabilities
-
+NAME = "coco"
 SCHEMA = "coco.schema.json"
 _TASKS = re.compile(
     r"^(instances|person_keypoints|captions|image_info|panoptic|stuff|keypoints)(?:_(.+))?$")
@@ -22,28 +25,29 @@ _DOC_KEYS = frozenset({"info", "licenses", "images", "annotations", "categories"
 #: attribute keys CVAT/datumaro use for IR fields, with the type each must have
 _FIELD_ATTRS: dict[str, type] = {"occluded": bool, "z_order": int, "track_id": int}
 
-CAPABILITIES = Capabilities(
+CAPABILITIES = spec.Capabilities(
     media=frozenset({"image"}),
     annotation_types=frozenset({"bbox", "polygon", "mask", "keypoints"}),
     fields=frozenset({"id", "score", "crowd", "area", "attributes", "occluded", "z_order",
                       "track_id"}),
     item_attributes=False,
+    # a folder (one file per subset) keeps them; a single file does not (the plan says so)
     subsets=True,
     empty_items=True,
     metadata=frozenset({"info", "label_ids", "label_parents", "keypoint_names"}),
 )
 
 
-class Options(BaseModel):
+class Options(spec.Options):
     """COCO options.
 
     ``layout``: ``auto`` writes one file when the destination ends in ``.json``, else a folder
-    with ``annotations/<task>_<subset>.json``; ``roboflow`` writes
+    (Roboflow's when the source was one, else ``annotations/<task>_<subset>.json``); ``file``
+    one file; ``folder`` ``annotations/<task>_<subset>.json``; ``roboflow``
     ``<subset>/_annotations.coco.json``.
     ``indent``: pretty-print the JSON (2 spaces).
     """
 
-    model_config = ConfigDict(extra="forbid")
     layout: Literal["auto", "file", "folder", "roboflow"] = "auto"
     indent: bool = False
 
@@ -102,3 +106,92 @@ def _subset_of_stem(stem: str) -> str | None:
     return stem
 
 
+
+
+# --------------------------------------------------------------------------------------------
+# what the plan and the writer decide alike
+
+
+def resolve_options(options: Options, dest: Path) -> Options:
+    """``options`` made definite for ``dest``: ``layout=auto`` is ``file`` for a ``.json``."""
+    if options.layout == "auto" and dest.suffix.lower() == ".json":
+        return options.model_copy(update={"layout": "file"})
+    return options
+
+
+def output_layout(ds: Dataset, options: Options) -> str:
+    """``file``, ``folder`` or ``roboflow`` (``options`` resolved for the destination)."""
+    if options.layout != "auto":
+        return options.layout
+    layout: str = ds.extras.get("coco", {}).get("layout", "folder")
+    return layout
+
+
+def results_file(ds: Dataset, layout: str) -> bool:
+    """Whether the output is a results file (a bare list of detections, read as one)."""
+    return layout == "file" and bool(ds.extras.get("coco", {}).get("results"))
+
+
+def documents(ds: Dataset, layout: str) -> list[tuple[str | None, list[Item]]]:
+    """The items of each output document: one file holds them all (grouped by subset), a
+    folder has one document per subset (one empty document for an empty dataset)."""
+    by_subset: dict[str | None, list[Item]] = {}
+    for item in ds.items:
+        if isinstance(item.media, Image):
+            by_subset.setdefault(item.subset, []).append(item)
+    if layout == "file":
+        return [(None, [item for group in by_subset.values() for item in group])]
+    return list(by_subset.items()) or [(None, [])]
+
+
+def kept_ids(values: Iterable[Any]) -> list[int] | None:
+    """The values as ints when every one is a unique integer (or a decimal string), else None:
+    then the writer numbers them 1, 2, ... (AF508)."""
+    out: list[int] = []
+    for v in values:
+        if type(v) is int:
+            out.append(v)
+        elif isinstance(v, str) and v.isascii() and v.removeprefix("-").isdigit() \
+                and len(v) <= 18 and v == str(int(v)):  # "007" would not survive int()
+            out.append(int(v))
+        else:
+            return None
+    return out if len(set(out)) == len(out) else None
+
+
+WRITABLE = (BBox, Polygon, Mask, Keypoints)
+
+
+def _unique(annotations: list[Any]) -> bool:
+    ids = [a.id for a in annotations]
+    return None not in ids and len(set(ids)) == len(ids)
+
+
+def objects(annotations: list[Any]) -> list[list[Any]]:
+    """Annotations of one item grouped into COCO objects: parts sharing an ``id`` (and label,
+    of different types: a polygon and its keypoints) merge into one."""
+    if _unique(annotations):  # the common case: nothing to merge
+        return [[a] for a in annotations if isinstance(a, WRITABLE)]
+    groups: list[list[Any]] = []
+    by_id: dict[Any, list[Any]] = {}
+    for ann in annotations:
+        if not isinstance(ann, WRITABLE):
+            continue
+        if ann.id is not None:
+            group = by_id.get((ann.id, ann.label))
+            if group is not None and not any(type(p) is type(ann) for p in group):
+                group.append(ann)
+                continue
+            by_id[(ann.id, ann.label)] = group = [ann]
+            groups.append(group)
+        else:
+            groups.append([ann])
+    return groups
+
+
+def object_ids(annotations: list[Any]) -> list[Any]:
+    """The ids of the COCO objects of one item, as :func:`objects` groups them (the id of each
+    group's first part), without building the groups in the common case."""
+    if _unique(annotations):
+        return [a.id for a in annotations if isinstance(a, WRITABLE)]
+    return [group[0].id for group in objects(annotations)]

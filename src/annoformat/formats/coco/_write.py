@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,17 @@ from annoformat.diagnostics import Report
 from annoformat.formats.coco._common import (
     _FIELD_ATTRS,
     _ROBOFLOW,
+    NAME,
     SCHEMA,
     Options,
     _canonical_category_keys,
     _canonical_stem,
+    documents,
+    kept_ids,
+    objects,
+    output_layout,
+    resolve_options,
+    results_file,
 )
 from annoformat.model import (
     BBox,
@@ -28,20 +34,6 @@ from annoformat.model import (
     Mask,
     Polygon,
 )
-
-
-def _ids(values: Iterable[Any]) -> list[int] | None:
-    """The values as ints when every one is a unique integer (or a decimal string), else None."""
-    out: list[int] = []
-    for v in values:
-        if type(v) is int:
-            out.append(v)
-        elif isinstance(v, str) and v.isascii() and v.removeprefix("-").isdigit() \
-                and len(v) <= 18 and v == str(int(v)):  # "007" would not survive int()
-            out.append(int(v))
-        else:
-            return None
-    return out if len(set(out)) == len(out) else None
 
 
 def _bbox_of(ann: Any) -> list[float]:
@@ -132,23 +124,21 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
 
 
 def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
-              cat_ids: dict[str, int], report: Report) -> dict[str, Any]:
+              cat_ids: dict[str, int]) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     info = record.get("info", ds.info or None)
     if info is not None:
         doc["info"] = info
     if "licenses" in record:
         doc["licenses"] = record["licenses"]
-    item_ids = _ids(item.id for item in items)
+    # which ids are kept: the same decision as the plan's AF508 (kept_ids, objects)
+    item_ids = kept_ids(item.id for item in items)
     if item_ids is None:
         item_ids = list(range(1, len(items) + 1))
-        if items:
-            report.add("AF508", count=len(items), what="image", format="coco",
-                       reason="item ids are not unique integers")
     images: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
-    groups = [_groups(item.annotations) for item in items]
-    all_ann_ids = _ids(parts[0].id for item_groups in groups for parts in item_groups)
+    groups = [objects(item.annotations) for item in items]
+    all_ann_ids = kept_ids(parts[0].id for item_groups in groups for parts in item_groups)
     next_ann = 1
     for item, image_id, item_groups in zip(items, item_ids, groups, strict=True):
         media = item.media
@@ -163,16 +153,10 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
             image.pop("height", None)
         images.append(image)
         for parts in item_groups:
-            if all_ann_ids is not None and parts[0].id is not None:
-                ann_id = parts[0].id
-            else:
-                ann_id = next_ann
+            ann_id = all_ann_ids[next_ann - 1] if all_ann_ids is not None else next_ann
             next_ann += 1
             label = parts[0].label
             annotations.append(_annotation_dict(parts, image_id, ann_id, cat_ids[label]))
-    if all_ann_ids is None and annotations:
-        report.add("AF508", count=len(annotations), what="annotation", format="coco",
-                   reason="annotation ids are missing, not integers or not unique")
     doc["images"] = images
     if not record.get("no_annotations") or annotations:
         doc["annotations"] = annotations
@@ -197,31 +181,6 @@ def _category_dict(label: Label, cat_id: int) -> dict[str, Any]:
     for key, value in extra.items():
         out.setdefault(key, value)
     return out
-
-
-_WRITABLE = (BBox, Polygon, Mask, Keypoints)
-
-
-def _groups(annotations: list[Any]) -> list[list[Any]]:
-    """Annotations of one item grouped into COCO objects: parts sharing an ``id`` merge."""
-    ids = [a.id for a in annotations]
-    if None not in ids and len(set(ids)) == len(ids):  # the common case: nothing to merge
-        return [[a] for a in annotations if isinstance(a, _WRITABLE)]
-    groups: list[list[Any]] = []
-    by_id: dict[Any, list[Any]] = {}
-    for ann in annotations:
-        if not isinstance(ann, _WRITABLE):
-            continue
-        if ann.id is not None:
-            group = by_id.get((ann.id, ann.label))
-            if group is not None and not any(type(p) is type(ann) for p in group):
-                group.append(ann)
-                continue
-            by_id[(ann.id, ann.label)] = group = [ann]
-            groups.append(group)
-        else:
-            groups.append([ann])
-    return groups
 
 
 def _category_ids(ds: Dataset) -> dict[str, int]:
@@ -252,31 +211,22 @@ def _dump(doc: Any, options: Options) -> bytes:
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write ``ds`` as COCO to ``dest`` (a ``.json`` file, or a dataset folder).
 
-    Annotations COCO cannot hold are skipped here: the conversion planner has already reported
-    them (AF5xx) and the user allowed the loss.
+    Annotations COCO cannot hold are skipped, and ids renumbered, as the format's loss plan
+    (``_plan.plan``) stated before writing, from the same decisions.
     """
     cat_ids = _category_ids(ds)
     coco_extras = ds.extras.get("coco", {})
     files: dict[str, dict[str, Any]] = coco_extras.get("files", {})
-    by_subset: dict[str | None, list[Item]] = {}
-    for item in ds.items:
-        if isinstance(item.media, Image):
-            by_subset.setdefault(item.subset, []).append(item)
-    layout = options.layout
-    if layout == "auto":
-        layout = "file" if dest.suffix.lower() == ".json" else coco_extras.get("layout", "folder")
+    layout = output_layout(ds, resolve_options(options, dest))
     outputs: list[tuple[Path, Any]] = []
-    if coco_extras.get("results") and layout == "file":
+    if results_file(ds, layout):
         outputs.append((dest, _results_list(ds, cat_ids)))
     elif layout == "file":
-        if len(by_subset) > 1:
-            report.add("AF507", what="subsets", format="coco (single file)",
-                       detail=", ".join(sorted(str(s) for s in by_subset)))
-        items = [item for group in by_subset.values() for item in group]
+        ((_, items),) = documents(ds, layout)
         record = files.get("", next(iter(files.values()), {})) if files else {}
-        outputs.append((dest, _document(ds, items, record, cat_ids, report)))
+        outputs.append((dest, _document(ds, items, record, cat_ids)))
     else:
-        for subset, items in by_subset.items() or {None: []}.items():
+        for subset, items in documents(ds, layout):
             key = "" if subset is None else subset
             record = files.get(key, {})
             if layout == "roboflow":
@@ -284,11 +234,11 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
             else:
                 stem = record.get("stem") or _canonical_stem(subset)
                 rel = Path("annotations") / f"{stem}.json"
-            outputs.append((dest / rel, _document(ds, items, record, cat_ids, report)))
+            outputs.append((dest / rel, _document(ds, items, record, cat_ids)))
     for out_path, doc in outputs:
         if not schemas.is_valid(SCHEMA, doc):
             for ptr, message in list(schemas.iter_errors(SCHEMA, doc))[:20]:
-                report.add("AF102", path=str(out_path), pointer=ptr, format="coco",
+                report.add("AF102", path=str(out_path), pointer=ptr, format=NAME,
                            reason=message)
             return
     for out_path, doc in outputs:
@@ -299,11 +249,13 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
 def _results_list(ds: Dataset, cat_ids: dict[str, int]) -> list[dict[str, Any]]:
     out = []
     for item in ds.items:
-        for parts in _groups(item.annotations):
-            det = _annotation_dict(parts, int(item.id), 0, cat_ids[parts[0].label], results=True)
-            if parts[0].id is None:
+        if not isinstance(item.media, Image):
+            continue  # the plan drops it (AF509)
+        for parts in objects(item.annotations):
+            ann_id = parts[0].id
+            det = _annotation_dict(parts, int(item.id), ann_id, cat_ids[parts[0].label],
+                                   results=True)
+            if ann_id is None:
                 del det["id"]
             out.append(det)
     return out
-
-

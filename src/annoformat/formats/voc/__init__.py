@@ -49,8 +49,14 @@ Facts a maintainer needs:
 * Writing: ``Annotations/<stem>.xml`` per image (the stem is the image file's, so items without
   annotations get an XML too), ``ImageSets/Main/<subset>.txt`` when items have subsets. Two items
   mapping to one XML file (AF211) and names leaving the destination (AF016) are refused before
-  anything is written. Polygons and masks are written as their enclosing box (AF502, and the
-  planner's AF501 says their shape is lost); other non-box annotations are dropped (AF501).
+  anything is written. Polygons and masks are written as their enclosing box (AF502), or
+  dropped with ``regions=drop`` (AF501); other non-box annotations are dropped (AF501).
+* Loss is stated before writing by ``plan`` (``_plan.py``), from the decisions the writer takes
+  (``_common.py``): approximated regions (AF502), groups other than an object with its parts
+  (AF510), attribute values whose type the text block loses (AF511), labels no object uses
+  (AF512), image ids other than the file stem and annotation ids (AF508), and the image sets
+  of a single XML file (AF507). ``layout=auto`` is made definite for the destination by
+  ``resolve_options`` (``.xml``: one file).
 """
 
 from __future__ import annotations
@@ -60,23 +66,21 @@ import re
 from pathlib import Path
 
 from annoformat.formats.voc._codes import CODES
-from annoformat.formats.voc._common import SCHEMA, Options
+from annoformat.formats.voc._common import (
+    CAPABILITIES,
+    NAME,
+    SCHEMA,
+    Options,
+    resolve_options,
+    set_order,
+)
+from annoformat.formats.voc._plan import plan
 from annoformat.formats.voc._read import read
 from annoformat.formats.voc._write import write
-from annoformat.spec import Capabilities, Detection, FormatSpec
+from annoformat.spec import Detection, FormatSpec
 
-__all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "read", "write"]
-
-CAPABILITIES = Capabilities(
-    media=frozenset({"image"}),
-    annotation_types=frozenset({"bbox"}),
-    # group: object <-> part links only; other groups are reported by the writer (AF510)
-    fields=frozenset({"attributes", "occluded", "group"}),
-    item_attributes=False,
-    subsets=True,
-    empty_items=True,
-    metadata=frozenset(),
-)
+__all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
+           "resolve_options", "set_order", "write"]
 
 
 _ROOT = re.compile(rb"<annotation[\s>/]")
@@ -126,7 +130,7 @@ def detect(path: Path) -> Detection:
 
 
 FORMAT = FormatSpec(
-    name="voc",
+    name=NAME,
     description="Pascal VOC XML: dataset folder (Annotations, ImageSets), folder of XMLs, one XML",
     extensions=(".xml",),
     capabilities=CAPABILITIES,
@@ -135,5 +139,6 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    plan=plan,
     codes=CODES,
 )

@@ -1,11 +1,20 @@
-"""What the VOC reader and writer share: options, the schema name, defaults, number format."""
+"""What the VOC reader, writer and loss plan share: options, the schema name, the capabilities,
+defaults, number and attribute formats, and the decisions the plan and the writer must agree on
+(which annotations become objects, how they nest, which attributes are elements, file names)."""
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+import orjson
 
+from annoformat import spec
+from annoformat.model import BBox, Image, Item, Mask, Polygon
+
+NAME = "voc"
 SCHEMA = "voc.xsd"
 #: decimals kept for non-integer coordinates (the +1/-1 shift must not leave float noise)
 DECIMALS = 10
@@ -15,9 +24,27 @@ DEFAULT_POSE = "Unspecified"
 ELEMENT_ATTRS = ("pose", "truncated", "difficult", "actions")
 #: the order image sets are assigned as an item's subset when it is in several
 PRIMARY_SETS = ("train", "val", "test")
+#: annotation types written as an enclosing box with ``regions=bbox``
+REGION_TYPES = ("polygon", "mask")
+
+CAPABILITIES = spec.Capabilities(
+    media=frozenset({"image"}),
+    annotation_types=frozenset({"bbox"}),
+    # group: object <-> part links only; the plan reports the other groups (AF510)
+    fields=frozenset({"attributes", "occluded", "group"}),
+    item_attributes=False,
+    # a dataset folder keeps them (ImageSets/Main); one XML file does not (the plan says so)
+    subsets=True,
+    empty_items=True,
+    metadata=frozenset(),
+)
+
+_INT = re.compile(r"[+-]?\d+")
+_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_XML_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 
 
-class Options(BaseModel):
+class Options(spec.Options):
     """Pascal VOC options (read and write).
 
     ``origin``: ``one-based`` (the devkit's 1-based inclusive pixel indices) or ``zero-based``
@@ -27,14 +54,118 @@ class Options(BaseModel):
     ``layout``: ``auto`` writes one XML file when the destination ends in ``.xml``, else a VOC
     dataset folder.
     ``regions``: on write, ``bbox`` writes polygons and masks as their enclosing box (AF502),
-    ``drop`` leaves them out.
+    ``drop`` leaves them out (AF501).
     """
 
-    model_config = ConfigDict(extra="forbid")
     origin: Literal["one-based", "zero-based"] = "one-based"
     labels: list[str] | None = None
     layout: Literal["auto", "dataset", "file"] = "auto"
     regions: Literal["bbox", "drop"] = "bbox"
+
+
+def resolve_options(options: Options, dest: Path) -> Options:
+    """``options`` made definite for ``dest``: ``layout=auto`` becomes ``file`` or ``dataset``."""
+    if options.layout != "auto":
+        return options
+    layout = "file" if dest.suffix.lower() == ".xml" else "dataset"
+    return options.model_copy(update={"layout": layout})
+
+
+def single_file(options: Options) -> bool:
+    """Whether the output is one XML file (``options`` resolved for the destination)."""
+    return options.layout == "file"
+
+
+def written_capabilities(options: Options) -> spec.Capabilities:
+    """What the writer keeps with these options: ``regions=bbox`` also takes polygons and masks
+    (approximated, AF502), so the capability plan does not report them as dropped."""
+    if options.regions == "bbox":
+        return replace(CAPABILITIES, annotation_types=CAPABILITIES.annotation_types
+                       | frozenset(REGION_TYPES))
+    return CAPABILITIES
+
+
+def is_object(ann: Any, regions: bool) -> bool:
+    """Whether ``ann`` becomes a VOC object or part (``regions``: ``regions=bbox``)."""
+    if ann.label is None:
+        return False
+    return isinstance(ann, BBox) or (regions and isinstance(ann, (Polygon, Mask)))
+
+
+def nest(anns: list[Any]) -> tuple[list[tuple[Any, list[Any]]], list[Any]]:
+    """The objects of one image with the parts nested in each, and the annotations whose group
+    VOC cannot say (AF510): a group shared by several objects or with no part to nest, and
+    parts whose object is missing (those are written as objects, after the others)."""
+    if all(ann.group is None for ann in anns):
+        return [(ann, []) for ann in anns], []
+    tops: list[Any] = []
+    parts: dict[int, list[Any]] = {}
+    for ann in anns:
+        if ann.group is not None and ann.extras.get("voc", {}).get("part"):
+            parts.setdefault(ann.group, []).append(ann)
+        else:
+            tops.append(ann)
+    shared: dict[int, int] = {}
+    for ann in tops:
+        if ann.group is not None:
+            shared[ann.group] = shared.get(ann.group, 0) + 1
+    objects: list[tuple[Any, list[Any]]] = []
+    lost: list[Any] = []
+    for ann in tops:
+        mine: list[Any] = []
+        if ann.group is not None:
+            mine = parts.pop(ann.group, [])
+            if shared[ann.group] > 1 or not mine:
+                lost.append(ann)
+        objects.append((ann, mine))
+    for orphans in parts.values():
+        for ann in orphans:
+            lost.append(ann)
+            objects.append((ann, []))
+    return objects, lost
+
+
+def as_element(key: str, value: Any) -> bool:
+    """Whether attribute ``key`` is written as the VOC element of that name."""
+    if key == "pose":
+        return isinstance(value, str)
+    if key in ("truncated", "difficult"):
+        return isinstance(value, bool)
+    if key == "actions":
+        return (isinstance(value, dict) and bool(value)
+                and all(isinstance(v, bool) and _XML_NAME.fullmatch(k) for k, v in value.items()))
+    return False
+
+
+def attribute_block(attributes: dict[str, Any], voc: dict[str, Any]) -> dict[str, Any]:
+    """The ``<attributes>`` entries of an object: attributes that are not elements, then the
+    ones kept apart on read (``extras["voc"]["attributes"]``)."""
+    block = {k: v for k, v in attributes.items() if not as_element(k, v)}
+    block.update(voc.get("attributes", {}))
+    return block
+
+
+def typed_value(text: str) -> Any:
+    """An <attributes> value as datumaro types it: booleans, numbers, else the text."""
+    if text in ("true", "false"):
+        return text == "true"
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
+
+def attribute_text(value: Any) -> tuple[str, bool]:
+    """The text for an <attributes> value, and whether it reads back unchanged."""
+    if isinstance(value, bool):
+        return ("true" if value else "false"), True
+    if isinstance(value, (int, float)):
+        text = repr(value)
+        return text, typed_value(text) == value
+    if isinstance(value, str):
+        return value, typed_value(value.strip()) == value
+    return orjson.dumps(value).decode(), False
 
 
 def stem_of(name: str) -> str:
@@ -42,6 +173,21 @@ def stem_of(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     dot = base.rfind(".")
     return base[:dot] if 0 < dot < len(base) - 1 else base
+
+
+def xml_stem(item: Item) -> str:
+    """The name (without ``.xml``) of the item's annotation file in a dataset folder."""
+    media = item.media
+    assert isinstance(media, Image)
+    if item.extras.get("voc", {}).get("named_by_id") or not media.path:
+        return item.id
+    return stem_of(media.path)
+
+
+def image_sets(item: Item) -> list[str]:
+    """The image sets listing ``item``: its subset, then the others it was read from."""
+    extra = item.extras.get("voc", {}).get("imagesets", [])
+    return ([item.subset] if item.subset else []) + [s for s in extra if s != item.subset]
 
 
 def set_order(name: str) -> tuple[int, str]:
@@ -54,3 +200,4 @@ def convention(options: Options) -> str:
     if options.origin == "zero-based":
         return "x = xmin, w = xmax - xmin (0-based, xmax exclusive)"
     return "x = xmin - 1, w = xmax - xmin + 1 (1-based, inclusive)"
+

@@ -24,6 +24,7 @@ from annoformat.formats.voc._common import (
     convention,
     set_order,
     stem_of,
+    typed_value,
 )
 from annoformat.model import BBox, Dataset, Image, Item, Label, defaults_of, trusted
 
@@ -31,8 +32,6 @@ _IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG")
 _TRUE = frozenset({"1", "true"})
 _FLAGS = frozenset({"0", "1", "true", "false"})
 _CLASS_FLAGS = frozenset({"-1", "0", "1"})
-_INT = re.compile(r"[+-]?\d+")
-_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 #: elements VOC allows once per annotation / per object
 _ONCE_IMAGE = frozenset({"filename", "folder", "path", "source", "size", "segmented"})
 _ONCE_OBJECT = frozenset({"name", "pose", "truncated", "difficult", "occluded", "bndbox",
@@ -63,17 +62,6 @@ def _flag(el: etree._Element) -> bool:
 def _raw(el: etree._Element) -> str:
     out: str = etree.tostring(el, encoding="unicode", with_tail=False)
     return out
-
-
-def typed_value(text: str) -> Any:
-    """An <attributes> value as datumaro types it: booleans, numbers, else the text."""
-    if text in ("true", "false"):
-        return text == "true"
-    if _INT.fullmatch(text):
-        return int(text)
-    if _FLOAT.fullmatch(text):
-        return float(text)
-    return text
 
 
 def _record(el: etree._Element) -> dict[str, str] | str:

@@ -4,29 +4,32 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from annoformat import schemas
 from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml
-from annoformat.codes import Severity
 from annoformat.diagnostics import Report
 from annoformat.formats.voc._common import (
     DECIMALS,
     DEFAULT_POSE,
+    NAME,
     SCHEMA,
     Options,
+    as_element,
+    attribute_block,
+    attribute_text,
     convention,
-    stem_of,
+    image_sets,
+    is_object,
+    nest,
+    resolve_options,
+    single_file,
+    xml_stem,
 )
-from annoformat.formats.voc._read import typed_value
-from annoformat.model import BBox, Dataset, Image, Item, Mask, Polygon
+from annoformat.model import Dataset, Image, Item, Mask, Polygon
 
-_XML_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 _UNSAFE_STEM = re.compile(r"[/\\\x00]")
 
 
@@ -82,38 +85,17 @@ def _region_box(ann: Any) -> tuple[float, float, float, float]:
     return x, y, w, h
 
 
-def _attr_text(value: Any) -> tuple[str, bool]:
-    """The text for an <attributes> value, and whether it reads back unchanged."""
-    if isinstance(value, bool):
-        return ("true" if value else "false"), True
-    if isinstance(value, (int, float)):
-        text = repr(value)
-        return text, typed_value(text) == value
-    if isinstance(value, str):
-        return value, typed_value(value.strip()) == value
-    return orjson.dumps(value).decode(), False
-
-
 class _Writer:
     def __init__(self, options: Options) -> None:
         self.one_based = options.origin == "one-based"
         self.regions = options.regions == "bbox"
-        self.approximated: Counter[str] = Counter()
-        self.lost_groups = 0
-        self.lost_types: Counter[str] = Counter()
-        self.ids_dropped = 0
-        self.used: set[str] = set()
 
     # -- objects ----------------------------------------------------------------------------
-    def _box_of(self, ann: Any) -> tuple[float, float, float, float] | None:
-        if ann.label is None:
-            return None  # the planner reported it (AF501, unlabelled)
-        if isinstance(ann, BBox):
-            return ann.x, ann.y, ann.w, ann.h
-        if self.regions and isinstance(ann, (Polygon, Mask)):
-            self.approximated[ann.type] += 1
+    @staticmethod
+    def _box_of(ann: Any) -> tuple[float, float, float, float]:
+        if isinstance(ann, (Polygon, Mask)):
             return _region_box(ann)
-        return None
+        return ann.x, ann.y, ann.w, ann.h
 
     def _corners(self, box: tuple[float, float, float, float]) -> tuple[str, str, str, str]:
         x, y, w, h = box
@@ -126,51 +108,41 @@ class _Writer:
                 f"\n{indent}\t<xmax>{xmax}</xmax>\n{indent}\t<ymax>{ymax}</ymax>\n"
                 f"{indent}</bndbox>")
 
-    def _object(self, ann: Any, box: tuple[float, float, float, float],
-                parts: list[tuple[Any, tuple[float, float, float, float]]], indent: str,
-                is_part: bool) -> str:
+    def _object(self, ann: Any, parts: list[Any], indent: str, is_part: bool) -> str:
+        box = self._box_of(ann)
         voc = ann.extras.get("voc", {})
         if not (ann.attributes or voc or parts or is_part) and ann.occluded is None:
-            self.used.add(ann.label)
             return _PLAIN_OBJECT.format(_esc(ann.label), *self._corners(box))
         tag = "part" if is_part else "object"
         inner = indent + "\t"
-        attrs = dict(ann.attributes)
+        attrs = ann.attributes
         out = [f"{indent}<{tag}{_xml_attributes(voc)}>", f"{inner}<name>{_esc(ann.label)}</name>"]
-        self.used.add(ann.label)
         pose = attrs.get("pose")
-        if isinstance(pose, str):
-            del attrs["pose"]
+        if as_element("pose", pose):
             out.append(f"{inner}<pose>{_esc(pose)}</pose>")
         elif not is_part:
             out.append(f"{inner}<pose>{DEFAULT_POSE}</pose>")
         for key in ("truncated", "difficult"):
             value = attrs.get(key)
-            if isinstance(value, bool):
-                del attrs[key]
+            if as_element(key, value):
                 out.append(f"{inner}<{key}>{_flag(value)}</{key}>")
             elif not is_part:
                 out.append(f"{inner}<{key}>0</{key}>")
         if ann.occluded is not None:
             out.append(f"{inner}<occluded>{_flag(ann.occluded)}</occluded>")
         out.append(self._bndbox(box, inner))
-        for part, part_box in parts:
-            out.append(self._object(part, part_box, [], inner, True))
+        for part in parts:
+            out.append(self._object(part, [], inner, True))
         actions = attrs.get("actions")
-        if (isinstance(actions, dict) and actions
-                and all(isinstance(v, bool) and _XML_NAME.fullmatch(k)
-                        for k, v in actions.items())):
-            del attrs["actions"]
+        if as_element("actions", actions):
             out.append(f"{inner}<actions>")
             out += [f"{inner}\t<{k}>{_flag(v)}</{k}>" for k, v in actions.items()]
             out.append(f"{inner}</actions>")
-        block = {**attrs, **voc.get("attributes", {})}
+        block = attribute_block(attrs, voc) if attrs or voc else {}
         if block:
             out.append(f"{inner}<attributes>")
             for key, value in block.items():
-                text, kept = _attr_text(value)
-                if not kept:
-                    self.lost_types[key] += 1
+                text = attribute_text(value)[0]
                 out.append(f"{inner}\t<attribute>\n{inner}\t\t<name>{_esc(key)}</name>\n"
                            f"{inner}\t\t<value>{_esc(text)}</value>\n{inner}\t</attribute>")
             out.append(f"{inner}</attributes>")
@@ -179,33 +151,8 @@ class _Writer:
         return "\n".join(out)
 
     def _objects(self, item: Item) -> list[str]:
-        tops: list[tuple[Any, tuple[float, float, float, float]]] = []
-        parts: dict[int, list[tuple[Any, tuple[float, float, float, float]]]] = {}
-        for ann in item.annotations:
-            box = self._box_of(ann)
-            if box is None:
-                continue
-            if ann.id is not None:
-                self.ids_dropped += 1
-            if ann.group is not None and ann.extras.get("voc", {}).get("part"):
-                parts.setdefault(ann.group, []).append((ann, box))
-            else:
-                tops.append((ann, box))
-        groups = Counter(ann.group for ann, _ in tops if ann.group is not None)
-        out = []
-        for ann, box in tops:
-            mine: list[tuple[Any, tuple[float, float, float, float]]] = []
-            if ann.group is not None:
-                mine = parts.pop(ann.group, [])
-                # a group VOC cannot say: shared by several objects, or with no part to nest
-                if groups[ann.group] > 1 or not mine:
-                    self.lost_groups += 1
-            out.append(self._object(ann, box, mine, "\t", False))
-        for orphans in parts.values():  # parts whose object is missing: written as objects
-            for ann, box in orphans:
-                self.lost_groups += 1
-                out.append(self._object(ann, box, [], "\t", False))
-        return out
+        objects, _ = nest([ann for ann in item.annotations if is_object(ann, self.regions)])
+        return [self._object(ann, parts, "\t", False) for ann, parts in objects]
 
     # -- documents --------------------------------------------------------------------------
     def document(self, item: Item) -> bytes:
@@ -239,21 +186,13 @@ class _Writer:
         return "\n".join(out).encode()
 
 
-def _stem(item: Item) -> str:
-    media = item.media
-    assert isinstance(media, Image)
-    if item.extras.get("voc", {}).get("named_by_id") or not media.path:
-        return item.id
-    return stem_of(media.path)
-
-
-def _plan(items: list[Item], dest: Path, single: bool, report: Report) -> list[str] | None:
+def _stems(items: list[Item], dest: Path, single: bool, report: Report) -> list[str] | None:
     """The XML stem of every item; None (with AF016/AF211) if any name is unusable."""
     stems: list[str] = []
     taken: dict[str, Item] = {}
     ok = True
     for item in items:
-        stem = _stem(item)
+        stem = xml_stem(item)
         path = item.media.path if isinstance(item.media, Image) else ""
         if (not stem or stem in (".", "..") or _UNSAFE_STEM.search(stem)
                 or (path and not is_safe_relative(path))):
@@ -268,16 +207,11 @@ def _plan(items: list[Item], dest: Path, single: bool, report: Report) -> list[s
             ok = False
         taken.setdefault(key, item)
         stems.append(stem)
-    for name in {s for item in items for s in _sets_of(item)}:
+    for name in {s for item in items for s in image_sets(item)}:
         if not name or name in (".", "..") or _UNSAFE_STEM.search(name):
             report.add("AF016", path=str(dest), value=name)
             ok = False
     return stems if ok else None
-
-
-def _sets_of(item: Item) -> list[str]:
-    extra = item.extras.get("voc", {}).get("imagesets", [])
-    return ([item.subset] if item.subset else []) + [s for s in extra if s != item.subset]
 
 
 def _class_sets(ds: Dataset, items: list[Item], stems: list[str],
@@ -311,46 +245,44 @@ def _check(docs: list[tuple[Path, bytes]], report: Report) -> bool:
         scratch = Report()
         root = parse_xml(data, str(path), scratch)
         if root is None:
-            report.add("AF102", path=str(path), format="voc",
+            report.add("AF102", path=str(path), format=NAME,
                        reason=scratch.diagnostics[0].message)
             ok = False
             continue
         for line, xpath, message in schemas.xsd_errors(SCHEMA, root):
-            report.add("AF102", path=str(path), line=line, pointer=xpath, format="voc",
+            report.add("AF102", path=str(path), line=line, pointer=xpath, format=NAME,
                        reason=message)
             ok = False
     return ok
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
-    """Write ``ds`` as a VOC dataset folder at ``dest`` (or one XML file, see Options)."""
+    """Write ``ds`` as a VOC dataset folder at ``dest`` (or one XML file, see Options).
+
+    What this loses (polygons as boxes, groups, ids, subsets of a single file...) is stated
+    before writing by the format's loss plan (``_plan.plan``), from the same decisions.
+    """
+    options = resolve_options(options, dest)
     report.add("AF329", path=str(dest), direction="written", origin=options.origin,
                mapping=convention(options))
     items = [item for item in ds.items if isinstance(item.media, Image)]
-    single = options.layout == "file" or (options.layout == "auto"
-                                          and dest.suffix.lower() == ".xml")
+    single = single_file(options)
     if single and len(items) != 1:
         report.add("AF027", path=str(dest), count=len(items))
         return
-    stems = _plan(items, dest, single, report)
+    stems = _stems(items, dest, single, report)
     if stems is None:
         return
     writer = _Writer(options)
     docs: list[tuple[Path, bytes]] = []
     sets: dict[str, list[str]] = {}
-    renamed = 0
     for item, stem in zip(items, stems, strict=True):
         target = dest if single else dest / "Annotations" / f"{stem}.xml"
         docs.append((target, writer.document(item)))
-        renamed += stem != item.id
-        for name in _sets_of(item):
+        for name in image_sets(item):
             sets.setdefault(name, []).append(stem)
     if not _check(docs, report):
         return
-    if single and sets:
-        report.add("AF507", what="subsets", format="voc (single file)",
-                   detail=", ".join(sorted(sets)))
-    _report_loss(ds, writer, renamed, report)
     if not single:
         (dest / "Annotations").mkdir(parents=True, exist_ok=True)
         main = dest / "ImageSets" / "Main"
@@ -364,24 +296,3 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     for path, data in docs:
         with open(path, "wb") as fh:
             fh.write(data)
-
-
-def _report_loss(ds: Dataset, writer: _Writer, renamed: int, report: Report) -> None:
-    warn = Severity.WARNING
-    for kind, count in sorted(writer.approximated.items()):
-        report.add("AF502", severity=warn, count=count, kind=kind, target="bbox", format="voc")
-    if writer.lost_groups:
-        report.add("AF510", count=writer.lost_groups, reason="VOC groups only an object with "
-                   "the parts nested in it (extras voc part); other groups become plain objects")
-    if writer.lost_types:
-        report.add("AF511", count=sum(writer.lost_types.values()),
-                   names=", ".join(sorted(writer.lost_types)))
-    unused = [name for name in ds.label_names() if name not in writer.used]
-    if unused:
-        report.add("AF512", count=len(unused), names=", ".join(unused[:20]))
-    if renamed:
-        report.add("AF508", count=renamed, what="image", format="voc",
-                   reason="VOC identifies an image by its file stem")
-    if writer.ids_dropped:
-        report.add("AF508", count=writer.ids_dropped, what="annotation", format="voc",
-                   reason="VOC objects have no ids; they read back without one")

@@ -1,0 +1,57 @@
+"""What writing COCO loses for this dataset and these options, stated before anything is written.
+
+The capability plan (types, fields, metadata, other formats' extras), then what depends on the
+layout and the data, decided by the helpers the writer uses (``_common``): the subsets a single
+file cannot hold, the subset name Roboflow's layout invents, and the image and annotation ids
+each document renumbers. One pass over the ids; nothing is formatted.
+"""
+
+from __future__ import annotations
+
+from annoformat.formats.coco._common import (
+    CAPABILITIES,
+    NAME,
+    Options,
+    documents,
+    kept_ids,
+    object_ids,
+    output_layout,
+    results_file,
+)
+from annoformat.model import Dataset
+from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities
+
+
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What :func:`~annoformat.formats.coco.write` will drop or renumber."""
+    loss = plan_capabilities(ds, CAPABILITIES, NAME)
+    layout = output_layout(ds, options)
+    docs = documents(ds, layout)
+    if layout == "file":
+        subsets = {item.subset for _, items in docs for item in items if item.subset}
+        if subsets:
+            loss.add("AF507", what="subsets", format=f"{NAME} (single file)",
+                     detail=", ".join(sorted(subsets)))
+    elif layout == "roboflow":
+        unnamed = [item.id for subset, items in docs if subset is None for item in items]
+        if unnamed:
+            loss.add("AF507", what="'no subset'", format=f"{NAME} (roboflow)",
+                     detail=f"{len(unnamed)} item(s) without a subset are written to subset "
+                     "'default'")
+    if results_file(ds, layout):
+        return loss  # detections keep their image and annotation ids
+    for _, items in docs:
+        if items and kept_ids(item.id for item in items) is None:
+            loss.add("AF508", count=len(items), ids=[item.id for item in items[:MAX_IDS]],
+                     what="image", reason="item ids are not unique integers")
+        heads = [object_ids(item.annotations) for item in items]
+        count = sum(len(ids) for ids in heads)
+        if count and kept_ids(i for ids in heads for i in ids) is None:
+            first: list[str] = []
+            for item, ids in zip(items, heads, strict=True):
+                first += [f"{item.id}/{i}" for i in ids[: MAX_IDS - len(first)]]
+                if len(first) >= MAX_IDS:
+                    break
+            loss.add("AF508", count=count, ids=first, what="annotation",
+                     reason="annotation ids are missing, not integers or not unique")
+    return loss

@@ -1,0 +1,113 @@
+"""What writing VOC loses for this dataset and these options, stated before anything is written.
+
+One pass over the items and their annotations, with the decisions the writer uses
+(``_common``): which annotations become objects, how parts nest, which attributes are elements,
+what the annotation files are called. Facts counted per annotation are tallied here and stated
+once (``LossPlan.count`` per object would cost a key per call at COCO-2017 size).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annoformat.formats.voc._common import (
+    NAME,
+    Options,
+    attribute_block,
+    attribute_text,
+    image_sets,
+    is_object,
+    nest,
+    single_file,
+    stem_of,
+    written_capabilities,
+    xml_stem,
+)
+from annoformat.model import Dataset, Image
+from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities
+
+_GROUPS = ("VOC groups only an object with the parts nested in it (extras voc part); other "
+           "groups become plain objects")
+
+
+class _Tally:
+    """How many objects one fact concerns, and the first ``MAX_IDS`` of them."""
+
+    __slots__ = ("count", "ids")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.ids: list[str] = []
+
+    def add(self, item_id: str, ann_id: Any = ..., n: int = 1) -> None:
+        self.count += n
+        if len(self.ids) < MAX_IDS:
+            self.ids.append(item_id if ann_id is ... else f"{item_id}/{ann_id}")
+
+
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What :func:`~annoformat.formats.voc.write` will drop, approximate or rename.
+
+    Polygons and masks are approximated by their box (AF502) with ``regions=bbox`` and dropped
+    (AF501, from the capability plan) with ``regions=drop``; other types are dropped (AF501).
+    """
+    loss = plan_capabilities(ds, written_capabilities(options), NAME)
+    regions = options.regions == "bbox"
+    single = single_file(options)
+    approximated: dict[str, _Tally] = {}
+    ann_ids, renamed, groups, typed = _Tally(), _Tally(), _Tally(), _Tally()
+    typed_names: set[str] = set()
+    used: set[str] = set()
+    sets: set[str] = set()
+    for item in ds.items:
+        media = item.media
+        if not isinstance(media, Image):
+            continue  # the capability plan drops it (AF509)
+        # the id a reader gives it back: a lone file is named after its image
+        if (stem_of(media.path) if single else xml_stem(item)) != item.id:
+            renamed.add(item.id)
+        if single:
+            sets.update(image_sets(item))
+        grouped = False
+        for ann in item.annotations:
+            if not is_object(ann, regions):
+                continue
+            used.add(ann.label)
+            if ann.type != "bbox":
+                tally = approximated.get(ann.type)
+                if tally is None:
+                    tally = approximated[ann.type] = _Tally()
+                tally.add(item.id, ann.id)
+            if ann.id is not None:
+                ann_ids.add(item.id, ann.id)
+            if ann.group is not None:
+                grouped = True
+            voc = ann.extras.get("voc")
+            if ann.attributes or voc:
+                for key, value in attribute_block(ann.attributes, voc or {}).items():
+                    if not attribute_text(value)[1]:
+                        typed.add(item.id, ann.id)
+                        typed_names.add(key)
+        if grouped:
+            _, lost = nest([ann for ann in item.annotations if is_object(ann, regions)])
+            for ann in lost:
+                groups.add(item.id, ann.id)
+    for kind, tally in sorted(approximated.items()):
+        loss.add("AF502", count=tally.count, ids=tally.ids, kind=kind, target="bbox")
+    if groups.count:
+        loss.add("AF510", count=groups.count, ids=groups.ids, reason=_GROUPS)
+    if typed.count:
+        loss.add("AF511", count=typed.count, ids=typed.ids, names=", ".join(sorted(typed_names)))
+    unused = [name for name in ds.label_names() if name not in used]
+    if unused:
+        loss.add("AF512", count=len(unused), names=", ".join(unused[:MAX_IDS]))
+    if renamed.count:
+        loss.add("AF508", count=renamed.count, ids=renamed.ids, what="image",
+                 reason="VOC identifies an image by its file stem")
+    if ann_ids.count:
+        loss.add("AF508", count=ann_ids.count, ids=ann_ids.ids, what="annotation",
+                 reason="VOC objects have no ids; they read back without one")
+    if sets:
+        loss.add("AF507", what="subsets", format=f"{NAME} (single file)",
+                 detail=", ".join(sorted(sets)))
+    return loss
