@@ -179,6 +179,12 @@ class LossPlan:
         return any(f.refusal for f in self._facts.values())
 
 
+def where(item_id: str, ann_id: Any, position: int) -> str:
+    """How a loss fact names an annotation: ``item/id``, or ``item/#n`` (its position in the
+    item, from 0) when it has no id."""
+    return f"{item_id}/{ann_id}" if ann_id is not None else f"{item_id}/#{position}"
+
+
 #: annotation field -> its loss code
 FIELD_LOSS = {
     "score": "AF505",
@@ -214,16 +220,16 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
         for key in item.extras:
             if key != name:
                 foreign[f"item extras ({key})"] += 1
-        for ann in item.annotations:
+        for n, ann in enumerate(item.annotations):
             if ann.label is None or (types and ann.type not in caps.annotation_types):
                 kind = ann.type if ann.label is not None else f"unlabelled {ann.type}"
-                plan.count("AF501", f"{item.id}/{ann.id}", kind=kind)
+                plan.count("AF501", where(item.id, ann.id, n), kind=kind)
                 continue
             if ann.attributes and not keep_attrs:
                 attr_names.update(list(ann.attributes))
             for fld in fields:
                 if getattr(ann, fld, None) not in (None, False):
-                    plan.count(FIELD_LOSS[fld], f"{item.id}/{ann.id}", field=fld)
+                    plan.count(FIELD_LOSS[fld], where(item.id, ann.id, n), field=fld)
             for key in ann.extras:
                 if key != name:
                     foreign[f"annotation extras ({key})"] += 1

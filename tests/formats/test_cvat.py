@@ -433,13 +433,13 @@ def test_cvat_to_coco_reports_exactly_what_is_lost(tmp_path: Path) -> None:
     result = af.convert(SHAPES, tmp_path / "c.json", to="coco", allow_loss=True)
     assert result.written
     assert _loss(result) == [
-        ("AF501", {"count": 1, "kind": "ellipse", "format": "coco", "ids": ["0/None"]}),
-        ("AF501", {"count": 2, "kind": "points", "format": "coco", "ids": ["0/None", "1/None"]}),
-        ("AF501", {"count": 1, "kind": "polyline", "format": "coco", "ids": ["0/None"]}),
-        ("AF501", {"count": 1, "kind": "rotated_bbox", "format": "coco", "ids": ["0/None"]}),
-        ("AF501", {"count": 1, "kind": "tag", "format": "coco", "ids": ["0/None"]}),
+        ("AF501", {"count": 1, "kind": "ellipse", "format": "coco", "ids": ["0"]}),
+        ("AF501", {"count": 2, "kind": "points", "format": "coco", "ids": ["0", "1"]}),
+        ("AF501", {"count": 1, "kind": "polyline", "format": "coco", "ids": ["0"]}),
+        ("AF501", {"count": 1, "kind": "rotated_bbox", "format": "coco", "ids": ["0"]}),
+        ("AF501", {"count": 1, "kind": "tag", "format": "coco", "ids": ["0"]}),
         ("AF506", {"count": 2, "field": "group", "format": "coco",
-                   "ids": ["0/None", "0/None"]}),
+                   "ids": ["0", "0"]}),
         ("AF507", {"what": "attribute specs", "format": "coco", "detail": "car"}),
         ("AF507", {"what": "annotation extras (cvat)", "format": "coco",
                    "detail": "3 object(s)"}),
@@ -509,15 +509,15 @@ def test_cvat_to_voc_reports_exactly_what_is_lost(tmp_path: Path) -> None:
     result = af.convert(SHAPES, tmp_path / "voc", to="voc", allow_loss=True)
     assert result.written, [d.message for d in result.report.errors]
     assert _loss(result) == [
-        ("AF501", {"count": 1, "kind": "ellipse", "format": "voc", "ids": ["0/None"]}),
-        ("AF501", {"count": 1, "kind": "keypoints", "format": "voc", "ids": ["1/None"]}),
-        ("AF501", {"count": 2, "kind": "mask", "format": "voc", "ids": ["1/None", "1/None"]}),
-        ("AF501", {"count": 2, "kind": "points", "format": "voc", "ids": ["0/None", "1/None"]}),
-        ("AF501", {"count": 1, "kind": "polygon", "format": "voc", "ids": ["0/None"]}),
-        ("AF501", {"count": 1, "kind": "polyline", "format": "voc", "ids": ["0/None"]}),
-        ("AF501", {"count": 1, "kind": "rotated_bbox", "format": "voc", "ids": ["0/None"]}),
-        ("AF501", {"count": 1, "kind": "tag", "format": "voc", "ids": ["0/None"]}),
-        ("AF506", {"count": 1, "field": "z_order", "format": "voc", "ids": ["0/None"]}),
+        ("AF501", {"count": 1, "kind": "ellipse", "format": "voc", "ids": ["0"]}),
+        ("AF501", {"count": 1, "kind": "keypoints", "format": "voc", "ids": ["1"]}),
+        ("AF501", {"count": 2, "kind": "mask", "format": "voc", "ids": ["1", "1"]}),
+        ("AF501", {"count": 2, "kind": "points", "format": "voc", "ids": ["0", "1"]}),
+        ("AF501", {"count": 1, "kind": "polygon", "format": "voc", "ids": ["0"]}),
+        ("AF501", {"count": 1, "kind": "polyline", "format": "voc", "ids": ["0"]}),
+        ("AF501", {"count": 1, "kind": "rotated_bbox", "format": "voc", "ids": ["0"]}),
+        ("AF501", {"count": 1, "kind": "tag", "format": "voc", "ids": ["0"]}),
+        ("AF506", {"count": 1, "field": "z_order", "format": "voc", "ids": ["0"]}),
         ("AF507", {"what": "keypoint names and skeletons", "format": "voc", "detail": "hand"}),
         ("AF507", {"what": "attribute specs", "format": "voc", "detail": "car"}),
         ("AF507", {"what": "dataset extras (cvat)", "format": "voc", "detail": "1 object(s)"}),
@@ -545,9 +545,9 @@ def test_cvat_yolo_cvat_reports_exactly_what_is_lost(tmp_path: Path) -> None:
     result = af.convert(tmp_path / "a.xml", tmp_path / "yolo", to="yolo", allow_loss=True)
     assert result.written, [d.message for d in result.report.errors]
     assert _loss(result) == [
-        ("AF506", {"count": 1, "field": "occluded", "format": "yolo", "ids": ["0/None"]}),
-        ("AF504", {"count": 1, "field": "track_id", "format": "yolo", "ids": ["0/None"]}),
-        ("AF506", {"count": 1, "field": "z_order", "format": "yolo", "ids": ["0/None"]}),
+        ("AF506", {"count": 1, "field": "occluded", "format": "yolo", "ids": ["0"]}),
+        ("AF504", {"count": 1, "field": "track_id", "format": "yolo", "ids": ["0"]}),
+        ("AF506", {"count": 1, "field": "z_order", "format": "yolo", "ids": ["0"]}),
         ("AF503", {"count": 1, "format": "yolo", "names": "parked"}),
         ("AF507", {"what": "attribute specs", "format": "yolo", "detail": "car"}),
         ("AF507", {"what": "dataset extras (cvat)", "format": "yolo", "detail": "1 object(s)"}),

@@ -463,31 +463,34 @@ def test_coco_to_yolo_to_coco_keeps_every_box_and_names_the_loss(tmp_path: Path)
     mid = tmp_path / "yolo"
     result = af.convert(COCO_MINIMAL, mid, to="yolo", options={"task": "detect"})
     assert not result.written  # a mask, an attribute and a crowd flag would be lost
+    # every fact of the plan, the writer's own (ids, areas, the polygon's box) included
     assert sorted((d.code, d.severity.value) for d in result.loss) == [
-        ("AF501", "error"), ("AF503", "error"), ("AF506", "error")] + [("AF507", "warning")] * 6
+        ("AF501", "error"), ("AF503", "error"), ("AF506", "error")] + [
+        ("AF507", "warning")] * 9 + [("AF516", "error")]
     result = af.convert(COCO_MINIMAL, mid, to="yolo", allow_loss=True,
                         options={"task": "detect"})
     assert result.written
+    # by code, then by the fact's fields
     assert [(d.code, d.message) for d in result.report] == [
         ("AF501", "1 mask annotation(s) cannot be written as yolo"),  # the crowd region
-        ("AF506", "1 value(s) of field 'occluded' cannot be written as yolo"),
         ("AF503", "1 annotation/item attribute value(s) cannot be written as yolo "
                   "(names: color)"),
-        ("AF507", "info cannot be written as yolo: description, version, year"),
-        ("AF507", "supercategories cannot be written as yolo: cat, dog"),
-        ("AF507", "label ids cannot be written as yolo: cat, dog"),
+        ("AF506", "1 value(s) of field 'occluded' cannot be written as yolo"),
         ("AF507", "annotation extras (coco) cannot be written as yolo: 2 object(s)"),
-        ("AF507", "dataset extras (coco) cannot be written as yolo: 1 object(s)"),
-        ("AF507", "item extras (coco) cannot be written as yolo: 2 object(s)"),
-        ("AF516", "1 polygon annotation(s) written as its enclosing box for task detect: "
-                  "['1/11']"),
         ("AF507", "annotation ids cannot be written as yolo: 3 annotation(s); YOLO rows are "
                   "numbered by position"),
+        ("AF507", "dataset extras (coco) cannot be written as yolo: 1 object(s)"),
+        ("AF507", "info cannot be written as yolo: description, version, year"),
+        ("AF507", "item extras (coco) cannot be written as yolo: 2 object(s)"),
         ("AF507", "item ids cannot be written as yolo: 3 item(s); YOLO names items by image "
                   "path"),
+        ("AF507", "label ids cannot be written as yolo: cat, dog"),
         # 100 x 50.25 != 5026.25, and the polygon's 900; the whole-image box's area is w x h
         ("AF507", "stored areas cannot be written as yolo: 2 annotation(s); YOLO rows hold "
                   "geometry only"),
+        ("AF507", "supercategories cannot be written as yolo: cat, dog"),
+        ("AF516", "1 polygon annotation(s) written as its enclosing box for task detect: "
+                  "['1/11']"),
         ("AF034", "YOLO ultralytics layout, task detect (written: chosen by the task option)"),
     ]
     files = _tree(mid)

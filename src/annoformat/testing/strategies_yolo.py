@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from annoformat.formats.yolo._rows import rotated_to_corners
+from annoformat.formats.yolo import rotated_to_corners
 from annoformat.model import BBox, Dataset, Image, Item, Keypoints, Label, Polygon, RotatedBBox
 
 KEYPOINTS = 3

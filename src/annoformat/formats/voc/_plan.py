@@ -8,8 +8,6 @@ once (``LossPlan.count`` per object would cost a key per call at COCO-2017 size)
 
 from __future__ import annotations
 
-from typing import Any
-
 from annoformat.formats.voc._common import (
     NAME,
     Options,
@@ -24,7 +22,7 @@ from annoformat.formats.voc._common import (
     xml_stem,
 )
 from annoformat.model import Dataset, Image
-from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities
+from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities, where
 
 _GROUPS = ("VOC groups only an object with the parts nested in it (extras voc part); other "
            "groups become plain objects")
@@ -39,10 +37,10 @@ class _Tally:
         self.count = 0
         self.ids: list[str] = []
 
-    def add(self, item_id: str, ann_id: Any = ..., n: int = 1) -> None:
-        self.count += n
+    def add(self, ref: str) -> None:
+        self.count += 1
         if len(self.ids) < MAX_IDS:
-            self.ids.append(item_id if ann_id is ... else f"{item_id}/{ann_id}")
+            self.ids.append(ref)
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
@@ -69,7 +67,7 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         if single:
             sets.update(image_sets(item))
         grouped = False
-        for ann in item.annotations:
+        for n, ann in enumerate(item.annotations):
             if not is_object(ann, regions):
                 continue
             used.add(ann.label)
@@ -77,21 +75,22 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
                 tally = approximated.get(ann.type)
                 if tally is None:
                     tally = approximated[ann.type] = _Tally()
-                tally.add(item.id, ann.id)
+                tally.add(where(item.id, ann.id, n))
             if ann.id is not None:
-                ann_ids.add(item.id, ann.id)
+                ann_ids.add(where(item.id, ann.id, n))
             if ann.group is not None:
                 grouped = True
             voc = ann.extras.get("voc")
             if ann.attributes or voc:
                 for key, value in attribute_block(ann.attributes, voc or {}).items():
                     if not attribute_text(value)[1]:
-                        typed.add(item.id, ann.id)
+                        typed.add(where(item.id, ann.id, n))
                         typed_names.add(key)
         if grouped:
             _, lost = nest([ann for ann in item.annotations if is_object(ann, regions)])
+            position = {id(ann): n for n, ann in enumerate(item.annotations)}
             for ann in lost:
-                groups.add(item.id, ann.id)
+                groups.add(where(item.id, ann.id, position[id(ann)]))
     for kind, tally in sorted(approximated.items()):
         loss.add("AF502", count=tally.count, ids=tally.ids, kind=kind, target="bbox")
     if groups.count:

@@ -25,9 +25,12 @@ Facts a maintainer needs:
   (``_yaml``): no anchors/aliases, no duplicate keys, size cap; ``download`` is never run.
 * The writer plans every file before writing anything: two items that would share a label file
   (also by case or Unicode normalisation) are AF215, unsafe names AF016. Its task is the
-  ``task`` option or the one that holds the data (AF034 says which and why); what the task
-  cannot hold is reported (AF516 approximated, AF517 dropped), values outside [0, 1] are AF331
-  unless ``clip=True`` (each clip AF332).
+  ``task`` option or the one that holds the data (AF034 says which and why); values outside
+  [0, 1] are AF331 unless ``clip=True`` (each clip AF332).
+* Loss is stated before writing by ``plan`` (``_plan``) from the decisions in ``_task`` that the
+  writer also acts on: no single task holds the data (AF515, a refusal), what the task
+  approximates (AF516) or cannot hold (AF517), ids, areas and subsets YOLO has no place for
+  (AF507). An annotation has one fate (``_task.fate``).
 """
 
 from __future__ import annotations
@@ -40,23 +43,17 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo._codes import CODES
 from annoformat.formats.yolo._layout import kind_of
+from annoformat.formats.yolo._plan import plan
 from annoformat.formats.yolo._read import SCHEMA, read_dataset
+from annoformat.formats.yolo._rows import rotated_to_corners
 from annoformat.formats.yolo._single import dataset_root, read_label_file
+from annoformat.formats.yolo._task import CAPABILITIES, NAME
 from annoformat.formats.yolo._write import write_dataset
 from annoformat.model import Dataset
-from annoformat.spec import Capabilities, Detection, FormatSpec
+from annoformat.spec import Detection, FormatSpec
 
-__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "read", "write"]
-
-CAPABILITIES = Capabilities(
-    media=frozenset({"image"}),
-    annotation_types=frozenset({"bbox", "polygon", "rotated_bbox", "keypoints", "tag"}),
-    fields=frozenset({"score"}),
-    item_attributes=False,
-    subsets=True,
-    empty_items=True,
-    metadata=frozenset(),
-)
+__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "rotated_to_corners",
+           "write"]
 
 
 class Options(BaseModel):
@@ -120,7 +117,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
 
 
 FORMAT = FormatSpec(
-    name="yolo",
+    name=NAME,
     description="YOLO labels: Ultralytics data.yaml, Darknet obj.data, bare classes.txt; "
     "detect, segment, obb, pose, classify",
     extensions=(".yaml", ".yml", ".txt", ".data"),
@@ -130,5 +127,6 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    plan=plan,
     codes=CODES,
 )

@@ -18,56 +18,23 @@ import orjson
 
 from annoformat import schemas
 from annoformat._io import is_safe_relative
-from annoformat.codes import Severity
 from annoformat.diagnostics import Report
-from annoformat.formats.yolo._emit import GEOMETRY, Rows, Tally, ids_of
+from annoformat.formats.yolo._emit import Rows
 from annoformat.formats.yolo._layout import strip_image_ext
 from annoformat.formats.yolo._sizes import SIDECAR, SIDECAR_FORMAT
+from annoformat.formats.yolo._task import (
+    GEOMETRY,
+    choose_task,
+    class_tag,
+    kpt_dim,
+    none_subset,
+    output_layout,
+    split_key,
+)
 from annoformat.formats.yolo._yaml import dump_yaml
-from annoformat.model import Dataset, Image, Keypoints, Tag
+from annoformat.model import Dataset, Image, Keypoints
 
 SCHEMA = "yolo-data.schema.json"
-
-
-def _key_of(subset: str | None) -> str:
-    s = (subset or "").lower()
-    if s.startswith(("val", "dev")):
-        return "val"
-    if s.startswith("test"):
-        return "test"
-    return "train"
-
-
-def choose_task(ds: Dataset, options: Any, report: Report) -> tuple[str, str] | None:
-    """The task to write and why; None (AF515 recorded) when no single task holds the data."""
-    if options.task != "auto":
-        return options.task, "chosen by the task option"
-    extras = ds.extras.get("yolo", {})
-    hint = extras.get("task") or ("pose" if extras.get("kpt_shape") else None)
-    kinds = {a.type for item in ds.items for a in item.annotations
-             if a.type in (*GEOMETRY, "tag")}
-    geo = kinds - {"tag"}
-    clash = None
-    if "tag" in kinds and geo:
-        clash = "tag"
-    elif "keypoints" in geo and geo & {"polygon", "rotated_bbox"}:
-        clash = "keypoints"
-    elif geo >= {"polygon", "rotated_bbox"}:
-        clash = "polygon"
-    if clash is not None:
-        report.add("AF515", kinds=", ".join(sorted(kinds)))
-        return None
-    if kinds == {"tag"}:
-        return "classify", "the dataset holds only tags"
-    if "keypoints" in geo:
-        return "pose", "the dataset holds keypoints"
-    if "rotated_bbox" in geo:
-        return "obb", "the dataset holds rotated boxes"
-    if "polygon" in geo:
-        return "segment", "the dataset holds polygons"
-    if hint in ("obb", "pose", "segment", "classify"):
-        return hint, f"the source was a YOLO {hint} dataset"
-    return "detect", "the dataset holds only boxes" if geo else "the dataset has no annotations"
 
 
 @dataclass
@@ -83,7 +50,7 @@ def _kpt_shape(ds: Dataset, task: str, report: Report) -> tuple[int, int] | None
     if task != "pose":
         return None
     extras = ds.extras.get("yolo", {})
-    dim = extras["kpt_shape"][1] if extras.get("kpt_shape") else 3
+    dim = kpt_dim(ds)
     counts = Counter(len(a.visibility) for item in ds.items for a in item.annotations
                      if isinstance(a, Keypoints))
     if len(counts) > 1:
@@ -103,38 +70,22 @@ def _norm(name: str) -> str:
 
 
 def write_dataset(ds: Dataset, dest: Path, options: Any, report: Report) -> None:
-    chosen = choose_task(ds, options, report)
-    if chosen is None:
-        return
-    task, reason = chosen
+    """Write ``ds`` as YOLO; the loss plan (``_plan``) has stated what this loses, and refused
+    a dataset that no single task holds (AF515) when the task is ``auto``."""
+    task, reason = choose_task(ds, options)
     extras = ds.extras.get("yolo", {})
-    layout = options.layout if options.layout != "auto" else extras.get("layout", "ultralytics")
-    if task == "classify":
-        layout = "classify"
-    elif layout == "classify":
-        layout = "ultralytics"
-    tally = Tally()
+    layout = output_layout(ds, options, task)
     kpt = _kpt_shape(ds, task, report)
     if task == "pose" and kpt is None:
         return
     names = ds.label_names()
-    rows = Rows(task, options.precision, options.clip, kpt, report, tally)
+    rows = Rows(task, options.precision, options.clip, kpt, report)
     rows.index = {n: i for i, n in enumerate(names)}
-    plan = _Plan()
-    subsets = {item.subset for item in ds.items}
-    if None in subsets and ((len(subsets) > 1 and layout == "ultralytics")
-                            or layout == "darknet"):
-        # ultralytics: images/ would hold images/<subset>/ and its recursive search mixes
-        # them; darknet: every image is listed in a <subset>.txt
-        plan.none_as = "default" if layout == "ultralytics" else "train"
-        count = sum(1 for item in ds.items if item.subset is None)
-        report.add("AF507", what="'no subset'", format=f"yolo ({layout})",
-                   detail=f"{count} item(s) without a subset are written to subset "
-                   f"{plan.none_as!r}")
+    plan = _Plan(none_as=none_subset(ds, layout))
     if layout == "classify":
-        _plan_classify(ds, dest, options, report, plan, tally)
+        _plan_classify(ds, dest, options, report, plan)
     else:
-        _plan_labels(ds, layout, rows, report, plan, tally)
+        _plan_labels(ds, layout, rows, report, plan)
     if report.has_errors:
         return
     if layout == "ultralytics":
@@ -150,7 +101,6 @@ def write_dataset(ds: Dataset, dest: Path, options: Any, report: Report) -> None
         plan.files["classes.txt"] = "".join(n + "\n" for n in names)
     if plan.sizes and options.sizes_file and layout != "classify":
         plan.files[SIDECAR] = _sidecar(plan.sizes)
-    _report_tally(ds, task, tally, report)
     report.add("AF034", path=str(dest), layout=layout, task=task, reason=f"written: {reason}")
     dest.mkdir(parents=True, exist_ok=True)
     made = {""}
@@ -199,16 +149,12 @@ def _split_folder(layout: str, subset: str | None) -> tuple[str, str]:
     return f"labels/{subset}", f"images/{subset}"
 
 
-def _plan_labels(ds: Dataset, layout: str, rows: Rows, report: Report, plan: _Plan,
-                 tally: Tally) -> None:
+def _plan_labels(ds: Dataset, layout: str, rows: Rows, report: Report, plan: _Plan) -> None:
     taken: dict[str, tuple[str, str]] = {}
     if layout == "bare":  # an image called classes.jpg must not overwrite the class names
         taken["classes.txt"] = ("(the class names)", "classes.txt")
     flat = layout == "bare" and all("/" not in i.media.path for i in ds.items
                                     if isinstance(i.media, Image))
-    if layout == "bare" and any(i.subset for i in ds.items):
-        report.add("AF507", what="subsets", format="yolo (bare folder)",
-                   detail=", ".join(sorted({i.subset for i in ds.items if i.subset})))
     lists: dict[str, list[str]] = {}
     for item in ds.items:
         media = item.media
@@ -233,8 +179,6 @@ def _plan_labels(ds: Dataset, layout: str, rows: Rows, report: Report, plan: _Pl
                        second=f"{item.id} ({media.path})", label=label_rel)
             continue
         taken[key] = (item.id, media.path)
-        if item.id != stem:
-            tally.items_renamed += 1
         image_rel = f"{image_dir}/{media.path}" if image_dir else media.path
         if layout == "darknet":
             lists.setdefault(subset or "train", []).append(f"data/{image_rel}")
@@ -250,41 +194,34 @@ def _plan_labels(ds: Dataset, layout: str, rows: Rows, report: Report, plan: _Pl
             report.add("AF333", item_id=item.id, image=media.path)
             continue
         lines = rows.item_rows(item, w, h) if has_rows and w and h else []
-        if not has_rows:
-            for ann in item.annotations:
-                if ann.type == "tag":
-                    tally.drop("tag", f"{item.id}/{ann.id}")
         plan.files[label_rel] = "".join(line + "\n" for line in lines)
     for subset, entries in lists.items():
         plan.files[f"{subset}.txt"] = "".join(e + "\n" for e in entries)
 
 
-def _plan_classify(ds: Dataset, dest: Path, options: Any, report: Report, plan: _Plan,
-                   tally: Tally) -> None:
+def _plan_classify(ds: Dataset, dest: Path, options: Any, report: Report, plan: _Plan) -> None:
     root = Path(options.image_root) if options.image_root else None
     if root is None:
         report.add("AF038", path=str(dest), reason="pass image_root: the folder the item "
                    "media paths are relative to (classification datasets are the images)")
         return
     taken: dict[str, str] = {}
-    renamed: dict[str, int] = {}
     for item in ds.items:
         media = item.media
         if not isinstance(media, Image):
             continue
-        tags = [a for a in item.annotations if isinstance(a, Tag) and a.label is not None]
-        if len(tags) != 1:
+        tag = class_tag(item)
+        if tag is None:
+            count = sum(1 for a in item.annotations if a.type == "tag" and a.label is not None)
             report.add("AF038", item_id=item.id,
-                       reason=f"item has {len(tags)} tags; a classification image has one class")
+                       reason=f"item has {count} tags; a classification image has one class")
             continue
-        if not is_safe_relative(media.path) or not is_safe_relative(tags[0].label or ""):
+        if not is_safe_relative(media.path) or not is_safe_relative(tag.label or ""):
             report.add("AF016", item_id=item.id, value=media.path)
             continue
         name = media.path.rsplit("/", 1)[-1]
-        split = _key_of(item.subset)  # classification reads only train/, val/, test/
-        if split != item.subset:
-            renamed[f"{item.subset} -> {split}"] = renamed.get(f"{item.subset} -> {split}", 0) + 1
-        rel = f"{split}/{tags[0].label}/{name}"
+        split = split_key(item.subset)  # classification reads only train/, val/, test/
+        rel = f"{split}/{tag.label}/{name}"
         key = _norm(rel)
         if key in taken:
             report.add("AF215", item_id=item.id, first=taken[key], second=item.id, label=rel)
@@ -295,12 +232,6 @@ def _plan_classify(ds: Dataset, dest: Path, options: Any, report: Report, plan: 
             report.add("AF038", path=str(src), item_id=item.id, reason="the image is missing")
             continue
         plan.copies.append((src, rel))
-        for ann in item.annotations:
-            if ann is not tags[0]:
-                tally.drop(ann.type, f"{item.id}/{ann.id}")
-    if renamed:
-        report.add("AF507", what="subset names", format="yolo (classify)",
-                   detail=", ".join(f"{k} ({n} item(s))" for k, n in sorted(renamed.items())))
 
 
 def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, plan: _Plan,
@@ -311,7 +242,7 @@ def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, plan: _Plan,
             continue
         subset = item.subset if item.subset is not None else plan.none_as
         folder = _split_folder("ultralytics", subset)[1]
-        entries = splits.setdefault(_key_of(subset), [])
+        entries = splits.setdefault(split_key(subset), [])
         if folder not in entries:
             entries.append(folder)
     if not splits:
@@ -346,32 +277,9 @@ def _darknet_meta(names: list[str], plan: _Plan) -> None:
     lines = [f"classes = {len(names)}"]
     for rel in lists:
         subset = rel[: -len(".txt")]
-        key = {"train": "train", "val": "valid"}.get(_key_of(subset), subset)
+        key = {"train": "train", "val": "valid"}.get(split_key(subset), subset)
         key = subset if key in {line.split(" = ")[0] for line in lines} else key
         lines.append(f"{key} = data/{rel}")
     lines += ["names = data/obj.names", "backup = backup/"]
     plan.files["obj.data"] = "\n".join(lines) + "\n"
     plan.files["obj.names"] = "".join(n + "\n" for n in names)
-
-
-def _report_tally(ds: Dataset, task: str, tally: Tally, report: Report) -> None:
-    for (kind, target), entry in sorted(tally.approximated.items()):
-        # a box is exactly a 4-point polygon: a change of type, not of geometry
-        exact = (kind, target) == ("bbox", "polygon")
-        report.add("AF516", count=entry[0], kind=kind, target=target, task=task,
-                   ids=ids_of(entry), severity=Severity.WARNING if exact else None)
-    for kind, entry in sorted(tally.dropped.items()):
-        report.add("AF517", count=entry[0], kind=kind, task=task, ids=ids_of(entry))
-    if tally.ids_lost:
-        report.add("AF507", what="annotation ids", format="yolo",
-                   detail=f"{tally.ids_lost} annotation(s); YOLO rows are numbered by position")
-    if tally.items_renamed:
-        report.add("AF507", what="item ids", format="yolo",
-                   detail=f"{tally.items_renamed} item(s); YOLO names items by image path")
-    if tally.areas:
-        report.add("AF507", what="stored areas", format="yolo",
-                   detail=f"{tally.areas} annotation(s); YOLO rows hold geometry only")
-    if tally.stored_boxes:
-        report.add("AF507", what="stored enclosing boxes of polygons", format="yolo",
-                   detail=f"{tally.stored_boxes} annotation(s); recomputed from the polygon")
-

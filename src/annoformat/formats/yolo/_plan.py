@@ -1,0 +1,147 @@
+"""What writing YOLO loses for this dataset and these options, stated before anything is written.
+
+From the decisions the writer takes (``_task``): no single task holds the data (AF515, a
+refusal), what the task approximates (AF516) or cannot hold (AF517), and what YOLO has no place
+for: items without a subset, subsets of a bare folder, annotation ids, item ids, stored areas
+(AF507). Facts counted per annotation are tallied locally and stated once: a key per call would
+cost seconds at COCO-2017 size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annoformat.codes import Severity
+from annoformat.formats.yolo._layout import strip_image_ext
+from annoformat.formats.yolo._task import (
+    CAPABILITIES,
+    EXACT,
+    NAME,
+    choose_task,
+    clash,
+    class_tag,
+    fate,
+    kpt_dim,
+    none_subset,
+    output_layout,
+    row_groups,
+    rows_of,
+    split_key,
+)
+from annoformat.model import BBox, Dataset, Image, Polygon, Tag
+from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities, where
+
+
+class _Tally:
+    """Per (code, kind, target): how many annotations, and the first ``MAX_IDS`` of them."""
+
+    def __init__(self) -> None:
+        self.facts: dict[tuple[str, str, str], list[Any]] = {}
+
+    def add(self, code: str, kind: str, target: str, ref: str) -> None:
+        entry = self.facts.get((code, kind, target))
+        if entry is None:
+            entry = self.facts[(code, kind, target)] = [0, []]
+        entry[0] += 1
+        if len(entry[1]) < MAX_IDS:
+            entry[1].append(ref)
+
+
+def plan(ds: Dataset, options: Any) -> LossPlan:
+    """What :func:`~annoformat.formats.yolo.write` will approximate, drop or renumber."""
+    loss = plan_capabilities(ds, CAPABILITIES, NAME)
+    if options.task == "auto":
+        kinds = clash(ds)
+        if kinds is not None:
+            loss.add("AF515", kinds=", ".join(kinds))
+            return loss
+    task, _ = choose_task(ds, options)
+    layout = output_layout(ds, options, task)
+    none_as = none_subset(ds, layout)
+    if none_as is not None:
+        count = sum(1 for item in ds.items if item.subset is None)
+        loss.add("AF507", what="'no subset'", format=f"{NAME} ({layout})",
+                 detail=f"{count} item(s) without a subset are written to subset {none_as!r}")
+    if layout == "bare" and any(item.subset for item in ds.items):
+        loss.add("AF507", what="subsets", format=f"{NAME} (bare folder)",
+                 detail=", ".join(sorted({i.subset for i in ds.items if i.subset})))
+    tally = _Tally()
+    if layout == "classify":
+        _plan_classify(ds, tally, loss)
+    else:
+        _plan_rows(ds, task, tally, loss)
+    for (code, kind, target), (count, ids) in sorted(tally.facts.items()):
+        more = {"target": target} if code == "AF516" else {}
+        severity = Severity.WARNING if (kind, target) in EXACT else None
+        loss.add(code, count=count, ids=ids, severity=severity, kind=kind, task=task, **more)
+    return loss
+
+
+def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
+    index = {name: i for i, name in enumerate(ds.label_names())}
+    dim = kpt_dim(ds)
+    ids_lost = renamed = areas = stored = 0
+    for item in ds.items:
+        media = item.media
+        if not isinstance(media, Image):
+            continue  # the capability plan drops it (AF509)
+        if item.id != strip_image_ext(media.path):
+            renamed += 1
+        position = {id(ann): n for n, ann in enumerate(item.annotations)}
+        for n, ann in enumerate(item.annotations):
+            if isinstance(ann, Tag) and ann.label is not None:
+                tally.add("AF517", "tag", "", where(item.id, ann.id, n))
+        row = 0
+        for group in row_groups(item, task, index):
+            written = False
+            for ann in group:
+                what, kind, target = fate(ann, task, dim)
+                ref = where(item.id, ann.id, position[id(ann)])
+                if what == "drop":
+                    tally.add("AF517", ann.type, "", ref)
+                    continue
+                written = True
+                if what == "approx":
+                    tally.add("AF516", kind, target, ref)
+                area = getattr(ann, "area", None)
+                if area is not None and not (isinstance(ann, BBox) and area == ann.w * ann.h):
+                    areas += 1
+                if task == "segment" and isinstance(ann, Polygon) and ann.bbox is not None:
+                    stored += 1
+            if written:
+                ids_lost += sum(1 for ann in group if ann.id is not None and ann.id != row + 1)
+                row += rows_of(group, task)
+    if ids_lost:
+        loss.add("AF507", what="annotation ids",
+                 detail=f"{ids_lost} annotation(s); YOLO rows are numbered by position")
+    if renamed:
+        loss.add("AF507", what="item ids",
+                 detail=f"{renamed} item(s); YOLO names items by image path")
+    if areas:
+        loss.add("AF507", what="stored areas",
+                 detail=f"{areas} annotation(s); YOLO rows hold geometry only")
+    if stored:
+        loss.add("AF507", what="stored enclosing boxes of polygons",
+                 detail=f"{stored} annotation(s); recomputed from the polygon")
+
+
+def _plan_classify(ds: Dataset, tally: _Tally, loss: LossPlan) -> None:
+    """Classification: an image per class folder; everything but its one tag is dropped."""
+    renamed: dict[str, int] = {}
+    for item in ds.items:
+        if not isinstance(item.media, Image):
+            continue
+        tag = class_tag(item)
+        if tag is None:
+            continue  # the writer refuses the item (AF038)
+        split = split_key(item.subset)  # classification reads only train/, val/, test/
+        if split != item.subset:
+            key = f"{item.subset} -> {split}"
+            renamed[key] = renamed.get(key, 0) + 1
+        for n, ann in enumerate(item.annotations):
+            if ann is not tag and ann.label is not None:
+                tally.add("AF517", ann.type, "", where(item.id, ann.id, n))
+    if renamed:
+        loss.add("AF507", what="subset names", format=f"{NAME} (classify)",
+                 detail=", ".join(f"{k} ({n} item(s))" for k, n in sorted(renamed.items())))
+

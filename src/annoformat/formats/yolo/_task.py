@@ -1,0 +1,182 @@
+"""What a YOLO write does with a dataset, decided once for the loss plan and the writer.
+
+The task (the ``task`` option, or the one that holds the data), the layout, where items without
+a subset go, the keypoint dimension, how an item's annotations group into rows and what each
+one becomes (:func:`fate`). ``_plan`` states the losses from these decisions before anything is
+written; ``_write`` and ``_emit`` act on the same decisions and report no loss themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from annoformat.model import Dataset, Item, Polygon, Tag
+from annoformat.spec import Capabilities
+
+NAME = "yolo"
+GEOMETRY = ("bbox", "polygon", "rotated_bbox", "keypoints")
+CAPABILITIES = Capabilities(
+    media=frozenset({"image"}),
+    annotation_types=frozenset({*GEOMETRY, "tag"}),
+    fields=frozenset({"score"}),
+    item_attributes=False,
+    subsets=True,
+    empty_items=True,
+    metadata=frozenset(),
+)
+
+#: (keep | approx | drop, what the annotation is when it matters, what it is written as)
+Fate = tuple[Literal["keep", "approx", "drop"], str, str]
+KEEP: Fate = ("keep", "", "")
+DROP: Fate = ("drop", "", "")
+#: approximations that change the type, not the geometry (reported as warnings)
+EXACT = frozenset({("bbox", "4-point polygon"), ("bbox", "oriented box at 0 degrees")})
+
+
+def clash(ds: Dataset) -> list[str] | None:
+    """The annotation kinds when no single task holds them all (the plan refuses: AF515)."""
+    kinds = {a.type for item in ds.items for a in item.annotations
+             if a.type in (*GEOMETRY, "tag")}
+    geo = kinds - {"tag"}
+    if (("tag" in kinds and geo) or ("keypoints" in geo and geo & {"polygon", "rotated_bbox"})
+            or geo >= {"polygon", "rotated_bbox"}):
+        return sorted(kinds)
+    return None
+
+
+def choose_task(ds: Dataset, options: Any) -> tuple[str, str]:
+    """The task to write and why (call :func:`clash` first when the task is ``auto``)."""
+    if options.task != "auto":
+        return options.task, "chosen by the task option"
+    extras = ds.extras.get("yolo", {})
+    hint = extras.get("task") or ("pose" if extras.get("kpt_shape") else None)
+    kinds = {a.type for item in ds.items for a in item.annotations
+             if a.type in (*GEOMETRY, "tag")}
+    geo = kinds - {"tag"}
+    if kinds == {"tag"}:
+        return "classify", "the dataset holds only tags"
+    if "keypoints" in geo:
+        return "pose", "the dataset holds keypoints"
+    if "rotated_bbox" in geo:
+        return "obb", "the dataset holds rotated boxes"
+    if "polygon" in geo:
+        return "segment", "the dataset holds polygons"
+    if hint in ("obb", "pose", "segment", "classify"):
+        return hint, f"the source was a YOLO {hint} dataset"
+    return "detect", "the dataset holds only boxes" if geo else "the dataset has no annotations"
+
+
+def output_layout(ds: Dataset, options: Any, task: str) -> str:
+    """ultralytics, darknet, bare or classify: the option, else the source's, else Ultralytics."""
+    layout: str = (options.layout if options.layout != "auto"
+                   else ds.extras.get("yolo", {}).get("layout", "ultralytics"))
+    if task == "classify":
+        return "classify"
+    return "ultralytics" if layout == "classify" else layout
+
+
+def none_subset(ds: Dataset, layout: str) -> str | None:
+    """The subset items without one are written to, when the layout cannot leave them out.
+
+    Ultralytics: ``images/`` would hold ``images/<subset>/`` and its recursive search mixes
+    them; Darknet: every image is listed in a ``<subset>.txt``.
+    """
+    subsets = {item.subset for item in ds.items}
+    if None not in subsets:
+        return None
+    if layout == "darknet":
+        return "train"
+    if layout == "ultralytics" and len(subsets) > 1:
+        return "default"
+    return None
+
+
+def kpt_dim(ds: Dataset) -> int:
+    """Values per keypoint in pose rows: the source's ``kpt_shape``, else 3 (x, y, visibility)."""
+    shape = ds.extras.get("yolo", {}).get("kpt_shape")
+    return int(shape[1]) if shape else 3
+
+
+def row_groups(item: Item, task: str, index: dict[str, int]) -> list[list[Any]]:
+    """The item's annotations that can become rows, in order, grouped into objects.
+
+    Pose pairs a box and keypoints sharing an id and label (one row); every other task has one
+    annotation per group. Annotations without a class index or geometry are left out.
+    """
+    groups: list[list[Any]] = []
+    pairs: dict[tuple[Any, Any], list[Any]] = {}
+    pose = task == "pose"
+    for ann in item.annotations:
+        if ann.type not in GEOMETRY or ann.label not in index:
+            continue
+        if pose and ann.id is not None and ann.type in ("bbox", "keypoints"):
+            group = pairs.get((ann.id, ann.label))
+            if group is not None and len(group) == 1 and group[0].type != ann.type:
+                group.append(ann)
+                continue
+            pairs[(ann.id, ann.label)] = group = [ann]
+        else:
+            group = [ann]
+        groups.append(group)
+    return groups
+
+
+def fate(ann: Any, task: str, dim: int = 3) -> Fate:
+    """What a labelled annotation becomes in ``task`` (``dim``: values per pose keypoint)."""
+    kind: str = ann.type
+    if kind == "tag":
+        return KEEP if task == "classify" else DROP
+    if task == "classify":
+        return DROP
+    if task == "detect":
+        if kind == "bbox":
+            return KEEP
+        if kind == "keypoints" and ann.bbox is not None:
+            return "approx", kind, "its box"
+        return "approx", kind, "its enclosing box"
+    if task == "segment":
+        if kind == "polygon":
+            if len(ann.rings) != 1:
+                return "approx", "polygon with several rings", "one row per ring"
+            return KEEP
+        return DROP if kind == "keypoints" else ("approx", kind, "4-point polygon")
+    if task == "obb":
+        if kind == "rotated_bbox":
+            return KEEP
+        if kind == "keypoints":
+            return DROP
+        return "approx", kind, ("oriented box at 0 degrees" if kind == "bbox"
+                                else "its enclosing box at 0 degrees")
+    # pose: a box, keypoints with their box, or keypoints alone (their box is computed)
+    if kind in ("polygon", "rotated_bbox"):
+        return DROP
+    if kind == "keypoints":
+        if not any(ann.visibility) and not any(ann.points):
+            return "approx", "keypoints with no labelled point", "a plain box"
+        if dim == 2 and 1 in ann.visibility:  # [K, 2] rows say only labelled or not
+            return "approx", "keypoints with visibility 1", "visible (kpt_shape [K, 2])"
+    return KEEP
+
+
+def rows_of(group: list[Any], task: str) -> int:
+    """How many rows a kept group writes: one per ring for segment polygons, else one."""
+    first = group[0]
+    if task == "segment" and isinstance(first, Polygon):
+        return len(first.rings)
+    return 1
+
+
+def split_key(subset: str | None) -> str:
+    """The data.yaml split (train, val, test) a subset name stands for."""
+    s = (subset or "").lower()
+    if s.startswith(("val", "dev")):
+        return "val"
+    if s.startswith("test"):
+        return "test"
+    return "train"
+
+
+def class_tag(item: Item) -> Tag | None:
+    """The one labelled tag a classification image is filed under (None: zero or several)."""
+    tags = [a for a in item.annotations if isinstance(a, Tag) and a.label is not None]
+    return tags[0] if len(tags) == 1 else None
