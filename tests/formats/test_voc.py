@@ -286,14 +286,14 @@ def test_approximated_regions_are_refused_without_allow_loss() -> None:
     # one fact, stated once: the shape is approximated (not also "cannot be written")
     assert _planned(ds, allow_loss=False) == [
         ("AF502", "error", {"kind": "polygon", "target": "bbox", "count": 1,
-                            "ids": ["x"]})]
+                            "ids": ["x/#0"]})]
 
 
 def test_regions_drop_option(tmp_path: Path) -> None:
     ds = Dataset(labels=[Label(name="a")], items=[_item("x", "x.jpg", [
         Polygon(label="a", rings=[[1, 1, 9, 1, 9, 5]])])])
     assert _planned(ds, regions="drop") == [
-        ("AF501", "warning", {"kind": "polygon", "count": 1, "ids": ["x"]}),
+        ("AF501", "warning", {"kind": "polygon", "count": 1, "ids": ["x/#0"]}),
         ("AF512", "warning", {"count": 1, "names": "a"})]
     report = _write(ds, tmp_path / "out", regions="drop")
     assert _codes(report, "AF5") == []
@@ -309,7 +309,7 @@ def test_parts_nested_in_their_object_lose_nothing(tmp_path: Path) -> None:
         ])])
     # the orphan part (group 2) is written as an object: its group is lost
     assert _planned(ds) == [
-        ("AF510", "warning", {"count": 1, "ids": ["x"], "reason": (
+        ("AF510", "warning", {"count": 1, "ids": ["x/#2"], "reason": (
             "VOC groups only an object with the parts nested in it (extras voc part); other "
             "groups become plain objects")})]
     af.save(ds, tmp_path / "out", format="voc", allow_loss=True)
