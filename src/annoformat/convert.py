@@ -222,7 +222,7 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
     """
     report = report if report is not None else Report()
     fmt = get_format(format)
-    opts = parse_options(fmt, options)
+    opts = fmt.options_for(parse_options(fmt, options), Path(path))
     check_dataset(ds, report)
     plan_loss(ds, fmt, report, opts, allow_loss=allow_loss, strict=strict)
     if report.has_errors or not _write(ds, Path(path), fmt, opts, report, overwrite, ()):
@@ -254,7 +254,7 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     src_p, dst_p = Path(src), Path(dst)
     report = Report()
     target = get_format(to)
-    write_opts = parse_options(target, options or {})
+    write_opts = target.options_for(parse_options(target, options or {}), dst_p)
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
     try:
         source = _resolve_format(src_p, from_)

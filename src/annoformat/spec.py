@@ -282,7 +282,9 @@ class FormatSpec(Generic[OptionsT]):
     ``read(path, options, report)`` returns the IR (or None when nothing usable was read);
     ``write(dataset, dest, options, report)`` writes it into ``dest`` (a staging path that the
     pipeline moves into place) and reports no loss: what it will lose is ``plan``'s job.
-    ``plan(dataset, options)`` defaults to :func:`plan_capabilities` on ``capabilities``.
+    ``plan(dataset, options)`` defaults to :func:`plan_capabilities` on ``capabilities``;
+    ``resolve(options, dest)`` settles what depends on the destination's name, before the plan
+    and the writer see the options (see :meth:`options_for`).
     ``codes`` are the diagnostic codes only this format raises.
     """
 
@@ -296,9 +298,15 @@ class FormatSpec(Generic[OptionsT]):
     read: Callable[[Path, OptionsT, Report], Dataset | None]
     write: Callable[[Dataset, Path, OptionsT, Report], None]
     plan: Callable[[Dataset, OptionsT], LossPlan] | None = None
+    #: options made definite for a destination (``layout=auto`` and a ``.json`` name: one file)
+    resolve: Callable[[OptionsT, Path], OptionsT] | None = None
     codes: tuple[Code, ...] = ()
     #: the entry point that provided it (None for built-ins); set by the registry
     plugin: str | None = field(default=None, compare=False)
+
+    def options_for(self, options: OptionsT, dest: Path) -> OptionsT:
+        """``options`` as the plan and the writer see them when writing to ``dest``."""
+        return self.resolve(options, dest) if self.resolve is not None else options
 
     def plan_loss(self, ds: Dataset, options: OptionsT) -> LossPlan:
         """What writing ``ds`` with ``options`` will drop, approximate or rename."""

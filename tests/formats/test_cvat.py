@@ -14,6 +14,7 @@ from lxml import etree
 
 import annoformat as af
 from annoformat import masks
+from annoformat.convert import plan_loss
 from annoformat.diagnostics import Report
 from annoformat.formats import cvat
 from annoformat.formats.cvat._read import Reader
@@ -52,8 +53,11 @@ def _read(path: Path) -> tuple[Dataset | None, Report]:
 
 
 def _write(ds: Dataset, path: Path, flavour: str = "auto") -> Report:
+    """The loss plan's facts (loss allowed), then what the writer itself reports."""
     report = Report()
-    cvat.write(ds, path, cvat.Options.model_validate({"flavour": flavour}), report)
+    options = cvat.Options.model_validate({"flavour": flavour})
+    plan_loss(ds, cvat.FORMAT, report, options, allow_loss=True)
+    cvat.write(ds, path, options, report)
     return report
 
 
@@ -290,7 +294,8 @@ def test_writer_loss_codes(tmp_path: Path) -> None:
     out = tmp_path / "o.xml"
     two_rings = Polygon(label="a", rings=[[0, 0, 1, 0, 1, 1], [5, 5, 6, 5, 6, 6]])
     report = _write(_tiny([two_rings]), out)
-    assert [(d.code, d.ctx) for d in report] == [("AF521", {"count": 1})]
+    assert [(d.code, d.ctx) for d in report] == [("AF521", {"count": 1, "ids": ["0/#0"],
+                                                           "format": "cvat"})]
     assert len(etree.fromstring(out.read_bytes()).findall("image/polygon")) == 2
 
     frame = VideoFrame(path="v.mp4", frame=0, width=10, height=10)
@@ -303,7 +308,8 @@ def test_writer_loss_codes(tmp_path: Path) -> None:
 
     kp = Keypoints(label="a", points=[1, 1], visibility=[2])
     report = _write(_tiny([kp]), tmp_path / "k.xml")
-    assert [(d.code, d.ctx) for d in report] == [("AF523", {"count": 1})]
+    assert [(d.code, d.ctx) for d in report] == [("AF523", {"count": 1, "ids": ["0/#0"],
+                                                           "format": "cvat"})]
     assert etree.fromstring((tmp_path / "k.xml").read_bytes()).find("image/points") is not None
 
     small = Mask(label="a", counts=masks.encode(np.ones((2, 2), np.uint8)), height=2, width=2)
@@ -433,21 +439,20 @@ def test_cvat_to_coco_reports_exactly_what_is_lost(tmp_path: Path) -> None:
     result = af.convert(SHAPES, tmp_path / "c.json", to="coco", allow_loss=True)
     assert result.written
     assert _loss(result) == [
-        ("AF501", {"count": 1, "kind": "ellipse", "format": "coco", "ids": ["0"]}),
-        ("AF501", {"count": 2, "kind": "points", "format": "coco", "ids": ["0", "1"]}),
-        ("AF501", {"count": 1, "kind": "polyline", "format": "coco", "ids": ["0"]}),
-        ("AF501", {"count": 1, "kind": "rotated_bbox", "format": "coco", "ids": ["0"]}),
-        ("AF501", {"count": 1, "kind": "tag", "format": "coco", "ids": ["0"]}),
-        ("AF506", {"count": 2, "field": "group", "format": "coco",
-                   "ids": ["0", "0"]}),
-        ("AF507", {"what": "attribute specs", "format": "coco", "detail": "car"}),
-        ("AF507", {"what": "annotation extras (cvat)", "format": "coco",
-                   "detail": "3 object(s)"}),
-        ("AF507", {"what": "dataset extras (cvat)", "format": "coco", "detail": "1 object(s)"}),
-        ("AF507", {"what": "label extras (cvat)", "format": "coco", "detail": "3 object(s)"}),
-        ("AF507", {"what": "subsets", "format": "coco (single file)", "detail": "None, train"}),
-        ("AF508", {"count": 5, "what": "annotation", "format": "coco",
-                   "reason": "annotation ids are missing, not integers or not unique"}),
+        ("AF501", {"format": "coco", "kind": "ellipse", "count": 1, "ids": ["0/#5"]}),
+        ("AF501", {"format": "coco", "kind": "points", "count": 2, "ids": ["0/#4", "1/#3"]}),
+        ("AF501", {"format": "coco", "kind": "polyline", "count": 1, "ids": ["0/#3"]}),
+        ("AF501", {"format": "coco", "kind": "rotated_bbox", "count": 1, "ids": ["0/#1"]}),
+        ("AF501", {"format": "coco", "kind": "tag", "count": 1, "ids": ["0/#6"]}),
+        ("AF506", {"format": "coco", "field": "group", "count": 2, "ids": ["0/#0", "0/#2"]}),
+        ("AF507", {"format": "coco", "what": "annotation extras (cvat)", "detail": "3 object(s)"}),
+        ("AF507", {"format": "coco", "what": "attribute specs", "detail": "car"}),
+        ("AF507", {"format": "coco", "what": "dataset extras (cvat)", "detail": "1 object(s)"}),
+        ("AF507", {"format": "coco", "what": "label extras (cvat)", "detail": "3 object(s)"}),
+        ("AF507", {"format": "coco (single file)", "what": "subsets", "detail": "train"}),
+        ("AF508", {"format": "coco", "what": "annotation",
+                 "reason": "annotation ids are missing, not integers or not unique", "count": 5,
+                 "ids": ["0/#0", "0/#2", "1/#0", "1/#1", "1/#2"]}),
     ]
     coco = af.load(tmp_path / "c.json")
     box = coco.items[0].annotations[0]
@@ -460,15 +465,14 @@ def test_coco_to_cvat_reports_exactly_what_is_lost(tmp_path: Path) -> None:
     result = af.convert(src, tmp_path / "c.xml", to="cvat", allow_loss=True)
     assert result.written
     assert _loss(result) == [
-        ("AF506", {"count": 1, "field": "crowd", "format": "cvat", "ids": ["2/12"]}),
-        ("AF507", {"what": "info", "format": "cvat", "detail": "description, version, year"}),
-        ("AF507", {"what": "supercategories", "format": "cvat", "detail": "cat, dog"}),
-        ("AF507", {"what": "label ids", "format": "cvat", "detail": "cat, dog"}),
-        ("AF507", {"what": "annotation extras (coco)", "format": "cvat",
-                   "detail": "2 object(s)"}),
-        ("AF507", {"what": "dataset extras (coco)", "format": "cvat", "detail": "1 object(s)"}),
-        ("AF507", {"what": "item extras (coco)", "format": "cvat", "detail": "2 object(s)"}),
-        ("AF521", {"count": 1}),
+        ("AF506", {"format": "cvat", "field": "crowd", "count": 1, "ids": ["2/12"]}),
+        ("AF507", {"format": "cvat", "what": "annotation extras (coco)", "detail": "2 object(s)"}),
+        ("AF507", {"format": "cvat", "what": "dataset extras (coco)", "detail": "1 object(s)"}),
+        ("AF507", {"format": "cvat", "what": "info", "detail": "description, version, year"}),
+        ("AF507", {"format": "cvat", "what": "item extras (coco)", "detail": "2 object(s)"}),
+        ("AF507", {"format": "cvat", "what": "label ids", "detail": "cat, dog"}),
+        ("AF507", {"format": "cvat", "what": "supercategories", "detail": "cat, dog"}),
+        ("AF521", {"format": "cvat", "count": 1, "ids": ["1/11"]}),
     ]
     back, report = _read(tmp_path / "c.xml")
     assert back is not None and report.codes() == []
@@ -487,10 +491,12 @@ def test_cvat_coco_cvat_keeps_attributes_and_fields(tmp_path: Path) -> None:
     af.save(ds, tmp_path / "a.xml", format="cvat")
     result = af.convert(tmp_path / "a.xml", tmp_path / "b.json", to="coco", allow_loss=True)
     assert _loss(result) == [
-        ("AF507", {"what": "attribute specs", "format": "coco", "detail": "a"}),
-        ("AF507", {"what": "dataset extras (cvat)", "format": "coco", "detail": "1 object(s)"}),
-        ("AF508", {"count": 1, "what": "annotation", "format": "coco",
-                   "reason": "annotation ids are missing, not integers or not unique"})]
+        ("AF507", {"format": "coco", "what": "attribute specs", "detail": "a"}),
+        ("AF507", {"format": "coco", "what": "dataset extras (cvat)", "detail": "1 object(s)"}),
+        ("AF508", {"format": "coco", "what": "annotation",
+                 "reason": "annotation ids are missing, not integers or not unique", "count": 1,
+                 "ids": ["0/#0"]}),
+    ]
     back = af.convert(tmp_path / "b.json", tmp_path / "c.xml", to="cvat", allow_loss=True)
     assert back.written
     again, _ = _read(tmp_path / "c.xml")
@@ -509,27 +515,31 @@ def test_cvat_to_voc_reports_exactly_what_is_lost(tmp_path: Path) -> None:
     result = af.convert(SHAPES, tmp_path / "voc", to="voc", allow_loss=True)
     assert result.written, [d.message for d in result.report.errors]
     assert _loss(result) == [
-        ("AF501", {"count": 1, "kind": "ellipse", "format": "voc", "ids": ["0"]}),
-        ("AF501", {"count": 1, "kind": "keypoints", "format": "voc", "ids": ["1"]}),
-        ("AF501", {"count": 2, "kind": "mask", "format": "voc", "ids": ["1", "1"]}),
-        ("AF501", {"count": 2, "kind": "points", "format": "voc", "ids": ["0", "1"]}),
-        ("AF501", {"count": 1, "kind": "polygon", "format": "voc", "ids": ["0"]}),
-        ("AF501", {"count": 1, "kind": "polyline", "format": "voc", "ids": ["0"]}),
-        ("AF501", {"count": 1, "kind": "rotated_bbox", "format": "voc", "ids": ["0"]}),
-        ("AF501", {"count": 1, "kind": "tag", "format": "voc", "ids": ["0"]}),
-        ("AF506", {"count": 1, "field": "z_order", "format": "voc", "ids": ["0"]}),
-        ("AF507", {"what": "keypoint names and skeletons", "format": "voc", "detail": "hand"}),
-        ("AF507", {"what": "attribute specs", "format": "voc", "detail": "car"}),
-        ("AF507", {"what": "dataset extras (cvat)", "format": "voc", "detail": "1 object(s)"}),
-        ("AF507", {"what": "label extras (cvat)", "format": "voc", "detail": "3 object(s)"}),
-        ("AF502", {"count": 2, "kind": "mask", "target": "bbox", "format": "voc"}),
-        ("AF502", {"count": 1, "kind": "polygon", "target": "bbox", "format": "voc"}),
-        ("AF510", {"count": 2, "reason": "VOC groups only an object with the parts nested in "
-                   "it (extras voc part); other groups become plain objects"}),
-        ("AF511", {"count": 1, "names": "plate"}),
-        ("AF512", {"count": 1, "names": "hand"}),
-        ("AF508", {"count": 3, "what": "image", "format": "voc",
-                   "reason": "VOC identifies an image by its file stem"}),
+        ("AF501", {"format": "voc", "kind": "ellipse", "count": 1, "ids": ["0/#5"]}),
+        ("AF501", {"format": "voc", "kind": "keypoints", "count": 1, "ids": ["1/#2"]}),
+        ("AF501", {"format": "voc", "kind": "points", "count": 2, "ids": ["0/#4", "1/#3"]}),
+        ("AF501", {"format": "voc", "kind": "polyline", "count": 1, "ids": ["0/#3"]}),
+        ("AF501", {"format": "voc", "kind": "rotated_bbox", "count": 1, "ids": ["0/#1"]}),
+        ("AF501", {"format": "voc", "kind": "tag", "count": 1, "ids": ["0/#6"]}),
+        ("AF502", {"format": "voc", "kind": "mask", "target": "bbox", "count": 2,
+                 "ids": ["1/#0", "1/#1"]}),
+        ("AF502", {"format": "voc", "kind": "polygon", "target": "bbox", "count": 1,
+                 "ids": ["0/#2"]}),
+        ("AF506", {"format": "voc", "field": "z_order", "count": 1, "ids": ["0/#0"]}),
+        ("AF507", {"format": "voc", "what": "annotation extras (cvat)", "detail": "2 object(s)"}),
+        ("AF507", {"format": "voc", "what": "attribute specs", "detail": "car"}),
+        ("AF507", {"format": "voc", "what": "dataset extras (cvat)", "detail": "1 object(s)"}),
+        ("AF507", {"format": "voc", "what": "keypoint names and skeletons", "detail": "hand"}),
+        ("AF507", {"format": "voc", "what": "label extras (cvat)", "detail": "3 object(s)"}),
+        ("AF508", {"format": "voc", "what": "image",
+                 "reason": "VOC identifies an image by its file stem", "count": 3,
+                 "ids": ["0", "1", "2"]}),
+        ("AF510", {"format": "voc",
+                 "reason": "VOC groups only an object with the parts nested in it (extras voc "
+                           "part); other groups become plain objects",
+                 "count": 2, "ids": ["0/#0", "0/#2"]}),
+        ("AF511", {"format": "voc", "names": "plate", "count": 1, "ids": ["0/#0"]}),
+        ("AF512", {"format": "voc", "names": "hand", "count": 1}),
     ]
 
 
@@ -545,21 +555,22 @@ def test_cvat_yolo_cvat_reports_exactly_what_is_lost(tmp_path: Path) -> None:
     result = af.convert(tmp_path / "a.xml", tmp_path / "yolo", to="yolo", allow_loss=True)
     assert result.written, [d.message for d in result.report.errors]
     assert _loss(result) == [
-        ("AF506", {"count": 1, "field": "occluded", "format": "yolo", "ids": ["0"]}),
-        ("AF504", {"count": 1, "field": "track_id", "format": "yolo", "ids": ["0"]}),
-        ("AF506", {"count": 1, "field": "z_order", "format": "yolo", "ids": ["0"]}),
-        ("AF503", {"count": 1, "format": "yolo", "names": "parked"}),
-        ("AF507", {"what": "attribute specs", "format": "yolo", "detail": "car"}),
-        ("AF507", {"what": "dataset extras (cvat)", "format": "yolo", "detail": "1 object(s)"}),
-        ("AF507", {"what": "item ids", "format": "yolo",
-                   "detail": "2 item(s); YOLO names items by image path"}),
+        ("AF503", {"format": "yolo", "names": "parked", "count": 1}),
+        ("AF504", {"format": "yolo", "field": "track_id", "count": 1, "ids": ["0/#0"]}),
+        ("AF506", {"format": "yolo", "field": "occluded", "count": 1, "ids": ["0/#0"]}),
+        ("AF506", {"format": "yolo", "field": "z_order", "count": 1, "ids": ["0/#0"]}),
+        ("AF507", {"format": "yolo", "what": "attribute specs", "detail": "car"}),
+        ("AF507", {"format": "yolo", "what": "dataset extras (cvat)", "detail": "1 object(s)"}),
+        ("AF507", {"format": "yolo", "what": "item ids",
+                 "detail": "2 item(s); YOLO names items by image path"}),
     ]
     back = af.convert(tmp_path / "yolo", tmp_path / "b.xml", to="cvat", allow_loss=True)
     assert back.written
     assert _loss(back) == [
-        ("AF507", {"what": "dataset extras (yolo)", "format": "cvat", "detail": "1 object(s)"}),
-        ("AF508", {"count": 2, "what": "image", "format": "cvat",
-                   "reason": "item ids are not integers unique within their subset"}),
+        ("AF507", {"format": "cvat", "what": "dataset extras (yolo)", "detail": "1 object(s)"}),
+        ("AF508", {"format": "cvat", "what": "image",
+                 "reason": "item ids are not integers unique within their subset", "count": 2,
+                 "ids": ["a", "b"]}),
     ]
     again, _ = _read(tmp_path / "b.xml")
     assert again is not None

@@ -76,5 +76,6 @@ FORMAT = FormatSpec(
     read=read,
     write=write,
     plan=plan,
+    resolve=resolve_options,
     codes=CODES,
 )

@@ -15,11 +15,12 @@ from annoformat.formats.coco._common import (
     documents,
     kept_ids,
     object_ids,
+    objects,
     output_layout,
     results_file,
 )
-from annoformat.model import Dataset
-from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities
+from annoformat.model import Dataset, Item
+from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities, where
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
@@ -49,9 +50,17 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         if count and kept_ids(i for ids in heads for i in ids) is None:
             first: list[str] = []
             for item, ids in zip(items, heads, strict=True):
-                first += [f"{item.id}/{i}" for i in ids[: MAX_IDS - len(first)]]
+                if ids:
+                    first += _refs(item)[: MAX_IDS - len(first)]
                 if len(first) >= MAX_IDS:
                     break
             loss.add("AF508", count=count, ids=first, what="annotation",
                      reason="annotation ids are missing, not integers or not unique")
     return loss
+
+
+def _refs(item: Item) -> list[str]:
+    """How the plan names the item's COCO objects (by id, else by position)."""
+    position = {id(ann): n for n, ann in enumerate(item.annotations)}
+    return [where(item.id, group[0].id, position[id(group[0])])
+            for group in objects(item.annotations)]

@@ -49,12 +49,14 @@ from annoformat._io import read_bytes
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._codes import CODES
+from annoformat.formats.cvat._common import NAME, flavour_of
+from annoformat.formats.cvat._plan import plan as plan_cvat
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
 from annoformat.formats.cvat._write import Writer
-from annoformat.model import Dataset, VideoFrame
-from annoformat.spec import Capabilities, Detection, FormatSpec
+from annoformat.model import Dataset
+from annoformat.spec import Capabilities, Detection, FormatSpec, LossPlan
 
-__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "read", "write"]
+__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "write"]
 
 CAPABILITIES = Capabilities(
     media=frozenset({"image", "video_frame"}),
@@ -111,15 +113,8 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
-    """Write ``ds`` as CVAT XML; the output is checked against the flavour's XSD first."""
-    flavour = options.flavour
-    if flavour == "auto":
-        stored = ds.extras.get("cvat", {}).get("flavour")
-        if stored in ("images", "video"):
-            flavour = stored
-        else:
-            video = ds.items and all(isinstance(i.media, VideoFrame) for i in ds.items)
-            flavour = "video" if video else "images"
+    """Write ``ds`` as one CVAT XML file (what it loses is ``plan``'s to say)."""
+    flavour = flavour_of(ds, options)
     text = Writer(ds, flavour, report).build()
     data = text.encode("utf-8", errors="surrogatepass")
     check = Report()
@@ -139,8 +134,13 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     dest.write_bytes(data)
 
 
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What writing ``ds`` as CVAT XML with ``options`` loses (see ``_plan``)."""
+    return plan_cvat(ds, options, CAPABILITIES)
+
+
 FORMAT = FormatSpec(
-    name="cvat",
+    name=NAME,
     description="CVAT XML 1.1 for images or for video: shapes, attributes, skeletons, tracks",
     extensions=(".xml",),
     capabilities=CAPABILITIES,
@@ -149,5 +149,6 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    plan=plan,
     codes=CODES,
 )

@@ -30,7 +30,7 @@ class Node:
         self.attrib[key] = value
 
 
-def _SE(parent: Node, tag: str, attrib: dict[str, str] | None = None) -> Node:
+def child(parent: Node, tag: str, attrib: dict[str, str] | None = None) -> Node:
     node = Node(tag, attrib)
     parent.children.append(node)
     return node

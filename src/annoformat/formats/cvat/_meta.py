@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from pydantic import JsonValue
 
 from annoformat.diagnostics import Report
 from annoformat.model import AttributeSpec, Label
+
+if TYPE_CHECKING:
+    import numpy as np
 
 INPUT_TYPES = ("text", "number", "checkbox", "select", "radio")
 _LABEL_KEYS = ("name", "color", "type", "attributes", "svg", "parent")
@@ -386,3 +389,15 @@ def sublabel_specs(label: Label) -> dict[str, dict[str, AttributeSpec]]:
             out[sub["name"]] = {s["name"]: AttributeSpec.model_validate(s)
                                 for s in sub.get("attributes", [])}
     return out
+
+
+def tight_box(crop: np.ndarray[Any, Any], left: int, top: int) -> list[int] | None:
+    """``[left, top, width, height]`` of the foreground of ``crop`` placed at left/top."""
+    import numpy as np
+
+    rows = np.flatnonzero(crop.any(axis=1))
+    cols = np.flatnonzero(crop.any(axis=0))
+    if not len(rows):
+        return None
+    return [left + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1),
+            int(rows[-1] - rows[0] + 1)]

@@ -9,7 +9,7 @@ from lxml import etree
 from pydantic import JsonValue
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
 from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative
@@ -22,6 +22,7 @@ from annoformat.formats.cvat._meta import (
     line_of,
     parse_number,
     sublabel_specs,
+    tight_box,
     to_tree,
     typed_value,
 )
@@ -479,18 +480,6 @@ def raw(el: etree._Element, children: bool = True) -> dict[str, Any]:
         if kids:
             out["children"] = kids
     return out
-
-
-def tight_box(crop: np.ndarray[Any, Any], left: int, top: int) -> list[int] | None:
-    """``[left, top, width, height]`` of the foreground of ``crop`` placed at left/top."""
-    import numpy as np
-
-    rows = np.flatnonzero(crop.any(axis=1))
-    cols = np.flatnonzero(crop.any(axis=0))
-    if not len(rows):
-        return None
-    return [left + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1),
-            int(rows[-1] - rows[0] + 1)]
 
 
 def _flavour(root: etree._Element) -> str:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import Counter
 from typing import Any
 
-import orjson
 from lxml import etree
 
 from annoformat._io import is_safe_relative
 from annoformat.diagnostics import Report
-from annoformat.formats.cvat._emit import _SE, Node, emit, quote_text
-from annoformat.formats.cvat._meta import number_text, value_text, write_tree
-from annoformat.formats.cvat._read import tight_box
+from annoformat.formats.cvat._common import (
+    attribute_text,
+    frame_name,
+    frame_of,
+    int_ids,
+    written_labels,
+)
+from annoformat.formats.cvat._emit import Node, child, emit, quote_text
+from annoformat.formats.cvat._meta import number_text, tight_box, write_tree
 from annoformat.model import (
-    AttributeSpec,
     BBox,
     Dataset,
     Ellipse,
@@ -56,16 +59,6 @@ def _cv(ann: Any) -> dict[str, Any]:
     return found
 
 
-def frame_of(item: Item, index: int) -> int:
-    """The frame number of an item: a video frame's own, else an integer id, else its index."""
-    if isinstance(item.media, VideoFrame):
-        return item.media.frame
-    try:
-        return int(item.id)
-    except ValueError:
-        return index
-
-
 class Writer:
     """Builds the XML tree for one dataset; loss the flavour forces is recorded as warnings."""
 
@@ -74,7 +67,6 @@ class Writer:
         self.flavour = flavour
         self.report = report
         self.labels = {label.name: label for label in ds.labels}
-        self.counts: Counter[str] = Counter()
         self.out: list[str] = []
 
     # -- document ------------------------------------------------------------------------
@@ -98,69 +90,11 @@ class Writer:
         else:
             self._images()
         out.append("</annotations>\n")
-        self._report_counts()
         return "".join(out)
-
-    def _report_counts(self) -> None:
-        c, fmt = self.counts, f"cvat ({self.flavour})"
-        if c["tags"]:
-            self.report.add("AF520", count=c["tags"], what="tag annotation(s)", format=fmt,
-                            reason="CVAT for video has no tags; use the images flavour")
-        if c["rings"]:
-            self.report.add("AF521", count=c["rings"])
-        if c["json"]:
-            self.report.add("AF522", count=c["json"], reason="values that are not text, "
-                            "numbers or booleans were written as JSON text")
-        if c["mixed"]:
-            self.report.add("AF522", count=c["mixed"], reason="attributes with values of "
-                            "several types were declared as text")
-        if c["keypoints"]:
-            self.report.add("AF523", count=c["keypoints"])
-        if c["videos"]:
-            self.report.add("AF520", count=c["videos"], what="video path(s) beyond the first",
-                            format=fmt, reason="one CVAT task holds one video")
 
     def _written_labels(self) -> list[Label]:
         """IR labels plus specs for attributes used but not declared (and undeclared labels)."""
-        declared = {lb.name: {s.name for s in lb.attributes} for lb in self.ds.labels}
-        seen: dict[str, dict[str, list[Any]]] = {}
-        for item in self.ds.items:
-            for ann in item.annotations:
-                if ann.label is None:
-                    continue
-                names = declared.get(ann.label)
-                if names is None:
-                    declared[ann.label] = names = set()
-                    seen.setdefault(ann.label, {})
-                for key, value in ann.attributes.items():
-                    if key not in names:
-                        seen.setdefault(ann.label, {}).setdefault(key, []).append(value)
-        if not seen:
-            return list(self.ds.labels)
-        out = []
-        for label in self.ds.labels:
-            extra = seen.pop(label.name, {})
-            if extra:
-                label = label.model_copy(update={"attributes": [
-                    *label.attributes, *(self._infer(k, v) for k, v in extra.items())]})
-            out.append(label)
-        for name, extra in seen.items():
-            out.append(Label(name=name, attributes=[self._infer(k, v) for k, v in extra.items()]))
-        return out
-
-    def _infer(self, name: str, values: list[Any]) -> AttributeSpec:
-        kinds = {type(v) for v in values}
-        if kinds == {bool}:
-            return AttributeSpec(name=name, input_type="checkbox", values=["false"],
-                                 default=False)
-        if kinds and kinds <= {int, float}:
-            low, high = min(values), max(values)
-            step = "1" if kinds == {int} else "0.01"
-            return AttributeSpec(name=name, input_type="number", default=low, values=[
-                value_text(low) or "0", value_text(high) or "0", step])
-        if kinds - {str}:
-            self.counts["mixed"] += len(values)
-        return AttributeSpec(name=name, input_type="text")
+        return written_labels(self.ds)[0]
 
     def _default_meta(self) -> list[Any]:
         items = self.ds.items
@@ -188,17 +122,14 @@ class Writer:
     # -- images 1.1 ----------------------------------------------------------------------
     def _images(self) -> None:
         items = [i for i in self.ds.items if isinstance(i.media, (Image, VideoFrame))]
-        ids = _int_ids(items)
-        if ids is None:
+        ids = int_ids(items)
+        if ids is None:  # renumbered (the plan said so, AF508)
             ids = list(range(len(items)))
-            if items:
-                self.report.add("AF508", count=len(items), what="image", format="cvat",
-                                reason="item ids are not integers unique within their subset")
         for item, iid in zip(items, ids, strict=True):
             media = item.media
             attrs = {"id": str(iid)}
             if isinstance(media, VideoFrame):
-                attrs["name"] = f"frame_{media.frame:06d}"
+                attrs["name"] = frame_name(media.frame)
             else:
                 attrs["name"] = getattr(media, "path", "")
                 if not is_safe_relative(attrs["name"]):  # e.g. COCO results: no file names
@@ -244,13 +175,9 @@ class Writer:
 
     def _attributes(self, el: Node, ann: Any, track: bool) -> None:
         for name, value in ann.attributes.items():
-            text = value_text(value)
-            if text is None:
-                self.counts["json"] += 1
-                text = orjson.dumps(value).decode()
-            _SE(el, "attribute", {"name": name}).text = text
+            child(el, "attribute", {"name": name}).text = attribute_text(value)
         if not track and ann.track_id is not None and self.flavour == "images":
-            _SE(el, "attribute", {"name": "track_id"}).text = str(ann.track_id)
+            child(el, "attribute", {"name": "track_id"}).text = str(ann.track_id)
 
     def _shape(self, parent: Node, ann: Any, track_frame: tuple[int, bool] | None,
                size: tuple[int | None, int | None]) -> None:
@@ -260,10 +187,8 @@ class Writer:
             if label is not None and len(label.keypoints) == len(ann.visibility) > 0:
                 self._skeleton(parent, ann, label, track_frame)
                 return
-            self.counts["keypoints"] += 1
         if isinstance(ann, Tag):
-            if track:
-                self.counts["tags"] += 1
+            if track:  # a video task has no tags (the plan said so, AF520)
                 return
             attrs = {"label": ann.label or ""}
             source = _cv(ann).get("source", "manual")
@@ -271,7 +196,7 @@ class Writer:
                 attrs["source"] = source
             if ann.group is not None:
                 attrs["group_id"] = str(ann.group)
-            self._attributes(_SE(parent, "tag", attrs), ann, False)
+            self._attributes(child(parent, "tag", attrs), ann, False)
             return
         geometries = self._geometry(ann, size)
         if geometries is None:
@@ -280,7 +205,7 @@ class Writer:
             attrs = self._head(ann, track_frame)
             attrs.update(geo)
             self._tail(attrs, ann, track)
-            self._attributes(_SE(parent, tag, attrs), ann, track)
+            self._attributes(child(parent, tag, attrs), ann, track)
 
     def _geometry(self, ann: Any, size: tuple[int | None, int | None]
                   ) -> list[tuple[str, dict[str, str]]] | None:
@@ -290,9 +215,7 @@ class Writer:
             if isinstance(ann, RotatedBBox) and ann.rotation:
                 geo["rotation"] = _n(ann.rotation)
             return [("box", geo)]
-        if isinstance(ann, Polygon):
-            if len(ann.rings) > 1:
-                self.counts["rings"] += len(ann.rings) - 1
+        if isinstance(ann, Polygon):  # one CVAT polygon per ring (AF521)
             return [("polygon", {"points": _pts(ring)}) for ring in ann.rings]
         if isinstance(ann, Polyline):
             return [("polyline", {"points": _pts(ann.points)})]
@@ -339,7 +262,7 @@ class Writer:
         track = track_frame is not None
         attrs = self._head(ann, track_frame, skeleton=True)
         self._tail(attrs, ann, track)
-        el = _SE(parent, "skeleton", attrs)
+        el = child(parent, "skeleton", attrs)
         cv = _cv(ann)
         missing = set(cv.get("missing", []))
         elements = cv.get("elements", {})
@@ -359,11 +282,9 @@ class Writer:
             sub["outside"] = "1" if vis == 0 else "0"
             sub["occluded"] = "1" if vis == 1 or entry.get("occluded") else "0"
             sub["points"] = _pts(ann.points[2 * k: 2 * k + 2])
-            point = _SE(el, "points", sub)
+            point = child(el, "points", sub)
             for aname, value in entry.get("attributes", {}).items():
-                text = value_text(value)
-                _SE(point, "attribute", {"name": aname}).text = (
-                    text if text is not None else orjson.dumps(value).decode())
+                child(point, "attribute", {"name": aname}).text = attribute_text(value)
         self._attributes(el, ann, track)
 
     # -- video 1.1 -----------------------------------------------------------------------
@@ -374,24 +295,20 @@ class Writer:
         rows: dict[int, list[tuple[int, Any, Item]]] = {}
         singles: list[tuple[int, Any, Item]] = []
         frames: list[int] = []
-        paths: set[str] = set()
         for i, item in enumerate(ds.items):
             if not isinstance(item.media, (Image, VideoFrame)):
                 continue
             f = frame_of(item, i)
             frames.append(f)
-            if isinstance(item.media, VideoFrame):
-                paths.add(item.media.path)
             for ann in item.annotations:
                 if isinstance(ann, Tag):
-                    self.counts["tags"] += 1
-                elif ann.track_id is None:
+                    continue  # a video task has no tags (the plan said so, AF520)
+                if ann.track_id is None:
                     singles.append((f, ann, item))
                 else:
                     rows.setdefault(ann.track_id, []).append((f, ann, item))
             for rec in item.extras.get("cvat", {}).get("outside", []):
                 rows.setdefault(int(rec["track_id"]), []).append((f, rec, item))
-        self.counts["videos"] = max(0, len(paths) - 1)
         step = _step_of(cvat.get("meta")) or _gcd_step(sorted(set(frames)))
         stop = max(frames, default=0)
         next_id = max(rows, default=-1) + 1
@@ -449,11 +366,11 @@ def _from_raw(parent: Node, rec: dict[str, Any], frame: int | None) -> None:
     attrs = dict(rec.get("attrs", {}))
     if frame is not None:
         attrs = {"frame": str(frame), **attrs}
-    el = _SE(parent, rec["tag"], attrs)
+    el = child(parent, rec["tag"], attrs)
     if "text" in rec:
         el.text = rec["text"]
-    for child in rec.get("children", []):
-        _from_raw(el, child, None)
+    for sub in rec.get("children", []):
+        _from_raw(el, sub, None)
 
 
 def _box_ok(box: Any, tight: list[int] | None, width: int, height: int) -> bool:
@@ -481,19 +398,6 @@ def _with_labels(tree: list[Any]) -> list[Any]:
             node[1] = [*node[1], ["labels", None]]
             return out
     return [*out, ["task", [["labels", None]]]]
-
-
-def _int_ids(items: list[Item]) -> list[int] | None:
-    out = []
-    for item in items:
-        text = item.id
-        if not (text.isdigit() or (text.startswith("-") and text[1:].isdigit())):
-            return None
-        if len(text.lstrip("-")) > 18 or str(int(text)) != text:
-            return None
-        out.append(int(text))
-    keys = {(item.subset, i) for item, i in zip(items, out, strict=True)}
-    return out if len(keys) == len(out) else None
 
 
 def _gcd_step(frames: list[int]) -> int:

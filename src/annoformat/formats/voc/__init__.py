@@ -140,5 +140,6 @@ FORMAT = FormatSpec(
     read=read,
     write=write,
     plan=plan,
+    resolve=resolve_options,
     codes=CODES,
 )
