@@ -141,8 +141,6 @@ def test_one_subset_in_a_single_file_is_reported_too(tmp_path: Path) -> None:
     assert [item.subset for item in af.load(tmp_path / "one.json").items] == [None, None]
 
 
-@pytest.mark.xfail(strict=True, reason="core: convert/save must pass options resolved for the "
-                   "destination (coco.resolve_options) to the plan; see the helper's report")
 def test_json_destination_plans_the_single_file_loss(tmp_path: Path) -> None:
     ds = af.load(FIX / "folder" / "dataset")
     report = af.save(ds, tmp_path / "all.json", format="coco")

@@ -508,8 +508,6 @@ def test_resolve_options_makes_the_layout_definite() -> None:
     assert voc.resolve_options(voc.Options(layout="dataset"), Path("x.xml")).layout == "dataset"
 
 
-@pytest.mark.xfail(strict=True, reason="core: convert/save must pass options resolved for the "
-                   "destination (voc.resolve_options) to the plan; see the helper's report")
 def test_single_file_destination_plans_its_loss(tmp_path: Path) -> None:
     ds = Dataset(items=[_item("x", "x.jpg", subset="train")])
     report = af.save(ds, tmp_path / "x.xml", format="voc")

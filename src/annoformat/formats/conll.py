@@ -41,7 +41,15 @@ from annoformat.formats._text import (
     write_lines,
 )
 from annoformat.model import Dataset, Item, Span, Text, trusted
-from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
+from annoformat.spec import (
+    Capabilities,
+    Code,
+    Detection,
+    FormatSpec,
+    LossPlan,
+    Severity,
+    plan_capabilities,
+)
 
 NAME = "conll"
 DOCSTART = "-DOCSTART-"
@@ -277,30 +285,56 @@ def lines_of(item: Item, text: str, options: Options, delimiter: str, path: str,
     return out
 
 
-def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
-    """Write the text items of ``ds`` as CoNLL (one block per item, blank line between)."""
-    delimiter = ds.extras.get(NAME, {}).get("delimiter", options.delimiter)
-    blocks: list[list[str]] = []
+def _answered_no(item: Item) -> bool:
+    """Rejected or ignored (Prodigy): never a positive label, so not written (AF530)."""
+    return item.attributes.get("answer") in ("reject", "ignore")
+
+
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What :func:`write` leaves out or changes: answered reject/ignore (AF530), relations
+    (AF531), text rebuilt from tokens (AF532), texts without tokens (AF509)."""
+    loss = plan_capabilities(ds, CAPABILITIES, NAME)
     skipped: list[str] = []
-    rebuilt: list[str] = []
     relations: list[str] = []
+    rebuilt: list[str] = []
     empty: list[str] = []
-    failed = False
     for item, text in text_items(ds.items):
-        if item.attributes.get("answer") in ("reject", "ignore"):
+        if _answered_no(item):
             skipped.append(item.id)
             continue
-        if item.extras.get("doccano", {}).get("relations"):
-            relations += [item.id] * len(item.extras["doccano"]["relations"])
+        relations += [item.id] * len(item.extras.get("doccano", {}).get("relations") or [])
+        tokens = _tokens(item, text, options)
+        if not tokens:
+            empty.append(item.id)
+        elif " ".join(text[s:e] for s, e in tokens) != text:
+            rebuilt.append(item.id)
+    if skipped:
+        loss.add("AF530", count=len(skipped), ids=skipped)
+    if relations:
+        loss.add("AF531", count=len(relations), ids=sorted(set(relations)))
+    if rebuilt:
+        loss.add("AF532", count=len(rebuilt), ids=rebuilt)
+    if empty:
+        loss.add("AF509", severity=Severity.WARNING, count=len(empty), ids=empty,
+                 reason="their text has no tokens, and CoNLL has no empty documents")
+    return loss
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write the text items of ``ds`` as CoNLL (one block per item, blank line between);
+    what this leaves out is :func:`plan`'s to say."""
+    delimiter = ds.extras.get(NAME, {}).get("delimiter", options.delimiter)
+    blocks: list[list[str]] = []
+    failed = False
+    for item, text in text_items(ds.items):
+        if _answered_no(item):
+            continue
         lines = lines_of(item, text, options, delimiter, str(dest), report)
         if lines is None:
             failed = True
             continue
         if not any(not line.startswith(DOCSTART) and line for line in lines):
-            empty.append(item.id)
-            continue
-        if " ".join(text[s:e] for s, e in _tokens(item, text, options)) != text:
-            rebuilt.append(item.id)
+            continue  # no tokens (AF509)
         blocks.append(lines)
     if failed:
         return
@@ -309,16 +343,6 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
             report.add("AF102", path=str(dest), format=NAME,
                        reason=f"label {label.name!r} has whitespace; a tag cannot hold it")
             return
-    if skipped:
-        report.add("AF530", count=len(skipped), format=NAME, ids=skipped[:20])
-    if relations:
-        report.add("AF531", count=len(relations), format=NAME, ids=sorted(set(relations))[:20])
-    if rebuilt:
-        report.add("AF532", count=len(rebuilt), format=NAME, ids=rebuilt[:20])
-    if empty:
-        report.add("AF509", severity=Severity.WARNING, count=len(empty), format=NAME,
-                   ids=empty[:20], reason="their text has no tokens, and CoNLL has no empty "
-                   "documents")
     body = "\n\n".join("\n".join(lines) for lines in blocks)
     write_lines(dest, [(body + "\n").encode() if blocks else b""], report)
 
@@ -366,5 +390,6 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    plan=plan,
     codes=CODES,
 )

@@ -44,7 +44,15 @@ from annoformat.formats._text import (
     write_records,
 )
 from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
-from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
+from annoformat.spec import (
+    Capabilities,
+    Code,
+    Detection,
+    FormatSpec,
+    LossPlan,
+    Severity,
+    plan_capabilities,
+)
 
 SCHEMA = "doccano.schema.json"
 NAME = "doccano"
@@ -189,8 +197,9 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
 # writing
 
 
-def record_of(item: Item, text: str, report: Report) -> dict[str, Any]:
-    """The doccano record of one text item."""
+def record_of(item: Item, text: str) -> dict[str, Any]:
+    """The doccano record of one text item (item attributes whose name the record already
+    uses are left out: :func:`plan` says so, AF503)."""
     extras: dict[str, Any] = item.extras.get(NAME, {})
     rec: dict[str, Any] = {}
     if not extras.get("no_id"):
@@ -215,17 +224,31 @@ def record_of(item: Item, text: str, report: Report) -> dict[str, Any]:
     if relations is not None:
         rec["relations"] = relations
     for name, value in item.attributes.items():
-        if name in rec or name in _KNOWN:
-            report.add("AF503", severity=Severity.WARNING, count=1, format=NAME, names=name,
-                       item_id=item.id)
-            continue
-        rec[name] = value
+        if name not in rec and name not in _KNOWN:
+            rec[name] = value
     return rec
+
+
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What :func:`write` loses: the capability plan, and item attributes named like a field
+    of the record (``text``, ``label``...), which the record cannot also hold (AF503)."""
+    loss = plan_capabilities(ds, CAPABILITIES, NAME)
+    for item, text in text_items(ds.items):
+        if item.attributes:
+            rec = record_of(item, text)
+            for name, value in item.attributes.items():
+                # the record holds the value itself, or a field of its own under that name
+                if rec.get(name, _MISSING) is not value:
+                    loss.count("AF503", item.id, severity=Severity.WARNING, names=name)
+    return loss
+
+
+_MISSING = object()
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write the text items of ``ds`` as doccano JSONL (one record per line)."""
-    records = (record_of(item, text, report) for item, text in text_items(ds.items))
+    records = (record_of(item, text) for item, text in text_items(ds.items))
     write_records(dest, records, SCHEMA, NAME, report)
 
 
@@ -253,5 +276,6 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    plan=plan,
     codes=CODES,
 )

@@ -35,8 +35,8 @@ from annoformat.formats.coco._common import (
     NAME,
     SCHEMA,
     Options,
-    _layout,
-    _looks_like_coco,
+    input_layout,
+    looks_like_coco,
     resolve_options,
 )
 from annoformat.formats.coco._plan import plan
@@ -53,11 +53,11 @@ def detect(path: Path) -> Detection:
     if path.is_file():
         if path.suffix.lower() != ".json":
             return Detection(0.0, "not a .json file")
-        if _looks_like_coco(path):
+        if looks_like_coco(path):
             return Detection(0.9, "JSON with COCO top-level keys (images/categories/annotations)")
         return Detection(0.0, "JSON without COCO's images/categories/annotations keys")
     if path.is_dir():
-        found = _layout(path)
+        found = input_layout(path)
         if found:
             names = ", ".join(str(p.relative_to(path)) for p, _ in found[:3])
             return Detection(0.9, f"folder with COCO files: {names}")

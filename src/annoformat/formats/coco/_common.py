@@ -16,14 +16,14 @@ NAME = "coco"
 SCHEMA = "coco.schema.json"
 _TASKS = re.compile(
     r"^(instances|person_keypoints|captions|image_info|panoptic|stuff|keypoints)(?:_(.+))?$")
-_ROBOFLOW = "_annotations.coco.json"
-_IMAGE_KEYS = frozenset({"id", "file_name", "width", "height"})
-_ANN_KEYS = frozenset({"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd",
+ROBOFLOW = "_annotations.coco.json"
+IMAGE_KEYS = frozenset({"id", "file_name", "width", "height"})
+ANN_KEYS = frozenset({"id", "image_id", "category_id", "bbox", "segmentation", "area", "iscrowd",
                        "keypoints", "num_keypoints", "score", "attributes"})
-_CAT_KEYS = frozenset({"id", "name", "supercategory", "keypoints", "skeleton"})
-_DOC_KEYS = frozenset({"info", "licenses", "images", "annotations", "categories"})
+CAT_KEYS = frozenset({"id", "name", "supercategory", "keypoints", "skeleton"})
+DOC_KEYS = frozenset({"info", "licenses", "images", "annotations", "categories"})
 #: attribute keys CVAT/datumaro use for IR fields, with the type each must have
-_FIELD_ATTRS: dict[str, type] = {"occluded": bool, "z_order": int, "track_id": int}
+FIELD_ATTRS: dict[str, type] = {"occluded": bool, "z_order": int, "track_id": int}
 
 CAPABILITIES = spec.Capabilities(
     media=frozenset({"image"}),
@@ -64,22 +64,22 @@ def _peek(path: Path, size: int = 65536) -> bytes:
         return b""
 
 
-def _looks_like_coco(path: Path) -> bool:
+def looks_like_coco(path: Path) -> bool:
     head = _peek(path)
     if head.startswith(b"{"):
         return b'"images"' in head or b'"categories"' in head or b'"annotations"' in head
     return head.startswith(b"[") and b'"image_id"' in head and b'"category_id"' in head
 
 
-def _layout(path: Path) -> list[tuple[Path, str | None]]:
+def input_layout(path: Path) -> list[tuple[Path, str | None]]:
     """The COCO files under ``path`` with the subset each belongs to (None: no subset)."""
     if path.is_file():
         return [(path, None)]
-    roboflow = sorted(path.glob(f"*/{_ROBOFLOW}"))
+    roboflow = sorted(path.glob(f"*/{ROBOFLOW}"))
     if roboflow:
         return [(p, p.parent.name) for p in roboflow]
     folder = path / "annotations" if (path / "annotations").is_dir() else path
-    files = [p for p in sorted(folder.glob("*.json")) if _looks_like_coco(p)]
+    files = [p for p in sorted(folder.glob("*.json")) if looks_like_coco(p)]
     stems = [_subset_of_stem(p.stem) for p in files]
     # two tasks for one subset (instances_val + person_keypoints_val): keep the stems apart
     taken = [s for s in stems if s is not None]
@@ -89,11 +89,11 @@ def _layout(path: Path) -> list[tuple[Path, str | None]]:
     ]
 
 
-def _canonical_stem(subset: str | None) -> str:
+def canonical_stem(subset: str | None) -> str:
     return "instances" if subset is None else f"instances_{subset}"
 
 
-def _canonical_category_keys(parent: str | None, keypoints: list[str] | None) -> list[str]:
+def canonical_category_keys(parent: str | None, keypoints: list[str] | None) -> list[str]:
     """The optional category keys the writer emits for a label."""
     keys = ["supercategory"] if parent is not None else []
     return [*keys, "keypoints", "skeleton"] if keypoints else keys

@@ -16,17 +16,17 @@ from annoformat.checks import (
 )
 from annoformat.diagnostics import Report
 from annoformat.formats.coco._common import (
-    _ANN_KEYS,
-    _CAT_KEYS,
-    _DOC_KEYS,
-    _FIELD_ATTRS,
-    _IMAGE_KEYS,
-    _ROBOFLOW,
+    ANN_KEYS,
+    CAT_KEYS,
+    DOC_KEYS,
+    FIELD_ATTRS,
+    IMAGE_KEYS,
+    ROBOFLOW,
     SCHEMA,
     Options,
-    _canonical_category_keys,
-    _canonical_stem,
-    _layout,
+    canonical_category_keys,
+    canonical_stem,
+    input_layout,
 )
 from annoformat.model import (
     BBox,
@@ -78,7 +78,7 @@ class _Reader:
                 self.report.add("AF101", path=shown, pointer=ptr, reason=message)
         else:
             record: dict[str, Any] = {}
-            if in_folder and path.stem != _canonical_stem(subset) and path.name != _ROBOFLOW:
+            if in_folder and path.stem != canonical_stem(subset) and path.name != ROBOFLOW:
                 record["stem"] = path.stem
             if isinstance(doc, list):
                 self.results = True
@@ -113,10 +113,10 @@ class _Reader:
             if known is not None:  # the same category repeated in another subset file
                 by_id[cid] = known
                 continue
-            extra = {k: v for k, v in cat.items() if k not in _CAT_KEYS}
+            extra = {k: v for k, v in cat.items() if k not in CAT_KEYS}
             # which optional keys were present, when not what the writer would write anyway
             flags = [k for k in ("supercategory", "keypoints", "skeleton") if k in cat]
-            if flags != _canonical_category_keys(cat.get("supercategory"), cat.get("keypoints")):
+            if flags != canonical_category_keys(cat.get("supercategory"), cat.get("keypoints")):
                 extra["_present"] = flags
             label = Label(
                 name=name, id=cid, parent=cat.get("supercategory"),
@@ -147,7 +147,7 @@ class _Reader:
                 record["info"] = doc["info"]
         if "licenses" in doc:
             record["licenses"] = doc["licenses"]
-        other = {k: v for k, v in doc.items() if k not in _DOC_KEYS}
+        other = {k: v for k, v in doc.items() if k not in DOC_KEYS}
         if other:
             record["other"] = other
         if "annotations" not in doc:
@@ -180,7 +180,7 @@ class _Reader:
             if not width or not height:
                 report.add("AF308", path=path, pointer=f"/images/{i}", item_id=str(iid),
                            width=width, height=height)
-            extra = {k: v for k, v in img.items() if k not in _IMAGE_KEYS}
+            extra = {k: v for k, v in img.items() if k not in IMAGE_KEYS}
             if sm is not None:
                 sm.item(len(self.items), path, pointer=f"/images/{i}")
             media = trusted(Image, {"kind": "image", "path": name, "width": width,
@@ -269,11 +269,11 @@ class _Reader:
                 "extras": {}, "crowd": bool(a["iscrowd"]) if "iscrowd" in a else None,
                 "area": a.get("area"),
             }
-            extra = None if a.keys() <= _ANN_KEYS else {
-                k: v for k, v in a.items() if k not in _ANN_KEYS}
+            extra = None if a.keys() <= ANN_KEYS else {
+                k: v for k, v in a.items() if k not in ANN_KEYS}
             if "attributes" in a:
                 attrs = dict(a["attributes"])
-                for key, typ in _FIELD_ATTRS.items():
+                for key, typ in FIELD_ATTRS.items():
                     if key in attrs and type(attrs[key]) is typ:
                         common[key] = attrs.pop(key)
                 common["attributes"] = attrs
@@ -361,12 +361,12 @@ class _Reader:
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a COCO file or dataset folder into the IR (None if it could not be read)."""
     reader = _Reader(report)
-    files = _layout(path) if path.is_dir() else [(path, None)]
+    files = input_layout(path) if path.is_dir() else [(path, None)]
     if not files:
         report.add("AF010", path=str(path), reason="no COCO JSON file found")
         return None
     for file, subset in files:
-        reader.roboflow = reader.roboflow or file.name == _ROBOFLOW
+        reader.roboflow = reader.roboflow or file.name == ROBOFLOW
         reader.read_file(file, subset, in_folder=path.is_dir())
     return reader.dataset()
 

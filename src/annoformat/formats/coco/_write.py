@@ -10,13 +10,13 @@ import orjson
 from annoformat import schemas
 from annoformat.diagnostics import Report
 from annoformat.formats.coco._common import (
-    _FIELD_ATTRS,
-    _ROBOFLOW,
+    FIELD_ATTRS,
     NAME,
+    ROBOFLOW,
     SCHEMA,
     Options,
-    _canonical_category_keys,
-    _canonical_stem,
+    canonical_category_keys,
+    canonical_stem,
     documents,
     kept_ids,
     objects,
@@ -89,7 +89,7 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
     extras: dict[str, Any] = {}
     for part in parts:
         attrs.update(part.attributes)
-        for key in _FIELD_ATTRS:
+        for key in FIELD_ATTRS:
             value = getattr(part, key)
             if value is not None:
                 attrs[key] = value
@@ -171,7 +171,7 @@ def _category_dict(label: Label, cat_id: int) -> dict[str, Any]:
     present = extra.pop("_present", None)
     out: dict[str, Any] = {"id": cat_id, "name": label.name}
     if present is None:
-        present = _canonical_category_keys(label.parent, label.keypoints)
+        present = canonical_category_keys(label.parent, label.keypoints)
     if "supercategory" in present or label.parent is not None:
         out["supercategory"] = label.parent if label.parent is not None else ""
     if "keypoints" in present or label.keypoints:
@@ -230,9 +230,9 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
             key = "" if subset is None else subset
             record = files.get(key, {})
             if layout == "roboflow":
-                rel = Path(subset or "default") / _ROBOFLOW
+                rel = Path(subset or "default") / ROBOFLOW
             else:
-                stem = record.get("stem") or _canonical_stem(subset)
+                stem = record.get("stem") or canonical_stem(subset)
                 rel = Path("annotations") / f"{stem}.json"
             outputs.append((dest / rel, _document(ds, items, record, cat_ids)))
     for out_path, doc in outputs:

@@ -68,7 +68,7 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
             sets.update(image_sets(item))
         grouped = False
         for n, ann in enumerate(item.annotations):
-            if not is_object(ann, regions):
+            if not is_object(ann, regions) or ann.label is None:
                 continue
             used.add(ann.label)
             if ann.type != "bbox":

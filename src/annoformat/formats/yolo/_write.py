@@ -38,7 +38,7 @@ SCHEMA = "yolo-data.schema.json"
 
 
 @dataclass
-class _Plan:
+class _Files:
     files: dict[str, str] = field(default_factory=dict)
     dirs: set[str] = field(default_factory=set)
     sizes: dict[str, list[int]] = field(default_factory=dict)
@@ -81,41 +81,41 @@ def write_dataset(ds: Dataset, dest: Path, options: Any, report: Report) -> None
     names = ds.label_names()
     rows = Rows(task, options.precision, options.clip, kpt, report)
     rows.index = {n: i for i, n in enumerate(names)}
-    plan = _Plan(none_as=none_subset(ds, layout))
+    files = _Files(none_as=none_subset(ds, layout))
     if layout == "classify":
-        _plan_classify(ds, dest, options, report, plan)
+        _class_folders(ds, dest, options, report, files)
     else:
-        _plan_labels(ds, layout, rows, report, plan)
+        _label_files(ds, layout, rows, report, files)
     if report.has_errors:
         return
     if layout == "ultralytics":
-        doc = _data_yaml(ds, task, kpt, plan, extras)
+        doc = _data_yaml(ds, task, kpt, files, extras)
         if not schemas.is_valid(SCHEMA, _str_keys(doc)):
             for ptr, message in list(schemas.iter_errors(SCHEMA, _str_keys(doc)))[:20]:
                 report.add("AF102", pointer=ptr, format="yolo", reason=message)
             return
-        plan.files["data.yaml"] = dump_yaml(doc).decode("utf-8")
+        files.files["data.yaml"] = dump_yaml(doc).decode("utf-8")
     elif layout == "darknet":
-        _darknet_meta(names, plan)
+        _darknet_meta(names, files)
     elif layout == "bare":
-        plan.files["classes.txt"] = "".join(n + "\n" for n in names)
-    if plan.sizes and options.sizes_file and layout != "classify":
-        plan.files[SIDECAR] = _sidecar(plan.sizes)
+        files.files["classes.txt"] = "".join(n + "\n" for n in names)
+    if files.sizes and options.sizes_file and layout != "classify":
+        files.files[SIDECAR] = _sidecar(files.sizes)
     report.add("AF034", path=str(dest), layout=layout, task=task, reason=f"written: {reason}")
     dest.mkdir(parents=True, exist_ok=True)
     made = {""}
-    for d in sorted(plan.dirs):
+    for d in sorted(files.dirs):
         (dest / d).mkdir(parents=True, exist_ok=True)
         made.add(d)
     root = str(dest)
-    for rel, text in plan.files.items():
+    for rel, text in files.files.items():
         parent = rel.rpartition("/")[0]
         if parent not in made:
             os.makedirs(os.path.join(root, parent), exist_ok=True)
             made.add(parent)
         with open(os.path.join(root, rel), "wb") as fh:
             fh.write(text.encode("utf-8"))
-    for src, rel in plan.copies:
+    for src, rel in files.copies:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, target)
@@ -149,7 +149,7 @@ def _split_folder(layout: str, subset: str | None) -> tuple[str, str]:
     return f"labels/{subset}", f"images/{subset}"
 
 
-def _plan_labels(ds: Dataset, layout: str, rows: Rows, report: Report, plan: _Plan) -> None:
+def _label_files(ds: Dataset, layout: str, rows: Rows, report: Report, files: _Files) -> None:
     taken: dict[str, tuple[str, str]] = {}
     if layout == "bare":  # an image called classes.jpg must not overwrite the class names
         taken["classes.txt"] = ("(the class names)", "classes.txt")
@@ -160,7 +160,7 @@ def _plan_labels(ds: Dataset, layout: str, rows: Rows, report: Report, plan: _Pl
         media = item.media
         if not isinstance(media, Image):
             continue
-        subset = item.subset if item.subset is not None else plan.none_as
+        subset = item.subset if item.subset is not None else files.none_as
         if subset is not None and not is_safe_relative(subset):
             report.add("AF016", item_id=item.id, value=subset)
             continue
@@ -183,23 +183,23 @@ def _plan_labels(ds: Dataset, layout: str, rows: Rows, report: Report, plan: _Pl
         if layout == "darknet":
             lists.setdefault(subset or "train", []).append(f"data/{image_rel}")
         if label_dir:
-            plan.dirs.add(label_dir)
+            files.dirs.add(label_dir)
         if image_dir and layout == "ultralytics":
-            plan.dirs.add(image_dir)
+            files.dirs.add(image_dir)
         w, h = media.width, media.height
         has_rows = any(a.type in GEOMETRY for a in item.annotations)
         if w is not None and h is not None:
-            plan.sizes[image_rel] = [w, h]
+            files.sizes[image_rel] = [w, h]
         elif has_rows:
             report.add("AF333", item_id=item.id, image=media.path)
             continue
         lines = rows.item_rows(item, w, h) if has_rows and w and h else []
-        plan.files[label_rel] = "".join(line + "\n" for line in lines)
+        files.files[label_rel] = "".join(line + "\n" for line in lines)
     for subset, entries in lists.items():
-        plan.files[f"{subset}.txt"] = "".join(e + "\n" for e in entries)
+        files.files[f"{subset}.txt"] = "".join(e + "\n" for e in entries)
 
 
-def _plan_classify(ds: Dataset, dest: Path, options: Any, report: Report, plan: _Plan) -> None:
+def _class_folders(ds: Dataset, dest: Path, options: Any, report: Report, files: _Files) -> None:
     root = Path(options.image_root) if options.image_root else None
     if root is None:
         report.add("AF038", path=str(dest), reason="pass image_root: the folder the item "
@@ -231,23 +231,23 @@ def _plan_classify(ds: Dataset, dest: Path, options: Any, report: Report, plan: 
         if not src.is_file():
             report.add("AF038", path=str(src), item_id=item.id, reason="the image is missing")
             continue
-        plan.copies.append((src, rel))
+        files.copies.append((src, rel))
 
 
-def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, plan: _Plan,
+def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, files: _Files,
                extras: dict[str, Any]) -> dict[str, Any]:
     splits: dict[str, list[str]] = {}
     for item in ds.items:
         if not isinstance(item.media, Image):  # text items were refused or dropped (AF509)
             continue
-        subset = item.subset if item.subset is not None else plan.none_as
+        subset = item.subset if item.subset is not None else files.none_as
         folder = _split_folder("ultralytics", subset)[1]
         entries = splits.setdefault(split_key(subset), [])
         if folder not in entries:
             entries.append(folder)
     if not splits:
         splits["train"] = ["images"]
-        plan.dirs.update({"images", "labels"})
+        files.dirs.update({"images", "labels"})
     if "train" not in splits:
         splits["train"] = list(next(iter(splits.values())))
     if "val" not in splits:
@@ -272,8 +272,8 @@ def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, plan: _Plan,
     return doc
 
 
-def _darknet_meta(names: list[str], plan: _Plan) -> None:
-    lists = sorted(k for k in plan.files if "/" not in k and k.endswith(".txt"))
+def _darknet_meta(names: list[str], files: _Files) -> None:
+    lists = sorted(k for k in files.files if "/" not in k and k.endswith(".txt"))
     lines = [f"classes = {len(names)}"]
     for rel in lists:
         subset = rel[: -len(".txt")]
@@ -281,5 +281,5 @@ def _darknet_meta(names: list[str], plan: _Plan) -> None:
         key = subset if key in {line.split(" = ")[0] for line in lines} else key
         lines.append(f"{key} = data/{rel}")
     lines += ["names = data/obj.names", "backup = backup/"]
-    plan.files["obj.data"] = "\n".join(lines) + "\n"
-    plan.files["obj.names"] = "".join(n + "\n" for n in names)
+    files.files["obj.data"] = "\n".join(lines) + "\n"
+    files.files["obj.names"] = "".join(n + "\n" for n in names)
