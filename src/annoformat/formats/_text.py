@@ -180,7 +180,7 @@ def write_lines(dest: Path, lines: Iterable[bytes], report: Report) -> None:
         report.add("AF102", path=str(dest), format=dest.suffix, reason=str(exc))
 
 
-def write_records(dest: Path, records: Iterable[dict[str, Any]], schema: str, fmt: str,
+def write_records(dest: Path, records: Iterable[dict[str, Any]], schema: str, format_name: str,
                   report: Report) -> None:
     """Write ``records`` as JSON lines, each checked against ``schema`` first (AF102 stops)."""
 
@@ -188,8 +188,8 @@ def write_records(dest: Path, records: Iterable[dict[str, Any]], schema: str, fm
         for number, record in enumerate(records, start=1):
             if not schemas.is_valid(schema, record):
                 for ptr, message in list(schemas.iter_errors(schema, record))[:10]:
-                    report.add("AF102", path=str(dest), line=number, pointer=ptr, format=fmt,
-                               reason=message)
+                    report.add("AF102", path=str(dest), line=number, pointer=ptr,
+                               format=format_name, reason=message)
                 return
             yield dump_line(record)
 

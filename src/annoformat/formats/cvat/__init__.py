@@ -40,16 +40,13 @@ Facts a maintainer needs:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from annoformat import schemas
 from annoformat._io import read_bytes
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._codes import CODES
-from annoformat.formats.cvat._common import NAME, flavour_of
+from annoformat.formats.cvat._common import NAME, Options, flavour_of
 from annoformat.formats.cvat._plan import plan as plan_cvat
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
 from annoformat.formats.cvat._write import Writer
@@ -68,17 +65,6 @@ CAPABILITIES = Capabilities(
     empty_items=True,
     metadata=frozenset({"keypoint_names", "attribute_specs"}),
 )
-
-
-class Options(BaseModel):
-    """CVAT options.
-
-    ``flavour``: ``auto`` writes the flavour the dataset was read from, else ``video`` when the
-    items are video frames and ``images`` otherwise (reading always detects it).
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    flavour: Literal["auto", "images", "video"] = "auto"
 
 
 def _head(path: Path, size: int = 4096) -> bytes:

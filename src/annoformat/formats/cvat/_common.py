@@ -6,9 +6,10 @@ declared for attributes the labels do not declare, and how an attribute value is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import orjson
+from pydantic import BaseModel, ConfigDict
 
 from annoformat.formats.cvat._meta import value_text
 from annoformat.model import AttributeSpec, Dataset, Item, Label, VideoFrame
@@ -16,9 +17,20 @@ from annoformat.model import AttributeSpec, Dataset, Item, Label, VideoFrame
 NAME = "cvat"
 
 
-def flavour_of(ds: Dataset, options: Any) -> str:
+class Options(BaseModel):
+    """CVAT options.
+
+    ``flavour``: ``auto`` writes the flavour the dataset was read from, else ``video`` when the
+    items are video frames and ``images`` otherwise (reading always detects it).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    flavour: Literal["auto", "images", "video"] = "auto"
+
+
+def flavour_of(ds: Dataset, options: Options) -> str:
     """``images`` or ``video``: the option, else the flavour read, else video for frames only."""
-    flavour: str = options.flavour
+    flavour = options.flavour
     if flavour != "auto":
         return flavour
     stored = ds.extras.get("cvat", {}).get("flavour")

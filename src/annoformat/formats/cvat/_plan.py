@@ -12,6 +12,7 @@ from typing import Any
 
 from annoformat.formats.cvat._common import (
     NAME,
+    Options,
     flavour_of,
     frame_name,
     frame_of,
@@ -34,12 +35,12 @@ class _Tally:
             self.ids.append(ref)
 
 
-def plan(ds: Dataset, options: Any, caps: Capabilities) -> LossPlan:
+def plan(ds: Dataset, options: Options, caps: Capabilities) -> LossPlan:
     """What :func:`~annoformat.formats.cvat.write` will drop, split or renumber."""
     flavour = flavour_of(ds, options)
     video = flavour == "video"
     loss = plan_capabilities(ds, caps, NAME)
-    fmt = f"{NAME} ({flavour})"
+    written_as = f"{NAME} ({flavour})"
     labels = {label.name: label for label in ds.labels}
     tags, rings, json, points, images = _Tally(), _Tally(), _Tally(), _Tally(), _Tally()
     paths: set[str] = set()
@@ -74,13 +75,14 @@ def plan(ds: Dataset, options: Any, caps: Capabilities) -> LossPlan:
             if any(value_text(v) is None for v in ann.attributes.values()):
                 json.add(ref)
     if tags.count:
-        loss.add("AF520", count=tags.count, ids=tags.ids, what="tag annotation(s)", format=fmt,
-                 reason="CVAT for video has no tags; use the images flavour")
+        loss.add("AF520", count=tags.count, ids=tags.ids, what="tag annotation(s)",
+                 format=written_as, reason="CVAT for video has no tags; use the images flavour")
     if video and len(paths) > 1:
         loss.add("AF520", count=len(paths) - 1, what="video path(s) beyond the first",
-                 format=fmt, reason="one CVAT task holds one video")
+                 format=written_as, reason="one CVAT task holds one video")
     if images.count:
-        loss.add("AF520", count=images.count, ids=images.ids, what="image name(s)", format=fmt,
+        loss.add("AF520", count=images.count, ids=images.ids, what="image name(s)",
+                 format=written_as,
                  reason="a video task numbers its frames; use the images flavour")
     if video:
         _plan_track_groups(tracks, loss)

@@ -36,53 +36,21 @@ Facts a maintainer needs:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo._codes import CODES
+from annoformat.formats.yolo._common import CAPABILITIES, NAME, SCHEMA, Options
 from annoformat.formats.yolo._layout import kind_of
 from annoformat.formats.yolo._plan import plan
-from annoformat.formats.yolo._read import SCHEMA, read_dataset
+from annoformat.formats.yolo._read import read_dataset
 from annoformat.formats.yolo._rows import rotated_to_corners
 from annoformat.formats.yolo._single import dataset_root, read_label_file
-from annoformat.formats.yolo._task import CAPABILITIES, NAME
 from annoformat.formats.yolo._write import write_dataset
 from annoformat.model import Dataset
 from annoformat.spec import Detection, FormatSpec
 
 __all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "rotated_to_corners",
            "write"]
-
-
-class Options(BaseModel):
-    """YOLO options (reading and writing).
-
-    Reading: ``task`` (``auto``: from ``kpt_shape``/``task`` in data.yaml, else per row:
-    5 columns a box, 7, 9, 11... a polygon; ``obb`` reads 9 columns as oriented boxes);
-    ``image_sizes`` (JSON ``{"path": [w, h]}`` or CSV ``path,width,height``, paths relative to
-    the dataset root) and ``image_size`` (one ``[w, h]`` for every image) for images that are
-    absent; ``scores`` (``True``: even-length segment rows end with a score; ``False``: no row
-    has one); ``snap`` (snap values within 1e-6 x the image side of a whole pixel to it).
-    Writing: ``task`` (``auto``: the task that holds the data), ``layout`` (``auto``: the
-    source's YOLO layout, else Ultralytics), ``precision`` (decimals, default 6), ``clip``
-    (clip to the image, each clip reported), ``sizes_file`` (write ``annoformat_sizes.json``
-    so the labels re-read without the images), ``image_root`` (classification: where the
-    images are copied from).
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    task: Literal["auto", "detect", "segment", "obb", "pose", "classify"] = "auto"
-    image_sizes: str | None = None
-    image_size: tuple[PositiveInt, PositiveInt] | None = None
-    scores: bool | None = None
-    snap: bool = True
-    layout: Literal["auto", "ultralytics", "darknet", "bare"] = "auto"
-    precision: int = Field(default=6, ge=1, le=17)
-    clip: bool = False
-    sizes_file: bool = True
-    image_root: str | None = None
 
 
 def detect(path: Path) -> Detection:

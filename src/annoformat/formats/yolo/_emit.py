@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from annoformat.diagnostics import Report
+from annoformat.formats.yolo._common import GEOMETRY
 from annoformat.formats.yolo._rows import rotated_to_corners
-from annoformat.formats.yolo._task import GEOMETRY, fate, row_groups
+from annoformat.formats.yolo._task import fate, row_groups
 from annoformat.model import BBox, Item, Keypoints, Polygon, RotatedBBox
 
 

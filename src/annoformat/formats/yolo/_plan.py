@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from annoformat.codes import Severity
+from annoformat.formats.yolo._common import CAPABILITIES, NAME, Options
 from annoformat.formats.yolo._layout import strip_image_ext
 from annoformat.formats.yolo._task import (
-    CAPABILITIES,
     EXACT,
-    NAME,
     choose_task,
     clash,
     class_tag,
@@ -47,7 +46,7 @@ class _Tally:
             entry[1].append(ref)
 
 
-def plan(ds: Dataset, options: Any) -> LossPlan:
+def plan(ds: Dataset, options: Options) -> LossPlan:
     """What :func:`~annoformat.formats.yolo.write` will approximate, drop or renumber."""
     loss = plan_capabilities(ds, CAPABILITIES, NAME)
     if options.task == "auto":

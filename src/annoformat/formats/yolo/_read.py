@@ -11,11 +11,11 @@ from annoformat import schemas, sourcemap
 from annoformat._io import gc_paused
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo import _layout as lay
+from annoformat.formats.yolo._common import SCHEMA, Options
 from annoformat.formats.yolo._rows import RowContext, parse_rows
 from annoformat.formats.yolo._sizes import SIDECAR, Sizes, header_size, load_sizes
 from annoformat.model import Dataset, Image, Item, Label, Tag, defaults_of, trusted
 
-SCHEMA = "yolo-data.schema.json"
 MAX_LABEL_BYTES = 64 * 1024 * 1024
 _BASE_TAG = defaults_of(Tag)
 
@@ -55,11 +55,11 @@ def _names(doc: dict[str, Any], path: str, report: Report) -> list[str] | None:
 
 
 class _Reader:
-    def __init__(self, layout: lay.Layout, options: Any, report: Report) -> None:
+    def __init__(self, layout: lay.Layout, options: Options, report: Report) -> None:
         self.layout = layout
         self.options = options
         self.report = report
-        self.sizes = Sizes(tuple(options.image_size) if options.image_size else None)
+        self.sizes = Sizes(options.image_size)
         self.items: list[Item] = []
         self.kinds: set[str] = set()
         # label file and non-blank line numbers per item, only when someone asks for origins
@@ -220,7 +220,7 @@ class _Reader:
                     "annotations": [tag], "attributes": {}, "extras": {}}))
 
 
-def read_dataset(path: Path, options: Any, report: Report) -> Dataset | None:
+def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:
     found = lay.kind_of(path)
     if found is None:
         report.add("AF010", path=str(path), reason="no data.yaml, obj.data, obj.names, "

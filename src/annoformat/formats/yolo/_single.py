@@ -10,11 +10,11 @@ diagnostics, plus those of the dataset's own configuration.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from annoformat import sourcemap
 from annoformat.diagnostics import Diagnostic, Report
 from annoformat.formats.yolo import _layout as lay
+from annoformat.formats.yolo._common import Options
 from annoformat.formats.yolo._read import read_dataset
 from annoformat.model import Dataset
 from annoformat.sourcemap import SourceMap
@@ -38,7 +38,7 @@ def dataset_root(path: Path) -> Path | None:
     return None
 
 
-def _read_root(root: Path, options: Any) -> tuple[Dataset | None, list[Diagnostic], SourceMap]:
+def _read_root(root: Path, options: Options) -> tuple[Dataset | None, list[Diagnostic], SourceMap]:
     key = (root, options.model_dump_json())
     if key not in _CACHE:
         report = Report()
@@ -49,7 +49,7 @@ def _read_root(root: Path, options: Any) -> tuple[Dataset | None, list[Diagnosti
     return _CACHE[key]
 
 
-def read_label_file(path: Path, root: Path, options: Any, report: Report) -> Dataset | None:
+def read_label_file(path: Path, root: Path, options: Options, report: Report) -> Dataset | None:
     """The dataset at ``root`` cut down to the item of label file ``path``."""
     ds, diagnostics, sm = _read_root(root, options)
     label = str(path.resolve())

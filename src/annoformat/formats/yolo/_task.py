@@ -10,20 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from annoformat.formats.yolo._common import GEOMETRY, Options
 from annoformat.model import Dataset, Item, Polygon, Tag
-from annoformat.spec import Capabilities
-
-NAME = "yolo"
-GEOMETRY = ("bbox", "polygon", "rotated_bbox", "keypoints")
-CAPABILITIES = Capabilities(
-    media=frozenset({"image"}),
-    annotation_types=frozenset({*GEOMETRY, "tag"}),
-    fields=frozenset({"score"}),
-    item_attributes=False,
-    subsets=True,
-    empty_items=True,
-    metadata=frozenset(),
-)
 
 #: (keep | approx | drop, what the annotation is when it matters, what it is written as)
 Fate = tuple[Literal["keep", "approx", "drop"], str, str]
@@ -44,7 +32,7 @@ def clash(ds: Dataset) -> list[str] | None:
     return None
 
 
-def choose_task(ds: Dataset, options: Any) -> tuple[str, str]:
+def choose_task(ds: Dataset, options: Options) -> tuple[str, str]:
     """The task to write and why (call :func:`clash` first when the task is ``auto``)."""
     if options.task != "auto":
         return options.task, "chosen by the task option"
@@ -66,7 +54,7 @@ def choose_task(ds: Dataset, options: Any) -> tuple[str, str]:
     return "detect", "the dataset holds only boxes" if geo else "the dataset has no annotations"
 
 
-def output_layout(ds: Dataset, options: Any, task: str) -> str:
+def output_layout(ds: Dataset, options: Options, task: str) -> str:
     """ultralytics, darknet, bare or classify: the option, else the source's, else Ultralytics."""
     layout: str = (options.layout if options.layout != "auto"
                    else ds.extras.get("yolo", {}).get("layout", "ultralytics"))

@@ -19,11 +19,11 @@ import orjson
 from annoformat import schemas
 from annoformat._io import is_safe_relative
 from annoformat.diagnostics import Report
+from annoformat.formats.yolo._common import GEOMETRY, SCHEMA, Options
 from annoformat.formats.yolo._emit import Rows
 from annoformat.formats.yolo._layout import strip_image_ext
 from annoformat.formats.yolo._sizes import SIDECAR, SIDECAR_FORMAT
 from annoformat.formats.yolo._task import (
-    GEOMETRY,
     choose_task,
     class_tag,
     kpt_dim,
@@ -33,8 +33,6 @@ from annoformat.formats.yolo._task import (
 )
 from annoformat.formats.yolo._yaml import dump_yaml
 from annoformat.model import Dataset, Image, Keypoints
-
-SCHEMA = "yolo-data.schema.json"
 
 
 @dataclass
@@ -69,7 +67,7 @@ def _norm(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def write_dataset(ds: Dataset, dest: Path, options: Any, report: Report) -> None:
+def write_dataset(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write ``ds`` as YOLO; the loss plan (``_plan``) has stated what this loses, and refused
     a dataset that no single task holds (AF515) when the task is ``auto``."""
     task, reason = choose_task(ds, options)
@@ -199,7 +197,8 @@ def _label_files(ds: Dataset, layout: str, rows: Rows, report: Report, files: _F
         files.files[f"{subset}.txt"] = "".join(e + "\n" for e in entries)
 
 
-def _class_folders(ds: Dataset, dest: Path, options: Any, report: Report, files: _Files) -> None:
+def _class_folders(ds: Dataset, dest: Path, options: Options, report: Report,
+                   files: _Files) -> None:
     root = Path(options.image_root) if options.image_root else None
     if root is None:
         report.add("AF038", path=str(dest), reason="pass image_root: the folder the item "

@@ -1,0 +1,51 @@
+"""What every part of the YOLO package shares: its name, schema, capabilities and options."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from annoformat.spec import Capabilities
+
+NAME = "yolo"
+SCHEMA = "yolo-data.schema.json"
+GEOMETRY = ("bbox", "polygon", "rotated_bbox", "keypoints")
+CAPABILITIES = Capabilities(
+    media=frozenset({"image"}),
+    annotation_types=frozenset({*GEOMETRY, "tag"}),
+    fields=frozenset({"score"}),
+    item_attributes=False,
+    subsets=True,
+    empty_items=True,
+    metadata=frozenset(),
+)
+
+
+class Options(BaseModel):
+    """YOLO options (reading and writing).
+
+    Reading: ``task`` (``auto``: from ``kpt_shape``/``task`` in data.yaml, else per row:
+    5 columns a box, 7, 9, 11... a polygon; ``obb`` reads 9 columns as oriented boxes);
+    ``image_sizes`` (JSON ``{"path": [w, h]}`` or CSV ``path,width,height``, paths relative to
+    the dataset root) and ``image_size`` (one ``[w, h]`` for every image) for images that are
+    absent; ``scores`` (``True``: even-length segment rows end with a score; ``False``: no row
+    has one); ``snap`` (snap values within 1e-6 x the image side of a whole pixel to it).
+    Writing: ``task`` (``auto``: the task that holds the data), ``layout`` (``auto``: the
+    source's YOLO layout, else Ultralytics), ``precision`` (decimals, default 6), ``clip``
+    (clip to the image, each clip reported), ``sizes_file`` (write ``annoformat_sizes.json``
+    so the labels re-read without the images), ``image_root`` (classification: where the
+    images are copied from).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    task: Literal["auto", "detect", "segment", "obb", "pose", "classify"] = "auto"
+    image_sizes: str | None = None
+    image_size: tuple[PositiveInt, PositiveInt] | None = None
+    scores: bool | None = None
+    snap: bool = True
+    layout: Literal["auto", "ultralytics", "darknet", "bare"] = "auto"
+    precision: int = Field(default=6, ge=1, le=17)
+    clip: bool = False
+    sizes_file: bool = True
+    image_root: str | None = None
