@@ -53,6 +53,7 @@ from annoformat.spec import (
     Options,
     Severity,
     plan_capabilities,
+    where,
 )
 
 __all__ = [
@@ -87,4 +88,5 @@ __all__ = [
     "check_annotation",
     "check_dataset",
     "plan_capabilities",
+    "where",
 ]

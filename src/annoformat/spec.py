@@ -140,16 +140,16 @@ class LossPlan:
     def _key(code: str, severity: Severity | None, ctx: dict[str, Any]) -> tuple[Any, ...]:
         return (code, severity, tuple(sorted((k, repr(v)) for k, v in ctx.items())))
 
-    def count(self, code: str, where: str | None = None, *, n: int = 1,
+    def count(self, code: str, ref: str | None = None, *, n: int = 1,
               severity: Severity | None = None, **ctx: Any) -> None:
-        """Add ``n`` objects (``where`` names the first: ``item/annotation``) to a fact."""
+        """Add ``n`` objects to a fact; ``ref`` names the first (:func:`where`)."""
         key = self._key(code, severity, ctx)
         fact = self._facts.get(key)
         if fact is None:
             fact = self._facts[key] = Loss(code, 0, [], severity, ctx)
         fact.count = (fact.count or 0) + n
-        if where is not None and len(fact.ids) < MAX_IDS:
-            fact.ids.append(where)
+        if ref is not None and len(fact.ids) < MAX_IDS:
+            fact.ids.append(ref)
 
     def add(self, code: str, *, count: int | None = None, ids: list[str] | None = None,
             severity: Severity | None = None, **ctx: Any) -> None:
