@@ -45,6 +45,8 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         if items and kept_ids(item.id for item in items) is None:
             loss.add("AF508", count=len(items), ids=[item.id for item in items[:MAX_IDS]],
                      what="image", reason="item ids are not unique integers")
+        if _distinct_int_ids(items):
+            continue  # the common case, decided in one pass: every id is kept
         heads = [object_ids(item.annotations) for item in items]
         count = sum(len(ids) for ids in heads)
         if count and kept_ids(i for ids in heads for i in ids) is None:
@@ -64,3 +66,23 @@ def _refs(item: Item) -> list[str]:
     position = {id(ann): n for n, ann in enumerate(item.annotations)}
     return [where(item.id, group[0].id, position[id(group[0])])
             for group in objects(item.annotations)]
+
+
+_WRITTEN = frozenset({"bbox", "polygon", "mask", "keypoints"})
+
+
+def _distinct_int_ids(items: list[Item]) -> bool:
+    """True when every annotation COCO writes has an int id, distinct over the document: then
+    no parts merge and :func:`kept_ids` keeps them all (checked without building groups)."""
+    seen: set[int] = set()
+    add = seen.add
+    count = 0
+    for item in items:
+        for ann in item.annotations:
+            if ann.type in _WRITTEN:
+                value = ann.id
+                if type(value) is not int:
+                    return False
+                add(value)
+                count += 1
+    return len(seen) == count
