@@ -45,15 +45,11 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         if items and kept_ids(item.id for item in items) is None:
             loss.add("AF508", count=len(items), ids=[item.id for item in items[:MAX_IDS]],
                      what="image", reason="item ids are not unique integers")
-        if _distinct_int_ids(items):
-            continue  # the common case, decided in one pass: every id is kept
-        heads = [object_ids(item.annotations) for item in items]
-        count = sum(len(ids) for ids in heads)
-        if count and kept_ids(i for ids in heads for i in ids) is None:
+        count, kept = _object_ids_kept(items)
+        if count and not kept:
             first: list[str] = []
-            for item, ids in zip(items, heads, strict=True):
-                if ids:
-                    first += _refs(item)[: MAX_IDS - len(first)]
+            for item in items:
+                first += _refs(item)[: MAX_IDS - len(first)]
                 if len(first) >= MAX_IDS:
                     break
             loss.add("AF508", count=count, ids=first, what="annotation",
@@ -68,21 +64,39 @@ def _refs(item: Item) -> list[str]:
             for group in objects(item.annotations)]
 
 
+
 _WRITTEN = frozenset({"bbox", "polygon", "mask", "keypoints"})
 
 
-def _distinct_int_ids(items: list[Item]) -> bool:
-    """True when every annotation COCO writes has an int id, distinct over the document: then
-    no parts merge and :func:`kept_ids` keeps them all (checked without building groups)."""
-    seen: set[int] = set()
-    add = seen.add
+def _object_ids_kept(items: list[Item]) -> tuple[int, bool]:
+    """How many COCO objects the document has, and whether :func:`kept_ids` keeps their ids.
+
+    One pass, cheap in the common cases (it runs before every COCO write): an item whose ids
+    are distinct has one object per written annotation, and the id check stops at the first id
+    that cannot be kept.
+    """
     count = 0
+    seen: set[int] = set()
+    kept = True
     for item in items:
-        for ann in item.annotations:
-            if ann.type in _WRITTEN:
-                value = ann.id
-                if type(value) is not int:
-                    return False
-                add(value)
-                count += 1
-    return len(seen) == count
+        anns = item.annotations
+        ids = [a.id for a in anns if a.type in _WRITTEN]
+        if not ids:
+            continue
+        if None in ids or len(set(ids)) != len(ids):  # parts merge, or ids are missing
+            ids = object_ids(anns)
+        count += len(ids)
+        if not kept:
+            continue
+        for value in ids:
+            if type(value) is not int:
+                as_int = kept_ids([value])
+                if as_int is None:
+                    kept = False
+                    break
+                value = as_int[0]
+            if value in seen:
+                kept = False
+                break
+            seen.add(value)
+    return count, kept
