@@ -209,6 +209,7 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
     empty_items = 0
     fields = [f for f in FIELD_LOSS if f not in caps.fields]
     keep_attrs = "attributes" in caps.fields
+    held = caps.annotation_types
     for item in ds.items:
         if item.media.kind not in caps.media:
             plan.count("AF509", item.id, reason="their media kind is not one the format holds")
@@ -221,18 +222,21 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
             if key != name:
                 foreign[f"item extras ({key})"] += 1
         for n, ann in enumerate(item.annotations):
-            if ann.label is None or (types and ann.type not in caps.annotation_types):
-                kind = ann.type if ann.label is not None else f"unlabelled {ann.type}"
-                plan.count("AF501", where(item.id, ann.id, n), kind=kind)
+            values = ann.__dict__  # plain reads: this loop sees every annotation
+            label, kind = values["label"], values["type"]
+            if label is None or (types and kind not in held):
+                kind = kind if label is not None else f"unlabelled {kind}"
+                plan.count("AF501", where(item.id, values["id"], n), kind=kind)
                 continue
-            if ann.attributes and not keep_attrs:
-                attr_names.update(list(ann.attributes))
+            if values["attributes"] and not keep_attrs:
+                attr_names.update(list(values["attributes"]))
             for fld in fields:
-                if getattr(ann, fld, None) not in (None, False):
-                    plan.count(FIELD_LOSS[fld], where(item.id, ann.id, n), field=fld)
-            for key in ann.extras:
-                if key != name:
-                    foreign[f"annotation extras ({key})"] += 1
+                if values.get(fld) not in (None, False):
+                    plan.count(FIELD_LOSS[fld], where(item.id, values["id"], n), field=fld)
+            if values["extras"]:
+                for key in values["extras"]:
+                    if key != name:
+                        foreign[f"annotation extras ({key})"] += 1
     if empty_items and not caps.empty_items:
         plan.add("AF509", count=empty_items,
                  reason="the format has no way to list items without annotations")
