@@ -88,7 +88,7 @@ _OUTPUT = click.option("--output", "output",
                        default="text", show_default=True, help="How to print diagnostics.")
 
 
-@main.command(epilog=_EPILOG)
+@main.command("convert", epilog=_EPILOG)
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("dst", type=click.Path(path_type=Path))
 @click.option("--to", "to", required=True, help="Target format (see `annoformat formats`).")
@@ -126,8 +126,6 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
     click.echo(_summary_text(result), err=True)
     sys.exit(EXIT_OK if result.written else EXIT_FINDINGS)
 
-
-convert_cmd.name = "convert"
 
 
 class _Progress:
