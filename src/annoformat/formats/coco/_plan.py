@@ -45,13 +45,11 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         if items and kept_ids(item.id for item in items) is None:
             loss.add("AF508", count=len(items), ids=[item.id for item in items[:MAX_IDS]],
                      what="image", reason="item ids are not unique integers")
-        heads = [object_ids(item.annotations) for item in items]
-        count = sum(len(ids) for ids in heads)
-        if count and kept_ids(i for ids in heads for i in ids) is None:
+        count, kept = _object_ids_kept(items)
+        if count and not kept:
             first: list[str] = []
-            for item, ids in zip(items, heads, strict=True):
-                if ids:
-                    first += _refs(item)[: MAX_IDS - len(first)]
+            for item in items:
+                first += _refs(item)[: MAX_IDS - len(first)]
                 if len(first) >= MAX_IDS:
                     break
             loss.add("AF508", count=count, ids=first, what="annotation",
@@ -64,3 +62,41 @@ def _refs(item: Item) -> list[str]:
     position = {id(ann): n for n, ann in enumerate(item.annotations)}
     return [where(item.id, group[0].id, position[id(group[0])])
             for group in objects(item.annotations)]
+
+
+
+_WRITTEN = frozenset({"bbox", "polygon", "mask", "keypoints"})
+
+
+def _object_ids_kept(items: list[Item]) -> tuple[int, bool]:
+    """How many COCO objects the document has, and whether :func:`kept_ids` keeps their ids.
+
+    One pass, cheap in the common cases (it runs before every COCO write): an item whose ids
+    are distinct has one object per written annotation, and the id check stops at the first id
+    that cannot be kept.
+    """
+    count = 0
+    seen: set[int] = set()
+    kept = True
+    for item in items:
+        anns = item.annotations
+        ids = [a.id for a in anns if a.type in _WRITTEN]
+        if not ids:
+            continue
+        if None in ids or len(set(ids)) != len(ids):  # parts merge, or ids are missing
+            ids = object_ids(anns)
+        count += len(ids)
+        if not kept:
+            continue
+        for value in ids:
+            if type(value) is not int:
+                as_int = kept_ids([value])
+                if as_int is None:
+                    kept = False
+                    break
+                value = as_int[0]
+            if value in seen:
+                kept = False
+                break
+            seen.add(value)
+    return count, kept

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from annoformat.codes import Severity
-from annoformat.formats.yolo._common import CAPABILITIES, NAME, Options
+from annoformat.formats.yolo._common import CAPABILITIES, GEOMETRY, NAME, Options
 from annoformat.formats.yolo._layout import strip_image_ext
 from annoformat.formats.yolo._task import (
     EXACT,
@@ -20,6 +20,7 @@ from annoformat.formats.yolo._task import (
     clash,
     class_tag,
     fate,
+    kinds_of,
     kpt_dim,
     none_subset,
     output_layout,
@@ -27,7 +28,7 @@ from annoformat.formats.yolo._task import (
     rows_of,
     split_key,
 )
-from annoformat.model import BBox, Dataset, Image, Polygon, Tag
+from annoformat.model import Dataset, Image
 from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities, where
 
 
@@ -37,24 +38,28 @@ class _Tally:
     def __init__(self) -> None:
         self.facts: dict[tuple[str, str, str], list[Any]] = {}
 
-    def add(self, code: str, kind: str, target: str, ref: str) -> None:
+    def add(self, code: str, kind: str, target: str, item_id: str, ann: Any,
+            anns: list[Any]) -> None:
+        """Count ``ann`` (of the item's ``anns``) under a fact; its ref only while listed."""
         entry = self.facts.get((code, kind, target))
         if entry is None:
             entry = self.facts[(code, kind, target)] = [0, []]
         entry[0] += 1
         if len(entry[1]) < MAX_IDS:
-            entry[1].append(ref)
+            position = next(n for n, other in enumerate(anns) if other is ann)
+            entry[1].append(where(item_id, ann.id, position))
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
     """What :func:`~annoformat.formats.yolo.write` will approximate, drop or renumber."""
     loss = plan_capabilities(ds, CAPABILITIES, NAME)
-    if options.task == "auto":
-        kinds = clash(ds)
+    found = kinds_of(ds) if options.task == "auto" else None
+    if found is not None:
+        kinds = clash(found)
         if kinds is not None:
             loss.add("AF515", kinds=", ".join(kinds))
             return loss
-    task, _ = choose_task(ds, options)
+    task, _ = choose_task(ds, options, found)
     layout = output_layout(ds, options, task)
     none_as = none_subset(ds, layout)
     if none_as is not None:
@@ -77,8 +82,14 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
 
 
 def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
+    """Each annotation's fate, and the ids, areas and boxes rows cannot hold.
+
+    Written for speed (it runs before every YOLO write): a plain box in detect, the common
+    case, costs two attribute reads; refs are built only for what is tallied.
+    """
     index = {name: i for i, name in enumerate(ds.label_names())}
     dim = kpt_dim(ds)
+    detect = task == "detect"
     ids_lost = renamed = areas = stored = 0
     for item in ds.items:
         media = item.media
@@ -86,30 +97,39 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
             continue  # the capability plan drops it (AF509)
         if item.id != strip_image_ext(media.path):
             renamed += 1
-        position = {id(ann): n for n, ann in enumerate(item.annotations)}
-        for n, ann in enumerate(item.annotations):
-            if isinstance(ann, Tag) and ann.label is not None:
-                tally.add("AF517", "tag", "", where(item.id, ann.id, n))
+        anns = item.annotations
+        if not anns:
+            continue
+        groups: Any = row_groups(item, task, index) if task == "pose" else anns
         row = 0
-        for group in row_groups(item, task, index):
+        for group in groups:
+            # one annotation per row but in pose, where a box and its keypoints share one
+            members = group if task == "pose" else (group,)
             written = False
-            for ann in group:
-                what, kind, target = fate(ann, task, dim)
-                ref = where(item.id, ann.id, position[id(ann)])
-                if what == "drop":
-                    tally.add("AF517", ann.type, "", ref)
-                    continue
+            for ann in members:
+                kind = ann.type
+                if kind not in GEOMETRY or ann.label is None:
+                    if kind == "tag" and ann.label is not None:
+                        tally.add("AF517", "tag", "", item.id, ann, anns)
+                    continue  # other kinds and unlabelled ones: the capability plan (AF501)
+                if not (detect and kind == "bbox"):
+                    what, shown, target = fate(ann, task, dim)
+                    if what == "drop":
+                        tally.add("AF517", kind, "", item.id, ann, anns)
+                        continue
+                    if what == "approx":
+                        tally.add("AF516", shown, target, item.id, ann, anns)
                 written = True
-                if what == "approx":
-                    tally.add("AF516", kind, target, ref)
                 area = getattr(ann, "area", None)
-                if area is not None and not (isinstance(ann, BBox) and area == ann.w * ann.h):
+                if area is not None and not (kind == "bbox" and area == ann.w * ann.h):
                     areas += 1
-                if task == "segment" and isinstance(ann, Polygon) and ann.bbox is not None:
+                if task == "segment" and kind == "polygon" and ann.bbox is not None:
                     stored += 1
             if written:
-                ids_lost += sum(1 for ann in group if ann.id is not None and ann.id != row + 1)
-                row += rows_of(group, task)
+                for ann in members:
+                    if ann.id is not None and ann.id != row + 1:
+                        ids_lost += 1
+                row += rows_of(members, task)
     if ids_lost:
         loss.add("AF507", what="annotation ids",
                  detail=f"{ids_lost} annotation(s); YOLO rows are numbered by position")
@@ -137,10 +157,11 @@ def _plan_classify(ds: Dataset, tally: _Tally, loss: LossPlan) -> None:
         if split != item.subset:
             key = f"{item.subset} -> {split}"
             renamed[key] = renamed.get(key, 0) + 1
-        for n, ann in enumerate(item.annotations):
+        for ann in item.annotations:
             if ann is not tag and ann.label is not None:
-                tally.add("AF517", ann.type, "", where(item.id, ann.id, n))
+                tally.add("AF517", ann.type, "", item.id, ann, item.annotations)
     if renamed:
         loss.add("AF507", what="subset names", format=f"{NAME} (classify)",
                  detail=", ".join(f"{k} ({n} item(s))" for k, n in sorted(renamed.items())))
+
 

@@ -8,6 +8,7 @@ written; ``_write`` and ``_emit`` act on the same decisions and report no loss t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from annoformat.formats.yolo._common import GEOMETRY, Options
@@ -21,10 +22,15 @@ DROP: Fate = ("drop", "", "")
 EXACT = frozenset({("bbox", "4-point polygon"), ("bbox", "oriented box at 0 degrees")})
 
 
-def clash(ds: Dataset) -> list[str] | None:
-    """The annotation kinds when no single task holds them all (the plan refuses: AF515)."""
-    kinds = {a.type for item in ds.items for a in item.annotations
-             if a.type in (*GEOMETRY, "tag")}
+def kinds_of(ds: Dataset) -> set[str]:
+    """The annotation kinds a YOLO task can hold that ``ds`` has (one pass)."""
+    held = {*GEOMETRY, "tag"}
+    found: set[str] = {a.type for item in ds.items for a in item.annotations}
+    return found & held
+
+
+def clash(kinds: set[str]) -> list[str] | None:
+    """The kinds when no single task holds them all (the plan refuses: AF515)."""
     geo = kinds - {"tag"}
     if (("tag" in kinds and geo) or ("keypoints" in geo and geo & {"polygon", "rotated_bbox"})
             or geo >= {"polygon", "rotated_bbox"}):
@@ -32,14 +38,15 @@ def clash(ds: Dataset) -> list[str] | None:
     return None
 
 
-def choose_task(ds: Dataset, options: Options) -> tuple[str, str]:
-    """The task to write and why (call :func:`clash` first when the task is ``auto``)."""
+def choose_task(ds: Dataset, options: Options, kinds: set[str] | None = None
+                ) -> tuple[str, str]:
+    """The task to write and why (``kinds``: :func:`kinds_of`, when already known; call
+    :func:`clash` first when the task is ``auto``)."""
     if options.task != "auto":
         return options.task, "chosen by the task option"
     extras = ds.extras.get("yolo", {})
     hint = extras.get("task") or ("pose" if extras.get("kpt_shape") else None)
-    kinds = {a.type for item in ds.items for a in item.annotations
-             if a.type in (*GEOMETRY, "tag")}
+    kinds = kinds if kinds is not None else kinds_of(ds)
     geo = kinds - {"tag"}
     if kinds == {"tag"}:
         return "classify", "the dataset holds only tags"
@@ -146,7 +153,7 @@ def fate(ann: Any, task: str, dim: int = 3) -> Fate:
     return KEEP
 
 
-def rows_of(group: list[Any], task: str) -> int:
+def rows_of(group: Sequence[Any], task: str) -> int:
     """How many rows a kept group writes: one per ring for segment polygons, else one."""
     first = group[0]
     if task == "segment" and isinstance(first, Polygon):
