@@ -65,6 +65,8 @@ class Capabilities:
     metadata: frozenset[str] = frozenset()
     #: keeps every format's ``extras`` (annoformat's own jsonl), so none of them is loss
     extras: bool = False
+    #: keeps annotations without a label (CVAT's label="", annoformat's jsonl)
+    unlabelled: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class Capabilities:
             "empty_items": self.empty_items,
             "metadata": sorted(self.metadata),
             "extras": self.extras,
+            "unlabelled": self.unlabelled,
         }
 
 
@@ -221,7 +224,8 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
             if key != name:
                 foreign[f"item extras ({key})"] += 1
         for n, ann in enumerate(item.annotations):
-            if ann.label is None or (types and ann.type not in caps.annotation_types):
+            if (ann.label is None and not caps.unlabelled) or (
+                    types and ann.type not in caps.annotation_types):
                 kind = ann.type if ann.label is not None else f"unlabelled {ann.type}"
                 plan.count("AF501", where(item.id, ann.id, n), kind=kind)
                 continue
