@@ -125,3 +125,8 @@ def test_report_file_is_written(tmp_path: Path) -> None:
     dropped = [d for d in doc["loss"] if d["code"] == "AF501"]
     assert [(d["ctx"]["kind"], d["ctx"]["count"]) for d in dropped] == [("mask", 1), ("polygon", 1)]
     assert [d["ctx"]["ids"] for d in dropped] == [["2/12"], ["1/11"]]
+
+
+def test_commands_are_registered_under_their_names() -> None:
+    """click < 8.2 names a command after its function (``convert-cmd``) unless told."""
+    assert sorted(main.commands) == ["codes", "convert", "detect", "formats", "info", "validate"]

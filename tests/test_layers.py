@@ -1,8 +1,9 @@
 """The import contract (DESIGN.md), checked on the source: layers, no private cross-module imports.
 
 Layers, lowest first; a module may import from its own layer or any lower one:
-model ← codes ← diagnostics ← support (_io, _xml, schemas, sourcemap, masks, checks) ← spec ←
-plugin ← formats ← registry, testing ← labelmap, rules, convert, quality ← cli, dask, the package.
+model ← codes ← diagnostics ← support (_io, _archive, _xml, schemas, sourcemap, masks, checks)
+← spec ← plugin ← formats ← registry, sources, testing ← labelmap, rules, convert, quality ←
+cli, dask, the package.
 Private means a name or module starting with ``_``: a ``_module`` is imported only from inside
 its own package, a ``_name`` only inside its own module, a format's writer modules never
 import its reader modules (shared helpers go in a common module), and formats never import each
@@ -24,11 +25,11 @@ LAYERS: list[set[str]] = [
     {"model"},
     {"codes"},
     {"diagnostics"},
-    {"_io", "_xml", "schemas", "sourcemap", "masks", "checks"},
+    {"_io", "_archive", "_xml", "schemas", "sourcemap", "masks", "checks"},
     {"spec"},
     {"plugin"},
     {"formats"},
-    {"registry", "testing"},
+    {"registry", "sources", "testing"},
     {"labelmap", "rules", "convert", "quality"},
     {"cli", "dask", "__init__"},
 ]

@@ -25,6 +25,7 @@ from annoformat.codes import markdown as codes_markdown
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
 from annoformat.diagnostics import AnnoformatError, Report, UsageError, render
 from annoformat.registry import LOAD_REPORT, detect, get_format, list_formats
+from annoformat.sources import opened
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -87,7 +88,7 @@ _OUTPUT = click.option("--output", "output",
                        default="text", show_default=True, help="How to print diagnostics.")
 
 
-@main.command(epilog=_EPILOG)
+@main.command("convert", epilog=_EPILOG)
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("dst", type=click.Path(path_type=Path))
 @click.option("--to", "to", required=True, help="Target format (see `annoformat formats`).")
@@ -95,6 +96,8 @@ _OUTPUT = click.option("--output", "output",
 @click.option("--allow-loss", is_flag=True, help="Convert even if annotations, geometry or "
               "attributes are dropped (each is still reported).")
 @click.option("--strict", is_flag=True, help="Refuse any loss, metadata included.")
+@click.option("--allow-empty", is_flag=True, help="Convert even if no item was read from a "
+              "source that holds files (AF009).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing destination.")
 @click.option("--report", "report_file", type=click.Path(path_type=Path), default=None,
               help="Write the summary and all diagnostics as JSON to this file.")
@@ -107,14 +110,15 @@ _OUTPUT = click.option("--output", "output",
 @_OUTPUT
 @_guarded
 def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bool,
-                strict: bool, overwrite: bool, report_file: Path | None, opts: tuple[str, ...],
-                read_opts: tuple[str, ...], label_map: Path | None, output: str) -> None:
-    """Convert SRC to format --to at DST (a file or folder, written atomically)."""
+                strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
+                opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
+                output: str) -> None:
+    """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
     with _Progress(f"{src.name} -> {to}") as progress:
         result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
                          overwrite=overwrite, options=_parse_opts(opts),
                          read_options=_parse_opts(read_opts), label_map=label_map,
-                         progress=progress)
+                         progress=progress, allow_empty=allow_empty)
     if report_file is not None:
         report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
     if len(result.report):
@@ -122,8 +126,6 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
     click.echo(_summary_text(result), err=True)
     sys.exit(EXIT_OK if result.written else EXIT_FINDINGS)
 
-
-convert_cmd.name = "convert"
 
 
 class _Progress:
@@ -239,13 +241,19 @@ def info(path: Path, format_name: str | None, as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @_guarded
 def detect_cmd(path: Path) -> None:
-    """Say which format PATH is, and why each other format is not."""
-    found = detect(path)
-    for name, verdict in sorted(found.verdicts.items(), key=lambda kv: -kv[1].confidence):
-        mark = "*" if found.format is not None and name == found.format.name else " "
-        click.echo(f"{mark} {name:<12} {verdict.confidence:.2f}  {verdict.reason}")
-    if found.format is None:
-        click.echo(render(found.report, "text"), err=True)
+    """Say which format PATH (a file, folder or .zip) is, and why each other format is not."""
+    report = Report()
+    with opened(path, report) as root:
+        if root is not None:
+            found = detect(root)
+            shown = f"{path}!" if root != path else str(path)
+            for name, verdict in sorted(found.verdicts.items(), key=lambda kv: -kv[1].confidence):
+                mark = "*" if found.format is not None and name == found.format.name else " "
+                reason = verdict.reason.replace(str(root), shown)
+                click.echo(f"{mark} {name:<12} {verdict.confidence:.2f}  {reason}")
+            report.extend(found.report)
+    if root is None or found.format is None:
+        click.echo(render(report, "text"), err=True)
         sys.exit(EXIT_FINDINGS)
 
 

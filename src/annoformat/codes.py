@@ -106,6 +106,24 @@ _ENTRIES = [
          "{known}", "An option was passed that the chosen format does not define.",
          "annoformat convert a.json out --to coco --opt nope=1",
          "Run `annoformat formats` to list each format's options."),
+    Code("AF009", "empty-source", ERR, "read 0 items from {path}, which holds {seen}; {why}",
+         "A source that holds files but yields no items is almost always a layout or dialect the "
+         "reader does not know: converting it would write an empty dataset that looks like a "
+         "success. Items without annotations are fine; zero items from files is not.",
+         "annoformat convert VOCdevkit/ out.json --to coco   (years one level deeper)",
+         "Point at the dataset itself (see what each format looked for), or pass "
+         "--allow-empty (allow_empty=True) when the source really holds no items."),
+    Code("AF018", "input-skipped", INFO, "{count} file(s) in {path} skipped ({files}): no "
+         "format recognises them as annotation data",
+         "Validating a folder validates every dataset found in it; files that no format "
+         "recognises (READMEs, licences, images, notes) are listed as skipped, never silently.",
+         "annoformat validate labels/   (labels/README.md)",
+         "Nothing to do if the file is not annotation data; else pass --format."),
+    Code("AF019", "unsafe-archive-entry", ERR, "archive entry {entry!r} of {path} is refused: "
+         "{reason}", "An archive entry that is absolute, climbs out with '..', is a link or a "
+         "device, or is named twice could write outside the unpacking folder or hide data; "
+         "the whole archive is refused.", "a zip holding '../../.bashrc'",
+         "Re-create the archive from the dataset folder."),
     Code("AF020", "invalid-xml", ERR, "invalid XML: {reason}",
          "The file is not well-formed XML (an unclosed tag, a truncated file, a stray '&').",
          "<annotation><object></annotation>", "Fix the syntax at the reported line."),
@@ -301,6 +319,12 @@ _ENTRIES = [
     Code("AF902", "nesting-too-deep", ERR, "nesting is deeper than {limit} levels",
          "Deeply nested documents are a denial-of-service vector and never valid annotations.",
          "[[[[[[...]]]]]] 2000 levels deep", "Fix the producer of the file."),
+    Code("AF904", "archive-too-large", ERR, "{path}: {what} is {value}, over the limit of "
+         "{limit}", "Archives are unpacked with caps on their total size, their number of "
+         "entries and their compression ratio, checked on the declared sizes and on the bytes "
+         "actually inflated: a zip bomb is refused before it fills the disk.",
+         "a 1 MiB zip that inflates to 1 GiB (1000:1)",
+         "Unpack the archive yourself if it is genuine, and pass the folder."),
     Code("AF903", "too-many-diagnostics", INFO, "stopped recording after {limit} diagnostics "
          "(--max-errors); more may exist", "The report is capped to keep output readable.",
          "annoformat validate big.json --max-errors 10", "Fix the first ones, or raise the cap."),

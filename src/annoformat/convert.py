@@ -17,16 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from annoformat._archive import staged_member, write_zip
 from annoformat._io import fill_json_positions, gc_paused, staged_output
 from annoformat.checks import check_dataset
 from annoformat.codes import Severity, entry
-from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
+from annoformat.diagnostics import AnnoformatError, Diagnostic, Report
 from annoformat.labelmap import LabelMap, load_label_map
 from annoformat.labelmap import apply as apply_label_map
 from annoformat.model import Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
 from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_config, load_rules
 from annoformat.sourcemap import recording
+from annoformat.sources import check_not_empty, datasets_under, opened
 from annoformat.spec import LossPlan
 
 
@@ -84,21 +86,23 @@ def summarize(ds: Dataset) -> dict[str, Any]:
     }
 
 
-def _resolve_format(path: Path, name: str | None) -> Format:
+def _resolve_format(path: Path, name: str | None, report: Report) -> Format | None:
+    """The named format, or the one detected (None, with AF001/AF010/AF011 recorded)."""
     if name:
         return get_format(name)
     found = detect(path)
     if found.format is None:
-        raise AnnoformatError(found.report)
+        report.extend(found.report)
     return found.format
 
 
 def load(path: str | Path, format: str | None = None, *, report: Report | None = None,
-         **options: Any) -> Dataset:
-    """Read a dataset in any known format into the IR.
+         allow_empty: bool = False, **options: Any) -> Dataset:
+    """Read a dataset in any known format (a file, a folder or a ``.zip``) into the IR.
 
     The format is detected unless ``format`` is given; ``options`` are the format's own
-    (see ``annoformat formats``). Diagnostics go into ``report`` when one is passed.
+    (see ``annoformat formats``). Diagnostics go into ``report`` when one is passed. Zero items
+    read from a source that holds files is an error (AF009) unless ``allow_empty``.
 
     Raises:
         AnnoformatError: the input has errors (the report says which, where).
@@ -110,23 +114,38 @@ def load(path: str | Path, format: str | None = None, *, report: Report | None =
         (3, ['cat', 'dog'])
     """
     report = report if report is not None else Report()
-    p = Path(path)
-    fmt = _resolve_format(p, format)
-    with gc_paused():
-        ds = fmt.read(p, parse_options(fmt, options), report)
-    if ds is None or report.has_errors:
+    with opened(Path(path), report) as root:
+        ds = _load(root, format, report, allow_empty, options) if root is not None else None
+    if ds is None:  # raised here, once an archive's paths in the report are the user's
         raise AnnoformatError(report)
+    return ds
+
+
+def _load(root: Path, format: str | None, report: Report, allow_empty: bool,
+          options: dict[str, Any]) -> Dataset | None:
+    fmt = _resolve_format(root, format, report)
+    if fmt is None:
+        return None
+    with gc_paused():
+        ds = fmt.read(root, parse_options(fmt, options), report)
+    if ds is None or report.has_errors:
+        return None
+    if not allow_empty and not check_not_empty(ds, root, fmt, report):
+        return None
     return ds
 
 
 def validate(path: str | Path, format: str | None = None, *, max_errors: int | None = None,
              config: str | Path | Literal[False] | None = None,
              skip_unknown: bool = False) -> Report:
-    """Check a file or dataset: syntax, schema, semantics, then the project's rules.
+    """Check a file, a dataset (folder or ``.zip``) or a folder of datasets: syntax, schema,
+    semantics, then the project's rules.
 
     The rules come from ``config`` (a pyproject.toml or annoformat.toml), else from the nearest
     such file above ``path``; ``config=False`` skips them. ``skip_unknown`` turns "no format
-    recognises this file" into an info (for hooks that see every changed file).
+    recognises this file" into an info (for hooks that see every changed file). A folder that
+    no format recognises has every dataset under it validated; what was skipped is listed
+    (AF018).
 
     Example:
         >>> import annoformat as af
@@ -142,25 +161,41 @@ def validate(path: str | Path, format: str | None = None, *, max_errors: int | N
             rules = load_rules(config_path, report)
             if rules is None:
                 return report
-    try:
-        fmt = _resolve_format(p, format)
-    except AnnoformatError as exc:
-        for diag in exc.report:
+    with opened(p, report) as root:
+        if root is None:
+            return report
+        if format is None and root.is_dir() and detect(root).format is None:
+            found = list(datasets_under(root, report))
+            if found:
+                for sub, sub_fmt in found:
+                    _validate_one(sub, sub_fmt, rules, report)
+                return apply_overrides(report, rules) if rules is not None else report
+        scratch = Report()
+        fmt = _resolve_format(root, format, scratch)
+        for diag in scratch:
             if skip_unknown and diag.code == "AF010":
                 diag.severity = Severity.INFO
-            report.extend([diag])
-        return report
+        report.extend(scratch)
+        if fmt is not None:
+            _validate_one(root, fmt, rules, report)
+    return apply_overrides(report, rules) if rules is not None else report
+
+
+def _validate_one(p: Path, fmt: Format, rules: ProjectRules | None, report: Report) -> None:
     since = len(report.diagnostics)
     with gc_paused(), recording() as sm:
         ds = fmt.read(p, parse_options(fmt, {}), report)
-    if ds is None or rules is None:
-        return report
+    if ds is None:
+        return
+    if not report.has_errors:
+        check_not_empty(ds, p, fmt, report)
+    if rules is None:
+        return
     check_rules(ds, rules, report, sm, str(p) if p.is_file() else None)
     for file in {d.location.path for d in report.diagnostics[since:] if d.location.path}:
         if file.endswith((".json", ".jsonl")) and Path(file).is_file():
             data = Path(file).read_bytes()
             fill_json_positions(report, file, data, since=since)
-    return apply_overrides(report, rules)
 
 
 def plan_loss(ds: Dataset, target: Format, report: Report, options: Any = None, *,
@@ -196,12 +231,25 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
         if staged is None:
             return False
         errors, since = report.counts["error"], len(report.diagnostics)
+        archive = dest.suffix.lower() == ".zip"
+        target, member = staged, ""
+        if archive:  # the writer writes a folder or a file; the zip is made from it after
+            target, member = staged_member(staged, fmt.extensions[0] if fmt.extensions else "")
         with gc_paused():
-            fmt.write(ds, staged, options, report)
-        for diag in report.diagnostics[since:]:  # name the destination, not the temporary copy
-            if diag.location.path and diag.location.path.startswith(str(staged)):
-                diag.location.path = str(dest) + diag.location.path[len(str(staged)):]
-        return report.counts["error"] == errors and staged.exists()
+            fmt.write(ds, target, options, report)
+        # name the destination, not the temporary copy
+        if archive:
+            inside = f"{dest}!/{member}" if target.is_file() else f"{dest}!"
+            report.relocate(str(target), inside, since=since)
+        else:
+            report.relocate(str(staged), str(dest), since=since)
+        if report.counts["error"] != errors or not target.exists():
+            return False
+        if archive:
+            if target.is_file():
+                target = target.rename(target.with_name(member))
+            write_zip(target if target.is_dir() else target.parent, staged)
+        return staged.exists()
     return False
 
 
@@ -235,14 +283,17 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
             options: dict[str, Any] | None = None,
             read_options: dict[str, Any] | None = None,
             label_map: str | Path | LabelMap | None = None,
-            progress: Callable[[str], None] | None = None) -> ConversionResult:
+            progress: Callable[[str], None] | None = None,
+            allow_empty: bool = False) -> ConversionResult:
     """Convert ``src`` to format ``to`` at ``dst``; never a half-written destination.
 
     Refusals (bad input, loss not allowed, destination exists) do not raise: the result has
     ``written=False`` and the report says why. Only wrong arguments raise :class:`UsageError`.
     ``label_map`` (a file or a :class:`~annoformat.labelmap.LabelMap`) renames, merges, drops
     and orders labels before the target is planned. ``progress`` is called with each phase
-    ("read", "plan", "write") as it starts.
+    ("read", "plan", "write") as it starts. ``src`` may be a ``.zip`` (read as the folder it
+    unpacks to) and ``dst`` too (the output zipped). Zero items read from a source that holds
+    files refuses the conversion (AF009) unless ``allow_empty``.
 
     Example:
         >>> import annoformat as af, tempfile, os
@@ -256,33 +307,45 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     target = get_format(to)
     write_opts = target.options_for(parse_options(target, options or {}), dst_p)
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
-    try:
-        source = _resolve_format(src_p, from_)
-    except UsageError:
-        raise
-    except AnnoformatError as exc:
-        report.extend(exc.report)
-        return result
+    with opened(src_p, report) as root:
+        if root is not None:
+            _convert(root, src_p, dst_p, target, write_opts, result, allow_loss=allow_loss,
+                     strict=strict, overwrite=overwrite, allow_empty=allow_empty,
+                     read_options=read_options, label_map=label_map, progress=progress)
+    return result
+
+
+def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
+             result: ConversionResult, *, allow_loss: bool, strict: bool, overwrite: bool,
+             allow_empty: bool, read_options: dict[str, Any] | None,
+             label_map: str | Path | LabelMap | None,
+             progress: Callable[[str], None] | None) -> None:
+    """The conversion of the source as readers see it (``root``: ``src`` or its unpacking)."""
+    report = result.report
+    source = _resolve_format(root, result.source_format, report)
+    if source is None:
+        return
     result.source_format = source.name
     step = progress or (lambda phase: None)
     step("read")
     with gc_paused():
-        ds = source.read(src_p, parse_options(source, read_options or {}), report)
+        ds = source.read(root, parse_options(source, read_options or {}), report)
     if ds is None or report.has_errors:
-        return result
+        return
+    if not allow_empty and not check_not_empty(ds, root, source, report):
+        return
     if label_map is not None:
         lm = label_map if isinstance(label_map, LabelMap) else load_label_map(
             Path(label_map), report)
         if lm is None:
-            return result
+            return
         ds = apply_label_map(ds, lm, report)
         if report.has_errors:
-            return result
+            return
     result.summary = summarize(ds)
     step("plan")
     plan_loss(ds, target, report, write_opts, allow_loss=allow_loss, strict=strict)
     if report.has_errors:
-        return result
+        return
     step("write")
-    result.written = _write(ds, dst_p, target, write_opts, report, overwrite, [src_p])
-    return result
+    result.written = _write(ds, dst, target, write_opts, report, overwrite, [src])

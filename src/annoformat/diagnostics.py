@@ -155,6 +155,22 @@ class Report:
             self._counts[diag.severity.value] += 1
             self.diagnostics.append(diag)
 
+    def relocate(self, old: str, new: str, *, since: int = 0) -> None:
+        """Rename the path prefix ``old`` to ``new`` in the diagnostics recorded from index
+        ``since`` on (locations, messages and context): a file read from a temporary copy, such
+        as an unpacked archive, is named as the user knows it."""
+        def swap(text: str) -> str:
+            return new + text[len(old):] if text.startswith(old) else text.replace(old, new)
+
+        for diag in self.diagnostics[since:]:
+            if diag.location.path:
+                diag.location.path = swap(diag.location.path)
+            if old in diag.message:
+                diag.message = diag.message.replace(old, new)
+            for key, value in diag.ctx.items():
+                if isinstance(value, str) and old in value:
+                    diag.ctx[key] = swap(value)
+
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.diagnostics)
 

@@ -65,6 +65,8 @@ class Capabilities:
     metadata: frozenset[str] = frozenset()
     #: keeps every format's ``extras`` (annoformat's own jsonl), so none of them is loss
     extras: bool = False
+    #: keeps annotations without a label (CVAT's label="", annoformat's jsonl)
+    unlabelled: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class Capabilities:
             "empty_items": self.empty_items,
             "metadata": sorted(self.metadata),
             "extras": self.extras,
+            "unlabelled": self.unlabelled,
         }
 
 
@@ -209,7 +212,7 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
     empty_items = 0
     fields = [f for f in FIELD_LOSS if f not in caps.fields]
     keep_attrs = "attributes" in caps.fields
-    held = caps.annotation_types
+    held, unlabelled = caps.annotation_types, caps.unlabelled
     for item in ds.items:
         if item.media.kind not in caps.media:
             plan.count("AF509", item.id, reason="their media kind is not one the format holds")
@@ -224,7 +227,7 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
         for n, ann in enumerate(item.annotations):
             values = ann.__dict__  # plain reads: this loop sees every annotation
             label, kind = values["label"], values["type"]
-            if label is None or (types and kind not in held):
+            if (label is None and not unlabelled) or (types and kind not in held):
                 kind = kind if label is not None else f"unlabelled {kind}"
                 plan.count("AF501", where(item.id, values["id"], n), kind=kind)
                 continue

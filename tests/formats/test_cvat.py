@@ -3,6 +3,7 @@ writer-side loss codes, lossless round trips (hypothesis) and conversions with C
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -612,3 +613,38 @@ def test_coco_keypoints_become_a_cvat_skeleton(tmp_path: Path) -> None:
     after = [a for i in again.items for a in i.annotations if isinstance(a, Keypoints)]
     assert [(a.points, a.visibility) for a in after] == [(a.points, a.visibility)
                                                          for a in before]
+
+
+def test_an_export_folder_reads_as_its_annotations_xml(tmp_path: Path) -> None:
+    export = tmp_path / "task_7_dataset"
+    (export / "images").mkdir(parents=True)
+    shutil.copy(SHAPES, export / "annotations.xml")
+    assert af.detect(export).name == "cvat"
+    assert first_difference(af.load(export), af.load(SHAPES)) is None
+    (export / "annotations.xml").unlink()
+    assert af.detect(export).verdicts["cvat"].reason == "a folder without annotations.xml"
+
+
+def test_an_unlabelled_shape_is_kept_without_a_label(tmp_path: Path) -> None:
+    bad = FIX.parent / "bad" / "AF227-unlabelled-shape" / "annotations.xml"
+    ds, report = _read(bad)
+    assert ds is not None and [d.code for d in report] == ["AF227"]
+    (polygon,) = ds.items[0].annotations
+    assert polygon.label is None and polygon.rings == [[1.0, 1.0, 9.0, 1.0, 5.0, 5.0]]
+    refused = af.convert(bad, tmp_path / "a.json", to="coco")
+    assert not refused.written
+    assert [(d.code, d.ctx["kind"]) for d in refused.report.errors] == [
+        ("AF501", "unlabelled polygon")]
+    # CVAT itself and annoformat's jsonl keep it
+    for name in ("cvat", "jsonl"):
+        kept = af.convert(bad, tmp_path / f"k.{name}", to=name)
+        assert kept.written and kept.loss == []
+        assert af.load(tmp_path / f"k.{name}", name).items[0].annotations[0].label is None
+
+
+def test_a_number_spec_that_is_not_a_range_is_kept_and_not_checked() -> None:
+    bad = FIX.parent / "bad" / "AF229-number-values-not-a-range" / "annotations.xml"
+    ds, report = _read(bad)
+    assert ds is not None and [d.code for d in report] == ["AF229"]
+    speed = next(s for s in ds.labels[0].attributes if s.name == "speed")
+    assert (speed.input_type, speed.values) == ("number", ["0;120"])

@@ -63,6 +63,7 @@ CAPABILITIES = Capabilities(
     metadata=frozenset({"info", "label_ids", "label_parents", "keypoint_names",
                         "attribute_specs"}),
     extras=True,
+    unlabelled=True,
 )
 
 

@@ -162,6 +162,11 @@ def kept_ids(values: Iterable[Any]) -> list[int] | None:
 WRITABLE = (BBox, Polygon, Mask, Keypoints)
 
 
+def written(ann: Any) -> bool:
+    """Whether COCO writes ``ann``: a writable type with a label (the plan drops the rest)."""
+    return isinstance(ann, WRITABLE) and ann.label is not None
+
+
 def _unique(annotations: list[Any]) -> bool:
     ids = [a.id for a in annotations]
     return None not in ids and len(set(ids)) == len(ids)
@@ -171,11 +176,11 @@ def objects(annotations: list[Any]) -> list[list[Any]]:
     """Annotations of one item grouped into COCO objects: parts sharing an ``id`` (and label,
     of different types: a polygon and its keypoints) merge into one."""
     if _unique(annotations):  # the common case: nothing to merge
-        return [[a] for a in annotations if isinstance(a, WRITABLE)]
+        return [[a] for a in annotations if written(a)]
     groups: list[list[Any]] = []
     by_id: dict[Any, list[Any]] = {}
     for ann in annotations:
-        if not isinstance(ann, WRITABLE):
+        if not written(ann):
             continue
         if ann.id is not None:
             group = by_id.get((ann.id, ann.label))
@@ -193,5 +198,5 @@ def object_ids(annotations: list[Any]) -> list[Any]:
     """The ids of the COCO objects of one item, as :func:`objects` groups them (the id of each
     group's first part), without building the groups in the common case."""
     if _unique(annotations):
-        return [a.id for a in annotations if isinstance(a, WRITABLE)]
+        return [a.id for a in annotations if written(a)]
     return [group[0].id for group in objects(annotations)]

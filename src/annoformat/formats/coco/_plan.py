@@ -80,7 +80,7 @@ def _object_ids_kept(items: list[Item]) -> tuple[int, bool]:
     kept = True
     for item in items:
         anns = item.annotations
-        ids = [a.id for a in anns if a.type in _WRITTEN]
+        ids = [a.id for a in anns if a.type in _WRITTEN and a.label is not None]
         if not ids:
             continue
         if None in ids or len(set(ids)) != len(ids):  # parts merge, or ids are missing

@@ -46,7 +46,7 @@ from annoformat._io import read_bytes
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._codes import CODES
-from annoformat.formats.cvat._common import NAME, Options, flavour_of
+from annoformat.formats.cvat._common import EXPORT_XML, NAME, Options, flavour_of
 from annoformat.formats.cvat._plan import plan as plan_cvat
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
 from annoformat.formats.cvat._write import Writer
@@ -64,6 +64,7 @@ CAPABILITIES = Capabilities(
     subsets=True,
     empty_items=True,
     metadata=frozenset({"keypoint_names", "attribute_specs"}),
+    unlabelled=True,
 )
 
 
@@ -75,8 +76,21 @@ def _head(path: Path, size: int = 4096) -> bytes:
         return b""
 
 
+def _export_xml(path: Path) -> Path:
+    """The XML of an export folder (``annotations.xml``, beside ``images/``), else ``path``."""
+    inner = path / EXPORT_XML
+    return inner if path.is_dir() and inner.is_file() else path
+
+
 def detect(path: Path) -> Detection:
-    """CVAT if ``path`` is an ``.xml`` file whose root element is ``<annotations>``."""
+    """CVAT if ``path`` is an ``.xml`` file whose root element is ``<annotations>``, or an
+    export folder holding one as ``annotations.xml``."""
+    if path.is_dir():
+        inner = path / EXPORT_XML
+        if not inner.is_file():
+            return Detection(0.0, f"a folder without {EXPORT_XML}")
+        found = detect(inner)
+        return Detection(found.confidence, f"CVAT export folder: {EXPORT_XML}: {found.reason}")
     if not path.is_file():
         return Detection(0.0, "not a file")
     if path.suffix.lower() != ".xml":
@@ -91,7 +105,9 @@ def detect(path: Path) -> Detection:
 
 
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
-    """Read a CVAT for images / for video 1.1 file into the IR (None if it cannot be read)."""
+    """Read a CVAT for images / for video 1.1 file, or the export folder holding it as
+    ``annotations.xml``, into the IR (None if it cannot be read)."""
+    path = _export_xml(path)
     data = read_bytes(path, report)
     if data is None:
         return None

@@ -22,9 +22,18 @@ CODES = (
          "<attribute><name>kind</name><input_type>dropdown</input_type>...</attribute>",
          "Use one of select, radio, checkbox, number, text; give sublabels a skeleton parent."),
     Code("AF220", "empty-label", ERR, "{where} has an empty label",
-         "A shape, track or label declaration with label=\"\" belongs to no class; CVAT cannot "
-         "import it and converters would drop it.", '<box label="" xtl="1" ...>',
-         "Give the shape one of the labels declared in <meta>."),
+         "A label declaration with an empty name cannot be referred to by any shape.",
+         "<label><name></name>...</label>", "Give the label a name, or remove it."),
+    Code("AF227", "unlabelled-shape", WARN, "{where} has an empty label; read as an "
+         "unlabelled annotation", "datumaro and some CVAT exports write label=\"\" for shapes "
+         "without a class. They are kept, without a label; a conversion to a format that "
+         "needs one drops them under the loss policy (AF501).", '<box label="" xtl="1" ...>',
+         "Give the shape one of the labels declared in <meta> if it should train a class."),
+    Code("AF229", "number-values-not-a-range", WARN, "number attribute {name!r} declares "
+         "values {values!r}, not 'min max step'; kept as declared, values are not range-checked",
+         "A CVAT number attribute declares its range as three numbers; some exporters write "
+         "other values (one number, a list).", "<values>0;10</values>",
+         "Declare 'min max step' (e.g. '0 100 1') if the range should be checked."),
     Code("AF221", "undeclared-attribute", WARN, "attribute {name!r} is not declared for label "
          "{label!r}; its value was kept as text", "CVAT attributes are declared per label in "
          "<meta>; an undeclared one has no type, and CVAT refuses it on import.",

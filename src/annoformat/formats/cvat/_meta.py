@@ -65,7 +65,8 @@ def typed_value(spec: AttributeSpec | None, text: str) -> tuple[JsonValue, str |
         number = parse_number(text)
         if number is None:
             return text, "not a number"
-        bounds = [parse_number(v) for v in spec.values[:2]]
+        # 'min max step'; any other declaration is not a range (AF229 said so)
+        bounds = [parse_number(v) for v in spec.values] if len(spec.values) == 3 else []
         low_b, high_b = ([*bounds, None, None])[:2]
         if low_b is not None and high_b is not None and not low_b <= number <= high_b:
             return number, f"outside the declared range {low_b}..{high_b}"
@@ -208,6 +209,10 @@ class MetaReader:
             values = [raw_values] if raw_values else []
         else:
             values = raw_values.split()
+        if kind == "number" and (len(values) != 3
+                                 or any(parse_number(v) is None for v in values)):
+            self.report.add("AF229", path=self.path, line=line_of(el), name=name,
+                            values=raw_values)
         mutable = found.get("mutable", "False").strip().lower() in ("true", "1")
         spec = AttributeSpec.model_validate({"name": name, "input_type": kind, "values": values,
                                              "mutable": mutable})

@@ -196,10 +196,14 @@ class Reader:
                width: int | None, height: int | None, track: dict[str, Any] | None) -> Any:
         """One shape element as an IR annotation (None, with a diagnostic, when unusable)."""
         report = self.report
-        if not label:
-            report.add("AF220", **self._at(el), item_id=item_id, where=f"<{tag}>")
+        if not label and tag == "skeleton":  # its points are named by its label's sublabels
+            report.add("AF224", **self._at(el), item_id=item_id, label="", element="*",
+                       reason="a skeleton without a label has no sublabels to name its points")
             return None
-        if label not in self.labels:
+        if not label:
+            if track is None:
+                report.add("AF227", **self._at(el), item_id=item_id, where=f"<{tag}>")
+        elif label not in self.labels:
             report.add("AF208", **self._at(el), item_id=item_id, label=label)
             return None
         attrib = el.attrib
@@ -209,10 +213,11 @@ class Reader:
             source = get("source")
             group = get("group_id")
             common: dict[str, Any] = {
-                "label": label, "group": None if group is None else int(group), "track_id": None}
+                "label": label or None, "group": None if group is None else int(group),
+                "track_id": None}
         else:
             source = track["source"]
-            common = {"label": label, "group": track["group"], "track_id": track["id"]}
+            common = {"label": label or None, "group": track["group"], "track_id": track["id"]}
             if track["other"]:
                 extras["track"] = track["other"]
             if get("keyframe") == "0":
@@ -224,8 +229,8 @@ class Reader:
         common["z_order"] = None if z_order is None else int(z_order)
         if tag == "skeleton":
             return self._skeleton(el, common, extras, item_id, track)
-        common["attributes"] = self._attributes(el, self.specs[label], item_id, common) if len(
-            el) else {}
+        specs = self.specs.get(label, {})
+        common["attributes"] = self._attributes(el, specs, item_id, common) if len(el) else {}
         findings: list[Any] = []
         if tag == "box":
             x, y = float(get("xtl", "")), float(get("ytl", ""))
@@ -418,12 +423,11 @@ class Reader:
                                 first=f"line {first_track[tid]}")
                 continue
             first_track[tid] = line
-            label = attrib["label"]
-            if not label or label not in self.labels:
-                if not label:
-                    self.report.add("AF220", **self._at(track_el), where="<track>")
-                else:
-                    self.report.add("AF208", **self._at(track_el), label=label)
+            label = str(attrib["label"])
+            if not label:  # said once for the track, not for each of its shapes
+                self.report.add("AF227", **self._at(track_el), where="<track>")
+            elif label not in self.labels:
+                self.report.add("AF208", **self._at(track_el), label=label)
                 track_el.clear()
                 continue
             other = {k: v for k, v in attrib.items()
