@@ -513,3 +513,26 @@ def test_single_file_destination_plans_its_loss(tmp_path: Path) -> None:
     report = af.save(ds, tmp_path / "x.xml", format="voc")
     assert [(d.code, d.ctx["what"], d.ctx["detail"]) for d in report if d.code == "AF507"] == [
         ("AF507", "subsets", "train")]
+
+
+DEVKIT = Path(__file__).resolve().parents[2] / "fixtures" / "voc" / "good" / "devkit"
+
+
+def test_a_devkit_reads_every_year_with_its_subsets_named_after_it() -> None:
+    for source in (DEVKIT / "VOCdevkit", DEVKIT / "VOCdevkit" / ".."):  # either folder
+        ds = af.load(source, "voc")
+        assert [(i.subset, i.id) for i in ds.items] == [
+            ("train-VOC2007", "000005"), ("train-VOC2007", "000012"), ("train-VOC2012", "a"),
+            ("val-VOC2007", "000007"), ("val-VOC2007", "000009"), ("val-VOC2012", "b")]
+    assert af.detect(DEVKIT / "VOCdevkit").verdicts["voc"].reason == (
+        "VOC devkit: VOC2007, VOC2012")
+
+
+def test_one_year_of_a_devkit_keeps_its_subsets() -> None:
+    for year in ("2012", "VOC2012"):
+        ds = af.load(DEVKIT / "VOCdevkit", year=year)
+        assert [(i.subset, i.id) for i in ds.items] == [("train", "a"), ("val", "b")]
+    with pytest.raises(af.AnnoformatError) as caught:
+        af.load(DEVKIT / "VOCdevkit", year="2010")
+    (diag,) = caught.value.report.errors
+    assert (diag.code, diag.ctx["found"]) == ("AF028", "VOC2007, VOC2012")

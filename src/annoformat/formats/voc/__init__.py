@@ -65,6 +65,7 @@ import os
 import re
 from pathlib import Path
 
+from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc._codes import CODES
 from annoformat.formats.voc._common import (
     CAPABILITIES,
@@ -126,7 +127,10 @@ def detect(path: Path) -> Detection:
     first = _first_xml(path)
     if first is not None and _looks_like_voc(first):
         return Detection(0.8, f"folder of VOC XML files: {first.name}")
-    return Detection(0.0, "no Annotations/ folder and no VOC XML file")
+    found = devkit.years(path)
+    if found and any(detect(folder).confidence > 0 for _, folder in found):
+        return Detection(0.9, "VOC devkit: " + ", ".join(name for name, _ in found))
+    return Detection(0.0, "no Annotations/ folder, no VOC XML file and no devkit years")
 
 
 FORMAT = FormatSpec(

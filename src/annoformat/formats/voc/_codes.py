@@ -38,6 +38,10 @@ CODES = (
          "but the dataset has {count}", "The .xml destination (or layout=file) writes exactly "
          "one annotation file.", "annoformat convert coco.json out.xml --to voc",
          "Write to a folder (a VOC dataset with Annotations/) instead."),
+    Code("AF028", "voc-year-not-found", ERR, "the devkit has no year {year!r}; it has: {found}",
+         "year=... picks one year of a VOC devkit (VOCdevkit/VOC2007, VOC2012...).",
+         "annoformat convert VOCdevkit out --to coco --read-opt year=2010",
+         "Pass one of the years listed, or leave year out to read them all."),
     Code("AF110", "voc-missing-element", ERR, "<{parent}> has no <{element}>",
          "Pascal VOC requires <filename> in every annotation and <name> and <bndbox> in every "
          "object and part.", "<object><bndbox>...</bndbox></object>  (no <name>)",

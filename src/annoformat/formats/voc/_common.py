@@ -55,9 +55,13 @@ class Options(spec.Options):
     dataset folder.
     ``regions``: on write, ``bbox`` writes polygons and masks as their enclosing box (AF502),
     ``drop`` leaves them out (AF501).
+    ``year``: reading a devkit (``VOCdevkit/`` or a folder holding ``VOC2007/``,
+    ``VOC2012/``...), the one year to read (``2007`` or ``VOC2007``); by default every year is
+    read and each subset is named after its year (``trainval-VOC2007``).
     """
 
     origin: Literal["one-based", "zero-based"] = "one-based"
+    year: int | str | None = None
     labels: list[str] | None = None
     layout: Literal["auto", "dataset", "file"] = "auto"
     regions: Literal["bbox", "drop"] = "bbox"
@@ -191,8 +195,10 @@ def image_sets(item: Item) -> list[str]:
 
 
 def set_order(name: str) -> tuple[int, str]:
-    """Sort key: train, val, test first, then the other image sets by name."""
-    return (PRIMARY_SETS.index(name) if name in PRIMARY_SETS else len(PRIMARY_SETS), name)
+    """Sort key: train, val, test first (also a devkit year's ``val-VOC2007``), then the other
+    image sets by name."""
+    base = name.split("-", 1)[0]
+    return (PRIMARY_SETS.index(base) if base in PRIMARY_SETS else len(PRIMARY_SETS), name)
 
 
 def convention(options: Options) -> str:

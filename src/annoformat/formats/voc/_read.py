@@ -16,6 +16,7 @@ from annoformat._io import is_safe_relative, read_bytes
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
 from annoformat.diagnostics import Report
+from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc._common import (
     DECIMALS,
     DEFAULT_POSE,
@@ -481,7 +482,16 @@ def _record_origins(sm: sourcemap.SourceMap, index: int, item: Item, xml: Path |
 
 
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
-    """Read a VOC dataset folder, folder of XML files, or one XML file into the IR."""
+    """Read a VOC dataset folder, a devkit of several years, a folder of XML files, or one XML
+    file into the IR."""
+    found = devkit.years(path) if path.is_dir() and not _xml_files(path) else []
+    if found:
+        return devkit.read_devkit(path, found, options.year, report,
+                                  lambda root: _read_root(root, options, report))
+    return _read_root(path, options, report)
+
+
+def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
     layout = _layout(path, report)
     if layout is None:
         return None
