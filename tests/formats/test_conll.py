@@ -36,7 +36,7 @@ def _write(ds: Dataset, dest: Path, **options: object) -> Report:
 
 def _one(text: str, *spans: tuple[int, int, str]) -> Dataset:
     return Dataset(labels=[Label(name=n) for n in dict.fromkeys(s[2] for s in spans)],
-                   items=[Item(id="d", media=Text(text=text), annotations=[
+                   items=[Item(id="1", media=Text(text=text), annotations=[
                        Span(label=n, start=a, end=b) for a, b, n in spans])])
 
 
@@ -59,7 +59,7 @@ def test_misaligned_span_is_an_error_naming_it(tmp_path: Path) -> None:
     ds = _one("I love Paris.", (7, 12, "LOC"))
     report = _write(ds, tmp_path / "a.conll")
     assert [(d.code, d.location.item_id, d.ctx["start"], d.ctx["end"], d.ctx["label"])
-            for d in report] == [("AF408", "d", 7, 12, "LOC")]
+            for d in report] == [("AF408", "1", 7, 12, "LOC")]
     assert not (tmp_path / "a.conll").exists()
     report = _write(ds, tmp_path / "b.conll", tokenizer="words")
     assert report.codes() == ["AF532"]  # reads back as "I love Paris ."
@@ -76,7 +76,7 @@ def test_overlap_cannot_be_bio(tmp_path: Path) -> None:
 def test_whitespace_normalisation_is_reported(tmp_path: Path) -> None:
     ds = _one("Hello  world\n", (7, 12, "X"))
     report = _write(ds, tmp_path / "a.conll")
-    assert [(d.code, d.ctx["ids"]) for d in report] == [("AF532", ["d"])]
+    assert [(d.code, d.ctx["ids"]) for d in report] == [("AF532", ["1"])]
     back, _ = _read(tmp_path / "a.conll")
     assert back.items[0].media == Text(text="Hello world")
     assert [(a.start, a.end) for a in back.items[0].annotations] == [(6, 11)]  # same token
@@ -108,3 +108,14 @@ def test_conll_round_trips_and_through_native_jsonl(ds: Dataset) -> None:
         af.save(back, native, format="jsonl")
         assert af.convert(native, second, to="conll").written
         assert first.read_bytes() == second.read_bytes()
+
+
+def test_item_ids_that_do_not_read_back_are_reported(tmp_path: Path) -> None:
+    """A CoNLL document has no id: doccano's 10, 11, 12 read back as 1, 2, 3."""
+    src = Path(__file__).resolve().parents[2] / "fixtures" / "doccano" / "good" / \
+        "sequence-emoji-crlf-bom" / "data.jsonl"
+    result = af.convert(src, tmp_path / "o.conll", to="conll", allow_loss=True)
+    (fact,) = [d for d in result.loss if d.code == "AF508"]
+    assert (fact.ctx["what"], fact.ctx["count"], fact.ctx["ids"]) == ("item", 3,
+                                                                     ["10", "11", "12"])
+    assert [i.id for i in af.load(tmp_path / "o.conll").items] == ["1", "2", "3"]

@@ -298,6 +298,8 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     relations: list[str] = []
     rebuilt: list[str] = []
     empty: list[str] = []
+    renumbered: list[str] = []
+    written = 0
     for item, text in text_items(ds.items):
         if _answered_no(item):
             skipped.append(item.id)
@@ -306,14 +308,22 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         tokens = _tokens(item, text, options)
         if not tokens:
             empty.append(item.id)
-        elif " ".join(text[s:e] for s, e in tokens) != text:
+            continue
+        if " ".join(text[s:e] for s, e in tokens) != text:
             rebuilt.append(item.id)
+        # a CoNLL document has no id: it reads back numbered by position (1, 2, ...)
+        written += 1
+        if item.id != str(written):
+            renumbered.append(item.id)
     if skipped:
         loss.add("AF530", count=len(skipped), ids=skipped)
     if relations:
         loss.add("AF531", count=len(relations), ids=sorted(set(relations)))
     if rebuilt:
         loss.add("AF532", count=len(rebuilt), ids=rebuilt)
+    if renumbered:
+        loss.add("AF508", count=len(renumbered), ids=renumbered, what="item",
+                 reason="a CoNLL document has no id; it reads back numbered 1, 2, ... in order")
     if empty:
         loss.add("AF509", severity=Severity.WARNING, count=len(empty), ids=empty,
                  reason="their text has no tokens, and CoNLL has no empty documents")
