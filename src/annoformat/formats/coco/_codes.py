@@ -32,4 +32,10 @@ CODES = (
          "name label files after images will collide.",
          '{"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "a.jpg"}]}',
          "Merge the two images or fix the file name."),
+    Code("AF212", "coco-skeleton-zero-based", WARN, "category {name!r} numbers its skeleton from "
+         "0 (COCO numbers keypoints from 1); read as 0-based", "The COCO format's skeleton "
+         "joins keypoints by 1-based index; datumaro (and some scripts) write 0-based indices. "
+         "An index 0 with none equal to the number of keypoints can only be 0-based.",
+         '"keypoints": ["a", "b"], "skeleton": [[0, 1]]',
+         "Nothing to do: it is read correctly and written back 1-based."),
 )

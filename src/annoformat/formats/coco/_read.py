@@ -118,10 +118,16 @@ class _Reader:
             flags = [k for k in ("supercategory", "keypoints", "skeleton") if k in cat]
             if flags != canonical_category_keys(cat.get("supercategory"), cat.get("keypoints")):
                 extra["_present"] = flags
+            edges = cat.get("skeleton", [])
+            base = 1
+            ends = {v for edge in edges for v in edge}
+            if 0 in ends and len(cat.get("keypoints", [])) not in ends:  # datumaro writes 0-based
+                base = 0
+                report.add("AF212", path=path, pointer=f"/categories/{i}/skeleton", name=name)
             label = Label(
                 name=name, id=cid, parent=cat.get("supercategory"),
                 keypoints=list(cat.get("keypoints", [])),
-                skeleton=[(a - 1, b - 1) for a, b in cat.get("skeleton", [])],
+                skeleton=[(a - base, b - base) for a, b in edges],
                 extras={"coco": extra} if extra else {},
             )
             self.labels[name] = label
