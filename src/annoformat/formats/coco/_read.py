@@ -123,6 +123,7 @@ class _Reader:
             ends = {v for edge in edges for v in edge}
             if 0 in ends and len(cat.get("keypoints", [])) not in ends:  # datumaro writes 0-based
                 base = 0
+                extra["skeleton_base"] = 0  # written back as it came
                 report.add("AF212", path=path, pointer=f"/categories/{i}/skeleton", name=name)
             label = Label(
                 name=name, id=cid, parent=cat.get("supercategory"),

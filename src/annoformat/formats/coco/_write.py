@@ -169,6 +169,7 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
 def _category_dict(label: Label, cat_id: int) -> dict[str, Any]:
     extra = dict(label.extras.get("coco", {}))
     present = extra.pop("_present", None)
+    base = extra.pop("skeleton_base", 1)  # 0: as datumaro wrote it
     out: dict[str, Any] = {"id": cat_id, "name": label.name}
     if present is None:
         present = canonical_category_keys(label.parent, label.keypoints)
@@ -177,7 +178,7 @@ def _category_dict(label: Label, cat_id: int) -> dict[str, Any]:
     if "keypoints" in present or label.keypoints:
         out["keypoints"] = list(label.keypoints)
     if "skeleton" in present or label.skeleton:
-        out["skeleton"] = [[a + 1, b + 1] for a, b in label.skeleton]
+        out["skeleton"] = [[a + base, b + base] for a, b in label.skeleton]
     for key, value in extra.items():
         out.setdefault(key, value)
     return out
