@@ -622,7 +622,8 @@ def test_an_export_folder_reads_as_its_annotations_xml(tmp_path: Path) -> None:
     assert af.detect(export).name == "cvat"
     assert first_difference(af.load(export), af.load(SHAPES)) is None
     (export / "annotations.xml").unlink()
-    assert af.detect(export).verdicts["cvat"].reason == "a folder without annotations.xml"
+    assert af.detect(export).verdicts["cvat"].reason == (
+        "a folder without annotations.xml or CVAT XML files")
 
 
 def test_an_unlabelled_shape_is_kept_without_a_label(tmp_path: Path) -> None:

@@ -45,8 +45,9 @@ from annoformat import schemas
 from annoformat._io import read_bytes
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
+from annoformat.formats.cvat import _export as export
 from annoformat.formats.cvat._codes import CODES
-from annoformat.formats.cvat._common import EXPORT_XML, NAME, Options, flavour_of
+from annoformat.formats.cvat._common import NAME, Options, flavour_of
 from annoformat.formats.cvat._plan import plan as plan_cvat
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
 from annoformat.formats.cvat._write import Writer
@@ -76,42 +77,43 @@ def _head(path: Path, size: int = 4096) -> bytes:
         return b""
 
 
-def _export_xml(path: Path) -> Path:
-    """The XML of an export folder (``annotations.xml``, beside ``images/``), else ``path``."""
-    inner = path / EXPORT_XML
-    return inner if path.is_dir() and inner.is_file() else path
-
-
 def detect(path: Path) -> Detection:
     """CVAT if ``path`` is an ``.xml`` file whose root element is ``<annotations>``, or an
-    export folder holding one as ``annotations.xml``."""
+    export folder holding ``annotations.xml`` or one such file per subset."""
     if path.is_dir():
-        inner = path / EXPORT_XML
-        if not inner.is_file():
-            return Detection(0.0, f"a folder without {EXPORT_XML}")
-        found = detect(inner)
-        return Detection(found.confidence, f"CVAT export folder: {EXPORT_XML}: {found.reason}")
+        files = export.files_of(path)
+        if not files:
+            return Detection(0.0, f"a folder without {export.EXPORT_XML} or CVAT XML files")
+        found = detect(files[0])
+        names = ", ".join(p.name for p in files[:4]) + (", ..." if len(files) > 4 else "")
+        return Detection(found.confidence, f"CVAT export folder: {names}: {found.reason}")
     if not path.is_file():
         return Detection(0.0, "not a file")
     if path.suffix.lower() != ".xml":
         return Detection(0.0, "not a .xml file")
-    head = _head(path)
-    at = head.find(b"<annotations")
-    if at < 0 or head[at + 12: at + 13] not in (b">", b" ", b"\n", b"\r", b"\t", b"/"):
+    if not export.is_cvat_xml(path):
         return Detection(0.0, "XML without an <annotations> root")
-    if b"<version>1.1" in head or b"<meta" in head:
+    if b"<version>1.1" in _head(path) or b"<meta" in _head(path):
         return Detection(0.9, "XML with <annotations> root and CVAT's version/meta")
     return Detection(0.6, "XML with an <annotations> root")
 
 
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
-    """Read a CVAT for images / for video 1.1 file, or the export folder holding it as
-    ``annotations.xml``, into the IR (None if it cannot be read)."""
-    path = _export_xml(path)
-    data = read_bytes(path, report)
-    if data is None:
+    """Read a CVAT for images / for video 1.1 file, or an export folder (``annotations.xml``,
+    or one XML per subset as datumaro writes), into the IR (None if it cannot be read)."""
+    files = export.files_of(path) if path.is_dir() else [path]
+    if not files:
+        report.add("AF002", path=str(path),
+                   reason=f"a folder without {export.EXPORT_XML} or CVAT XML files")
         return None
-    return Reader(str(path), report).read(data)
+    parts = []
+    for file in files:
+        data = read_bytes(file, report)
+        ds = Reader(str(file), report).read(data) if data is not None else None
+        if ds is None:
+            return None
+        parts.append((file, ds))
+    return export.merged(parts)
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:

@@ -15,8 +15,6 @@ from annoformat.formats.cvat._meta import value_text
 from annoformat.model import AttributeSpec, Dataset, Item, Label, VideoFrame
 
 NAME = "cvat"
-#: the annotation file of an export folder or archive (CVAT's "Export task dataset")
-EXPORT_XML = "annotations.xml"
 
 
 class Options(BaseModel):
