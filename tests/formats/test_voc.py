@@ -4,6 +4,7 @@ writer refusals and loss reports, lossless round trips, COCO <-> VOC."""
 from __future__ import annotations
 
 import json
+import shutil
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -536,3 +537,17 @@ def test_one_year_of_a_devkit_keeps_its_subsets() -> None:
         af.load(DEVKIT / "VOCdevkit", year="2010")
     (diag,) = caught.value.report.errors
     assert (diag.code, diag.ctx["found"]) == ("AF028", "VOC2007, VOC2012")
+
+
+def test_roboflow_subset_folders_read_each_as_its_subset(tmp_path: Path) -> None:
+    """Roboflow's VOC export: train/, valid/, test/, each XML beside its image."""
+    xmls = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "voc" / "good" /
+                   "folder-of-xmls" / "labels").glob("*.xml"))
+    for folder, xml in zip(("train", "valid"), xmls, strict=True):
+        (tmp_path / "export" / folder).mkdir(parents=True)
+        shutil.copy(xml, tmp_path / "export" / folder / xml.name)
+    (tmp_path / "export" / "README.roboflow.txt").write_text("exported via roboflow.com\n")
+    assert af.detect(tmp_path / "export").verdicts["voc"].reason == (
+        "subset folders of VOC XML files (Roboflow): train/, valid/")
+    ds = af.load(tmp_path / "export")
+    assert [(i.subset, i.id) for i in ds.items] == [("train", "a"), ("valid", "b")]

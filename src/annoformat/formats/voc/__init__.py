@@ -130,6 +130,10 @@ def detect(path: Path) -> Detection:
     found = devkit.years(path)
     if found and any(detect(folder).confidence > 0 for _, folder in found):
         return Detection(0.9, "VOC devkit: " + ", ".join(name for name, _ in found))
+    folders = devkit.subset_folders(path)
+    if folders and any(detect(folder).confidence > 0 for _, folder in folders):
+        return Detection(0.8, "subset folders of VOC XML files (Roboflow): "
+                         + ", ".join(f"{name}/" for name, _ in folders))
     return Detection(0.0, "no Annotations/ folder, no VOC XML file and no devkit years")
 
 

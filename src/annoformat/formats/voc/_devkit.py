@@ -23,6 +23,31 @@ def is_root(path: Path) -> bool:
     return (path / "Annotations").is_dir() or (path / "ImageSets" / "Main").is_dir()
 
 
+def subset_folders(path: Path) -> list[tuple[str, Path]]:
+    """Roboflow's VOC export: ``train/``, ``valid/``, ``test/``, each a folder of XML files with
+    the images beside them (empty when ``path`` is not laid out so)."""
+    if not path.is_dir() or is_root(path):
+        return []
+    return [(c.name, c) for c in sorted(path.iterdir())
+            if c.is_dir() and not c.name.startswith(".") and any(c.glob("*.xml"))]
+
+
+def read_subsets(found: list[tuple[str, Path]],
+                 read_one: Callable[[Path], Dataset | None]) -> Dataset | None:
+    """The subset folders read and merged, each item in its folder's subset."""
+    parts = [(name, read_one(folder)) for name, folder in found]
+    labels: dict[str, Label] = {}
+    items: list[Item] = []
+    for name, ds in parts:
+        if ds is None:
+            return None
+        for label in ds.labels:
+            labels.setdefault(label.name, label)
+        items += [item.model_copy(update={"subset": name}) for item in ds.items]
+    return trusted(Dataset, {"labels": list(labels.values()), "items": items, "info": {},
+                             "extras": {}})
+
+
 def years(path: Path) -> list[tuple[str, Path]]:
     """The year folders of the devkit at ``path`` (empty when it is not one)."""
     if not path.is_dir() or is_root(path):

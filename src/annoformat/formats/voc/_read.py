@@ -482,12 +482,15 @@ def _record_origins(sm: sourcemap.SourceMap, index: int, item: Item, xml: Path |
 
 
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
-    """Read a VOC dataset folder, a devkit of several years, a folder of XML files, or one XML
-    file into the IR."""
+    """Read a VOC dataset folder, a devkit of several years, Roboflow's subset folders of XML
+    files, a folder of XML files, or one XML file into the IR."""
     found = devkit.years(path) if path.is_dir() and not _xml_files(path) else []
     if found:
         return devkit.read_devkit(path, found, options.year, report,
                                   lambda root: _read_root(root, options, report))
+    folders = devkit.subset_folders(path) if path.is_dir() and not _xml_files(path) else []
+    if folders:
+        return devkit.read_subsets(folders, lambda root: _read_root(root, options, report))
     return _read_root(path, options, report)
 
 
