@@ -42,6 +42,11 @@ CODES = (
          "year=... picks one year of a VOC devkit (VOCdevkit/VOC2007, VOC2012...).",
          "annoformat convert VOCdevkit out --to coco --read-opt year=2010",
          "Pass one of the years listed, or leave year out to read them all."),
+    Code("AF029", "voc-filename-from-id", WARN, "<annotation> has no <filename>; its image is "
+         "taken to be {filename}, named after the annotation file", "In the devkit an "
+         "annotation file and its image share their id (Annotations/<id>.xml, "
+         "JPEGImages/<id>.jpg); some tools leave <filename> out.", "<annotation><size>...",
+         "Add <filename> if the image has another name."),
     Code("AF110", "voc-missing-element", ERR, "<{parent}> has no <{element}>",
          "Pascal VOC requires <filename> in every annotation and <name> and <bndbox> in every "
          "object and part.", "<object><bndbox>...</bndbox></object>  (no <name>)",
@@ -86,4 +91,8 @@ CODES = (
          "written as voc: {names}", "VOC has no class list: a class appears only through its "
          "objects, so labels no object uses are lost.", "a COCO category with no annotations",
          "Nothing to do unless consumers need the full class list (pass labels= on read)."),
+    Code("AF321", "voc-size-from-image", INFO, "<size> is missing or 0; {width}x{height} read from "
+         "{image}", "LabelImg and others write 0 (or nothing) when they did not know the image "
+         "size; the image header gives it.", "<size><width>0</width><height>0</height>...",
+         "Nothing to do; write the size into the file to read it without the image."),
 )

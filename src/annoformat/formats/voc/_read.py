@@ -172,6 +172,34 @@ def _layout(path: Path, report: Report) -> _Layout | None:
     return _Layout(None, _xml_files(path))
 
 
+_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG")
+
+
+def _image_file(xml: Path, filename: str) -> Path | None:
+    """The image of an annotation file: in the devkit's JPEGImages/, or beside the XML."""
+    for image in (xml.parent.parent / "JPEGImages" / filename, xml.parent / filename):
+        if image.is_file():
+            return image
+    return None
+
+
+def _image_named(xml: Path, stem: str) -> Path | None:
+    """The image whose name is ``stem`` with an image extension (for a missing <filename>)."""
+    for ext in _IMAGE_EXTENSIONS:
+        found = _image_file(xml, stem + ext)
+        if found is not None:
+            return found
+    return None
+
+
+def _header_size(image: Path) -> tuple[int, int] | None:
+    try:
+        width, height = imagesize.get(str(image))
+    except (OSError, ValueError):
+        return None
+    return (int(width), int(height)) if width > 0 and height > 0 else None
+
+
 def _check_image_size(xml: Path, filename: str, width: int, height: int,
                       size: etree._Element, item_id: str, report: Report) -> None:
     """AF311 when the image is present (JPEGImages/ or beside the XML) with another size."""
@@ -260,10 +288,11 @@ class _Reader:
                     extras["segmented"] = True
             else:
                 raw.append(_raw(child))
-        if filename is None:
-            report.add("AF110", path=shown, line=_line(root), pointer="/annotation",
-                       item_id=item_id, parent="annotation", element="filename")
-            return None
+        if filename is None:  # the devkit's id: the image named after the annotation file
+            found = _image_named(file, file.stem)
+            filename = found.name if found is not None else f"{file.stem}.jpg"
+            report.add("AF029", path=shown, line=_line(root), pointer="/annotation",
+                       item_id=item_id, filename=filename)
         stem = stem_of(filename)
         if item_id is None:
             item_id = stem
@@ -281,8 +310,15 @@ class _Reader:
                 extras["depth"] = int(depth)
         if not width or not height:
             where = size if size is not None else root
-            report.add("AF308", path=shown, line=_line(where), pointer=xpath_of(where),
-                       item_id=item_id, width=width, height=height)
+            image = _image_file(file, filename) if is_safe_relative(filename) else None
+            actual = _header_size(image) if image is not None else None
+            if actual is not None:  # LabelImg writes 0 when it did not know
+                width, height = actual
+                report.add("AF321", path=shown, line=_line(where), pointer=xpath_of(where),
+                           item_id=item_id, image=str(image), width=width, height=height)
+            else:
+                report.add("AF308", path=shown, line=_line(where), pointer=xpath_of(where),
+                           item_id=item_id, width=width, height=height)
         elif size is not None:
             _check_image_size(file, filename, width, height, size, item_id, report)
         if raw:
