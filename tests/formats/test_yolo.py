@@ -703,3 +703,18 @@ def test_label_file_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     _, report = _read(root)
     assert [(d.code, Path(d.location.path or "").name) for d in report.errors] == [
         ("AF901", "a.txt")]  # 56 bytes; b.txt (19) and c.txt (23) are under the cap
+
+
+def test_darknet_without_obj_data_reads_its_subset_folders(tmp_path: Path) -> None:
+    """CVAT's YOLO 1.1 export trimmed to obj.names + obj_<subset>_data/; a README.txt beside
+    it is not an image list."""
+    full = GOOD / "datumaro-darknet" / "dataset"
+    trimmed = tmp_path / "dk"
+    shutil.copytree(full, trimmed)
+    for name in ("obj.data", "train.txt", "val.txt"):
+        (trimmed / name).unlink()
+    (trimmed / "README.txt").write_text("Exported from CVAT\n")
+    ds = af.load(trimmed)
+    assert [(i.subset, i.id) for i in ds.items] == [
+        ("train", "street_1"), ("val", "street_2"), ("val", "street_3")]
+    assert first_difference(af.load(full), ds) is None

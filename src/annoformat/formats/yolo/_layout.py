@@ -310,8 +310,9 @@ def _darknet(path: Path, report: Report) -> Layout | None:
     if layout.names is None:
         return None
     lists = [(k, v) for k, v in meta.items() if k not in DARKNET_META]
-    if not lists:
-        lists = [(p.stem, p.name) for p in sorted(root.glob("*.txt")) if p.name != "obj.names"]
+    if not lists:  # list files are known by what they hold (README.txt is not one)
+        lists = [(p.stem, p.name) for p in sorted(root.glob("*.txt"))
+                 if p.name != "obj.names" and _lists_images(p)]
     seen: set[Path] = set()
     for _key, value in lists:
         list_path = _resolve_entry(value, root, root)
@@ -329,7 +330,23 @@ def _darknet(path: Path, report: Report) -> Layout | None:
         if base != root:
             split.label_dirs.append(base)
         layout.splits.append(split)
+    if not layout.splits:  # no obj.data and no list files: CVAT's obj_<subset>_data/ folders
+        for folder in sorted(root.glob("obj_*_data")):
+            if folder.is_dir():
+                split = Split(folder.name[4:-5], folder, walk_files(folder, "image"))
+                split.label_dirs.append(folder)
+                layout.splits.append(split)
     return layout
+
+
+def _lists_images(path: Path) -> bool:
+    """Whether a .txt file is an image list: its first line names an image file."""
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(4096).decode("utf-8", "replace").strip()
+    except OSError:
+        return False
+    return is_image(first)
 
 
 def _inside(p: Path, folder: Path) -> bool:
