@@ -718,3 +718,17 @@ def test_darknet_without_obj_data_reads_its_subset_folders(tmp_path: Path) -> No
     assert [(i.subset, i.id) for i in ds.items] == [
         ("train", "street_1"), ("val", "street_2"), ("val", "street_3")]
     assert first_difference(af.load(full), ds) is None
+
+
+def test_data_yaml_splits_may_list_image_files(tmp_path: Path) -> None:
+    """train: [images/train/a.png, ...] is a split as well as a folder or a list file."""
+    full = GOOD / "ultralytics-detect" / "dataset"
+    listed = tmp_path / "listed"
+    shutil.copytree(full, listed)
+    (listed / "data.yaml").write_text(
+        "train: [images/train/a.png, images/train/b.png, images/train/empty.png]\n"
+        "val: [images/val/c.png]\nnames: {0: cat, 1: dog}\n")
+    ds = af.load(listed)
+    assert [(i.subset, i.id, len(i.annotations)) for i in ds.items] == [
+        (i.subset, i.id, len(i.annotations)) for i in af.load(full).items]
+    assert {i.subset for i in ds.items} == {"train", "val"}

@@ -212,6 +212,7 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
         value = doc.get(key)
         if value is None:
             continue
+        listed: list[Path] = []  # image files named one by one: one split named after the key
         for entry in value if isinstance(value, list) else [value]:
             target = (root / entry) if not Path(entry).is_absolute() else Path(entry)
             if not target.exists() and entry.startswith("../"):
@@ -229,11 +230,16 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
                 images = _list_file(target, root, report)
                 if images is not None:
                     layout.splits.append(Split(target.stem, root, images))
+            elif is_image(target.name) and target.is_file():
+                listed.append(target)
             elif key == "test":  # Ultralytics trains without it (coco.yaml names test-dev)
                 report.add("AF001", path=str(target), pointer=f"/{key}",
                            severity=Severity.WARNING)
             else:
                 report.add("AF001", path=str(target), pointer=f"/{key}")
+        if listed:  # ids relative to the images' folder when they share one, as for a folder
+            parents = {p.parent for p in listed}
+            layout.splits.append(Split(key, parents.pop() if len(parents) == 1 else root, listed))
 
 
 def _text_file(path: Path, report: Report, max_bytes: int) -> str | None:
