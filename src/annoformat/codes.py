@@ -124,6 +124,10 @@ _ENTRIES = [
          "device, or is named twice could write outside the unpacking folder or hide data; "
          "the whole archive is refused.", "a zip holding '../../.bashrc'",
          "Re-create the archive from the dataset folder."),
+    Code("AF044", "invalid-option-value", ERR, "option {option!r} of format {format}: {reason}",
+         "The option exists but the value given does not fit it (a word where a number is "
+         "needed, a choice that is not offered).", "--opt precision=high",
+         "Run `annoformat formats NAME` for the option's type and choices."),
     Code("AF020", "invalid-xml", ERR, "invalid XML: {reason}",
          "The file is not well-formed XML (an unclosed tag, a truncated file, a stray '&').",
          "<annotation><object></annotation>", "Fix the syntax at the reported line."),

@@ -101,7 +101,8 @@ def get_format(name: str) -> Format:
 
 
 def parse_options(fmt: Format, values: dict[str, Any]) -> BaseModel:
-    """Validate ``values`` against the format's Options model (AF017 on unknown keys)."""
+    """Validate ``values`` against the format's Options model (AF017 on unknown keys, AF044 on
+    values that do not fit)."""
     known = set(fmt.options.model_fields)
     report = Report()
     for key in values:
@@ -115,8 +116,8 @@ def parse_options(fmt: Format, values: dict[str, Any]) -> BaseModel:
         return options
     except ValidationError as exc:
         for err in exc.errors():
-            report.add("AF017", format=fmt.name, option=".".join(map(str, err["loc"])),
-                       known=err["msg"])
+            report.add("AF044", format=fmt.name, option=".".join(map(str, err["loc"])),
+                       reason=err["msg"])
         raise UsageError(report) from None
 
 
