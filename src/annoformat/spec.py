@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from annoformat.codes import Code, Severity, entry
 from annoformat.diagnostics import Report
-from annoformat.model import Dataset
+from annoformat.model import Dataset, Item
 
 __all__ = [
     "Capabilities",
@@ -213,9 +213,10 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
     fields = [f for f in FIELD_LOSS if f not in caps.fields]
     keep_attrs = "attributes" in caps.fields
     held, unlabelled = caps.annotation_types, caps.unlabelled
+    dropped: list[Item] = []
     for item in ds.items:
         if item.media.kind not in caps.media:
-            plan.count("AF509", item.id, reason="their media kind is not one the format holds")
+            dropped.append(item)
             continue
         if not item.annotations:
             empty_items += 1
@@ -240,6 +241,14 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
                 for key in values["extras"]:
                     if key != name:
                         foreign[f"annotation extras ({key})"] += 1
+    if dropped:  # never by item count alone: what they held goes with them
+        kinds = sorted({item.media.kind for item in dropped})
+        inside_count = sum(len(item.annotations) for item in dropped)
+        tracks = len({a.track_id for item in dropped for a in item.annotations
+                      if a.track_id is not None})
+        inside = f"{inside_count} annotation(s)" + (f" in {tracks} track(s)" if tracks else "")
+        plan.add("AF509", count=len(dropped), ids=[item.id for item in dropped[:MAX_IDS]],
+                 reason=f"the format holds no {' or '.join(kinds)} items; they hold {inside}")
     if empty_items and not caps.empty_items:
         plan.add("AF509", count=empty_items,
                  reason="the format has no way to list items without annotations")

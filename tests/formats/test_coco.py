@@ -17,6 +17,7 @@ from annoformat import masks
 from annoformat.convert import plan_loss
 from annoformat.formats import coco
 from annoformat.formats.coco import CAPABILITIES
+from annoformat.model import BBox, Dataset, Item, Label, VideoFrame
 from annoformat.testing import first_difference
 from annoformat.testing.strategies import datasets
 
@@ -313,3 +314,27 @@ def test_fast_built_models_are_complete_and_unshared(case: str) -> None:
                     assert id(value) not in seen
                     seen.add(id(value))
         assert af.Item.model_validate(item.model_dump()) == item  # and they would validate
+
+
+def test_video_frames_are_coco_images_and_come_back_as_frames(tmp_path: Path) -> None:
+    """Frames become images named <video>/frame_%06d; tracks ride in attributes.track_id;
+    COCO -> CVAT video rebuilds the tracks."""
+    frames = [Item(id=str(f), media=VideoFrame(path="clip.mp4", frame=f, width=64, height=48),
+                   annotations=[BBox(label="car", x=f, y=2, w=10, h=8, track_id=7)])
+              for f in (0, 5, 10)]
+    ds = Dataset(labels=[Label(name="car")], items=frames)
+    af.save(ds, tmp_path / "v.json", format="coco")
+    doc = json.loads((tmp_path / "v.json").read_text())
+    assert [img["file_name"] for img in doc["images"]] == [
+        "clip.mp4/frame_000000", "clip.mp4/frame_000005", "clip.mp4/frame_000010"]
+    assert {a["attributes"]["track_id"] for a in doc["annotations"]} == {7}
+    back = af.load(tmp_path / "v.json")
+    assert [(i.media.kind, getattr(i.media, "frame", None)) for i in back.items] == [
+        ("video_frame", 0), ("video_frame", 5), ("video_frame", 10)]
+    assert af.convert(tmp_path / "v.json", tmp_path / "v.xml", to="cvat",
+                      allow_loss=True).written
+    again = af.load(tmp_path / "v.xml")
+    assert again.extras["cvat"]["flavour"] == "video"
+    assert [(i.media.frame, [(a.track_id, a.x) for a in i.annotations])
+            for i in again.items if i.annotations] == [
+        (0, [(7, 0.0)]), (5, [(7, 5.0)]), (10, [(7, 10.0)])]

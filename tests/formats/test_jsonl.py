@@ -201,8 +201,10 @@ def test_text_items_to_coco_are_refused_with_af509(ds: Dataset) -> None:
             assert not result.written
             refusal = [d for d in result.report if d.code == "AF509"]
             assert len(refusal) == 1 and refusal[0].ctx["count"] == len(ds.items)
-            assert refusal[0].message.startswith(f"{len(ds.items)} item(s) cannot be written "
-                                                 "as coco: their media kind")
+            held = sum(len(i.annotations) for i in ds.items)
+            assert refusal[0].message == (f"{len(ds.items)} item(s) cannot be written as coco: "
+                                          f"the format holds no text items; they hold {held} "
+                                          "annotation(s)")
         else:
             assert result.written
 
@@ -213,8 +215,8 @@ def test_text_to_coco_refusal_message(tmp_path: Path) -> None:
     with pytest.raises(af.AnnoformatError) as exc:
         af.save(ds, tmp_path / "out.json", format="coco")
     assert exc.value.report.codes() == ["AF509"]
-    assert str(exc.value) == ("AF509 1 item(s) cannot be written as coco: their media kind is "
-                              "not one the format holds")
+    assert str(exc.value) == ("AF509 1 item(s) cannot be written as coco: the format holds no "
+                              "text items; they hold 1 annotation(s)")
     assert not (tmp_path / "out.json").exists()
 
 

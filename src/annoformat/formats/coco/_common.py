@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from annoformat import spec
-from annoformat.model import BBox, Dataset, Image, Item, Keypoints, Mask, Polygon
+from annoformat.model import BBox, Dataset, Image, Item, Keypoints, Mask, Polygon, VideoFrame
 
 NAME = "coco"
 SCHEMA = "coco.schema.json"
@@ -26,7 +26,7 @@ DOC_KEYS = frozenset({"info", "licenses", "images", "annotations", "categories"}
 FIELD_ATTRS: dict[str, type] = {"occluded": bool, "z_order": int, "track_id": int}
 
 CAPABILITIES = spec.Capabilities(
-    media=frozenset({"image"}),
+    media=frozenset({"image", "video_frame"}),  # a frame is an image named <video>/frame_%06d
     annotation_types=frozenset({"bbox", "polygon", "mask", "keypoints"}),
     fields=frozenset({"id", "score", "crowd", "area", "attributes", "occluded", "z_order",
                       "track_id"}),
@@ -137,7 +137,7 @@ def documents(ds: Dataset, layout: str) -> list[tuple[str | None, list[Item]]]:
     folder has one document per subset (one empty document for an empty dataset)."""
     by_subset: dict[str | None, list[Item]] = {}
     for item in ds.items:
-        if isinstance(item.media, Image):
+        if isinstance(item.media, (Image, VideoFrame)):
             by_subset.setdefault(item.subset, []).append(item)
     if layout == "file":
         return [(None, [item for group in by_subset.values() for item in group])]
@@ -200,3 +200,11 @@ def object_ids(annotations: list[Any]) -> list[Any]:
     if _unique(annotations):
         return [a.id for a in annotations if written(a)]
     return [group[0].id for group in objects(annotations)]
+
+
+def file_name_of(media: Image | VideoFrame) -> str:
+    """The ``file_name`` of an item's image: its path, or ``<video>/frame_%06d`` for a frame."""
+    if isinstance(media, VideoFrame):
+        name = f"frame_{media.frame:06d}"
+        return f"{media.path}/{name}" if media.path else name
+    return media.path

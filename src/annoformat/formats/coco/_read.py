@@ -37,6 +37,7 @@ from annoformat.model import (
     Label,
     Mask,
     Polygon,
+    VideoFrame,
     trusted,
 )
 
@@ -190,8 +191,15 @@ class _Reader:
             extra = {k: v for k, v in img.items() if k not in IMAGE_KEYS}
             if sm is not None:
                 sm.item(len(self.items), path, pointer=f"/images/{i}")
-            media = trusted(Image, {"kind": "image", "path": name, "width": width,
-                                    "height": height})
+            video, frame = extra.get("video"), extra.get("frame")
+            media: Image | VideoFrame
+            if isinstance(video, str) and type(frame) is int and frame >= 0:
+                del extra["video"], extra["frame"]  # a video frame written as an image
+                media = trusted(VideoFrame, {"kind": "video_frame", "path": video,
+                                             "frame": frame, "width": width, "height": height})
+            else:
+                media = trusted(Image, {"kind": "image", "path": name, "width": width,
+                                        "height": height})
             item = trusted(Item, {"id": str(iid), "subset": subset, "media": media,
                                   "annotations": [], "attributes": {},
                                   "extras": {"coco": extra} if extra else {}})

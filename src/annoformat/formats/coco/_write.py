@@ -18,6 +18,7 @@ from annoformat.formats.coco._common import (
     canonical_category_keys,
     canonical_stem,
     documents,
+    file_name_of,
     kept_ids,
     objects,
     output_layout,
@@ -33,6 +34,7 @@ from annoformat.model import (
     Label,
     Mask,
     Polygon,
+    VideoFrame,
 )
 
 
@@ -142,9 +144,11 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
     next_ann = 1
     for item, image_id, item_groups in zip(items, item_ids, groups, strict=True):
         media = item.media
-        assert isinstance(media, Image)
-        image: dict[str, Any] = {"id": image_id, "file_name": media.path,
+        assert isinstance(media, (Image, VideoFrame))
+        image: dict[str, Any] = {"id": image_id, "file_name": file_name_of(media),
                                  "width": media.width, "height": media.height}
+        if isinstance(media, VideoFrame):  # read back as the frame it is
+            image["video"], image["frame"] = media.path, media.frame
         for key, value in item.extras.get("coco", {}).items():
             image.setdefault(key, value)
         if image.get("width") is None:
