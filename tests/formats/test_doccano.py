@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -114,3 +115,28 @@ def test_entity_form_round_trips(ds: Dataset) -> None:
         doccano.write(ds, out, doccano.Options(), Report())
         back, report = _read(out)
         assert not report.has_errors and first_difference(ds, back) is None
+
+
+LEGACY = (
+    '{"id": 1, "text": "EU rejects German call.", "annotations": [{"label": 10, '
+    '"start_offset": 0, "end_offset": 2, "user": 1}, {"label": 11, "start_offset": 11, '
+    '"end_offset": 17, "user": 1}, {"label": 10, "start_offset": 0, "end_offset": 2, '
+    '"user": 2}], "meta": {}, "annotation_approver": null}\n'
+    '{"id": 2, "text": "Great movie!", "annotations": [{"label": 4, "user": 1}, '
+    '{"label": 5, "user": 2}], "meta": {"source": "imdb"}, "annotation_approver": "admin"}\n')
+
+
+def test_doccano_1x_exports_keep_every_annotator(tmp_path: Path) -> None:
+    """doccano 1.x: 'annotations' with numeric label ids and one entry per annotator (before
+    this, the whole list was read as an item attribute: silently no annotation at all)."""
+    src = tmp_path / "legacy.jsonl"
+    src.write_text(LEGACY)
+    ds = af.load(src)
+    assert [[(a.type, a.label, getattr(a, "start", None), a.extras["doccano"]["user"])
+             for a in item.annotations] for item in ds.items] == [
+        [("span", "10", 0, 1), ("span", "11", 11, 1), ("span", "10", 0, 2)],
+        [("tag", "4", None, 1), ("tag", "5", None, 2)]]
+    assert ds.items[1].attributes == {"meta": {"source": "imdb"}, "annotation_approver": "admin"}
+    af.save(ds, tmp_path / "out.jsonl", format="doccano")
+    assert [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()] == [
+        json.loads(line) for line in LEGACY.splitlines()]

@@ -56,11 +56,13 @@ from annoformat.spec import (
 
 SCHEMA = "doccano.schema.json"
 NAME = "doccano"
-_LABEL_KEYS = ("label", "labels", "entities")
-_KNOWN = frozenset({"id", "text", "label", "labels", "entities", "relations", "cats"})
+_LABEL_KEYS = ("label", "labels", "entities", "annotations")
+_KNOWN = frozenset({"id", "text", "label", "labels", "entities", "annotations", "relations",
+                    "cats"})
 #: first-record keys that say "this is another dialect, not doccano"
+# "annotations" beside "text" is doccano 1.x; beside "data" (excluded here) Label Studio's
 _FOREIGN = frozenset({"annoformat", "answer", "_input_hash", "_task_hash", "spans", "tokens",
-                      "accept", "data", "annotations", "predictions", "media"})
+                      "accept", "data", "predictions", "media"})
 _INT_ID = re.compile(r"-?(0|[1-9]\d{0,17})")
 
 CAPABILITIES = Capabilities(
@@ -86,7 +88,7 @@ def detect(path: Path) -> Detection:
     if "text" not in keys or keys & _FOREIGN:
         return Detection(0.0, "first record is not doccano-shaped (no text, or another "
                               "dialect's keys)")
-    if keys & {"label", "labels", "entities", "relations", "cats"}:
+    if keys & {"label", "labels", "entities", "relations", "cats", "annotations"}:
         return Detection(0.9, "first record has text and doccano label keys")
     return Detection(0.5, "first record has text only (unlabelled doccano import)")
 
@@ -135,6 +137,21 @@ def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Option
         if isinstance(entry, str):
             if labels.use(entry, report, pointer=ptr, **where):
                 anns.append(_tag(entry))
+                pointers.append(ptr)
+            continue
+        if key == "annotations":  # doccano 1.x: numeric label ids, one entry per annotator
+            name = str(entry["label"])
+            if type(entry["label"]) is int:
+                extras["label_ids"] = True
+            own = {"user": entry["user"]} if "user" in entry else {}
+            if labels.use(name, report, pointer=ptr, **where):
+                fields = {"label": name, "extras": {NAME: own} if own else {}}
+                if "start_offset" in entry:
+                    anns.append(trusted(Span, {**fresh_defaults(Span), **fields,
+                                               "start": int(entry["start_offset"]),
+                                               "end": int(entry["end_offset"])}))
+                else:
+                    anns.append(trusted(Tag, {**fresh_defaults(Tag), **fields}))
                 pointers.append(ptr)
             continue
         if isinstance(entry, dict):
@@ -210,7 +227,10 @@ def record_of(item: Item, text: str) -> dict[str, Any]:
     tags = [a.label for a in item.annotations if isinstance(a, Tag) and a.label is not None]
     relations = extras.get("relations")
     key = extras.get("key", "label")
-    if spans or key == "entities" or relations is not None:
+    if key == "annotations":  # doccano 1.x, as it came: labels as ids, annotators kept
+        rec[key] = [_legacy_entry(a, extras.get("label_ids", False)) for a in item.annotations
+                    if isinstance(a, (Span, Tag)) and a.label is not None]
+    elif spans or key == "entities" or relations is not None:
         if (extras.get("form") == "dict" or relations is not None
                 or any(s.id is not None for s in spans)):
             rec[key] = [{**({"id": s.id} if s.id is not None else {}), "label": s.label,
@@ -227,6 +247,18 @@ def record_of(item: Item, text: str) -> dict[str, Any]:
         if name not in rec and name not in _KNOWN:
             rec[name] = value
     return rec
+
+
+def _legacy_entry(ann: Span | Tag, label_ids: bool) -> dict[str, Any]:
+    name = ann.label or ""
+    label: Any = int(name) if label_ids and name.isdigit() else name
+    entry: dict[str, Any] = {"label": label}
+    if isinstance(ann, Span):
+        entry.update(start_offset=ann.start, end_offset=ann.end)
+    user = ann.extras.get(NAME, {}).get("user")
+    if user is not None:
+        entry["user"] = user
+    return entry
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
