@@ -338,3 +338,17 @@ def test_video_frames_are_coco_images_and_come_back_as_frames(tmp_path: Path) ->
     assert [(i.media.frame, [(a.track_id, a.x) for a in i.annotations])
             for i in again.items if i.annotations] == [
         (0, [(7, 0.0)]), (5, [(7, 5.0)]), (10, [(7, 10.0)])]
+
+
+def test_cvat_video_through_coco_keeps_every_track(tmp_path: Path) -> None:
+    """CVAT video -> COCO -> CVAT video: the same shapes on the same frames in the same tracks
+    (a skeleton with one visible point has a 0x0 box in COCO: read, not refused)."""
+    src = FIX.parents[1] / "cvat" / "good" / "video-tracks" / "annotations.xml"
+    assert af.convert(src, tmp_path / "v.json", to="coco", allow_loss=True).written
+    assert af.convert(tmp_path / "v.json", tmp_path / "v.xml", to="cvat", allow_loss=True).written
+
+    def shapes(ds: Dataset) -> list[tuple[Any, ...]]:
+        return sorted((a.track_id, getattr(i.media, "frame", None), a.type,
+                       str(a.model_dump(include={"x", "y", "w", "h", "rings", "points"})))
+                      for i in ds.items for a in i.annotations)
+    assert shapes(af.load(tmp_path / "v.xml")) == shapes(af.load(src))
