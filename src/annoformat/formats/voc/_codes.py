@@ -29,11 +29,16 @@ CODES = (
          "An image listed twice in one image set would be trained on twice by some loaders.",
          "train.txt: '000005' on lines 1 and 9", "Remove the repeated line."),
     Code("AF026", "voc-class-imagesets-derived", INFO, "per-class image sets for {subsets} "
-         "are derived from the annotations: not read, and regenerated on write",
+         "are checked against the objects (AF045) and regenerated from them on write",
          "ImageSets/Main/<class>_<subset>.txt ('id -1|0|1') restate which images hold which "
-         "class; annoformat recomputes them from the objects (1: present, 0: only difficult, "
-         "-1: absent) instead of trusting a copy that can disagree.",
+         "class; annoformat checks them against the objects (1: present, 0: only difficult, "
+         "-1: absent) and writes them from the objects.",
          "ImageSets/Main/cat_train.txt", "Nothing to do."),
+    Code("AF045", "voc-class-imageset-disagrees", WARN, "{label!r} is {flag} for {item_id} here, "
+         "but its objects say {actual} (1: present, 0: only difficult, -1: absent)",
+         "A per-class image set disagrees with the annotation file it restates; the objects "
+         "win (they are what every tool reads).", "cat_train.txt: '000005 1' for an image "
+         "without a cat", "Fix the annotation, or regenerate the image sets."),
     Code("AF027", "voc-single-file-many-items", ERR, "a single VOC XML file holds one image, "
          "but the dataset has {count}", "The .xml destination (or layout=file) writes exactly "
          "one annotation file.", "annoformat convert coco.json out.xml --to voc",

@@ -84,6 +84,8 @@ class _Layout:
     sets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     set_files: dict[str, Path] = field(default_factory=dict)
     class_sets: list[str] = field(default_factory=list)
+    #: <class>_<subset>.txt: its path and (line, id, flag) rows, checked against the objects
+    class_files: dict[str, tuple[Path, list[tuple[int, str, str]]]] = field(default_factory=dict)
 
 
 def _xml_files(folder: Path) -> dict[str, Path]:
@@ -126,6 +128,8 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
                 rows.append((number, stripped.split()))
         if rows and len(rows[0][1]) == 2 and rows[0][1][1] in _CLASS_FLAGS:
             class_files.append(file.stem)
+            layout.class_files[file.stem] = (file, [(n, f[0], f[1]) for n, f in rows
+                                                    if len(f) == 2])
             continue
         entries: list[tuple[str, int]] = []
         first: dict[str, int] = {}
@@ -508,6 +512,34 @@ class _Reader:
         return box
 
 
+def _check_class_sets(layout: _Layout, items: list[Item], report: Report) -> None:
+    """Each ``<class>_<subset>.txt`` row against the image's objects: 1 when it has the class,
+    0 when only difficult ones, -1 when none (AF045 when the file says otherwise)."""
+    held: dict[str, tuple[set[str], set[str]]] = {}
+    for item in items:
+        present: set[str] = set()
+        difficult: set[str] = set()
+        for ann in item.annotations:
+            if ann.label is None or ann.extras.get("voc", {}).get("part"):
+                continue  # parts (<part> of an object) are not objects of the image sets
+            (difficult if ann.attributes.get("difficult") is True else present).add(ann.label)
+        held[item.id] = (present, difficult)
+    subsets = sorted(layout.sets, key=len, reverse=True)
+    for stem, (file, rows) in layout.class_files.items():
+        subset = next((s for s in subsets if stem.endswith("_" + s)), None)
+        if subset is None:
+            continue
+        name = stem[: -len(subset) - 1]
+        for line, item_id, flag in rows:
+            if item_id not in held:
+                continue
+            present, difficult = held[item_id]
+            actual = "1" if name in present else "0" if name in difficult else "-1"
+            if flag != actual:
+                report.add("AF045", path=str(file), line=line, item_id=item_id, label=name,
+                           flag=flag, actual=actual)
+
+
 def _record_origins(sm: sourcemap.SourceMap, index: int, item: Item, xml: Path | None,
             elements: list[etree._Element]) -> None:
     if xml is None:
@@ -560,6 +592,8 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
                 _record_origins(sm, len(items), item, xml,
                                 reader.origins if xml is not None else [])
             items.append(item)
+    if layout.class_files:
+        _check_class_sets(layout, items, report)
     extras = {"voc": {"class_imagesets": layout.class_sets}} if layout.class_sets else {}
     return trusted(Dataset, {"labels": list(reader.labels.values()), "items": items,
                              "info": {}, "extras": extras})
