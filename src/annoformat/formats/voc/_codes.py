@@ -52,6 +52,12 @@ CODES = (
          "annotation file and its image share their id (Annotations/<id>.xml, "
          "JPEGImages/<id>.jpg); some tools leave <filename> out.", "<annotation><size>...",
          "Add <filename> if the image has another name."),
+    Code("AF046", "voc-segmentation-not-read", WARN, "{count} segmentation mask(s) in {path} "
+         "are not read: annoformat reads VOC's boxes", "The devkit's SegmentationClass/ and "
+         "SegmentationObject/ hold palette PNGs (class and instance per pixel); reading them as "
+         "masks is not built yet, so a conversion carries the boxes only.",
+         "VOCdevkit/VOC2012/SegmentationObject/2007_000032.png",
+         "Convert the masks with the devkit's tools if you need them."),
     Code("AF110", "voc-missing-element", ERR, "<{parent}> has no <{element}>",
          "Pascal VOC requires <filename> in every annotation and <name> and <bndbox> in every "
          "object and part.", "<object><bndbox>...</bndbox></object>  (no <name>)",

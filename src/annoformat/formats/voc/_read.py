@@ -568,6 +568,12 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
         return None
     report.add("AF329", path=str(path), direction="read", origin=options.origin,
                mapping=convention(options))
+    if layout.root is not None:  # never ignored without a word
+        for name in ("SegmentationClass", "SegmentationObject"):
+            pngs = sorted((layout.root / name).glob("*.png")) if (layout.root / name).is_dir() \
+                else []
+            if pngs:
+                report.add("AF046", path=str(layout.root / name), count=len(pngs))
     reader = _Reader(options, report)
     membership: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
