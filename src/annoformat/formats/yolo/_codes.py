@@ -115,4 +115,10 @@ CODES = (
          "task {task} and were left out: {ids}", "The task chosen with task=... has no way to "
          "store these annotations.", "keypoints with task=detect",
          "Choose a task that holds them."),
+    Code("AF039", "yolo-split-borrowed", WARN, "the dataset has no train or no validation "
+         "subset: data.yaml says train: {train} and val: {val}", "Ultralytics needs train and "
+         "val; when the data has only one of them, both keys name the same images, and the "
+         "validation figures then measure the training images.",
+         "a COCO file without subsets converted to YOLO",
+         "Give the items a 'val' subset (a label map or a split), or edit data.yaml."),
 )

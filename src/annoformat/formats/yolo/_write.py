@@ -87,7 +87,7 @@ def write_dataset(ds: Dataset, dest: Path, options: Options, report: Report) -> 
     if report.has_errors:
         return
     if layout == "ultralytics":
-        doc = _data_yaml(ds, task, kpt, files, extras)
+        doc = _data_yaml(ds, task, kpt, files, extras, report, dest)
         if not schemas.is_valid(SCHEMA, _str_keys(doc)):
             for ptr, message in list(schemas.iter_errors(SCHEMA, _str_keys(doc)))[:20]:
                 report.add("AF102", pointer=ptr, format="yolo", reason=message)
@@ -234,7 +234,7 @@ def _class_folders(ds: Dataset, dest: Path, options: Options, report: Report,
 
 
 def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, files: _Files,
-               extras: dict[str, Any]) -> dict[str, Any]:
+               extras: dict[str, Any], report: Report, dest: Path) -> dict[str, Any]:
     splits: dict[str, list[str]] = {}
     for item in ds.items:
         if not isinstance(item.media, Image):  # text items were refused or dropped (AF509)
@@ -244,6 +244,7 @@ def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, files: _File
         entries = splits.setdefault(split_key(subset), [])
         if folder not in entries:
             entries.append(folder)
+    borrowed = bool(splits) and ("train" not in splits or "val" not in splits)
     if not splits:
         splits["train"] = ["images"]
         files.dirs.update({"images", "labels"})
@@ -251,6 +252,9 @@ def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, files: _File
         splits["train"] = list(next(iter(splits.values())))
     if "val" not in splits:
         splits["val"] = list(splits["train"][:1])
+    if borrowed:  # Ultralytics needs both keys: never a silent val = train
+        report.add("AF039", path=str(dest / "data.yaml"), train=", ".join(splits["train"]),
+                   val=", ".join(splits["val"]))
     doc: dict[str, Any] = {}
     for key in ("train", "val", "test"):
         if key in splits:
