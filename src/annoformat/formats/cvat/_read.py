@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lxml import etree
 from pydantic import JsonValue
-
-if TYPE_CHECKING:
-    pass
 
 from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative
