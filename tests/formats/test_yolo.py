@@ -735,3 +735,37 @@ def test_data_yaml_splits_may_list_image_files(tmp_path: Path) -> None:
     assert [(i.subset, i.id, len(i.annotations)) for i in ds.items] == [
         (i.subset, i.id, len(i.annotations)) for i in af.load(full).items]
     assert {i.subset for i in ds.items} == {"train", "val"}
+
+
+def _rows(text: str, task: str = "auto", kpt_shape: tuple[int, int] | None = None,
+          ) -> tuple[list[Any], list[tuple[str, int, int | None]]]:
+    report = Report()
+    ctx = RowContext(["a", "b"], task, kpt_shape, None, True, report)
+    anns = parse_rows(text, "a.txt", 200, 100, "a", ctx)
+    assert anns is not None
+    return anns, [(d.code, d.location.line, d.location.column) for d in report]
+
+
+def test_values_within_ultralytics_tolerance_are_read_cut_at_the_border() -> None:
+    # Ultralytics' verify_image_label (8.4) accepts [-0.01, 1.01] and clips when it trains
+    anns, found = _rows("0 1.005 0.5 0.2 0.2\n1 -0.005 0.1 0.5 0.1 0.5 0.5\n"
+                        "0 0.5 0.5 0.2 0.2")
+    box, poly, plain = anns
+    assert isinstance(box, BBox)
+    assert (box.x, box.y, box.w, box.h) == pytest.approx((181.0, 40.0, 19.0, 20.0))
+    assert isinstance(poly, Polygon) and poly.rings == [[0.0, 10.0, 100.0, 10.0, 100.0, 50.0]]
+    assert isinstance(plain, BBox) and (plain.x, plain.w) == (80.0, 40.0)
+    assert found == [("AF336", 1, 3), ("AF336", 2, 3)]
+
+
+def test_values_past_ultralytics_tolerance_refuse_the_row() -> None:
+    anns, found = _rows("0 1.0101 0.5 0.2 0.2\n1 0.1 -0.02 0.5 0.1 0.5 0.5")
+    assert anns == []
+    assert found == [("AF330", 1, 3), ("AF330", 2, 7)]
+
+
+def test_pose_keypoints_within_tolerance_are_clamped() -> None:
+    anns, found = _rows("0 0.5 0.5 0.2 0.2 1.004 0.5 2", task="pose", kpt_shape=(1, 3))
+    _, kp = anns
+    assert isinstance(kp, Keypoints) and kp.points == [200.0, 50.0] and kp.visibility == [2]
+    assert found == [("AF336", 1, 19)]

@@ -78,9 +78,15 @@ CODES = (
          "missing; annoformat reads what is there.", "names: [cat]\ntrain: images/train",
          "Add the missing key (val may point at the train images)."),
     Code("AF330", "yolo-value-out-of-range", ERR, "normalised value {value} (field {field}) is "
-         "outside [0, 1]", "YOLO coordinates are fractions of the image size; Ultralytics "
-         "rejects the whole label file when one is negative or above 1.",
+         "outside [-0.01, 1.01]", "YOLO coordinates are fractions of the image size; "
+         "Ultralytics rejects the whole label file when one leaves its 1% tolerance.",
          "0 1.2 0.5 0.2 0.2", "Fix the value, or re-export with clipping."),
+    Code("AF336", "yolo-value-within-tolerance", WARN, "normalised value {value} (field {field}) "
+         "is outside [0, 1] but within Ultralytics' 1% tolerance; read cut at the image border",
+         "Ultralytics trains on label files whose values lie in [-0.01, 1.01] and clips them to "
+         "the image; annoformat reads them the same way and says so (points are clamped to the "
+         "border, a box is cut at it).", "0 1.004 0.5 0.2 0.2",
+         "Nothing, unless the value is wrong; re-export with clipping to silence it."),
     Code("AF331", "yolo-write-out-of-range", ERR, "the {where} of this annotation would be "
          "written as {value}, outside [0, 1]", "The annotation lies partly outside its "
          "image; annoformat never clips silently.", "a box at x=-5 on a 640-wide image",

@@ -45,6 +45,7 @@ _BASE_ROT = defaults_of(RotatedBBox)
 _BASE_KP = defaults_of(Keypoints)
 _TOKEN = re.compile(r"\S+")
 SNAP = 1e-6
+TOLERANCE = 0.01  # Ultralytics' verify_image_label: [-0.01, 1.01]
 
 
 @dataclass
@@ -174,12 +175,20 @@ def parse_rows(text: str, path: str, width: int | None, height: int | None, item
         label = names[ci]
         if kind == "pose":
             assert ctx.kpt_shape is not None
-            bad = _out_of_range(vals[:4], 1, line, path, lineno, item_id, report)
-            bad |= _pose_range(vals[4:], ctx.kpt_shape[1], line, path, lineno, item_id, report)
+            head = vals[:4]
+            fit = _range(head, 1, line, path, lineno, item_id, report, clamp=False)
+            bad = fit == "refused"
+            tail = vals[4:]
+            bad |= _pose_range(tail, ctx.kpt_shape[1], line, path, lineno, item_id, report)
             if bad:
                 continue
-        elif _out_of_range(vals, 1, line, path, lineno, item_id, report):
-            continue
+            vals = (_clip_box(head) if fit == "tolerated" else head) + tail
+        else:
+            fit = _range(vals, 1, line, path, lineno, item_id, report, clamp=kind != "bbox")
+            if fit == "refused":
+                continue
+            if fit == "tolerated" and kind == "bbox":
+                vals[:4] = _clip_box(vals[:4])
         common = {"label": label, "id": ordinal, "score": score}
         if kind in ("bbox", "pose"):
             cx, cy, bw, bh = vals[0], vals[1], vals[2], vals[3]
@@ -240,28 +249,62 @@ def _report_number(line: str, fields: list[str], path: str, lineno: int, item_id
             return
 
 
-def _out_of_range(vals: list[float], first_field: int, line: str, path: str, lineno: int,
-                  item_id: str, report: Report) -> bool:
+def _range(vals: list[float], first_field: int, line: str, path: str, lineno: int,
+           item_id: str, report: Report, clamp: bool) -> str:
+    """AF330 (row refused) outside Ultralytics' tolerance; AF336 (cut at the border) within it.
+
+    Ultralytics' ``verify_image_label`` accepts coordinates in [-0.01, 1.01] and clips them to
+    the image when it builds its instances; a file it trains on is read the same way here.
+    Points are clamped (``clamp``); a box is cut at the border by the caller (``_clip_box``).
+    """
+    first_tolerated = None
     for i, v in enumerate(vals):
-        if v < 0.0 or v > 1.0:
+        if v < -TOLERANCE or v > 1.0 + TOLERANCE:
             report.add("AF330", path=path, line=lineno, column=_column(line, first_field + i),
                        item_id=item_id, value=v, field=first_field + i + 1)
-            return True
-    return False
+            return "refused"
+        if (v < 0.0 or v > 1.0) and first_tolerated is None:
+            first_tolerated = i
+    if first_tolerated is not None:
+        i = first_tolerated
+        report.add("AF336", path=path, line=lineno, column=_column(line, first_field + i),
+                   item_id=item_id, value=vals[i], field=first_field + i + 1)
+        if clamp:
+            vals[:] = [min(max(v, 0.0), 1.0) for v in vals]
+        return "tolerated"
+    return "ok"
+
+
+def _clip_box(box: list[float]) -> list[float]:
+    """A centre box with a value past [0, 1] (AF336) cut at the border, as Ultralytics does."""
+    cx, cy, bw, bh = box
+    x1, x2 = max(cx - bw / 2, 0.0), min(cx + bw / 2, 1.0)
+    y1, y2 = max(cy - bh / 2, 0.0), min(cy + bh / 2, 1.0)
+    return [(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1]
 
 
 def _pose_range(vals: list[float], dim: int, line: str, path: str, lineno: int, item_id: str,
                 report: Report) -> bool:
+    """AF309 / AF330 refuse the row; keypoints within Ultralytics' tolerance are clamped (AF336)."""
+    tolerated = None
     for i, v in enumerate(vals):
         if dim == 3 and i % 3 == 2:
             if v not in (0.0, 1.0, 2.0):
                 report.add("AF309", path=path, line=lineno, column=_column(line, 5 + i),
                            item_id=item_id, value=v)
                 return True
-        elif v < 0.0 or v > 1.0:
+        elif v < -TOLERANCE or v > 1.0 + TOLERANCE:
             report.add("AF330", path=path, line=lineno, column=_column(line, 5 + i),
                        item_id=item_id, value=v, field=6 + i)
             return True
+        elif (v < 0.0 or v > 1.0) and tolerated is None:
+            tolerated = i
+    if tolerated is not None:
+        report.add("AF336", path=path, line=lineno, column=_column(line, 5 + tolerated),
+                   item_id=item_id, value=vals[tolerated], field=6 + tolerated)
+        for i, v in enumerate(vals):
+            if not (dim == 3 and i % 3 == 2):
+                vals[i] = min(max(v, 0.0), 1.0)
     return False
 
 
