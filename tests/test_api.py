@@ -18,9 +18,9 @@ from conftest import ROOT
 EXPECTED = {
     "Annotation", "AnnoformatError", "BBox", "ConversionResult", "Dataset", "Diagnostic",
     "Ellipse", "Image", "Item", "Keypoints", "Label", "Location", "Mask", "Points", "Polygon",
-    "Polyline", "Report", "RotatedBBox", "Severity", "Span", "Tag", "Text", "UsageError",
-    "VideoFrame", "__version__", "convert", "detect", "list_formats", "load", "save", "summarize",
-    "validate",
+    "Polyline", "Relation", "Report", "RotatedBBox", "Severity", "Span", "Tag", "Text",
+    "UsageError", "VideoFrame", "__version__", "convert", "detect", "list_formats", "load",
+    "save", "summarize", "validate",
 }
 
 

@@ -28,6 +28,7 @@ from annoformat.model import (
     Points,
     Polygon,
     Polyline,
+    Relation,
     RotatedBBox,
     VideoFrame,
 )
@@ -154,6 +155,25 @@ def _shape_findings(ann: Any, width: int | None, height: int | None,
     return []
 
 
+def check_relations(annotations: Sequence[Any]) -> list[Finding]:
+    """AF230 for each relation end that names no other annotation of the item (path ``/j/end``).
+
+    Example:
+        >>> [f.path for f in check_relations([Relation(source=1, target=2)])]
+        ['/0/source', '/0/target']
+    """
+    ids = {a.id for a in annotations if a.id is not None and not isinstance(a, Relation)}
+    out = []
+    for j, ann in enumerate(annotations):
+        if isinstance(ann, Relation):
+            for end in ("source", "target"):
+                value = getattr(ann, end)
+                if value not in ids:
+                    out.append(Finding("AF230", f"/{j}/{end}", {
+                        "relation": ann.id if ann.id is not None else j, "entity_id": value}))
+    return out
+
+
 def check_dataset(ds: Dataset, report: Report, path: str | None = None) -> None:
     """Walk an IR dataset: duplicate labels/items, unknown labels, geometry.
 
@@ -184,6 +204,10 @@ def check_dataset(ds: Dataset, report: Report, path: str | None = None) -> None:
             for f in check_annotation(ann, width, height, label):
                 report.add(f.code, path=path, pointer=base + f.path, item_id=item.id,
                            annotation_id=ann.id, **f.ctx)
+        if any(isinstance(a, Relation) for a in item.annotations):
+            for f in check_relations(item.annotations):
+                report.add(f.code, path=path, pointer=f"/items/{i}/annotations{f.path}",
+                           item_id=item.id, **f.ctx)
 
 
 # --------------------------------------------------------------------------------------------

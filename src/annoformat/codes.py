@@ -165,6 +165,12 @@ _ENTRIES = [
          "apart.", '{"categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "cat"}]}',
          "Rename one of the classes (supercategories do not disambiguate)."),
     # --- AF3xx: geometry -------------------------------------------------------------------
+    Code("AF230", "unknown-relation-entity", ERR, "relation {relation!r} refers to id "
+         "{entity_id!r}, which no annotation of this item has",
+         "A relation (doccano's relation extraction, Label Studio's relations) joins two "
+         "annotations of the same item by their ids.",
+         '{"entities": [{"id": 1, ...}], "relations": [{"from_id": 1, "to_id": 7, ...}]}',
+         "Fix the id, or remove the relation."),
     Code("AF301", "bbox-outside-image", WARN, "box [{x}, {y}, {w}, {h}] extends outside the "
          "{width}x{height} image", "Part of the box lies outside the image; trainers clip or "
          "drop it differently, so the label means different things to different tools.",

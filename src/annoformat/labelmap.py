@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from annoformat import schemas
 from annoformat._io import parse_json, read_bytes
 from annoformat.diagnostics import Report
-from annoformat.model import Dataset, Label
+from annoformat.model import Dataset, Label, Relation
 
 SCHEMA = "labelmap.schema.json"
 
@@ -149,7 +149,21 @@ def apply(ds: Dataset, lm: LabelMap, report: Report) -> Dataset:
                 removed[ann.label] += 1
             else:
                 kept.append(ann.model_copy(update={"label": target[ann.label]}))
+        if len(kept) < len(item.annotations):
+            kept = _without_dangling_relations(kept, removed)
         items.append(item.model_copy(update={"annotations": kept}))
     for name, count in sorted(removed.items()):
         report.add("AF603", label=name, count=count)
     return ds.model_copy(update={"labels": labels, "items": items})
+
+
+def _without_dangling_relations(annotations: list[Any], removed: Counter[str]) -> list[Any]:
+    """Relations whose end was dropped go with it (counted under their own label)."""
+    ids = {a.id for a in annotations if a.id is not None and not isinstance(a, Relation)}
+    out = []
+    for ann in annotations:
+        if isinstance(ann, Relation) and (ann.source not in ids or ann.target not in ids):
+            removed[ann.label if ann.label is not None else "(unlabelled relation)"] += 1
+        else:
+            out.append(ann)
+    return out

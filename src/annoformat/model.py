@@ -250,8 +250,25 @@ class Span(_Annotation):
     end: int
 
 
+class Relation(_Annotation):
+    """A labelled link between two annotations of the same item, named by their ``id``
+    (doccano's relation extraction, Label Studio's relations): ``source`` -> ``target``, or
+    both ways when ``directed`` is false. ``label`` is the relation type.
+
+    Example:
+        >>> Relation(label="works_in", source=5, target=6).directed
+        True
+    """
+
+    type: Literal["relation"] = "relation"
+    source: int | str
+    target: int | str
+    directed: bool = True
+
+
 Annotation = Annotated[
-    BBox | RotatedBBox | Polygon | Polyline | Points | Keypoints | Mask | Ellipse | Tag | Span,
+    BBox | RotatedBBox | Polygon | Polyline | Points | Keypoints | Mask | Ellipse | Tag | Span
+    | Relation,
     Field(discriminator="type"),
 ]
 
@@ -266,6 +283,7 @@ ANNOTATION_TYPES: dict[str, type[BaseModel]] = {
     "ellipse": Ellipse,
     "tag": Tag,
     "span": Span,
+    "relation": Relation,
 }
 
 

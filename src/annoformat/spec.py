@@ -65,8 +65,9 @@ class Capabilities:
     metadata: frozenset[str] = frozenset()
     #: keeps every format's ``extras`` (annoformat's own jsonl), so none of them is loss
     extras: bool = False
-    #: keeps annotations without a label (CVAT's label="", annoformat's jsonl)
-    unlabelled: bool = False
+    #: the annotation types it keeps without a label (CVAT's label="", annoformat's jsonl,
+    #: Label Studio's relations with no labels)
+    unlabelled: frozenset[str] = frozenset()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -78,7 +79,7 @@ class Capabilities:
             "empty_items": self.empty_items,
             "metadata": sorted(self.metadata),
             "extras": self.extras,
-            "unlabelled": self.unlabelled,
+            "unlabelled": sorted(self.unlabelled),
         }
 
 
@@ -228,7 +229,7 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
         for n, ann in enumerate(item.annotations):
             values = ann.__dict__  # plain reads: this loop sees every annotation
             label, kind = values["label"], values["type"]
-            if (label is None and not unlabelled) or (types and kind not in held):
+            if (label is None and kind not in unlabelled) or (types and kind not in held):
                 kind = kind if label is not None else f"unlabelled {kind}"
                 plan.count("AF501", where(item.id, values["id"], n), kind=kind)
                 continue

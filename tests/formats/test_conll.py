@@ -82,16 +82,18 @@ def test_whitespace_normalisation_is_reported(tmp_path: Path) -> None:
     assert [(a.start, a.end) for a in back.items[0].annotations] == [(6, 11)]  # same token
 
 
-def test_doccano_relations_are_reported(tmp_path: Path) -> None:
+def test_doccano_relations_are_annotation_loss(tmp_path: Path) -> None:
     src = tmp_path / "rel.jsonl"
     src.write_text('{"id": 1, "text": "Ada in Paris", "entities": [{"id": 1, "label": "PER", '
                    '"start_offset": 0, "end_offset": 3}, {"id": 2, "label": "LOC", '
                    '"start_offset": 7, "end_offset": 12}], "relations": [{"id": 3, '
                    '"from_id": 1, "to_id": 2, "type": "in"}]}\n')
+    refused = af.convert(src, tmp_path / "a.conll", to="conll")
+    assert not refused.written and not (tmp_path / "a.conll").exists()
+    assert [(d.code, d.severity.value, d.ctx["count"]) for d in refused.report
+            if d.code == "AF501"] == [("AF501", "error", 1)]
     result = af.convert(src, tmp_path / "a.conll", to="conll", allow_loss=True)
     assert result.written
-    assert [(d.code, d.ctx["count"]) for d in result.report if d.code == "AF531"] == [
-        ("AF531", 1)]
     assert (tmp_path / "a.conll").read_text() == "Ada B-PER\nin O\nParis B-LOC\n"
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 import annoformat as af
 from annoformat.diagnostics import Report
 from annoformat.formats import doccano
-from annoformat.model import Dataset, Span, Tag
+from annoformat.model import Dataset, Relation, Span, Tag
 from annoformat.testing import first_difference
 from annoformat.testing.strategies_text import text_datasets
 
@@ -44,8 +44,9 @@ def test_relations_are_kept_and_written_back(tmp_path: Path) -> None:
     item = ds.items[0]
     assert [(a.id, a.label, a.start, a.end) for a in item.annotations
             if isinstance(a, Span)] == [(5, "PER", 0, 11), (6, "LOC", 22, 27)]
-    assert item.extras["doccano"]["relations"] == [
-        {"id": 1, "from_id": 5, "to_id": 6, "type": "works_in"}]
+    assert [a for a in item.annotations if isinstance(a, Relation)] == [
+        Relation(id=1, label="works_in", source=5, target=6)]
+    assert ds.label_names() == ["PER", "LOC", "works_in"]
     out = tmp_path / "out.jsonl"
     doccano.write(ds, out, doccano.Options(), Report())
     assert orjson.loads(out.read_bytes()) == orjson.loads(
@@ -108,7 +109,7 @@ def test_doccano_round_trips_and_through_native_jsonl(ds: Dataset) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_datasets(span_ids=True, tags=False, ids="int"))
+@given(text_datasets(span_ids=True, tags=False, ids="int", relations=True))
 def test_entity_form_round_trips(ds: Dataset) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "a.jsonl"

@@ -13,7 +13,7 @@ import annoformat as af
 from annoformat.diagnostics import Report
 from annoformat.formats import label_studio
 from annoformat.formats._text import Utf16Offsets
-from annoformat.model import Dataset, Span, Tag
+from annoformat.model import Dataset, Relation, Span, Tag
 from annoformat.testing import first_difference
 from annoformat.testing.strategies_text import text_datasets, texts
 
@@ -66,7 +66,9 @@ def test_two_annotators_may_overlap_each_other() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_datasets(ids="int", item_attributes=True), st.sampled_from(["a.json", "a.jsonl"]))
+@given(text_datasets(ids="int", item_attributes=True)
+       | text_datasets(ids="int", span_ids=True, relations=True),
+       st.sampled_from(["a.json", "a.jsonl"]))
 def test_label_studio_round_trips_and_through_native_jsonl(ds: Dataset, name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         first, native, second = Path(tmp) / name, Path(tmp) / "n.jsonl", Path(tmp) / f"b{name}"
@@ -93,3 +95,85 @@ def test_offsets_in_written_export_are_utf16(ds: Dataset) -> None:
                 v = result["value"]
                 units = text.encode("utf-16-le")
                 assert units[2 * v["start"]:2 * v["end"]].decode("utf-16-le") == v["text"]
+
+
+def test_relations_are_ir_relations_and_written_back(tmp_path: Path) -> None:
+    src = FIX / "ner-relations" / "export.json"
+    ds, report = _read(src)
+    assert report.codes() == []
+    rels = [(a.label, a.source, a.target, a.directed) for a in ds.items[0].annotations
+            if isinstance(a, Relation)]
+    assert rels == [("works_in", "e1", "e3", True), ("works_in", "e2", "e3", True),
+                    ("lives_in", "e2", "e3", True), (None, "e1", "e2", False),
+                    ("works_in", "p1", "p2", True)]
+    out = tmp_path / "out.json"
+    label_studio.write(ds, out, label_studio.Options(), Report())
+    assert orjson.loads(out.read_bytes()) == orjson.loads(src.read_bytes())
+
+
+def test_relation_to_an_unknown_region_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('[{"id": 1, "data": {"text": "Ada in Paris"}, "annotations": [{"result": ['
+                    '{"id": "a", "type": "labels", "from_name": "label", "to_name": "text", '
+                    '"value": {"start": 0, "end": 3, "labels": ["PER"]}}, '
+                    '{"from_id": "zz", "to_id": "a", "type": "relation", "direction": "left", '
+                    '"labels": ["in"]}]}]}]')
+    _, report = _read(path)
+    assert [(d.code, d.location.pointer, d.ctx["entity_id"]) for d in report] == [
+        ("AF230", "/0/annotations/0/result/1/from_id", "zz")]
+
+
+def test_doccano_relations_through_label_studio_come_back_exactly(tmp_path: Path) -> None:
+    doc = FIX.parents[1] / "doccano" / "good" / "relations" / "data.jsonl"
+    result = af.convert(doc, tmp_path / "ls.json", to="label-studio")
+    assert result.written and not result.report.has_errors
+    task = orjson.loads((tmp_path / "ls.json").read_bytes())[0]
+    assert task["annotations"][0]["result"][2] == {
+        "from_id": 5, "to_id": 6, "type": "relation", "direction": "right",
+        "labels": ["works_in"], "id": 1}
+    back = af.convert(tmp_path / "ls.json", tmp_path / "doc.jsonl", to="doccano")
+    assert back.written
+    assert orjson.loads((tmp_path / "doc.jsonl").read_bytes())["relations"] == [
+        {"id": 1, "from_id": 5, "to_id": 6, "type": "works_in"}]
+
+
+def test_relations_doccano_cannot_hold_are_refused_then_reported(tmp_path: Path) -> None:
+    src = FIX / "ner-relations" / "export.json"
+    refused = af.convert(src, tmp_path / "d.jsonl", to="doccano")
+    assert not refused.written
+    assert sorted((d.code, d.ctx.get("count"), d.ctx.get("kind") or d.ctx.get("field"))
+                  for d in refused.report if d.code in ("AF501", "AF506")) == [
+        ("AF501", 1, "unlabelled relation")]
+    done = af.convert(src, tmp_path / "d.jsonl", to="doccano", allow_loss=True)
+    assert done.written
+    rec = orjson.loads((tmp_path / "d.jsonl").read_bytes())
+    assert [(r["from_id"], r["to_id"], r["type"]) for r in rec["relations"]] == [
+        ("e1", "e3", "works_in"), ("e2", "e3", "works_in"), ("e2", "e3", "lives_in"),
+        ("p1", "p2", "works_in")]
+
+
+def test_a_label_map_dropping_an_entity_drops_its_relations(tmp_path: Path) -> None:
+    (tmp_path / "map.yaml").write_text("labels: [{name: PER}, {name: works_in}, "
+                                       "{name: lives_in}]\ndrop: [LOC]\n")
+    src = FIX / "ner-relations" / "export.json"
+    result = af.convert(src, tmp_path / "o.json", to="label-studio",
+                        label_map=tmp_path / "map.yaml")
+    assert result.written, result.report
+    dropped = sorted((d.ctx["label"], d.ctx["count"]) for d in result.report
+                     if d.code == "AF603")
+    assert dropped == [("LOC", 2), ("lives_in", 1), ("works_in", 3)]
+    ds, _ = _read(tmp_path / "o.json")
+    assert [(a.source, a.target) for a in ds.items[0].annotations
+            if isinstance(a, Relation)] == [("e1", "e2")]
+
+
+def test_an_undirected_relation_to_doccano_is_field_loss(tmp_path: Path) -> None:
+    ds = Dataset(labels=[af.Label(name="PER"), af.Label(name="knows")], items=[af.Item(
+        id="1", media=af.Text(text="Ada Bob"), annotations=[
+            Span(id=1, label="PER", start=0, end=3), Span(id=2, label="PER", start=4, end=7),
+            Relation(label="knows", source=1, target=2, directed=False)])])
+    refused = af.save(ds, tmp_path / "d.jsonl", format="doccano", allow_loss=True)
+    assert [(d.code, d.ctx["field"], d.ctx["count"]) for d in refused
+            if d.code == "AF506"] == [("AF506", "directed", 1)]
+    assert orjson.loads((tmp_path / "d.jsonl").read_bytes())["relations"] == [
+        {"from_id": 1, "to_id": 2, "type": "knows"}]

@@ -17,7 +17,7 @@ Facts a maintainer needs:
   does not start and end on token boundaries is AF408 naming it, and overlapping spans are
   AF406: nothing is dropped or shifted, the write is refused. Text whose whitespace the
   tokens do not reproduce is AF532 (it reads back normalised). Items answered reject/ignore
-  (Prodigy) are left out with AF530; doccano relations are reported with AF531.
+  (Prodigy) are left out with AF530; relations cannot be held (AF501).
 * CoNLL has no schema file (it is not JSON): ``FORMAT.schemas`` is empty.
 """
 
@@ -291,11 +291,11 @@ def _answered_no(item: Item) -> bool:
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
-    """What :func:`write` leaves out or changes: answered reject/ignore (AF530), relations
-    (AF531), text rebuilt from tokens (AF532), texts without tokens (AF509)."""
+    """What :func:`write` leaves out or changes: answered reject/ignore (AF530), text rebuilt
+    from tokens (AF532), texts without tokens (AF509); relations are annotations CoNLL cannot
+    hold (AF501, from the capabilities)."""
     loss = plan_capabilities(ds, CAPABILITIES, NAME)
     skipped: list[str] = []
-    relations: list[str] = []
     rebuilt: list[str] = []
     empty: list[str] = []
     renumbered: list[str] = []
@@ -304,7 +304,6 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         if _answered_no(item):
             skipped.append(item.id)
             continue
-        relations += [item.id] * len(item.extras.get("doccano", {}).get("relations") or [])
         tokens = _tokens(item, text, options)
         if not tokens:
             empty.append(item.id)
@@ -317,8 +316,6 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
             renumbered.append(item.id)
     if skipped:
         loss.add("AF530", count=len(skipped), ids=skipped)
-    if relations:
-        loss.add("AF531", count=len(relations), ids=sorted(set(relations)))
     if rebuilt:
         loss.add("AF532", count=len(rebuilt), ids=rebuilt)
     if renumbered:
@@ -378,10 +375,6 @@ CODES = (
          "positive label; in a format without answers it is left out instead.",
          "Prodigy answer=reject records converted to CoNLL",
          "Convert to doccano, Label Studio, Prodigy or jsonl to keep them."),
-    Code("AF531", "relations-dropped", WARN, "{count} doccano relation(s) cannot be written as "
-         "{format} (items: {ids})", "Only doccano and annoformat JSONL hold relations between "
-         "spans.", "doccano relation extraction exported to CoNLL",
-         "Convert to doccano or jsonl to keep them."),
     Code("AF532", "text-rebuilt-from-tokens", WARN, "{count} item(s) will read back from "
          "{format} with their text rebuilt from tokens (whitespace normalised, offsets shift "
          "with it): ids {ids}", "CoNLL stores tokens, not text; reading joins the tokens with "

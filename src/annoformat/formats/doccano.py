@@ -12,10 +12,9 @@ Facts a maintainer needs:
   - relation extraction: ``"entities": [{"id", "label", "start_offset", "end_offset"}]`` and
     ``"relations": [{"id", "from_id", "to_id", "type"}]``;
   - intent + slots: ``"entities"`` plus ``"cats": ["intent", ...]`` (tags).
-* Relations: the IR has no relation annotation. Entity ids become ``Span.id`` and the relation
-  list is kept verbatim in ``item.extras["doccano"]["relations"]`` (its ``from_id``/``to_id``
-  are span ids), so doccano -> IR -> doccano/jsonl keeps them; other writers report them
-  (AF531, or AF507 from the planner).
+* Relations: entity ids become ``Span.id``; each relation becomes an IR ``Relation``
+  (``source``/``target`` = ``from_id``/``to_id``, ``label`` = ``type``, ``id`` kept; other
+  keys in its extras), after the spans. A target without relations refuses them (AF501).
 * ``id`` becomes the item id (a string; written back as a number when it was one). Records
   without ``id`` get their 1-based record number. Every other key is metadata and becomes an
   item attribute (written back as a top-level key).
@@ -43,7 +42,7 @@ from annoformat.formats._text import (
     text_items,
     write_records,
 )
-from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
+from annoformat.model import Dataset, Item, Relation, Span, Tag, Text, trusted
 from annoformat.spec import (
     Capabilities,
     Code,
@@ -52,11 +51,13 @@ from annoformat.spec import (
     LossPlan,
     Severity,
     plan_capabilities,
+    where,
 )
 
 SCHEMA = "doccano.schema.json"
 NAME = "doccano"
 _LABEL_KEYS = ("label", "labels", "entities", "annotations")
+_RELATION_KEYS = frozenset({"id", "from_id", "to_id", "type"})
 _KNOWN = frozenset({"id", "text", "label", "labels", "entities", "annotations", "relations",
                     "cats"})
 #: first-record keys that say "this is another dialect, not doccano"
@@ -67,7 +68,7 @@ _INT_ID = re.compile(r"-?(0|[1-9]\d{0,17})")
 
 CAPABILITIES = Capabilities(
     media=frozenset({"text"}),
-    annotation_types=frozenset({"tag", "span"}),
+    annotation_types=frozenset({"tag", "span", "relation"}),
     fields=frozenset({"id"}),
     item_attributes=True,
     subsets=False,
@@ -171,9 +172,18 @@ def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Option
     if "cats" in rec and not rec["cats"]:
         extras["cats"] = True
     if "relations" in rec:
-        extras["relations"] = rec["relations"]
+        if not rec["relations"]:
+            extras["relations"] = True  # the key, empty: written back so
         _check_relations(rec, anns, pointers, where, report)
-    if "relations" in extras or any(getattr(a, "id", None) is not None for a in anns):
+        for j, rel in enumerate(rec["relations"]):
+            if labels.use(rel["type"], report, pointer=f"/relations/{j}/type", **where):
+                own = {k: v for k, v in rel.items() if k not in _RELATION_KEYS}
+                anns.append(trusted(Relation, {
+                    **fresh_defaults(Relation), "id": rel.get("id"), "label": rel["type"],
+                    "source": rel["from_id"], "target": rel["to_id"],
+                    "extras": {NAME: own} if own else {}}))
+                pointers.append(f"/relations/{j}")
+    if "relations" in rec or any(getattr(a, "id", None) is not None for a in anns):
         extras.pop("form", None)  # the writer uses dicts then anyway
     attributes = {k: v for k, v in rec.items() if k not in _KNOWN}
     media = trusted(Text, {"kind": "text", "text": text})
@@ -225,7 +235,10 @@ def record_of(item: Item, text: str) -> dict[str, Any]:
     rec["text"] = text
     spans = [a for a in item.annotations if isinstance(a, Span) and a.label is not None]
     tags = [a.label for a in item.annotations if isinstance(a, Tag) and a.label is not None]
-    relations = extras.get("relations")
+    relations: list[dict[str, Any]] | None = [
+        _relation(a) for a in item.annotations if isinstance(a, Relation) and a.label is not None]
+    if not relations and not extras.get("relations"):
+        relations = None
     key = extras.get("key", "label")
     if key == "annotations":  # doccano 1.x, as it came: labels as ids, annotators kept
         rec[key] = [_legacy_entry(a, extras.get("label_ids", False)) for a in item.annotations
@@ -249,6 +262,12 @@ def record_of(item: Item, text: str) -> dict[str, Any]:
     return rec
 
 
+def _relation(rel: Relation) -> dict[str, Any]:
+    own = rel.extras.get(NAME, {})
+    out: dict[str, Any] = {"id": rel.id} if rel.id is not None else {}
+    return {**out, "from_id": rel.source, "to_id": rel.target, "type": rel.label, **own}
+
+
 def _legacy_entry(ann: Span | Tag, label_ids: bool) -> dict[str, Any]:
     name = ann.label or ""
     label: Any = int(name) if label_ids and name.isdigit() else name
@@ -262,10 +281,14 @@ def _legacy_entry(ann: Span | Tag, label_ids: bool) -> dict[str, Any]:
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
-    """What :func:`write` loses: the capability plan, and item attributes named like a field
-    of the record (``text``, ``label``...), which the record cannot also hold (AF503)."""
+    """What :func:`write` loses: the capability plan, item attributes named like a field of
+    the record (``text``, ``label``...), which the record cannot also hold (AF503), and the
+    both-ways reading of an undirected relation (AF506: doccano's run ``from_id`` -> ``to_id``)."""
     loss = plan_capabilities(ds, CAPABILITIES, NAME)
     for item, text in text_items(ds.items):
+        for n, ann in enumerate(item.annotations):
+            if isinstance(ann, Relation) and not ann.directed and ann.label is not None:
+                loss.count("AF506", where(item.id, ann.id, n), field="directed")
         if item.attributes:
             rec = record_of(item, text)
             for name, value in item.attributes.items():
@@ -287,11 +310,6 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
 ERR = Severity.ERROR
 #: the diagnostic codes only this format raises
 CODES = (
-    Code("AF230", "unknown-relation-entity", ERR, "relation {relation!r} refers to entity id "
-         "{entity_id!r}, which is not an entity of this record",
-         "doccano relations join two entities of the same record by id.",
-         '{"entities": [{"id": 1, ...}], "relations": [{"from_id": 1, "to_id": 7, ...}]}',
-         "Fix the id, or remove the relation."),
     Code("AF231", "duplicate-entity-id", ERR, "entity id {entity_id!r} is used more than once in "
          "this record", "Relations refer to entities by id; a repeated id is ambiguous.",
          '{"entities": [{"id": 1, ...}, {"id": 1, ...}]}', "Give every entity a unique id."),

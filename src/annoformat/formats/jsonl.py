@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from annoformat import schemas, sourcemap
 from annoformat._io import pointer
-from annoformat.checks import check_annotation
+from annoformat.checks import check_annotation, check_relations
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
     JSONL_EXTENSIONS,
@@ -44,17 +44,18 @@ from annoformat.formats._text import (
     report_spans,
     write_lines,
 )
-from annoformat.model import Dataset, Extras, Image, Item, Label, Text, VideoFrame
+from annoformat.model import Dataset, Extras, Image, Item, Label, Relation, Text, VideoFrame
 from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "jsonl.schema.json"
 VERSION = "1"
 MARKER = "annoformat"
 
+_TYPES = frozenset({"bbox", "rotated_bbox", "polygon", "polyline", "points", "keypoints", "mask",
+                    "ellipse", "tag", "span", "relation"})
 CAPABILITIES = Capabilities(
     media=frozenset({"image", "text", "video_frame"}),
-    annotation_types=frozenset({"bbox", "rotated_bbox", "polygon", "polyline", "points",
-                                "keypoints", "mask", "ellipse", "tag", "span"}),
+    annotation_types=_TYPES,
     fields=frozenset({"id", "group", "z_order", "occluded", "score", "track_id", "crowd", "area",
                       "attributes"}),
     item_attributes=True,
@@ -63,7 +64,7 @@ CAPABILITIES = Capabilities(
     metadata=frozenset({"info", "label_ids", "label_parents", "keypoint_names",
                         "attribute_specs"}),
     extras=True,
-    unlabelled=True,
+    unlabelled=_TYPES,
 )
 
 
@@ -117,7 +118,7 @@ def _schema_errors(value: Any, exc: ValidationError, path: str, line: int,
 
 
 _UNION_TAGS = {"image", "text", "video_frame", "bbox", "rotated_bbox", "polygon", "polyline",
-               "points", "keypoints", "mask", "ellipse", "tag", "span"}
+               "points", "keypoints", "mask", "ellipse", "tag", "span", "relation"}
 
 
 def iter_items(path: Path, options: Options, report: Report,
@@ -206,6 +207,10 @@ def _check_item(item: Item, declared: dict[str, Label], head: Header | None, opt
             report.add(f.code, path=path, line=line, pointer=f"/annotations/{j}{f.path}",
                        item_id=item.id, annotation_id=ann.id, **f.ctx)
     report_spans(report, item, lambda k: f"/annotations/{k}", path, line, options.allow_overlap)
+    if any(isinstance(a, Relation) for a in item.annotations):
+        for f in check_relations(item.annotations):
+            report.add(f.code, path=path, line=line, pointer=f"/annotations{f.path}",
+                       item_id=item.id, **f.ctx)
 
 
 def read(path: Path, options: Options, report: Report) -> Dataset | None:

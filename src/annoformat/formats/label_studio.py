@@ -33,6 +33,7 @@ import orjson
 
 from annoformat import schemas
 from annoformat._io import fill_json_positions, parse_json, read_bytes
+from annoformat.checks import check_relations
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
     ItemIds,
@@ -49,7 +50,7 @@ from annoformat.formats._text import (
     text_items,
     write_records,
 )
-from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
+from annoformat.model import Dataset, Item, Relation, Span, Tag, Text, trusted
 from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "label-studio.schema.json"
@@ -59,12 +60,13 @@ _KINDS = (("annotations", "annotation"), ("predictions", "prediction"))
 
 CAPABILITIES = Capabilities(
     media=frozenset({"text"}),
-    annotation_types=frozenset({"tag", "span"}),
+    annotation_types=frozenset({"tag", "span", "relation"}),
     fields=frozenset({"id", "score"}),
     item_attributes=True,
     subsets=False,
     empty_items=True,
     metadata=frozenset(),
+    unlabelled=frozenset({"relation"}),
 )
 
 
@@ -201,11 +203,36 @@ class _Task:
                               "extras": {NAME: ls} if ls else {}})
         report_spans(self.report, item, self.pointers.__getitem__, self.path, self.line,
                      self.options.allow_overlap, self.stored, group_of=_group)
+        self._check_relations()
         return item
+
+    def _check_relations(self) -> None:
+        """AF230 for a relation whose end is no region of its own annotation (or prediction)."""
+        groups: dict[Any, list[int]] = {}
+        for k, ann in enumerate(self.anns):
+            groups.setdefault(_group(ann), []).append(k)
+        for members in groups.values():
+            if not any(isinstance(self.anns[k], Relation) for k in members):
+                continue
+            for f in check_relations([self.anns[k] for k in members]):
+                index, end = f.path.split("/")[1:]
+                k = members[int(index)]
+                ann = self.anns[k]
+                assert isinstance(ann, Relation)
+                swapped = ann.extras.get(NAME, {}).get("direction") == "left"
+                field = {"source": "from_id", "target": "to_id"}[end]
+                if swapped:
+                    field = "to_id" if field == "from_id" else "from_id"
+                self.report.add("AF230", path=self.path, line=self.line,
+                                pointer=f"{self.pointers[k]}/{field}", item_id=self.item_id,
+                                relation=k, entity_id=f.ctx["entity_id"])
 
     def _result(self, r: dict[str, Any], kind: str, i: int, ptr: str) -> bool:
         """Add the IR annotations of result ``r``; False when it is not a labels/choices one."""
         rtype = r["type"]
+        if rtype == "relation":
+            self._relation(r, kind, i, ptr)
+            return True
         if rtype not in _DEFAULT_FROM:
             return False
         extra: dict[str, Any] = {kind: i} if (kind, i) != ("annotation", 0) else {}
@@ -251,6 +278,32 @@ class _Task:
             self.pointers.append(ptr)
         return True
 
+    def _relation(self, r: dict[str, Any], kind: str, i: int, ptr: str) -> None:
+        """One IR relation per label (none: one unlabelled); ``left`` is stored reversed."""
+        extra: dict[str, Any] = {kind: i} if (kind, i) != ("annotation", 0) else {}
+        extra.update({k: v for k, v in r.items()
+                      if k not in ("id", "from_id", "to_id", "type", "direction", "labels")})
+        direction = r.get("direction", "right")
+        if direction == "left":
+            extra["direction"] = direction
+        if "labels" not in r:
+            extra["no_labels"] = True
+        source, target = r["from_id"], r["to_id"]
+        if direction == "left":
+            source, target = target, source
+        where = {"path": self.path, "line": self.line, "item_id": self.item_id}
+        names = r.get("labels") or [None]
+        for name in names:
+            if name is not None and not self.labels.use(name, self.report,
+                                                        pointer=f"{ptr}/labels", **where):
+                continue
+            self.anns.append(trusted(Relation, {
+                **fresh_defaults(Relation), "id": r.get("id"), "label": name, "source": source,
+                "target": target,
+                "directed": direction != "bi",
+                "extras": {NAME: copy.deepcopy(extra)} if extra else {}}))
+            self.pointers.append(ptr)
+
     def _code_point(self, offset: int, ptr: str) -> int | None:
         offset = int(offset)  # the schema allows 5.0 for an integer
         cp = self.offsets.to_code_point(offset)
@@ -289,7 +342,8 @@ def task_of(item: Item, text: str, options: Options) -> dict[str, Any]:
     offsets = Utf16Offsets(text)
     groups: dict[tuple[str, int], list[Any]] = {}
     for ann in item.annotations:
-        if not isinstance(ann, (Span, Tag)) or ann.label is None:
+        if not isinstance(ann, (Span, Tag, Relation)) or (
+                ann.label is None and not isinstance(ann, Relation)):
             continue
         extra = ann.extras.get(NAME, {})
         kind = "prediction" if "prediction" in extra else "annotation"
@@ -318,6 +372,9 @@ def _results(anns: list[Any], text: str, offsets: Utf16Offsets) -> list[dict[str
     by_id: dict[Any, dict[str, Any]] = {}
     for ann in anns:
         extra = ann.extras.get(NAME, {})
+        if isinstance(ann, Relation):
+            _relation_result(ann, extra, by_id, out)
+            continue
         rtype = "labels" if isinstance(ann, Span) else "choices"
         values = "labels" if rtype == "labels" else "choices"
         key = (ann.id, rtype, getattr(ann, "start", None), getattr(ann, "end", None))
@@ -351,6 +408,28 @@ def _results(anns: list[Any], text: str, offsets: Utf16Offsets) -> list[dict[str
         by_id[key] = result
         out.append(result)
     return out
+
+
+def _relation_result(rel: Relation, extra: dict[str, Any], by_id: dict[Any, dict[str, Any]],
+                     out: list[dict[str, Any]]) -> None:
+    """A relation result; relations between the same ends in one direction share one."""
+    direction = extra.get("direction", "right" if rel.directed else "bi")
+    ends = (rel.target, rel.source) if direction == "left" else (rel.source, rel.target)
+    key = ("relation", rel.id, *ends, direction)
+    found = by_id.get(key)
+    if found is not None and rel.label is not None:
+        found.setdefault("labels", []).append(rel.label)
+        return
+    result: dict[str, Any] = {"id": rel.id} if rel.id is not None else {}
+    result.update({"from_id": ends[0], "to_id": ends[1], "type": "relation",
+                   "direction": direction})
+    if not extra.get("no_labels"):
+        result["labels"] = [rel.label] if rel.label is not None else []
+    for k, v in extra.items():
+        if k not in ("annotation", "prediction", "direction", "no_labels"):
+            result.setdefault(k, v)
+    by_id[key] = result
+    out.append(result)
 
 
 def _tasks_of(ds: Dataset, options: Options) -> Iterable[dict[str, Any]]:

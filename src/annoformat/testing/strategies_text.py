@@ -31,6 +31,7 @@ from annoformat.model import (
     Points,
     Polygon,
     Polyline,
+    Relation,
     RotatedBBox,
     Span,
     Tag,
@@ -81,8 +82,12 @@ def flat_spans(draw: Any, text: str, max_spans: int = 4, overlap: bool = False,
 def text_datasets(draw: Any, *, max_items: int = 4, tags: bool = True, spans: bool = True,
                   span_ids: bool = False, overlap: bool = False, ids: str = "any",
                   item_attributes: bool = False, scores: bool = False,
+                  relations: bool = False,
                   text: st.SearchStrategy[str] | None = None) -> Dataset:
     """Text items with spans (first, in offset order) then tags; labels in first-use order.
+
+    ``relations`` (with ``span_ids``): directed, labelled relations between the spans, after
+    them, with their own ids.
 
     ``ids``: ``"any"`` (unique strings), ``"index"`` (1-based record numbers, for dialects
     without ids) or ``"int"`` (unique integers as strings).
@@ -108,6 +113,13 @@ def text_datasets(draw: Any, *, max_items: int = 4, tags: bool = True, spans: bo
                 used[label] = None
                 anns.append(Span(label=label, start=a, end=b, id=k + 1 if span_ids else None,
                                  score=draw(st.none() | st.floats(0, 1)) if scores else None))
+        span_ids_here = [a.id for a in anns if a.id is not None]
+        if relations and span_ids_here:
+            pairs = st.tuples(st.sampled_from(span_ids_here), st.sampled_from(span_ids_here))
+            for k, (source, target) in enumerate(draw(st.lists(pairs, max_size=3))):
+                label = draw(st.sampled_from(names))
+                used[label] = None
+                anns.append(Relation(id=100 + k, label=label, source=source, target=target))
         if tags:
             for label in draw(st.lists(st.sampled_from(names), max_size=2, unique=True)):
                 used[label] = None
@@ -221,6 +233,11 @@ def full_datasets(draw: Any, max_items: int = 4) -> Dataset:
             anns = [Span(**draw(_common(names)), start=a, end=b)
                     for a, b in draw(flat_spans(body, overlap=True))]
             anns += [Tag(**draw(_common(names))) for _ in range(draw(st.integers(0, 1)))]
+            ends = [a.id for a in anns if a.id is not None]
+            if ends:
+                anns += [Relation(**draw(_common(names)), source=draw(st.sampled_from(ends)),
+                                  target=draw(st.sampled_from(ends)), directed=draw(st.booleans()))
+                         for _ in range(draw(st.integers(0, 2)))]
         else:
             size = draw(st.none() | st.tuples(st.integers(1, 5000), st.integers(1, 5000)))
             w, h = size if size is not None else (None, None)

@@ -56,16 +56,17 @@ from annoformat.spec import Capabilities, Detection, FormatSpec, LossPlan
 
 __all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "write"]
 
+_TYPES = frozenset({"bbox", "rotated_bbox", "polygon", "polyline", "points", "keypoints", "mask",
+                    "ellipse", "tag"})
 CAPABILITIES = Capabilities(
     media=frozenset({"image", "video_frame"}),
-    annotation_types=frozenset({"bbox", "rotated_bbox", "polygon", "polyline", "points",
-                                "keypoints", "mask", "ellipse", "tag"}),
+    annotation_types=_TYPES,
     fields=frozenset({"attributes", "group", "z_order", "occluded", "track_id"}),
     item_attributes=False,
     subsets=True,
     empty_items=True,
     metadata=frozenset({"keypoint_names", "attribute_specs"}),
-    unlabelled=True,
+    unlabelled=_TYPES,
 )
 
 
