@@ -1,7 +1,8 @@
 """The import contract (DESIGN.md), checked on the source: layers, no private cross-module imports.
 
 Layers, lowest first; a module may import from its own layer or any lower one:
-model ← codes ← diagnostics ← support (_io, _archive, _xml, schemas, sourcemap, masks, checks)
+model ← codes ← diagnostics ← support (_io, _archive, _xml, schemas, sourcemap, masks, geometry,
+checks)
 ← spec ← plugin ← formats ← registry, sources, testing ← labelmap, rules, convert, quality ←
 cli, dask, the package.
 Private means a name or module starting with ``_``: a ``_module`` is imported only from inside
@@ -25,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"model"},
     {"codes"},
     {"diagnostics"},
-    {"_io", "_archive", "_xml", "schemas", "sourcemap", "masks", "checks"},
+    {"_io", "_archive", "_xml", "schemas", "sourcemap", "masks", "geometry", "checks"},
     {"spec"},
     {"plugin"},
     {"formats"},

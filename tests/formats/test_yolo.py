@@ -485,9 +485,10 @@ def test_coco_to_yolo_to_coco_keeps_every_box_and_names_the_loss(tmp_path: Path)
         ("AF507", "item ids cannot be written as yolo: 3 item(s); YOLO names items by image "
                   "path"),
         ("AF507", "label ids cannot be written as yolo: cat, dog"),
-        # 100 x 50.25 != 5026.25, and the polygon's 900; the whole-image box's area is w x h
-        ("AF507", "stored areas cannot be written as yolo: 2 annotation(s); YOLO rows hold "
-                  "geometry only"),
+        # 100 x 50.25 != 5026.25, and the polygon written as its box; the whole-image box's
+        # area is w x h
+        ("AF507", "stored areas cannot be written as yolo: 2 annotation(s) whose area differs "
+                  "from the one their written geometry gives; YOLO rows hold geometry only"),
         ("AF507", "supercategories cannot be written as yolo: cat, dog"),
         ("AF516", "1 polygon annotation(s) written as its enclosing box for task detect: "
                   "['1/11']"),
@@ -769,3 +770,20 @@ def test_pose_keypoints_within_tolerance_are_clamped() -> None:
     _, kp = anns
     assert isinstance(kp, Keypoints) and kp.points == [200.0, 50.0] and kp.visibility == [2]
     assert found == [("AF336", 1, 19)]
+
+
+def test_stored_area_and_box_are_lost_only_when_recomputing_differs(tmp_path: Path) -> None:
+    def polygon(area: float, bbox: tuple[float, float, float, float]) -> Polygon:
+        return Polygon(label="a", rings=[[0, 0, 40, 0, 40, 30]], area=area, bbox=bbox)
+
+    def lost(ann: Polygon) -> list[str]:
+        ds = Dataset(labels=[Label(name="a")], items=[Item(
+            id="1", subset="train", media=Image(path="1.jpg", width=100, height=100),
+            annotations=[ann])])
+        report = af.save(ds, tmp_path / "out", format="yolo", overwrite=True)
+        return sorted(d.ctx["what"] for d in report if d.code == "AF507"
+                      and d.ctx["what"].startswith("stored"))
+
+    assert lost(polygon(600.0, (0, 0, 40, 30))) == []
+    assert lost(polygon(598.0, (0, 0, 40, 30))) == ["stored areas"]
+    assert lost(polygon(600.0, (0, 0, 41, 30))) == ["stored enclosing boxes of polygons"]

@@ -75,7 +75,8 @@ def _value(draw: Any, spec: AttributeSpec) -> Any:
 
 @st.composite
 def _labels(draw: Any, skeleton: bool) -> list[Label]:
-    names = draw(st.lists(_NAME.filter(lambda n: n not in _KEYPOINTS), min_size=1, max_size=3,
+    taken = (*_KEYPOINTS, "hand")  # "hand" is the skeleton's own name
+    names = draw(st.lists(_NAME.filter(lambda n: n not in taken), min_size=1, max_size=3,
                           unique=True))
     labels = [Label(name=n, attributes=draw(st.lists(st.sampled_from(_SPECS), max_size=3,
                                                      unique_by=lambda s: s.name)))

@@ -28,6 +28,7 @@ from annoformat.formats.yolo._task import (
     rows_of,
     split_key,
 )
+from annoformat.geometry import area_of, enclosing_box, same_value
 from annoformat.model import Dataset, Image
 from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities, where
 
@@ -112,18 +113,22 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
                     if kind == "tag" and ann.label is not None:
                         tally.add("AF517", "tag", "", item.id, ann, anns)
                     continue  # other kinds and unlabelled ones: the capability plan (AF501)
+                changed = False  # written as another shape (a box's 4 corners keep its area)
                 if not (detect and kind == "bbox"):
                     what, shown, target = fate(ann, task, dim)
+                    changed = what == "approx" and kind != "bbox"
                     if what == "drop":
                         tally.add("AF517", kind, "", item.id, ann, anns)
                         continue
                     if what == "approx":
                         tally.add("AF516", shown, target, item.id, ann, anns)
                 written = True
+                # stored values count as lost only when recomputing them gives another value
                 area = getattr(ann, "area", None)
-                if area is not None and not (kind == "bbox" and area == ann.w * ann.h):
+                if area is not None and (changed or not same_value(area, area_of(ann))):
                     areas += 1
-                if task == "segment" and kind == "polygon" and ann.bbox is not None:
+                if (task == "segment" and kind == "polygon" and ann.bbox is not None
+                        and not all(map(same_value, ann.bbox, enclosing_box(ann)))):
                     stored += 1
             if written:
                 for ann in members:
@@ -138,10 +143,12 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
                  detail=f"{renamed} item(s); YOLO names items by image path")
     if areas:
         loss.add("AF507", what="stored areas",
-                 detail=f"{areas} annotation(s); YOLO rows hold geometry only")
+                 detail=f"{areas} annotation(s) whose area differs from the one their "
+                        "written geometry gives; YOLO rows hold geometry only")
     if stored:
         loss.add("AF507", what="stored enclosing boxes of polygons",
-                 detail=f"{stored} annotation(s); recomputed from the polygon")
+                 detail=f"{stored} annotation(s) whose stored box differs from the "
+                        "polygon's; recomputed from the polygon")
 
 
 def _plan_classify(ds: Dataset, tally: _Tally, loss: LossPlan) -> None:
