@@ -24,6 +24,7 @@ from annoformat.codes import OWNERS, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
 from annoformat.diagnostics import AnnoformatError, Report, UsageError, render
+from annoformat.media import MODES, Mode
 from annoformat.registry import LOAD_REPORT, detect, get_format, list_formats
 from annoformat.sources import opened
 
@@ -107,18 +108,25 @@ _OUTPUT = click.option("--output", "output",
               help="Option of the source format (repeatable).")
 @click.option("--label-map", type=click.Path(path_type=Path), default=None,
               help="YAML/JSON file that renames, merges, drops and orders labels.")
+@click.option("--media", type=click.Choice(MODES), default="hardlink", show_default=True,
+              help="How images reach a target that keeps them beside its labels (YOLO, VOC, "
+              "a COCO folder): a hard link (a copy across file systems), a copy, a symbolic "
+              "link, or none (labels only).")
+@click.option("--images", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The folder holding the source's images (default: the source's own).")
 @_OUTPUT
 @_guarded
 def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bool,
                 strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
                 opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
-                output: str) -> None:
+                media: Mode, images: Path | None, output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
     with _Progress(f"{src.name} -> {to}") as progress:
         result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
                          overwrite=overwrite, options=_parse_opts(opts),
                          read_options=_parse_opts(read_opts), label_map=label_map,
-                         progress=progress, allow_empty=allow_empty)
+                         progress=progress, allow_empty=allow_empty, media=media,
+                         images=images)
     if report_file is not None:
         report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
     if len(result.report):
@@ -168,6 +176,8 @@ def _summary_text(result: ConversionResult) -> str:
         f"{head}: {s['items']} item(s) ({s['items_without_annotations']} without annotations), "
         f"{s['annotations']} annotation(s) [{types}], {s['labels']} label(s); {verdict}",
     ]
+    if s.get("media"):
+        lines.append("images: " + ", ".join(f"{n} {how}" for how, n in s["media"].items()))
     if loss:
         counts = Counter(d.code for d in loss)
         lines.append("loss: " + ", ".join(

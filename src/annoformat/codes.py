@@ -128,6 +128,18 @@ _ENTRIES = [
          "The option exists but the value given does not fit it (a word where a number is "
          "needed, a choice that is not offered).", "--opt precision=high",
          "Run `annoformat formats NAME` for the option's type and choices."),
+    Code("AF060", "media-missing", WARN, "{count} image(s) named by the dataset were not found "
+         "under {root}, so the output lacks them (items: {ids})",
+         "A format that keeps images beside its labels gets each item's image linked or copied "
+         "in (--media); an image that is absent, or that several files could be, is left out "
+         "rather than guessed.", "COCO file_name a.jpg with no a.jpg under the source folder",
+         "Pass --images DIR (the folder holding the images), or add the missing files."),
+    Code("AF061", "media-not-written", WARN, "the {format} output holds labels only ({reason}): "
+         "its {count} image(s) are not in it, so it cannot be trained on as it is",
+         "The target keeps images beside its labels (YOLO images/, VOC JPEGImages/); with "
+         "--media none, or a source without images, they are left where they were.",
+         "annoformat convert a.json out --to yolo --media none",
+         "Pass --media hardlink|copy|symlink, or --images DIR, or copy the images yourself."),
     Code("AF020", "invalid-xml", ERR, "invalid XML: {reason}",
          "The file is not well-formed XML (an unclosed tag, a truncated file, a stray '&').",
          "<annotation><object></annotation>", "Fix the syntax at the reported line."),

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from annoformat._archive import staged_member, write_zip
+from annoformat._archive import is_archive, staged_member, write_zip
 from annoformat._io import fill_json_positions, gc_paused, staged_output
 from annoformat.checks import check_dataset
 from annoformat.codes import Severity, entry
-from annoformat.diagnostics import AnnoformatError, Diagnostic, Report
+from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
 from annoformat.labelmap import LabelMap, load_label_map
 from annoformat.labelmap import apply as apply_label_map
+from annoformat.media import MODES, MediaIndex, Mode, place, search_root
 from annoformat.model import Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
 from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_config, load_rules
@@ -225,8 +226,50 @@ def plan_loss(ds: Dataset, target: Format, report: Report, options: Any = None, 
     return plan
 
 
+_DONE = {"hardlink": "hard-linked", "copy": "copied", "symlink": "symlinked"}
+
+
+@dataclass
+class _Media:
+    """How a conversion brings the images along (see ``annoformat.media``)."""
+
+    mode: Mode
+    root: Path  # where the source's images are looked for
+    links_ok: bool = True  # symbolic links would point into a temporary unpacking: copy
+    placed: Counter[str] = field(default_factory=Counter)
+
+
+def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _Media,
+                 report: Report) -> None:
+    """Link or copy each item's image to where ``fmt`` keeps it, inside the staged output."""
+    assert fmt.media is not None
+    wanted = fmt.media(ds, options)
+    if not wanted or not target.is_dir():
+        return
+    if media.mode == "none":
+        report.add("AF061", path=str(target), format=fmt.name, count=len(wanted),
+                   reason="--media none")
+        return
+    index = MediaIndex.of([media.root])
+    missing = []
+    mode: Mode = media.mode if media.links_ok or media.mode != "symlink" else "copy"
+    for i, rel in wanted.items():
+        item = ds.items[i]
+        found = index.find(item)
+        if found is None:
+            missing.append(item.id)
+            continue
+        media.placed[_DONE[place(found, target / rel, mode)]] += 1
+    if missing and not media.placed:
+        report.add("AF061", path=str(target), format=fmt.name, count=len(wanted),
+                   reason=f"no image was found under {media.root}")
+    elif missing:
+        report.add("AF060", path=str(media.root), count=len(missing), root=str(media.root),
+                   ids=", ".join(missing[:10]) + (", ..." if len(missing) > 10 else ""))
+
+
 def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
-           overwrite: bool, sources: Iterable[Path]) -> bool:
+           overwrite: bool, sources: Iterable[Path], media: _Media | None = None) -> bool:
     with staged_output(dest, report, overwrite=overwrite, sources=sources) as staged:
         if staged is None:
             return False
@@ -237,6 +280,8 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
             target, member = staged_member(staged, fmt.extensions[0] if fmt.extensions else "")
         with gc_paused():
             fmt.write(ds, target, options, report)
+        if media is not None and fmt.media is not None and report.counts["error"] == errors:
+            _place_media(ds, target, fmt, options, media, report)
         # name the destination, not the temporary copy
         if archive:
             inside = f"{dest}!/{member}" if target.is_file() else f"{dest}!"
@@ -284,7 +329,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
             read_options: dict[str, Any] | None = None,
             label_map: str | Path | LabelMap | None = None,
             progress: Callable[[str], None] | None = None,
-            allow_empty: bool = False) -> ConversionResult:
+            allow_empty: bool = False, media: Mode = "hardlink",
+            images: str | Path | None = None) -> ConversionResult:
     """Convert ``src`` to format ``to`` at ``dst``; never a half-written destination.
 
     Refusals (bad input, loss not allowed, destination exists) do not raise: the result has
@@ -293,7 +339,10 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     and orders labels before the target is planned. ``progress`` is called with each phase
     ("read", "plan", "write") as it starts. ``src`` may be a ``.zip`` (read as the folder it
     unpacks to) and ``dst`` too (the output zipped). Zero items read from a source that holds
-    files refuses the conversion (AF009) unless ``allow_empty``.
+    files refuses the conversion (AF009) unless ``allow_empty``. A target that keeps images
+    beside its labels (YOLO, VOC, a COCO folder) gets each item's image as ``media`` says
+    (``hardlink``, falling back to a copy across file systems; ``copy``; ``symlink``; ``none``),
+    found under ``images`` or the source's own folder; what is missing is reported (AF060/061).
 
     Example:
         >>> import annoformat as af, tempfile, os
@@ -303,15 +352,22 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         (True, 4)
     """
     src_p, dst_p = Path(src), Path(dst)
+    if media not in MODES:
+        raise UsageError(Report(), f"media must be one of {', '.join(MODES)}, not {media!r}")
     report = Report()
     target = get_format(to)
     write_opts = target.options_for(parse_options(target, options or {}), dst_p)
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
     with opened(src_p, report) as root:
         if root is not None:
+            found_in = Path(images) if images is not None else search_root(root)
+            media_plan = _Media(media, found_in, links_ok=not is_archive(src_p))
             _convert(root, src_p, dst_p, target, write_opts, result, allow_loss=allow_loss,
                      strict=strict, overwrite=overwrite, allow_empty=allow_empty,
-                     read_options=read_options, label_map=label_map, progress=progress)
+                     read_options=read_options, label_map=label_map, progress=progress,
+                     media=media_plan)
+            if media_plan.placed:
+                result.summary["media"] = dict(sorted(media_plan.placed.items()))
     return result
 
 
@@ -319,7 +375,7 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
              result: ConversionResult, *, allow_loss: bool, strict: bool, overwrite: bool,
              allow_empty: bool, read_options: dict[str, Any] | None,
              label_map: str | Path | LabelMap | None,
-             progress: Callable[[str], None] | None) -> None:
+             progress: Callable[[str], None] | None, media: _Media) -> None:
     """The conversion of the source as readers see it (``root``: ``src`` or its unpacking)."""
     report = result.report
     source = _resolve_format(root, result.source_format, report)
@@ -348,4 +404,4 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
     if report.has_errors:
         return
     step("write")
-    result.written = _write(ds, dst, target, write_opts, report, overwrite, [src])
+    result.written = _write(ds, dst, target, write_opts, report, overwrite, [src], media)

@@ -302,7 +302,8 @@ class FormatSpec(Generic[OptionsT]):
     ``plan(dataset, options)`` defaults to :func:`plan_capabilities` on ``capabilities``;
     ``resolve(options, dest)`` settles what depends on the destination's name, before the plan
     and the writer see the options (see :meth:`options_for`).
-    ``codes`` are the diagnostic codes only this format raises.
+    ``codes`` are the diagnostic codes only this format raises. ``media(dataset, options)``
+    says where the images go in a dataset this format writes (see ``annoformat.media``).
     """
 
     name: str
@@ -318,6 +319,9 @@ class FormatSpec(Generic[OptionsT]):
     #: options made definite for a destination (``layout=auto`` and a ``.json`` name: one file)
     resolve: Callable[[OptionsT, Path], OptionsT] | None = None
     codes: tuple[Code, ...] = ()
+    #: where each item's image belongs in a written dataset: item index -> path relative to
+    #: the destination (YOLO ``images/<subset>/a.jpg``); None for formats that keep no images
+    media: Callable[[Dataset, OptionsT], dict[int, str]] | None = None
     #: the entry point that provided it (None for built-ins); set by the registry
     plugin: str | None = field(default=None, compare=False)
 

@@ -200,8 +200,10 @@ def test_roboflow_paths_and_subset_names() -> None:
 def test_list_files_resolve_relative_to_the_list() -> None:
     ds, _ = _read(GOOD / "ultralytics-list-files" / "dataset")
     assert ds is not None
-    assert [(i.id, i.subset, len(i.annotations)) for i in ds.items] == [
-        ("images/a", "train", 1), ("images/b", "train", 0), ("images/c", "val", 1)]
+    # ids and paths relative to the folder holding a list's images, as for a folder split
+    assert [(i.id, i.subset, i.media.path, len(i.annotations))  # type: ignore[union-attr]
+            for i in ds.items] == [
+        ("a", "train", "a.png", 1), ("b", "train", "b.png", 0), ("c", "val", "c.png", 1)]
 
 
 # ------------------------------------------------------------------ sizes
@@ -496,6 +498,10 @@ def test_coco_to_yolo_to_coco_keeps_every_box_and_names_the_loss(tmp_path: Path)
         ("AF039", "the dataset has no train or no validation subset: data.yaml says train: "
                   "images and val: images"),
         ("AF034", "YOLO ultralytics layout, task detect (written: chosen by the task option)"),
+        # the fixture has no images: the output is labels only, and says so
+        ("AF061", f"the yolo output holds labels only (no image was found under "
+                  f"{COCO_MINIMAL.parent}): its 3 image(s) are not in it, so it cannot be "
+                  "trained on as it is"),
     ]
     files = _tree(mid)
     assert files["labels/cat.txt"] == ("0 0.094531 0.094010 0.156250 0.104688\n"

@@ -72,6 +72,7 @@ from annoformat.formats.voc._common import (
     NAME,
     SCHEMA,
     Options,
+    media_paths,
     resolve_options,
     set_order,
 )
@@ -150,4 +151,5 @@ FORMAT = FormatSpec(
     plan=plan,
     resolve=resolve_options,
     codes=CODES,
+    media=media_paths,
 )

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import orjson
 
 from annoformat import spec
+from annoformat._io import is_safe_relative
 from annoformat.model import BBox, Image, Item, Mask, Polygon
 
 NAME = "voc"
@@ -78,6 +79,15 @@ def resolve_options(options: Options, dest: Path) -> Options:
 def single_file(options: Options) -> bool:
     """Whether the output is one XML file (``options`` resolved for the destination)."""
     return options.layout == "file"
+
+
+def media_paths(ds: Any, options: Options) -> dict[int, str]:
+    """Where each item's image goes (``FormatSpec.media``): ``JPEGImages/<filename>`` in a
+    dataset folder, as the devkit keeps them; nowhere for a single XML file."""
+    if single_file(options):
+        return {}
+    return {i: f"JPEGImages/{item.media.path}" for i, item in enumerate(ds.items)
+            if isinstance(item.media, Image) and is_safe_relative(item.media.path)}
 
 
 def written_capabilities(options: Options) -> spec.Capabilities:

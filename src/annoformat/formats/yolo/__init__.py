@@ -45,6 +45,7 @@ from annoformat.formats.yolo._plan import plan
 from annoformat.formats.yolo._read import read_dataset
 from annoformat.formats.yolo._rows import rotated_to_corners
 from annoformat.formats.yolo._single import dataset_root, read_label_file
+from annoformat.formats.yolo._task import media_paths
 from annoformat.formats.yolo._write import write_dataset
 from annoformat.model import Dataset
 from annoformat.spec import Detection, FormatSpec
@@ -97,4 +98,5 @@ FORMAT = FormatSpec(
     write=write,
     plan=plan,
     codes=CODES,
+    media=media_paths,
 )

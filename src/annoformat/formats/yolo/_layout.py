@@ -229,7 +229,7 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
             elif target.suffix.lower() == ".txt" and target.is_file():
                 images = _list_file(target, root, report)
                 if images is not None:
-                    layout.splits.append(Split(target.stem, root, images))
+                    layout.splits.append(Split(target.stem, _common_folder(images, root), images))
             elif is_image(target.name) and target.is_file():
                 listed.append(target)
             elif key == "test":  # Ultralytics trains without it (coco.yaml names test-dev)
@@ -414,3 +414,15 @@ def _classify(path: Path) -> Layout:
         layout.splits.append(split)
     layout.names = sorted(classes)
     return layout
+
+
+def _common_folder(images: list[Path], root: Path) -> Path:
+    """The deepest folder inside ``root`` holding every listed image: item ids are relative to
+    it (``images/train/a.jpg`` listed alone is item ``a``, as in a folder split)."""
+    if not images:
+        return root
+    try:
+        common = Path(os.path.commonpath([str(p.parent) for p in images]))
+    except ValueError:  # different drives
+        return root
+    return common if _inside(common, root) else root

@@ -27,6 +27,7 @@ from annoformat.formats.yolo._task import (
     row_groups,
     rows_of,
     split_key,
+    written_path,
 )
 from annoformat.geometry import area_of, enclosing_box, same_value
 from annoformat.model import Dataset, Image
@@ -96,7 +97,7 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
         media = item.media
         if not isinstance(media, Image):
             continue  # the capability plan drops it (AF509)
-        if item.id != strip_image_ext(media.path):
+        if item.id != strip_image_ext(written_path(media.path)):
             renamed += 1
         anns = item.annotations
         if not anns:

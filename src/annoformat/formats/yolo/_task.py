@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from annoformat._io import is_safe_relative
 from annoformat.formats.yolo._common import GEOMETRY, Options
-from annoformat.model import Dataset, Item, Polygon, Tag
+from annoformat.model import Dataset, Image, Item, Polygon, Tag
 
 #: (keep | approx | drop, what the annotation is when it matters, what it is written as)
 Fate = tuple[Literal["keep", "approx", "drop"], str, str]
@@ -175,3 +176,59 @@ def class_tag(item: Item) -> Tag | None:
     """The one labelled tag a classification image is filed under (None: zero or several)."""
     tags = [a for a in item.annotations if isinstance(a, Tag) and a.label is not None]
     return tags[0] if len(tags) == 1 else None
+
+
+def split_folders(layout: str, subset: str | None) -> tuple[str, str]:
+    """(label folder, image folder) of a subset, relative to the destination."""
+    if layout == "darknet":
+        folder = f"obj_{subset or 'train'}_data"
+        return folder, folder
+    if layout == "bare":
+        return "", ""
+    if subset is None:
+        return "labels", "images"
+    return f"labels/{subset}", f"images/{subset}"
+
+
+def flat_bare(ds: Dataset) -> bool:
+    """A bare layout keeps labels beside images at the top only when no image is in a folder."""
+    return all("/" not in i.media.path for i in ds.items if isinstance(i.media, Image))
+
+
+def image_folder(layout: str, subset: str | None, flat: bool) -> str:
+    """Where the writer puts (and data.yaml / list files name) the images of a subset."""
+    if layout == "bare" and not flat:
+        return "images"
+    return split_folders(layout, subset)[1]
+
+
+def written_path(path: str) -> str:
+    """An image path as the writer places it under ``images/<subset>/``: without folders named
+    ``images`` or ``labels``, since Ultralytics finds a label by replacing the *last* ``images``
+    folder of the image's path with ``labels`` (``images/train/images/a.jpg`` would look for
+    ``images/train/labels/a.txt``)."""
+    parts = path.split("/")
+    kept = [p for p in parts[:-1] if p not in ("images", "labels")]
+    return "/".join([*kept, parts[-1]])
+
+
+def media_paths(ds: Dataset, options: Options) -> dict[int, str]:
+    """Where each item's image goes (``FormatSpec.media``); classification's own writer places
+    the images in class folders itself."""
+    task, _ = choose_task(ds, options)
+    layout = output_layout(ds, options, task)
+    if layout == "classify":
+        return {}
+    none_as = none_subset(ds, layout)
+    flat = flat_bare(ds)
+    out = {}
+    for index, item in enumerate(ds.items):
+        media = item.media
+        subset = item.subset if item.subset is not None else none_as
+        if not isinstance(media, Image) or not is_safe_relative(media.path) or (
+                subset is not None and not is_safe_relative(subset)):
+            continue  # the writer refuses it (AF016)
+        folder = image_folder(layout, subset, flat)
+        path = written_path(media.path)
+        out[index] = f"{folder}/{path}" if folder else path
+    return out

@@ -26,10 +26,14 @@ from annoformat.formats.yolo._sizes import SIDECAR, SIDECAR_FORMAT
 from annoformat.formats.yolo._task import (
     choose_task,
     class_tag,
+    flat_bare,
+    image_folder,
     kpt_dim,
     none_subset,
     output_layout,
+    split_folders,
     split_key,
+    written_path,
 )
 from annoformat.formats.yolo._yaml import dump_yaml
 from annoformat.model import Dataset, Image, Keypoints
@@ -135,24 +139,11 @@ def _str_keys(doc: Any) -> Any:
     return doc
 
 
-def _split_folder(layout: str, subset: str | None) -> tuple[str, str]:
-    """(label folder, image folder) of a subset, relative to the destination."""
-    if layout == "darknet":
-        folder = f"obj_{subset or 'train'}_data"
-        return folder, folder
-    if layout == "bare":
-        return "", ""
-    if subset is None:
-        return "labels", "images"
-    return f"labels/{subset}", f"images/{subset}"
-
-
 def _label_files(ds: Dataset, layout: str, rows: Rows, report: Report, files: _Files) -> None:
     taken: dict[str, tuple[str, str]] = {}
     if layout == "bare":  # an image called classes.jpg must not overwrite the class names
         taken["classes.txt"] = ("(the class names)", "classes.txt")
-    flat = layout == "bare" and all("/" not in i.media.path for i in ds.items
-                                    if isinstance(i.media, Image))
+    flat = flat_bare(ds)
     lists: dict[str, list[str]] = {}
     for item in ds.items:
         media = item.media
@@ -165,10 +156,12 @@ def _label_files(ds: Dataset, layout: str, rows: Rows, report: Report, files: _F
         if not is_safe_relative(media.path):
             report.add("AF016", item_id=item.id, value=media.path)
             continue
-        label_dir, image_dir = _split_folder(layout, subset)
+        label_dir = split_folders(layout, subset)[0]
         if layout == "bare" and not flat:
-            label_dir, image_dir = "labels", "images"
-        stem = strip_image_ext(media.path)
+            label_dir = "labels"
+        image_dir = image_folder(layout, subset, flat)
+        path = written_path(media.path)
+        stem = strip_image_ext(path)
         label_rel = f"{label_dir}/{stem}.txt" if label_dir else f"{stem}.txt"
         key = _norm(label_rel)
         if key in taken:
@@ -177,7 +170,7 @@ def _label_files(ds: Dataset, layout: str, rows: Rows, report: Report, files: _F
                        second=f"{item.id} ({media.path})", label=label_rel)
             continue
         taken[key] = (item.id, media.path)
-        image_rel = f"{image_dir}/{media.path}" if image_dir else media.path
+        image_rel = f"{image_dir}/{path}" if image_dir else path
         if layout == "darknet":
             lists.setdefault(subset or "train", []).append(f"data/{image_rel}")
         if label_dir:
@@ -240,7 +233,7 @@ def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, files: _File
         if not isinstance(item.media, Image):  # text items were refused or dropped (AF509)
             continue
         subset = item.subset if item.subset is not None else files.none_as
-        folder = _split_folder("ultralytics", subset)[1]
+        folder = split_folders("ultralytics", subset)[1]
         entries = splits.setdefault(split_key(subset), [])
         if folder not in entries:
             entries.append(folder)

@@ -1,0 +1,105 @@
+"""Images travel with their labels: find each item's image in the source, place it in the output.
+
+A format that keeps images beside its labels (YOLO ``images/``, VOC ``JPEGImages/``, a COCO
+folder's ``images/<subset>/``) says where each item's image goes (``FormatSpec.media``); this
+module finds the image in the source and links or copies it there, inside the staging folder, so
+the images land atomically with the labels.
+
+Finding an image: the item's ``media.path`` (``a.jpg``, ``train/a.jpg``) is looked up among the
+image files under the search root: the ``--images`` folder when one is given, else the source
+folder (the folder holding a source file, or its parent when that folder is ``annotations`` or
+``labels``, as in ``coco/annotations/instances_val.json`` + ``coco/val/``). A path matches a file
+whose path ends with it; of several, the one with the item's subset among its folders; still
+several, it is ambiguous and counted as missing (never a guess).
+
+Example:
+    >>> from annoformat.model import Image, Item
+    >>> index = MediaIndex.of([])
+    >>> index.find(Item(id="1", media=Image(path="a.jpg"))) is None
+    True
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from annoformat.model import Image, Item, VideoFrame
+
+Mode = Literal["hardlink", "copy", "symlink", "none"]
+MODES: tuple[Mode, ...] = ("hardlink", "copy", "symlink", "none")
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp",
+                            ".dng", ".mpo", ".pfm", ".heic"})
+#: how many files the search walks before it stops (a guard, not a target)
+SCAN_LIMIT = 5_000_000
+
+
+def search_root(source: Path) -> Path:
+    """Where a source's images are looked for when no ``--images`` folder is given."""
+    root = source if source.is_dir() else source.parent
+    if root.name.lower() in ("annotations", "labels") and root.parent != root:
+        return root.parent
+    return root
+
+
+@dataclass
+class MediaIndex:
+    """Image files under some folders, by lower-cased file name."""
+
+    by_name: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, roots: Iterable[Path]) -> MediaIndex:
+        index = cls()
+        seen = 0
+        for root in roots:
+            for folder, dirs, files in os.walk(root, followlinks=False):
+                dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__MACOSX"]
+                for name in files:
+                    if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
+                        path = os.path.join(folder, name)
+                        index.by_name.setdefault(name.lower(), []).append(path)
+                seen += len(files)
+                if seen > SCAN_LIMIT:
+                    return index
+        return index
+
+    def find(self, item: Item) -> Path | None:
+        """The image file of ``item`` (None when absent or ambiguous)."""
+        media = item.media
+        if not isinstance(media, (Image, VideoFrame)) or not media.path:
+            return None
+        rel = media.path.replace("\\", "/")
+        while rel.startswith("./"):
+            rel = rel[2:]
+        found = self.by_name.get(rel.rsplit("/", 1)[-1].lower(), [])
+        if "/" in rel:  # the folders in the item's path must match too
+            tail = "/" + rel.lower()
+            found = [p for p in found if p.replace(os.sep, "/").lower().endswith(tail)]
+        if len(found) > 1 and item.subset:
+            subset = item.subset.lower()
+            found = [p for p in found
+                     if subset in p.replace(os.sep, "/").lower().split("/")[:-1]] or found
+        return Path(found[0]) if len(found) == 1 else None
+
+
+def place(src: Path, target: Path, mode: Mode) -> Mode:
+    """Put ``src`` at ``target`` (a hard link, a copy or a symbolic link); a hard link that the
+    file system refuses (another device, no link support) becomes a copy. Returns what was done.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if mode == "hardlink":
+        try:
+            os.link(src, target)
+            return "hardlink"
+        except OSError:
+            mode = "copy"
+    if mode == "symlink":
+        os.symlink(src.resolve(), target)
+        return "symlink"
+    shutil.copyfile(src, target)
+    return "copy"
