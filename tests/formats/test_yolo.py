@@ -793,3 +793,27 @@ def test_stored_area_and_box_are_lost_only_when_recomputing_differs(tmp_path: Pa
     assert lost(polygon(600.0, (0, 0, 40, 30))) == []
     assert lost(polygon(598.0, (0, 0, 40, 30))) == ["stored areas"]
     assert lost(polygon(600.0, (0, 0, 41, 30))) == ["stored enclosing boxes of polygons"]
+
+
+def test_scores_reach_training_labels_only_when_asked(tmp_path: Path) -> None:
+    src = tmp_path / "predictions.jsonl"  # model output on an image, kept in native jsonl
+    af.save(Dataset(labels=[Label(name="a")], items=[Item(
+        id="1", subset="train", media=Image(path="1.jpg", width=100, height=100),
+        annotations=[BBox(label="a", x=10, y=10, w=20, h=20, score=0.9),
+                     BBox(label="a", x=50, y=50, w=10, h=10, score=0.4)])]), src,
+        format="jsonl")
+    refused = af.convert(src, tmp_path / "a", to="yolo", options={"task": "detect"})
+    assert not refused.written
+    assert [d.code for d in refused.report if d.code == "AF505"] == ["AF505"]
+    plain = af.convert(src, tmp_path / "b", to="yolo", allow_loss=True,
+                       options={"task": "detect"})
+    assert plain.written
+    rows = [r for p in sorted((tmp_path / "b" / "labels").rglob("*.txt"))
+            for r in p.read_text().splitlines()]
+    assert rows and all(len(r.split()) == 5 for r in rows)
+    scored = af.convert(src, tmp_path / "c", to="yolo", options={"task": "detect",
+                                                                  "scores": True})
+    assert scored.written and not [d for d in scored.report if d.code == "AF505"]
+    rows = [r for p in sorted((tmp_path / "c" / "labels").rglob("*.txt"))
+            for r in p.read_text().splitlines()]
+    assert rows and all(len(r.split()) == 6 for r in rows)

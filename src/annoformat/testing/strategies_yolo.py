@@ -113,4 +113,6 @@ def yolo_datasets(draw: Any, task: str, integer_pixels: bool = False,
         extras["kpt_shape"] = [KEYPOINTS, 3]
     if task == "obb":
         extras["task"] = "obb"
+    if any(a.score is not None for item in items for a in item.annotations):
+        extras["scores"] = True  # as the reader marks a predictions file
     return Dataset(labels=labels, items=items, extras={"yolo": extras})

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import replace
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
@@ -32,7 +33,9 @@ class Options(BaseModel):
     absent; ``scores`` (``True``: even-length segment rows end with a score; ``False``: no row
     has one); ``snap`` (snap values within 1e-6 x the image side of a whole pixel to it).
     Writing: ``task`` (``auto``: the task that holds the data), ``layout`` (``auto``: the
-    source's YOLO layout, else Ultralytics), ``precision`` (decimals, default 6), ``clip``
+    source's YOLO layout, else Ultralytics), ``scores`` (a score column after each row: only
+    when true, or when the source was a YOLO predictions file; a training label with one more
+    number is dropped whole by Ultralytics), ``precision`` (decimals, default 6), ``clip``
     (clip to the image, each clip reported), ``sizes_file`` (write ``annoformat_sizes.json``
     so the labels re-read without the images), ``image_root`` (classification: where the
     images are copied from).
@@ -49,3 +52,14 @@ class Options(BaseModel):
     clip: bool = False
     sizes_file: bool = True
     image_root: str | None = None
+
+
+def writes_scores(ds: Any, options: Options) -> bool:
+    """Whether rows get a score column: ``scores=true``, or a YOLO predictions source."""
+    if options.scores is not None:
+        return options.scores
+    return bool(ds.extras.get(NAME, {}).get("scores"))
+
+
+#: what the writer holds when it leaves scores out
+WITHOUT_SCORES = replace(CAPABILITIES, fields=CAPABILITIES.fields - {"score"})

@@ -20,8 +20,9 @@ class Rows:
     """Formats one item's annotations as label rows for one task."""
 
     def __init__(self, task: str, precision: int, clip: bool, kpt: tuple[int, int] | None,
-                 report: Report) -> None:
+                 report: Report, scores: bool = False) -> None:
         self.task = task
+        self.scores = scores  # a score column after each row (predictions, not training)
         self.fmt = f"%.{precision}f"
         self.fmt5 = "%d" + f" %.{precision}f" * 4
         self.clip = clip
@@ -52,7 +53,7 @@ class Rows:
             if ci is None:
                 continue
             row = None
-            if not self.clip and ann.score is None:
+            if not self.clip and (ann.score is None or not self.scores):
                 box = None
                 if isinstance(ann, BBox):
                     box = ann.x, ann.y, ann.w, ann.h
@@ -130,7 +131,7 @@ class Rows:
                 return None
             text += " " + kp
         score = ann.score if ann.score is not None else (kp_ann.score if kp_ann else None)
-        if score is not None:
+        if score is not None and self.scores:
             text += " " + repr(float(score))
         return text
 
@@ -175,7 +176,7 @@ class Rows:
         if not self._check(vals, item, ann, "points"):
             return None
         text = f"{self.index[ann.label]} {self._num(vals)}"
-        if ann.score is not None:
+        if ann.score is not None and self.scores:
             text += " " + repr(float(ann.score))
         return text
 

@@ -12,7 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from annoformat.codes import Severity
-from annoformat.formats.yolo._common import CAPABILITIES, GEOMETRY, NAME, Options
+from annoformat.formats.yolo._common import (
+    CAPABILITIES,
+    GEOMETRY,
+    NAME,
+    WITHOUT_SCORES,
+    Options,
+    writes_scores,
+)
 from annoformat.formats.yolo._layout import strip_image_ext
 from annoformat.formats.yolo._task import (
     EXACT,
@@ -54,7 +61,8 @@ class _Tally:
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
     """What :func:`~annoformat.formats.yolo.write` will approximate, drop or renumber."""
-    loss = plan_capabilities(ds, CAPABILITIES, NAME)
+    caps = CAPABILITIES if writes_scores(ds, options) else WITHOUT_SCORES
+    loss = plan_capabilities(ds, caps, NAME)
     found = kinds_of(ds) if options.task == "auto" else None
     if found is not None:
         kinds = clash(found)

@@ -296,6 +296,8 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
     shown_task = task if task != "auto" else _task_of(reader.kinds)
     report.add("AF034", path=config_shown, layout=kind, task=shown_task,
                reason=f"read: {why}" + ("" if task != "auto" else "; task from the rows"))
+    if any(a.score is not None for item in reader.items for a in item.annotations):
+        extras["scores"] = True  # a predictions file: written back with its score column
     labels = [Label(name=n) for n in names]
     return trusted(Dataset, {"labels": labels, "items": reader.items, "info": {},
                              "extras": {"yolo": extras}})

@@ -19,7 +19,7 @@ import orjson
 from annoformat import schemas
 from annoformat._io import is_safe_relative
 from annoformat.diagnostics import Report
-from annoformat.formats.yolo._common import GEOMETRY, SCHEMA, Options
+from annoformat.formats.yolo._common import GEOMETRY, SCHEMA, Options, writes_scores
 from annoformat.formats.yolo._emit import Rows
 from annoformat.formats.yolo._layout import strip_image_ext
 from annoformat.formats.yolo._sizes import SIDECAR, SIDECAR_FORMAT
@@ -81,7 +81,7 @@ def write_dataset(ds: Dataset, dest: Path, options: Options, report: Report) -> 
     if task == "pose" and kpt is None:
         return
     names = ds.label_names()
-    rows = Rows(task, options.precision, options.clip, kpt, report)
+    rows = Rows(task, options.precision, options.clip, kpt, report, writes_scores(ds, options))
     rows.index = {n: i for i, n in enumerate(names)}
     files = _Files(none_as=none_subset(ds, layout))
     if layout == "classify":
