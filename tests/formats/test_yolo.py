@@ -817,3 +817,16 @@ def test_scores_reach_training_labels_only_when_asked(tmp_path: Path) -> None:
     rows = [r for p in sorted((tmp_path / "c" / "labels").rglob("*.txt"))
             for r in p.read_text().splitlines()]
     assert rows and all(len(r.split()) == 6 for r in rows)
+
+
+def test_detect_writes_an_object_once_when_it_has_a_shape_and_keypoints(tmp_path: Path) -> None:
+    # COCO person 1 has a segmentation and keypoints (one object, two IR annotations);
+    # person 2 has keypoints only, written as its box
+    src = FIXTURES / "coco" / "good" / "keypoints" / "person_keypoints.json"
+    result = af.convert(src, tmp_path / "out", to="yolo", allow_loss=True, media="none",
+                        options={"task": "detect"})
+    assert result.written
+    assert (tmp_path / "out" / "labels" / "people.txt").read_text() == (
+        "0 0.175000 0.500000 0.250000 0.800000\n0 0.575000 0.500000 0.150000 0.600000\n")
+    assert [(d.code, d.ctx["count"], d.ctx["ids"]) for d in result.report
+            if d.code == "AF517"] == [("AF517", 1, ['7/1'])]

@@ -12,7 +12,7 @@ from typing import Any
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo._common import GEOMETRY
 from annoformat.formats.yolo._rows import rotated_to_corners
-from annoformat.formats.yolo._task import fate, row_groups
+from annoformat.formats.yolo._task import fate, row_groups, shadowed
 from annoformat.model import BBox, Item, Keypoints, Polygon, RotatedBBox
 
 
@@ -48,9 +48,10 @@ class Rows:
         anything else goes through :meth:`_row`, which says the same in more steps."""
         rows: list[str] = []
         index, fmt = self.index, self.fmt5
+        twice = shadowed(item, "detect")
         for ann in item.annotations:
             ci = index.get(ann.label) if ann.label is not None else None
-            if ci is None:
+            if ci is None or (twice and id(ann) in twice):
                 continue
             row = None
             if not self.clip and (ann.score is None or not self.scores):

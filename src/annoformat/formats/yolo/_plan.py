@@ -33,6 +33,7 @@ from annoformat.formats.yolo._task import (
     output_layout,
     row_groups,
     rows_of,
+    shadowed,
     split_key,
     written_path,
 )
@@ -111,6 +112,7 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
         if not anns:
             continue
         groups: Any = row_groups(item, task, index) if task == "pose" else anns
+        twice = shadowed(item, task)
         row = 0
         for group in groups:
             # one annotation per row but in pose, where a box and its keypoints share one
@@ -122,6 +124,10 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
                     if kind == "tag" and ann.label is not None:
                         tally.add("AF517", "tag", "", item.id, ann, anns)
                     continue  # other kinds and unlabelled ones: the capability plan (AF501)
+                if id(ann) in twice:  # its object is written from its other shape
+                    tally.add("AF517", "keypoints (their object is written from its shape)", "",
+                              item.id, ann, anns)
+                    continue
                 changed = False  # written as another shape (a box's 4 corners keep its area)
                 if not (detect and kind == "bbox"):
                     what, shown, target = fate(ann, task, dim)

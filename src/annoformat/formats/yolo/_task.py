@@ -117,6 +117,20 @@ def row_groups(item: Item, task: str, index: dict[str, int]) -> list[list[Any]]:
     return groups
 
 
+def shadowed(item: Item, task: str) -> set[int]:
+    """``id()`` of the keypoints whose object another annotation of the item already writes
+    (same id and label: COCO's person with a segmentation and keypoints). Outside pose, the
+    keypoints would only write that object a second time, so they are dropped instead."""
+    if task != "detect":
+        return set()  # pose pairs them (row_groups); segment and obb drop keypoints anyway
+    shapes = {(a.id, a.label) for a in item.annotations
+              if a.id is not None and a.type in GEOMETRY and a.type != "keypoints"}
+    if not shapes:
+        return set()
+    return {id(a) for a in item.annotations
+            if a.type == "keypoints" and (a.id, a.label) in shapes}
+
+
 def fate(ann: Any, task: str, dim: int = 3) -> Fate:
     """What a labelled annotation becomes in ``task`` (``dim``: values per pose keypoint)."""
     kind: str = ann.type
