@@ -467,14 +467,13 @@ def test_coco_to_yolo_to_coco_keeps_every_box_and_names_the_loss(tmp_path: Path)
     assert not result.written  # a mask, an attribute and a crowd flag would be lost
     # every fact of the plan, the writer's own (ids, areas, the polygon's box) included
     assert sorted((d.code, d.severity.value) for d in result.loss) == [
-        ("AF501", "error"), ("AF503", "error"), ("AF506", "error")] + [
-        ("AF507", "warning")] * 9 + [("AF516", "error")]
+        ("AF503", "error"), ("AF506", "error")] + [
+        ("AF507", "warning")] * 9 + [("AF516", "error"), ("AF517", "error")]
     result = af.convert(COCO_MINIMAL, mid, to="yolo", allow_loss=True,
                         options={"task": "detect"})
     assert result.written
     # by code, then by the fact's fields
     assert [(d.code, d.message) for d in result.report] == [
-        ("AF501", "1 mask annotation(s) cannot be written as yolo"),  # the crowd region
         ("AF503", "1 annotation/item attribute value(s) cannot be written as yolo "
                   "(names: color)"),
         ("AF506", "1 value(s) of field 'occluded' cannot be written as yolo"),
@@ -494,6 +493,8 @@ def test_coco_to_yolo_to_coco_keeps_every_box_and_names_the_loss(tmp_path: Path)
         ("AF507", "supercategories cannot be written as yolo: cat, dog"),
         ("AF516", "1 polygon annotation(s) written as its enclosing box for task detect: "
                   "['1/11']"),
+        ("AF517", "1 crowd mask annotation(s) cannot be written in task detect and were left "
+                  "out: ['2/12']"),
         # no subsets: train and val name the same images, and say so
         ("AF039", "the dataset has no train or no validation subset: data.yaml says train: "
                   "images and val: images"),
@@ -526,14 +527,15 @@ def test_coco_to_yolo_auto_task_is_segment_and_says_so(tmp_path: Path) -> None:
     assert result.written
     chosen = [d.message for d in result.report if d.code == "AF034"]
     assert chosen == ["YOLO ultralytics layout, task segment (written: the dataset holds "
-                      "polygons)"]
+                      "polygons or masks)"]
     approx = sorted(d.message for d in result.report if d.code == "AF516")
     assert approx == [
-        "1 polygon with several rings annotation(s) written as one row per ring for task "
-        "segment: ['1/11']",
+        "1 polygon with several rings annotation(s) written as one polygon joining its parts "
+        "for task segment: ['1/11']",
         "2 bbox annotation(s) written as 4-point polygon for task segment: ['1/10', '2/13']"]
     rows = _tree(tmp_path / "y")["labels/cat.txt"].splitlines()
-    assert len(rows) == 3 and rows[1].split()[0] == "1" and len(rows[2].split()) == 9
+    # the box, then the two rings joined into one polygon row (3 + 4 points + 2 joins)
+    assert len(rows) == 2 and rows[1].split()[0] == "1" and len(rows[1].split()) == 19
 
 
 # ------------------------------------------------------------------ a real consumer
@@ -604,7 +606,7 @@ def test_written_datasets_pass_the_ultralytics_rules(tmp_path: Path) -> None:
     assert _ultralytics_check(out / "data.yaml") == {"images": 3, "rows": 3, "empty": 1}
     out = tmp_path / "coco-seg"
     assert af.convert(COCO_MINIMAL, out, to="yolo", allow_loss=True).written
-    assert _ultralytics_check(out / "data.yaml") == {"images": 3, "rows": 4, "empty": 1}
+    assert _ultralytics_check(out / "data.yaml") == {"images": 3, "rows": 3, "empty": 1}
     for name, expected in [("ultralytics-pose", {"images": 1, "rows": 2, "empty": 0}),
                            ("ultralytics-obb", {"images": 1, "rows": 2, "empty": 0}),
                            ("roboflow", {"images": 2, "rows": 1, "empty": 1})]:
@@ -830,3 +832,38 @@ def test_detect_writes_an_object_once_when_it_has_a_shape_and_keypoints(tmp_path
         "0 0.175000 0.500000 0.250000 0.800000\n0 0.575000 0.500000 0.150000 0.600000\n")
     assert [(d.code, d.ctx["count"], d.ctx["ids"]) for d in result.report
             if d.code == "AF517"] == [("AF517", 1, ['7/1'])]
+
+
+def test_masks_become_their_outline_in_segment(tmp_path: Path) -> None:
+    import numpy as np
+
+    from annoformat import masks
+
+    solid = np.zeros((20, 40), dtype=np.uint8)
+    solid[2:7, 4:14] = 1  # 10 x 5 pixels at (4, 2)
+    holed = np.zeros((20, 40), dtype=np.uint8)
+    holed[10:18, 20:30] = 1
+    holed[12:14, 22:24] = 0  # a hole
+    crowd = np.zeros((20, 40), dtype=np.uint8)
+    crowd[0:2, 0:2] = 1
+
+    def mask(arr: Any, crowd: bool = False) -> af.Mask:
+        return af.Mask(label="a", counts=masks.encode(arr), height=20, width=40, crowd=crowd)
+
+    ds = Dataset(labels=[Label(name="a")], items=[Item(
+        id="m", subset="train", media=Image(path="m.jpg", width=40, height=20),
+        annotations=[mask(solid), mask(holed), mask(crowd, crowd=True)])])
+    refused = Report()
+    with pytest.raises(af.AnnoformatError):
+        af.save(ds, tmp_path / "a", format="yolo", report=refused)
+    assert sorted((d.code, d.message) for d in refused if d.code in ("AF516", "AF517")) == [
+        ("AF516", "1 mask annotation(s) written as its outline for task segment: ['m/#0']"),
+        ("AF516", "1 mask with holes or several parts annotation(s) written as the outline of "
+                  "its largest part for task segment: ['m/#1']"),
+        ("AF517", "1 crowd mask annotation(s) cannot be written in task segment and were left "
+                  "out: ['m/#2']")]
+    af.save(ds, tmp_path / "b", format="yolo", allow_loss=True)
+    rows = (tmp_path / "b" / "labels" / "train" / "m.txt").read_text().splitlines()
+    # pixel edges, exact: x / 40, y / 20
+    assert rows == ["0 0.100000 0.100000 0.350000 0.100000 0.350000 0.350000 0.100000 0.350000",
+                    "0 0.500000 0.500000 0.750000 0.500000 0.750000 0.900000 0.500000 0.900000"]

@@ -11,11 +11,12 @@ from annoformat.spec import Capabilities
 
 NAME = "yolo"
 SCHEMA = "yolo-data.schema.json"
-GEOMETRY = ("bbox", "polygon", "rotated_bbox", "keypoints")
+GEOMETRY = ("bbox", "polygon", "rotated_bbox", "keypoints", "mask")
 CAPABILITIES = Capabilities(
     media=frozenset({"image"}),
     annotation_types=frozenset({*GEOMETRY, "tag"}),
-    fields=frozenset({"score"}),
+    # crowd regions are dropped whole (_task.fate), so the flag itself is never lost
+    fields=frozenset({"score", "crowd"}),
     item_attributes=False,
     subsets=True,
     empty_items=True,

@@ -12,8 +12,8 @@ from typing import Any
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo._common import GEOMETRY
 from annoformat.formats.yolo._rows import rotated_to_corners
-from annoformat.formats.yolo._task import fate, row_groups, shadowed
-from annoformat.model import BBox, Item, Keypoints, Polygon, RotatedBBox
+from annoformat.formats.yolo._task import fate, joined, mask_outline, row_groups, shadowed
+from annoformat.model import BBox, Item, Keypoints, Mask, Polygon, RotatedBBox
 
 
 class Rows:
@@ -51,7 +51,7 @@ class Rows:
         twice = shadowed(item, "detect")
         for ann in item.annotations:
             ci = index.get(ann.label) if ann.label is not None else None
-            if ci is None or (twice and id(ann) in twice):
+            if ci is None or (twice and id(ann) in twice) or getattr(ann, "crowd", None):
                 continue
             row = None
             if not self.clip and (ann.score is None or not self.scores):
@@ -66,7 +66,7 @@ class Rows:
                     if (0.0 <= cx <= 1.0 and 0.0 <= cy <= 1.0 and 0.0 < nw <= 1.0
                             and 0.0 < nh <= 1.0):
                         row = fmt % (ci, cx, cy, nw, nh)
-            if row is None and ann.type in GEOMETRY:
+            if row is None and ann.type in GEOMETRY and fate(ann, "detect")[0] != "drop":
                 row = self._row([ann], item, w, h)
             if row is not None:
                 rows.append(row)
@@ -80,22 +80,18 @@ class Rows:
             group = [ann for ann in group if fate(ann, self.task)[0] != "drop"]
             if not group:
                 continue
-            if self.task == "segment" and isinstance(group[0], Polygon):
-                rows += self._polygon_rows(group[0], item, w, h)
+            if self.task == "segment" and isinstance(group[0], (Polygon, Mask)):
+                first = group[0]
+                pts = (list(first.rings[0]) if len(first.rings) == 1 else joined(first.rings)
+                       ) if isinstance(first, Polygon) else mask_outline(first)[0]
+                row = self._points_row(first, pts, item, w, h) if pts else None
+                if row is not None:
+                    rows.append(row)
             else:
                 row = self._row(group, item, w, h)
                 if row is not None:
                     rows.append(row)
         return rows
-
-    def _polygon_rows(self, ann: Polygon, item: Item, w: int, h: int) -> list[str]:
-        out = []
-        for ring in ann.rings:  # several rings: one row each (the plan says so, AF516)
-            row = self._points_row(ann, list(ring), item, w, h)
-            if row is None:
-                return []
-            out.append(row)
-        return out
 
     def _row(self, group: list[Any], item: Item, w: int, h: int) -> str | None:
         ann = group[0]
@@ -144,6 +140,10 @@ class Rows:
         raw = getattr(ann, "bbox", None)
         if raw:
             return float(raw[0]), float(raw[1]), float(raw[2]), float(raw[3])
+        if isinstance(ann, Mask):
+            from annoformat import masks  # numpy + pycocotools: only when a mask needs it
+
+            return masks.to_bbox(ann.counts, ann.height, ann.width)
         if isinstance(ann, RotatedBBox):
             pts = rotated_to_corners(ann.x, ann.y, ann.w, ann.h, ann.rotation)
         elif isinstance(ann, Polygon):

@@ -32,7 +32,6 @@ from annoformat.formats.yolo._task import (
     none_subset,
     output_layout,
     row_groups,
-    rows_of,
     shadowed,
     split_key,
     written_path,
@@ -129,11 +128,11 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
                               item.id, ann, anns)
                     continue
                 changed = False  # written as another shape (a box's 4 corners keep its area)
-                if not (detect and kind == "bbox"):
+                if not (detect and kind == "bbox" and not ann.crowd):
                     what, shown, target = fate(ann, task, dim)
                     changed = what == "approx" and kind != "bbox"
                     if what == "drop":
-                        tally.add("AF517", kind, "", item.id, ann, anns)
+                        tally.add("AF517", shown or kind, "", item.id, ann, anns)
                         continue
                     if what == "approx":
                         tally.add("AF516", shown, target, item.id, ann, anns)
@@ -149,7 +148,7 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
                 for ann in members:
                     if ann.id is not None and ann.id != row + 1:
                         ids_lost += 1
-                row += rows_of(members, task)
+                row += 1  # one row per object (a polygon's parts are joined)
     if ids_lost:
         loss.add("AF507", what="annotation ids",
                  detail=f"{ids_lost} annotation(s); YOLO rows are numbered by position")

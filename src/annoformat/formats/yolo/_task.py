@@ -8,12 +8,13 @@ written; ``_write`` and ``_emit`` act on the same decisions and report no loss t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from annoformat._io import is_safe_relative
 from annoformat.formats.yolo._common import GEOMETRY, Options
-from annoformat.model import Dataset, Image, Item, Polygon, Tag
+from annoformat.model import Dataset, Image, Item, Tag
 
 #: (keep | approx | drop, what the annotation is when it matters, what it is written as)
 Fate = tuple[Literal["keep", "approx", "drop"], str, str]
@@ -33,8 +34,9 @@ def kinds_of(ds: Dataset) -> set[str]:
 def clash(kinds: set[str]) -> list[str] | None:
     """The kinds when no single task holds them all (the plan refuses: AF515)."""
     geo = kinds - {"tag"}
-    if (("tag" in kinds and geo) or ("keypoints" in geo and geo & {"polygon", "rotated_bbox"})
-            or geo >= {"polygon", "rotated_bbox"}):
+    regions = geo & {"polygon", "mask"}
+    if (("tag" in kinds and geo) or ("keypoints" in geo and (regions or "rotated_bbox" in geo))
+            or (regions and "rotated_bbox" in geo)):
         return sorted(kinds)
     return None
 
@@ -55,8 +57,8 @@ def choose_task(ds: Dataset, options: Options, kinds: set[str] | None = None
         return "pose", "the dataset holds keypoints"
     if "rotated_bbox" in geo:
         return "obb", "the dataset holds rotated boxes"
-    if "polygon" in geo:
-        return "segment", "the dataset holds polygons"
+    if geo & {"polygon", "mask"}:
+        return "segment", "the dataset holds polygons or masks"
     if hint in ("obb", "pose", "segment", "classify"):
         return hint, f"the source was a YOLO {hint} dataset"
     return "detect", "the dataset holds only boxes" if geo else "the dataset has no annotations"
@@ -138,6 +140,10 @@ def fate(ann: Any, task: str, dim: int = 3) -> Fate:
         return KEEP if task == "classify" else DROP
     if task == "classify":
         return DROP
+    if getattr(ann, "crowd", None):  # a crowd region is no object to train on (Ultralytics'
+        return "drop", f"crowd {kind}", ""  # own COCO converter leaves them out)
+    if kind == "mask" and task == "pose":
+        return DROP
     if task == "detect":
         if kind == "bbox":
             return KEEP
@@ -147,8 +153,14 @@ def fate(ann: Any, task: str, dim: int = 3) -> Fate:
     if task == "segment":
         if kind == "polygon":
             if len(ann.rings) != 1:
-                return "approx", "polygon with several rings", "one row per ring"
+                return "approx", "polygon with several rings", "one polygon joining its parts"
             return KEEP
+        if kind == "mask":
+            _, left_out = mask_outline(ann)
+            if left_out:
+                return ("approx", "mask with holes or several parts",
+                        "the outline of its largest part")
+            return "approx", kind, "its outline"
         return DROP if kind == "keypoints" else ("approx", kind, "4-point polygon")
     if task == "obb":
         if kind == "rotated_bbox":
@@ -168,12 +180,45 @@ def fate(ann: Any, task: str, dim: int = 3) -> Fate:
     return KEEP
 
 
-def rows_of(group: Sequence[Any], task: str) -> int:
-    """How many rows a kept group writes: one per ring for segment polygons, else one."""
-    first = group[0]
-    if task == "segment" and isinstance(first, Polygon):
-        return len(first.rings)
-    return 1
+def joined(rings: Sequence[Sequence[float]]) -> list[float]:
+    """One ring visiting every ring of a multi-part polygon, the way Ultralytics merges a COCO
+    object's segments: each further ring is entered from the closest point of the path so far
+    and left back to it, so the joins have no width and the outline covers the same pixels.
+
+    Example:
+        >>> joined([[0, 0, 2, 0, 2, 2], [5, 0, 6, 0, 6, 1]])
+        [0, 0, 2, 0, 5, 0, 6, 0, 6, 1, 5, 0, 2, 0, 2, 2]
+    """
+    path = [(ring[k], ring[k + 1]) for ring in rings[:1] for k in range(0, len(ring), 2)]
+    for ring in rings[1:]:
+        pts = [(ring[k], ring[k + 1]) for k in range(0, len(ring), 2)]
+        if not pts:
+            continue
+        i, j = min(((i, j) for i in range(len(path)) for j in range(len(pts))),
+                   key=lambda ij: (path[ij[0]][0] - pts[ij[1]][0]) ** 2
+                   + (path[ij[0]][1] - pts[ij[1]][1]) ** 2)
+        detour = pts[j:] + pts[:j] + [pts[j], path[i]]
+        path = path[:i + 1] + detour + path[i + 1:]
+    return [v for xy in path for v in xy]
+
+
+@functools.lru_cache(maxsize=256)
+def _outline(counts: str | tuple[int, ...], height: int, width: int
+             ) -> tuple[tuple[float, ...], int]:
+    from annoformat import masks  # numpy + pycocotools: only when a mask needs it
+
+    found = masks.rings(masks.decode(counts if isinstance(counts, str) else list(counts),
+                                     height, width))
+    outer = next((ring for ring, area in found if area > 0), [])
+    return tuple(outer), len(found) - 1
+
+
+def mask_outline(ann: Any) -> tuple[list[float], int]:
+    """The outer boundary of a mask's largest part (pixel edges, exact) and how many other
+    rings (holes, other parts) it leaves out."""
+    counts = ann.counts if isinstance(ann.counts, str) else tuple(ann.counts)
+    ring, left_out = _outline(counts, ann.height, ann.width)
+    return list(ring), left_out
 
 
 def split_key(subset: str | None) -> str:
