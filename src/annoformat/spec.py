@@ -200,6 +200,20 @@ FIELD_LOSS = {
 }
 
 
+def carries_data(extra: Any) -> bool:
+    """Whether a format's extras hold data, not only notes on the source file's form.
+
+    By convention a key starting with ``_`` is such a note (which optional keys a COCO
+    category spelled out, how a file wrote a box's segmentation): another format loses nothing
+    by not keeping it, so the loss plan does not count it.
+
+    Example:
+        >>> carries_data({"_present": ["supercategory"]}), carries_data({"note": "x"})
+        (False, True)
+    """
+    return not isinstance(extra, dict) or any(not str(k).startswith("_") for k in extra)
+
+
 def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
                       plan: LossPlan | None = None, *, types: bool = True) -> LossPlan:
     """The loss of writing ``ds`` to a format that holds ``caps`` (the default plan).
@@ -224,7 +238,7 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
         if item.attributes and not caps.item_attributes:
             attr_names.update(list(item.attributes))
         for key in item.extras:
-            if key != name:
+            if key != name and carries_data(item.extras[key]):
                 foreign[f"item extras ({key})"] += 1
         for n, ann in enumerate(item.annotations):
             values = ann.__dict__  # plain reads: this loop sees every annotation
@@ -239,8 +253,8 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
                 if values.get(fld) not in (None, False):
                     plan.count(FIELD_LOSS[fld], where(item.id, values["id"], n), field=fld)
             if values["extras"]:
-                for key in values["extras"]:
-                    if key != name:
+                for key, extra in values["extras"].items():
+                    if key != name and carries_data(extra):
                         foreign[f"annotation extras ({key})"] += 1
     if dropped:  # never by item count alone: what they held goes with them
         kinds = sorted({item.media.kind for item in dropped})
@@ -279,11 +293,11 @@ def _plan_metadata(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
     if caps.extras:  # the target keeps every format's extras verbatim
         return
     for key in ds.extras:
-        if key != name and ds.extras[key]:
+        if key != name and ds.extras[key] and carries_data(ds.extras[key]):
             foreign[f"dataset extras ({key})"] += 1
     for label in ds.labels:
         for key in label.extras:
-            if key != name:
+            if key != name and carries_data(label.extras[key]):
                 foreign[f"label extras ({key})"] += 1
     for what, count in sorted(foreign.items()):
         plan.add("AF507", what=what, detail=f"{count} object(s)")

@@ -64,7 +64,10 @@ def test_minimal_reads_exact_values() -> None:
     decoded = masks.decode(mask.counts, mask.height, mask.width)
     assert int(decoded.sum()) == 6 and decoded[1:3, 1:4].all()
     assert whole.occluded is True and whole.attributes == {"color": "black"}
-    assert whole.extras == {"coco": {"note": "kept as an extra"}}
+    # the file writes one box-only object with [] and this one without the key: a note on
+    # its form (an "_" key) so COCO -> COCO writes it back the same
+    assert whole.extras == {"coco": {"note": "kept as an extra", "_no_segmentation": True}}
+    assert ds.extras["coco"]["_box_segmentation"] == {"": "empty"}
     assert ds.items[2].annotations == []  # an image without annotations is kept
     assert ds.items[0].extras == {"coco": {"license": 1,
                                            "coco_url": "http://example.invalid/cat.jpg"}}
@@ -352,3 +355,84 @@ def test_cvat_video_through_coco_keeps_every_track(tmp_path: Path) -> None:
                        str(a.model_dump(include={"x", "y", "w", "h", "rings", "points"})))
                       for i in ds.items for a in i.annotations)
     assert shapes(af.load(tmp_path / "v.xml")) == shapes(af.load(src))
+
+
+# ------------------------------------------------------------------ box-only objects (#12)
+
+
+def _geometry(ds: Dataset) -> list[tuple[Any, ...]]:
+    return [(a.type, a.x, a.y, a.w, a.h) for i in ds.items for a in i.annotations
+            if isinstance(a, BBox)] + [(a.type,) for i in ds.items for a in i.annotations
+                                       if not isinstance(a, BBox)]
+
+
+def _boxes(*boxes: tuple[float, float, float, float]) -> Dataset:
+    return Dataset(labels=[Label(name="a")], items=[Item(
+        id="1", media=af.Image(path="1.jpg", width=500, height=400),
+        annotations=[BBox(id=k + 1, label="a", x=x, y=y, w=w, h=h)
+                     for k, (x, y, w, h) in enumerate(boxes)])])
+
+
+def test_a_box_gets_its_corners_as_segmentation_and_reads_back_as_the_box(
+        tmp_path: Path) -> None:
+    ds = _boxes((10.1, 20, 106.1, 30.5))
+    af.save(ds, tmp_path / "a.json", format="coco")
+    text = (tmp_path / "a.json").read_text()
+    (ann,) = json.loads(text)["annotations"]
+    # pycocotools' loadRes order, x + w without float noise (not 116.19999999999999)
+    assert ann["segmentation"] == [[10.1, 20, 10.1, 50.5, 116.2, 50.5, 116.2, 20]]
+    assert ann["bbox"] == [10.1, 20, 106.1, 30.5] and ann["area"] == 3236.05
+    assert "9999" not in text and "0000000" not in text
+    assert _geometry(af.load(tmp_path / "a.json")) == _geometry(ds)
+    af.save(ds, tmp_path / "b.json", format="coco", box_segmentation="empty")
+    assert json.loads((tmp_path / "b.json").read_text())["annotations"][0]["segmentation"] == []
+    assert _geometry(af.load(tmp_path / "b.json")) == _geometry(ds)
+
+
+def test_a_box_rectangle_in_another_corner_order_is_a_box_written_back_as_it_was(
+        tmp_path: Path) -> None:
+    doc = {"images": [{"id": 1, "file_name": "1.jpg", "width": 50, "height": 50}],
+           "annotations": [
+               {"id": 1, "image_id": 1, "category_id": 1, "bbox": [2, 3, 10, 20], "area": 200,
+                "iscrowd": 0, "segmentation": [[12, 3, 12, 23, 2, 23, 2, 3]]},
+               # a rectangle inside the box is a shape, not the box
+               {"id": 2, "image_id": 1, "category_id": 1, "bbox": [2, 3, 10, 20], "area": 100,
+                "iscrowd": 0, "segmentation": [[2, 3, 7, 3, 7, 23, 2, 23]]}],
+           "categories": [{"id": 1, "name": "a"}]}
+    (tmp_path / "in.json").write_text(json.dumps(doc))
+    ds = af.load(tmp_path / "in.json")
+    assert [a.type for a in ds.items[0].annotations] == ["bbox", "polygon"]
+    af.save(ds, tmp_path / "out.json", format="coco")
+    assert json.loads((tmp_path / "out.json").read_text())["annotations"] == doc["annotations"]
+
+
+def test_a_file_without_box_segmentation_is_written_back_without_it(tmp_path: Path) -> None:
+    doc = {"images": [{"id": 1, "file_name": "1.jpg", "width": 50, "height": 50}],
+           "annotations": [{"id": k, "image_id": 1, "category_id": 1, "bbox": [k, k, 5, 5],
+                            "area": 25, "iscrowd": 0} for k in (1, 2)],
+           "categories": [{"id": 1, "name": "a"}]}
+    (tmp_path / "in.json").write_text(json.dumps(doc))
+    ds = af.load(tmp_path / "in.json")
+    assert ds.extras == {"coco": {"_box_segmentation": {"": "absent"}}}
+    af.save(ds, tmp_path / "same.json", format="coco")
+    assert json.loads((tmp_path / "same.json").read_text())["annotations"] == doc["annotations"]
+    # to another format, the note on the file's form is no loss
+    to_yolo = af.convert(tmp_path / "in.json", tmp_path / "y", to="yolo", media="none")
+    assert not [d for d in to_yolo.report if d.code == "AF507"
+                and "extras" in d.ctx.get("what", "")]
+    af.save(ds, tmp_path / "poly.json", format="coco", box_segmentation="polygon")
+    assert [a["segmentation"] for a in json.loads((tmp_path / "poly.json").read_text())[
+        "annotations"]] == [[[1, 1, 1, 6, 6, 6, 6, 1]], [[2, 2, 2, 7, 7, 7, 7, 2]]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 400, allow_nan=False), st.floats(0, 300, allow_nan=False),
+                          st.floats(0.01, 100), st.floats(0.01, 100)), min_size=1, max_size=4))
+def test_box_coco_box_is_exact(boxes: list[tuple[float, float, float, float]]) -> None:
+    import tempfile
+
+    ds = _boxes(*boxes)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "a.json"
+        af.save(ds, out, format="coco")
+        assert _geometry(af.load(out)) == _geometry(ds)

@@ -467,7 +467,7 @@ def test_coco_to_cvat_reports_exactly_what_is_lost(tmp_path: Path) -> None:
     assert result.written
     assert _loss(result) == [
         ("AF506", {"format": "cvat", "field": "crowd", "count": 1, "ids": ["2/12"]}),
-        ("AF507", {"format": "cvat", "what": "annotation extras (coco)", "detail": "2 object(s)"}),
+        ("AF507", {"format": "cvat", "what": "annotation extras (coco)", "detail": "1 object(s)"}),
         ("AF507", {"format": "cvat", "what": "dataset extras (coco)", "detail": "1 object(s)"}),
         ("AF507", {"format": "cvat", "what": "info", "detail": "description, version, year"}),
         ("AF507", {"format": "cvat", "what": "item extras (coco)", "detail": "2 object(s)"}),

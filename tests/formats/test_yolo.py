@@ -477,7 +477,7 @@ def test_coco_to_yolo_to_coco_keeps_every_box_and_names_the_loss(tmp_path: Path)
         ("AF503", "1 annotation/item attribute value(s) cannot be written as yolo "
                   "(names: color)"),
         ("AF506", "1 value(s) of field 'occluded' cannot be written as yolo"),
-        ("AF507", "annotation extras (coco) cannot be written as yolo: 2 object(s)"),
+        ("AF507", "annotation extras (coco) cannot be written as yolo: 1 object(s)"),
         ("AF507", "annotation ids cannot be written as yolo: 3 annotation(s); YOLO rows are "
                   "numbered by position"),
         ("AF507", "dataset extras (coco) cannot be written as yolo: 1 object(s)"),

@@ -46,10 +46,53 @@ class Options(spec.Options):
     one file; ``folder`` ``annotations/<task>_<subset>.json``; ``roboflow``
     ``<subset>/_annotations.coco.json``.
     ``indent``: pretty-print the JSON (2 spaces).
+    ``box_segmentation``: what a box-only object's ``segmentation`` is: ``polygon`` (its 4
+    corners, pycocotools' own ``loadRes`` convention, so ``annToMask`` and segm evaluation
+    work) or ``empty`` (``[]``, as datumaro and CVAT write; ``annToMask`` fails on it);
+    ``auto`` (default): as the source COCO file wrote them when it did so for every box
+    (``[]``, or no key at all), else ``polygon``. Each reads back as the box it was.
     """
 
     layout: Literal["auto", "file", "folder", "roboflow"] = "auto"
     indent: bool = False
+    box_segmentation: Literal["auto", "polygon", "empty"] = "auto"
+
+
+#: derived values (x + w, an area) are rounded to this many decimals: float noise sits near
+#: 1e-14 relative (116.2 written as 116.20000000000002), and no tool records finer than 1e-10
+DERIVED_DECIMALS = 10
+
+
+def box_ring(x: float, y: float, w: float, h: float) -> list[float]:
+    """A box's 4 corners as a COCO polygon ring, in pycocotools' ``loadRes`` order."""
+    x2, y2 = round(x + w, DERIVED_DECIMALS), round(y + h, DERIVED_DECIMALS)
+    return [x, y, x, y2, x2, y2, x2, y]
+
+
+def is_box_ring(seg: Any, bbox: Any) -> bool:
+    """Whether ``seg`` is one ring tracing exactly the rectangle of ``bbox`` (any start corner,
+    either direction): such a segmentation says nothing the box does not."""
+    if not (isinstance(seg, list) and len(seg) == 1 and isinstance(bbox, list)
+            and len(bbox) == 4):
+        return False
+    ring = seg[0]
+    if not isinstance(ring, list) or len(ring) != 8:
+        return False
+    x, y, w, h = bbox
+    if not (w > 0 and h > 0):
+        return False
+
+    def side(v: float, low: float, high: float) -> int | None:  # 0: low, 1: high, else None
+        for k, edge in enumerate((low, high)):
+            if abs(v - edge) <= 1e-9 * max(1.0, abs(edge)):
+                return k
+        return None
+
+    corners = [(side(ring[k], x, x + w), side(ring[k + 1], y, y + h)) for k in (0, 2, 4, 6)]
+    if any(c[0] is None or c[1] is None for c in corners) or len(set(corners)) != 4:
+        return False
+    following = corners[1:] + corners[:1]
+    return all(a[0] == b[0] or a[1] == b[1] for a, b in zip(corners, following, strict=True))
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,11 @@ from annoformat.formats.coco._common import (
     ROBOFLOW,
     SCHEMA,
     Options,
+    box_ring,
     canonical_category_keys,
     canonical_stem,
     input_layout,
+    is_box_ring,
 )
 from annoformat.model import (
     BBox,
@@ -54,6 +57,9 @@ class _Reader:
         self.files: dict[str, dict[str, Any]] = {}
         self.results = False
         self.roboflow = False
+        #: the box-only objects of the file being read, with how it wrote their segmentation
+        self.box_styles: list[tuple[Any, str, Any]] = []
+        self.box_segmentation: dict[str, str] = {}  # per file (subset key): absent or empty
 
     def dataset(self) -> Dataset:
         extras: dict[str, Any] = {"layout": "roboflow"} if self.roboflow else {}
@@ -61,6 +67,8 @@ class _Reader:
             extras["files"] = self.files
         if self.results:
             extras["results"] = True
+        if self.box_segmentation:
+            extras["_box_segmentation"] = self.box_segmentation
         return trusted(Dataset, {"labels": list(self.labels.values()), "items": self.items,
                                  "info": self.info or {},
                                  "extras": {"coco": extras} if extras else {}})
@@ -81,14 +89,31 @@ class _Reader:
             record: dict[str, Any] = {}
             if in_folder and path.stem != canonical_stem(subset) and path.name != ROBOFLOW:
                 record["stem"] = path.stem
+            self.box_styles.clear()
             if isinstance(doc, list):
                 self.results = True
                 self._results(doc, shown, subset)
             else:
                 self._document(doc, shown, subset, record)
+                self._box_style("" if subset is None else subset)
             if record:
                 self.files["" if subset is None else subset] = record
         fill_json_positions(self.report, shown, data, since=since)
+
+    def _box_style(self, key: str) -> None:
+        """Remember how the file wrote box-only objects' segmentation (no key, ``[]``, the
+        corners) so the writer does the same: the file's own way, and on the few objects that
+        differ from it (a mixed file), their own. These are notes on the file's form, not data
+        (``_`` keys: the loss plan does not count them)."""
+        if not self.box_styles:
+            return
+        usual = Counter(style for _, style, _ in self.box_styles).most_common(1)[0][0]
+        if usual != "ring":
+            self.box_segmentation[key] = usual
+        for ann, style, seg in self.box_styles:
+            if style != usual:
+                own = ann.extras.setdefault("coco", {})
+                own.update({"_no_segmentation": True} if seg is None else {"_segmentation": seg})
 
     # -- categories ---------------------------------------------------------------------------
     def _categories(self, cats: list[dict[str, Any]], path: str) -> dict[int, Label]:
@@ -305,6 +330,10 @@ class _Reader:
                 out.append(trusted(Mask, {**common, "type": "mask", "counts": seg["counts"],
                                           "height": h, "width": w,
                                           "bbox": tuple(bbox) if bbox is not None else None}))
+            elif seg and is_box_ring(seg, bbox):  # the box's own rectangle: a box, not a shape
+                assert bbox is not None
+                if seg[0] != box_ring(bbox[0], bbox[1], bbox[2], bbox[3]):  # another order:
+                    extra = {**(extra or {}), "_segmentation": seg}  # written back as it was
             elif seg:
                 bad = False
                 for r, ring in enumerate(seg):
@@ -319,8 +348,10 @@ class _Reader:
                     poly["type"], poly["rings"] = "polygon", seg
                     poly["bbox"] = tuple(bbox) if bbox is not None else None
                     out.append(trusted(Polygon, poly))
-            elif seg is not None:
-                extra = {**(extra or {}), "segmentation": seg}
+            style = None
+            if not results and (not seg or (isinstance(seg, list) and not out)):
+                # how this file writes a box-only object: no key, [] or the box's corners
+                style = "absent" if seg is None else "empty" if seg == [] else "ring"
             if "keypoints" in a:
                 flat = a["keypoints"]
                 if len(flat) % 3:
@@ -376,6 +407,8 @@ class _Reader:
                 for k in range(len(out)):
                     sm.annotation(index, len(item.annotations) + k, path, pointer=f"{prefix}/{j}")
             item.annotations.extend(out)
+            if style is not None:
+                self.box_styles.append((out[0], style, seg))
 
 
 def read(path: Path, options: Options, report: Report) -> Dataset | None:

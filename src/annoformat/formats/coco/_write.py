@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,13 @@ import orjson
 from annoformat import schemas
 from annoformat.diagnostics import Report
 from annoformat.formats.coco._common import (
+    DERIVED_DECIMALS,
     FIELD_ATTRS,
     NAME,
     ROBOFLOW,
     SCHEMA,
     Options,
+    box_ring,
     canonical_category_keys,
     canonical_stem,
     documents,
@@ -25,6 +28,7 @@ from annoformat.formats.coco._common import (
     resolve_options,
     results_file,
 )
+from annoformat.geometry import area_of, enclosing_box
 from annoformat.model import (
     BBox,
     Dataset,
@@ -44,11 +48,7 @@ def _bbox_of(ann: Any) -> list[float]:
     if ann.bbox is not None:
         return list(ann.bbox)
     if isinstance(ann, Polygon):
-        xs = [v for ring in ann.rings for v in ring[0::2]]
-        ys = [v for ring in ann.rings for v in ring[1::2]]
-        if not xs:
-            return [0.0, 0.0, 0.0, 0.0]
-        return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+        return _tidy(enclosing_box(ann))
     if isinstance(ann, Mask):
         from annoformat import masks  # numpy + pycocotools: only when a mask needs it
 
@@ -58,33 +58,28 @@ def _bbox_of(ann: Any) -> list[float]:
         ys = [y for y, v in zip(ann.points[1::2], ann.visibility, strict=False) if v]
         if not xs:
             return [0.0, 0.0, 0.0, 0.0]
-        return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+        return _tidy((min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)))
     raise TypeError(f"COCO cannot hold {ann.type} annotations")
+
+
+def _tidy(values: Iterable[float]) -> list[float]:
+    """Derived values without float noise (see ``DERIVED_DECIMALS``)."""
+    return [round(v, DERIVED_DECIMALS) for v in values]
 
 
 def _area_of(ann: Any) -> float:
     if ann.area is not None:
         return float(ann.area)
-    if isinstance(ann, BBox):
-        return float(ann.w * ann.h)
-    if isinstance(ann, Polygon):
-        total = 0.0
-        for ring in ann.rings:
-            xs, ys = ring[0::2], ring[1::2]
-            n = len(xs)
-            total += abs(sum(xs[i] * ys[(i + 1) % n] - xs[(i + 1) % n] * ys[i]
-                             for i in range(n))) / 2
-        return total
-    if isinstance(ann, Mask):
-        from annoformat import masks
-
-        return float(masks.area(ann.counts, ann.height, ann.width))
-    bbox = _bbox_of(ann)
-    return float(bbox[2] * bbox[3])
+    area = area_of(ann)
+    if area is None:  # keypoints alone: their box
+        bbox = _bbox_of(ann)
+        area = float(bbox[2] * bbox[3])
+    return round(area, DERIVED_DECIMALS)
 
 
 def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
-                     results: bool = False) -> dict[str, Any]:
+                     results: bool = False, box_segmentation: str = "polygon"
+                     ) -> dict[str, Any]:
     out: dict[str, Any] = {"id": ann_id, "image_id": image_id, "category_id": cat_id}
     main = parts[0]
     attrs: dict[str, Any] = {}
@@ -110,7 +105,19 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
                 flat += (part.points[2 * k], part.points[2 * k + 1], v)
             out["keypoints"] = flat
             out["num_keypoints"] = extras.pop("num_keypoints", sum(1 for v in vis if v))
-    out["bbox"] = _bbox_of(main)
+    bbox = _bbox_of(main)
+    if extras.pop("_no_segmentation", False):
+        box_segmentation = "absent"  # this object had none in a file where others had one
+    if "_segmentation" in extras:  # its own form (another corner order, [] in a mixed file)
+        out["segmentation"] = extras.pop("_segmentation")
+    if ("segmentation" not in out and "segmentation" not in extras and not results
+            and box_segmentation != "absent"):
+        # a box-only object: pycocotools' annToMask and segm evaluation need a segmentation
+        # (keypoints alone may have a 0-wide box: no polygon there)
+        degenerate = not (bbox[2] > 0 and bbox[3] > 0)
+        out["segmentation"] = ([] if box_segmentation == "empty" or degenerate
+                               else [box_ring(*bbox)])
+    out["bbox"] = bbox
     # ground truth always gets area and iscrowd (pycocotools needs them); detections only if read
     if not results or main.area is not None:
         out["area"] = _area_of(main)
@@ -126,7 +133,10 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
 
 
 def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
-              cat_ids: dict[str, int]) -> dict[str, Any]:
+              cat_ids: dict[str, int], box_segmentation: str, key: str) -> dict[str, Any]:
+    if box_segmentation == "auto":  # as the source file wrote them, else the corners
+        styles = ds.extras.get("coco", {}).get("_box_segmentation", {})
+        box_segmentation = styles.get(key, "polygon")
     doc: dict[str, Any] = {}
     info = record.get("info", ds.info or None)
     if info is not None:
@@ -160,7 +170,8 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
             ann_id = all_ann_ids[next_ann - 1] if all_ann_ids is not None else next_ann
             next_ann += 1
             label = parts[0].label
-            annotations.append(_annotation_dict(parts, image_id, ann_id, cat_ids[label]))
+            annotations.append(_annotation_dict(parts, image_id, ann_id, cat_ids[label],
+                                                box_segmentation=box_segmentation))
     doc["images"] = images
     if not record.get("no_annotations") or annotations:
         doc["annotations"] = annotations
@@ -229,7 +240,10 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     elif layout == "file":
         ((_, items),) = documents(ds, layout)
         record = files.get("", next(iter(files.values()), {})) if files else {}
-        outputs.append((dest, _document(ds, items, record, cat_ids)))
+        styles = ds.extras.get("coco", {}).get("_box_segmentation", {})
+        one = "" if "" in styles else next(iter(styles), "")
+        outputs.append((dest, _document(ds, items, record, cat_ids, options.box_segmentation,
+                                        one)))
     else:
         for subset, items in documents(ds, layout):
             key = "" if subset is None else subset
@@ -239,7 +253,8 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
             else:
                 stem = record.get("stem") or canonical_stem(subset)
                 rel = Path("annotations") / f"{stem}.json"
-            outputs.append((dest / rel, _document(ds, items, record, cat_ids)))
+            outputs.append((dest / rel, _document(ds, items, record, cat_ids,
+                                                  options.box_segmentation, key)))
     for out_path, doc in outputs:
         if not schemas.is_valid(SCHEMA, doc):
             for ptr, message in list(schemas.iter_errors(SCHEMA, doc))[:20]:
