@@ -121,3 +121,11 @@ def test_item_ids_that_do_not_read_back_are_reported(tmp_path: Path) -> None:
     assert (fact.ctx["what"], fact.ctx["count"], fact.ctx["ids"]) == ("item", 3,
                                                                      ["10", "11", "12"])
     assert [i.id for i in af.load(tmp_path / "o.conll").items] == ["1", "2", "3"]
+
+
+def test_a_first_token_starting_with_u_feff_is_not_read_as_a_bom(tmp_path: Path) -> None:
+    # found by the round-trip property: the reader strips a BOM at the start of the file
+    ds = Dataset(items=[Item(id="1", media=Text(text="\ufeff😀 x"))])
+    af.save(ds, tmp_path / "a.conll", format="conll")
+    back = af.load(tmp_path / "a.conll")
+    assert back.items[0].media == Text(text="\ufeff😀 x")

@@ -87,7 +87,7 @@ def test_dataset_layout_exact_values() -> None:
     assert bare.annotations == [] and bare.media == Image(path="000009.jpg", width=353,
                                                           height=500)
     extras = ds.items[0].extras["voc"]
-    assert extras["source"]["flickrid"] == "325991873" and extras["depth"] == 3
+    assert extras["source"]["flickrid"] == "325991873" and "depth" not in extras  # 3: the default
     assert extras["xml"][0].startswith("<owner>")
     assert ds.extras == {"voc": {"class_imagesets": ["train"]}}
 
@@ -164,7 +164,12 @@ def test_written_files_exact(tmp_path: Path) -> None:
     # the image listed without an XML gets one (VOC lists images without objects)
     assert (out / "Annotations" / "000009.xml").read_text() == (
         "<annotation>\n\t<filename>000009.jpg</filename>\n\t<size>\n\t\t<width>353</width>\n"
-        "\t\t<height>500</height>\n\t</size>\n\t<segmented>0</segmented>\n</annotation>\n")
+        "\t\t<height>500</height>\n\t\t<depth>3</depth>\n\t</size>\n"
+        "\t<segmented>0</segmented>\n</annotation>\n")
+    # the label list, for datumaro and CVAT (VOC palette colours, background first)
+    assert (out / "labelmap.txt").read_text() == (
+        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nchair:128,0,0::\n"
+        "car:0,128,0::\n")
     main = out / "ImageSets" / "Main"
     assert sorted(p.name for p in main.iterdir()) == [
         "car_train.txt", "chair_train.txt", "train.txt", "trainval.txt", "val.txt"]
@@ -551,3 +556,44 @@ def test_roboflow_subset_folders_read_each_as_its_subset(tmp_path: Path) -> None
         "subset folders of VOC XML files (Roboflow): train/, valid/")
     ds = af.load(tmp_path / "export")
     assert [(i.subset, i.id) for i in ds.items] == [("train", "a"), ("valid", "b")]
+
+
+def test_labelmap_declares_labels_and_keeps_their_colours(tmp_path: Path) -> None:
+    ds = Dataset(labels=[af.Label(name="kite", extras={"voc": {"color": [1, 2, 3]}}),
+                         af.Label(name="cat"), af.Label(name="unused")],
+                 items=[af.Item(id="a", subset="train",
+                                media=af.Image(path="a.jpg", width=10, height=10),
+                                annotations=[af.BBox(label="cat", x=1, y=1, w=4, h=4)])])
+    af.save(ds, tmp_path / "out", format="voc", allow_loss=True)
+    assert (tmp_path / "out" / "labelmap.txt").read_text() == (
+        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nkite:1,2,3::\ncat:0,128,0::\n"
+        "unused:128,128,0::\n")
+    back = af.load(tmp_path / "out")
+    assert [(lb.name, lb.extras) for lb in back.labels] == [
+        ("kite", {"voc": {"color": [1, 2, 3]}}), ("cat", {}), ("unused", {})]
+
+
+def test_items_without_subset_are_the_default_image_set(tmp_path: Path) -> None:
+    ds = Dataset(labels=[af.Label(name="cat")], items=[
+        af.Item(id="a", media=af.Image(path="a.jpg", width=10, height=10))])
+    af.save(ds, tmp_path / "out", format="voc")
+    assert (tmp_path / "out/ImageSets/Main/default.txt").read_text() == "a\n"
+    assert af.load(tmp_path / "out").items[0].subset is None
+
+
+def test_integer_coordinates_are_an_approximation_said_once(tmp_path: Path) -> None:
+    ds = Dataset(labels=[af.Label(name="cat")], items=[af.Item(
+        id="a", subset="train", media=af.Image(path="a.jpg", width=100, height=100),
+        annotations=[af.BBox(id=1, label="cat", x=9, y=9, w=20, h=20),
+                     af.BBox(id=2, label="cat", x=10.4, y=20.6, w=30.2, h=9.5)])])
+    report = af.Report()
+    with pytest.raises(af.AnnoformatError):
+        af.save(ds, tmp_path / "no", format="voc", coordinates="int", report=report)
+    assert [(d.code, d.ctx["count"], d.ctx["kind"]) for d in report if d.code == "AF502"] == [
+        ("AF502", 1, "box with fractional corners")]
+    af.save(ds, tmp_path / "out", format="voc", coordinates="int", allow_loss=True)
+    xml = (tmp_path / "out/Annotations/a.xml").read_text()
+    # one-based: xmin = round(10.4 + 1), xmax = round(10.4 + 30.2)
+    assert "<xmin>10</xmin>" in xml and "<xmin>11</xmin>" in xml
+    assert "<xmax>41</xmax>" in xml and "<ymax>30</ymax>" in xml
+    assert "." not in "".join(line for line in xml.splitlines() if "min>" in line or "max>" in line)

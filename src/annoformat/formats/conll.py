@@ -351,6 +351,8 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
                        reason=f"label {label.name!r} has whitespace; a tag cannot hold it")
             return
     body = "\n\n".join("\n".join(lines) for lines in blocks)
+    if body.startswith("\ufeff"):  # a token starting with U+FEFF would read as a BOM
+        body = "\n" + body
     write_lines(dest, [(body + "\n").encode() if blocks else b""], report)
 
 

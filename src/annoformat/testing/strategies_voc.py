@@ -80,7 +80,7 @@ def voc_datasets(draw: Any, integer_boxes: bool = False, max_items: int = 4) -> 
                 extras["imagesets"] = sorted(more, key=set_order)
         if draw(st.booleans()):
             extras["folder"] = "VOC2012"
-            extras["depth"] = draw(st.sampled_from([1, 3]))
+            extras["depth"] = draw(st.sampled_from([1, 4]))  # 3 is the default, not kept
         if draw(st.booleans()):
             extras["segmented"] = True
         annotations: list[Any] = []

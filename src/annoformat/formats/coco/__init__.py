@@ -37,6 +37,7 @@ from annoformat.formats.coco._common import (
     Options,
     input_layout,
     looks_like_coco,
+    media_paths,
     resolve_options,
 )
 from annoformat.formats.coco._plan import plan
@@ -78,4 +79,5 @@ FORMAT = FormatSpec(
     plan=plan,
     resolve=resolve_options,
     codes=CODES,
+    media=media_paths,
 )

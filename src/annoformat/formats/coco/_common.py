@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from annoformat import spec
+from annoformat._io import is_safe_relative
 from annoformat.model import BBox, Dataset, Image, Item, Keypoints, Mask, Polygon, VideoFrame
 
 NAME = "coco"
@@ -132,8 +133,12 @@ def input_layout(path: Path) -> list[tuple[Path, str | None]]:
     ]
 
 
+#: the subset name of items without one, in file and folder names (as datumaro writes it)
+DEFAULT_SUBSET = "default"
+
+
 def canonical_stem(subset: str | None) -> str:
-    return "instances" if subset is None else f"instances_{subset}"
+    return f"instances_{subset if subset is not None else DEFAULT_SUBSET}"
 
 
 def canonical_category_keys(parent: str | None, keypoints: list[str] | None) -> list[str]:
@@ -145,7 +150,7 @@ def canonical_category_keys(parent: str | None, keypoints: list[str] | None) -> 
 def _subset_of_stem(stem: str) -> str | None:
     m = _TASKS.match(stem)
     if m:
-        return m.group(2)
+        return None if m.group(2) == DEFAULT_SUBSET else m.group(2)
     return stem
 
 
@@ -243,6 +248,25 @@ def object_ids(annotations: list[Any]) -> list[Any]:
     if _unique(annotations):
         return [a.id for a in annotations if written(a)]
     return [group[0].id for group in objects(annotations)]
+
+
+def media_paths(ds: Dataset, options: Options) -> dict[int, str]:
+    """Where each item's image goes (``FormatSpec.media``): ``images/<subset>/<file_name>``
+    beside ``annotations/`` (datumaro's layout, ``default`` for no subset), the subset folder
+    in Roboflow's; nowhere for one file."""
+    layout = output_layout(ds, options)
+    if layout == "file" or results_file(ds, layout):
+        return {}
+    out = {}
+    for i, item in enumerate(ds.items):
+        if not isinstance(item.media, Image) or not is_safe_relative(item.media.path):
+            continue
+        subset = item.subset if item.subset is not None else DEFAULT_SUBSET
+        if not is_safe_relative(subset):
+            continue
+        folder = subset if layout == "roboflow" else f"images/{subset}"
+        out[i] = f"{folder}/{item.media.path}"
+    return out
 
 
 def file_name_of(media: Image | VideoFrame) -> str:

@@ -58,6 +58,10 @@ CODES = (
          "masks is not built yet, so a conversion carries the boxes only.",
          "VOCdevkit/VOC2012/SegmentationObject/2007_000032.png",
          "Convert the masks with the devkit's tools if you need them."),
+    Code("AF047", "voc-labelmap-bad-line", ERR, "labelmap line {text!r} is not "
+         "name:r,g,b:parts:actions", "labelmap.txt (datumaro's and CVAT's VOC label list) "
+         "declares one label per line with its colour (0-255 each) and optional parts and "
+         "actions.", "person:192,128", "Write the line as person:192,128,128::"),
     Code("AF110", "voc-missing-element", ERR, "<{parent}> has no <{element}>",
          "Pascal VOC requires <filename> in every annotation and <name> and <bndbox> in every "
          "object and part.", "<object><bndbox>...</bndbox></object>  (no <name>)",

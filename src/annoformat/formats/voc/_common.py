@@ -25,6 +25,8 @@ DEFAULT_POSE = "Unspecified"
 ELEMENT_ATTRS = ("pose", "truncated", "difficult", "actions")
 #: the order image sets are assigned as an item's subset when it is in several
 PRIMARY_SETS = ("train", "val", "test")
+#: the image set of items without a subset (datumaro's name for "no subset")
+DEFAULT_SET = "default"
 #: annotation types written as an enclosing box with ``regions=bbox``
 REGION_TYPES = ("polygon", "mask")
 
@@ -56,6 +58,12 @@ class Options(spec.Options):
     dataset folder.
     ``regions``: on write, ``bbox`` writes polygons and masks as their enclosing box (AF502),
     ``drop`` leaves them out (AF501).
+    ``coordinates``: on write, ``exact`` (whole pixels bare, fractions as decimals) or ``int``
+    (every corner rounded to the devkit's integer pixels, as most VOC tools parse them; a
+    fractional corner is an approximation, AF502).
+    A dataset folder also gets ``labelmap.txt`` (the label list and colours, as datumaro and
+    CVAT write and read it) and ``ImageSets/Main/<subset>.txt`` for every subset, ``default``
+    for items without one; ``<depth>`` is written (3 unless the source said otherwise).
     ``year``: reading a devkit (``VOCdevkit/`` or a folder holding ``VOC2007/``,
     ``VOC2012/``...), the one year to read (``2007`` or ``VOC2007``); by default every year is
     read and each subset is named after its year (``trainval-VOC2007``).
@@ -66,6 +74,7 @@ class Options(spec.Options):
     labels: list[str] | None = None
     layout: Literal["auto", "dataset", "file"] = "auto"
     regions: Literal["bbox", "drop"] = "bbox"
+    coordinates: Literal["exact", "int"] = "exact"
 
 
 def resolve_options(options: Options, dest: Path) -> Options:
@@ -199,15 +208,19 @@ def xml_stem(item: Item) -> str:
 
 
 def image_sets(item: Item) -> list[str]:
-    """The image sets listing ``item``: its subset, then the others it was read from."""
+    """The image sets listing ``item``: its subset (``default`` for none), then the others it
+    was read from."""
     extra = item.extras.get("voc", {}).get("imagesets", [])
-    return ([item.subset] if item.subset else []) + [s for s in extra if s != item.subset]
+    first = item.subset or DEFAULT_SET
+    return [first] + [s for s in extra if s != first]
 
 
 def set_order(name: str) -> tuple[int, str]:
     """Sort key: train, val, test first (also a devkit year's ``val-VOC2007``), then the other
     image sets by name."""
     base = name.split("-", 1)[0]
+    if base == DEFAULT_SET:  # items without a subset come last, as when they had no set
+        return (len(PRIMARY_SETS) + 1, name)
     return (PRIMARY_SETS.index(base) if base in PRIMARY_SETS else len(PRIMARY_SETS), name)
 
 
@@ -217,3 +230,38 @@ def convention(options: Options) -> str:
         return "x = xmin, w = xmax - xmin (0-based, xmax exclusive)"
     return "x = xmin - 1, w = xmax - xmin + 1 (1-based, inclusive)"
 
+
+
+def corners(x: float, y: float, w: float, h: float, options: Options
+            ) -> tuple[float, float, float, float]:
+    """The ``xmin, ymin, xmax, ymax`` written for the box ``x, y, w, h`` (origin applied;
+    rounded to whole pixels with ``coordinates=int``)."""
+    shift = 1 if options.origin == "one-based" else 0
+    values = (x + shift, y + shift, x + w, y + h)
+    if options.coordinates == "int":
+        return (float(round(values[0])), float(round(values[1])), float(round(values[2])),
+                float(round(values[3])))
+    return values
+
+
+def region_box(ann: Any) -> tuple[float, float, float, float]:
+    """The enclosing box of a polygon or mask: the stored one when the source had it."""
+    if ann.bbox is not None:
+        x, y, w, h = ann.bbox
+        return x, y, w, h
+    if isinstance(ann, Polygon):
+        xs = [v for ring in ann.rings for v in ring[0::2]]
+        ys = [v for ring in ann.rings for v in ring[1::2]]
+        return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+    from annoformat import masks  # numpy + pycocotools only when there is a mask
+
+    x, y, w, h = masks.to_bbox(ann.counts, ann.height, ann.width)
+    return x, y, w, h
+
+
+def fractional(ann: Any, options: Options) -> bool:
+    """Whether ``coordinates=int`` moves a corner of this object (an approximation)."""
+    box = region_box(ann) if isinstance(ann, (Polygon, Mask)) else (ann.x, ann.y, ann.w, ann.h)
+    shift = 1 if options.origin == "one-based" else 0
+    x, y, w, h = box
+    return any(not float(v).is_integer() for v in (x + shift, y + shift, x + w, y + h))

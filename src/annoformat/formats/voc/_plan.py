@@ -13,6 +13,7 @@ from annoformat.formats.voc._common import (
     Options,
     attribute_block,
     attribute_text,
+    fractional,
     image_sets,
     is_object,
     nest,
@@ -53,7 +54,8 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     regions = options.regions == "bbox"
     single = single_file(options)
     approximated: dict[str, _Tally] = {}
-    ann_ids, renamed, groups, typed = _Tally(), _Tally(), _Tally(), _Tally()
+    ann_ids, renamed, groups, typed, moved = _Tally(), _Tally(), _Tally(), _Tally(), _Tally()
+    rounded = options.coordinates == "int"
     typed_names: set[str] = set()
     used: set[str] = set()
     sets: set[str] = set()
@@ -71,6 +73,8 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
             if not is_object(ann, regions) or ann.label is None:
                 continue
             used.add(ann.label)
+            if rounded and fractional(ann, options):
+                moved.add(where(item.id, ann.id, n))
             if ann.type != "bbox":
                 tally = approximated.get(ann.type)
                 if tally is None:
@@ -93,6 +97,9 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
                 groups.add(where(item.id, ann.id, position[id(ann)]))
     for kind, tally in sorted(approximated.items()):
         loss.add("AF502", count=tally.count, ids=tally.ids, kind=kind, target="bbox")
+    if moved.count:
+        loss.add("AF502", count=moved.count, ids=moved.ids, kind="box with fractional corners",
+                 target="integer pixels (coordinates=int)")
     if groups.count:
         loss.add("AF510", count=groups.count, ids=groups.ids, reason=_GROUPS)
     if typed.count:

@@ -17,9 +17,11 @@ from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
 from annoformat.diagnostics import Report
 from annoformat.formats.voc import _devkit as devkit
+from annoformat.formats.voc import _labelmap as labelmap
 from annoformat.formats.voc._common import (
     DECIMALS,
     DEFAULT_POSE,
+    DEFAULT_SET,
     SCHEMA,
     Options,
     convention,
@@ -310,7 +312,7 @@ class _Reader:
             width = int(size.findtext("width") or 0) or None
             height = int(size.findtext("height") or 0) or None
             depth = size.findtext("depth")
-            if depth is not None:
+            if depth is not None and int(depth) != 3:  # 3 is what the writer says anyway
                 extras["depth"] = int(depth)
         if not width or not height:
             where = size if size is not None else root
@@ -352,12 +354,13 @@ class _Reader:
                               "annotations": annotations, "attributes": {},
                               "extras": {"voc": extras} if extras else {}})
 
-    def bare_item(self, layout: _Layout, item_id: str, subset: str, extra_sets: list[str],
-                  line: int) -> Item:
+    def bare_item(self, layout: _Layout, item_id: str, subset: str | None,
+                  extra_sets: list[str], line: int) -> Item:
         """An image listed in an image set without an XML: an item without annotations."""
-        set_file = str(layout.set_files[subset])
+        listed = layout.set_files[subset if subset is not None else DEFAULT_SET]
+        set_file = str(listed)
         self.report.add("AF023", path=set_file, line=line, item_id=item_id, item=item_id,
-                        imageset=layout.set_files[subset].name)
+                        imageset=listed.name)
         name, width, height = f"{item_id}.jpg", None, None
         images = layout.root / "JPEGImages" if layout.root is not None else None
         for ext in _IMAGE_EXTS if images is not None and images.is_dir() else ():
@@ -575,14 +578,23 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
             if pngs:
                 report.add("AF046", path=str(layout.root / name), count=len(pngs))
     reader = _Reader(options, report)
+    if layout.root is not None and (layout.root / labelmap.FILE).is_file():
+        declared = labelmap.read(layout.root / labelmap.FILE, report)
+        if declared is None:
+            return None
+        for label in declared:  # declared order; objects' labels must then be among them
+            if options.labels is None:
+                reader.labels.setdefault(label.name, label)
     membership: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
     for name in sorted(layout.sets, key=set_order):
         for item_id, line in layout.sets[name]:
             membership.setdefault(item_id, []).append(name)
             first_line.setdefault(item_id, line)
+    # "default" is the image set of items without a subset (as datumaro names it)
     order: list[tuple[str, str | None, list[str]]] = [
-        (item_id, sets[0], sets[1:]) for item_id, sets in membership.items()]
+        (item_id, None if sets[0] == DEFAULT_SET else sets[0], sets[1:])
+        for item_id, sets in membership.items()]
     order += [(stem, None, []) for stem in layout.xmls if stem not in membership]
     items: list[Item] = []
     sm = sourcemap.current()  # project rules want file:line for what they find
@@ -591,7 +603,6 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
         if xml is not None:
             item = reader.item(xml, None if layout.single else stem, subset, extra_sets)
         else:
-            assert subset is not None  # only image-set entries can lack an XML
             item = reader.bare_item(layout, stem, subset, extra_sets, first_line[stem])
         if item is not None:
             if sm is not None:

@@ -11,6 +11,7 @@ from annoformat import schemas
 from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
+from annoformat.formats.voc import _labelmap as labelmap
 from annoformat.formats.voc._common import (
     DECIMALS,
     DEFAULT_POSE,
@@ -21,9 +22,11 @@ from annoformat.formats.voc._common import (
     attribute_block,
     attribute_text,
     convention,
+    corners,
     image_sets,
     is_object,
     nest,
+    region_box,
     resolve_options,
     single_file,
     xml_stem,
@@ -70,37 +73,21 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
-def _region_box(ann: Any) -> tuple[float, float, float, float]:
-    """The enclosing box of a polygon or mask: the stored one when the source had it."""
-    if ann.bbox is not None:
-        x, y, w, h = ann.bbox
-        return x, y, w, h
-    if isinstance(ann, Polygon):
-        xs = [v for ring in ann.rings for v in ring[0::2]]
-        ys = [v for ring in ann.rings for v in ring[1::2]]
-        return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
-    from annoformat import masks  # numpy + pycocotools only when there is a mask
-
-    x, y, w, h = masks.to_bbox(ann.counts, ann.height, ann.width)
-    return x, y, w, h
-
-
 class _Writer:
     def __init__(self, options: Options) -> None:
-        self.one_based = options.origin == "one-based"
+        self.options = options
         self.regions = options.regions == "bbox"
 
     # -- objects ----------------------------------------------------------------------------
     @staticmethod
     def _box_of(ann: Any) -> tuple[float, float, float, float]:
         if isinstance(ann, (Polygon, Mask)):
-            return _region_box(ann)
+            return region_box(ann)
         return ann.x, ann.y, ann.w, ann.h
 
     def _corners(self, box: tuple[float, float, float, float]) -> tuple[str, str, str, str]:
-        x, y, w, h = box
-        shift = 1 if self.one_based else 0
-        return _num(x + shift), _num(y + shift), _num(x + w), _num(y + h)
+        xmin, ymin, xmax, ymax = corners(*box, self.options)
+        return _num(xmin), _num(ymin), _num(xmax), _num(ymax)
 
     def _bndbox(self, box: tuple[float, float, float, float], indent: str) -> str:
         xmin, ymin, xmax, ymax = self._corners(box)
@@ -172,7 +159,7 @@ class _Writer:
             out.append("\t</source>")
         elif isinstance(source, str):
             out.append("\t" + source)
-        depth = voc.get("depth")
+        depth = voc.get("depth", 3)  # the devkit's files all say; 3: colour images
         if media.width or media.height or depth is not None:
             out.append(f"\t<size>\n\t\t<width>{media.width or 0}</width>\n"
                        f"\t\t<height>{media.height or 0}</height>")
@@ -285,6 +272,8 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
         return
     if not single:
         (dest / "Annotations").mkdir(parents=True, exist_ok=True)
+        if items:  # (an empty dataset stays an empty folder, read back as empty)
+            docs.append((dest / labelmap.FILE, labelmap.text(ds.labels).encode()))
         main = dest / "ImageSets" / "Main"
         extra = {f"{name}.txt": "".join(s + "\n" for s in stems_).encode()
                  for name, stems_ in sets.items()}

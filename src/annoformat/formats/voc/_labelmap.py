@@ -1,0 +1,92 @@
+"""``labelmap.txt``: the label list datumaro and CVAT keep beside a VOC dataset.
+
+One line per label, ``name:r,g,b:parts:actions`` (parts and actions comma-separated), after a
+``# label:color_rgb:parts:actions`` header; ``background`` (colour 0,0,0) comes first. Without
+it, datumaro assumes the 20 VOC classes and refuses any other name (``UndeclaredLabelError``).
+Colours default to the VOC palette by index (background 0), so only other colours are kept in
+``Label.extras["voc"]["color"]``; parts and actions likewise.
+
+Example:
+    >>> palette(1), palette(15)
+    ((128, 0, 0), (192, 128, 128))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from annoformat._io import read_bytes
+from annoformat.diagnostics import Report
+from annoformat.model import Label
+
+FILE = "labelmap.txt"
+HEADER = "# label:color_rgb:parts:actions"
+BACKGROUND = "background"
+
+
+def palette(index: int) -> tuple[int, int, int]:
+    """The VOC devkit's colour for class ``index`` (bits of the index spread over r, g, b)."""
+    r = g = b = 0
+    c = index
+    for bit in range(8):
+        r |= ((c >> 0) & 1) << (7 - bit)
+        g |= ((c >> 1) & 1) << (7 - bit)
+        b |= ((c >> 2) & 1) << (7 - bit)
+        c >>= 3
+    return r, g, b
+
+
+def text(labels: list[Label]) -> str:
+    """The labelmap of ``labels`` (background first unless one of them is called so)."""
+    names = [lb.name for lb in labels]
+    rows = [HEADER]
+    offset = 0
+    if BACKGROUND not in names:
+        rows.append(f"{BACKGROUND}:0,0,0::")
+        offset = 1
+    for i, label in enumerate(labels):
+        voc = label.extras.get("voc", {})
+        color = voc.get("color") or palette(i + offset)
+        parts, actions = ",".join(voc.get("parts", [])), ",".join(voc.get("actions", []))
+        rows.append(f"{label.name}:{','.join(str(v) for v in color)}:{parts}:{actions}")
+    return "\n".join(rows) + "\n"
+
+
+def read(path: Path, report: Report) -> list[Label] | None:
+    """The labels a labelmap declares, in order, without its background entry (AF047 for a
+    line that is not ``name:r,g,b:parts:actions``)."""
+    data = read_bytes(path, report)
+    if data is None:
+        return None
+    labels: list[Label] = []
+    index = 0
+    for number, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split(":")
+        # datumaro writes "name:::" when it has no colours: the palette's then
+        color = (_color(fields[1]) if fields[1] else palette(index)) if len(fields) >= 2 else None
+        if len(fields) not in (2, 4) or not fields[0] or color is None:
+            report.add("AF047", path=str(path), line=number, text=line)
+            continue
+        if index == 0 and fields[0] == BACKGROUND and color == (0, 0, 0):
+            index += 1  # the devkit's class 0: no objects carry it
+            continue
+        voc: dict[str, Any] = {}
+        if color != palette(index):
+            voc["color"] = list(color)
+        for key, value in zip(("parts", "actions"), fields[2:], strict=False):
+            if value:
+                voc[key] = value.split(",")
+        labels.append(Label(name=fields[0], extras={"voc": voc} if voc else {}))
+        index += 1
+    return labels
+
+
+def _color(value: str) -> tuple[int, int, int] | None:
+    parts = value.split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() and int(p) < 256 for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
