@@ -47,7 +47,13 @@ from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat import _export as export
 from annoformat.formats.cvat._codes import CODES
-from annoformat.formats.cvat._common import NAME, Options, flavour_of
+from annoformat.formats.cvat._common import (
+    NAME,
+    Options,
+    flavour_of,
+    media_paths,
+    resolve_options,
+)
 from annoformat.formats.cvat._plan import plan as plan_cvat
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
 from annoformat.formats.cvat._write import Writer
@@ -118,7 +124,9 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
-    """Write ``ds`` as one CVAT XML file (what it loses is ``plan``'s to say)."""
+    """Write ``ds`` as one CVAT XML file, or an export folder's ``annotations.xml`` (what it
+    loses is ``plan``'s to say)."""
+    options = resolve_options(options, dest)
     flavour = flavour_of(ds, options)
     text = Writer(ds, flavour, report).build()
     data = text.encode("utf-8", errors="surrogatepass")
@@ -136,6 +144,9 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
                        reason=schema_message(message))
         return
     del root
+    if options.layout == "folder":
+        dest.mkdir(parents=True, exist_ok=True)
+        dest = dest / export.EXPORT_XML
     dest.write_bytes(data)
 
 
@@ -155,5 +166,7 @@ FORMAT = FormatSpec(
     read=read,
     write=write,
     plan=plan,
+    resolve=resolve_options,
     codes=CODES,
+    media=media_paths,
 )

@@ -6,13 +6,15 @@ declared for attributes the labels do not declare, and how an attribute value is
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict
 
+from annoformat._io import is_safe_relative
 from annoformat.formats.cvat._meta import value_text
-from annoformat.model import AttributeSpec, Dataset, Item, Label, VideoFrame
+from annoformat.model import AttributeSpec, Dataset, Image, Item, Label, VideoFrame
 
 NAME = "cvat"
 
@@ -22,10 +24,69 @@ class Options(BaseModel):
 
     ``flavour``: ``auto`` writes the flavour the dataset was read from, else ``video`` when the
     items are video frames and ``images`` otherwise (reading always detects it).
+    ``layout``: ``auto`` writes one XML file when the destination ends in ``.xml``, else an
+    export folder as CVAT hands it out (``annotations.xml`` beside ``images/``).
+    The meta is what CVAT itself writes: a task (its ``<subset>`` when it has one) for one
+    subset or none, a project with ``<subsets>`` and a task per subset, and ``subset=`` on each
+    image, for several; datumaro reads nothing else.
     """
 
     model_config = ConfigDict(extra="forbid")
     flavour: Literal["auto", "images", "video"] = "auto"
+    layout: Literal["auto", "file", "folder"] = "auto"
+
+
+def resolve_options(options: Options, dest: Path) -> Options:
+    """``options`` made definite for ``dest``: ``layout=auto`` is ``file`` for a ``.xml``."""
+    if options.layout != "auto":
+        return options
+    return options.model_copy(update={"layout": "file" if dest.suffix.lower() == ".xml"
+                                      else "folder"})
+
+
+def subsets_of(ds: Dataset) -> list[str | None]:
+    """The subsets of the items, in first-seen order."""
+    return list(dict.fromkeys(item.subset for item in ds.items))
+
+
+def project_meta(ds: Dataset) -> bool:
+    """Whether the meta is a project's (several subsets, ``subset=`` on each image): the
+    source's form when it was CVAT, else whether there are several subsets."""
+    meta = ds.extras.get(NAME, {}).get("meta")
+    if isinstance(meta, list) and meta and isinstance(meta[0], list):
+        return any(node[0] == "project" for node in meta)
+    return len(subsets_of(ds)) > 1
+
+
+def task_subset(ds: Dataset) -> str | None:
+    """The subset a task's meta gives its images: the source's ``<task><subset>``, else the
+    dataset's one subset."""
+    meta = ds.extras.get(NAME, {}).get("meta")
+    if isinstance(meta, list):
+        for node in meta:
+            if isinstance(node, list) and node[0] == "task" and isinstance(node[1], list):
+                return next((str(v) for k, v in node[1] if k == "subset" and v), None)
+        return None
+    subsets = subsets_of(ds)
+    return subsets[0] if len(subsets) == 1 else None
+
+
+def media_paths(ds: Dataset, options: Options) -> dict[int, str]:
+    """Where each item's image goes (``FormatSpec.media``): ``images/<name>`` in an export
+    folder (``images/<subset>/<name>`` for a project), nowhere beside one XML file."""
+    if options.layout != "folder":
+        return {}
+    by_subset = project_meta(ds)
+    out = {}
+    for i, item in enumerate(ds.items):
+        media = item.media
+        if not isinstance(media, Image) or not is_safe_relative(media.path):
+            continue
+        if by_subset and item.subset is not None and is_safe_relative(item.subset):
+            out[i] = f"images/{item.subset}/{media.path}"
+        else:
+            out[i] = f"images/{media.path}"
+    return out
 
 
 def flavour_of(ds: Dataset, options: Options) -> str:

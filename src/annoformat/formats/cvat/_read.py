@@ -146,10 +146,15 @@ class Reader:
     def _images(self, root: etree._Element) -> list[Item]:
         items: list[Item] = []
         first: dict[tuple[str | None, str], int] = {}
+        # a task export names its subset once, in the meta; its images carry none
+        implied = (root.findtext("meta/task/subset") or None) if root.find(
+            "meta/project") is None else None
+        if implied == "default":  # CVAT's (and datumaro's) name for no subset
+            implied = None
         for image in root.iterchildren("image"):
             attrib = image.attrib
             iid = attrib["id"]
-            subset = attrib.get("subset")
+            subset = attrib.get("subset", implied)
             line = line_of(image)
             key = (subset, str(int(iid)))
             if key in first:

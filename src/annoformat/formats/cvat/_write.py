@@ -15,6 +15,9 @@ from annoformat.formats.cvat._common import (
     frame_name,
     frame_of,
     int_ids,
+    project_meta,
+    subsets_of,
+    task_subset,
     written_labels,
 )
 from annoformat.formats.cvat._emit import Node, child, emit, quote_text
@@ -116,12 +119,25 @@ class Writer:
             if media is not None and media.path:
                 task.append(["source", media.path])
         else:
+            subsets = subsets_of(self.ds)
+            if len(subsets) > 1:  # a project: what CVAT exports, and datumaro splits by
+                tasks = [["task", [["id", str(k)], ["name", str(subset)],
+                                   ["size", str(sum(1 for i in items if i.subset == subset))],
+                                   ["mode", "annotation"], ["subset", str(subset)]]]
+                         for k, subset in enumerate(subsets) if subset is not None]
+                return [["project", [["name", "annoformat export"], ["labels", None],
+                                     ["subsets", "\n".join(s for s in subsets if s is not None)],
+                                     ["tasks", tasks]]]]
             task += [["size", str(len(items))], ["mode", "annotation"], ["labels", None]]
+            if subsets and subsets[0] is not None:  # the one subset is the task's
+                task.append(["subset", subsets[0]])
         return [["task", task]]
 
     # -- images 1.1 ----------------------------------------------------------------------
     def _images(self) -> None:
         items = [i for i in self.ds.items if isinstance(i.media, (Image, VideoFrame))]
+        # a task's images take its subset; a project's name theirs (subset=)
+        implied = None if project_meta(self.ds) else task_subset(self.ds)
         ids = int_ids(items)
         if ids is None:  # renumbered (the plan said so, AF508)
             ids = list(range(len(items)))
@@ -134,7 +150,7 @@ class Writer:
                 attrs["name"] = getattr(media, "path", "")
                 if not is_safe_relative(attrs["name"]):  # e.g. COCO results: no file names
                     self.report.add("AF016", item_id=item.id, value=attrs["name"])
-            if item.subset is not None:
+            if item.subset is not None and item.subset != implied:
                 attrs["subset"] = item.subset
             task_id = item.extras.get("cvat", {}).get("task_id")
             if task_id is not None:
