@@ -867,3 +867,20 @@ def test_masks_become_their_outline_in_segment(tmp_path: Path) -> None:
     # pixel edges, exact: x / 40, y / 20
     assert rows == ["0 0.100000 0.100000 0.350000 0.100000 0.350000 0.350000 0.100000 0.350000",
                     "0 0.500000 0.500000 0.750000 0.500000 0.750000 0.900000 0.500000 0.900000"]
+
+
+def test_val_names_the_validation_subset(tmp_path: Path) -> None:
+    ds = Dataset(labels=[Label(name="a")], items=[
+        Item(id=name, subset=subset, media=Image(path=f"{name}.jpg", width=4, height=4),
+             annotations=[BBox(label="a", x=0, y=0, w=2, h=2)])
+        for name, subset in (("p", "train"), ("q", "holdout"))])
+    report = af.save(ds, tmp_path / "a", format="yolo", val="holdout")
+    assert (tmp_path / "a" / "data.yaml").read_text().startswith(
+        "train: images/train\nval: images/holdout\n")
+    assert not [d for d in report if d.code == "AF039"]
+    borrowed = af.save(ds, tmp_path / "b", format="yolo")
+    # without it, holdout is trained on and val borrows the training images: said, not silent
+    assert [d.code for d in borrowed if d.code == "AF039"] == ["AF039"]
+    with pytest.raises(af.AnnoformatError) as refused:
+        af.save(ds, tmp_path / "c", format="yolo", val="nope")
+    assert [d.code for d in refused.value.report if d.code == "AF044"] == ["AF044"]

@@ -126,5 +126,6 @@ CODES = (
          "val; when the data has only one of them, both keys name the same images, and the "
          "validation figures then measure the training images.",
          "a COCO file without subsets converted to YOLO",
-         "Give the items a 'val' subset (a label map or a split), or edit data.yaml."),
+         "Pass --opt val=<subset> to validate on one of the subsets, or give the items a "
+         "'val' subset."),
 )

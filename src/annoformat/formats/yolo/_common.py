@@ -36,7 +36,9 @@ class Options(BaseModel):
     Writing: ``task`` (``auto``: the task that holds the data), ``layout`` (``auto``: the
     source's YOLO layout, else Ultralytics), ``scores`` (a score column after each row: only
     when true, or when the source was a YOLO predictions file; a training label with one more
-    number is dropped whole by Ultralytics), ``precision`` (decimals, default 6), ``clip``
+    number is dropped whole by Ultralytics), ``val`` (the subset data.yaml's ``val`` names
+    when none is called val/dev...; without one, ``val`` borrows the training images and
+    says so, AF039), ``precision`` (decimals, default 6), ``clip``
     (clip to the image, each clip reported), ``sizes_file`` (write ``annoformat_sizes.json``
     so the labels re-read without the images), ``image_root`` (classification: where the
     images are copied from).
@@ -53,6 +55,7 @@ class Options(BaseModel):
     clip: bool = False
     sizes_file: bool = True
     image_root: str | None = None
+    val: str | None = None
 
 
 def writes_scores(ds: Any, options: Options) -> bool:

@@ -91,7 +91,11 @@ def write_dataset(ds: Dataset, dest: Path, options: Options, report: Report) -> 
     if report.has_errors:
         return
     if layout == "ultralytics":
-        doc = _data_yaml(ds, task, kpt, files, extras, report, dest)
+        if options.val is not None and options.val not in {i.subset for i in ds.items}:
+            report.add("AF044", option="val", format="yolo",
+                       reason=f"no item is in subset {options.val!r}")
+            return
+        doc = _data_yaml(ds, task, kpt, files, extras, report, dest, options.val)
         if not schemas.is_valid(SCHEMA, _str_keys(doc)):
             for ptr, message in list(schemas.iter_errors(SCHEMA, _str_keys(doc)))[:20]:
                 report.add("AF102", pointer=ptr, format="yolo", reason=message)
@@ -227,14 +231,16 @@ def _class_folders(ds: Dataset, dest: Path, options: Options, report: Report,
 
 
 def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, files: _Files,
-               extras: dict[str, Any], report: Report, dest: Path) -> dict[str, Any]:
+               extras: dict[str, Any], report: Report, dest: Path,
+               val: str | None = None) -> dict[str, Any]:
     splits: dict[str, list[str]] = {}
     for item in ds.items:
         if not isinstance(item.media, Image):  # text items were refused or dropped (AF509)
             continue
         subset = item.subset if item.subset is not None else files.none_as
         folder = split_folders("ultralytics", subset)[1]
-        entries = splits.setdefault(split_key(subset), [])
+        key = "val" if val is not None and subset == val else split_key(subset)
+        entries = splits.setdefault(key, [])
         if folder not in entries:
             entries.append(folder)
     borrowed = bool(splits) and ("train" not in splits or "val" not in splits)
