@@ -27,7 +27,8 @@ for it in ds:
          [round(v, 4) for v in a.get_bbox()] if a.type.name != "label" else None,
          dict(sorted((k, v) for k, v in a.attributes.items()
                      if k not in ("occluded", "pose", "truncated", "difficult", "keyframe",
-                                  "outside", "track_id", "rotation")))]
+                                  "outside", "track_id", "rotation"))),
+         a.group]
         for a in it.annotations)
 print(json.dumps({"labels": labels, "items": items, "has_image": all(
     it.media is not None and it.media.has_data for it in ds)}))
@@ -136,12 +137,17 @@ def test_cvat_shapes_and_tags(datumaro: Runner, tmp_path: Path) -> None:
     ds = Dataset(labels=[Label(name="road"), Label(name="sign"), Label(name="day")], items=[
         Item(id="a", media=Image(path="a.png", width=64, height=48), annotations=[
             Polygon(label="road", rings=[[0, 40, 30, 30, 60, 40]]),
+            Polygon(label="sign", rings=[[1, 1, 5, 1, 5, 5], [10, 10, 15, 10, 15, 15]]),
             Polyline(label="road", points=[0, 47, 63, 47]),
             Points(label="sign", points=[10, 10, 12, 11]),
             Tag(label="day")])])
     af.save(ds, tmp_path / "src.jsonl", format="jsonl")
     out = tmp_path / "cvat"
-    assert af.convert(tmp_path / "src.jsonl", out, to="cvat").written
+    assert af.convert(tmp_path / "src.jsonl", out, to="cvat", allow_loss=True).written
     got = _import(datumaro, out, "cvat")
     assert sorted((a[0], a[1]) for a in got["items"]["annotations/a"]) == [
-        ("label", "day"), ("points", "sign"), ("polygon", "road"), ("polyline", "road")]
+        ("label", "day"), ("points", "sign"), ("polygon", "road"), ("polygon", "sign"),
+        ("polygon", "sign"), ("polyline", "road")]
+    # the two parts of one object: one group, which datumaro reads as one object
+    groups = [a[4] for a in got["items"]["annotations/a"] if a[:2] == ["polygon", "sign"]]
+    assert len(groups) == 2 and groups[0] == groups[1] != 0

@@ -649,3 +649,17 @@ def test_a_number_spec_that_is_not_a_range_is_kept_and_not_checked() -> None:
     assert ds is not None and [d.code for d in report] == ["AF229"]
     speed = next(s for s in ds.labels[0].attributes if s.name == "speed")
     assert (speed.input_type, speed.values) == ("number", ["0;120"])
+
+
+def test_the_parts_of_one_polygon_share_a_group(tmp_path: Path) -> None:
+    ds = Dataset(labels=[Label(name="a")], items=[Item(
+        id="0", media=Image(path="a.png", width=50, height=50), annotations=[
+            Polygon(label="a", rings=[[1, 1, 5, 1, 5, 5], [10, 10, 15, 10, 15, 15]]),
+            Polygon(label="a", group=3, rings=[[20, 20, 25, 20, 25, 25]]),
+            Polygon(label="a", group=3, rings=[[30, 30, 35, 30, 35, 35], [40, 40, 45, 40, 45, 45]]),
+        ])])
+    af.save(ds, tmp_path / "a.xml", format="cvat", allow_loss=True)
+    back = af.load(tmp_path / "a.xml")
+    # a new group (after the item's own) for the first; the third keeps its own
+    assert [(len(a.rings), a.group) for a in back.items[0].annotations  # type: ignore[union-attr]
+            ] == [(1, 4), (1, 4), (1, 3), (1, 3), (1, 3)]

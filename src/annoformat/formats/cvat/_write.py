@@ -71,6 +71,7 @@ class Writer:
         self.report = report
         self.labels = {label.name: label for label in ds.labels}
         self.out: list[str] = []
+        self.fresh_group = 1
 
     # -- document ------------------------------------------------------------------------
     def build(self) -> str:
@@ -161,6 +162,9 @@ class Writer:
             if height is not None:
                 attrs["height"] = str(height)
             image = Node("image", attrs)
+            # groups made for multi-part objects come after the item's own
+            self.fresh_group = 1 + max((a.group for a in item.annotations
+                                        if a.group is not None), default=0)
             for ann in item.annotations:
                 self._shape(image, ann, None, (width, height))
             emit(image, 1, self.out)
@@ -217,10 +221,16 @@ class Writer:
         geometries = self._geometry(ann, size)
         if geometries is None:
             return
+        group = None
+        if len(geometries) > 1 and ann.group is None and not track:
+            group = self.fresh_group  # the parts of one object: one group, as CVAT groups
+            self.fresh_group += 1
         for tag, geo in geometries:
             attrs = self._head(ann, track_frame)
             attrs.update(geo)
             self._tail(attrs, ann, track)
+            if group is not None:
+                attrs["group_id"] = str(group)
             self._attributes(child(parent, tag, attrs), ann, track)
 
     def _geometry(self, ann: Any, size: tuple[int | None, int | None]
