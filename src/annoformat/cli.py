@@ -202,16 +202,20 @@ def _summary_text(result: ConversionResult) -> str:
 @click.option("--no-config", is_flag=True, help="Do not apply project rules.")
 @click.option("--skip-unknown", is_flag=True,
               help="Files no format recognises are noted, not errors (for hooks).")
+@click.option("--no-images", is_flag=True,
+              help="Do not ask for the images of datasets that train on them (YOLO, AF040): "
+              "for repositories that keep images elsewhere (DVC, object storage).")
 @_OUTPUT
 @_guarded
 def validate_cmd(paths: tuple[Path, ...], format_name: str | None, max_errors: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], config: Path | None,
-                 no_config: bool, skip_unknown: bool, output: str) -> None:
+                 no_config: bool, skip_unknown: bool, no_images: bool, output: str) -> None:
     """Validate files or dataset folders: syntax, schema, semantics, project rules."""
     total = Report()
     for path in paths:
         total.extend(validate(path, format_name, max_errors=max_errors,
-                              config=False if no_config else config, skip_unknown=skip_unknown))
+                              config=False if no_config else config, skip_unknown=skip_unknown,
+                              images=not no_images))
     try:
         shown = total.filter(select, ignore)
     except KeyError as exc:

@@ -138,7 +138,7 @@ def _load(root: Path, format: str | None, report: Report, allow_empty: bool,
 
 def validate(path: str | Path, format: str | None = None, *, max_errors: int | None = None,
              config: str | Path | Literal[False] | None = None,
-             skip_unknown: bool = False) -> Report:
+             skip_unknown: bool = False, images: bool = True) -> Report:
     """Check a file, a dataset (folder or ``.zip``) or a folder of datasets: syntax, schema,
     semantics, then the project's rules.
 
@@ -146,7 +146,8 @@ def validate(path: str | Path, format: str | None = None, *, max_errors: int | N
     such file above ``path``; ``config=False`` skips them. ``skip_unknown`` turns "no format
     recognises this file" into an info (for hooks that see every changed file). A folder that
     no format recognises has every dataset under it validated; what was skipped is listed
-    (AF018).
+    (AF018). ``images=False`` does not ask for the images of formats that train on them
+    (YOLO's AF040), for repositories that keep images elsewhere.
 
     Example:
         >>> import annoformat as af
@@ -169,7 +170,7 @@ def validate(path: str | Path, format: str | None = None, *, max_errors: int | N
             found = list(datasets_under(root, report))
             if found:
                 for sub, sub_fmt in found:
-                    _validate_one(sub, sub_fmt, rules, report)
+                    _validate_one(sub, sub_fmt, rules, report, images)
                 return apply_overrides(report, rules) if rules is not None else report
         scratch = Report()
         fmt = _resolve_format(root, format, scratch)
@@ -178,14 +179,16 @@ def validate(path: str | Path, format: str | None = None, *, max_errors: int | N
                 diag.severity = Severity.INFO
         report.extend(scratch)
         if fmt is not None:
-            _validate_one(root, fmt, rules, report)
+            _validate_one(root, fmt, rules, report, images)
     return apply_overrides(report, rules) if rules is not None else report
 
 
-def _validate_one(p: Path, fmt: Format, rules: ProjectRules | None, report: Report) -> None:
+def _validate_one(p: Path, fmt: Format, rules: ProjectRules | None, report: Report,
+                  images: bool = True) -> None:
     since = len(report.diagnostics)
+    wanted = {} if images or "images" not in fmt.options.model_fields else {"images": False}
     with gc_paused(), recording() as sm:
-        ds = fmt.read(p, parse_options(fmt, {}), report)
+        ds = fmt.read(p, parse_options(fmt, wanted), report)
     if ds is None:
         return
     if not report.has_errors:

@@ -211,7 +211,10 @@ def test_list_files_resolve_relative_to_the_list() -> None:
 
 def test_label_without_image_uses_the_sidecar_and_keeps_the_image_name() -> None:
     ds, report = _read(GOOD / "ultralytics-no-images" / "dataset")
-    assert ds is not None and report.codes() == ["AF034"]
+    # read from the sidecar, and said: the images are not there to train on (AF040)
+    assert ds is not None and report.codes() == ["AF040", "AF034"]
+    assert _read(GOOD / "ultralytics-no-images" / "dataset", images=False)[1].codes() == [
+        "AF034"]
     x = ds.items[0]
     assert (x.id, x.media.path, x.media.width, x.media.height) == (  # type: ignore[union-attr]
         "x", "x.jpg", 640, 480)

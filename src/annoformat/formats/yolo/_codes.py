@@ -47,6 +47,13 @@ CODES = (
          "writer copies each image (from image_root) into <subset>/<class>/ and needs exactly "
          "one tag per item.", "annoformat convert a.json out --to yolo --opt task=classify",
          "Pass image_root=FOLDER and give every item exactly one tag."),
+    Code("AF040", "yolo-images-absent", WARN, "{count} image(s) the labels are for are not "
+         "in the dataset (sizes came from a size source): {ids}", "A YOLO dataset trains on "
+         "its images; labels whose images are elsewhere (DVC, object storage) or not yet "
+         "copied validate, but Ultralytics cannot load them as they are.",
+         "labels/ and annoformat_sizes.json without images/",
+         "Add the images (convert --media copy), or validate --no-images where they are kept "
+         "elsewhere on purpose."),
     Code("AF115", "yolo-nc-mismatch", ERR, "names has {names} entries but nc is {nc}",
          "Ultralytics requires nc (Darknet: classes) to equal the number of names; a mismatch "
          "shifts or truncates classes.", "nc: 3\nnames: [cat, dog]",

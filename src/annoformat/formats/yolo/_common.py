@@ -32,7 +32,9 @@ class Options(BaseModel):
     ``image_sizes`` (JSON ``{"path": [w, h]}`` or CSV ``path,width,height``, paths relative to
     the dataset root) and ``image_size`` (one ``[w, h]`` for every image) for images that are
     absent; ``scores`` (``True``: even-length segment rows end with a score; ``False``: no row
-    has one); ``snap`` (snap values within 1e-6 x the image side of a whole pixel to it).
+    has one); ``snap`` (snap values within 1e-6 x the image side of a whole pixel to it);
+    ``images`` (say when images are absent though a size source sized them, AF040; false for
+    repositories that keep their images elsewhere: ``validate --no-images``).
     Writing: ``task`` (``auto``: the task that holds the data), ``layout`` (``auto``: the
     source's YOLO layout, else Ultralytics), ``scores`` (a score column after each row: only
     when true, or when the source was a YOLO predictions file; a training label with one more
@@ -56,6 +58,7 @@ class Options(BaseModel):
     sizes_file: bool = True
     image_root: str | None = None
     val: str | None = None
+    images: bool = True
 
 
 def writes_scores(ds: Any, options: Options) -> bool:

@@ -62,6 +62,7 @@ class _Reader:
         self.sizes = Sizes(options.image_size)
         self.items: list[Item] = []
         self.kinds: set[str] = set()
+        self.absent: list[str] = []  # images sized from a size source, not on disk
         # label file and non-blank line numbers per item, only when someone asks for origins
         self.origins: dict[int, tuple[str, list[int]]] | None = (
             {} if sourcemap.current() is not None else None)
@@ -181,6 +182,7 @@ class _Reader:
             if found is not None:
                 width, height, name = found
                 rel = name[len(prefix):] if name.startswith(prefix) else name
+                self.absent.append(rel_label)
             text = self._label_text(label_s)
             if width is None:
                 self.report.add("AF035", path=label_s, item_id=rel_label,
@@ -293,6 +295,10 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
             for split in layout.splits:
                 reader.read_split(split, ctx)
     _record_origins(reader)
+    if reader.absent and options.images:  # labels that cannot be trained on as they are
+        report.add("AF040", path=str(layout.root), count=len(reader.absent),
+                   ids=", ".join(reader.absent[:5]) + (", ..." if len(reader.absent) > 5
+                                                        else ""))
     shown_task = task if task != "auto" else _task_of(reader.kinds)
     report.add("AF034", path=config_shown, layout=kind, task=shown_task,
                reason=f"read: {why}" + ("" if task != "auto" else "; task from the rows"))
