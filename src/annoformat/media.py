@@ -5,12 +5,14 @@ folder's ``images/<subset>/``) says where each item's image goes (``FormatSpec.m
 module finds the image in the source and links or copies it there, inside the staging folder, so
 the images land atomically with the labels.
 
-Finding an image: the item's ``media.path`` (``a.jpg``, ``train/a.jpg``) is looked up among the
-image files under the search root: the ``--images`` folder when one is given, else the source
-folder (the folder holding a source file, or its parent when that folder is ``annotations`` or
-``labels``, as in ``coco/annotations/instances_val.json`` + ``coco/val/``). A path matches a file
-whose path ends with it; of several, the one with the item's subset among its folders; still
-several, it is ambiguous and counted as missing (never a guess).
+Finding an image: the item's ``media.path`` (``a.jpg``, ``train/a.jpg``) under the search root
+(the ``--images`` folder when one is given, else the source folder: the folder holding a source
+file, or its parent when that folder is ``annotations`` or ``labels``, as in
+``coco/annotations/instances_val.json`` + ``coco/val/``): first where layouts keep images
+(``images/<subset>/``, ``<subset>/``, ``JPEGImages/``...), then among all the image files under
+the root. There a path matches a file whose path ends with it; of several, the one with the
+item's subset among its folders; still several, it is ambiguous and counted as missing (never
+a guess).
 
 Example:
     >>> from annoformat.model import Image, Item
@@ -24,7 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -34,8 +36,9 @@ Mode = Literal["hardlink", "copy", "symlink", "none"]
 MODES: tuple[Mode, ...] = ("hardlink", "copy", "symlink", "none")
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp",
                             ".dng", ".mpo", ".pfm", ".heic"})
-#: how many files the search walks before it stops (a guard, not a target)
-SCAN_LIMIT = 5_000_000
+#: how many directory entries the fallback walk looks at before it stops (a guard against a
+#: source file that sits in a home folder; images beyond it are reported missing, AF060)
+SCAN_LIMIT = 2_000_000
 
 
 def search_root(source: Path) -> Path:
@@ -48,23 +51,30 @@ def search_root(source: Path) -> Path:
 
 @dataclass
 class MediaIndex:
-    """Image files under some folders, by lower-cased file name."""
+    """Finds items' images under a root: first where layouts put them (a few ``stat`` calls),
+    then, for what is not there, among the image files under the root (walked once, at most
+    ``SCAN_LIMIT`` entries), by lower-cased file name."""
 
-    by_name: dict[str, list[str]] = field(default_factory=dict)
+    roots: list[Path]
+    by_name: dict[str, list[str]] | None = None
+    walked_all: bool = True  # False: the walk stopped at SCAN_LIMIT
 
     @classmethod
     def of(cls, roots: Iterable[Path]) -> MediaIndex:
-        index = cls()
+        return cls(list(roots))
+
+    def _walk(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
         seen = 0
-        for root in roots:
+        for root in self.roots:
             for folder, dirs, files in os.walk(root, followlinks=False):
                 dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__MACOSX"]
                 for name in files:
                     if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES:
-                        path = os.path.join(folder, name)
-                        index.by_name.setdefault(name.lower(), []).append(path)
-                seen += len(files)
+                        index.setdefault(name.lower(), []).append(os.path.join(folder, name))
+                seen += len(files) + len(dirs)
                 if seen > SCAN_LIMIT:
+                    self.walked_all = False
                     return index
         return index
 
@@ -76,6 +86,13 @@ class MediaIndex:
         rel = media.path.replace("\\", "/")
         while rel.startswith("./"):
             rel = rel[2:]
+        for root in self.roots:  # the usual places: no walk needed
+            for folder in _usual(root, item.subset):
+                candidate = folder / rel
+                if candidate.is_file():
+                    return candidate
+        if self.by_name is None:
+            self.by_name = self._walk()
         found = self.by_name.get(rel.rsplit("/", 1)[-1].lower(), [])
         if "/" in rel:  # the folders in the item's path must match too
             tail = "/" + rel.lower()
@@ -85,6 +102,13 @@ class MediaIndex:
             found = [p for p in found
                      if subset in p.replace(os.sep, "/").lower().split("/")[:-1]] or found
         return Path(found[0]) if len(found) == 1 else None
+
+
+def _usual(root: Path, subset: str | None) -> list[Path]:
+    """Where layouts keep images relative to a dataset root (COCO, YOLO, VOC, CVAT, Roboflow);
+    a subset's own folders first, so two subsets' same-named images stay apart."""
+    own = [root / "images" / subset, root / subset / "images", root / subset] if subset else []
+    return [*own, root / "images", root / "JPEGImages", root]
 
 
 def place(src: Path, target: Path, mode: Mode) -> Mode:
