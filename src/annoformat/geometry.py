@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import math
+from operator import mul
 from typing import Any
 
 from annoformat.model import BBox, Mask, Polygon
@@ -24,11 +25,10 @@ def area_of(ann: Any) -> float | None:
         return float(ann.w * ann.h)
     if isinstance(ann, Polygon):
         total = 0.0
-        for ring in ann.rings:
+        for ring in ann.rings:  # shoelace, with the products in C (map) at COCO scale
             xs, ys = ring[0::2], ring[1::2]
-            n = len(xs)
-            total += abs(sum(xs[i] * ys[(i + 1) % n] - xs[(i + 1) % n] * ys[i]
-                             for i in range(n))) / 2
+            twice = sum(map(mul, xs, ys[1:] + ys[:1])) - sum(map(mul, xs[1:] + xs[:1], ys))
+            total += abs(twice) / 2
         return total
     if isinstance(ann, Mask):
         from annoformat import masks  # numpy + pycocotools: only when a mask needs it
@@ -39,11 +39,18 @@ def area_of(ann: Any) -> float | None:
 
 def enclosing_box(ann: Polygon) -> tuple[float, float, float, float]:
     """The tight ``(x, y, w, h)`` around every ring of a polygon."""
-    xs = [v for ring in ann.rings for v in ring[0::2]]
-    ys = [v for ring in ann.rings for v in ring[1::2]]
-    if not xs:
+    if len(ann.rings) == 1 and ann.rings[0]:  # the common case, four calls in C
+        xs, ys = ann.rings[0][0::2], ann.rings[0][1::2]
+        x0, y0 = min(xs), min(ys)
+        return (x0, y0, max(xs) - x0, max(ys) - y0)
+    rings = [ring for ring in ann.rings if ring]
+    if not rings:
         return (0.0, 0.0, 0.0, 0.0)
-    return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    x0 = min(min(ring[0::2]) for ring in rings)  # per ring in C: COCO has 860k of them
+    y0 = min(min(ring[1::2]) for ring in rings)
+    x1 = max(max(ring[0::2]) for ring in rings)
+    y1 = max(max(ring[1::2]) for ring in rings)
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def same_value(stored: float, derived: float | None) -> bool:

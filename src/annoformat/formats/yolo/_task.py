@@ -189,14 +189,16 @@ def joined(rings: Sequence[Sequence[float]]) -> list[float]:
         >>> joined([[0, 0, 2, 0, 2, 2], [5, 0, 6, 0, 6, 1]])
         [0, 0, 2, 0, 5, 0, 6, 0, 6, 1, 5, 0, 2, 0, 2, 2]
     """
+    import numpy as np  # the closest pair over all point pairs: in C, not per pair
+
     path = [(ring[k], ring[k + 1]) for ring in rings[:1] for k in range(0, len(ring), 2)]
     for ring in rings[1:]:
         pts = [(ring[k], ring[k + 1]) for k in range(0, len(ring), 2)]
         if not pts:
             continue
-        i, j = min(((i, j) for i in range(len(path)) for j in range(len(pts))),
-                   key=lambda ij: (path[ij[0]][0] - pts[ij[1]][0]) ** 2
-                   + (path[ij[0]][1] - pts[ij[1]][1]) ** 2)
+        a, b = np.asarray(path, dtype=float), np.asarray(pts, dtype=float)
+        gaps = ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2)
+        i, j = divmod(int(gaps.argmin()), len(pts))  # the first closest pair, as min() would
         detour = pts[j:] + pts[:j] + [pts[j], path[i]]
         path = path[:i + 1] + detour + path[i + 1:]
     return [v for xy in path for v in xy]
