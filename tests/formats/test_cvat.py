@@ -219,7 +219,7 @@ def test_project_meta_subsets_and_task_ids() -> None:
 # writing
 
 
-@pytest.mark.parametrize("path", [SHAPES, VIDEO, PROJECT], ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", [VIDEO, PROJECT], ids=lambda p: p.parent.name)
 def test_cvat_ir_cvat_keeps_every_value(path: Path, tmp_path: Path) -> None:
     ds, _ = _read(path)
     assert ds is not None
@@ -228,6 +228,34 @@ def test_cvat_ir_cvat_keeps_every_value(path: Path, tmp_path: Path) -> None:
     # the one normalisation: older space-separated <values> are written one per line
     original = path.read_bytes().replace(b"<values>0 10 1</values>", b"<values>0\n10\n1</values>")
     assert _xml(out) == _norm(etree.fromstring(original))
+
+
+def test_a_task_with_several_subsets_is_written_as_a_project(tmp_path: Path) -> None:
+    # the fixture is a task whose images name two subsets (none and "train"), which CVAT never
+    # exports and datumaro reads as nothing: its meta is read as a project's, the task being
+    # the first of its tasks, and written so, every other value kept
+    ds, _ = _read(SHAPES)
+    assert ds is not None
+    out = tmp_path / "out.xml"
+    assert _write(ds, out).codes() == []
+    written, original = _xml(out), _norm(etree.fromstring(SHAPES.read_bytes()))
+    [project, dumped] = written[3][1][3]
+    assert project[0] == "project" and dumped == original[3][1][3][1]
+    fields = {f[0]: f for f in project[3]}
+    assert fields["name"][2] == "street scenes" and fields["subsets"][2] == "default\ntrain"
+    [task, other] = fields["tasks"][3]
+    old_task = [f for f in original[3][1][3][0][3] if f[0] not in ("labels", "subset")]
+    assert task[3] == [*old_task, ("subset", {}, "default", [])]
+    assert other[3] == [("name", {}, "train", []), ("mode", {}, "annotation", []),
+                        ("subset", {}, "train", [])]
+    assert fields["labels"] == next(f for f in original[3][1][3][0][3] if f[0] == "labels")
+    # the images: each names its subset, nothing else changes
+    names = [el[1].pop("subset") for el in written[3][2:]]
+    assert names == ["default", "train", "default"]
+    original[3][3][1].pop("subset")
+    assert written[3][2:] == original[3][2:]
+    again, _ = _read(out)
+    assert again is not None and first_difference(ds, again) is None
 
 
 def test_writer_uses_cvat_number_style(tmp_path: Path) -> None:

@@ -6,6 +6,13 @@ Facts a maintainer needs:
   labels), then ``<image>`` elements (images flavour) or ``<track>`` elements (video flavour).
   The flavour is detected on read (any ``<track>`` means video) and is an option on write.
   Each flavour has its own XSD in ``schemas/``, checked on read and on the writer's output.
+* Subsets, as CVAT exports them and datumaro reads them: one subset (or none) is a task
+  (``<meta><task>`` naming it in ``<subset>``; its images name none); several are a project
+  (``<meta><project>`` with ``<subsets>``, one name a line, and a ``<task>`` per subset naming
+  it in ``<subset>``; each image names its own with ``subset=``). ``default`` is CVAT's name for
+  no subset (read as none; an IR subset named so is reported, AF507). A source's meta is kept,
+  made to say the subsets (``_common.fit_meta``: a task with several subsets becomes the first
+  task of a project) by the reader and the writer alike.
 * Coordinates are continuous pixels already: a box is ``xtl, ytl, xbr, ybr``
   (IR ``x, y, w = xbr - xtl, h = ybr - ytl``); ``rotation`` (degrees clockwise about the
   centre) makes an IR ``rotated_bbox`` when it is not 0. Point lists are ``x1,y1;x2,y2``.

@@ -13,6 +13,7 @@ from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box, check_flat_points
 from annoformat.diagnostics import Report
+from annoformat.formats.cvat._common import fit_meta, subset_read, subsets_of
 from annoformat.formats.cvat._meta import (
     MetaReader,
     find_labels,
@@ -126,7 +127,11 @@ class Reader:
             self.specs[label.name] = {s.name: s for s in label.attributes}
             if label.keypoints:
                 self.element_specs[label.name] = sublabel_specs(label)
-        items = self._video(root, meta, extras) if self.flavour == "video" else self._images(root)
+        if self.flavour == "video":
+            items = self._video(root, meta, extras)
+        else:  # the meta as the writer would write it for these subsets (nothing dropped)
+            items = self._images(root)
+            extras["meta"] = fit_meta(extras["meta"], subsets_of(items))
         if self.cuboids:
             report.add("AF343", path=path, line=self.cuboids[0], count=len(self.cuboids))
         return trusted(Dataset, {"labels": labels, "items": items, "info": {},
@@ -146,10 +151,13 @@ class Reader:
     def _images(self, root: etree._Element) -> list[Item]:
         items: list[Item] = []
         first: dict[tuple[str | None, str], int] = {}
+        # a task names its subset once, in its meta (CVAT writes "default" for none); a
+        # project's images name theirs
+        implied = subset_read(root.findtext("meta/task/subset"))
         for image in root.iterchildren("image"):
             attrib = image.attrib
             iid = attrib["id"]
-            subset = attrib.get("subset")
+            subset = subset_read(str(attrib["subset"])) if "subset" in attrib else implied
             line = line_of(image)
             key = (subset, str(int(iid)))
             if key in first:

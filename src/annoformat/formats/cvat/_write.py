@@ -12,9 +12,13 @@ from annoformat._io import is_safe_relative
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._common import (
     attribute_text,
+    fit_meta,
     frame_name,
     frame_of,
     int_ids,
+    is_project,
+    subset_text,
+    subsets_of,
     written_labels,
 )
 from annoformat.formats.cvat._emit import Node, child, emit, quote_text
@@ -68,6 +72,9 @@ class Writer:
         self.report = report
         self.labels = {label.name: label for label in ds.labels}
         self.out: list[str] = []
+        self.items = [i for i in ds.items if isinstance(i.media, (Image, VideoFrame))]
+        self.subsets = subsets_of(self.items)
+        self.project = False
 
     # -- document ------------------------------------------------------------------------
     def build(self) -> str:
@@ -79,7 +86,12 @@ class Writer:
         if version is not None:
             out.append(f"  <version>{quote_text(str(version))}</version>\n")
         labels = self._written_labels()
-        meta_tree = cvat.get("meta") if "meta" in cvat else self._default_meta()
+        if self.flavour == "video":
+            meta_tree = cvat.get("meta") if "meta" in cvat else self._default_meta()
+        else:  # the source's meta made to say the subsets, else CVAT's own for them
+            meta_tree = (fit_meta(cvat["meta"], self.subsets) if "meta" in cvat
+                         else self._images_meta())
+            self.project = is_project(meta_tree, self.subsets)
         if meta_tree is not None:
             meta = etree.Element("meta")
             write_tree(meta, _with_labels(meta_tree) if labels else meta_tree, labels)
@@ -116,12 +128,31 @@ class Writer:
             if media is not None and media.path:
                 task.append(["source", media.path])
         else:
-            task += [["size", str(len(items))], ["mode", "annotation"], ["labels", None]]
+            return self._images_meta()
         return [["task", task]]
+
+    def _images_meta(self) -> list[Any]:
+        """A task's meta for one subset or none, a project's for several (as CVAT exports)."""
+        subsets, items = self.subsets, self.items
+        if len(subsets) <= 1:
+            task: list[Any] = [["name", "annoformat export"], ["size", str(len(items))],
+                               ["mode", "annotation"]]
+            if subsets and subsets[0] is not None:
+                task.append(["subset", subsets[0]])
+            return [["task", [*task, ["labels", None]]]]
+        sizes: dict[str, int] = {}
+        for item in items:
+            name = subset_text(item.subset)
+            sizes[name] = sizes.get(name, 0) + 1
+        tasks = [["task", [["id", str(k)], ["name", name], ["size", str(size)],
+                           ["mode", "annotation"], ["subset", name]]]
+                 for k, (name, size) in enumerate(sizes.items())]
+        return [["project", [["name", "annoformat export"], ["labels", None],
+                             ["subsets", "\n".join(sizes)], ["tasks", tasks]]]]
 
     # -- images 1.1 ----------------------------------------------------------------------
     def _images(self) -> None:
-        items = [i for i in self.ds.items if isinstance(i.media, (Image, VideoFrame))]
+        items = self.items
         ids = int_ids(items)
         if ids is None:  # renumbered (the plan said so, AF508)
             ids = list(range(len(items)))
@@ -134,8 +165,8 @@ class Writer:
                 attrs["name"] = getattr(media, "path", "")
                 if not is_safe_relative(attrs["name"]):  # e.g. COCO results: no file names
                     self.report.add("AF016", item_id=item.id, value=attrs["name"])
-            if item.subset is not None:
-                attrs["subset"] = item.subset
+            if self.project:  # a project's images name their subset, a task's take its own
+                attrs["subset"] = subset_text(item.subset)
             task_id = item.extras.get("cvat", {}).get("task_id")
             if task_id is not None:
                 attrs["task_id"] = str(task_id)
