@@ -347,6 +347,65 @@ def test_writer_loss_codes(tmp_path: Path) -> None:
         "mask_width": 2, "mask_height": 2, "width": 10, "height": 10})]
 
 
+def _polygons(path: Path) -> list[dict[str, str]]:
+    return [dict(el.attrib) for el in etree.fromstring(path.read_bytes()).iter("polygon")]
+
+
+def test_rings_of_one_polygon_share_a_group_and_read_back_as_one(tmp_path: Path) -> None:
+    out = tmp_path / "o.xml"
+    rings = [[0, 0, 1, 0, 1, 1], [5, 5, 6, 5, 6, 6], [2, 2, 3, 2, 3, 3]]
+    loose = Polygon(label="a", rings=rings, attributes={"n": 1}, z_order=2)
+    grouped = Polygon(label="a", rings=rings[:2], group=3, occluded=True)
+    box = BBox(label="a", x=0, y=0, w=1, h=1, group=7)
+    spec = AttributeSpec(name="n", input_type="number", values=["0", "9", "1"], default=0)
+    ds = _tiny([box, loose, grouped, Polygon(label="a", rings=rings[:1])],
+               [Label(name="a", attributes=[spec])])
+    assert _write(ds, out).codes() == ["AF521"]
+    written = _polygons(out)
+    # a new group id, above every group of the dataset (datumaro reads 0 as no group)
+    assert [(p["group_id"], p["annoformat_ring"], p.get("annoformat_group"))
+            for p in written[:5]] == [("8", "0", "added"), ("8", "1", "added"),
+                                      ("8", "2", "added"), ("3", "0", None), ("3", "1", None)]
+    assert "group_id" not in written[5] and "annoformat_ring" not in written[5]
+    again, report = _read(out)
+    assert again is not None and report.codes() == []
+    assert first_difference(ds, again.model_copy(update={"extras": {}})) is None
+
+
+def test_grouped_polygons_are_joined_only_when_marked_and_alike(tmp_path: Path) -> None:
+    head = ('<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta>'
+            '<task><labels><label><name>a</name></label></labels></task></meta>'
+            '<image id="0" name="a.jpg" width="10" height="10">')
+    tri, tri2 = 'points="0,0;1,0;1,1"', 'points="5,5;6,5;6,6"'
+    cases = {
+        # a CVAT group of two polygons: two objects as far as the file says
+        "unmarked": (f'<polygon label="a" {tri} group_id="1"/>'
+                     f'<polygon label="a" {tri2} group_id="1"/>', [1, 1]),
+        "marked": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                   f'<polygon label="a" {tri2} group_id="1" annoformat_ring="1"/>', [2]),
+        "other z_order": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                          f'<polygon label="a" {tri2} group_id="1" annoformat_ring="1" '
+                          'z_order="1"/>', [1, 1]),
+        "other group": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                        f'<polygon label="a" {tri2} group_id="2" annoformat_ring="1"/>', [1, 1]),
+        "not next": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                     '<box label="a" xtl="0" ytl="0" xbr="1" ybr="1"/>'
+                     f'<polygon label="a" {tri2} group_id="1" annoformat_ring="1"/>', [1, 1]),
+        "ring skipped": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                         f'<polygon label="a" {tri2} group_id="1" annoformat_ring="2"/>',
+                         [1, 1]),
+    }
+    for name, (shapes, expected) in cases.items():
+        path = tmp_path / f"{name.replace(' ', '_')}.xml"
+        path.write_text(head + shapes + "</image></annotations>")
+        ds, report = _read(path)
+        assert ds is not None and report.codes() == [], name
+        anns = ds.items[0].annotations
+        assert [len(a.rings) for a in anns if isinstance(a, Polygon)] == expected, name
+        # the group is kept: only a group the writer added goes
+        assert all(a.group is not None for a in anns if isinstance(a, Polygon)), name
+
+
 def test_writer_refuses_a_track_with_two_labels(tmp_path: Path) -> None:
     frames = [Item(id=str(f), media=VideoFrame(path="v.mp4", frame=f), annotations=[
         BBox(label=lb, x=0, y=0, w=1, h=1, track_id=7)]) for f, lb in ((0, "a"), (1, "b"))]
@@ -410,6 +469,50 @@ def test_ir_cvat_ir_is_lossless_for_images(tmp_path: Path, ds: Dataset) -> None:
     again, report = _read(out)
     assert again is not None and not report.has_errors, report.codes()
     assert first_difference(ds, _without_cvat_meta(again)) is None
+
+
+@st.composite
+def _with_multi_ring_polygons(draw: Any) -> Dataset:
+    """CVAT image datasets with multi-ring polygons among their annotations (any group, any
+    attributes their label declares, next to one-ring polygons of the same group)."""
+    ds = draw(cvat_image_datasets())
+    plain = [lb for lb in ds.labels if not lb.keypoints]
+    for item in ds.items:
+        w, h = item.media.width or 1, item.media.height or 1  # type: ignore[union-attr]
+        for _ in range(draw(st.integers(0, 3))):
+            label = draw(st.sampled_from(plain))
+            specs = draw(st.lists(st.sampled_from(label.attributes), unique_by=lambda a: a.name)
+                         ) if label.attributes else []
+            ring = st.lists(st.integers(0, 4 * w), min_size=6, max_size=10).map(
+                lambda v: [x / 4 for x in v[: len(v) // 2 * 2]])
+            polygon = Polygon(
+                label=label.name, rings=draw(st.lists(ring, min_size=1, max_size=4)),
+                group=draw(st.none() | st.integers(0, 5)),
+                z_order=draw(st.none() | st.integers(-1, 1)),
+                occluded=draw(st.none() | st.booleans()),
+                attributes={s.name: s.default if s.default is not None else s.values[0]
+                            for s in specs if s.input_type != "text"})
+            item.annotations.insert(draw(st.integers(0, len(item.annotations))), polygon)
+            if h and draw(st.booleans()):  # a one-ring twin: same fields, same group
+                twin = polygon.model_copy(update={"rings": [polygon.rings[0]]})
+                item.annotations.insert(item.annotations.index(polygon) + 1, twin)
+    return ds
+
+
+@SETTINGS
+@given(_with_multi_ring_polygons())
+def test_ir_cvat_ir_keeps_multi_ring_polygons(tmp_path: Path, ds: Dataset) -> None:
+    out = tmp_path / "m.xml"
+    out.unlink(missing_ok=True)
+    assert set(_write(ds, out).codes()) <= {"AF521"}
+    again, report = _read(out)
+    assert again is not None and not report.has_errors, report.codes()
+    assert first_difference(ds, _without_cvat_meta(again)) is None
+    # and CVAT -> IR -> CVAT writes the same file again
+    twice = tmp_path / "m2.xml"
+    twice.unlink(missing_ok=True)
+    _write(again, twice)
+    assert twice.read_bytes() == out.read_bytes()
 
 
 @SETTINGS

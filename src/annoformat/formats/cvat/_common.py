@@ -128,6 +128,16 @@ def frame_name(frame: int) -> str:
     return f"frame_{frame:06d}"
 
 
+# -- the rings of one polygon ---------------------------------------------------------------
+
+#: the index of a ring of a multi-ring IR polygon on each of its CVAT polygons (which share a
+#: group_id); CVAT and datumaro ignore attributes they do not know
+RING = "annoformat_ring"
+#: ``added`` on those polygons when their group_id was added by the writer (the IR polygon had
+#: no group)
+RING_GROUP = "annoformat_group"
+
+
 # -- subsets: a task or a project -----------------------------------------------------------
 
 #: CVAT's (and datumaro's) name for "no subset": a task without one exports ``<subset>default``

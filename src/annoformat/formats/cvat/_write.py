@@ -11,6 +11,8 @@ from lxml import etree
 from annoformat._io import is_safe_relative
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._common import (
+    RING,
+    RING_GROUP,
     attribute_text,
     fit_meta,
     frame_name,
@@ -74,6 +76,7 @@ class Writer:
         self.out: list[str] = []
         self.items = [i for i in ds.items if isinstance(i.media, (Image, VideoFrame))]
         self.subsets = subsets_of(self.items)
+        self.next_group: int | None = None
         self.project = False
 
     # -- document ------------------------------------------------------------------------
@@ -232,11 +235,28 @@ class Writer:
         geometries = self._geometry(ann, size)
         if geometries is None:
             return
-        for tag, geo in geometries:
+        parts = None
+        if len(geometries) > 1 and not track:  # one object: its rings share a group_id
+            parts = (ann.group, "") if ann.group is not None else (self._new_group(), "added")
+        for i, (tag, geo) in enumerate(geometries):
             attrs = self._head(ann, track_frame)
             attrs.update(geo)
             self._tail(attrs, ann, track)
+            if parts is not None:
+                attrs["group_id"] = str(parts[0])
+                attrs[RING] = str(i)
+                if parts[1]:
+                    attrs[RING_GROUP] = parts[1]
             self._attributes(child(parent, tag, attrs), ann, track)
+
+    def _new_group(self) -> int:
+        """A group id no annotation of the dataset has (from 1: datumaro reads 0 as none)."""
+        if self.next_group is None:
+            groups = [a.group for item in self.ds.items for a in item.annotations
+                      if a.group is not None and a.group > 0]
+            self.next_group = max(groups, default=0) + 1
+        found, self.next_group = self.next_group, self.next_group + 1
+        return found
 
     def _geometry(self, ann: Any, size: tuple[int | None, int | None]
                   ) -> list[tuple[str, dict[str, str]]] | None:
