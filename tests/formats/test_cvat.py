@@ -372,6 +372,26 @@ def test_rings_of_one_polygon_share_a_group_and_read_back_as_one(tmp_path: Path)
     assert first_difference(ds, again.model_copy(update={"extras": {}})) is None
 
 
+def test_video_rings_beyond_the_first_are_tracks_of_their_own(tmp_path: Path) -> None:
+    # a track holds one shape a frame: two rings at one frame made CVAT (and the reader, AF226)
+    # drop one; each extra ring is now a track of its own, in the polygon's group
+    rings = [[0, 0, 1, 0, 1, 1], [5, 5, 6, 5, 6, 6]]
+    ds = Dataset(labels=[Label(name="a")], items=[
+        Item(id=str(f), media=VideoFrame(path="v.mp4", frame=f, width=10, height=10),
+             annotations=[Polygon(label="a", track_id=4, rings=rings),
+                          Polygon(label="a", rings=rings, group=2)]) for f in (0, 1)])
+    out = tmp_path / "v.xml"
+    assert _write(ds, out, "video").codes() == ["AF521"]
+    tracks = etree.fromstring(out.read_bytes()).findall("track")
+    assert [(t.get("id"), t.get("group_id"), len(t.findall("polygon[@outside='0']")))
+            for t in tracks] == [("4", "3", 2), ("5", "2", 1), ("6", "2", 1), ("7", "3", 2),
+                                 ("8", "2", 1), ("9", "2", 1)]
+    again, report = _read(out)
+    assert again is not None and report.codes() == []
+    assert [sorted(r for a in i.annotations for r in a.rings) for i in again.items] == [
+        sorted(rings * 2)] * 2
+
+
 def test_grouped_polygons_are_joined_only_when_marked_and_alike(tmp_path: Path) -> None:
     head = ('<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta>'
             '<task><labels><label><name>a</name></label></labels></task></meta>'

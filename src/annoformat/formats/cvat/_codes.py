@@ -88,7 +88,9 @@ CODES = (
          "multi-ring IR polygon (a COCO object in several parts) becomes one CVAT polygon per "
          "ring, with the same label, attributes and group_id (a new one when it had none), so "
          "that CVAT and datumaro see one group; annoformat reads them back as one polygon "
-         "(marked annoformat_ring), other tools as one polygon per part.",
+         "(marked annoformat_ring), other tools as one polygon per part. In a video task a "
+         "track holds one shape a frame: each extra ring is a track of its own in that group, "
+         "read back as a polygon of its own.",
          "a COCO segmentation with two polygons",
          "Nothing to do unless the next tool needs one object per polygon; its group ties the "
          "parts."),

@@ -346,6 +346,21 @@ class Writer:
         rows: dict[int, list[tuple[int, Any, Item]]] = {}
         singles: list[tuple[int, Any, Item]] = []
         frames: list[int] = []
+        # a track holds one shape a frame: the rings of a polygon beyond its first go to
+        # tracks of their own, one per ring, sharing its group (the plan said so, AF521)
+        parts: dict[tuple[Any, int], list[tuple[int, Any, Item]]] = {}
+        groups: dict[Any, int] = {}
+
+        def split(key: Any, f: int, ann: Any, item: Item) -> Any:
+            if not isinstance(ann, Polygon) or len(ann.rings) < 2:
+                return ann
+            group = ann.group if ann.group is not None else groups.setdefault(
+                key, self._new_group())
+            for k, ring in enumerate(ann.rings[1:], start=1):
+                parts.setdefault((key, k), []).append(
+                    (f, ann.model_copy(update={"rings": [ring], "group": group}), item))
+            return ann.model_copy(update={"rings": ann.rings[:1], "group": group})
+
         for i, item in enumerate(ds.items):
             if not isinstance(item.media, (Image, VideoFrame)):
                 continue
@@ -355,9 +370,10 @@ class Writer:
                 if isinstance(ann, Tag):
                     continue  # a video task has no tags (the plan said so, AF520)
                 if ann.track_id is None:
-                    singles.append((f, ann, item))
+                    singles.append((f, split(("single", len(singles)), f, ann, item), item))
                 else:
-                    rows.setdefault(ann.track_id, []).append((f, ann, item))
+                    rows.setdefault(ann.track_id, []).append(
+                        (f, split(("track", ann.track_id), f, ann, item), item))
             for rec in item.extras.get("cvat", {}).get("outside", []):
                 rows.setdefault(int(rec["track_id"]), []).append((f, rec, item))
         step = _step_of(cvat.get("meta")) or _gcd_step(sorted(set(frames)))
@@ -366,6 +382,10 @@ class Writer:
         made: set[int] = set()
         for f, ann, item in singles:
             rows[next_id] = [(f, ann, item)]
+            made.add(next_id)
+            next_id += 1
+        for part in parts.values():
+            rows[next_id] = part
             made.add(next_id)
             next_id += 1
         stored = cvat.get("tracks", {})
