@@ -258,6 +258,53 @@ def test_a_task_with_several_subsets_is_written_as_a_project(tmp_path: Path) -> 
     assert again is not None and first_difference(ds, again) is None
 
 
+def test_default_is_cvat_name_for_no_subset(tmp_path: Path) -> None:
+    # CVAT writes <subset>default</subset> for a task without one, and subset="default" on a
+    # project's images: both read as none; an IR subset named so is said (AF507)
+    ds = _tiny([BBox(label="a", x=0, y=0, w=1, h=1)])
+    named = ds.model_copy(update={"items": [ds.items[0].model_copy(
+        update={"subset": "default"}), ds.items[0].model_copy(update={"id": "1",
+                                                                       "subset": "val"})]})
+    out = tmp_path / "d.xml"
+    report = _write(named, out)
+    assert [(d.code, d.ctx["what"]) for d in report] == [("AF507", "subset name 'default'")]
+    again, _ = _read(out)
+    assert again is not None and [i.subset for i in again.items] == [None, "val"]
+
+
+@SETTINGS
+@given(st.sampled_from([None, [["dumped", "x"]],
+                        [["task", [["name", "t"], ["subset", "Train"], ["labels", None]]]],
+                        [["task", [["name", "t"], ["labels", None]]], ["dumped", "x"]],
+                        [["project", [["name", "p"], ["labels", None], ["subsets", "a\nb"],
+                                      ["tasks", [["task", [["subset", "a"]]],
+                                                 ["task", [["subset", "b"]]]]]]]]]),
+       st.lists(st.sampled_from([None, "a", "b", "Train"]), max_size=4, unique=True))
+def test_fit_meta_says_the_subsets_and_is_idempotent(tree: Any, subsets: list[Any]) -> None:
+    from annoformat.formats.cvat._common import fit_meta, is_project, subset_text
+
+    fitted = fit_meta(tree, subsets)
+    assert fit_meta(fitted, subsets) == fitted
+    if fitted is None:
+        assert tree is None and len(subsets) <= 1
+        return
+    text = str(fitted)
+    for node in tree or []:  # nothing of the source's meta is dropped but what it said
+        kept = [v for v in (node[1] if isinstance(node[1], list) else [node])
+                if v[0] not in ("subset", "subsets", "tasks")]
+        assert all(str(v) in text for v in kept)
+    if is_project(fitted, subsets):
+        [project] = [n for n in fitted if n[0] == "project"]
+        tasks = dict(project[1])["tasks"]
+        named = {v for _, task in tasks for k, v in task if k == "subset"}
+        assert {subset_text(s) for s in subsets} <= named
+    elif any(n[0] == "task" for n in fitted):
+        [task] = [n for n in fitted if n[0] == "task"]
+        said = [v for k, v in task[1] if k == "subset"]
+        if subsets:
+            assert said in ([], ["default"]) if subsets[0] is None else said == [subsets[0]]
+
+
 def test_writer_uses_cvat_number_style(tmp_path: Path) -> None:
     ds = Dataset(labels=[Label(name="a")], items=[Item(id="0", media=Image(
         path="a.jpg", width=10, height=10), annotations=[

@@ -202,7 +202,7 @@ def fit_meta(tree: Any, subsets: list[str | None]) -> Any:
             fields[listed] = ["subsets", "\n".join(names)]
         return _replace(tree, project, ["project", fields])
     if len(subsets) <= 1:
-        if task is None:
+        if task is None or not subsets:  # no images: the task says what it said
             return tree
         return _replace(tree, task, ["task", _with_subset(task[1], subsets[0] if subsets
                                                           else None)])
