@@ -2,8 +2,9 @@
 
 From the decisions the writer takes (``_common``): the flavour (a video task has no tags, no
 group ids, one video and no image names: AF520, AF506), polygons with several rings (AF521),
-attribute values that become text (AF522), keypoints without a skeleton to hold them (AF523)
-and image ids that are renumbered (AF508).
+attribute values that become text (AF522), keypoints without a skeleton to hold them (AF523),
+image ids that are renumbered (AF508) and a subset named ``default``, CVAT's name for none
+(AF507).
 """
 
 from __future__ import annotations
