@@ -219,7 +219,7 @@ def test_project_meta_subsets_and_task_ids() -> None:
 # writing
 
 
-@pytest.mark.parametrize("path", [SHAPES, VIDEO, PROJECT], ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", [VIDEO, PROJECT], ids=lambda p: p.parent.name)
 def test_cvat_ir_cvat_keeps_every_value(path: Path, tmp_path: Path) -> None:
     ds, _ = _read(path)
     assert ds is not None
@@ -228,6 +228,81 @@ def test_cvat_ir_cvat_keeps_every_value(path: Path, tmp_path: Path) -> None:
     # the one normalisation: older space-separated <values> are written one per line
     original = path.read_bytes().replace(b"<values>0 10 1</values>", b"<values>0\n10\n1</values>")
     assert _xml(out) == _norm(etree.fromstring(original))
+
+
+def test_a_task_with_several_subsets_is_written_as_a_project(tmp_path: Path) -> None:
+    # the fixture is a task whose images name two subsets (none and "train"), which CVAT never
+    # exports and datumaro reads as nothing: its meta is read as a project's, the task being
+    # the first of its tasks, and written so, every other value kept
+    ds, _ = _read(SHAPES)
+    assert ds is not None
+    out = tmp_path / "out.xml"
+    assert _write(ds, out).codes() == []
+    written, original = _xml(out), _norm(etree.fromstring(SHAPES.read_bytes()))
+    [project, dumped] = written[3][1][3]
+    assert project[0] == "project" and dumped == original[3][1][3][1]
+    fields = {f[0]: f for f in project[3]}
+    assert fields["name"][2] == "street scenes" and fields["subsets"][2] == "default\ntrain"
+    [task, other] = fields["tasks"][3]
+    old_task = [f for f in original[3][1][3][0][3] if f[0] not in ("labels", "subset")]
+    assert task[3] == [*old_task, ("subset", {}, "default", [])]
+    assert other[3] == [("name", {}, "train", []), ("mode", {}, "annotation", []),
+                        ("subset", {}, "train", [])]
+    assert fields["labels"] == next(f for f in original[3][1][3][0][3] if f[0] == "labels")
+    # the images: each names its subset, nothing else changes
+    names = [el[1].pop("subset") for el in written[3][2:]]
+    assert names == ["default", "train", "default"]
+    original[3][3][1].pop("subset")
+    assert written[3][2:] == original[3][2:]
+    again, _ = _read(out)
+    assert again is not None and first_difference(ds, again) is None
+
+
+def test_default_is_cvat_name_for_no_subset(tmp_path: Path) -> None:
+    # CVAT writes <subset>default</subset> for a task without one, and subset="default" on a
+    # project's images: both read as none; an IR subset named so is said (AF507)
+    ds = _tiny([BBox(label="a", x=0, y=0, w=1, h=1)])
+    named = ds.model_copy(update={"items": [ds.items[0].model_copy(
+        update={"subset": "default"}), ds.items[0].model_copy(update={"id": "1",
+                                                                       "subset": "val"})]})
+    out = tmp_path / "d.xml"
+    report = _write(named, out)
+    assert [(d.code, d.ctx["what"]) for d in report] == [("AF507", "subset name 'default'")]
+    again, _ = _read(out)
+    assert again is not None and [i.subset for i in again.items] == [None, "val"]
+
+
+@SETTINGS
+@given(st.sampled_from([None, [["dumped", "x"]],
+                        [["task", [["name", "t"], ["subset", "Train"], ["labels", None]]]],
+                        [["task", [["name", "t"], ["labels", None]]], ["dumped", "x"]],
+                        [["project", [["name", "p"], ["labels", None], ["subsets", "a\nb"],
+                                      ["tasks", [["task", [["subset", "a"]]],
+                                                 ["task", [["subset", "b"]]]]]]]]]),
+       st.lists(st.sampled_from([None, "a", "b", "Train"]), max_size=4, unique=True))
+def test_fit_meta_says_the_subsets_and_is_idempotent(tree: Any, subsets: list[Any]) -> None:
+    from annoformat.formats.cvat._common import fit_meta, is_project, subset_text
+
+    fitted = fit_meta(tree, subsets)
+    assert fit_meta(fitted, subsets) == fitted
+    if fitted is None:
+        assert tree is None and len(subsets) <= 1
+        return
+    text = str(fitted)
+    for node in tree or []:  # nothing of the source's meta is dropped but what it said
+        kept = [v for v in (node[1] if isinstance(node[1], list) else [node])
+                if v[0] not in ("subset", "subsets", "tasks")]
+        assert all(str(v) in text for v in kept)
+    if is_project(fitted, subsets):
+        [project] = [n for n in fitted if n[0] == "project"]
+        tasks = dict(project[1])["tasks"]
+        named = {v for _, task in tasks for k, v in task if k == "subset"}
+        assert {subset_text(s) for s in subsets} <= named
+    elif any(n[0] == "task" for n in fitted):
+        [task] = [n for n in fitted if n[0] == "task"]
+        said = [v for k, v in task[1] if k == "subset"]
+        if subsets:
+            assert said in ([], ["default"]) if subsets[0] is None else said == [subsets[0]]
 
 
 def test_writer_uses_cvat_number_style(tmp_path: Path) -> None:
@@ -319,6 +394,85 @@ def test_writer_loss_codes(tmp_path: Path) -> None:
         "mask_width": 2, "mask_height": 2, "width": 10, "height": 10})]
 
 
+def _polygons(path: Path) -> list[dict[str, str]]:
+    return [dict(el.attrib) for el in etree.fromstring(path.read_bytes()).iter("polygon")]
+
+
+def test_rings_of_one_polygon_share_a_group_and_read_back_as_one(tmp_path: Path) -> None:
+    out = tmp_path / "o.xml"
+    rings = [[0, 0, 1, 0, 1, 1], [5, 5, 6, 5, 6, 6], [2, 2, 3, 2, 3, 3]]
+    loose = Polygon(label="a", rings=rings, attributes={"n": 1}, z_order=2)
+    grouped = Polygon(label="a", rings=rings[:2], group=3, occluded=True)
+    box = BBox(label="a", x=0, y=0, w=1, h=1, group=7)
+    spec = AttributeSpec(name="n", input_type="number", values=["0", "9", "1"], default=0)
+    ds = _tiny([box, loose, grouped, Polygon(label="a", rings=rings[:1])],
+               [Label(name="a", attributes=[spec])])
+    assert _write(ds, out).codes() == ["AF521"]
+    written = _polygons(out)
+    # a new group id, above every group of the dataset (datumaro reads 0 as no group)
+    assert [(p["group_id"], p["annoformat_ring"], p.get("annoformat_group"))
+            for p in written[:5]] == [("8", "0", "added"), ("8", "1", "added"),
+                                      ("8", "2", "added"), ("3", "0", None), ("3", "1", None)]
+    assert "group_id" not in written[5] and "annoformat_ring" not in written[5]
+    again, report = _read(out)
+    assert again is not None and report.codes() == []
+    assert first_difference(ds, again.model_copy(update={"extras": {}})) is None
+
+
+def test_video_rings_beyond_the_first_are_tracks_of_their_own(tmp_path: Path) -> None:
+    # a track holds one shape a frame: two rings at one frame made CVAT (and the reader, AF226)
+    # drop one; each extra ring is now a track of its own, in the polygon's group
+    rings = [[0, 0, 1, 0, 1, 1], [5, 5, 6, 5, 6, 6]]
+    ds = Dataset(labels=[Label(name="a")], items=[
+        Item(id=str(f), media=VideoFrame(path="v.mp4", frame=f, width=10, height=10),
+             annotations=[Polygon(label="a", track_id=4, rings=rings),
+                          Polygon(label="a", rings=rings, group=2)]) for f in (0, 1)])
+    out = tmp_path / "v.xml"
+    assert _write(ds, out, "video").codes() == ["AF521"]
+    tracks = etree.fromstring(out.read_bytes()).findall("track")
+    assert [(t.get("id"), t.get("group_id"), len(t.findall("polygon[@outside='0']")))
+            for t in tracks] == [("4", "3", 2), ("5", "2", 1), ("6", "2", 1), ("7", "3", 2),
+                                 ("8", "2", 1), ("9", "2", 1)]
+    again, report = _read(out)
+    assert again is not None and report.codes() == []
+    assert [sorted(r for a in i.annotations for r in a.rings) for i in again.items] == [
+        sorted(rings * 2)] * 2
+
+
+def test_grouped_polygons_are_joined_only_when_marked_and_alike(tmp_path: Path) -> None:
+    head = ('<?xml version="1.0" encoding="utf-8"?><annotations><version>1.1</version><meta>'
+            '<task><labels><label><name>a</name></label></labels></task></meta>'
+            '<image id="0" name="a.jpg" width="10" height="10">')
+    tri, tri2 = 'points="0,0;1,0;1,1"', 'points="5,5;6,5;6,6"'
+    cases = {
+        # a CVAT group of two polygons: two objects as far as the file says
+        "unmarked": (f'<polygon label="a" {tri} group_id="1"/>'
+                     f'<polygon label="a" {tri2} group_id="1"/>', [1, 1]),
+        "marked": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                   f'<polygon label="a" {tri2} group_id="1" annoformat_ring="1"/>', [2]),
+        "other z_order": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                          f'<polygon label="a" {tri2} group_id="1" annoformat_ring="1" '
+                          'z_order="1"/>', [1, 1]),
+        "other group": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                        f'<polygon label="a" {tri2} group_id="2" annoformat_ring="1"/>', [1, 1]),
+        "not next": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                     '<box label="a" xtl="0" ytl="0" xbr="1" ybr="1"/>'
+                     f'<polygon label="a" {tri2} group_id="1" annoformat_ring="1"/>', [1, 1]),
+        "ring skipped": (f'<polygon label="a" {tri} group_id="1" annoformat_ring="0"/>'
+                         f'<polygon label="a" {tri2} group_id="1" annoformat_ring="2"/>',
+                         [1, 1]),
+    }
+    for name, (shapes, expected) in cases.items():
+        path = tmp_path / f"{name.replace(' ', '_')}.xml"
+        path.write_text(head + shapes + "</image></annotations>")
+        ds, report = _read(path)
+        assert ds is not None and report.codes() == [], name
+        anns = ds.items[0].annotations
+        assert [len(a.rings) for a in anns if isinstance(a, Polygon)] == expected, name
+        # the group is kept: only a group the writer added goes
+        assert all(a.group is not None for a in anns if isinstance(a, Polygon)), name
+
+
 def test_writer_refuses_a_track_with_two_labels(tmp_path: Path) -> None:
     frames = [Item(id=str(f), media=VideoFrame(path="v.mp4", frame=f), annotations=[
         BBox(label=lb, x=0, y=0, w=1, h=1, track_id=7)]) for f, lb in ((0, "a"), (1, "b"))]
@@ -382,6 +536,50 @@ def test_ir_cvat_ir_is_lossless_for_images(tmp_path: Path, ds: Dataset) -> None:
     again, report = _read(out)
     assert again is not None and not report.has_errors, report.codes()
     assert first_difference(ds, _without_cvat_meta(again)) is None
+
+
+@st.composite
+def _with_multi_ring_polygons(draw: Any) -> Dataset:
+    """CVAT image datasets with multi-ring polygons among their annotations (any group, any
+    attributes their label declares, next to one-ring polygons of the same group)."""
+    ds = draw(cvat_image_datasets())
+    plain = [lb for lb in ds.labels if not lb.keypoints]
+    for item in ds.items:
+        w, h = item.media.width or 1, item.media.height or 1  # type: ignore[union-attr]
+        for _ in range(draw(st.integers(0, 3))):
+            label = draw(st.sampled_from(plain))
+            specs = draw(st.lists(st.sampled_from(label.attributes), unique_by=lambda a: a.name)
+                         ) if label.attributes else []
+            ring = st.lists(st.integers(0, 4 * w), min_size=6, max_size=10).map(
+                lambda v: [x / 4 for x in v[: len(v) // 2 * 2]])
+            polygon = Polygon(
+                label=label.name, rings=draw(st.lists(ring, min_size=1, max_size=4)),
+                group=draw(st.none() | st.integers(0, 5)),
+                z_order=draw(st.none() | st.integers(-1, 1)),
+                occluded=draw(st.none() | st.booleans()),
+                attributes={s.name: s.default if s.default is not None else s.values[0]
+                            for s in specs if s.input_type != "text"})
+            item.annotations.insert(draw(st.integers(0, len(item.annotations))), polygon)
+            if h and draw(st.booleans()):  # a one-ring twin: same fields, same group
+                twin = polygon.model_copy(update={"rings": [polygon.rings[0]]})
+                item.annotations.insert(item.annotations.index(polygon) + 1, twin)
+    return ds
+
+
+@SETTINGS
+@given(_with_multi_ring_polygons())
+def test_ir_cvat_ir_keeps_multi_ring_polygons(tmp_path: Path, ds: Dataset) -> None:
+    out = tmp_path / "m.xml"
+    out.unlink(missing_ok=True)
+    assert set(_write(ds, out).codes()) <= {"AF521"}
+    again, report = _read(out)
+    assert again is not None and not report.has_errors, report.codes()
+    assert first_difference(ds, _without_cvat_meta(again)) is None
+    # and CVAT -> IR -> CVAT writes the same file again
+    twice = tmp_path / "m2.xml"
+    twice.unlink(missing_ok=True)
+    _write(again, twice)
+    assert twice.read_bytes() == out.read_bytes()
 
 
 @SETTINGS
@@ -659,7 +857,9 @@ def test_the_parts_of_one_polygon_share_a_group(tmp_path: Path) -> None:
             Polygon(label="a", group=3, rings=[[30, 30, 35, 30, 35, 35], [40, 40, 45, 40, 45, 45]]),
         ])])
     af.save(ds, tmp_path / "a.xml", format="cvat", allow_loss=True)
+    xml = (tmp_path / "a.xml").read_text()
+    # a new group (above every group of the dataset) for the first; the third keeps its own
+    assert xml.count('group_id="4"') == 2 and xml.count('group_id="3"') == 3
     back = af.load(tmp_path / "a.xml")
-    # a new group (after the item's own) for the first; the third keeps its own
     assert [(len(a.rings), a.group) for a in back.items[0].annotations  # type: ignore[union-attr]
-            ] == [(1, 4), (1, 4), (1, 3), (1, 3), (1, 3)]
+            ] == [(2, None), (1, 3), (2, 3)]

@@ -6,10 +6,26 @@ Facts a maintainer needs:
   labels), then ``<image>`` elements (images flavour) or ``<track>`` elements (video flavour).
   The flavour is detected on read (any ``<track>`` means video) and is an option on write.
   Each flavour has its own XSD in ``schemas/``, checked on read and on the writer's output.
+* Subsets, as CVAT exports them and datumaro reads them: one subset (or none) is a task
+  (``<meta><task>`` naming it in ``<subset>``; its images name none); several are a project
+  (``<meta><project>`` with ``<subsets>``, one name a line, and a ``<task>`` per subset naming
+  it in ``<subset>``; each image names its own with ``subset=``). ``default`` is CVAT's name for
+  no subset (read as none; an IR subset named so is reported, AF507). A source's meta is kept,
+  made to say the subsets (``_common.fit_meta``: a task with several subsets becomes the first
+  task of a project) by the reader and the writer alike.
 * Coordinates are continuous pixels already: a box is ``xtl, ytl, xbr, ybr``
   (IR ``x, y, w = xbr - xtl, h = ybr - ytl``); ``rotation`` (degrees clockwise about the
   centre) makes an IR ``rotated_bbox`` when it is not 0. Point lists are ``x1,y1;x2,y2``.
-  A polygon is one ring (an IR polygon with several rings is written as one polygon per ring).
+  A polygon is one ring. An IR polygon with several rings (images flavour) is written as one
+  CVAT polygon per ring, in order, with the same fields and one ``group_id`` (its own group,
+  else a new id above every group of the dataset, never 0, which datumaro reads as none), so
+  CVAT and datumaro see one group (AF521 says so). Each of them carries
+  ``annoformat_ring="i"`` (and ``annoformat_group="added"`` when the group id is new); other
+  tools ignore both. The reader joins a polygon marked ring ``i`` > 0 into the shape just
+  before it only when that is the same object's ring ``i - 1`` (marked, ``i`` rings so far,
+  same ``group_id``, label, attributes, occluded, z_order, source and group origin); then a
+  new group goes again (group None). Anything else, e.g. a CVAT group of unmarked polygons
+  (parts or separate objects: the file does not say), stays one polygon per shape.
   An ellipse is ``cx, cy, rx, ry`` (+ rotation).
 * Masks: ``rle`` holds run lengths over the ``width`` x ``height`` crop at ``left, top``,
   row-major, starting with a run of 0s. The IR mask has the image's size, COCO RLE through

@@ -86,9 +86,14 @@ CODES = (
     Code("AF521", "polygon-rings-split", WARN, "{count} extra polygon ring(s) were written as "
          "separate CVAT polygons sharing a group_id (a CVAT polygon has one ring)", "A "
          "multi-ring IR polygon (a COCO object in several parts) becomes one CVAT polygon per "
-         "ring, with the same label and attributes and one group_id (its own, else a new one), "
-         "which CVAT and datumaro read as one object.", "a COCO segmentation with two polygons",
-         "Nothing to do unless one polygon per object matters."),
+         "ring, with the same label, attributes and group_id (a new one when it had none), so "
+         "that CVAT and datumaro see one group; annoformat reads them back as one polygon "
+         "(marked annoformat_ring), other tools as one polygon per part. In a video task a "
+         "track holds one shape a frame: each extra ring is a track of its own in that group, "
+         "read back as a polygon of its own.",
+         "a COCO segmentation with two polygons",
+         "Nothing to do unless the next tool needs one object per polygon; its group ties the "
+         "parts."),
     Code("AF522", "attribute-written-as-text", WARN, "{count} attribute value(s): {reason}",
          "CVAT attribute values are text, numbers or booleans; other values are written as JSON "
          "text and read back as strings.", "attributes={'tags': ['a', 'b']}",

@@ -44,46 +44,22 @@ def resolve_options(options: Options, dest: Path) -> Options:
                                       else "folder"})
 
 
-def subsets_of(ds: Dataset) -> list[str | None]:
-    """The subsets of the items, in first-seen order."""
-    return list(dict.fromkeys(item.subset for item in ds.items))
-
-
-def project_meta(ds: Dataset) -> bool:
-    """Whether the meta is a project's (several subsets, ``subset=`` on each image): the
-    source's form when it was CVAT, else whether there are several subsets."""
-    meta = ds.extras.get(NAME, {}).get("meta")
-    if isinstance(meta, list) and meta and isinstance(meta[0], list):
-        return any(node[0] == "project" for node in meta)
-    return len(subsets_of(ds)) > 1
-
-
-def task_subset(ds: Dataset) -> str | None:
-    """The subset a task's meta gives its images: the source's ``<task><subset>``, else the
-    dataset's one subset."""
-    meta = ds.extras.get(NAME, {}).get("meta")
-    if isinstance(meta, list):
-        for node in meta:
-            if isinstance(node, list) and node[0] == "task" and isinstance(node[1], list):
-                return next((str(v) for k, v in node[1] if k == "subset" and v), None)
-        return None
-    subsets = subsets_of(ds)
-    return subsets[0] if len(subsets) == 1 else None
-
-
 def media_paths(ds: Dataset, options: Options) -> dict[int, str]:
     """Where each item's image goes (``FormatSpec.media``): ``images/<name>`` in an export
     folder (``images/<subset>/<name>`` for a project), nowhere beside one XML file."""
     if options.layout != "folder":
         return {}
-    by_subset = project_meta(ds)
+    items = [item for item in ds.items if isinstance(item.media, (Image, VideoFrame))]
+    stored = ds.extras.get(NAME, {}).get("meta")
+    by_subset = is_project(stored, subsets_of(items))
     out = {}
     for i, item in enumerate(ds.items):
         media = item.media
         if not isinstance(media, Image) or not is_safe_relative(media.path):
             continue
-        if by_subset and item.subset is not None and is_safe_relative(item.subset):
-            out[i] = f"images/{item.subset}/{media.path}"
+        subset = subset_text(item.subset)
+        if by_subset and is_safe_relative(subset):
+            out[i] = f"images/{subset}/{media.path}"
         else:
             out[i] = f"images/{media.path}"
     return out
@@ -187,3 +163,134 @@ def frame_of(item: Item, index: int) -> int:
 def frame_name(frame: int) -> str:
     """The image name the images flavour gives a video frame (CVAT's own export does too)."""
     return f"frame_{frame:06d}"
+
+
+# -- the rings of one polygon ---------------------------------------------------------------
+
+#: the index of a ring of a multi-ring IR polygon on each of its CVAT polygons (which share a
+#: group_id); CVAT and datumaro ignore attributes they do not know
+RING = "annoformat_ring"
+#: ``added`` on those polygons when their group_id was added by the writer (the IR polygon had
+#: no group)
+RING_GROUP = "annoformat_group"
+
+
+# -- subsets: a task or a project -----------------------------------------------------------
+
+#: CVAT's (and datumaro's) name for "no subset": a task without one exports ``<subset>default``
+DEFAULT_SUBSET = "default"
+
+
+def subset_text(subset: str | None) -> str:
+    """How a subset is written: its name, CVAT's ``default`` for none."""
+    return DEFAULT_SUBSET if subset is None else subset
+
+
+def subset_read(text: str | None) -> str | None:
+    """A subset as read: none for an empty value or CVAT's ``default``."""
+    return None if not text or text == DEFAULT_SUBSET else text
+
+
+def subsets_of(items: list[Item]) -> list[str | None]:
+    """The items' subsets in first-seen order."""
+    return list(dict.fromkeys(item.subset for item in items))
+
+
+def is_project(tree: Any, subsets: list[str | None]) -> bool:
+    """Whether the images flavour writes a project (each image naming its subset) rather
+    than a task: for several subsets, or when the meta already is a project's.
+
+    CVAT exports one subset (or none) as a task (``<meta><task>``, its ``<subset>``) whose
+    images name none, and several as a project (``<meta><project>`` with ``<subsets>``, one
+    name a line, and a ``<task>`` per subset naming it in ``<subset>``, which is what datumaro
+    splits a project by) whose images name theirs (``subset=``, ``default`` for none).
+    """
+    return len(subsets) > 1 or _node(tree, "project") is not None
+
+
+def fit_meta(tree: Any, subsets: list[str | None]) -> Any:
+    """The meta ``tree`` (from ``to_tree``; None for none) made to say ``subsets``: a
+    project's tasks extended with one per subset they do not name; a task's ``<subset>``
+    set to its one subset; a task with several subsets made the first of a project's tasks.
+    Nothing of ``tree`` is dropped, and ``fit_meta(fit_meta(t, s), s) == fit_meta(t, s)``,
+    so the reader (on what it read) and the writer (on what it writes) agree. None stays
+    None, unless there are several subsets: then it is a new project's meta.
+    """
+    project, task = _node(tree, "project"), _node(tree, "task")
+    if project is not None:
+        named = _task_subsets(project[1])
+        missing = [subset_text(s) for s in subsets if subset_text(s) not in named]
+        if not missing:
+            return tree
+        fields = list(project[1])
+        tasks = next((i for i, (k, v) in enumerate(fields) if k == "tasks"), None)
+        old = fields[tasks][1] if tasks is not None and isinstance(fields[tasks][1], list) else []
+        new = [*old, *(_new_task(name) for name in missing)]
+        if tasks is None:
+            fields.append(["tasks", new])
+        else:
+            fields[tasks] = ["tasks", new]
+        listed = next((i for i, (k, v) in enumerate(fields) if k == "subsets"), None)
+        lines = str(fields[listed][1] or "").splitlines() if listed is not None else named
+        names = [*dict.fromkeys([*lines, *missing])]
+        if listed is None:
+            fields.append(["subsets", "\n".join(names)])
+        else:
+            fields[listed] = ["subsets", "\n".join(names)]
+        return _replace(tree, project, ["project", fields])
+    if len(subsets) <= 1:
+        if task is None or not subsets:  # no images: the task says what it said
+            return tree
+        return _replace(tree, task, ["task", _with_subset(task[1], subsets[0] if subsets
+                                                          else None)])
+    names = [subset_text(s) for s in subsets]
+    made = [_new_task(n) for n in names]
+    if task is None:  # a new project's meta (beside what else the meta held)
+        project_node = ["project", [["name", "annoformat export"], ["labels", None],
+                                    ["subsets", "\n".join(names)], ["tasks", made]]]
+        return [project_node, *(tree or [])]
+    head = [["name", next((v for k, v in task[1] if k == "name"), "")]]
+    if ["labels", None] in task[1]:
+        head.append(["labels", None])
+    made[0] = ["task", [*(f for f in task[1] if f[0] not in ("labels", "subset")),
+                         ["subset", names[0]]]]
+    return _replace(tree, task, ["project", [*head, ["subsets", "\n".join(names)],
+                                             ["tasks", made]]])
+
+
+def _node(tree: Any, tag: str) -> list[Any] | None:
+    if not isinstance(tree, list):
+        return None
+    return next((n for n in tree if isinstance(n, list) and len(n) == 2 and n[0] == tag
+                 and isinstance(n[1], list)), None)
+
+
+def _replace(tree: list[Any], old: list[Any], new: list[Any]) -> list[Any]:
+    return [new if node is old else node for node in tree]
+
+
+def _new_task(name: str) -> list[Any]:
+    return ["task", [["name", name], ["mode", "annotation"], ["subset", name]]]
+
+
+def _task_subsets(project: list[Any]) -> list[str]:
+    out = []
+    for tag, value in project:
+        if tag == "tasks" and isinstance(value, list):
+            for sub, task in value:
+                if sub == "task" and isinstance(task, list):
+                    out += [str(v) for k, v in task if k == "subset" and isinstance(v, str)]
+    return out
+
+
+def _with_subset(fields: list[Any], subset: str | None) -> list[Any]:
+    """A task's fields with its ``<subset>`` saying ``subset`` (unchanged when it does)."""
+    found = next((i for i, (k, _) in enumerate(fields) if k == "subset"), None)
+    if found is None and subset is None:
+        return fields
+    if found is not None and subset_read(fields[found][1]) == subset:
+        return fields
+    if found is None:
+        at = next((i for i, (k, _) in enumerate(fields) if k == "labels"), len(fields))
+        return [*fields[:at], ["subset", subset], *fields[at:]]
+    return [*fields[:found], ["subset", subset_text(subset)], *fields[found + 1:]]

@@ -2,8 +2,9 @@
 
 From the decisions the writer takes (``_common``): the flavour (a video task has no tags, no
 group ids, one video and no image names: AF520, AF506), polygons with several rings (AF521),
-attribute values that become text (AF522), keypoints without a skeleton to hold them (AF523)
-and image ids that are renumbered (AF508).
+attribute values that become text (AF522), keypoints without a skeleton to hold them (AF523),
+image ids that are renumbered (AF508) and a subset named ``default``, CVAT's name for none
+(AF507).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from annoformat.formats.cvat._common import (
+    DEFAULT_SUBSET,
     NAME,
     Options,
     flavour_of,
     frame_name,
     frame_of,
     int_ids,
+    subsets_of,
     written_labels,
 )
 from annoformat.formats.cvat._meta import value_text
@@ -97,6 +100,9 @@ def plan(ds: Dataset, options: Options, caps: Capabilities) -> LossPlan:
                  "declared as text")
     if points.count:
         loss.add("AF523", count=points.count, ids=points.ids)
+    if not video and DEFAULT_SUBSET in subsets_of(items):
+        loss.add("AF507", what=f"subset name {DEFAULT_SUBSET!r}",
+                 detail="it is CVAT's name for no subset and reads back as none")
     if not video and items and int_ids(items) is None:
         loss.add("AF508", count=len(items), ids=[item.id for item in items[:MAX_IDS]],
                  what="image", reason="item ids are not integers unique within their subset")

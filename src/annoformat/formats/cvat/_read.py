@@ -13,6 +13,13 @@ from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box, check_flat_points
 from annoformat.diagnostics import Report
+from annoformat.formats.cvat._common import (
+    RING,
+    RING_GROUP,
+    fit_meta,
+    subset_read,
+    subsets_of,
+)
 from annoformat.formats.cvat._meta import (
     MetaReader,
     find_labels,
@@ -126,7 +133,11 @@ class Reader:
             self.specs[label.name] = {s.name: s for s in label.attributes}
             if label.keypoints:
                 self.element_specs[label.name] = sublabel_specs(label)
-        items = self._video(root, meta, extras) if self.flavour == "video" else self._images(root)
+        if self.flavour == "video":
+            items = self._video(root, meta, extras)
+        else:  # the meta as the writer would write it for these subsets (nothing dropped)
+            items = self._images(root)
+            extras["meta"] = fit_meta(extras["meta"], subsets_of(items))
         if self.cuboids:
             report.add("AF343", path=path, line=self.cuboids[0], count=len(self.cuboids))
         return trusted(Dataset, {"labels": labels, "items": items, "info": {},
@@ -146,15 +157,13 @@ class Reader:
     def _images(self, root: etree._Element) -> list[Item]:
         items: list[Item] = []
         first: dict[tuple[str | None, str], int] = {}
-        # a task export names its subset once, in the meta; its images carry none
-        implied = (root.findtext("meta/task/subset") or None) if root.find(
-            "meta/project") is None else None
-        if implied == "default":  # CVAT's (and datumaro's) name for no subset
-            implied = None
+        # a task names its subset once, in its meta (CVAT writes "default" for none); a
+        # project's images name theirs
+        implied = subset_read(root.findtext("meta/task/subset"))
         for image in root.iterchildren("image"):
             attrib = image.attrib
             iid = attrib["id"]
-            subset = attrib.get("subset", implied)
+            subset = subset_read(str(attrib["subset"])) if "subset" in attrib else implied
             line = line_of(image)
             key = (subset, str(int(iid)))
             if key in first:
@@ -175,16 +184,23 @@ class Reader:
             extras: dict[str, Any] = {}
             if "task_id" in attrib:
                 extras["task_id"] = attrib["task_id"]
-            anns = []
+            anns: list[Any] = []
+            joined: list[tuple[Polygon, bool]] = []  # multi-ring polygons; group added?
             for el in image:
                 tag = el.tag
                 if not isinstance(tag, str):
                     continue
                 ann = self._shape(el, tag, el.get("label", ""), key[1], width, height, None)
-                if ann is not None:
-                    anns.append(ann)
-                    if self.origins is not None:
-                        self.origins[id(ann)] = (line_of(el), xpath_of(el))
+                if ann is None:
+                    continue
+                if tag == "polygon" and RING in el.attrib and _join(anns, joined, ann, el):
+                    continue
+                anns.append(ann)
+                if self.origins is not None:
+                    self.origins[id(ann)] = (line_of(el), xpath_of(el))
+            for polygon, added in joined:
+                if added and len(polygon.rings) > 1:
+                    polygon.group = None
             image.clear()
             items.append(trusted(Item, {"id": key[1], "subset": subset, "media": media,
                                         "annotations": anns, "attributes": {},
@@ -473,6 +489,31 @@ class Reader:
             if self.origins is not None:
                 self._record(len(items) - 1, items[-1])
         return items
+
+
+def _join(anns: list[Any], joined: list[tuple[Polygon, bool]], ann: Polygon,
+          el: etree._Element) -> bool:
+    """Whether ``ann``, a polygon marked as ring ``i`` of one object, joined that object as its
+    ring: only when the previous shape is the object's ring ``i - 1`` (``i`` rings so far) and
+    every field but the geometry is the same (label, group_id, attributes, occluded, z_order,
+    source, the group_id's origin). Anything else is a polygon of its own."""
+    ring, added = el.get(RING, ""), el.get(RING_GROUP) == "added"
+    if ring == "0":
+        if ann.group is not None:
+            joined.append((ann, added))
+        return False
+    if not joined or not anns or anns[-1] is not joined[-1][0] or joined[-1][1] != added:
+        return False
+    polygon = joined[-1][0]
+    if str(len(polygon.rings)) != ring or ann.group != polygon.group:
+        return False
+    if any(getattr(ann, f) != getattr(polygon, f) for f in _SAME):
+        return False
+    polygon.rings.append(ann.rings[0])
+    return True
+
+
+_SAME = ("label", "attributes", "occluded", "z_order", "track_id", "extras")
 
 
 def raw(el: etree._Element, children: bool = True) -> dict[str, Any]:

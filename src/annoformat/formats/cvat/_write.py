@@ -11,13 +11,16 @@ from lxml import etree
 from annoformat._io import is_safe_relative
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._common import (
+    RING,
+    RING_GROUP,
     attribute_text,
+    fit_meta,
     frame_name,
     frame_of,
     int_ids,
-    project_meta,
+    is_project,
+    subset_text,
     subsets_of,
-    task_subset,
     written_labels,
 )
 from annoformat.formats.cvat._emit import Node, child, emit, quote_text
@@ -71,7 +74,10 @@ class Writer:
         self.report = report
         self.labels = {label.name: label for label in ds.labels}
         self.out: list[str] = []
-        self.fresh_group = 1
+        self.items = [i for i in ds.items if isinstance(i.media, (Image, VideoFrame))]
+        self.subsets = subsets_of(self.items)
+        self.next_group: int | None = None
+        self.project = False
 
     # -- document ------------------------------------------------------------------------
     def build(self) -> str:
@@ -83,7 +89,12 @@ class Writer:
         if version is not None:
             out.append(f"  <version>{quote_text(str(version))}</version>\n")
         labels = self._written_labels()
-        meta_tree = cvat.get("meta") if "meta" in cvat else self._default_meta()
+        if self.flavour == "video":
+            meta_tree = cvat.get("meta") if "meta" in cvat else self._default_meta()
+        else:  # the source's meta made to say the subsets, else CVAT's own for them
+            meta_tree = (fit_meta(cvat["meta"], self.subsets) if "meta" in cvat
+                         else self._images_meta())
+            self.project = is_project(meta_tree, self.subsets)
         if meta_tree is not None:
             meta = etree.Element("meta")
             write_tree(meta, _with_labels(meta_tree) if labels else meta_tree, labels)
@@ -120,25 +131,31 @@ class Writer:
             if media is not None and media.path:
                 task.append(["source", media.path])
         else:
-            subsets = subsets_of(self.ds)
-            if len(subsets) > 1:  # a project: what CVAT exports, and datumaro splits by
-                tasks = [["task", [["id", str(k)], ["name", str(subset)],
-                                   ["size", str(sum(1 for i in items if i.subset == subset))],
-                                   ["mode", "annotation"], ["subset", str(subset)]]]
-                         for k, subset in enumerate(subsets) if subset is not None]
-                return [["project", [["name", "annoformat export"], ["labels", None],
-                                     ["subsets", "\n".join(s for s in subsets if s is not None)],
-                                     ["tasks", tasks]]]]
-            task += [["size", str(len(items))], ["mode", "annotation"], ["labels", None]]
-            if subsets and subsets[0] is not None:  # the one subset is the task's
-                task.append(["subset", subsets[0]])
+            return self._images_meta()
         return [["task", task]]
+
+    def _images_meta(self) -> list[Any]:
+        """A task's meta for one subset or none, a project's for several (as CVAT exports)."""
+        subsets, items = self.subsets, self.items
+        if len(subsets) <= 1:
+            task: list[Any] = [["name", "annoformat export"], ["size", str(len(items))],
+                               ["mode", "annotation"]]
+            if subsets and subsets[0] is not None:
+                task.append(["subset", subsets[0]])
+            return [["task", [*task, ["labels", None]]]]
+        sizes: dict[str, int] = {}
+        for item in items:
+            name = subset_text(item.subset)
+            sizes[name] = sizes.get(name, 0) + 1
+        tasks = [["task", [["id", str(k)], ["name", name], ["size", str(size)],
+                           ["mode", "annotation"], ["subset", name]]]
+                 for k, (name, size) in enumerate(sizes.items())]
+        return [["project", [["name", "annoformat export"], ["labels", None],
+                             ["subsets", "\n".join(sizes)], ["tasks", tasks]]]]
 
     # -- images 1.1 ----------------------------------------------------------------------
     def _images(self) -> None:
-        items = [i for i in self.ds.items if isinstance(i.media, (Image, VideoFrame))]
-        # a task's images take its subset; a project's name theirs (subset=)
-        implied = None if project_meta(self.ds) else task_subset(self.ds)
+        items = self.items
         ids = int_ids(items)
         if ids is None:  # renumbered (the plan said so, AF508)
             ids = list(range(len(items)))
@@ -151,8 +168,8 @@ class Writer:
                 attrs["name"] = getattr(media, "path", "")
                 if not is_safe_relative(attrs["name"]):  # e.g. COCO results: no file names
                     self.report.add("AF016", item_id=item.id, value=attrs["name"])
-            if item.subset is not None and item.subset != implied:
-                attrs["subset"] = item.subset
+            if self.project:  # a project's images name their subset, a task's take its own
+                attrs["subset"] = subset_text(item.subset)
             task_id = item.extras.get("cvat", {}).get("task_id")
             if task_id is not None:
                 attrs["task_id"] = str(task_id)
@@ -162,9 +179,6 @@ class Writer:
             if height is not None:
                 attrs["height"] = str(height)
             image = Node("image", attrs)
-            # groups made for multi-part objects come after the item's own
-            self.fresh_group = 1 + max((a.group for a in item.annotations
-                                        if a.group is not None), default=0)
             for ann in item.annotations:
                 self._shape(image, ann, None, (width, height))
             emit(image, 1, self.out)
@@ -221,17 +235,28 @@ class Writer:
         geometries = self._geometry(ann, size)
         if geometries is None:
             return
-        group = None
-        if len(geometries) > 1 and ann.group is None and not track:
-            group = self.fresh_group  # the parts of one object: one group, as CVAT groups
-            self.fresh_group += 1
-        for tag, geo in geometries:
+        parts = None
+        if len(geometries) > 1 and not track:  # one object: its rings share a group_id
+            parts = (ann.group, "") if ann.group is not None else (self._new_group(), "added")
+        for i, (tag, geo) in enumerate(geometries):
             attrs = self._head(ann, track_frame)
             attrs.update(geo)
             self._tail(attrs, ann, track)
-            if group is not None:
-                attrs["group_id"] = str(group)
+            if parts is not None:
+                attrs["group_id"] = str(parts[0])
+                attrs[RING] = str(i)
+                if parts[1]:
+                    attrs[RING_GROUP] = parts[1]
             self._attributes(child(parent, tag, attrs), ann, track)
+
+    def _new_group(self) -> int:
+        """A group id no annotation of the dataset has (from 1: datumaro reads 0 as none)."""
+        if self.next_group is None:
+            groups = [a.group for item in self.ds.items for a in item.annotations
+                      if a.group is not None and a.group > 0]
+            self.next_group = max(groups, default=0) + 1
+        found, self.next_group = self.next_group, self.next_group + 1
+        return found
 
     def _geometry(self, ann: Any, size: tuple[int | None, int | None]
                   ) -> list[tuple[str, dict[str, str]]] | None:
@@ -321,6 +346,21 @@ class Writer:
         rows: dict[int, list[tuple[int, Any, Item]]] = {}
         singles: list[tuple[int, Any, Item]] = []
         frames: list[int] = []
+        # a track holds one shape a frame: the rings of a polygon beyond its first go to
+        # tracks of their own, one per ring, sharing its group (the plan said so, AF521)
+        parts: dict[tuple[Any, int], list[tuple[int, Any, Item]]] = {}
+        groups: dict[Any, int] = {}
+
+        def split(key: Any, f: int, ann: Any, item: Item) -> Any:
+            if not isinstance(ann, Polygon) or len(ann.rings) < 2:
+                return ann
+            group = ann.group if ann.group is not None else groups.setdefault(
+                key, self._new_group())
+            for k, ring in enumerate(ann.rings[1:], start=1):
+                parts.setdefault((key, k), []).append(
+                    (f, ann.model_copy(update={"rings": [ring], "group": group}), item))
+            return ann.model_copy(update={"rings": ann.rings[:1], "group": group})
+
         for i, item in enumerate(ds.items):
             if not isinstance(item.media, (Image, VideoFrame)):
                 continue
@@ -330,9 +370,10 @@ class Writer:
                 if isinstance(ann, Tag):
                     continue  # a video task has no tags (the plan said so, AF520)
                 if ann.track_id is None:
-                    singles.append((f, ann, item))
+                    singles.append((f, split(("single", len(singles)), f, ann, item), item))
                 else:
-                    rows.setdefault(ann.track_id, []).append((f, ann, item))
+                    rows.setdefault(ann.track_id, []).append(
+                        (f, split(("track", ann.track_id), f, ann, item), item))
             for rec in item.extras.get("cvat", {}).get("outside", []):
                 rows.setdefault(int(rec["track_id"]), []).append((f, rec, item))
         step = _step_of(cvat.get("meta")) or _gcd_step(sorted(set(frames)))
@@ -341,6 +382,10 @@ class Writer:
         made: set[int] = set()
         for f, ann, item in singles:
             rows[next_id] = [(f, ann, item)]
+            made.add(next_id)
+            next_id += 1
+        for part in parts.values():
+            rows[next_id] = part
             made.add(next_id)
             next_id += 1
         stored = cvat.get("tracks", {})
