@@ -48,3 +48,9 @@ def datumaro() -> Runner:
 def ultralytics() -> Runner:
     """Run a script under Ultralytics' interpreter; returns the JSON its last stdout line holds."""
     return _runner("ANNOFORMAT_ULTRALYTICS_PYTHON", "Ultralytics")
+
+
+@pytest.fixture
+def label_studio_converter() -> Runner:
+    """label-studio-converter lives in Ultralytics' venv (requirements-ultralytics.txt)."""
+    return _runner("ANNOFORMAT_ULTRALYTICS_PYTHON", "label-studio-converter")
