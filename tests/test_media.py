@@ -114,3 +114,9 @@ def test_same_name_in_two_folders_is_never_guessed(tmp_path: Path) -> None:
 def test_a_bad_mode_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(af.UsageError):
         af.convert(DETECT, tmp_path / "out", to="yolo", media="move")  # type: ignore[arg-type]
+
+
+def test_progress_counts_the_images(tmp_path: Path) -> None:
+    seen: list[str] = []
+    af.convert(DETECT, tmp_path / "out", to="yolo", progress=seen.append)
+    assert seen == ["read", "plan", "write", "images 0/4"]

@@ -156,7 +156,7 @@ class _Progress:
     def __call__(self, phase: str) -> None:
         if self.bar is not None:
             self.bar.set_postfix_str(phase)
-            if phase != self.PHASES[0]:
+            if phase in self.PHASES[1:]:  # "images N/M" only says how far the copying is
                 self.bar.update(1)
 
     def __exit__(self, *exc: object) -> None:

@@ -243,7 +243,7 @@ class _Media:
 
 
 def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _Media,
-                 report: Report) -> None:
+                 report: Report, progress: Callable[[str], None] | None = None) -> None:
     """Link or copy each item's image to where ``fmt`` keeps it, inside the staged output."""
     assert fmt.media is not None
     wanted = fmt.media(ds, options)
@@ -256,7 +256,10 @@ def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _M
     index = MediaIndex.of([media.root])
     missing = []
     mode: Mode = media.mode if media.links_ok or media.mode != "symlink" else "copy"
-    for i, rel in wanted.items():
+    total = len(wanted)
+    for done, (i, rel) in enumerate(wanted.items()):
+        if progress is not None and done % 500 == 0:
+            progress(f"images {done}/{total}")
         item = ds.items[i]
         found = index.find(item)
         if found is None:
@@ -272,7 +275,8 @@ def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _M
 
 
 def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
-           overwrite: bool, sources: Iterable[Path], media: _Media | None = None) -> bool:
+           overwrite: bool, sources: Iterable[Path], media: _Media | None = None,
+           progress: Callable[[str], None] | None = None) -> bool:
     with staged_output(dest, report, overwrite=overwrite, sources=sources) as staged:
         if staged is None:
             return False
@@ -284,7 +288,7 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
         with gc_paused():
             fmt.write(ds, target, options, report)
         if media is not None and fmt.media is not None and report.counts["error"] == errors:
-            _place_media(ds, target, fmt, options, media, report)
+            _place_media(ds, target, fmt, options, media, report, progress)
         # name the destination, not the temporary copy
         if archive:
             inside = f"{dest}!/{member}" if target.is_file() else f"{dest}!"
@@ -340,8 +344,9 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     ``written=False`` and the report says why. Only wrong arguments raise :class:`UsageError`.
     ``label_map`` (a file or a :class:`~annoformat.labelmap.LabelMap`) renames, merges, drops
     and orders labels before the target is planned. ``progress`` is called with each phase
-    ("read", "plan", "write") as it starts. ``src`` may be a ``.zip`` (read as the folder it
-    unpacks to) and ``dst`` too (the output zipped). Zero items read from a source that holds
+    ("read", "plan", "write") as it starts, then with "images N/M" while images are placed.
+    ``src`` may be a ``.zip`` (read as the folder it unpacks to) and ``dst`` too (the output
+    zipped). Zero items read from a source that holds
     files refuses the conversion (AF009) unless ``allow_empty``. A target that keeps images
     beside its labels (YOLO, VOC, a COCO folder) gets each item's image as ``media`` says
     (``hardlink``, falling back to a copy across file systems; ``copy``; ``symlink``; ``none``),
@@ -407,4 +412,5 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
     if report.has_errors:
         return
     step("write")
-    result.written = _write(ds, dst, target, write_opts, report, overwrite, [src], media)
+    result.written = _write(ds, dst, target, write_opts, report, overwrite, [src], media,
+                            progress)
