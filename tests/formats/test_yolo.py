@@ -887,3 +887,13 @@ def test_val_names_the_validation_subset(tmp_path: Path) -> None:
     with pytest.raises(af.AnnoformatError) as refused:
         af.save(ds, tmp_path / "c", format="yolo", val="nope")
     assert [d.code for d in refused.value.report if d.code == "AF044"] == ["AF044"]
+
+
+def test_labels_without_images_are_checked_not_refused(tmp_path: Path) -> None:
+    root = _copy(GOOD / "ultralytics-labels-only" / "dataset", tmp_path)
+    report = af.validate(root)
+    assert [(d.code, d.severity.value) for d in report] == [
+        ("AF048", "info"), ("AF034", "info")]
+    (root / "labels" / "train" / "b.txt").write_text("7 0.5 0.5 0.1 0.1\n0 1.5 0.5 0.1 0.1\n")
+    report = af.validate(root / "labels" / "train" / "b.txt")
+    assert [(d.code, d.location.line) for d in report.errors] == [("AF216", 1), ("AF330", 2)]

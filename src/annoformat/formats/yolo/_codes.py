@@ -54,6 +54,13 @@ CODES = (
          "labels/ and annoformat_sizes.json without images/",
          "Add the images (convert --media copy), or validate --no-images where they are kept "
          "elsewhere on purpose."),
+    Code("AF048", "yolo-labels-without-images", INFO, "no image is in the dataset and no size "
+         "source gives sizes: {count} label file(s) checked in normalised units (class, "
+         "columns, range); their pixel geometry is not read", "A repository that keeps its "
+         "labels in git and its images elsewhere (DVC, object storage) validates what can be "
+         "checked without the images, instead of refusing every label file (AF333).",
+         "labels/ and data.yaml, no images/",
+         "Nothing to do; add the images or annoformat_sizes.json to check pixel geometry."),
     Code("AF115", "yolo-nc-mismatch", ERR, "names has {names} entries but nc is {nc}",
          "Ultralytics requires nc (Darknet: classes) to equal the number of names; a mismatch "
          "shifts or truncates classes.", "nc: 3\nnames: [cat, dog]",

@@ -48,6 +48,9 @@ class Split:
     label_dirs: list[Path] = field(default_factory=list)
     #: further label files that may have no image
     label_files: list[Path] = field(default_factory=list)
+    #: data.yaml names an image folder that is not there, beside its labels (images kept
+    #: elsewhere: DVC, object storage)
+    images_elsewhere: bool = False
 
 
 @dataclass
@@ -232,6 +235,11 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
                     layout.splits.append(Split(target.stem, _common_folder(images, root), images))
             elif is_image(target.name) and target.is_file():
                 listed.append(target)
+            elif not target.suffix and label_path(target / "x.jpg", root).parent.is_dir():
+                # labels kept without their images (DVC, object storage): the labels are read
+                split = Split(subset_name(target, root), target, [], images_elsewhere=True)
+                split.label_dirs.append(label_path(target / "x.jpg", root).parent)
+                layout.splits.append(split)
             elif key == "test":  # Ultralytics trains without it (coco.yaml names test-dev)
                 report.add("AF001", path=str(target), pointer=f"/{key}",
                            severity=Severity.WARNING)

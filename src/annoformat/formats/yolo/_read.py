@@ -63,6 +63,9 @@ class _Reader:
         self.items: list[Item] = []
         self.kinds: set[str] = set()
         self.absent: list[str] = []  # images sized from a size source, not on disk
+        # labels only (no image in any split, no size source): set by read_dataset
+        self.without_sizes = False
+        self.unsized = 0
         # label file and non-blank line numbers per item, only when someone asks for origins
         self.origins: dict[int, tuple[str, list[int]]] | None = (
             {} if sourcemap.current() is not None else None)
@@ -125,7 +128,12 @@ class _Reader:
               height: int | None, label: str, text: str | None,
               ctx: RowContext) -> None:
         annotations: list[Any] = []
-        if text is not None:
+        if text is not None and width is None and self.without_sizes:
+            # no image anywhere, no size source: the rows are checked in normalised units
+            # (class, columns, range) and their geometry, which needs pixels, is not kept
+            parse_rows(text, label, 1, 1, item_id, ctx)
+            self.unsized += 1
+        elif text is not None:
             parsed = parse_rows(text, label, width, height, item_id, ctx)
             if parsed is None:
                 self.report.add("AF333", path=label, item_id=item_id, image=media_path)
@@ -184,7 +192,7 @@ class _Reader:
                 rel = name[len(prefix):] if name.startswith(prefix) else name
                 self.absent.append(rel_label)
             text = self._label_text(label_s)
-            if width is None:
+            if width is None and not self.without_sizes:
                 self.report.add("AF035", path=label_s, item_id=rel_label,
                                 image=prefix + rel_label + ".*", what=self._missing_what(text))
             self._item(rel_label, split.subset, rel, width, height, label_s, text, ctx)
@@ -287,6 +295,8 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
     reader = _Reader(layout, options, report)
     if not reader.load_sizes():
         return None
+    reader.without_sizes = (bool(layout.splits) and not reader.sizes
+                            and all(split.images_elsewhere for split in layout.splits))
     with gc_paused():  # ~1M acyclic objects at COCO-2017 scale
         if task == "classify":
             reader.read_classify()
@@ -295,6 +305,8 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
             for split in layout.splits:
                 reader.read_split(split, ctx)
     _record_origins(reader)
+    if reader.unsized:
+        report.add("AF048", path=str(layout.root), count=reader.unsized)
     if reader.absent and options.images:  # labels that cannot be trained on as they are
         report.add("AF040", path=str(layout.root), count=len(reader.absent),
                    ids=", ".join(reader.absent[:5]) + (", ..." if len(reader.absent) > 5
