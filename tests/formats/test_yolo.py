@@ -897,3 +897,25 @@ def test_labels_without_images_are_checked_not_refused(tmp_path: Path) -> None:
     (root / "labels" / "train" / "b.txt").write_text("7 0.5 0.5 0.1 0.1\n0 1.5 0.5 0.1 0.1\n")
     report = af.validate(root / "labels" / "train" / "b.txt")
     assert [(d.code, d.location.line) for d in report.errors] == [("AF216", 1), ("AF330", 2)]
+
+
+def test_pixel_values_carry_no_float_noise() -> None:
+    # 0.904 x 200 is 180.8, not 180.79999999999998: a value times whole pixels has no more
+    # decimals than the value, and is rounded to them
+    anns, found = _rows("0 0.904 0.333333 0.1234 0.2\n1 0.123456 0.5 0.5 0.5 0.25 0.75")
+    box, poly = anns
+    assert found == []
+    assert (repr(box.x), repr(box.y), repr(box.w), repr(box.h)) == (
+        "168.46", "23.3333", "24.68", "20.0")
+    assert [repr(v) for v in poly.rings[0]] == ["24.6912", "50.0", "100.0", "50.0", "50.0", "75.0"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 10**6), st.integers(1, 8000))
+def test_rounding_to_the_written_decimals_is_exact(a: int, b: int, side: int) -> None:
+    from fractions import Fraction
+
+    from annoformat.formats.yolo._rows import _exact
+
+    v = a / 10**6  # a 6-decimal token
+    assert _exact(v * side, 6) == float(Fraction(a, 10**6) * side)
