@@ -15,14 +15,13 @@ import argparse
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import annoformat as af
+from annoformat.testing.images import png_bytes
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,17 +44,6 @@ print(json.dumps(out))
 """
 
 
-def _png(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
-
-    rows = (b"\x00" + b"\x80" * width) * height
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
-
-
 def make_source(work: Path, images: int, annotations: int) -> Path:
     """A COCO folder (instances_train / instances_val) with every image on disk."""
     src = work / "coco"
@@ -75,7 +63,7 @@ def make_source(work: Path, images: int, annotations: int) -> Path:
         assert isinstance(media, af.Image) and media.width and media.height
         key = (media.width, media.height)
         if key not in cache:
-            cache[key] = _png(*key)
+            cache[key] = png_bytes(*key)
         path = src / "images" / str(item.subset) / media.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(cache[key])

@@ -10,8 +10,8 @@ import pytest
 
 import annoformat as af
 from annoformat.model import BBox, Dataset, Image, Item, Label, Points, Polygon, Polyline, Tag
+from annoformat.testing.images import write_png
 
-from ._images import write_png
 from .conftest import Runner
 
 IMPORT = """
@@ -64,6 +64,9 @@ def _boxes(got: Any) -> dict[str, list[Any]]:
 
 
 EXPECTED = {"car": [4.0, 6.0, 20.0, 10.0], "person": [30.0, 20.0, 12.5, 24.0]}
+#: the boxes of _source's train/val dataset, as a tool that keeps them exactly reads them back
+BOTH = [["car", EXPECTED["car"]], ["person", EXPECTED["person"]]]
+SPLIT_BOXES = {"train/img0": BOTH, "val/img1": BOTH, "train/empty": []}
 
 
 @pytest.mark.parametrize("box_segmentation", ["polygon", "empty"])
@@ -74,11 +77,7 @@ def test_coco(datumaro: Runner, tmp_path: Path, box_segmentation: str) -> None:
     assert result.written and result.summary["media"] == {"hard-linked": 3}
     got = _import(datumaro, out, "coco_instances")
     assert got["labels"] == ["car", "person"] and got["has_image"]
-    assert _boxes(got) == {"train/img0": [["car", EXPECTED["car"]],
-                                          ["person", EXPECTED["person"]]],
-                           "val/img1": [["car", EXPECTED["car"]],
-                                        ["person", EXPECTED["person"]]],
-                           "train/empty": []}
+    assert _boxes(got) == SPLIT_BOXES
     kinds = {a[0] for anns in got["items"].values() for a in anns}
     # datumaro reads a segmentation as a polygon beside the box; [] gives the box alone
     assert kinds == ({"bbox", "polygon"} if box_segmentation == "polygon" else {"bbox"})
@@ -108,11 +107,7 @@ def test_yolo(datumaro: Runner, tmp_path: Path) -> None:
     assert af.convert(_source(tmp_path / "src"), out, to="yolo", allow_loss=True).written
     got = _import(datumaro, out, "yolo")
     assert got["labels"] == ["car", "person"] and got["has_image"]
-    assert _boxes(got) == {"train/img0": [["car", EXPECTED["car"]],
-                                          ["person", EXPECTED["person"]]],
-                           "val/img1": [["car", EXPECTED["car"]],
-                                        ["person", EXPECTED["person"]]],
-                           "train/empty": []}
+    assert _boxes(got) == SPLIT_BOXES
 
 
 @pytest.mark.parametrize("subsets", [("train", "val"), (None,)])
@@ -127,7 +122,7 @@ def test_cvat(datumaro: Runner, tmp_path: Path, subsets: tuple[str | None, ...])
     # datumaro names a task's items after the XML file (annotations.xml), a project's by subset
     first = "train" if len(subsets) > 1 else "annotations"
     boxes = _boxes(got)
-    assert boxes[f"{first}/img0"] == [["car", EXPECTED["car"]], ["person", EXPECTED["person"]]]
+    assert boxes[f"{first}/img0"] == BOTH
     assert boxes[f"{first}/empty"] == [] and len(boxes) == len(subsets) + 1
     assert got["items"][f"{first}/img0"][0][3] == {"colour": "red"}
 

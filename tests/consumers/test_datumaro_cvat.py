@@ -29,8 +29,8 @@ from annoformat.model import (
     Polyline,
     Tag,
 )
+from annoformat.testing.images import write_png
 
-from ._images import write_png
 from .conftest import Runner
 from conftest import FIXTURES
 

@@ -14,8 +14,8 @@ import pytest
 import annoformat as af
 from annoformat import masks
 from annoformat.model import BBox, Dataset, Image, Item, Label, Mask, Polygon
+from annoformat.testing.images import write_png
 
-from ._images import write_png
 from .conftest import Runner
 from conftest import FIXTURES
 
