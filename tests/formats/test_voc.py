@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import annoformat as af
+from annoformat import masks
 from annoformat._xml import parse_xml
 from annoformat.convert import plan_loss
 from annoformat.diagnostics import Report
@@ -383,8 +384,9 @@ def test_coco_to_voc_refused_without_allow_loss(tmp_path: Path) -> None:
     assert not result.written and not (tmp_path / "voc").exists()
     errors = sorted((d.code, d.ctx.get("kind") or d.ctx.get("field"), d.ctx.get("count"))
                     for d in result.report.errors)
-    # approximated as boxes (not also "cannot be written"), and the crowd flag of the mask's box
-    assert errors == [("AF502", "mask", 1), ("AF502", "polygon", 1), ("AF506", "crowd", 1)]
+    # the polygon approximated as a box (not also "cannot be written"), the mask's crowd flag;
+    # the mask itself is written exactly (its box and the segmentation PNGs)
+    assert errors == [("AF502", "polygon", 1), ("AF506", "crowd", 1)]
 
 
 def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> None:
@@ -394,7 +396,6 @@ def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> Non
                    d.ctx.get("kind") or d.ctx.get("what") or d.ctx.get("field"),
                    d.ctx.get("count")) for d in to_voc.loss)
     assert loss == [
-        ("AF502", "warning", "mask", 1),  # the enclosing box is written
         ("AF502", "warning", "polygon", 1),
         ("AF506", "warning", "crowd", 1),  # the mask's box is a plain object
         ("AF507", "warning", "annotation extras (coco)", None),
@@ -407,7 +408,10 @@ def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> Non
         ("AF508", "warning", "image", 3),
     ]
     crowd = [d.ctx["ids"] for d in to_voc.loss if d.code == "AF506"]
-    assert crowd == [["2/12"]]  # the crowd region (a mask) is written, as a box
+    assert crowd == [["2/12"]]  # the crowd region (a mask) is written, as an object
+    assert sorted(p.relative_to(tmp_path / "voc").as_posix()
+                  for p in (tmp_path / "voc").rglob("*.png")) == [
+        "SegmentationClass/dog.png", "SegmentationObject/dog.png"]
     back = af.convert(tmp_path / "voc", tmp_path / "coco.json", to="coco")
     assert back.written, back.report.codes()
     src = orjson.loads(COCO_MINIMAL.read_bytes())
@@ -423,6 +427,12 @@ def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> Non
     assert sorted(i["file_name"] for i in out["images"]) == ["cat.jpg", "dog.jpg", "empty.jpg"]
     whole = next(a for a in out["annotations"] if a["bbox"] == [0, 0, 320, 240])
     assert whole["attributes"] == {"occluded": True, "color": "black"}
+    # the mask's pixels come back exactly, through the segmentation PNGs
+    (rle,) = [a["segmentation"] for a in src["annotations"] if a["id"] == 12]
+    (again,) = [a["segmentation"] for a in out["annotations"]
+                if isinstance(a["segmentation"], dict)]
+    assert masks.decode(again["counts"], *again["size"]).tolist() == masks.decode(
+        rle["counts"], *rle["size"]).tolist()
 
 
 @st.composite

@@ -23,6 +23,17 @@ from annoformat.model import Label
 FILE = "labelmap.txt"
 HEADER = "# label:color_rgb:parts:actions"
 BACKGROUND = "background"
+#: the devkit's class order: a segmentation PNG's value i is the i-th of these (0: background)
+VOC_CLASSES = (BACKGROUND, "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat",
+               "chair", "cow", "diningtable", "dog", "horse", "motorbike", "person",
+               "pottedplant", "sheep", "sofa", "train", "tvmonitor")
+#: a class table: the name and colour of each class index (a segmentation PNG's values)
+Classes = list[tuple[str, tuple[int, int, int]]]
+
+
+def voc_classes() -> Classes:
+    """The class table without a labelmap: the devkit's 20 classes and background."""
+    return [(name, palette(i)) for i, name in enumerate(VOC_CLASSES)]
 
 
 def palette(index: int) -> tuple[int, int, int]:
@@ -37,29 +48,41 @@ def palette(index: int) -> tuple[int, int, int]:
     return r, g, b
 
 
-def text(labels: list[Label]) -> str:
-    """The labelmap of ``labels`` (background first unless one of them is called so)."""
+def table(labels: list[Label]) -> Classes:
+    """The class table written for ``labels``: background first unless one of them is called
+    so, then each label with its kept colour or the palette's for its index."""
     names = [lb.name for lb in labels]
-    rows = [HEADER]
-    offset = 0
+    rows: Classes = []
     if BACKGROUND not in names:
-        rows.append(f"{BACKGROUND}:0,0,0::")
-        offset = 1
+        rows.append((BACKGROUND, (0, 0, 0)))
+    offset = len(rows)
     for i, label in enumerate(labels):
-        voc = label.extras.get("voc", {})
-        color = voc.get("color") or palette(i + offset)
+        color = label.extras.get("voc", {}).get("color")
+        rows.append((label.name, (color[0], color[1], color[2]) if color
+                     else palette(i + offset)))
+    return rows
+
+
+def text(labels: list[Label]) -> str:
+    """The labelmap of ``labels`` (:func:`table` with each label's parts and actions)."""
+    extras = {lb.name: lb.extras.get("voc", {}) for lb in labels}
+    rows = [HEADER]
+    for name, color in table(labels):
+        voc = extras.get(name, {})
         parts, actions = ",".join(voc.get("parts", [])), ",".join(voc.get("actions", []))
-        rows.append(f"{label.name}:{','.join(str(v) for v in color)}:{parts}:{actions}")
+        rows.append(f"{name}:{','.join(str(v) for v in color)}:{parts}:{actions}")
     return "\n".join(rows) + "\n"
 
 
-def read(path: Path, report: Report) -> list[Label] | None:
+def read(path: Path, report: Report) -> tuple[list[Label], Classes] | None:
     """The labels a labelmap declares, in order, without its background entry (AF047 for a
-    line that is not ``name:r,g,b:parts:actions``)."""
+    line that is not ``name:r,g,b:parts:actions``), and its class table (background included:
+    index i is the i-th line, the value segmentation PNGs give that class)."""
     data = read_bytes(path, report)
     if data is None:
         return None
     labels: list[Label] = []
+    table: Classes = []
     index = 0
     for number, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
         line = raw.strip()
@@ -71,6 +94,7 @@ def read(path: Path, report: Report) -> list[Label] | None:
         if len(fields) not in (2, 4) or not fields[0] or color is None:
             report.add("AF047", path=str(path), line=number, text=line)
             continue
+        table.append((fields[0], color))
         if index == 0 and fields[0] == BACKGROUND and color == (0, 0, 0):
             index += 1  # the devkit's class 0: no objects carry it
             continue
@@ -82,7 +106,7 @@ def read(path: Path, report: Report) -> list[Label] | None:
                 voc[key] = value.split(",")
         labels.append(Label(name=fields[0], extras={"voc": voc} if voc else {}))
         index += 1
-    return labels
+    return labels, table
 
 
 def _color(value: str) -> tuple[int, int, int] | None:
