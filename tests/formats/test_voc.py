@@ -168,10 +168,10 @@ def test_written_files_exact(tmp_path: Path) -> None:
         "<annotation>\n\t<filename>000009.jpg</filename>\n\t<size>\n\t\t<width>353</width>\n"
         "\t\t<height>500</height>\n\t\t<depth>3</depth>\n\t</size>\n"
         "\t<segmented>0</segmented>\n</annotation>\n")
-    # the label list, for datumaro and CVAT (VOC palette colours, background first)
+    # the label list, for datumaro and CVAT (background first; VOC classes in their colours)
     assert (out / "labelmap.txt").read_text() == (
-        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nchair:128,0,0::\n"
-        "car:0,128,0::\n")
+        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nchair:192,0,0::\n"
+        "car:128,128,128::\n")
     main = out / "ImageSets" / "Main"
     assert sorted(p.name for p in main.iterdir()) == [
         "car_train.txt", "chair_train.txt", "train.txt", "trainval.txt", "val.txt"]
@@ -577,7 +577,7 @@ def test_labelmap_declares_labels_and_keeps_their_colours(tmp_path: Path) -> Non
                                 annotations=[af.BBox(label="cat", x=1, y=1, w=4, h=4)])])
     af.save(ds, tmp_path / "out", format="voc", allow_loss=True)
     assert (tmp_path / "out" / "labelmap.txt").read_text() == (
-        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nkite:1,2,3::\ncat:0,128,0::\n"
+        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nkite:1,2,3::\ncat:64,0,0::\n"
         "unused:128,128,0::\n")
     back = af.load(tmp_path / "out")
     assert [(lb.name, lb.extras) for lb in back.labels] == [
@@ -670,7 +670,7 @@ def test_devkit_palette_pngs_read_as_masks_in_their_objects(tmp_path: Path) -> N
 
     # class values are positions in the labelmap.txt written beside them (background first)
     assert (out / "labelmap.txt").read_text().splitlines()[1:] == [
-        "background:0,0,0::", "cat:128,0,0::", "dog:0,128,0::", "person:128,128,0::"]
+        "background:0,0,0::", "cat:64,0,0::", "dog:64,0,128::", "person:192,128,128::"]
     for name, renumber in (("SegmentationObject", {}), ("SegmentationClass", {8: 1, 12: 2, 15: 3})):
         with PILImage.open(out / name / "a.png") as a, \
                 PILImage.open(tmp_path / "voc" / name / "a.png") as b:

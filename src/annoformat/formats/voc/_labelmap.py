@@ -3,8 +3,9 @@
 One line per label, ``name:r,g,b:parts:actions`` (parts and actions comma-separated), after a
 ``# label:color_rgb:parts:actions`` header; ``background`` (colour 0,0,0) comes first. Without
 it, datumaro assumes the 20 VOC classes and refuses any other name (``UndeclaredLabelError``).
-Colours default to the VOC palette by index (background 0), so only other colours are kept in
-``Label.extras["voc"]["color"]``; parts and actions likewise.
+Colours default to a VOC class's own colour where the name is one of the 20 VOC classes, else
+to the VOC palette by index (the next free palette colour when a VOC class has that one), so
+only other colours are kept in ``Label.extras["voc"]["color"]``; parts and actions likewise.
 
 Example:
     >>> palette(1), palette(15)
@@ -48,6 +49,30 @@ def palette(index: int) -> tuple[int, int, int]:
     return r, g, b
 
 
+def defaults(names: list[str]) -> list[tuple[int, int, int]]:
+    """The colour of each class (index i of ``names``) when the labelmap gives none: a VOC
+    class's own colour (``person`` is 192,128,128 wherever it is), else the palette's for its
+    index, or the next palette colour no other class has.
+
+    Example:
+        >>> defaults(["background", "person", "scooter"])
+        [(0, 0, 0), (192, 128, 128), (0, 128, 0)]
+    """
+    fixed = {name: palette(VOC_CLASSES.index(name)) for name in names if name in VOC_CLASSES}
+    used = set(fixed.values())
+    out: list[tuple[int, int, int]] = []
+    for i, name in enumerate(names):
+        colour = fixed.get(name)
+        if colour is None:
+            j = i
+            while palette(j) in used:
+                j += 1
+            colour = palette(j)
+            used.add(colour)
+        out.append(colour)
+    return out
+
+
 def table(labels: list[Label]) -> Classes:
     """The class table written for ``labels``: background first unless one of them is called
     so, then each label with its kept colour or the palette's for its index."""
@@ -56,10 +81,11 @@ def table(labels: list[Label]) -> Classes:
     if BACKGROUND not in names:
         rows.append((BACKGROUND, (0, 0, 0)))
     offset = len(rows)
+    colours = defaults([name for name, _ in rows] + names)
     for i, label in enumerate(labels):
         color = label.extras.get("voc", {}).get("color")
         rows.append((label.name, (color[0], color[1], color[2]) if color
-                     else palette(i + offset)))
+                     else colours[i + offset]))
     return rows
 
 
@@ -81,8 +107,8 @@ def read(path: Path, report: Report) -> tuple[list[Label], Classes] | None:
     data = read_bytes(path, report)
     if data is None:
         return None
-    labels: list[Label] = []
     table: Classes = []
+    rows: list[list[str]] = []
     index = 0
     for number, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
         line = raw.strip()
@@ -95,17 +121,20 @@ def read(path: Path, report: Report) -> tuple[list[Label], Classes] | None:
             report.add("AF047", path=str(path), line=number, text=line)
             continue
         table.append((fields[0], color))
-        if index == 0 and fields[0] == BACKGROUND and color == (0, 0, 0):
-            index += 1  # the devkit's class 0: no objects carry it
-            continue
+        rows.append(fields)
+        index += 1
+    labels: list[Label] = []
+    expected = defaults([name for name, _ in table])
+    for i, ((name, color), fields) in enumerate(zip(table, rows, strict=True)):
+        if i == 0 and name == BACKGROUND and color == (0, 0, 0):
+            continue  # the devkit's class 0: no objects carry it
         voc: dict[str, Any] = {}
-        if color != palette(index):
+        if color != expected[i]:  # only colours the writer would not give it again
             voc["color"] = list(color)
         for key, value in zip(("parts", "actions"), fields[2:], strict=False):
             if value:
                 voc[key] = value.split(",")
-        labels.append(Label(name=fields[0], extras={"voc": voc} if voc else {}))
-        index += 1
+        labels.append(Label(name=name, extras={"voc": voc} if voc else {}))
     return labels, table
 
 
