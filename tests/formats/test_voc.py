@@ -9,12 +9,14 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import annoformat as af
+from annoformat import masks
 from annoformat._xml import parse_xml
 from annoformat.convert import plan_loss
 from annoformat.diagnostics import Report
@@ -166,10 +168,10 @@ def test_written_files_exact(tmp_path: Path) -> None:
         "<annotation>\n\t<filename>000009.jpg</filename>\n\t<size>\n\t\t<width>353</width>\n"
         "\t\t<height>500</height>\n\t\t<depth>3</depth>\n\t</size>\n"
         "\t<segmented>0</segmented>\n</annotation>\n")
-    # the label list, for datumaro and CVAT (VOC palette colours, background first)
+    # the label list, for datumaro and CVAT (background first; VOC classes in their colours)
     assert (out / "labelmap.txt").read_text() == (
-        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nchair:128,0,0::\n"
-        "car:0,128,0::\n")
+        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nchair:192,0,0::\n"
+        "car:128,128,128::\n")
     main = out / "ImageSets" / "Main"
     assert sorted(p.name for p in main.iterdir()) == [
         "car_train.txt", "chair_train.txt", "train.txt", "trainval.txt", "val.txt"]
@@ -383,8 +385,9 @@ def test_coco_to_voc_refused_without_allow_loss(tmp_path: Path) -> None:
     assert not result.written and not (tmp_path / "voc").exists()
     errors = sorted((d.code, d.ctx.get("kind") or d.ctx.get("field"), d.ctx.get("count"))
                     for d in result.report.errors)
-    # approximated as boxes (not also "cannot be written"), and the crowd flag of the mask's box
-    assert errors == [("AF502", "mask", 1), ("AF502", "polygon", 1), ("AF506", "crowd", 1)]
+    # the polygon approximated as a box (not also "cannot be written"), the mask's crowd flag;
+    # the mask itself is written exactly (its box and the segmentation PNGs)
+    assert errors == [("AF502", "polygon", 1), ("AF506", "crowd", 1)]
 
 
 def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> None:
@@ -394,7 +397,6 @@ def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> Non
                    d.ctx.get("kind") or d.ctx.get("what") or d.ctx.get("field"),
                    d.ctx.get("count")) for d in to_voc.loss)
     assert loss == [
-        ("AF502", "warning", "mask", 1),  # the enclosing box is written
         ("AF502", "warning", "polygon", 1),
         ("AF506", "warning", "crowd", 1),  # the mask's box is a plain object
         ("AF507", "warning", "annotation extras (coco)", None),
@@ -407,7 +409,10 @@ def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> Non
         ("AF508", "warning", "image", 3),
     ]
     crowd = [d.ctx["ids"] for d in to_voc.loss if d.code == "AF506"]
-    assert crowd == [["2/12"]]  # the crowd region (a mask) is written, as a box
+    assert crowd == [["2/12"]]  # the crowd region (a mask) is written, as an object
+    assert sorted(p.relative_to(tmp_path / "voc").as_posix()
+                  for p in (tmp_path / "voc").rglob("*.png")) == [
+        "SegmentationClass/dog.png", "SegmentationObject/dog.png"]
     back = af.convert(tmp_path / "voc", tmp_path / "coco.json", to="coco")
     assert back.written, back.report.codes()
     src = orjson.loads(COCO_MINIMAL.read_bytes())
@@ -423,6 +428,12 @@ def test_coco_voc_coco_keeps_every_box_and_names_the_loss(tmp_path: Path) -> Non
     assert sorted(i["file_name"] for i in out["images"]) == ["cat.jpg", "dog.jpg", "empty.jpg"]
     whole = next(a for a in out["annotations"] if a["bbox"] == [0, 0, 320, 240])
     assert whole["attributes"] == {"occluded": True, "color": "black"}
+    # the mask's pixels come back exactly, through the segmentation PNGs
+    (rle,) = [a["segmentation"] for a in src["annotations"] if a["id"] == 12]
+    (again,) = [a["segmentation"] for a in out["annotations"]
+                if isinstance(a["segmentation"], dict)]
+    assert masks.decode(again["counts"], *again["size"]).tolist() == masks.decode(
+        rle["counts"], *rle["size"]).tolist()
 
 
 @st.composite
@@ -566,7 +577,7 @@ def test_labelmap_declares_labels_and_keeps_their_colours(tmp_path: Path) -> Non
                                 annotations=[af.BBox(label="cat", x=1, y=1, w=4, h=4)])])
     af.save(ds, tmp_path / "out", format="voc", allow_loss=True)
     assert (tmp_path / "out" / "labelmap.txt").read_text() == (
-        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nkite:1,2,3::\ncat:0,128,0::\n"
+        "# label:color_rgb:parts:actions\nbackground:0,0,0::\nkite:1,2,3::\ncat:64,0,0::\n"
         "unused:128,128,0::\n")
     back = af.load(tmp_path / "out")
     assert [(lb.name, lb.extras) for lb in back.labels] == [
@@ -597,3 +608,115 @@ def test_integer_coordinates_are_an_approximation_said_once(tmp_path: Path) -> N
     assert "<xmin>10</xmin>" in xml and "<xmin>11</xmin>" in xml
     assert "<xmax>41</xmax>" in xml and "<ymax>30</ymax>" in xml
     assert "." not in "".join(line for line in xml.splitlines() if "min>" in line or "max>" in line)
+
+
+# -- segmentation PNGs --------------------------------------------------------------------------
+def _load(path: Path) -> tuple[Dataset | None, Report]:
+    report = Report()
+    return voc.read(path, voc.Options(), report), report
+
+
+def _palette_png(path: Path, values: Any) -> None:
+    """A devkit-style palette PNG of ``values`` (the VOC palette)."""
+    from PIL import Image as PILImage
+
+    from annoformat.formats.voc._labelmap import palette
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = PILImage.fromarray(np.asarray(values, dtype=np.uint8))
+    img.putpalette([v for i in range(256) for v in palette(i)])
+    img.save(path)
+
+
+def _devkit_segmented(root: Path, objects: int = 2) -> None:
+    """A devkit image (1-based boxes, no labelmap) with instance and class PNGs and a void
+    boundary: object 1 a cat, object 2 a dog (objects=1: the dog has no <object>)."""
+    boxes = [("cat", 2, 2, 4, 3), ("dog", 6, 1, 8, 4)][:objects]
+    xml = "".join(f"<object><name>{n}</name><bndbox><xmin>{a}</xmin><ymin>{b}</ymin>"
+                  f"<xmax>{c}</xmax><ymax>{d}</ymax></bndbox></object>" for n, a, b, c, d in boxes)
+    (root / "Annotations").mkdir(parents=True)
+    (root / "Annotations" / "a.xml").write_text(
+        f"<annotation><filename>a.jpg</filename><size><width>8</width><height>5</height>"
+        f"<depth>3</depth></size><segmented>1</segmented>{xml}</annotation>")
+    inst = np.zeros((5, 8), dtype=np.uint8)
+    inst[1:3, 1:4] = 1  # the cat: box 2..4 x 2..3 (1-based) is x 1..4, y 1..3
+    inst[0:4, 5:8] = 2
+    inst[4, :] = 255  # a void row
+    cls = np.where(inst == 1, 8, np.where(inst == 2, 12, inst))  # cat 8, dog 12
+    cls[0, 0] = 15  # a person pixel outside every instance: a class region
+    _palette_png(root / "SegmentationObject" / "a.png", inst)
+    _palette_png(root / "SegmentationClass" / "a.png", cls)
+
+
+def test_devkit_palette_pngs_read_as_masks_in_their_objects(tmp_path: Path) -> None:
+    _devkit_segmented(tmp_path / "voc")
+    ds, report = _load(tmp_path / "voc")
+    assert ds is not None and report.codes() == ["AF329"]
+    cat, dog, person = ds.items[0].annotations
+    assert isinstance(cat, Mask) and isinstance(dog, Mask) and isinstance(person, Mask)
+    assert (cat.label, cat.bbox, masks.area(cat.counts, 5, 8)) == ("cat", (1.0, 1.0, 3.0, 2.0), 6)
+    assert (dog.label, dog.bbox, masks.area(dog.counts, 5, 8)) == ("dog", (5.0, 0.0, 3.0, 4.0), 12)
+    assert (person.label, person.bbox, person.extras) == (
+        "person", None, {"voc": {"_from": "SegmentationClass"}})
+    assert ds.label_names() == ["cat", "dog", "person"]
+    void = ds.items[0].extras["voc"]["void"]
+    assert masks.decode(void["counts"], 5, 8)[4].tolist() == [1] * 8
+    # written back: the same XML boxes, the same pixels (palette PNGs), nothing reported lost
+    out = tmp_path / "out"
+    result = af.convert(tmp_path / "voc", out, to="voc", media="none")
+    assert result.written and result.loss == []
+    assert first_difference(ds, af.load(out)) is None
+    from PIL import Image as PILImage
+
+    # class values are positions in the labelmap.txt written beside them (background first)
+    assert (out / "labelmap.txt").read_text().splitlines()[1:] == [
+        "background:0,0,0::", "cat:64,0,0::", "dog:64,0,128::", "person:192,128,128::"]
+    for name, renumber in (("SegmentationObject", {}), ("SegmentationClass", {8: 1, 12: 2, 15: 3})):
+        with PILImage.open(out / name / "a.png") as a, \
+                PILImage.open(tmp_path / "voc" / name / "a.png") as b:
+            expected = np.vectorize(lambda v, r=renumber: r.get(int(v), int(v)))(np.asarray(b))
+            assert a.mode == "P" and np.asarray(a).tolist() == expected.tolist()
+    assert (out / "ImageSets" / "Segmentation" / "default.txt").read_text() == "a\n"
+
+
+def test_instance_without_object_is_af049_and_read_from_its_class(tmp_path: Path) -> None:
+    _devkit_segmented(tmp_path / "voc", objects=1)
+    ds, report = _load(tmp_path / "voc")
+    assert ds is not None
+    (found,) = [d for d in report.diagnostics if d.code == "AF049"]
+    assert found.ctx["reason"] == ("instance 2 has no <object> (the annotation file has 1); "
+                                   "read as a 'dog' mask without a box")
+    assert [(a.type, a.label, getattr(a, "bbox", 0)) for a in ds.items[0].annotations] == [
+        ("mask", "cat", (1.0, 1.0, 3.0, 2.0)), ("mask", "dog", None), ("mask", "person", None)]
+
+
+def test_segmentation_pngs_that_cannot_be_matched(tmp_path: Path) -> None:
+    _devkit_segmented(tmp_path / "voc")
+    _palette_png(tmp_path / "voc" / "SegmentationClass" / "b.png", np.zeros((5, 8)))
+    _palette_png(tmp_path / "voc" / "SegmentationObject" / "a.png", np.zeros((4, 8)))
+    ds, report = _load(tmp_path / "voc")
+    assert ds is not None
+    assert [(d.code, Path(d.location.path or "").name) for d in report.diagnostics[1:]] == [
+        ("AF305", "a.png"), ("AF049", "b.png")]
+    # the class PNG alone: one mask per class
+    assert [(a.label, a.type) for a in ds.items[0].annotations] == [
+        ("cat", "bbox"), ("dog", "bbox"), ("cat", "mask"), ("dog", "mask"), ("person", "mask")]
+
+
+def test_plan_names_what_segmentation_pngs_cannot_carry(tmp_path: Path) -> None:
+    _devkit_segmented(tmp_path / "voc")
+    ds, _ = _load(tmp_path / "voc")
+    assert ds is not None
+    one = voc.plan(ds, voc.Options(layout="file"))
+    assert sorted((f.code, f.ctx.get("kind") or f.ctx.get("what"), f.count)
+                  for f in one) == [
+        ("AF501", "class-region mask (SegmentationClass, no object; a single XML file or not "
+                  "the image's size)", 1),
+        ("AF502", "mask", 2), ("AF507", "subsets", None),
+        ("AF507", "void pixels of 1 item(s)", None)]
+    # two masks sharing pixels: an instance PNG keeps one object per pixel
+    cat = ds.items[0].annotations[0]
+    item = ds.items[0].model_copy(update={"annotations": [cat, cat.model_copy()]})
+    overlap = voc.plan(ds.model_copy(update={"items": [item]}), voc.Options())
+    assert [(f.code, f.ctx.get("kind"), f.ids) for f in overlap if f.code == "AF502"] == [
+        ("AF502", "overlapping mask", ["a/#1"])]

@@ -49,8 +49,21 @@ Facts a maintainer needs:
 * Writing: ``Annotations/<stem>.xml`` per image (the stem is the image file's, so items without
   annotations get an XML too), ``ImageSets/Main/<subset>.txt`` when items have subsets. Two items
   mapping to one XML file (AF211) and names leaving the destination (AF016) are refused before
-  anything is written. Polygons and masks are written as their enclosing box (AF502), or
-  dropped with ``regions=drop`` (AF501); other non-box annotations are dropped (AF501).
+  anything is written. Polygons are written as their enclosing box (AF502), or dropped with
+  ``regions=drop`` (AF501); other non-box annotations are dropped (AF501). ``labelmap.txt``
+  lists the labels (background first) with their colours.
+* Segmentation (``_segmentation.py``): ``SegmentationObject/<id>.png`` (value i: the i-th
+  ``<object>``, 255 void) and ``SegmentationClass/<id>.png`` (value i: the i-th labelmap class,
+  or VOC class without a labelmap) are read with Pillow, palette PNGs as their indices and
+  datumaro's RGB PNGs through the colours. An object with pixels becomes an IR ``Mask`` in its
+  place, its box kept as the mask's stored ``bbox`` (one object, one annotation; parts keep
+  its group); class pixels outside every instance become one mask per class marked
+  ``extras["voc"]["_from"] = "SegmentationClass"``; void pixels are kept as an RLE in
+  ``item.extras["voc"]["void"]``; what cannot be matched is AF049. The writer paints them back
+  (palette PNGs, the class palette from the labelmap, ``ImageSets/Segmentation/``): a mask of
+  its image's size is written exactly as its box plus its pixels, and only masks that overlap
+  (AF502), masks of another size or in a single XML file (AF502 as boxes; class regions AF501,
+  void AF507) lose anything.
 * Loss is stated before writing by ``plan`` (``_plan.py``), from the decisions the writer takes
   (``_common.py``): approximated regions (AF502), groups other than an object with its parts
   (AF510), attribute values whose type the text block loses (AF511), labels no object uses

@@ -52,12 +52,14 @@ CODES = (
          "annotation file and its image share their id (Annotations/<id>.xml, "
          "JPEGImages/<id>.jpg); some tools leave <filename> out.", "<annotation><size>...",
          "Add <filename> if the image has another name."),
-    Code("AF046", "voc-segmentation-not-read", WARN, "{count} segmentation mask(s) in {path} "
-         "are not read: annoformat reads VOC's boxes", "The devkit's SegmentationClass/ and "
-         "SegmentationObject/ hold palette PNGs (class and instance per pixel); reading them as "
-         "masks is not built yet, so a conversion carries the boxes only.",
-         "VOCdevkit/VOC2012/SegmentationObject/2007_000032.png",
-         "Convert the masks with the devkit's tools if you need them."),
+    Code("AF049", "voc-segmentation-unmatched", WARN, "segmentation PNG: {reason}",
+         "SegmentationObject/<id>.png gives the i-th <object> of Annotations/<id>.xml the "
+         "pixels of value i (0 background, 255 void); SegmentationClass/<id>.png gives each "
+         "pixel the i-th class of labelmap.txt (or of the 20 VOC classes). A value, colour or "
+         "file that names no object, class or annotation file, an unreadable PNG, or a class "
+         "that disagrees with its object's name cannot be matched as the file means it.",
+         "SegmentationObject/2007_000032.png has instance 4; the XML has 3 objects",
+         "Add the missing <object> (or the class to labelmap.txt), or re-export the masks."),
     Code("AF047", "voc-labelmap-bad-line", ERR, "labelmap line {text!r} is not "
          "name:r,g,b:parts:actions", "labelmap.txt (datumaro's and CVAT's VOC label list) "
          "declares one label per line with its colour (0-255 each) and optional parts and "

@@ -29,6 +29,10 @@ PRIMARY_SETS = ("train", "val", "test")
 DEFAULT_SET = "default"
 #: annotation types written as an enclosing box with ``regions=bbox``
 REGION_TYPES = ("polygon", "mask")
+#: ``extras["voc"]["_from"]`` of a mask read from a class PNG alone (not an object)
+FROM_CLASS = "SegmentationClass"
+#: the segmentation PNGs' value for void ("don't care") pixels
+VOID = 255
 
 CAPABILITIES = spec.Capabilities(
     media=frozenset({"image"}),
@@ -109,10 +113,37 @@ def written_capabilities(options: Options) -> spec.Capabilities:
 
 
 def is_object(ann: Any, regions: bool) -> bool:
-    """Whether ``ann`` becomes a VOC object or part (``regions``: ``regions=bbox``)."""
+    """Whether ``ann`` becomes a VOC object or part (``regions``: ``regions=bbox``); a mask
+    read from a class PNG alone is a class region, not an object."""
     if ann.label is None:
         return False
-    return isinstance(ann, BBox) or (regions and isinstance(ann, (Polygon, Mask)))
+    return isinstance(ann, BBox) or (regions and isinstance(ann, (Polygon, Mask))
+                                     and not class_region(ann))
+
+
+def class_region(ann: Any) -> bool:
+    """A mask read from ``SegmentationClass/`` outside every instance (no object of its own)."""
+    return isinstance(ann, Mask) and ann.extras.get("voc", {}).get("_from") == FROM_CLASS
+
+
+def png_masks(options: Options) -> bool:
+    """Whether masks are written as segmentation PNGs (a dataset folder, ``regions=bbox``)."""
+    return not single_file(options) and options.regions == "bbox"
+
+
+def fits(ann: Any, item: Item) -> bool:
+    """Whether mask ``ann`` has its image's size, so that it can be painted into its PNGs."""
+    media = item.media
+    return (isinstance(ann, Mask) and isinstance(media, Image)
+            and (ann.width, ann.height) == (media.width, media.height))
+
+
+def instances(objects: list[Any], item: Item) -> dict[int, int]:
+    """The instance value (``id`` of the annotation -> 1-based position among the written
+    objects) of every object mask that goes into ``SegmentationObject/``: fits its image and
+    has a value below the void's (255)."""
+    return {id(ann): n for n, ann in enumerate(objects, 1)
+            if n < VOID and isinstance(ann, Mask) and fits(ann, item)}
 
 
 def nest(anns: list[Any]) -> tuple[list[tuple[Any, list[Any]]], list[Any]]:

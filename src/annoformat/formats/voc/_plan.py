@@ -8,15 +8,20 @@ once (``LossPlan.count`` per object would cost a key per call at COCO-2017 size)
 
 from __future__ import annotations
 
+from annoformat.formats.voc import _segmentation as seg
 from annoformat.formats.voc._common import (
     NAME,
     Options,
     attribute_block,
     attribute_text,
+    class_region,
+    fits,
     fractional,
     image_sets,
+    instances,
     is_object,
     nest,
+    png_masks,
     single_file,
     stem_of,
     written_capabilities,
@@ -47,8 +52,13 @@ class _Tally:
 def plan(ds: Dataset, options: Options) -> LossPlan:
     """What :func:`~annoformat.formats.voc.write` will drop, approximate or rename.
 
-    Polygons and masks are approximated by their box (AF502) with ``regions=bbox`` and dropped
-    (AF501, from the capability plan) with ``regions=drop``; other types are dropped (AF501).
+    Polygons are approximated by their box (AF502) with ``regions=bbox`` and dropped (AF501,
+    from the capability plan) with ``regions=drop``; other types are dropped (AF501). Masks
+    are written exactly (their box and their pixels in the segmentation PNGs) in a dataset
+    folder when they have their image's size, else approximated by their box (AF502);
+    overlapping masks share pixels an instance PNG gives one object (AF502); class regions
+    (masks from a class PNG alone) are lost where no PNG is written (AF501), and so are void
+    pixels (AF507).
     """
     loss = plan_capabilities(ds, written_capabilities(options), NAME)
     regions = options.regions == "bbox"
@@ -56,6 +66,8 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     approximated: dict[str, _Tally] = {}
     ann_ids, renamed, groups, typed, moved = _Tally(), _Tally(), _Tally(), _Tally(), _Tally()
     rounded = options.coordinates == "int"
+    painted = png_masks(options)
+    regions_lost, overlaps, voids = _Tally(), _Tally(), _Tally()
     typed_names: set[str] = set()
     used: set[str] = set()
     sets: set[str] = set()
@@ -69,13 +81,32 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         if single:
             sets.update(image_sets(item))
         grouped = False
+        masked = painted and any(ann.type == "mask" for ann in item.annotations)
+        exact: dict[int, int] = {}
+        if masked:  # which masks go into the item's PNGs, as the writer decides
+            objects = [ann for ann, _ in nest([ann for ann in item.annotations
+                                                if is_object(ann, regions)])[0]]
+            exact = instances(objects, item)
+            position = {id(ann): n for n, ann in enumerate(item.annotations)}
+            for ann in seg.overlapping(objects, item):
+                overlaps.add(where(item.id, ann.id, position[id(ann)]))
+        void = item.extras.get("voc", {}).get("void")
+        if void and not (painted and isinstance(void, dict)
+                         and (void.get("width"), void.get("height"))
+                         == (media.width, media.height)):
+            voids.add(item.id)
         for n, ann in enumerate(item.annotations):
+            if regions and class_region(ann) and ann.label is not None:
+                used.add(ann.label)
+                if not (painted and fits(ann, item)):
+                    regions_lost.add(where(item.id, ann.id, n))
+                continue
             if not is_object(ann, regions) or ann.label is None:
                 continue
             used.add(ann.label)
             if rounded and fractional(ann, options):
                 moved.add(where(item.id, ann.id, n))
-            if ann.type != "bbox":
+            if ann.type != "bbox" and id(ann) not in exact:
                 tally = approximated.get(ann.type)
                 if tally is None:
                     tally = approximated[ann.type] = _Tally()
@@ -97,6 +128,18 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
                 groups.add(where(item.id, ann.id, position[id(ann)]))
     for kind, tally in sorted(approximated.items()):
         loss.add("AF502", count=tally.count, ids=tally.ids, kind=kind, target="bbox")
+    if overlaps.count:
+        loss.add("AF502", count=overlaps.count, ids=overlaps.ids, kind="overlapping mask",
+                 target="an instance PNG that holds one object per pixel (the later object "
+                        "takes the shared pixels)")
+    if regions_lost.count:
+        loss.add("AF501", count=regions_lost.count, ids=regions_lost.ids,
+                 kind="class-region mask (SegmentationClass, no object; a single XML file or "
+                      "not the image's size)")
+    if voids.count:
+        loss.add("AF507", what=f"void pixels of {voids.count} item(s)", format=NAME,
+                 detail="SegmentationObject/Class value 255 needs a dataset folder and the "
+                        "image's size; first: " + ", ".join(voids.ids))
     if moved.count:
         loss.add("AF502", count=moved.count, ids=moved.ids, kind="box with fractional corners",
                  target="integer pixels (coordinates=int)")

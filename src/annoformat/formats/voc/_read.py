@@ -18,6 +18,7 @@ from annoformat.checks import check_box
 from annoformat.diagnostics import Report
 from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc import _labelmap as labelmap
+from annoformat.formats.voc import _segmentation as seg
 from annoformat.formats.voc._common import (
     DECIMALS,
     DEFAULT_POSE,
@@ -229,6 +230,8 @@ class _Reader:
         self.options = options
         self.report = report
         self.origins: list[etree._Element] = []  # the elements of the last item's annotations
+        #: the last item's objects: 1-based position among its <object>s -> annotation index
+        self.objects: dict[int, int] = {}
         self.one_based = options.origin == "one-based"
         self.labels: dict[str, Label] = {}
         self.allowed: set[str] | None = None
@@ -238,6 +241,14 @@ class _Reader:
                 if name in self.labels:
                     report.add("AF209", pointer=f"/labels/{i}", label=name)
                 self.labels.setdefault(name, Label(name=name))
+
+    def declare(self, name: str, png: Path) -> bool:
+        """Declare the label a segmentation PNG names; False (AF208) if labels= excludes it."""
+        if self.allowed is not None and name not in self.allowed:
+            self.report.add("AF208", path=str(png), label=name)
+            return False
+        self.labels.setdefault(name, Label(name=name))
+        return True
 
     # -- items ------------------------------------------------------------------------------
     def item(self, file: Path, item_id: str | None, subset: str | None,
@@ -335,10 +346,12 @@ class _Reader:
             extras["imagesets"] = extra_sets
         annotations: list[Any] = []
         self.origins = []
+        self.objects = {}
         for index, obj in enumerate(objects, 1):
             parsed = self._object(obj, shown, item_id, width, height, None)
             if parsed is None:
                 continue
+            self.objects[index] = len(annotations)
             fields, part_elements = parsed
             parts = [(p, el) for p, el in ((self._object(el, shown, item_id, width, height,
                                                           index), el) for el in part_elements)
@@ -571,17 +584,14 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
         return None
     report.add("AF329", path=str(path), direction="read", origin=options.origin,
                mapping=convention(options))
-    if layout.root is not None:  # never ignored without a word
-        for name in ("SegmentationClass", "SegmentationObject"):
-            pngs = sorted((layout.root / name).glob("*.png")) if (layout.root / name).is_dir() \
-                else []
-            if pngs:
-                report.add("AF046", path=str(layout.root / name), count=len(pngs))
+    segmentation = seg.pngs(layout.root) if layout.root is not None else {}
+    classes = labelmap.voc_classes()
     reader = _Reader(options, report)
     if layout.root is not None and (layout.root / labelmap.FILE).is_file():
-        declared = labelmap.read(layout.root / labelmap.FILE, report)
-        if declared is None:
+        read_map = labelmap.read(layout.root / labelmap.FILE, report)
+        if read_map is None:
             return None
+        declared, classes = read_map
         for label in declared:  # declared order; objects' labels must then be among them
             if options.labels is None:
                 reader.labels.setdefault(label.name, label)
@@ -604,11 +614,19 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
             item = reader.item(xml, None if layout.single else stem, subset, extra_sets)
         else:
             item = reader.bare_item(layout, stem, subset, extra_sets, first_line[stem])
+        if item is not None and segmentation and xml is not None:
+            found = {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs}
+            if found:
+                item = seg.attach(item, reader.objects, found, classes, report, reader.declare)
         if item is not None:
             if sm is not None:
                 _record_origins(sm, len(items), item, xml,
                                 reader.origins if xml is not None else [])
             items.append(item)
+    for pngs in segmentation.values():  # never ignored without a word
+        for stem, png in pngs.items():
+            report.add("AF049", path=str(png), item_id=stem,
+                       reason=f"no annotation file Annotations/{stem}.xml; not read")
     if layout.class_files:
         _check_class_sets(layout, items, report)
     extras = {"voc": {"class_imagesets": layout.class_sets}} if layout.class_sets else {}

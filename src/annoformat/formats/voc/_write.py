@@ -12,6 +12,7 @@ from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
 from annoformat.formats.voc import _labelmap as labelmap
+from annoformat.formats.voc import _segmentation as seg
 from annoformat.formats.voc._common import (
     DECIMALS,
     DEFAULT_POSE,
@@ -26,6 +27,7 @@ from annoformat.formats.voc._common import (
     image_sets,
     is_object,
     nest,
+    png_masks,
     region_box,
     resolve_options,
     single_file,
@@ -137,12 +139,14 @@ class _Writer:
         out.append(f"{indent}</{tag}>")
         return "\n".join(out)
 
-    def _objects(self, item: Item) -> list[str]:
-        objects, _ = nest([ann for ann in item.annotations if is_object(ann, self.regions)])
-        return [self._object(ann, parts, "\t", False) for ann, parts in objects]
+    def objects(self, item: Item) -> list[tuple[Any, list[Any]]]:
+        """The item's objects in file order, each with its parts."""
+        return nest([ann for ann in item.annotations if is_object(ann, self.regions)])[0]
 
     # -- documents --------------------------------------------------------------------------
-    def document(self, item: Item) -> bytes:
+    def document(self, item: Item, objects: list[tuple[Any, list[Any]]], segmented: bool
+                 ) -> bytes:
+        """The annotation file of ``item`` (``segmented``: it gets segmentation PNGs)."""
         media = item.media
         assert isinstance(media, Image)
         voc = item.extras.get("voc", {})
@@ -166,9 +170,9 @@ class _Writer:
             if depth is not None:
                 out.append(f"\t\t<depth>{depth}</depth>")
             out.append("\t</size>")
-        out.append(f"\t<segmented>{_flag(bool(voc.get('segmented')))}</segmented>")
+        out.append(f"\t<segmented>{_flag(segmented or bool(voc.get('segmented')))}</segmented>")
         out += ["\t" + raw for raw in voc.get("xml", ())]
-        out += self._objects(item)
+        out += [self._object(ann, parts, "\t", False) for ann, parts in objects]
         out.append("</annotation>\n")
         return "\n".join(out).encode()
 
@@ -262,14 +266,36 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
         return
     writer = _Writer(options)
     docs: list[tuple[Path, bytes]] = []
+    pngs: list[tuple[Path, bytes]] = []
     sets: dict[str, list[str]] = {}
+    segmentation_sets: dict[str, list[str]] = {}
+    painted = png_masks(options)
+    classes = labelmap.table(ds.labels)
     for item, stem in zip(items, stems, strict=True):
         target = dest if single else dest / "Annotations" / f"{stem}.xml"
-        docs.append((target, writer.document(item)))
+        objects = writer.objects(item)
+        rendered = None
+        if painted and (item.extras.get("voc", {}).get("void")
+                        or any(isinstance(ann, Mask) for ann in item.annotations)):
+            rendered = seg.render(item, [ann for ann, _ in objects], classes)
+        docs.append((target, writer.document(item, objects, rendered is not None)))
         for name in image_sets(item):
             sets.setdefault(name, []).append(stem)
+            if rendered is not None:
+                segmentation_sets.setdefault(name, []).append(stem)
+        if rendered is not None:
+            pngs += [(dest / seg.OBJECT_DIR / f"{stem}.png", rendered[0]),
+                     (dest / seg.CLASS_DIR / f"{stem}.png", rendered[1])]
     if not _check(docs, report):
         return
+    if pngs:
+        (dest / seg.OBJECT_DIR).mkdir(parents=True, exist_ok=True)
+        (dest / seg.CLASS_DIR).mkdir(parents=True, exist_ok=True)
+        (dest / "ImageSets" / "Segmentation").mkdir(parents=True, exist_ok=True)
+        docs += pngs
+        docs += [(dest / "ImageSets" / "Segmentation" / f"{name}.txt",
+                  "".join(s + "\n" for s in stems_).encode())
+                 for name, stems_ in sorted(segmentation_sets.items())]
     if not single:
         (dest / "Annotations").mkdir(parents=True, exist_ok=True)
         if items:  # (an empty dataset stays an empty folder, read back as empty)
