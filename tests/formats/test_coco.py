@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -438,3 +439,67 @@ def test_box_coco_box_is_exact(boxes: list[tuple[float, float, float, float]]) -
         out = Path(tmp) / "a.json"
         af.save(ds, out, format="coco")
         assert _geometry(af.load(out)) == _geometry(ds)
+
+
+def _decimal(places: int, high: int) -> st.SearchStrategy[float]:
+    """Values with at most ``places`` decimals in [0, high], as a tool prints them."""
+    return st.integers(0, high * 10**places).map(lambda v: float(Fraction(v, 10**places)))
+
+
+def _exact(value: float) -> Fraction:
+    return Fraction(repr(value))  # the decimal the value was written as
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 3).flatmap(lambda d: st.tuples(
+    _decimal(d, 1_000_000), _decimal(d, 1_000_000), _decimal(d, 50_000).filter(bool),
+    _decimal(d, 50_000).filter(bool))))
+def test_box_corners_and_area_are_the_exact_decimals(box: tuple[float, float, float, float],
+                                                    ) -> None:
+    """x + w and w * h are the shortest decimals of the exact results, at any magnitude
+    (a fixed ten decimals left noise near 1e6)."""
+    from annoformat.formats.coco._write import _annotation_dict
+
+    x, y, w, h = box
+    ann = _annotation_dict([BBox(id=1, label="a", x=x, y=y, w=w, h=h)], 1, 1, 1)
+    ring = ann["segmentation"][0]
+    assert ring[4] == float(_exact(x) + _exact(w)) and ring[5] == float(_exact(y) + _exact(h))
+    assert ann["area"] == float(_exact(w) * _exact(h))
+    assert all(len(repr(v)) <= 17 for v in ring)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2).flatmap(lambda d: st.lists(
+    st.lists(_decimal(d, 4000), min_size=6, max_size=24).filter(lambda r: not len(r) % 2),
+    min_size=1, max_size=2)))
+def test_polygon_box_and_area_are_the_exact_decimals(rings: list[list[float]]) -> None:
+    """A polygon's derived box and shoelace area (per ring, summed) are exactly the decimals
+    its coordinates give: 24705.95215 in a 640-pixel image, not 24705.9521500001."""
+    from annoformat.formats.coco._write import _annotation_dict
+
+    ann = _annotation_dict([af.Polygon(id=1, label="a", rings=rings)], 1, 1, 1)
+    xs = [_exact(v) for r in rings for v in r[0::2]]
+    ys = [_exact(v) for r in rings for v in r[1::2]]
+    assert ann["bbox"] == [float(min(xs)), float(min(ys)), float(max(xs) - min(xs)),
+                           float(max(ys) - min(ys))]
+    total = Fraction(0)
+    for ring in rings:
+        px, py = [_exact(v) for v in ring[0::2]], [_exact(v) for v in ring[1::2]]
+        n = len(px)
+        total += abs(sum(px[i] * py[(i + 1) % n] - px[(i + 1) % n] * py[i]
+                         for i in range(n))) / 2
+    assert ann["area"] == float(total)
+
+
+def test_a_stored_area_is_written_as_it_came(tmp_path: Path) -> None:
+    doc = {"images": [{"id": 1, "file_name": "1.jpg", "width": 50, "height": 50}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4],
+                            "area": 12, "iscrowd": 0, "segmentation": [[1, 2, 1, 6, 4, 6, 4, 2]]},
+                           {"id": 2, "image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4],
+                            "area": 11.5, "iscrowd": 0,
+                            "segmentation": [[1, 2, 1, 6, 4, 6, 4, 2]]}],
+           "categories": [{"id": 1, "name": "a"}]}
+    (tmp_path / "in.json").write_text(json.dumps(doc))
+    af.save(af.load(tmp_path / "in.json"), tmp_path / "out.json", format="coco")
+    text = (tmp_path / "out.json").read_text()
+    assert '"area":12,' in text and '"area":11.5,' in text  # an int stays an int
