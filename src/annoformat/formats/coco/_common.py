@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from annoformat import spec
 from annoformat._io import is_safe_relative
+from annoformat.geometry import enclosing_box
 from annoformat.model import BBox, Dataset, Image, Item, Keypoints, Mask, Polygon, VideoFrame
 
 NAME = "coco"
@@ -252,6 +253,40 @@ def kept_ids(values: Iterable[Any]) -> list[int] | None:
         else:
             return None
     return out if len(set(out)) == len(out) else None
+
+
+def bbox_of(ann: Any) -> list[float]:
+    """The ``bbox`` the writer gives an object whose first part is ``ann``: its own or stored
+    one, else derived (without float noise)."""
+    if isinstance(ann, BBox):
+        return [ann.x, ann.y, ann.w, ann.h]
+    if ann.bbox is not None:
+        return list(ann.bbox)
+    if isinstance(ann, Polygon):
+        x, y, w, h = enclosing_box(ann)
+        return [x, y, tidy_width(x, w), tidy_width(y, h)]
+    if isinstance(ann, Mask):
+        from annoformat import masks  # numpy + pycocotools: only when a mask needs it
+
+        return list(masks.to_bbox(ann.counts, ann.height, ann.width))
+    if isinstance(ann, Keypoints):
+        xs = [x for x, v in zip(ann.points[0::2], ann.visibility, strict=False) if v]
+        ys = [y for y, v in zip(ann.points[1::2], ann.visibility, strict=False) if v]
+        if not xs:
+            return [0.0, 0.0, 0.0, 0.0]
+        x, y = min(xs), min(ys)
+        return [x, y, tidy_width(x, max(xs) - x), tidy_width(y, max(ys) - y)]
+    raise TypeError(f"COCO cannot hold {ann.type} annotations")
+
+
+def reads_as_box(parts: list[Any]) -> bool:
+    """Whether the COCO object made of ``parts`` has a polygon that is exactly the object's
+    box rectangle: COCO readers (annoformat's, after pycocotools' ``loadRes`` convention) take
+    such a segmentation as the box itself, so the polygon reads back as a box (AF513)."""
+    for part in parts:
+        if isinstance(part, Polygon) and len(part.rings) == 1 and len(part.rings[0]) == 8:
+            return is_box_ring(part.rings, bbox_of(parts[0]))
+    return False
 
 
 WRITABLE = (BBox, Polygon, Mask, Keypoints)

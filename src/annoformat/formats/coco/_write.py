@@ -15,6 +15,7 @@ from annoformat.formats.coco._common import (
     ROBOFLOW,
     SCHEMA,
     Options,
+    bbox_of,
     box_ring,
     canonical_category_keys,
     canonical_stem,
@@ -27,7 +28,6 @@ from annoformat.formats.coco._common import (
     results_file,
     tidy_product,
     tidy_shoelace,
-    tidy_width,
 )
 from annoformat.geometry import area_of, enclosing_box
 from annoformat.model import (
@@ -41,28 +41,6 @@ from annoformat.model import (
     Polygon,
     VideoFrame,
 )
-
-
-def _bbox_of(ann: Any) -> list[float]:
-    if isinstance(ann, BBox):
-        return [ann.x, ann.y, ann.w, ann.h]
-    if ann.bbox is not None:
-        return list(ann.bbox)
-    if isinstance(ann, Polygon):
-        x, y, w, h = enclosing_box(ann)
-        return [x, y, tidy_width(x, w), tidy_width(y, h)]
-    if isinstance(ann, Mask):
-        from annoformat import masks  # numpy + pycocotools: only when a mask needs it
-
-        return list(masks.to_bbox(ann.counts, ann.height, ann.width))
-    if isinstance(ann, Keypoints):
-        xs = [x for x, v in zip(ann.points[0::2], ann.visibility, strict=False) if v]
-        ys = [y for y, v in zip(ann.points[1::2], ann.visibility, strict=False) if v]
-        if not xs:
-            return [0.0, 0.0, 0.0, 0.0]
-        x, y = min(xs), min(ys)
-        return [x, y, tidy_width(x, max(xs) - x), tidy_width(y, max(ys) - y)]
-    raise TypeError(f"COCO cannot hold {ann.type} annotations")
 
 
 def _area_of(ann: Any, bbox: list[float]) -> float:
@@ -112,7 +90,7 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
                 flat += (part.points[2 * k], part.points[2 * k + 1], v)
             out["keypoints"] = flat
             out["num_keypoints"] = extras.pop("num_keypoints", sum(1 for v in vis if v))
-    bbox = _bbox_of(main)
+    bbox = bbox_of(main)
     if extras.pop("_no_segmentation", False):
         box_segmentation = "absent"  # this object had none in a file where others had one
     if "_segmentation" in extras:  # its own form (another corner order, [] in a mixed file)
