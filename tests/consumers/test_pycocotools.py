@@ -74,6 +74,11 @@ def test_coco_loads_it_and_every_annotation_rasterises(written: Path) -> None:
         gt.annToMask({**by_id[2], "segmentation": [by_id[2]["segmentation"][0]]}).sum()
         + gt.annToMask({**by_id[2], "segmentation": [by_id[2]["segmentation"][1]]}).sum())
     assert int(gt.annToMask(by_id[3]).sum()) == 600 and by_id[3]["area"] == 600
+    # exact pixel counts: the 30 x 15 box, the two triangles (100 + 150 px)
+    assert by_id[1]["segmentation"] == [[10, 20, 10, 35, 40, 35, 40, 20]]
+    assert int(gt.annToMask(by_id[1]).sum()) == 450 == by_id[1]["area"]
+    assert by_id[2]["bbox"] == [5, 5, 45, 50]
+    assert int(gt.annToMask(by_id[2]).sum()) == 250 == by_id[2]["area"]
     assert by_id[4]["iscrowd"] == 1 and int(gt.annToMask(by_id[4]).sum()) == 300
     assert by_id[5]["keypoints"] == [30, 15, 2, 25, 40, 1] and by_id[5]["num_keypoints"] == 2
 
@@ -112,3 +117,17 @@ def test_voc_to_coco_is_ready_for_pycocotools(tmp_path: Path) -> None:
     raw = out.read_text()
     assert "00000000" not in raw and "9999999" not in raw  # no float noise
     assert json.loads(raw)["annotations"][0]["bbox"] == anns[0]["bbox"]
+
+
+def test_box_segmentation_empty_writes_the_empty_list(tmp_path: Path) -> None:
+    """datumaro's and CVAT's style on request: ``[]`` for a box-only object (pycocotools'
+    annToMask cannot rasterise it; bbox evaluation still works), read back as the box."""
+    path = tmp_path / "gt.json"
+    af.save(_dataset(), path, format="coco", box_segmentation="empty")
+    by_id = {a["id"]: a for a in json.loads(path.read_text())["annotations"]}
+    assert by_id[1]["segmentation"] == [] and by_id[5]["segmentation"] == []
+    assert by_id[2]["segmentation"] == [[5, 5, 25, 5, 25, 15], [30, 40, 50, 40, 50, 55]]
+    gt = _quiet(COCO, str(path))
+    assert len(gt.getAnnIds()) == 5
+    box = af.load(path).items[0].annotations[0]
+    assert isinstance(box, BBox) and (box.x, box.y, box.w, box.h) == (10, 20, 30, 15)

@@ -652,6 +652,8 @@ def test_cvat_to_coco_reports_exactly_what_is_lost(tmp_path: Path) -> None:
         ("AF508", {"format": "coco", "what": "annotation",
                  "reason": "annotation ids are missing, not integers or not unique", "count": 5,
                  "ids": ["0/#0", "0/#2", "1/#0", "1/#1", "1/#2"]}),
+        # the road polygon is exactly its box's rectangle: COCO reads it back as the box
+        ("AF513", {"format": "coco", "count": 1, "ids": ["0/#2"]}),
     ]
     coco = af.load(tmp_path / "c.json")
     box = coco.items[0].annotations[0]

@@ -17,11 +17,16 @@ Facts a maintainer needs:
 * Layouts: one JSON file; a folder with ``annotations/<task>_<subset>.json``; Roboflow's
   ``<subset>/_annotations.coco.json``. Image ids may restart per subset: items are identified
   by (subset, id).
+* A box-only object is written with its 4 corners as ``segmentation`` (or ``[]``, option
+  ``box_segmentation``); a single ring that is exactly the bbox rectangle reads as the box.
+  Derived numbers (corners, a polygon's box, areas) are rounded within their float error
+  (``_common.tidy``), so they print as the short decimals they are.
 * Everything else (``info``, ``licenses``, ``coco_url``, unknown keys) is kept in ``extras``.
 * Loss is stated before writing by ``plan`` (``_plan.py``), from the decisions the writer takes
   (``_common.py``): the subsets a single file cannot hold (AF507), the ``default`` subset
   Roboflow's layout gives items without one (AF507), and the image and annotation ids a
-  document renumbers because they are not unique integers (AF508). ``layout=auto`` is made
+  document renumbers because they are not unique integers (AF508), and the polygons that are
+  exactly their box's rectangle, which read back as boxes (AF513). ``layout=auto`` is made
   definite for the destination by ``resolve_options`` (``.json``: one file).
 """
 

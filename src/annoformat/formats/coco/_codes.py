@@ -38,4 +38,13 @@ CODES = (
          "An index 0 with none equal to the number of keypoints can only be 0-based.",
          '"keypoints": ["a", "b"], "skeleton": [[0, 1]]',
          "Nothing to do: it is read correctly and written back 1-based."),
+    Code("AF513", "polygon-reads-as-box", WARN, "{count} polygon(s) are exactly their box's "
+         "rectangle and will read back from {format} as boxes, with the same geometry "
+         "(ids: {ids})", "A COCO segmentation that is the annotation's own bbox rectangle is "
+         "how box-only objects are written (pycocotools' loadRes, for annToMask and segm "
+         "evaluation), so readers take it as the box: a polygon that happens to be that "
+         "rectangle cannot be told apart.", "a CVAT polygon [0,0, 10,0, 10,10, 0,10] written "
+         "to COCO reads back as the box [0, 0, 10, 10]",
+         "Nothing to do if boxes are fine; keep a jsonl or CVAT copy where the shape type "
+         "matters. --strict (strict=True) refuses it."),
 )

@@ -17,6 +17,7 @@ from annoformat.formats.coco._common import (
     object_ids,
     objects,
     output_layout,
+    reads_as_box,
     results_file,
 )
 from annoformat.model import Dataset, Item
@@ -39,6 +40,7 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
             loss.add("AF507", what="'no subset'", format=f"{NAME} (roboflow)",
                      detail=f"{len(unnamed)} item(s) without a subset are written to subset "
                      "'default'")
+    _polygons_read_as_boxes(docs, loss)
     if results_file(ds, layout):
         return loss  # detections keep their image and annotation ids
     for _, items in docs:
@@ -55,6 +57,22 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
             loss.add("AF508", count=count, ids=first, what="annotation",
                      reason="annotation ids are missing, not integers or not unique")
     return loss
+
+
+def _polygons_read_as_boxes(docs: list[tuple[str | None, list[Item]]], loss: LossPlan) -> None:
+    """AF513: the polygons written as exactly their object's box rectangle (``reads_as_box``,
+    as the writer groups objects); only items with a 4-point single-ring polygon are looked at
+    further, so the common item costs one attribute read per annotation."""
+    for _, items in docs:
+        for item in items:
+            if not any(a.type == "polygon" and len(a.rings) == 1 and len(a.rings[0]) == 8
+                       for a in item.annotations):
+                continue
+            position = {id(ann): n for n, ann in enumerate(item.annotations)}
+            for parts in objects(item.annotations):
+                if reads_as_box(parts):
+                    first = parts[0]
+                    loss.count("AF513", where(item.id, first.id, position[id(first)]))
 
 
 def _refs(item: Item) -> list[str]:

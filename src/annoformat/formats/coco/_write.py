@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +10,12 @@ import orjson
 from annoformat import schemas
 from annoformat.diagnostics import Report
 from annoformat.formats.coco._common import (
-    DERIVED_DECIMALS,
     FIELD_ATTRS,
     NAME,
     ROBOFLOW,
     SCHEMA,
     Options,
+    bbox_of,
     box_ring,
     canonical_category_keys,
     canonical_stem,
@@ -27,6 +26,8 @@ from annoformat.formats.coco._common import (
     output_layout,
     resolve_options,
     results_file,
+    tidy_product,
+    tidy_shoelace,
 )
 from annoformat.geometry import area_of, enclosing_box
 from annoformat.model import (
@@ -42,39 +43,23 @@ from annoformat.model import (
 )
 
 
-def _bbox_of(ann: Any) -> list[float]:
-    if isinstance(ann, BBox):
-        return [ann.x, ann.y, ann.w, ann.h]
-    if ann.bbox is not None:
-        return list(ann.bbox)
-    if isinstance(ann, Polygon):
-        return _tidy(enclosing_box(ann))
-    if isinstance(ann, Mask):
-        from annoformat import masks  # numpy + pycocotools: only when a mask needs it
-
-        return list(masks.to_bbox(ann.counts, ann.height, ann.width))
-    if isinstance(ann, Keypoints):
-        xs = [x for x, v in zip(ann.points[0::2], ann.visibility, strict=False) if v]
-        ys = [y for y, v in zip(ann.points[1::2], ann.visibility, strict=False) if v]
-        if not xs:
-            return [0.0, 0.0, 0.0, 0.0]
-        return _tidy((min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)))
-    raise TypeError(f"COCO cannot hold {ann.type} annotations")
-
-
-def _tidy(values: Iterable[float]) -> list[float]:
-    """Derived values without float noise (see ``DERIVED_DECIMALS``)."""
-    return [round(v, DERIVED_DECIMALS) for v in values]
-
-
-def _area_of(ann: Any) -> float:
+def _area_of(ann: Any, bbox: list[float]) -> float:
+    """The stored area as it came (an integer stays one), else the derived one without float
+    noise (``tidy``)."""
     if ann.area is not None:
-        return float(ann.area)
-    area = area_of(ann)
-    if area is None:  # keypoints alone: their box
-        bbox = _bbox_of(ann)
-        area = float(bbox[2] * bbox[3])
-    return round(area, DERIVED_DECIMALS)
+        area: float = ann.area
+        return area
+    if isinstance(ann, BBox):
+        return tidy_product(ann.w, ann.h)
+    if isinstance(ann, Polygon):
+        shoelace = area_of(ann)
+        assert shoelace is not None
+        x, y, w, h = bbox if ann.bbox is None else enclosing_box(ann)
+        points = sum(len(ring) for ring in ann.rings) // 2
+        return tidy_shoelace(shoelace, points, x, y, x + w, y + h)
+    if isinstance(ann, Mask):
+        return float(area_of(ann) or 0.0)  # a pixel count
+    return tidy_product(bbox[2], bbox[3])  # keypoints alone: their box
 
 
 def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
@@ -105,7 +90,7 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
                 flat += (part.points[2 * k], part.points[2 * k + 1], v)
             out["keypoints"] = flat
             out["num_keypoints"] = extras.pop("num_keypoints", sum(1 for v in vis if v))
-    bbox = _bbox_of(main)
+    bbox = bbox_of(main)
     if extras.pop("_no_segmentation", False):
         box_segmentation = "absent"  # this object had none in a file where others had one
     if "_segmentation" in extras:  # its own form (another corner order, [] in a mixed file)
@@ -120,7 +105,7 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
     out["bbox"] = bbox
     # ground truth always gets area and iscrowd (pycocotools needs them); detections only if read
     if not results or main.area is not None:
-        out["area"] = _area_of(main)
+        out["area"] = _area_of(main, bbox)
     if not results or main.crowd is not None:
         out["iscrowd"] = 1 if main.crowd else 0
     if main.score is not None:
