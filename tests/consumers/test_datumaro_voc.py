@@ -12,8 +12,8 @@ import numpy as np
 import annoformat as af
 from annoformat import masks
 from annoformat.model import BBox, Dataset, Image, Item, Label, Mask
+from annoformat.testing.images import write_png
 
-from ._images import write_png
 from .conftest import Runner
 
 IMPORT = """
