@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import re
 from pathlib import Path
@@ -30,9 +32,16 @@ def _substitute(value: str, tmp: Path) -> str:
 def run_transcript(path: Path, tmp: Path) -> tuple[Any, dict[str, Any]]:
     case = json.loads(path.read_text())
     for name in case.get("setup", []):
-        Path(_substitute(name, tmp)).write_text("already here\n")
+        file = Path(_substitute(name, tmp))
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text("already here\n")
     args = [_substitute(a, tmp) for a in case["args"]]
-    return CliRunner().invoke(main, args, catch_exceptions=False, env=case.get("env")), case
+    with contextlib.ExitStack() as held:
+        if "locked" in case:  # another writer holds this destination's lock during the run
+            dest = Path(_substitute(case["locked"], tmp))
+            lock = held.enter_context(open(dest.parent / f".{dest.name}.annoformat-lock", "w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        return CliRunner().invoke(main, args, catch_exceptions=False, env=case.get("env")), case
 
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.stem)

@@ -1,8 +1,6 @@
-"""Hardened input and atomic output."""
+"""Hardened input: bounded reads, JSON positions, safe relative names."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +10,6 @@ from annoformat._io import (
     json_positions,
     line_col,
     parse_json,
-    staged_output,
 )
 from annoformat.diagnostics import Report
 
@@ -59,48 +56,3 @@ def test_safe_relative_names(name: str, safe: bool) -> None:
     assert is_safe_relative(name) is safe
 
 
-def test_staged_output_moves_only_on_success(tmp_path: Path) -> None:
-    dest = tmp_path / "out.json"
-    report = Report()
-    with pytest.raises(RuntimeError), staged_output(dest, report) as staged:
-        assert staged is not None
-        staged.write_text("half")
-        raise RuntimeError("writer crashed")
-    assert not dest.exists()
-    assert list(tmp_path.iterdir()) == []  # the temporary folder is gone too
-
-
-def test_staged_output_keeps_old_destination_when_errors_are_recorded(tmp_path: Path) -> None:
-    dest = tmp_path / "out"
-    dest.mkdir()
-    (dest / "old.txt").write_text("old")
-    report = Report()
-    with staged_output(dest, report, overwrite=True) as staged:
-        assert staged is not None
-        staged.mkdir()
-        (staged / "new.txt").write_text("new")
-        report.add("AF102", format="x", reason="invalid output")
-    assert sorted(p.name for p in dest.iterdir()) == ["old.txt"]
-
-
-def test_staged_output_replaces_a_folder_whole_with_overwrite(tmp_path: Path) -> None:
-    dest = tmp_path / "out"
-    dest.mkdir()
-    (dest / "old.txt").write_text("old")
-    with staged_output(dest, Report(), overwrite=True) as staged:
-        assert staged is not None
-        staged.mkdir()
-        (staged / "new.txt").write_text("new")
-    assert sorted(p.name for p in dest.iterdir()) == ["new.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-
-
-def test_staged_output_refuses_source_inside_destination(tmp_path: Path) -> None:
-    dest = tmp_path / "ds"
-    (dest / "annotations").mkdir(parents=True)
-    src = dest / "annotations" / "a.json"
-    src.write_text("{}")
-    report = Report()
-    with staged_output(dest, report, overwrite=True, sources=[src]) as staged:
-        assert staged is None
-    assert report.codes() == ["AF014"] and src.read_text() == "{}"

@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"model"},
     {"codes"},
     {"diagnostics"},
-    {"_io", "_archive", "_xml", "schemas", "sourcemap", "masks", "geometry", "media",
+    {"_io", "_output", "_archive", "_xml", "schemas", "sourcemap", "masks", "geometry", "media",
      "checks"},
     {"spec"},
     {"plugin"},

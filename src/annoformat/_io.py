@@ -4,8 +4,7 @@
 * JSON is parsed by orjson (fast path, no positions); parse errors become coded diagnostics with
   line:column; positions of JSON Pointers are computed *only* when something failed, by a second
   scan of the bytes (:func:`json_positions`);
-* output is written into a temporary folder beside the destination and moved into place only
-  when the writer and the output validation succeeded (:func:`staged_output`).
+* output goes through :mod:`annoformat._output` (atomic, exclusive, durable).
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import gc
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -289,69 +286,3 @@ def is_safe_relative(name: str) -> bool:
     if ".." not in name:  # the common case, without a split
         return True
     return ".." not in name.replace("\\", "/").split("/")
-
-
-@contextlib.contextmanager
-def staged_output(
-    dest: Path, report: Report, *, overwrite: bool = False, sources: Iterable[Path] = ()
-) -> Iterator[Path | None]:
-    """Yield a temporary path to write ``dest``'s content to; move it into place on success.
-
-    Yields None (with AF013/AF014 recorded) when the destination must not be written. The
-    temporary folder lives beside ``dest`` (same file system, so the final move is a rename) and
-    is removed whatever happens. If the body raises or records errors, nothing is moved.
-    """
-    dest = Path(dest)
-    for src in sources:
-        if _same_or_inside(Path(src), dest):
-            report.add("AF014", path=str(dest))
-            yield None
-            return
-    if dest.exists() and not overwrite:
-        report.add("AF013", path=str(dest))
-        yield None
-        return
-    parent = dest.parent if str(dest.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp_root = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".annoformat-tmp",
-                                         dir=parent))
-    except OSError as exc:
-        report.add("AF015", path=str(dest), reason=exc.strerror or str(exc))
-        yield None
-        return
-    errors_before = report.counts["error"]
-    try:
-        staged = tmp_root / dest.name
-        yield staged
-        if report.counts["error"] > errors_before or not staged.exists():
-            return
-        _move_into_place(staged, dest, tmp_root, report)
-    except OSError as exc:
-        report.add("AF015", path=str(dest), reason=exc.strerror or str(exc))
-    finally:
-        shutil.rmtree(tmp_root, ignore_errors=True)
-
-
-def _same_or_inside(src: Path, dest: Path) -> bool:
-    if not dest.exists() or not src.exists():
-        return False
-    try:
-        if os.path.samefile(src, dest):
-            return True
-    except OSError:
-        return False
-    # writing a folder over a folder that contains the source would also destroy it
-    return dest.is_dir() and src.resolve().is_relative_to(dest.resolve())
-
-
-def _move_into_place(staged: Path, dest: Path, tmp_root: Path, report: Report) -> None:
-    old = tmp_root / ".previous"
-    if dest.exists() or dest.is_symlink():
-        os.replace(dest, old)
-    try:
-        os.replace(staged, dest)
-    except OSError:
-        if old.exists():
-            os.replace(old, dest)
-        raise

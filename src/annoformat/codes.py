@@ -149,6 +149,28 @@ _ENTRIES = [
          "silently expanding or dropping them.",
          "<!DOCTYPE annotation [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>",
          "Remove the DOCTYPE and replace entity references with their text."),
+    Code("AF062", "destination-busy", ERR, "{path} is being written by another process: {reason}",
+         "Two conversions to one destination would replace each other's output. annoformat holds "
+         "an exclusive lock beside the destination while it writes (released by the kernel if "
+         "the process dies), and moves a new destination into place only if nothing is there "
+         "yet, so exactly one writer wins.",
+         "two `annoformat convert a.json out/ --to yolo` run at the same time",
+         "Wait for the other conversion, or write to another destination."),
+    Code("AF063", "destination-not-replaceable", ERR,
+         "{path} holds files annoformat did not write there ({entries}); {reason}",
+         "--overwrite replaces only what an earlier conversion wrote: a folder is replaced by "
+         "the new output only when every top-level entry in it is one the new output also "
+         "writes (or it is empty). A version-controlled folder (.git, .hg, .svn...) is never "
+         "replaced.", "annoformat convert a.json myproject/ --to yolo --overwrite "
+         "(myproject/ holds .git/ and src/)",
+         "Choose a new or empty destination folder, or remove the listed entries first."),
+    Code("AF064", "stale-staging-removed", INFO,
+         "removed {count} staging folder(s) left beside {path} by an interrupted run: {folders}",
+         "A conversion writes into a hidden staging folder beside its destination and moves it "
+         "into place at the end; a process killed before that leaves the folder behind. The "
+         "next write to the same destination (holding its lock, so no live run owns them) "
+         "removes them.", "kill -9 a running `annoformat convert`, then run it again",
+         "Nothing to do; the destination itself was never touched by the killed run."),
     Code("AF099", "internal-error", ERR, "internal error: {reason} (details in {log})",
          "A bug in annoformat. The traceback was written to a log file, not the screen.",
          "(none: please report it)", "Report the issue with the log file attached."),

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from annoformat._archive import is_archive, staged_member, write_zip
-from annoformat._io import fill_json_positions, gc_paused, staged_output
+from annoformat._io import fill_json_positions, gc_paused
+from annoformat._output import check_destination, staged_output
 from annoformat.checks import check_dataset
 from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
@@ -277,9 +278,11 @@ def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _M
 def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
            overwrite: bool, sources: Iterable[Path], media: _Media | None = None,
            progress: Callable[[str], None] | None = None) -> bool:
-    with staged_output(dest, report, overwrite=overwrite, sources=sources) as staged:
-        if staged is None:
+    """Write ``ds`` to ``dest`` through a staging folder; True only once it is in place."""
+    with staged_output(dest, report, overwrite=overwrite, sources=sources) as staging:
+        if staging is None:
             return False
+        staged = staging.path
         errors, since = report.counts["error"], len(report.diagnostics)
         archive = dest.suffix.lower() == ".zip"
         target, member = staged, ""
@@ -295,14 +298,12 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
             report.relocate(str(target), inside, since=since)
         else:
             report.relocate(str(staged), str(dest), since=since)
-        if report.counts["error"] != errors or not target.exists():
-            return False
-        if archive:
+        if report.counts["error"] == errors and target.exists() and archive:
             if target.is_file():
                 target = target.rename(target.with_name(member))
             write_zip(target if target.is_dir() else target.parent, staged)
-        return staged.exists()
-    return False
+    # decided after the move: a move that failed is not a write
+    return staging.committed
 
 
 def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False,
@@ -323,6 +324,8 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
     report = report if report is not None else Report()
     fmt = get_format(format)
     opts = fmt.options_for(parse_options(fmt, options), Path(path))
+    if not check_destination(Path(path), report, overwrite=overwrite):
+        raise AnnoformatError(report)
     check_dataset(ds, report)
     plan_loss(ds, fmt, report, opts, allow_loss=allow_loss, strict=strict)
     if report.has_errors or not _write(ds, Path(path), fmt, opts, report, overwrite, ()):
@@ -366,6 +369,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     target = get_format(to)
     write_opts = target.options_for(parse_options(target, options or {}), dst_p)
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
+    if not check_destination(dst_p, report, overwrite=overwrite):  # before any reading
+        return result
     with opened(src_p, report) as root:
         if root is not None:
             found_in = Path(images) if images is not None else search_root(root)
