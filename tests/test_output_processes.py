@@ -1,0 +1,201 @@
+"""What real processes do to a write: a move the OS refuses, two writers racing, SIGKILL at
+random points of a large write, and a crash between any two file-system steps.
+
+After each, the destination is the old output or the new one, complete (compared file by file
+with outputs made by uninterrupted runs), and the next run succeeds.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import annoformat as af
+from annoformat import _output
+
+from conftest import FIXTURES, ROOT
+
+MINIMAL = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+CLI = [sys.executable, "-m", "annoformat"]
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    if not (root.exists() or root.is_symlink()):
+        return {}
+    if root.is_file():
+        return {"": root.read_bytes()}
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def _generated(tmp: Path, annotations: int, seed: int = 1) -> Path:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import generate_coco
+    finally:
+        sys.path.pop(0)
+    path = tmp / f"gen-{annotations}-{seed}.json"
+    generate_coco.generate(path, max(annotations // 7, 1), annotations, seed)
+    return path
+
+
+def _reference(src: Path, tmp: Path, name: str, **kw: Any) -> dict[str, bytes]:
+    out = tmp / f"reference-{name}"
+    result = af.convert(src, out, to="yolo", media="none", allow_loss=True, **kw)
+    assert result.written, result.report.codes()
+    snap = _snapshot(out)
+    shutil.rmtree(out)
+    return snap
+
+
+def _leftovers(folder: Path, dest: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(f".{dest.name}."))
+
+
+def test_a_move_the_os_refuses_is_a_failed_write_in_a_real_process(tmp_path: Path) -> None:
+    dest = tmp_path / "out.json"
+    dest.write_text("old")
+    # the OS calls that move an output into place fail as on a busy mount point
+    script = (
+        "import errno, os, sys\n"
+        "from annoformat import _output\n"
+        "def busy(*a, **k):\n"
+        "    raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))\n"
+        "_output._renameat2 = busy\n"
+        "os.replace = busy\n"
+        "from annoformat.cli import main\n"
+        "sys.argv = ['annoformat'] + sys.argv[1:]\n"
+        "main()\n")
+    proc = subprocess.run([sys.executable, "-c", script, "convert", str(MINIMAL), str(dest),
+                           "--to", "coco", "--overwrite"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert f"{dest}: AF015 write-failed: could not write {dest}: " \
+           f"{os.strerror(16)}" in proc.stderr + proc.stdout
+    assert "written to" not in proc.stderr + proc.stdout
+    assert "NOT written" in proc.stderr + proc.stdout
+    assert dest.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_two_concurrent_conversions_to_one_destination_exactly_one_wins(tmp_path: Path) -> None:
+    src = _generated(tmp_path, 20_000)
+    expected = _reference(src, tmp_path, "new")
+    for attempt in range(3):
+        dest = tmp_path / f"out{attempt}"
+        args = [*CLI, "convert", str(src), str(dest), "--to", "yolo", "--media", "none",
+                "--allow-loss"]
+        procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=300) for p in procs]
+        codes = sorted(p.returncode for p in procs)
+        assert codes == [0, 1], outs
+        loser = outs[[p.returncode for p in procs].index(1)]
+        assert ("AF062" in loser[1]) or ("AF013" in loser[1]), loser
+        assert _snapshot(dest) == expected
+        assert _leftovers(tmp_path, dest) == []
+
+
+def test_sigkill_at_random_points_leaves_the_old_or_the_new_output(tmp_path: Path) -> None:
+    old_src, new_src = _generated(tmp_path, 2_000, seed=1), _generated(tmp_path, 30_000, seed=2)
+    old, new = _reference(old_src, tmp_path, "old"), _reference(new_src, tmp_path, "new")
+    dest = tmp_path / "out"
+    assert af.convert(old_src, dest, to="yolo", media="none", allow_loss=True).written
+    args = [*CLI, "convert", str(new_src), str(dest), "--to", "yolo", "--media", "none",
+            "--allow-loss", "--overwrite"]
+    start = time.monotonic()
+    subprocess.run(args, check=True, capture_output=True, timeout=600)
+    full = time.monotonic() - start
+    shutil.rmtree(dest)
+    assert af.convert(old_src, dest, to="yolo", media="none", allow_loss=True).written
+    rng = random.Random(13)
+    outcomes = []
+    for _ in range(5):
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.05, full))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        snap = _snapshot(dest)
+        assert snap in (old, new), f"killed after part of {full:.1f}s: a mixed destination"
+        outcomes.append("new" if snap == new else "old")
+        # the next run removes what the killed one left and succeeds
+        result = af.convert(old_src, dest, to="yolo", media="none", allow_loss=True,
+                            overwrite=True)
+        assert result.written, result.report.codes()
+        assert _snapshot(dest) == old
+        assert _leftovers(tmp_path, dest) == []
+    assert "old" in outcomes  # at least one kill landed before the move
+
+
+# the steps of a write that touch the file system, as the OS sees them
+_STEPS = [(os, "mkdir"), (os, "open"), (os, "fsync"), (os, "replace"), (os, "rename"),
+          (os, "link"), (os, "unlink"), (os, "rmdir"), (_output, "_renameat2"),
+          (shutil, "rmtree")]
+
+
+def _crash_at(n: int, run: Callable[[], Any]) -> int:
+    """Run ``run`` in a forked child that dies (``os._exit``) at its ``n``-th file-system
+    step; the child's exit status (137: crashed, 0: finished first)."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        count = [0]
+
+        def counting(func: Callable[..., Any]) -> Callable[..., Any]:
+            def step(*a: Any, **k: Any) -> Any:
+                count[0] += 1
+                if count[0] == n:
+                    os._exit(137)
+                return func(*a, **k)
+            return step
+
+        for module, name in _STEPS:
+            setattr(module, name, counting(getattr(module, name)))
+        try:
+            run()
+        finally:
+            os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.parametrize("target", ["coco", "yolo"])
+def test_a_crash_between_any_two_file_system_steps(tmp_path: Path, target: str) -> None:
+    dest = tmp_path / ("out.json" if target == "coco" else "out")
+    other = FIXTURES / "coco" / "good" / "rle-and-attributes" / "annotations.json"
+    old_src, new_src = MINIMAL, other
+    kw: dict[str, Any] = {"to": target, "allow_loss": True}
+    if target == "yolo":
+        kw["media"] = "none"
+
+    def write(src: Path) -> None:
+        assert af.convert(src, dest, overwrite=True, **kw).written
+
+    write(new_src)
+    new = _snapshot(dest)
+    shutil.rmtree(dest) if dest.is_dir() else dest.unlink()
+    write(old_src)
+    old = _snapshot(dest)
+    assert old != new
+    steps = 0
+    for n in range(1, 400):
+        status = _crash_at(n, lambda: write(new_src))
+        snap = _snapshot(dest)
+        assert snap in (old, new), f"crash at step {n}: a mixed or missing destination"
+        if status == 0:
+            break
+        steps = n
+        write(old_src)  # back to the old output; this run also clears what the crash left
+        assert _snapshot(dest) == old and _leftovers(tmp_path, dest) == []
+    else:
+        pytest.fail("the write never finished")
+    assert steps >= 8  # the protocol's steps were all crashed at
