@@ -264,11 +264,25 @@ def _commit(staged: Path, dest: Path, tmp_root: Path, report: Report, *,
 
 
 def _fsync_tree(root: Path) -> None:
-    """fsync every file and folder under ``root`` (links and symlinks are not followed)."""
+    """Make everything under ``root`` durable before it is moved into place.
+
+    A file: its fsync. A folder: one ``syncfs`` of its file system where Linux has it (the
+    per-file fsyncs cost about 0.2 ms a file, +48% on a 5,000-file YOLO write; ``syncfs``
+    flushes the same data in one call, see benchmarks/bench_fsync.py), else an fsync of every
+    file and folder (links and symlinks are not followed).
+    """
     if not root.is_dir() or root.is_symlink():
         _fsync_file(root)
         _fsync_dir(root.parent)
         return
+    syncfs = getattr(_libc(), "syncfs", None)
+    if syncfs is not None:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            if syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
     for folder, _dirs, files in os.walk(root):
         for name in files:
             _fsync_file(Path(folder, name))
