@@ -24,7 +24,7 @@ import annoformat as af
 from annoformat import _output
 
 sys.path.insert(0, str(Path(__file__).parent))
-import generate_coco  # noqa: E402
+import generate_coco
 
 
 def _convert(src: Path, dest: Path, to: str) -> float:

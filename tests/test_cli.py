@@ -6,6 +6,8 @@ import contextlib
 import fcntl
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,17 @@ def test_report_file_is_written(tmp_path: Path) -> None:
 def test_commands_are_registered_under_their_names() -> None:
     """click < 8.2 names a command after its function (``convert-cmd``) unless told."""
     assert sorted(main.commands) == ["codes", "convert", "detect", "formats", "info", "validate"]
+
+
+def test_a_closed_output_pipe_is_not_success(tmp_path: Path) -> None:
+    # `annoformat validate bad.json | head -1`: what was not printed may be an error; the exit
+    # status says the output was cut (141 = 128 + SIGPIPE, as shells report it), never 0
+    bad = tmp_path / "bad.json"
+    anns = [{"id": i, "image_id": 99, "category_id": 1, "bbox": [0, 0, 1, 1]} for i in range(3)]
+    bad.write_text(json.dumps({"images": [], "categories": [{"id": 1, "name": "a"}],
+                               "annotations": anns}))
+    proc = subprocess.Popen([sys.executable, "-m", "annoformat", "validate", str(bad)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line is written
+    assert proc.wait(timeout=120) == 141, proc.stderr.read()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from annoformat._io import (
@@ -10,6 +15,8 @@ from annoformat._io import (
     json_positions,
     line_col,
     parse_json,
+    parse_size,
+    read_bytes,
 )
 from annoformat.diagnostics import Report
 
@@ -56,3 +63,44 @@ def test_safe_relative_names(name: str, safe: bool) -> None:
     assert is_safe_relative(name) is safe
 
 
+
+
+def test_read_bytes_refuses_what_never_ends_before_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "labels.json"
+    os.mkfifo(fifo)  # opening it to read would block until a writer came
+    report = Report()
+    assert read_bytes(fifo, report) is None and read_bytes(Path("/dev/zero"), report) is None
+    assert [(d.code, d.message) for d in report] == [
+        ("AF065", f"{fifo} is a FIFO (named pipe), not a file annoformat can read"),
+        ("AF065", "/dev/zero is a character device, not a file annoformat can read")]
+
+
+def test_read_bytes_caps_the_bytes_that_arrive_not_only_the_size(tmp_path: Path) -> None:
+    # /proc files say they are 0 bytes long and then deliver more: the cap holds as they arrive
+    status = Path("/proc/self/status")
+    report = Report()
+    assert read_bytes(status, report, max_bytes=100) is None
+    [diag] = report.diagnostics
+    assert diag.code == "AF901" and "is more than 100 bytes, over the 100-byte limit" in \
+        diag.message
+    data = read_bytes(status, Report(), max_bytes=1 << 20)
+    assert data is not None and data.startswith(b"Name:")
+
+
+def test_a_sparse_2_gib_file_is_refused_after_its_first_64_kib(tmp_path: Path) -> None:
+    sparse = tmp_path / "labels.json"
+    with sparse.open("wb") as fh:
+        fh.truncate(2 * 1024**3)
+    script = ("import resource, sys\n"
+              "import annoformat as af\n"
+              "report = af.validate(sys.argv[1], format='coco')\n"
+              "print(*report.codes(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    out = subprocess.run([sys.executable, "-c", script, str(sparse)], capture_output=True,
+                         text=True, check=True, timeout=120).stdout.split()
+    assert out[0] == "AF066"
+    assert int(out[1]) < 300 * 1024  # KiB: the file is never read whole
+
+
+def test_parse_size() -> None:
+    assert [parse_size(t) for t in ("123", "500M", "2g", "1KiB", "3 TB", "x", "-1")] == [
+        123, 500 * 1024**2, 2 * 1024**3, 1024, 3 * 1024**4, None, None]

@@ -14,6 +14,7 @@ import gc
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,48 @@ DEFAULT_MAX_BYTES = 8 * 1024**3
 #: value silently, and the scan costs about 3x the orjson parse, so larger files skip it
 DUPLICATE_KEY_SCAN_BYTES = 16 * 1024**2
 _BOM = b"\xef\xbb\xbf"
+#: how much of a text file is looked at for NUL bytes before the rest is read
+_SNIFF_BYTES = 64 * 1024
 
 
 def max_bytes_limit() -> int:
-    """The input size cap: ``ANNOFORMAT_MAX_BYTES`` from the environment, else 8 GiB."""
+    """The input size cap: ``ANNOFORMAT_MAX_BYTES`` from the environment (``annoformat
+    --max-bytes``), else 8 GiB. Checked against the size and again as bytes arrive."""
     value = os.environ.get("ANNOFORMAT_MAX_BYTES", "")
     return int(value) if value.isdigit() else DEFAULT_MAX_BYTES
+
+
+def parse_size(text: str) -> int | None:
+    """``"500M"`` -> 524288000 (K, M, G, T are powers of 1024; plain digits are bytes)."""
+    m = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if m is None:
+        return None
+    return int(m.group(1)) * int(1024 ** " KMGT".index(m.group(2).upper() or " "))
+
+
+def special_kind(path: Path) -> str | None:
+    """What ``path`` is when it exists but is neither a regular file nor a folder (a device,
+    a FIFO, a socket): such "files" never end, or block, when read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return kind_of_mode(mode)
+
+
+def kind_of_mode(mode: int) -> str | None:
+    """What a file of this ``st_mode`` is when it is not a regular file or folder, else None."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 @contextlib.contextmanager
@@ -59,28 +96,58 @@ def gc_paused() -> Iterator[None]:
 
 
 def read_bytes(path: Path, report: Report, max_bytes: int | None = None) -> bytes | None:
-    """The file's bytes, or None with AF001/AF002/AF901 recorded."""
+    """The bytes of the text file ``path``, or None with the reason recorded: AF001 missing,
+    AF002 unreadable, AF065 a device/FIFO/socket, AF066 binary (a NUL byte in its first 64 KiB,
+    found before the rest is read), AF901 over ``max_bytes`` (its size, or the bytes that
+    arrived: a file that grows while read is cut at the cap, never read to the end)."""
     shown = str(path)
     max_bytes = max_bytes_limit() if max_bytes is None else max_bytes
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except FileNotFoundError:
         report.add("AF001", path=shown)
         return None
     except OSError as exc:
         report.add("AF002", path=shown, reason=exc.strerror or str(exc))
         return None
-    if path.is_dir():
+    if stat.S_ISDIR(st.st_mode):
         report.add("AF002", path=shown, reason="it is a directory")
         return None
-    if size > max_bytes:
-        report.add("AF901", path=shown, size=size, limit=max_bytes)
+    kind = kind_of_mode(st.st_mode)
+    if kind is not None:
+        report.add("AF065", path=shown, kind=kind)
+        return None
+    if st.st_size > max_bytes:
+        report.add("AF901", path=shown, size=st.st_size, limit=max_bytes)
         return None
     try:
-        return path.read_bytes()
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+            nul = head.find(b"\x00")
+            if nul >= 0:
+                report.add("AF066", path=shown, offset=nul)
+                return None
+            data = head
+            if len(head) == _SNIFF_BYTES:  # more to come: one read of the whole file,
+                fh.seek(0)  # so that no second copy of it is ever in memory
+                data = fh.read(min(st.st_size, max_bytes) + 1)
+            if len(data) > st.st_size:  # it grew since stat: read on, up to the cap only
+                parts = [data]
+                total = len(data)
+                while total <= max_bytes:
+                    chunk = fh.read(min(1 << 20, max_bytes - total + 1))
+                    if not chunk:
+                        break
+                    parts.append(chunk)
+                    total += len(chunk)
+                data = b"".join(parts)
     except OSError as exc:
         report.add("AF002", path=shown, reason=exc.strerror or str(exc))
         return None
+    if len(data) > max_bytes:
+        report.add("AF901", path=shown, size=f"more than {max_bytes}", limit=max_bytes)
+        return None
+    return data
 
 
 def line_col(data: bytes, offset: int) -> tuple[int, int]:

@@ -20,6 +20,7 @@ import click
 import orjson
 
 from annoformat import __version__
+from annoformat._io import parse_size
 from annoformat.codes import OWNERS, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
@@ -29,10 +30,11 @@ from annoformat.registry import LOAD_REPORT, detect, get_format, list_formats
 from annoformat.sources import opened
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 128 + 13
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _EPILOG = ("Exit codes: 0 clean; 1 errors found or conversion refused; 2 usage error; "
-           "3 internal error (traceback in a log file).")
+           "3 internal error (traceback in a log file); 141 output pipe closed early.")
 
 
 def _guarded(func: _F) -> _F:
@@ -50,9 +52,10 @@ def _guarded(func: _F) -> _F:
             sys.exit(EXIT_FINDINGS)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
-        except BrokenPipeError:  # `annoformat codes | head`: the reader left; not our error
+        except BrokenPipeError:  # `annoformat validate x | head`: the reader left early
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_OK)
+            # not 0: what was not printed may have been an error (128 + SIGPIPE, as shells)
+            sys.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:
             fd, log = tempfile.mkstemp(prefix="annoformat-crash-", suffix=".log")
             with os.fdopen(fd, "w") as fh:
@@ -78,8 +81,20 @@ def _parse_opts(pairs: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+def _max_bytes(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    size = parse_size(value)
+    if size is None:
+        raise click.BadParameter(f"expected a size such as 500M or 20G, got {value!r}")
+    os.environ["ANNOFORMAT_MAX_BYTES"] = str(size)  # read by every file read, and subprocesses
+
+
 @click.group(epilog=_EPILOG)
 @click.version_option(package_name="annoformat")
+@click.option("--max-bytes", callback=_max_bytes, expose_value=False, is_eager=True,
+              metavar="SIZE", help="Largest input file read (default 8G; also the "
+              "ANNOFORMAT_MAX_BYTES environment variable, in bytes).")
 def main() -> None:
     """Convert and validate annotation files (COCO, VOC, YOLO, CVAT, JSONL) without silent loss."""
 

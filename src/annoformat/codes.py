@@ -171,6 +171,18 @@ _ENTRIES = [
          "next write to the same destination (holding its lock, so no live run owns them) "
          "removes them.", "kill -9 a running `annoformat convert`, then run it again",
          "Nothing to do; the destination itself was never touched by the killed run."),
+    Code("AF065", "not-a-regular-file", ERR, "{path} is {kind}, not a file annoformat can read",
+         "Devices, FIFOs and sockets never end or block when read (`validate /dev/zero` would "
+         "read until memory runs out), so they are refused before anything is read.",
+         "annoformat validate /dev/zero", "Pass the annotation file itself (or copy the "
+         "stream to a file first)."),
+    Code("AF066", "binary-file", ERR, "{path} holds binary data (a NUL byte at offset "
+         "{offset}), not annotation text",
+         "Every annotation format annoformat reads is text, where a NUL byte never occurs; the "
+         "first 64 KiB are looked at before the rest is read, so a sparse or binary file is "
+         "refused without reading it whole.", "a 2 GB sparse file named labels.json",
+         "Check that the file is the export you meant (not an image, an archive or a "
+         "truncated download)."),
     Code("AF099", "internal-error", ERR, "internal error: {reason} (details in {log})",
          "A bug in annoformat. The traceback was written to a log file, not the screen.",
          "(none: please report it)", "Report the issue with the log file attached."),
@@ -359,7 +371,8 @@ _ENTRIES = [
     # --- AF9xx: safety limits --------------------------------------------------------------
     Code("AF901", "file-too-large", ERR, "{path} is {size} bytes, over the {limit}-byte limit",
          "A cap protects against runaway inputs.", "a 20 GB JSON file",
-         "Raise the limit with max_bytes= if the file is genuine."),
+         "Raise the limit (default 8 GiB) with `annoformat --max-bytes 20G ...` or the "
+         "ANNOFORMAT_MAX_BYTES environment variable (bytes) if the file is genuine."),
     Code("AF902", "nesting-too-deep", ERR, "nesting is deeper than {limit} levels",
          "Deeply nested documents are a denial-of-service vector and never valid annotations.",
          "[[[[[[...]]]]]] 2000 levels deep", "Fix the producer of the file."),

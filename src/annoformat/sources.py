@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from annoformat._archive import is_archive, unpacked
+from annoformat._io import special_kind
 from annoformat.diagnostics import Report
 from annoformat.model import Dataset
 from annoformat.registry import Format, detect
@@ -27,8 +28,13 @@ _SCAN_LIMIT = 20_000
 
 @contextlib.contextmanager
 def opened(path: Path, report: Report) -> Iterator[Path | None]:
-    """``path``, or the folder a ``.zip`` unpacks to (None when the archive is refused)."""
-    if is_archive(path):
+    """``path``, or the folder a ``.zip`` unpacks to (None when the archive is refused, or
+    when ``path`` is a device, FIFO or socket: AF065, before anything reads it)."""
+    kind = special_kind(path)
+    if kind is not None:
+        report.add("AF065", path=str(path), kind=kind)
+        yield None
+    elif is_archive(path):
         with unpacked(path, report) as root:
             yield root
     else:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from annoformat import schemas, sourcemap
-from annoformat._io import parse_json
+from annoformat._io import kind_of_mode, parse_json
 from annoformat.checks import Finding, check_span, check_span_set
 from annoformat.diagnostics import Report
 from annoformat.model import Item, Label, Span, Text, defaults_of
@@ -52,6 +53,10 @@ def iter_lines(path: Path, report: Report, max_line_bytes: int = MAX_LINE_BYTES,
         report.add("AF002", path=shown, reason=exc.strerror or str(exc))
         return
     with fh:
+        kind = kind_of_mode(os.fstat(fh.fileno()).st_mode)
+        if kind is not None:  # a device or FIFO never ends: refused before any line
+            report.add("AF065", path=shown, kind=kind)
+            return
         number = 0
         while True:
             try:

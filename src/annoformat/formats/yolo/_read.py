@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annoformat import schemas, sourcemap
-from annoformat._io import gc_paused
+from annoformat._io import gc_paused, kind_of_mode
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo import _layout as lay
 from annoformat.formats.yolo._common import SCHEMA, Options
@@ -102,7 +102,11 @@ class _Reader:
     def _label_text(self, path: str) -> str | None:
         try:
             with open(path, "rb") as fh:
-                size = os.fstat(fh.fileno()).st_size
+                st = os.fstat(fh.fileno())
+                kind, size = kind_of_mode(st.st_mode), st.st_size
+                if kind is not None:
+                    self.report.add("AF065", path=path, kind=kind)
+                    return None
                 if size > MAX_LABEL_BYTES:
                     self.report.add("AF901", path=path, size=size, limit=MAX_LABEL_BYTES)
                     return None
