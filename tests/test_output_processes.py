@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -199,3 +200,22 @@ def test_a_crash_between_any_two_file_system_steps(tmp_path: Path, target: str) 
     else:
         pytest.fail("the write never finished")
     assert steps >= 8  # the protocol's steps were all crashed at
+
+
+def test_a_write_the_os_cuts_short_names_the_destination_and_leaves_nothing(
+        tmp_path: Path) -> None:
+    # a file-size limit makes the kernel refuse writes past 64 KiB (EFBIG), as a full disk does
+    src = _generated(tmp_path, 2_000)
+    dest = tmp_path / "new" / "out.json"
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    proc = subprocess.run([*CLI, "convert", str(src), str(dest), "--to", "coco"],
+                          capture_output=True, text=True, timeout=300, preexec_fn=limited)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert f"{dest}: AF015 write-failed: could not write {dest}: File too large" in out
+    assert "annoformat-tmp" not in out and "NOT written" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]  # new/ removed too

@@ -113,6 +113,7 @@ def staged_output(dest: Path, report: Report, *, overwrite: bool = False,
                 _remove_stale(dest, parent, report)
                 tmp_root = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=_SUFFIX,
                                                  dir=parent))
+                since = len(report.diagnostics)
                 try:
                     staging = Staging(tmp_root / dest.name)
                     errors_before = report.counts["error"]
@@ -121,6 +122,9 @@ def staged_output(dest: Path, report: Report, *, overwrite: bool = False,
                         _commit(staging.path, dest, tmp_root, report, overwrite=overwrite)
                         staging.committed = report.counts["error"] == errors_before
                 finally:
+                    # whatever the writer said about its files names the destination, never
+                    # the hidden staging folder (also when it stopped half-way)
+                    report.relocate(str(tmp_root / dest.name), str(dest), since=since)
                     shutil.rmtree(tmp_root, ignore_errors=True)
             else:
                 yield None
