@@ -219,3 +219,21 @@ def test_a_write_the_os_cuts_short_names_the_destination_and_leaves_nothing(
     assert f"{dest}: AF015 write-failed: could not write {dest}: File too large" in out
     assert "annoformat-tmp" not in out and "NOT written" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]  # new/ removed too
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_and_sigterm_exit_with_their_status_and_leave_nothing(
+        tmp_path: Path, sig: signal.Signals, status: int) -> None:
+    src = _generated(tmp_path, 30_000)
+    dest = tmp_path / "out"
+    proc = subprocess.Popen([*CLI, "convert", str(src), str(dest), "--to", "yolo", "--media",
+                             "none", "--allow-loss"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    time.sleep(1.5)  # well into the conversion (it takes several seconds)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == status, err
+    assert ("terminated" if sig == signal.SIGTERM else "interrupted") in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]

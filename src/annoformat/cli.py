@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -30,11 +31,20 @@ from annoformat.registry import LOAD_REPORT, detect, get_format, list_formats
 from annoformat.sources import opened
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_BROKEN_PIPE = 128 + 13
+EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 13, 128 + 2, 128 + 15
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _EPILOG = ("Exit codes: 0 clean; 1 errors found or conversion refused; 2 usage error; "
-           "3 internal error (traceback in a log file); 141 output pipe closed early.")
+           "3 internal error (traceback in a log file); 130 Ctrl-C, 143 SIGTERM (nothing "
+           "left behind); 141 output pipe closed early.")
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process was, so that ``finally`` blocks clean up."""
 
 
 def _guarded(func: _F) -> _F:
@@ -42,15 +52,21 @@ def _guarded(func: _F) -> _F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # SIGTERM unwinds like Ctrl-C, so every staging folder and lock is removed on the way
+        previous = signal.signal(signal.SIGTERM, _terminated)
         try:
             return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            terminated = isinstance(sys.exc_info()[1], _Terminated)
+            click.echo("terminated" if terminated else "interrupted", err=True)
+            sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
         except UsageError as exc:
             click.echo(render(exc.report, "text"), err=True)
             sys.exit(EXIT_USAGE)
         except AnnoformatError as exc:
             click.echo(render(exc.report, "text"), err=True)
             sys.exit(EXIT_FINDINGS)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:  # `annoformat validate x | head`: the reader left early
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -64,6 +80,8 @@ def _guarded(func: _F) -> _F:
             report.add("AF099", reason=f"{type(exc).__name__}: {exc}", log=log)
             click.echo(render(report, "text"), err=True)
             sys.exit(EXIT_INTERNAL)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
 
