@@ -13,7 +13,7 @@ import pytest
 
 import annoformat as af
 
-from conftest import ROOT
+from conftest import FIXTURES, ROOT
 
 EXPECTED = {
     "Annotation", "AnnoformatError", "BBox", "ConversionResult", "Dataset", "Diagnostic",
@@ -59,3 +59,21 @@ def test_version_matches_metadata() -> None:
     assert af.__version__ == version("annoformat")
     assert Path(ROOT / "src" / "annoformat" / "py.typed").exists()
     assert os.environ.get("PYTHONPATH", "") is not None
+
+
+def test_hostile_inputs_and_destinations_raise_only_annoformat_errors(tmp_path: Path) -> None:
+    binary = tmp_path / "labels.json"
+    binary.write_bytes(b'{"images": \x00}')
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    ds = af.load(FIXTURES / "coco" / "good" / "minimal" / "annotations.json")
+    cases = [(lambda: af.load("/dev/zero", format="coco"), "AF065"),
+             (lambda: af.load(binary, format="coco"), "AF066"),
+             (lambda: af.save(ds, repo, format="yolo", overwrite=True), "AF063")]
+    for call, code in cases:
+        with pytest.raises(af.AnnoformatError) as info:
+            call()
+        assert info.value.report.codes() == [code]
+    result = af.convert(FIXTURES / "coco" / "good" / "minimal" / "annotations.json", repo,
+                        to="yolo", overwrite=True)
+    assert not result.written and result.report.codes() == ["AF063"]
