@@ -21,6 +21,9 @@ EXPECTED = {
     "Polyline", "Relation", "Report", "RotatedBBox", "Severity", "Span", "Tag", "Text",
     "UsageError", "VideoFrame", "__version__", "convert", "detect", "list_formats", "load",
     "save", "summarize", "validate",
+    # dataset operations for pipelines (annoformat.ops) and label maps in code
+    "LabelMap", "drop_labels", "filter_annotations", "filter_items", "merge_labels",
+    "rename_labels", "split", "subsets",
 }
 
 
@@ -77,3 +80,18 @@ def test_hostile_inputs_and_destinations_raise_only_annoformat_errors(tmp_path: 
     result = af.convert(FIXTURES / "coco" / "good" / "minimal" / "annotations.json", repo,
                         to="yolo", overwrite=True)
     assert not result.written and result.report.codes() == ["AF063"]
+
+
+def test_a_wrong_type_assigned_in_code_is_caught_at_save(tmp_path: Path) -> None:
+    ds = af.load(FIXTURES / "coco" / "good" / "minimal" / "annotations.json")
+    ds.items[0].annotations[0].x = "5"  # type: ignore[union-attr]
+    ds.items[2].media.width = 1.5  # type: ignore[assignment]
+    expected = [("AF103", "/items/0/annotations/0/x: Input should be a valid number (got '5')"),
+                ("AF103", "/items/2/media/width: Input should be a valid integer (got 1.5)")]
+    report = af.validate(ds)
+    assert [(d.code, d.message) for d in report] == expected
+    assert report.diagnostics[0].location.pointer == "/items/0/annotations/0/x"
+    with pytest.raises(af.AnnoformatError) as info:
+        af.save(ds, tmp_path / "out.json", format="coco")
+    assert [(d.code, d.message) for d in info.value.report] == expected
+    assert list(tmp_path.iterdir()) == []

@@ -52,8 +52,17 @@ def test_every_code_raised_in_src_is_in_the_catalogue() -> None:
     assert set(OWNERS) >= set(CODES)
 
 
+#: codes only a Python caller can trigger (no file or command line reaches them), each with the
+#: test that does
+API_ONLY = {"AF103": ("test_api.py", "test_a_wrong_type_assigned_in_code_is_caught_at_save")}
+
+
 def test_every_code_is_triggered_by_a_fixture() -> None:
     triggered = _fixture_codes()
+    for code, (module, test) in API_ONLY.items():
+        assert f"def {test}(" in (ROOT / "tests" / module).read_text(), code
+        assert f'"{code}"' in (ROOT / "tests" / module).read_text(), code
+        triggered[code] = [f"tests/{module}::{test}"]
     missing = sorted(set(CODES) - set(triggered))
     assert missing == [], f"codes without a fixture that triggers them: {missing}"
 

@@ -10,6 +10,7 @@ Example:
 from annoformat.codes import Severity
 from annoformat.convert import ConversionResult, convert, load, save, summarize, validate
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Location, Report, UsageError
+from annoformat.labelmap import LabelMap
 from annoformat.model import (
     Annotation,
     BBox,
@@ -30,6 +31,15 @@ from annoformat.model import (
     Text,
     VideoFrame,
 )
+from annoformat.ops import (
+    drop_labels,
+    filter_annotations,
+    filter_items,
+    merge_labels,
+    rename_labels,
+    split,
+    subsets,
+)
 from annoformat.registry import detect, list_formats
 
 __version__ = "0.1.0"
@@ -46,6 +56,7 @@ __all__ = [
     "Item",
     "Keypoints",
     "Label",
+    "LabelMap",
     "Location",
     "Mask",
     "Points",
@@ -63,9 +74,16 @@ __all__ = [
     "__version__",
     "convert",
     "detect",
+    "drop_labels",
+    "filter_annotations",
+    "filter_items",
     "list_formats",
     "load",
+    "merge_labels",
+    "rename_labels",
     "save",
+    "split",
+    "subsets",
     "summarize",
     "validate",
 ]

@@ -197,6 +197,12 @@ _ENTRIES = [
          "place; this is a bug in a writer, or IR content the format cannot represent.",
          "(none: please report it)", "Report the issue; nothing was written."),
     # --- AF2xx: references and identity ----------------------------------------------------
+    Code("AF103", "invalid-ir-value", ERR, "{pointer}: {reason} (got {value})",
+         "A dataset built or changed in Python holds a value of the wrong type or range for "
+         "its field (the models check on construction, not on assignment, for speed); save() "
+         "and validate() on a dataset check every field again before anything is written.",
+         'ds.items[0].annotations[0].x = "5"', "Assign a value of the field's type (see "
+         "annoformat.model), or build the annotation again with its constructor."),
     Code("AF203", "duplicate-image-id", ERR, "image id {image_id} is used more than once (first at "
          "{first})", "Annotations are attached to images by id; a duplicate makes it ambiguous.",
          '{"images": [{"id": 1, ...}, {"id": 1, ...}]}', "Give every image a unique id."),

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError
+
 from annoformat._archive import is_archive, staged_member, write_zip
 from annoformat._io import fill_json_positions, gc_paused
 from annoformat._output import check_destination, staged_output
@@ -26,7 +29,7 @@ from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageErr
 from annoformat.labelmap import LabelMap, load_label_map
 from annoformat.labelmap import apply as apply_label_map
 from annoformat.media import MODES, MediaIndex, Mode, place, search_root
-from annoformat.model import Dataset
+from annoformat.model import ANNOTATION_TYPES, Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
 from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_config, load_rules
 from annoformat.sourcemap import recording
@@ -137,11 +140,40 @@ def _load(root: Path, format: str | None, report: Report, allow_empty: bool,
     return ds
 
 
-def validate(path: str | Path, format: str | None = None, *, max_errors: int | None = None,
+def check_types(ds: Dataset, report: Report) -> bool:
+    """Every field of ``ds`` checked against its type again (AF103 for each wrong one): fields
+    are checked when a model is built, not when assigned to, so a pipeline's ``ann.x = "5"``
+    is caught here, before a writer would meet it. False when something was wrong."""
+    try:
+        Dataset.model_validate(ds.model_dump(round_trip=True, warnings=False))
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False)[:100]:
+            report.add("AF103", pointer=_ir_pointer(err["loc"]), reason=err["msg"],
+                       value=repr(err.get("input"))[:80])
+        return False
+    except PydanticSerializationError as exc:  # not even a model where one belongs
+        report.add("AF103", pointer="", reason=str(exc).splitlines()[0], value="?")
+        return False
+    return True
+
+
+def _ir_pointer(loc: tuple[int | str, ...]) -> str:
+    """A JSON Pointer into the IR, without pydantic's union tags (``bbox``, ``image``)."""
+    parts = [str(p) for k, p in enumerate(loc)
+             if not (p in _TAGS and k and (isinstance(loc[k - 1], int) or loc[k - 1] == "media"))]
+    return "/" + "/".join(parts)
+
+
+_TAGS = {*ANNOTATION_TYPES, "image", "text", "video_frame"}
+
+
+def validate(path: str | Path | Dataset, format: str | None = None, *,
+             max_errors: int | None = None,
              config: str | Path | Literal[False] | None = None,
              skip_unknown: bool = False, images: bool = True) -> Report:
     """Check a file, a dataset (folder or ``.zip``) or a folder of datasets: syntax, schema,
-    semantics, then the project's rules.
+    semantics, then the project's rules. A :class:`Dataset` in memory is checked field by field
+    (AF103 for a value of the wrong type) and then semantically.
 
     The rules come from ``config`` (a pyproject.toml or annoformat.toml), else from the nearest
     such file above ``path``; ``config=False`` skips them. ``skip_unknown`` turns "no format
@@ -156,6 +188,10 @@ def validate(path: str | Path, format: str | None = None, *, max_errors: int | N
         False
     """
     report = Report(max_errors)
+    if isinstance(path, Dataset):  # a dataset built or changed in code: types, then semantics
+        if check_types(path, report):
+            check_dataset(path, report)
+        return report
     p = Path(path)
     rules: ProjectRules | None = None
     if config is not False:
@@ -324,7 +360,8 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
     report = report if report is not None else Report()
     fmt = get_format(format)
     opts = fmt.options_for(parse_options(fmt, options), Path(path))
-    if not check_destination(Path(path), report, overwrite=overwrite):
+    if not check_destination(Path(path), report, overwrite=overwrite) or not check_types(
+            ds, report):
         raise AnnoformatError(report)
     check_dataset(ds, report)
     plan_loss(ds, fmt, report, opts, allow_loss=allow_loss, strict=strict)
