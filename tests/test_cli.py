@@ -19,7 +19,8 @@ from annoformat.cli import main
 from conftest import FIXTURES
 
 TRANSCRIPTS = sorted((FIXTURES / "cli").glob("*.json"))
-_CODE_LINE = re.compile(r"^(?!loss:)\S.*?: (AF\d{3}) [a-z0-9-]+: ", re.M)
+_CODE_LINE = re.compile(r"^(?:(?!loss:)\S.*?: |(?=AF507 metadata-dropped: \(warning\) \d+ kind))"
+                        r"(AF\d{3}) [a-z0-9-]+: ", re.M)
 
 
 def printed_codes(text: str) -> list[str]:

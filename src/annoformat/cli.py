@@ -22,7 +22,7 @@ import orjson
 
 from annoformat import __version__
 from annoformat._io import parse_size
-from annoformat.codes import OWNERS, catalogue, lookup
+from annoformat.codes import OWNERS, Severity, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
 from annoformat.diagnostics import AnnoformatError, Report, UsageError, render
@@ -147,12 +147,16 @@ _OUTPUT = click.option("--output", "output",
               "link, or none (labels only).")
 @click.option("--images", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="The folder holding the source's images (default: the source's own).")
+@click.option("-v", "--verbose", is_flag=True, help="List every finding (metadata ones are "
+              "otherwise folded into one line).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors, and the summary.")
 @_OUTPUT
 @_guarded
 def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bool,
                 strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
                 opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
-                media: Mode, images: Path | None, output: str) -> None:
+                media: Mode, images: Path | None, verbose: bool, quiet: bool,
+                output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
     with _Progress(f"{src.name} -> {to}") as progress:
         result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
@@ -162,10 +166,58 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
                          images=images)
     if report_file is not None:
         report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
-    if len(result.report):
-        click.echo(render(result.report, output, version=__version__), err=output == "text")
-    click.echo(_summary_text(result), err=True)
+    if output != "text":  # machine outputs: everything, as is
+        if len(result.report):
+            click.echo(render(result.report, output, version=__version__))
+        click.echo(_summary_text(result), err=True)
+    else:  # a person reads it: the outcome first, then what to look at
+        click.echo(_summary_text(result), err=True)
+        findings = _findings_text(result.report, verbose=verbose, quiet=quiet)
+        if findings:
+            click.echo(findings, err=True)
     sys.exit(EXIT_OK if result.written else EXIT_FINDINGS)
+
+
+def _advice(report: Report) -> list[str]:
+    """What would let a refused conversion proceed: each error code's fix, once; the loss
+    errors --allow-loss lifts as one line."""
+    out: list[str] = []
+    allowable = False
+    for d in report.errors:
+        code = lookup(d.code)
+        if d.code.startswith("AF5") and not code.refusal:
+            allowable = True
+        elif code.fix not in out:
+            out.append(code.fix)
+    if allowable:
+        out.append("pass --allow-loss to write it anyway (every loss stays reported), or choose "
+                   "a target that holds what is listed")
+    return out[:4]
+
+
+#: findings about metadata only (info, ids, extras...): folded into one line unless -v
+_FOLDED = {"AF507"}
+
+
+def _findings_text(report: Report, *, verbose: bool, quiet: bool) -> str:
+    """Errors, then warnings, then information, one per line; with ``quiet`` only errors;
+    without ``verbose`` the metadata-only warnings as one line with their count."""
+    groups: dict[Severity, Report] = {sev: Report() for sev in Severity}  # errors first
+    folded = []
+    for d in report:
+        if quiet and d.severity is not Severity.ERROR:
+            continue
+        if not verbose and d.code in _FOLDED and d.severity is Severity.WARNING:
+            folded.append(d)
+            continue
+        groups[d.severity].extend([d])
+    lines = [line for group in groups.values() for line in render(group, "text").split("\n")
+             if line]
+    if folded:
+        what = ", ".join(dict.fromkeys(str(d.ctx.get("what", d.code)) for d in folded))
+        lines.append(f"{folded[0].code} metadata-dropped: (warning) {len(folded)} kind(s) of "
+                     f"metadata the target cannot hold: {what} (-v lists them)")
+    return "\n".join(lines)
 
 
 
@@ -201,7 +253,8 @@ def _summary_text(result: ConversionResult) -> str:
     s = result.summary
     head = f"{result.source_format or '?'} -> {result.target_format}"
     if not s:
-        return f"{head}: nothing written ({len(result.report.errors)} error(s))"
+        return "\n".join([f"{head}: nothing written ({len(result.report.errors)} error(s))"]
+                         + [f"to proceed: {a}" for a in _advice(result.report)])
     types = ", ".join(f"{k} {v}" for k, v in s["annotations_by_type"].items()) or "none"
     verdict = f"written to {result.destination}" if result.written else "NOT written"
     loss = result.loss
@@ -211,6 +264,8 @@ def _summary_text(result: ConversionResult) -> str:
     ]
     if s.get("media"):
         lines.append("images: " + ", ".join(f"{n} {how}" for how, n in s["media"].items()))
+    advice = _advice(result.report) if not result.written else []
+    lines += [f"to proceed: {a}" for a in advice]
     if loss:
         counts = Counter(d.code for d in loss)
         lines.append("loss: " + ", ".join(

@@ -450,7 +450,11 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
             return
     result.summary = summarize(ds)
     step("plan")
+    since = len(report.diagnostics)
     plan_loss(ds, target, report, write_opts, allow_loss=allow_loss, strict=strict)
+    for diag in report.diagnostics[since:]:  # what the source holds that the target cannot
+        if diag.location.path is None:
+            diag.location.path = str(src)
     if report.has_errors:
         return
     step("write")

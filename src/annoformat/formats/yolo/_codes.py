@@ -124,7 +124,8 @@ CODES = (
          "holds them all", "A YOLO dataset is one task (detect, segment, obb, pose or "
          "classify); annoformat will not pick what to approximate or drop for you.",
          "polygons and rotated boxes in one dataset",
-         "Pass task=... (what that task cannot hold is then reported as AF516/AF517).",
+         "Choose the task: --opt task=segment (or detect, obb, pose, classify; task=... in "
+         "the API); what that task cannot hold is then reported as AF516/AF517.",
          refusal=True),
     Code("AF516", "yolo-task-approximation", ERR, "{count} {kind} annotation(s) written as "
          "{target} for task {task}: {ids}", "The chosen task stores another shape; the "
