@@ -357,6 +357,15 @@ def xml_character(text: str) -> str | None:
     return _first(_NOT_XML, text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate(text: str) -> str | None:
+    """The first lone surrogate of ``text`` (which no UTF-8 file can hold), named; None when
+    there is none. Python strings can hold one; no reader of annoformat's makes one."""
+    return _first(_SURROGATE, text)
+
+
 def line_break(text: str) -> str | None:
     """The first line break in ``text``, named; None when there is none."""
     return _first(_LINE_BREAK, text)
@@ -374,7 +383,7 @@ class TextField(NamedTuple):
     free: bool = False
 
 
-def _strings(value: Any, what: str, pointer: str, item_id: str | None = None,
+def json_strings(value: Any, what: str, pointer: str, item_id: str | None = None,
              annotation_id: Any = None) -> Iterator[TextField]:
     """Every key (a name) and string value (free text) inside a JSON-like value."""
     if isinstance(value, str):
@@ -384,10 +393,10 @@ def _strings(value: Any, what: str, pointer: str, item_id: str | None = None,
             at = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
             if isinstance(key, str):
                 yield TextField(f"{what} key", key, at, item_id, annotation_id)
-            yield from _strings(inner, what, at, item_id, annotation_id)
+            yield from json_strings(inner, what, at, item_id, annotation_id)
     elif isinstance(value, (list, tuple)):
         for k, inner in enumerate(value):
-            yield from _strings(inner, what, f"{pointer}/{k}", item_id, annotation_id)
+            yield from json_strings(inner, what, f"{pointer}/{k}", item_id, annotation_id)
 
 
 def _attributes(attrs: dict[str, Any], pointer: str, item_id: str | None,
@@ -395,7 +404,7 @@ def _attributes(attrs: dict[str, Any], pointer: str, item_id: str | None,
     for key, value in attrs.items():
         at = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
         yield TextField("attribute name", key, at, item_id, annotation_id)
-        yield from _strings(value, "attribute value", at, item_id, annotation_id)
+        yield from json_strings(value, "attribute value", at, item_id, annotation_id)
 
 
 def label_text_fields(labels: Sequence[Label]) -> Iterator[TextField]:
@@ -413,7 +422,7 @@ def label_text_fields(labels: Sequence[Label]) -> Iterator[TextField]:
             yield TextField("attribute name", spec.name, f"{at}/name")
             for v, value in enumerate(spec.values):
                 yield TextField("attribute value", value, f"{at}/values/{v}")
-            yield from _strings(spec.default, "attribute value", f"{at}/default")
+            yield from json_strings(spec.default, "attribute value", f"{at}/default")
 
 
 def item_text_fields(item: Item, base: str = "", declared: Container[str] = (),
@@ -429,7 +438,7 @@ def item_text_fields(item: Item, base: str = "", declared: Container[str] = (),
     if item.attributes:
         yield from _attributes(item.attributes, f"{base}/attributes", item.id)
     if extras is not None and extras in item.extras:
-        yield from _strings(item.extras[extras], "extras", f"{base}/extras/{extras}", item.id)
+        yield from json_strings(item.extras[extras], "extras", f"{base}/extras/{extras}", item.id)
     for j, ann in enumerate(item.annotations):
         values = ann.__dict__  # plain reads: this loop sees every annotation
         label, ann_id = values["label"], values["id"]
@@ -441,7 +450,7 @@ def item_text_fields(item: Item, base: str = "", declared: Container[str] = (),
         if values["attributes"]:
             yield from _attributes(values["attributes"], f"{at}/attributes", item.id, ann_id)
         if extras is not None and values["extras"] and extras in values["extras"]:
-            yield from _strings(values["extras"][extras], "extras", f"{at}/extras/{extras}",
+            yield from json_strings(values["extras"][extras], "extras", f"{at}/extras/{extras}",
                                 item.id, ann_id)
 
 
@@ -455,9 +464,9 @@ def text_fields(ds: Dataset, extras: str | None = None) -> Iterator[TextField]:
     yield from label_text_fields(ds.labels)
     for i, label in enumerate(ds.labels):
         if extras is not None and extras in label.extras:
-            yield from _strings(label.extras[extras], "extras", f"/labels/{i}/extras/{extras}")
+            yield from json_strings(label.extras[extras], "extras", f"/labels/{i}/extras/{extras}")
     if extras is not None and extras in ds.extras:
-        yield from _strings(ds.extras[extras], "extras", f"/extras/{extras}")
+        yield from json_strings(ds.extras[extras], "extras", f"/extras/{extras}")
     declared = {label.name for label in ds.labels}
     for i, item in enumerate(ds.items):
         yield from item_text_fields(item, f"/items/{i}", declared, extras)

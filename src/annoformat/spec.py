@@ -31,15 +31,18 @@ from pydantic import BaseModel, ConfigDict
 
 from annoformat.checks import (
     COORDINATE_LIMIT,
+    TextField,
     control_character,
     far_coordinates,
+    json_strings,
     line_break,
+    surrogate,
     text_fields,
     xml_character,
 )
 from annoformat.codes import Code, Severity, entry
 from annoformat.diagnostics import Report
-from annoformat.model import Dataset, Item
+from annoformat.model import Dataset, Item, Text
 
 __all__ = [
     "Capabilities",
@@ -328,8 +331,9 @@ def plan_safety(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
                 files: Iterable[tuple[str, str]] = ()) -> LossPlan:
     r"""What no writer may be handed, whatever is allowed (refusals, added to ``plan``):
 
-    * AF068: text the format cannot hold (``caps.text_limits``): a control character in an
-      XML 1.0 document, a line break in a name listed one per line, whitespace in a tag;
+    * AF068: text the format cannot hold: a lone surrogate anywhere (no UTF-8 file holds
+      one), and what ``caps.text_limits`` forbid: a control character in an XML 1.0
+      document, a line break in a name listed one per line, whitespace in a tag;
     * AF069: a control character in a file name the writer would create; ``files`` are
       ``(item id, path relative to the destination)`` (``FormatSpec.media``'s paths);
     * AF312: a coordinate beyond ``checks.COORDINATE_LIMIT`` (a 1e308 box would be printed
@@ -346,26 +350,10 @@ def plan_safety(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
         [('AF068', ['/labels/0/name'], 'XML 1.0 cannot hold U+001B (ESC)'),
          ('AF069', ['1'], "U+000A (LF) in 'a\\nb.jpg'")]
     """
-    limits = caps.text_limits
-    if limits:
-        for f in text_fields(ds, extras=name):
-            problems = []
-            if "xml" in limits:
-                char = xml_character(f.value)
-                if char is not None:
-                    problems.append(f"XML 1.0 cannot hold {char}")
-            if "lines" in limits and not f.free and f.what in _LINE_NAMES:
-                char = line_break(f.value)
-                if char is not None:
-                    problems.append(f"names are written one per line; {char} would split one")
-            if "tokens" in limits and f.what == "label name":
-                found = _WHITESPACE.search(f.value)
-                if found is not None:
-                    problems.append(f"labels are written as tags between whitespace; "
-                                    f"{control_character(found.group()) or repr(found.group())} "
-                                    "would split one")
-            for reason in problems:
-                plan.count("AF068", f.pointer, what=f"{f.what}(s)", reason=reason)
+    for f in _written_text(ds, name):
+        reason = _unwritable(f, caps.text_limits)
+        if reason is not None:
+            plan.count("AF068", f.pointer, what=f"{f.what}(s)", reason=reason)
     for item_id, path in files:
         char = control_character(path)
         if char is not None:
@@ -375,6 +363,43 @@ def plan_safety(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
         plan.add("AF312", count=len(far), ids=[where(i, a, n) for i, a, n in far[:MAX_IDS]],
                  value=f"{worst:.6g}", limit=f"{COORDINATE_LIMIT:.0f}")
     return plan
+
+
+def _written_text(ds: Dataset, name: str) -> Iterator[TextField]:
+    """The dataset's names and values (:func:`~annoformat.checks.text_fields`), then what
+    only a lone surrogate can spoil: document text, info, dataset extras."""
+    yield from text_fields(ds, extras=name)
+    for i, item in enumerate(ds.items):
+        if isinstance(item.media, Text):
+            yield TextField("document text", item.media.text, f"/items/{i}/media/text",
+                            item.id, free=True)
+    for what, value in (("info", ds.info), ("extras", ds.extras)):
+        for f in json_strings(value, what, f"/{what}"):
+            yield f._replace(what=f"{what} text")
+
+
+def _unwritable(f: TextField, limits: frozenset[str]) -> str | None:
+    """Why a format with ``limits`` cannot write ``f``, or None: a lone surrogate (no UTF-8
+    file holds one) in any format, then what the limits forbid."""
+    char = surrogate(f.value)
+    if char is not None:
+        return f"UTF-8 cannot hold {char}"
+    if f.what.endswith(" text"):
+        return None
+    if "xml" in limits:
+        char = xml_character(f.value)
+        if char is not None:
+            return f"XML 1.0 cannot hold {char}"
+    if "lines" in limits and not f.free and f.what in _LINE_NAMES:
+        char = line_break(f.value)
+        if char is not None:
+            return f"names are written one per line; {char} would split one"
+    if "tokens" in limits and f.what == "label name":
+        found = _WHITESPACE.search(f.value)
+        if found is not None:
+            shown = control_character(found.group()) or repr(found.group())
+            return f"labels are written as tags between whitespace; {shown} would split one"
+    return None
 
 
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
