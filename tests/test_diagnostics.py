@@ -31,9 +31,10 @@ def test_text_rendering_is_sorted_and_marks_severity() -> None:
 def test_github_rendering_escapes_properties_and_data() -> None:
     report = Report()
     report.add("AF005", path="dir,x/a:b.json", line=2, column=7, reason="50% bad\nnext")
+    # a line break from the input shows as written (\n), never as a second line
     assert render_github(report) == (
         "::error file=dir%2Cx/a%3Ab.json,line=2,col=7,title=AF005 invalid-json::invalid JSON: "
-        "50%25 bad%0Anext")
+        "50%25 bad\\nnext")
 
 
 def test_json_rendering_round_trips() -> None:

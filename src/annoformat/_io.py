@@ -221,13 +221,31 @@ def _report_json_error(data: bytes, exc: orjson.JSONDecodeError, path: str, repo
     if "depth limit" in msg or "recursion" in msg:
         report.add("AF902", path=path, line=exc.lineno, column=exc.colno, limit=1024)
         return
-    text_after = data.decode("utf-8", errors="replace")[exc.pos: exc.pos + 9]
-    if "infinity" in msg or re.match(r"-?(NaN|Infinity)", text_after) or (
+    text = data.decode("utf-8", errors="replace")
+    text_after = text[exc.pos: exc.pos + 9]
+    if msg.startswith("number is infinity"):
+        # a finite literal beyond the double range (1e400, 400 digits): not NaN or Infinity
+        report.add("AF313", path=path, line=exc.lineno, column=exc.colno,
+                   text=_number_shown(text, exc.pos))
+        return
+    if re.match(r"-?(NaN|Infinity)", text_after) or (
         msg == "no digit after sign" and text_after[:1] == "I"
     ):
         report.add("AF007", path=path, line=exc.lineno, column=exc.colno, reason=msg)
         return
     report.add("AF005", path=path, line=exc.lineno, column=exc.colno, reason=msg)
+
+
+_NUMBER = re.compile(r"-?[0-9.eE+-]+")
+
+
+def _number_shown(text: str, pos: int, keep: int = 24) -> str:
+    """The number literal starting at ``pos``, shortened when long (400 digits stay readable)."""
+    found = _NUMBER.match(text, pos)
+    literal = found.group() if found else text[pos: pos + keep]
+    if len(literal) <= keep:
+        return literal
+    return f"{literal[:keep]}... ({len(literal)} characters)"
 
 
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}:,]|[^\s\[\]{}:,"]+', re.DOTALL)

@@ -13,7 +13,8 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Container, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from annoformat.diagnostics import Report
@@ -22,6 +23,7 @@ from annoformat.model import (
     Dataset,
     Ellipse,
     Image,
+    Item,
     Keypoints,
     Label,
     Mask,
@@ -35,6 +37,10 @@ from annoformat.model import (
 
 #: slack for float noise when comparing coordinates with the image border (pixels)
 EPSILON = 1e-6
+#: a coordinate beyond this many pixels (either sign) is an error (AF312): no image is that
+#: large, and writers would print it with hundreds of digits
+COORDINATE_LIMIT = 1e7
+_LIMIT_SHOWN = "10000000"
 
 
 class Finding(NamedTuple):
@@ -47,14 +53,31 @@ class Finding(NamedTuple):
 
 def check_box(x: float, y: float, w: float, h: float,
               width: int | None, height: int | None) -> list[Finding]:
-    """AF302 for non-positive size, AF301 for a box leaving a ``width`` x ``height`` image."""
+    """AF302 for non-positive size, AF301 for a box leaving a ``width`` x ``height`` image,
+    AF312 for a value beyond :data:`COORDINATE_LIMIT`."""
     if w > 0 and h > 0:
         if width and height and (x < -EPSILON or y < -EPSILON or x + w > width + EPSILON
                                  or y + h > height + EPSILON):
-            return [Finding("AF301", "", {"x": x, "y": y, "w": w, "h": h,
-                                          "width": width, "height": height})]
+            return check_range((x, y, w, h), "") or [
+                Finding("AF301", "", {"x": x, "y": y, "w": w, "h": h,
+                                      "width": width, "height": height})]
+        if width and height:  # inside an image: no coordinate can be that large
+            return []
+        return check_range((x, y, w, h), "")
+    return check_range((x, y, w, h), "") or [Finding("AF302", "", {"w": w, "h": h})]
+
+
+def check_range(values: Sequence[float], path: str) -> list[Finding]:
+    """AF312 for the first value beyond :data:`COORDINATE_LIMIT` pixels (either sign).
+
+    Example:
+        >>> [f.ctx["value"] for f in check_range([0, 1e308], "")]
+        ['1e+308']
+    """
+    if not values or (max(values) <= COORDINATE_LIMIT and min(values) >= -COORDINATE_LIMIT):
         return []
-    return [Finding("AF302", "", {"w": w, "h": h})]
+    worst = max(values, key=abs)
+    return [Finding("AF312", path, {"value": f"{worst:.6g}", "limit": _LIMIT_SHOWN})]
 
 
 def check_flat_points(points: Sequence[float], path: str, min_points: int) -> list[Finding]:
@@ -68,9 +91,10 @@ def check_flat_points(points: Sequence[float], path: str, min_points: int) -> li
 
 
 def check_finite(values: Sequence[float], path: str) -> list[Finding]:
-    """AF307-style guard for IR built by hand: NaN/inf never reach a writer."""
+    """Guard for IR built by hand: NaN/inf (AF007) and coordinates beyond
+    :data:`COORDINATE_LIMIT` (AF312) never reach a writer."""
     if all(math.isfinite(v) for v in values):
-        return []
+        return check_range(values, path)
     return [Finding("AF007", path, {"reason": "coordinate is NaN or infinite"})]
 
 
@@ -145,14 +169,81 @@ def _shape_findings(ann: Any, width: int | None, height: int | None,
     if isinstance(ann, Mask):
         return check_mask(ann.counts, ann.height, ann.width, width, height)
     if isinstance(ann, RotatedBBox):
-        if ann.w > 0 and ann.h > 0:
-            return []
+        found = check_finite((ann.x, ann.y, ann.w, ann.h), "")
+        if found or (ann.w > 0 and ann.h > 0):
+            return found
         return [Finding("AF302", "", {"w": ann.w, "h": ann.h})]
     if isinstance(ann, Ellipse):
-        if ann.rx > 0 and ann.ry > 0:
-            return []
+        found = check_finite((ann.cx, ann.cy, ann.rx, ann.ry), "")
+        if found or (ann.rx > 0 and ann.ry > 0):
+            return found
         return [Finding("AF302", "", {"w": 2 * ann.rx, "h": 2 * ann.ry})]
     return []
+
+
+def coordinate_lists(ann: Any) -> list[Sequence[float]]:
+    """The coordinates of an IR annotation as the lists it holds them in (its stored box
+    too); none for masks, tags, spans and relations."""
+    values = ann.__dict__
+    kind = values["type"]
+    out: list[Sequence[float]] = []
+    if kind in ("bbox", "rotated_bbox"):
+        out.append((values["x"], values["y"], values["w"], values["h"]))
+    elif kind == "ellipse":
+        out.append((values["cx"], values["cy"], values["rx"], values["ry"]))
+    elif kind == "polygon":
+        out += values["rings"]
+    elif kind in ("polyline", "points", "keypoints"):
+        out.append(values["points"])
+    box = values.get("bbox")
+    if box is not None:
+        out.append(box)
+    return out
+
+
+def far_coordinates(ds: Dataset) -> tuple[list[tuple[str, Any, int]], float]:
+    """``(item id, annotation id, position)`` of each annotation with a coordinate beyond
+    :data:`COORDINATE_LIMIT` (infinity too; NaN is AF007's, found by :func:`check_finite`),
+    and the largest such magnitude: what a writer must never print (a 1e308 box would be a
+    309-digit VOC integer). One pass of C-level ``min``/``max`` per list.
+
+    Example:
+        >>> ds = Dataset(labels=[Label(name="a")], items=[Item(id="1", media=Image(path="x"),
+        ...     annotations=[BBox(label="a", x=1e308, y=0, w=1, h=1)])])
+        >>> far_coordinates(ds)
+        ([('1', None, 0)], 1e+308)
+    """
+    found: list[tuple[str, Any, int]] = []
+    worst = 0.0
+    lo, hi = -COORDINATE_LIMIT, COORDINATE_LIMIT
+    for item in ds.items:
+        for n, ann in enumerate(item.annotations):
+            values = ann.__dict__  # plain reads: this loop sees every annotation
+            kind = values["type"]
+            if kind == "bbox" or kind == "rotated_bbox":
+                far = not (lo <= values["x"] <= hi and lo <= values["y"] <= hi
+                           and lo <= values["w"] <= hi and lo <= values["h"] <= hi)
+            elif kind == "polygon":
+                far = False
+                for ring in values["rings"]:
+                    if ring and (min(ring) < lo or max(ring) > hi):
+                        far = True
+                        break
+            elif kind in ("polyline", "points", "keypoints"):
+                points = values["points"]
+                far = bool(points) and (min(points) < lo or max(points) > hi)
+            elif kind == "ellipse":
+                far = not all(lo <= values[k] <= hi for k in ("cx", "cy", "rx", "ry"))
+            else:
+                far = False
+            box = values.get("bbox")
+            if box is not None and not far:
+                far = min(box) < lo or max(box) > hi
+            if far:
+                found.append((item.id, values["id"], n))
+                worst = max(worst, *(abs(v) for lst in coordinate_lists(ann) for v in lst
+                                     if v == v))
+    return found, worst
 
 
 def check_relations(annotations: Sequence[Any]) -> list[Finding]:
@@ -175,10 +266,12 @@ def check_relations(annotations: Sequence[Any]) -> list[Finding]:
 
 
 def check_dataset(ds: Dataset, report: Report, path: str | None = None) -> None:
-    """Walk an IR dataset: duplicate labels/items, unknown labels, geometry.
+    """Walk an IR dataset: control characters in names (:func:`check_text`), duplicate
+    labels/items, unknown labels, geometry.
 
     Locations are IR pointers (``/items/3/annotations/1``) plus item and annotation ids.
     """
+    check_text(ds, report, path)
     labels: dict[str, Label] = {}
     for i, declared in enumerate(ds.labels):
         if declared.name in labels:
@@ -208,6 +301,207 @@ def check_dataset(ds: Dataset, report: Report, path: str | None = None) -> None:
             for f in check_relations(item.annotations):
                 report.add(f.code, path=path, pointer=f"/items/{i}/annotations{f.path}",
                            item_id=item.id, **f.ctx)
+
+
+# --------------------------------------------------------------------------------------------
+# text safety (issue 13): names and values that hold control characters
+
+_C0 = ("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "TAB", "LF", "VT", "FF",
+       "CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM",
+       "SUB", "ESC", "FS", "GS", "RS", "US")
+#: control characters (C0, DEL, C1) and what no XML 1.0 document can hold (lone surrogates,
+#: the noncharacters U+FFFE and U+FFFF)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: the same, but tab, line feed and carriage return are text (free values such as a note)
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: what XML 1.0 cannot hold, not even as a character reference (its ``Char`` production)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: line breaks, as ``str.splitlines`` finds them
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def char_name(char: str) -> str:
+    r"""``U+001B (ESC)``: a character as a person can read it, whatever it is.
+
+    Example:
+        >>> char_name("\x00"), char_name("\x85"), char_name("\ud800")
+        ('U+0000 (NUL)', 'U+0085 (a C1 control)', 'U+D800 (a lone surrogate)')
+    """
+    code = ord(char)
+    if code < 0x20:
+        name = _C0[code]
+    elif code == 0x7F:
+        name = "DEL"
+    elif 0x80 <= code <= 0x9F:
+        name = "a C1 control"
+    elif 0xD800 <= code <= 0xDFFF:
+        name = "a lone surrogate"
+    elif code in (0xFFFE, 0xFFFF):
+        name = "a noncharacter"
+    elif char in "\u2028\u2029":
+        name = "a line separator"
+    else:
+        return f"U+{code:04X}"
+    return f"U+{code:04X} ({name})"
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    found = pattern.search(text)
+    return char_name(found.group()) if found else None
+
+
+def control_character(text: str, *, free: bool = False) -> str | None:
+    r"""The first control character of ``text`` (or one XML 1.0 cannot hold), named; None when
+    there is none. ``free`` text (an attribute value) may hold tabs and line breaks.
+
+    Example:
+        >>> control_character("cat\x1b[31m"), control_character("a\nb", free=True)
+        ('U+001B (ESC)', None)
+    """
+    return _first(_CONTROL_IN_TEXT if free else _CONTROL, text)
+
+
+def xml_character(text: str) -> str | None:
+    r"""The first character of ``text`` that XML 1.0 cannot hold, named; None when none.
+
+    Example:
+        >>> xml_character("a\tb\n"), xml_character("a\x00b")
+        (None, 'U+0000 (NUL)')
+    """
+    return _first(_NOT_XML, text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate(text: str) -> str | None:
+    """The first lone surrogate of ``text`` (which no UTF-8 file can hold), named; None when
+    there is none. Python strings can hold one; no reader of annoformat's makes one."""
+    return _first(_SURROGATE, text)
+
+
+def line_break(text: str) -> str | None:
+    """The first line break in ``text``, named; None when there is none."""
+    return _first(_LINE_BREAK, text)
+
+
+class TextField(NamedTuple):
+    """One string of a dataset: what it is, where (IR pointer, ids), and whether it is free
+    text (tabs and line breaks allowed) rather than a name."""
+
+    what: str
+    value: str
+    pointer: str
+    item_id: str | None = None
+    annotation_id: Any = None
+    free: bool = False
+
+
+def json_strings(value: Any, what: str, pointer: str, item_id: str | None = None,
+             annotation_id: Any = None) -> Iterator[TextField]:
+    """Every key (a name) and string value (free text) inside a JSON-like value."""
+    if isinstance(value, str):
+        yield TextField(what, value, pointer, item_id, annotation_id, True)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            at = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            if isinstance(key, str):
+                yield TextField(f"{what} key", key, at, item_id, annotation_id)
+            yield from json_strings(inner, what, at, item_id, annotation_id)
+    elif isinstance(value, (list, tuple)):
+        for k, inner in enumerate(value):
+            yield from json_strings(inner, what, f"{pointer}/{k}", item_id, annotation_id)
+
+
+def _attributes(attrs: dict[str, Any], pointer: str, item_id: str | None,
+                annotation_id: Any = None) -> Iterator[TextField]:
+    for key, value in attrs.items():
+        at = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+        yield TextField("attribute name", key, at, item_id, annotation_id)
+        yield from json_strings(value, "attribute value", at, item_id, annotation_id)
+
+
+def label_text_fields(labels: Sequence[Label]) -> Iterator[TextField]:
+    """The names of declared labels: label, supercategory, keypoint and attribute names, and
+    the declared attribute values (``/labels/i/...`` pointers)."""
+    for i, label in enumerate(labels):
+        base = f"/labels/{i}"
+        yield TextField("label name", label.name, f"{base}/name")
+        if label.parent is not None:
+            yield TextField("supercategory", label.parent, f"{base}/parent")
+        for k, name in enumerate(label.keypoints):
+            yield TextField("keypoint name", name, f"{base}/keypoints/{k}")
+        for a, spec in enumerate(label.attributes):
+            at = f"{base}/attributes/{a}"
+            yield TextField("attribute name", spec.name, f"{at}/name")
+            for v, value in enumerate(spec.values):
+                yield TextField("attribute value", value, f"{at}/values/{v}")
+            yield from json_strings(spec.default, "attribute value", f"{at}/default")
+
+
+def item_text_fields(item: Item, base: str = "", declared: Container[str] = (),
+                     extras: str | None = None) -> Iterator[TextField]:
+    """The names and values of one item (pointers below ``base``): its id, subset, file name,
+    attributes, and each annotation's label (unless ``declared``), string id and attributes."""
+    yield TextField("item id", item.id, f"{base}/id", item.id)
+    if item.subset is not None:
+        yield TextField("subset", item.subset, f"{base}/subset", item.id)
+    media = item.media
+    if isinstance(media, (Image, VideoFrame)):
+        yield TextField("file name", media.path, f"{base}/media/path", item.id)
+    if item.attributes:
+        yield from _attributes(item.attributes, f"{base}/attributes", item.id)
+    if extras is not None and extras in item.extras:
+        yield from json_strings(item.extras[extras], "extras", f"{base}/extras/{extras}", item.id)
+    for j, ann in enumerate(item.annotations):
+        values = ann.__dict__  # plain reads: this loop sees every annotation
+        label, ann_id = values["label"], values["id"]
+        at = f"{base}/annotations/{j}"
+        if label is not None and label not in declared:
+            yield TextField("label name", label, f"{at}/label", item.id, ann_id)
+        if isinstance(ann_id, str):
+            yield TextField("annotation id", ann_id, f"{at}/id", item.id, ann_id)
+        if values["attributes"]:
+            yield from _attributes(values["attributes"], f"{at}/attributes", item.id, ann_id)
+        if extras is not None and values["extras"] and extras in values["extras"]:
+            yield from json_strings(values["extras"][extras], "extras", f"{at}/extras/{extras}",
+                                item.id, ann_id)
+
+
+def text_fields(ds: Dataset, extras: str | None = None) -> Iterator[TextField]:
+    """The names and values of ``ds`` that a writer turns into text: label names (and their
+    supercategories, keypoint names, attribute specs), item ids, subsets, file names,
+    attribute names and values, string annotation ids, and the ``extras`` of the format named
+    ``extras`` (what its own writer writes back). Document text (``Text``) is not one of them.
+    An annotation's label is listed only when no declared label has that name.
+    """
+    yield from label_text_fields(ds.labels)
+    for i, label in enumerate(ds.labels):
+        if extras is not None and extras in label.extras:
+            yield from json_strings(label.extras[extras], "extras", f"/labels/{i}/extras/{extras}")
+    if extras is not None and extras in ds.extras:
+        yield from json_strings(ds.extras[extras], "extras", f"/extras/{extras}")
+    declared = {label.name for label in ds.labels}
+    for i, item in enumerate(ds.items):
+        yield from item_text_fields(item, f"/items/{i}", declared, extras)
+
+
+def check_text_fields(fields: Iterable[TextField], report: Report, path: str | None = None,
+                      line: int | None = None) -> None:
+    """AF067 for each of ``fields`` holding a control character: a name none at all, free
+    text (an attribute value) none but tab and line breaks."""
+    for field in fields:
+        char = control_character(field.value, free=field.free)
+        if char is not None:
+            report.add("AF067", path=path, line=line, pointer=field.pointer,
+                       item_id=field.item_id, annotation_id=field.annotation_id,
+                       what=field.what, value=field.value, char=char)
+
+
+def check_text(ds: Dataset, report: Report, path: str | None = None) -> None:
+    """AF067 for each name or value of ``ds`` (:func:`text_fields`) holding a control
+    character (:func:`check_text_fields`)."""
+    check_text_fields(text_fields(ds), report, path)
 
 
 # --------------------------------------------------------------------------------------------

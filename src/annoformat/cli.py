@@ -25,7 +25,7 @@ from annoformat._io import parse_size
 from annoformat.codes import OWNERS, Severity, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
 from annoformat.convert import ConversionResult, convert, load, summarize, validate
-from annoformat.diagnostics import AnnoformatError, Report, UsageError, render
+from annoformat.diagnostics import AnnoformatError, Report, UsageError, escape_text, render
 from annoformat.media import MODES, Mode
 from annoformat.registry import LOAD_REPORT, detect, get_format, list_formats
 from annoformat.sources import opened
@@ -256,7 +256,7 @@ def _summary_text(result: ConversionResult) -> str:
         return "\n".join([f"{head}: nothing written ({len(result.report.errors)} error(s))"]
                          + [f"to proceed: {a}" for a in _advice(result.report)])
     types = ", ".join(f"{k} {v}" for k, v in s["annotations_by_type"].items()) or "none"
-    verdict = f"written to {result.destination}" if result.written else "NOT written"
+    verdict = f"written to {escape_text(result.destination)}" if result.written else "NOT written"
     loss = result.loss
     lines = [
         f"{head}: {s['items']} item(s) ({s['items_without_annotations']} without annotations), "
@@ -330,13 +330,15 @@ def info(path: Path, format_name: str | None, as_json: bool) -> None:
         click.echo(orjson.dumps(s, option=orjson.OPT_INDENT_2).decode())
         return
     click.echo(f"items: {s['items']} ({s['items_without_annotations']} without annotations)")
-    click.echo("subsets: " + ", ".join(f"{k} {v}" for k, v in s["subsets"].items()))
+    # names come from the input: escaped, so an ESC or a newline in a label cannot reach the
+    # terminal raw
+    click.echo("subsets: " + ", ".join(f"{escape_text(k)} {v}" for k, v in s["subsets"].items()))
     click.echo(f"labels: {s['labels']}")
     click.echo(f"annotations: {s['annotations']}")
     for key in ("annotations_by_type", "annotations_by_label"):
         click.echo(key.replace("_", " ") + ":")
         for name, count in s[key].items():
-            click.echo(f"  {name}: {count}")
+            click.echo(f"  {escape_text(name)}: {count}")
 
 
 @main.command("detect", epilog=_EPILOG)

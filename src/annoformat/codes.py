@@ -140,6 +140,31 @@ _ENTRIES = [
          "--media none, or a source without images, they are left where they were.",
          "annoformat convert a.json out --to yolo --media none",
          "Pass --media hardlink|copy|symlink, or --images DIR, or copy the images yourself."),
+    Code("AF067", "control-character", WARN, "{what} {value!r} holds {char}",
+         "Control characters (NUL, ESC, a line break in a name...) are invisible, change what a "
+         "terminal shows, end a line where a line-based format expects one value, and cannot be "
+         "stored in XML 1.0 at all (CVAT, VOC). A label, file name, item id, subset or "
+         "attribute that holds one is almost always an export bug. Tabs and line breaks are "
+         "allowed in attribute values.", '{"categories": [{"id": 1, "name": "cat\\u001b"}]}',
+         "Remove the character from the source; converting to an XML target is refused "
+         "(AF068) until then."),
+    Code("AF068", "text-not-representable", ERR, "{count} {what} cannot be written as "
+         "{format}: {reason}", "The target cannot store some characters of the dataset's text: "
+         "XML 1.0 (CVAT, VOC) has no way to write most control characters, not even escaped, "
+         "and files that list one name per line cannot hold a line break in a name. The "
+         "conversion is refused before anything is written; --allow-loss does not lift it "
+         "(nothing would say which label a mangled name was).",
+         "a label 'cat\\x1b' converted to CVAT",
+         "Rename the labels or fix the values in the source (the ids list the first ones).",
+         refusal=True),
+    Code("AF069", "control-character-in-file-name", ERR, "{count} file name(s) for {format} "
+         "would hold a control character: {reason}",
+         "A writer that creates a file per image (YOLO label files, VOC Annotations/*.xml, "
+         "images placed beside the labels) would create a file whose name holds a line break "
+         "or another control character: such files break every line-based list of files and "
+         "every shell script that handles them. The conversion is refused.",
+         '{"images": [{"file_name": "a\\nb.jpg", ...}]} converted to YOLO',
+         "Rename the images (and their file names in the source).", refusal=True),
     Code("AF020", "invalid-xml", ERR, "invalid XML: {reason}",
          "The file is not well-formed XML (an unclosed tag, a truncated file, a stray '&').",
          "<annotation><object></annotation>", "Fix the syntax at the reported line."),
@@ -260,6 +285,16 @@ _ENTRIES = [
          "against, a size the image does not have: often a resized or rotated (EXIF) export.",
          "<size><width>640</width>... for a 1280-pixel-wide JPEG",
          "Re-export the annotations for the image as it is, or fix the stored size."),
+    Code("AF312", "coordinate-out-of-range", ERR, "coordinate {value} is beyond ±{limit} "
+         "pixels", "No image is ten million pixels across; a coordinate that large is a "
+         "unit mix-up or a corrupt value, and writers would print it as a number of hundreds "
+         "of digits (VOC's integer pixels).", '{"bbox": [1e308, 0, 10, 10]}',
+         "Fix the coordinate, or drop the annotation.", refusal=True),
+    Code("AF313", "number-too-large", ERR, "number {text} is too large for a 64-bit float",
+         "The number overflows a 64-bit float (beyond about 1.8e308): it is not NaN or "
+         "Infinity in the file, but no parser can read it as a number, and it is far too large "
+         "to be a coordinate or a size.", '{"bbox": [1e400, 0, 10, 10]}  (or 400 digits)',
+         "Fix the tool that wrote the value."),
     # --- AF5xx: conversion loss ------------------------------------------------------------
     Code("AF501", "annotations-dropped", ERR, "{count} {kind} annotation(s) cannot be written as "
          "{format}", "The target format has no way to store this annotation type.",

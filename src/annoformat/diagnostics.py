@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import string
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,6 +33,7 @@ __all__ = [
     "Report",
     "Severity",
     "UsageError",
+    "escape_text",
     "render",
     "render_github",
     "render_json",
@@ -246,6 +248,33 @@ class UsageError(AnnoformatError):
     """Wrong arguments to the API or CLI (unknown format name, bad option)."""
 
 
+#: what must not reach a terminal or a line-based log raw: C0 and C1 controls, DEL, line and
+#: paragraph separators, bidirectional overrides and isolates, lone surrogates
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff]")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _SHORT.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape_text(text: str) -> str:
+    r"""``text`` safe to print as (part of) one line: control characters, line breaks and
+    bidirectional overrides become Python-style escapes, so a file name holding a newline
+    cannot start a fake diagnostic line and an ESC cannot drive the terminal.
+
+    Example:
+        >>> escape_text("a\nb.jpg: AF000 fake"), escape_text("cat\x1b[31m"), escape_text("é")
+        ('a\\nb.jpg: AF000 fake', 'cat\\x1b[31m', 'é')
+    """
+    if _UNPRINTABLE.search(text) is None:  # the common case, without a copy
+        return text
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
 def _where(d: Diagnostic) -> str:
     loc = d.location
     parts = [loc.path or "<input>"]
@@ -257,7 +286,8 @@ def _where(d: Diagnostic) -> str:
 
 
 def render_text(report: Report, *, min_severity: Severity = Severity.INFO) -> str:
-    """``path:line:col: AF203 duplicate-image-id: message [pointer]``, one per line, sorted."""
+    """``path:line:col: AF203 duplicate-image-id: message [pointer]``, one per line, sorted;
+    what came from the input is escaped (:func:`escape_text`): one diagnostic, one line."""
     order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
     allowed = set(order[: order.index(min_severity) + 1])
     lines = []
@@ -266,7 +296,7 @@ def render_text(report: Report, *, min_severity: Severity = Severity.INFO) -> st
             continue
         where = f" [{d.location.pointer}]" if d.location.pointer else ""
         sev = "" if d.severity is Severity.ERROR else f"({d.severity.value}) "
-        lines.append(f"{_where(d)}: {d.code} {d.name}: {sev}{d.message}{where}")
+        lines.append(escape_text(f"{_where(d)}: {d.code} {d.name}: {sev}{d.message}{where}"))
     return "\n".join(lines)
 
 
@@ -283,20 +313,22 @@ def _gh_escape(value: str, prop: bool = False) -> str:
 
 
 def render_github(report: Report) -> str:
-    """GitHub Actions workflow commands: ``::error file=a.json,line=3,col=5,title=AF203::...``."""
+    """GitHub Actions workflow commands: ``::error file=a.json,line=3,col=5,title=AF203::...``;
+    what came from the input is escaped (:func:`escape_text`) before the commands' own
+    escaping, so it shows as written and cannot end the command."""
     kinds = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
     lines = []
     for d in sorted(report.diagnostics, key=Diagnostic.sort_key):
         props = []
         if d.location.path:
-            props.append(f"file={_gh_escape(d.location.path, True)}")
+            props.append(f"file={_gh_escape(escape_text(d.location.path), True)}")
         if d.location.line is not None:
             props.append(f"line={d.location.line}")
         if d.location.column is not None:
             props.append(f"col={d.location.column}")
         props.append(f"title={_gh_escape(f'{d.code} {d.name}', True)}")
         msg = d.message + (f" [{d.location.pointer}]" if d.location.pointer else "")
-        lines.append(f"::{kinds[d.severity]} {','.join(props)}::{_gh_escape(msg)}")
+        lines.append(f"::{kinds[d.severity]} {','.join(props)}::{_gh_escape(escape_text(msg))}")
     return "\n".join(lines)
 
 

@@ -20,17 +20,29 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from annoformat.checks import (
+    COORDINATE_LIMIT,
+    TextField,
+    control_character,
+    far_coordinates,
+    json_strings,
+    line_break,
+    surrogate,
+    text_fields,
+    xml_character,
+)
 from annoformat.codes import Code, Severity, entry
 from annoformat.diagnostics import Report
-from annoformat.model import Dataset, Item
+from annoformat.model import Dataset, Item, Text
 
 __all__ = [
     "Capabilities",
@@ -68,6 +80,11 @@ class Capabilities:
     #: the annotation types it keeps without a label (CVAT's label="", annoformat's jsonl,
     #: Label Studio's relations with no labels)
     unlabelled: frozenset[str] = frozenset()
+    #: what its text cannot hold, refused before writing (AF068): ``xml`` (XML 1.0 has no
+    #: way to write most control characters), ``lines`` (label, keypoint and attribute names
+    #: and declared values written one per line: no line break in one), ``tokens`` (labels
+    #: written as whitespace-separated tags: no whitespace in one)
+    text_limits: frozenset[str] = frozenset()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -80,6 +97,7 @@ class Capabilities:
             "metadata": sorted(self.metadata),
             "extras": self.extras,
             "unlabelled": sorted(self.unlabelled),
+            "text_limits": sorted(self.text_limits),
         }
 
 
@@ -303,6 +321,87 @@ def _plan_metadata(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
         plan.add("AF507", what=what, detail=f"{count} object(s)")
 
 
+#: the names a ``lines`` format writes one per line
+_LINE_NAMES = frozenset({"label name", "supercategory", "keypoint name", "attribute name",
+                         "attribute value"})
+_WHITESPACE = re.compile(r"\s")
+
+
+def plan_safety(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
+                files: Iterable[tuple[str, str]] = ()) -> LossPlan:
+    r"""What no writer may be handed, whatever is allowed (refusals, added to ``plan``):
+
+    * AF068: text the format cannot hold: a lone surrogate anywhere (no UTF-8 file holds
+      one), and what ``caps.text_limits`` forbid: a control character in an XML 1.0
+      document, a line break in a name listed one per line, whitespace in a tag;
+    * AF069: a control character in a file name the writer would create; ``files`` are
+      ``(item id, path relative to the destination)`` (``FormatSpec.media``'s paths);
+    * AF312: a coordinate beyond ``checks.COORDINATE_LIMIT`` (a 1e308 box would be printed
+      as a 309-digit number).
+
+    Example:
+        >>> from annoformat.model import Image, Item, Label
+        >>> ds = Dataset(labels=[Label(name="cat\x1b")], items=[Item(id="1",
+        ...     media=Image(path="a\nb.jpg"))])
+        >>> caps = Capabilities(media=frozenset({"image"}), annotation_types=frozenset(),
+        ...                     text_limits=frozenset({"xml"}))
+        >>> plan = plan_safety(ds, caps, "xmlish", LossPlan("xmlish"), [("1", "a\nb.jpg")])
+        >>> [(f.code, f.ids, f.ctx["reason"]) for f in plan]  # doctest: +NORMALIZE_WHITESPACE
+        [('AF068', ['/labels/0/name'], 'XML 1.0 cannot hold U+001B (ESC)'),
+         ('AF069', ['1'], "U+000A (LF) in 'a\\nb.jpg'")]
+    """
+    for f in _written_text(ds, name):
+        reason = _unwritable(f, caps.text_limits)
+        if reason is not None:
+            plan.count("AF068", f.pointer, what=f"{f.what}(s)", reason=reason)
+    for item_id, path in files:
+        char = control_character(path)
+        if char is not None:
+            plan.count("AF069", item_id, reason=f"{char} in {path!r}")
+    far, worst = far_coordinates(ds)
+    if far:
+        plan.add("AF312", count=len(far), ids=[where(i, a, n) for i, a, n in far[:MAX_IDS]],
+                 value=f"{worst:.6g}", limit=f"{COORDINATE_LIMIT:.0f}")
+    return plan
+
+
+def _written_text(ds: Dataset, name: str) -> Iterator[TextField]:
+    """The dataset's names and values (:func:`~annoformat.checks.text_fields`), then what
+    only a lone surrogate can spoil: document text, info, dataset extras."""
+    yield from text_fields(ds, extras=name)
+    for i, item in enumerate(ds.items):
+        if isinstance(item.media, Text):
+            yield TextField("document text", item.media.text, f"/items/{i}/media/text",
+                            item.id, free=True)
+    for what, value in (("info", ds.info), ("extras", ds.extras)):
+        for f in json_strings(value, what, f"/{what}"):
+            yield f._replace(what=f"{what} text")
+
+
+def _unwritable(f: TextField, limits: frozenset[str]) -> str | None:
+    """Why a format with ``limits`` cannot write ``f``, or None: a lone surrogate (no UTF-8
+    file holds one) in any format, then what the limits forbid."""
+    char = surrogate(f.value)
+    if char is not None:
+        return f"UTF-8 cannot hold {char}"
+    if f.what.endswith(" text"):
+        return None
+    if "xml" in limits:
+        char = xml_character(f.value)
+        if char is not None:
+            return f"XML 1.0 cannot hold {char}"
+    if "lines" in limits and not f.free and f.what in _LINE_NAMES:
+        char = line_break(f.value)
+        if char is not None:
+            return f"names are written one per line; {char} would split one"
+    if "tokens" in limits and f.what == "label name":
+        found = _WHITESPACE.search(f.value)
+        if found is not None:
+            shown = control_character(found.group()) or repr(found.group())
+            return f"labels are written as tags between whitespace; {shown} would split one"
+    return None
+
+
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
@@ -344,7 +443,14 @@ class FormatSpec(Generic[OptionsT]):
         return self.resolve(options, dest) if self.resolve is not None else options
 
     def plan_loss(self, ds: Dataset, options: OptionsT) -> LossPlan:
-        """What writing ``ds`` with ``options`` will drop, approximate or rename."""
+        """What writing ``ds`` with ``options`` will drop, approximate or rename, and what it
+        refuses whatever the format (:func:`plan_safety`)."""
         if self.plan is not None:
-            return self.plan(ds, options)
-        return plan_capabilities(ds, self.capabilities, self.name)
+            plan = self.plan(ds, options)
+        else:
+            plan = plan_capabilities(ds, self.capabilities, self.name)
+        files: list[tuple[str, str]] = []
+        if self.media is not None:
+            items = ds.items
+            files = [(items[i].id, path) for i, path in self.media(ds, options).items()]
+        return plan_safety(ds, self.capabilities, self.name, plan, files)

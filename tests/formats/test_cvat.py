@@ -783,7 +783,16 @@ def test_text_xml_cannot_hold_is_refused_not_written(tmp_path: Path) -> None:
     ds = _tiny([BBox(label="a", x=0, y=0, w=1, h=1, attributes={"note": "bell\x07"})])
     out = tmp_path / "o.xml"
     report = _write(ds, out)
-    assert report.codes() == ["AF102"] and not out.exists()
+    # the plan refuses it (AF068, not lifted by allow_loss); the writer, run anyway, too
+    assert report.codes() == ["AF068", "AF102"] and not out.exists()
+    assert report.diagnostics[0].ctx["ids"] == ["/items/0/annotations/0/attributes/note"]
+
+
+def test_writer_alone_refuses_a_label_xml_cannot_hold(tmp_path: Path) -> None:
+    ds = _tiny([BBox(label="a\x1b", x=0, y=0, w=1, h=1)], labels=[Label(name="a\x1b")])
+    report = Report()
+    cvat.write(ds, tmp_path / "o.xml", cvat.Options(), report)
+    assert report.codes() == ["AF068"] and not (tmp_path / "o.xml").exists()
 
 
 def test_special_characters_survive(tmp_path: Path) -> None:

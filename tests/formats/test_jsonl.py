@@ -154,7 +154,9 @@ def test_whole_ir_round_trips(ds: Dataset) -> None:
         jsonl.write(ds, one, jsonl.Options(), report)
         assert not report.has_errors, report.codes()
         back, report = _read(one)
-        assert not [c for c in report.codes() if c[:3] in ("AF0", "AF1")], report.codes()
+        # AF067: the strategies' strings may hold control characters (a warning, kept as read)
+        assert not [c for c in report.codes() if c[:3] in ("AF0", "AF1") and c != "AF067"], (
+            report.codes())
         assert back is not None and first_difference(ds, back) is None, first_difference(ds, back)
         assert back == ds
         jsonl.write(back, two, jsonl.Options(), Report())

@@ -64,6 +64,8 @@ CAPABILITIES = Capabilities(
     subsets=False,
     empty_items=True,
     metadata=frozenset(),
+    # B-/I- tags are columns between whitespace
+    text_limits=frozenset({"tokens"}),
 )
 
 

@@ -32,7 +32,13 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from annoformat import schemas, sourcemap
 from annoformat._io import pointer
-from annoformat.checks import check_annotation, check_relations
+from annoformat.checks import (
+    check_annotation,
+    check_relations,
+    check_text_fields,
+    item_text_fields,
+    label_text_fields,
+)
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
     JSONL_EXTENSIONS,
@@ -127,10 +133,11 @@ def iter_items(path: Path, options: Options, report: Report,
     """Stream the items of a native JSONL file; the header goes into ``header["header"]``.
 
     Each line is validated by the IR model (strict); a line that fails is reported with the
-    schema's JSON Pointers and skipped. Duplicate ids, undeclared labels, geometry and spans are
-    checked as the items go by. Memory is flat but for one hash per item for the duplicate-id
-    check (AF207; two different ids with equal 64-bit hashes would be reported as a duplicate,
-    odds ~1e-7 for 4M items); ``check_ids=False`` drops that too.
+    schema's JSON Pointers and skipped. Duplicate ids, undeclared labels, geometry, spans and
+    control characters in names (AF067) are checked as the items go by. Memory is flat but for
+    one hash per item for the duplicate-id check (AF207; two different ids with equal 64-bit
+    hashes would be reported as a duplicate, odds ~1e-7 for 4M items); ``check_ids=False``
+    drops that too.
     """
     shown = str(path)
     head: Header | None = None
@@ -158,6 +165,7 @@ def iter_items(path: Path, options: Options, report: Report,
                     _schema_errors(value, exc, shown, number, report)
                     return
                 declared = {label.name: label for label in head.labels}
+                check_text_fields(label_text_fields(head.labels), report, shown, number)
                 if header is not None:
                     header["header"] = head
                 continue
@@ -181,6 +189,7 @@ def iter_items(path: Path, options: Options, report: Report,
                            subset=item.subset)
             seen.add(key)
         _check_item(item, declared, head, options, shown, number, report)
+        check_text_fields(item_text_fields(item, "", declared), report, shown, number)
         if sm is not None:
             sm.item(yielded, shown, line=number)
             for j in range(len(item.annotations)):

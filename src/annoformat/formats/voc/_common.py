@@ -44,6 +44,8 @@ CAPABILITIES = spec.Capabilities(
     subsets=True,
     empty_items=True,
     metadata=frozenset(),
+    # XML 1.0, and labelmap.txt lists the labels one per line
+    text_limits=frozenset({"xml", "lines"}),
 )
 
 _INT = re.compile(r"[+-]?\d+")

@@ -10,6 +10,7 @@ from typing import Any
 from annoformat import schemas
 from annoformat._io import is_safe_relative
 from annoformat._xml import parse_xml
+from annoformat.checks import control_character
 from annoformat.diagnostics import Report
 from annoformat.formats.voc import _labelmap as labelmap
 from annoformat.formats.voc import _segmentation as seg
@@ -188,6 +189,11 @@ def _stems(items: list[Item], dest: Path, single: bool, report: Report) -> list[
         if (not stem or stem in (".", "..") or _UNSAFE_STEM.search(stem)
                 or (path and not is_safe_relative(path))):
             report.add("AF016", path=str(dest), item_id=item.id, value=path or stem)
+            ok = False
+        elif not single and control_character(stem) is not None:
+            # (a name from the image path is the plan's AF069 already; from the item id not)
+            report.add("AF069", path=str(dest), item_id=item.id, count=1, format=NAME,
+                       reason=f"{control_character(stem)} in {f'Annotations/{stem}.xml'!r}")
             ok = False
         key = unicodedata.normalize("NFC", stem).casefold()
         other = taken.get(key)

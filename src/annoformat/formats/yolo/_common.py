@@ -21,6 +21,8 @@ CAPABILITIES = Capabilities(
     subsets=True,
     empty_items=True,
     metadata=frozenset(),
+    # obj.names and classes.txt list the labels one per line
+    text_limits=frozenset({"lines"}),
 )
 
 

@@ -9,6 +9,7 @@ annoformat with a size cap before parsing. Nothing in the document is ever execu
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,41 @@ def load_yaml(path: Path, report: Report) -> Any:
     return None
 
 
+#: plain scalars a YAML 1.2 reader (core schema: ruamel.yaml, libyaml-based 1.2 tools, Go's
+#: yaml.v3, js-yaml) resolves to null, a bool, an int or a float; PyYAML follows YAML 1.1
+#: and would write some of them unquoted (``1e3``, ``0o17``, ``+.5``), so they would come back
+#: as numbers there
+_YAML12_NOT_STR = re.compile(r"""
+    (?: ~ | null | Null | NULL | true | True | TRUE | false | False | FALSE
+      | [-+]? [0-9]+                                  # int
+      | 0o [0-7]+ | 0x [0-9a-fA-F]+                   # octal, hexadecimal
+      | [-+]? (?: \. [0-9]+ | [0-9]+ (?: \. [0-9]* )? ) (?: [eE] [-+]? [0-9]+ )?  # float
+      | [-+]? \. (?: inf | Inf | INF ) | \. (?: nan | NaN | NAN )
+    )""", re.VERBOSE)
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that also quotes what YAML 1.2 would not read as a string."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if _YAML12_NOT_STR.fullmatch(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    return dumper.represent_str(value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(doc: dict[str, Any]) -> bytes:
-    """Block-style YAML in key order, UTF-8; loads back with :func:`load_yaml`."""
-    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=100)
+    r"""Block-style YAML in key order, UTF-8; loads back with :func:`load_yaml`. A string that
+    YAML 1.1 or 1.2 would resolve to another type (``'1e3'``, ``'0x1F'``, ``'true'``,
+    ``'~'``) is quoted.
+
+    Example:
+        >>> dump_yaml({"names": ["1e3", "0o17", "cat"]}).decode()
+        "names:\n- '1e3'\n- '0o17'\n- cat\n"
+    """
+    text = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=100)
     return text.encode("utf-8")
