@@ -150,6 +150,58 @@ def read_bytes(path: Path, report: Report, max_bytes: int | None = None) -> byte
     return data
 
 
+class ReadAborted(Exception):
+    """A streamed read stopped early; its diagnostic (AF002/AF901) is in the report."""
+
+
+def stream_bytes(path: Path, report: Report, max_bytes: int | None = None,
+                 chunk: int = 1 << 20) -> Iterator[bytes] | None:
+    """The file's bytes in chunks, for readers that parse as bytes arrive (bounded memory);
+    None with AF001/AF002/AF901 recorded when it cannot be read, as :func:`read_bytes`. The
+    size cap is checked again as the bytes arrive (a file that grows): the iterator records
+    AF901 (or AF002 for a failed read) and raises :class:`ReadAborted`."""
+    shown = str(path)
+    limit = max_bytes_limit() if max_bytes is None else max_bytes
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        report.add("AF001", path=shown)
+        return None
+    except OSError as exc:
+        report.add("AF002", path=shown, reason=exc.strerror or str(exc))
+        return None
+    if path.is_dir():
+        report.add("AF002", path=shown, reason="it is a directory")
+        return None
+    if size > limit:
+        report.add("AF901", path=shown, size=size, limit=limit)
+        return None
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        report.add("AF002", path=shown, reason=exc.strerror or str(exc))
+        return None
+
+    def chunks() -> Iterator[bytes]:
+        seen = 0
+        with fh:
+            while True:
+                try:
+                    data = fh.read(chunk)
+                except OSError as exc:
+                    report.add("AF002", path=shown, reason=exc.strerror or str(exc))
+                    raise ReadAborted(shown) from exc
+                if not data:
+                    return
+                seen += len(data)
+                if seen > limit:
+                    report.add("AF901", path=shown, size=seen, limit=limit)
+                    raise ReadAborted(shown)
+                yield data
+
+    return chunks()
+
+
 def line_col(data: bytes, offset: int) -> tuple[int, int]:
     """1-based line and column (in characters) of byte ``offset``."""
     line = data.count(b"\n", 0, offset) + 1

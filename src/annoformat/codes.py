@@ -423,6 +423,14 @@ _ENTRIES = [
          "actually inflated: a zip bomb is refused before it fills the disk.",
          "a 1 MiB zip that inflates to 1 GiB (1000:1)",
          "Unpack the archive yourself if it is genuine, and pass the folder."),
+    Code("AF905", "out-of-memory", ERR, "{path}: ran out of memory while reading it",
+         "Reading the file needed more memory than the process could get (Python's "
+         "MemoryError, or libxml2 failing to allocate, which it reports as \"Memory allocation "
+         "failed\" or \"unknown error\" at 0:0). The file is not said to be invalid: it was not "
+         "read to the end. CVAT XML is read as a stream and needs about the IR's size.",
+         "validate a 300 MB CVAT XML under `ulimit -v 500000`",
+         "Give the process more memory (raise the limit, close other programs), or split the "
+         "file (one per subset or task)."),
     Code("AF903", "too-many-diagnostics", INFO, "stopped recording after {limit} diagnostics "
          "(--max-errors); more may exist", "The report is capped to keep output readable.",
          "annoformat validate big.json --max-errors 10", "Fix the first ones, or raise the cap."),

@@ -126,13 +126,23 @@ def load(path: str | Path, format: str | None = None, *, report: Report | None =
     return ds
 
 
+def _read(fmt: Format, root: Path, options: Any, report: Report) -> Dataset | None:
+    """``fmt.read`` with the cyclic GC paused; running out of memory is AF905 naming the source,
+    never a crash (a reader that knows which file it was reading says so itself)."""
+    try:
+        with gc_paused():
+            return fmt.read(root, options, report)
+    except MemoryError:
+        report.add("AF905", path=str(root))
+        return None
+
+
 def _load(root: Path, format: str | None, report: Report, allow_empty: bool,
           options: dict[str, Any]) -> Dataset | None:
     fmt = _resolve_format(root, format, report)
     if fmt is None:
         return None
-    with gc_paused():
-        ds = fmt.read(root, parse_options(fmt, options), report)
+    ds = _read(fmt, root, parse_options(fmt, options), report)
     if ds is None or report.has_errors:
         return None
     if not allow_empty and not check_not_empty(ds, root, fmt, report):
@@ -224,8 +234,8 @@ def _validate_one(p: Path, fmt: Format, rules: ProjectRules | None, report: Repo
                   images: bool = True) -> None:
     since = len(report.diagnostics)
     wanted = {} if images or "images" not in fmt.options.model_fields else {"images": False}
-    with gc_paused(), recording() as sm:
-        ds = fmt.read(p, parse_options(fmt, wanted), report)
+    with recording() as sm:
+        ds = _read(fmt, p, parse_options(fmt, wanted), report)
     if ds is None:
         return
     if not report.has_errors:
@@ -434,8 +444,7 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
     result.source_format = source.name
     step = progress or (lambda phase: None)
     step("read")
-    with gc_paused():
-        ds = source.read(root, parse_options(source, read_options or {}), report)
+    ds = _read(source, root, parse_options(source, read_options or {}), report)
     if ds is None or report.has_errors:
         return
     if not allow_empty and not check_not_empty(ds, root, source, report):

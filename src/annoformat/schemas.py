@@ -58,6 +58,12 @@ def _xsd(name: str) -> Any:
     return etree.XMLSchema(etree.fromstring((schema_dir() / name).read_bytes(), parser))
 
 
+def compiled_xsd(name: str) -> Any:
+    """The compiled ``etree.XMLSchema`` of XSD ``name`` (built once), for readers that check
+    a document piece by piece."""
+    return _xsd(name)
+
+
 def xsd_errors(name: str, root: Any) -> list[tuple[int, str, str]]:
     """``(line, xpath, message)`` for each way ``root`` breaks XSD ``name``; empty if valid."""
     schema = _xsd(name)

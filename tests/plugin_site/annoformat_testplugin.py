@@ -88,12 +88,19 @@ def _crash(path: Path, options: EmptyOptions, report: Report) -> Dataset | None:
     raise RuntimeError("a bug in a plugin")
 
 
+def _greedy(path: Path, options: EmptyOptions, report: Report) -> Dataset | None:
+    raise MemoryError
+
+
 FORMAT = FormatSpec(name="boxes", description="CSV boxes (test plugin)", extensions=(".csv",),
                     capabilities=CAPS, options=EmptyOptions, schemas=(), detect=detect,
                     read=read, write=write, codes=CODES)
 CRASHY = FormatSpec(name="crashy", description="crashes on read (test plugin)", extensions=(),
                     capabilities=CAPS, options=EmptyOptions, schemas=(),
                     detect=lambda p: Detection(0.0, "never detected"), read=_crash, write=write)
+GREEDY = FormatSpec(name="greedy", description="runs out of memory on read (test plugin)",
+                    extensions=(), capabilities=CAPS, options=EmptyOptions, schemas=(),
+                    detect=lambda p: Detection(0.0, "never detected"), read=_greedy, write=write)
 CLASH = FormatSpec(name="coco", description="clashes with a built-in name", extensions=(),
                    capabilities=CAPS, options=EmptyOptions, schemas=(),
                    detect=lambda p: Detection(0.0, "never"), read=read, write=write)

@@ -58,7 +58,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from annoformat import schemas
-from annoformat._io import read_bytes
+from annoformat._io import stream_bytes
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat import _export as export
@@ -133,8 +133,8 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
         return None
     parts = []
     for file in files:
-        data = read_bytes(file, report)
-        ds = Reader(str(file), report).read(data) if data is not None else None
+        chunks = stream_bytes(file, report)
+        ds = Reader(str(file), report).read_stream(chunks) if chunks is not None else None
         if ds is None:
             return None
         parts.append((file, ds))

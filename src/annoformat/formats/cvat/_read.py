@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 from lxml import etree
 from pydantic import JsonValue
 
-from annoformat import schemas, sourcemap
-from annoformat._io import is_safe_relative
-from annoformat._xml import parse_xml, xpath_of
+from annoformat import sourcemap
+from annoformat._io import ReadAborted, is_safe_relative
+from annoformat._xml import doctype_line, doctype_of, pull_parser, syntax_error
 from annoformat.checks import check_box, check_flat_points
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._common import (
@@ -49,6 +51,7 @@ from annoformat.model import (
     defaults_of,
     trusted,
 )
+from annoformat.schemas import compiled_xsd
 
 SCHEMAS = {"images": "cvat-images-1.1.xsd", "video": "cvat-video-1.1.xsd"}
 #: most frames a video task may declare (start..stop by step) before AF920 refuses it
@@ -80,67 +83,359 @@ def schema_message(message: str) -> str:
                               r"points like x1,y1;x2,y2, mask runs like 3, 4, 1)", message)
 
 
+class _Pointer:
+    """An element's XPath as libxml2 writes it (``/annotations/image[3]/box[2]``), finished once
+    the whole file is read: the step under the root is numbered only when the root has another
+    child of that name, and that child may come later in the file."""
+
+    __slots__ = ("ordinal", "rest", "tag")
+
+    def __init__(self, tag: str | None, ordinal: int = 0, rest: str = "") -> None:
+        self.tag, self.ordinal, self.rest = tag, ordinal, rest
+
+    def render(self, root: str, counts: dict[str, int]) -> str:
+        if self.tag is None:
+            return f"/{root}"
+        step = self.tag if counts.get(self.tag, 0) < 2 else f"{self.tag}[{self.ordinal}]"
+        return f"/{root}/{step}" + (f"/{self.rest}" if self.rest else "")
+
+
+class _Pending:
+    """Diagnostics held until the file is read (a syntax or schema error found later replaces
+    them, as when the whole file was parsed first); pointers are :class:`_Pointer`."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, code: str, **ctx: Any) -> None:
+        self.calls.append((code, ctx))
+
+
+#: the root's children that end a step of the streaming read
+_TOP = ("annotations", "version", "meta", "image", "track")
+_RANK = {None: 0, "version": 1, "meta": 2, "item": 3}
+_HEAD = 1 << 16
+
+
 class Reader:
-    """One CVAT XML file into one Dataset."""
+    """One CVAT XML file into one Dataset, read as a stream.
+
+    The root's children are taken one at a time as the parser finishes them (``<meta>``, then
+    each ``<image>`` or ``<track>``): moved out of the document into a small one of their own,
+    checked against the XSD there (a copy of the root holding the child, behind a stand-in for
+    what came before it, so libxml2 sees the same content model and says the same), turned into
+    IR, and dropped. Memory is the IR plus a few elements, not the document. What the whole-file
+    read said is said again: a syntax error anywhere is AF020 alone, schema errors are AF101
+    alone (with libxml2's lines, XPaths and messages), else the semantic findings in file order.
+    """
 
     def __init__(self, path: str, report: Report) -> None:
         self.path = path
-        self.report = report
+        self.out = report
+        self.report = _Pending()
         self.labels: dict[str, Label] = {}
         self.specs: dict[str, dict[str, AttributeSpec]] = {}
         self.element_specs: dict[str, dict[str, dict[str, AttributeSpec]]] = {}
         self.flavour = "images"
         self.cuboids: list[int] = []
         # (line, XPath) of each annotation's element, only when a source map is recording
-        self.origins: dict[int, tuple[int | None, str]] | None = (
+        self.origins: dict[int, tuple[int | None, _Pointer]] | None = (
             {} if sourcemap.current() is not None else None)
+        # the document as it streams by
+        self.counts: dict[str, int] = {}  # the root's children by tag (XPath numbering)
+        self.current: tuple[etree._Element, str, int] | None = None  # child being read
+        self._steps: dict[etree._Element, dict[etree._Element, str]] = {}
+        self.root_tag = "annotations"
+        self.root_line: int | None = None
+        self.doctype: str | None = None
+        self.root_checked = False
+        # schema: libxml2's errors, the content model's state, the flavour seen so far
+        self.errors: list[tuple[int, _Pointer, str]] = []
+        self.state: str | None = None
+        self.unexpected: tuple[str | None, str, int, int] | None = None  # state, tag, line, #
+        self.tentative: str | None = None
+        self.first_image: tuple[int, str | None, int, int] | None = None
+        self.has_track = self.has_image = False
+        self.mode: str | None = None
+        # what the IR is made of
+        self.version: tuple[str | None, int | None] | None = None
+        self.meta: etree._Element | None = None
+        self.meta_report = _Pending()
+        self.extras: dict[str, Any] = {}
+        self.label_list: list[Label] = []
+        self.items: list[Item] = []
+        self.first: dict[tuple[str | None, str], int] = {}
+        self.implied: str | None = None
+        self.video: _Video | None = None
 
     def _at(self, el: etree._Element) -> dict[str, Any]:
         """Location of an element: file, line and XPath."""
-        return {"path": self.path, "line": line_of(el), "pointer": xpath_of(el)}
+        return {"path": self.path, "line": line_of(el), "pointer": self._pointer(el)}
+
+    def _pointer(self, el: etree._Element) -> _Pointer:
+        assert self.current is not None
+        top, tag, ordinal = self.current
+        steps = []
+        while el is not top:
+            parent = el.getparent()
+            assert parent is not None
+            steps.append(self._step(parent, el))
+            el = parent
+        return _Pointer(tag, ordinal, "/".join(reversed(steps)))
+
+    def _step(self, parent: etree._Element, el: etree._Element) -> str:
+        """``el``'s step under ``parent``: numbered among same-named siblings when it has any
+        (one table per parent, so a thousand shapes with findings cost one pass)."""
+        table = self._steps.get(parent)
+        if table is None:
+            tags = [c.tag for c in parent]
+            total: dict[Any, int] = {}
+            for t in tags:
+                total[t] = total.get(t, 0) + 1
+            seen: dict[Any, int] = {}
+            table = {}
+            for c in parent:
+                if isinstance(c.tag, str):
+                    seen[c.tag] = seen.get(c.tag, 0) + 1
+                    table[c] = c.tag if total[c.tag] == 1 else f"{c.tag}[{seen[c.tag]}]"
+            self._steps[parent] = table
+        return table[el]
 
     # -- document ------------------------------------------------------------------------
-    def read(self, data: bytes) -> Dataset | None:
-        report, path = self.report, self.path
-        root = parse_xml(data, path, report)
-        if root is None:
+    def read(self, data: bytes, chunk: int = 1 << 20) -> Dataset | None:
+        """Read the file's bytes (all in memory already; see :meth:`read_stream`)."""
+        return self.read_stream(data[i:i + chunk] for i in range(0, max(len(data), 1), chunk))
+
+    def read_stream(self, chunks: Iterable[bytes]) -> Dataset | None:
+        """Read the file from its bytes in chunks; None when it cannot be used (the report
+        says why). Running out of memory is AF905, naming the file."""
+        try:
+            return self._stream(chunks)
+        except MemoryError:
+            self.items, self.report, self.errors = [], _Pending(), []
+            self.out.add("AF905", path=self.path)
             return None
-        self.flavour = _flavour(root)
-        errors = schemas.xsd_errors(SCHEMAS[self.flavour], root)
-        if errors:
-            for line, xpath, message in errors:
-                report.add("AF101", path=path, line=line, pointer=xpath or None,
-                           reason=schema_message(message))
+
+    def _stream(self, chunks: Iterable[bytes]) -> Dataset | None:
+        parser = pull_parser(_TOP)
+        etree.clear_error_log()  # so that this parse's first error is the log's first
+        chunks = iter(chunks)
+        head = b""  # the file's start, read before parsing (what the DOCTYPE findings need)
+        root: etree._Element | None = None
+        try:
+            for chunk in chunks:
+                head += chunk
+                if len(head) >= _HEAD:
+                    break
+            for chunk in itertools.chain((head,), chunks):
+                parser.feed(chunk)
+                for _, el in _events(parser):
+                    if root is None:
+                        root = self._begin(el)
+                    if el.getparent() is root:
+                        self._drain(root, el)
+            last = parser.close()
+            for _, el in _events(parser):
+                if root is None:
+                    root = self._begin(el)
+            if root is None:
+                root = self._begin(last)
+        except etree.XMLSyntaxError as exc:
+            syntax_error(exc, head, self.path, self.out, streamed=True)
             return None
-        extras: dict[str, Any] = {"flavour": self.flavour}
-        version = root.find("version")
-        if version is None or (version.text or "").strip() != "1.1":
-            shown = None if version is None else (version.text or "").strip()
-            report.add("AF042", path=path, line=line_of(version) if version is not None
-                       else line_of(root), version=shown)
-            extras["version"] = shown
-        meta = root.find("meta")
-        labels: list[Label] = []
-        if meta is not None:
-            labels_el = find_labels(meta)
-            if labels_el is not None:
-                labels = MetaReader(path, report).labels(labels_el)
-            extras["meta"] = to_tree(meta, labels_el)
+        except ReadAborted:
+            return None
+        self._drain(root, None)
+        if self.doctype is not None:
+            self.out.add("AF021", path=self.path, line=doctype_line(head),
+                         reason=f"document declares {self.doctype}")
+            return None
+        self._check_root(root)
+        self._schema_verdict()
+        if self.errors:
+            counts = self.counts
+            for line, pointer, message in self.errors:
+                self.out.add("AF101", path=self.path, line=line,
+                             pointer=pointer.render(self.root_tag, counts) or None,
+                             reason=schema_message(message))
+            return None
+        return self._finish()
+
+    def _begin(self, el: etree._Element) -> etree._Element:
+        root = el.getroottree().getroot()
+        self.doctype = doctype_of(root)
+        self.root_tag, self.root_line = str(root.tag), line_of(root)
+        return root
+
+    def _drain(self, root: etree._Element, upto: etree._Element | None) -> None:
+        """Read and drop the root's children before ``upto`` (all of them when None): each is
+        complete, and so is the text after it, once the parser has finished ``upto``."""
+        self._check_root(root)
+        while True:
+            child = next(iter(root), None)
+            if child is None or child is upto:
+                return
+            self._child(child)
+
+    def _check_root(self, root: etree._Element) -> None:
+        """The root's own attributes and text, checked once (before its first child)."""
+        if self.root_checked:
+            return
+        self.root_checked = True
+        if self.doctype is not None:
+            return
+        copy = etree.Element(root.tag, attrib={str(k): str(v) for k, v in root.attrib.items()})
+        copy.text = root.text
+        if self.root_line is not None:
+            cast(Any, copy).sourceline = self.root_line
+        self._validate(copy, None, 0, compiled_xsd(SCHEMAS["images"]))
+        if root.tag != "annotations":  # libxml2 goes no further
+            self.unexpected = None
+            self.state = "root"
+
+    def _child(self, el: etree._Element) -> None:
+        """One child of the root: counted, checked, read into the IR, dropped."""
+        tag = el.tag
+        ordinal = 0
+        if isinstance(tag, str):
+            ordinal = self.counts[tag] = self.counts.get(tag, 0) + 1
+            if tag == "track":
+                self.has_track = True
+            elif tag == "image":
+                self.has_image = True
+            elif tag == "meta" and self.mode is None:
+                self.mode = _mode_of(el)
+        if self.doctype is not None or self.state == "root" or self.unexpected is not None:
+            el.getparent().remove(el)  # type: ignore[union-attr]
+            return
+        wrapper = etree.Element("annotations")
+        if self.root_line is not None:
+            cast(Any, wrapper).sourceline = self.root_line
+        if not isinstance(tag, str):  # a comment or processing instruction: its tail only
+            wrapper.append(el)
+            if el.tail and el.tail.strip():
+                self._validate(wrapper, None, 0, compiled_xsd(SCHEMAS[self.tentative or "images"]))
+            return
+        kind = {"version": "version", "meta": "meta", "image": "item",
+                "track": "item"}.get(tag)
+        if kind == "item":
+            flavour = "images" if tag == "image" else "video"
+            if self.tentative is None:
+                self.tentative = flavour
+                if flavour == "images":
+                    self.first_image = (len(self.errors), self.state, line_of(el) or 0,
+                                        ordinal)
+            elif self.tentative != flavour:
+                kind = None  # an image among tracks; a track after images: settled at the end
+        if kind is None or (kind != "item" and _RANK[kind] <= _RANK[self.state]):
+            self.unexpected = (self.state, tag, line_of(el) or 0, ordinal)
+            el.getparent().remove(el)  # type: ignore[union-attr]
+            return
+        _stub(wrapper, self.state, self.tentative or "images")
+        wrapper.append(el)
+        self.state = kind
+        self.current = (el, tag, ordinal)
+        self._steps = {}
+        self._validate(wrapper, tag, ordinal, compiled_xsd(SCHEMAS[self.tentative or "images"]))
+        if self.errors:
+            return
+        if kind == "version":
+            if self.version is None:
+                self.version = ((el.text or "").strip(), line_of(el))
+        elif kind == "meta":
+            self._meta(el)
+        elif tag == "image":
+            self.flavour = "images"
+            self._image(el)
         else:
-            extras["meta"] = None
-        for label in labels:
+            self.flavour = "video"
+            if self.video is None:
+                self.video = _Video(self, self.meta)
+            self._track(el)
+        self.current = None
+        self._steps = {}
+
+    def _validate(self, doc: etree._Element, tag: str | None, ordinal: int,
+                  schema: etree.XMLSchema) -> None:
+        """libxml2's errors for ``doc``, their XPaths made the real document's."""
+        if schema.validate(doc):
+            return
+        for err in cast(Any, schema.error_log):
+            parts = (err.path or "").split("/", 3)
+            rest = parts[3] if len(parts) > 3 else ""
+            pointer = _Pointer(tag if len(parts) > 2 else None, ordinal, rest)
+            self.errors.append((err.line, pointer, err.message))
+
+    def _schema_verdict(self) -> None:
+        """The error that ends the root's content model, once the flavour is known: video when
+        the file has a track (then its first image, if it came first, is where it went wrong),
+        images when it has an image, else its task's mode."""
+        final = "video" if self.has_track else "images" if self.has_image else (
+            "video" if self.mode == "interpolation" else "images")
+        if final == "video" and self.tentative == "images" and self.first_image is not None:
+            cut, state, line, ordinal = self.first_image
+            del self.errors[cut:]
+            self.unexpected = (state, "image", line, ordinal)
+        self.flavour = final
+        if self.unexpected is None:
+            return
+        state, tag, line, ordinal = self.unexpected
+        wrapper = etree.Element("annotations")
+        _stub(wrapper, state, final)
+        stand_in = etree.SubElement(wrapper, tag)
+        cast(Any, stand_in).sourceline = line
+        schema = compiled_xsd(SCHEMAS[final])
+        schema.validate(wrapper)
+        for err in cast(Any, schema.error_log):  # the first is the one: libxml2 stops there
+            self.errors.append((err.line, _Pointer(tag, ordinal), err.message))
+            break
+
+    def _meta(self, meta: etree._Element) -> None:
+        if self.meta is not None:
+            return
+        self.meta = meta
+        labels_el = find_labels(meta)
+        if labels_el is not None:
+            meta_reader = MetaReader(self.path, cast(Report, self.meta_report))
+            self.label_list = meta_reader.labels(labels_el)
+        self.extras["meta"] = to_tree(meta, labels_el)
+        for label in self.label_list:
             self.labels[label.name] = label
             self.specs[label.name] = {s.name: s for s in label.attributes}
             if label.keypoints:
                 self.element_specs[label.name] = sublabel_specs(label)
+        # a task names its subset once, in its meta (CVAT writes "default" for none); a
+        # project's images name theirs
+        self.implied = subset_read(meta.findtext("task/subset"))
+
+    def _finish(self) -> Dataset:
+        """The Dataset, and the findings in the order of the whole-file read."""
+        report, path = self.out, self.path
+        extras: dict[str, Any] = {"flavour": self.flavour}
+        version = self.version
+        if version is None or version[0] != "1.1":
+            report.add("AF042", path=path, line=self.root_line if version is None
+                       else version[1], version=None if version is None else version[0])
+            extras["version"] = None if version is None else version[0]
+        extras["meta"] = self.extras.get("meta")
         if self.flavour == "video":
-            items = self._video(root, meta, extras)
+            if self.video is None:
+                self.video = _Video(self, self.meta)
+            self.items = self.video.items(extras)
         else:  # the meta as the writer would write it for these subsets (nothing dropped)
-            items = self._images(root)
-            extras["meta"] = fit_meta(extras["meta"], subsets_of(items))
+            extras["meta"] = fit_meta(extras["meta"], subsets_of(self.items))
+        counts, root = self.counts, self.root_tag
+        for code, ctx in self.meta_report.calls + self.report.calls:
+            pointer = ctx.get("pointer")
+            if isinstance(pointer, _Pointer):
+                ctx["pointer"] = pointer.render(root, counts)
+            report.add(code, **ctx)
         if self.cuboids:
             report.add("AF343", path=path, line=self.cuboids[0], count=len(self.cuboids))
-        return trusted(Dataset, {"labels": labels, "items": items, "info": {},
+        if self.origins is not None:
+            for index, item in enumerate(self.items):
+                self._record(index, item)
+        return trusted(Dataset, {"labels": self.label_list, "items": self.items, "info": {},
                                  "extras": {"cvat": extras}})
 
     # -- images 1.1 ----------------------------------------------------------------------
@@ -150,64 +445,56 @@ class Reader:
         if sm is None or self.origins is None:
             return
         sm.item(index, self.path)
+        counts, root = self.counts, self.root_tag
         for j, ann in enumerate(item.annotations):
-            line, xpath = self.origins.get(id(ann), (None, None))
-            sm.annotation(index, j, self.path, line=line, pointer=xpath)
+            line, pointer = self.origins.get(id(ann), (None, None))
+            sm.annotation(index, j, self.path, line=line,
+                          pointer=None if pointer is None else pointer.render(root, counts))
 
-    def _images(self, root: etree._Element) -> list[Item]:
-        items: list[Item] = []
-        first: dict[tuple[str | None, str], int] = {}
-        # a task names its subset once, in its meta (CVAT writes "default" for none); a
-        # project's images name theirs
-        implied = subset_read(root.findtext("meta/task/subset"))
-        for image in root.iterchildren("image"):
-            attrib = image.attrib
-            iid = attrib["id"]
-            subset = subset_read(str(attrib["subset"])) if "subset" in attrib else implied
-            line = line_of(image)
-            key = (subset, str(int(iid)))
-            if key in first:
-                self.report.add("AF203", **self._at(image), image_id=iid, item_id=key[1],
-                                first=f"line {first[key]}")
-                image.clear()
+    def _image(self, image: etree._Element) -> None:
+        attrib = image.attrib
+        iid = attrib["id"]
+        subset = subset_read(str(attrib["subset"])) if "subset" in attrib else self.implied
+        line = line_of(image)
+        key = (subset, str(int(iid)))
+        first = self.first
+        if key in first:
+            self.report.add("AF203", **self._at(image), image_id=iid, item_id=key[1],
+                            first=f"line {first[key]}")
+            return
+        first[key] = line or 0
+        name = str(attrib["name"])
+        if not is_safe_relative(name):
+            self.report.add("AF016", **self._at(image), value=name, item_id=key[1])
+        width, height = _int(attrib.get("width")), _int(attrib.get("height"))
+        if not width or not height:
+            self.report.add("AF308", **self._at(image), item_id=key[1],
+                            width=width, height=height)
+        media = trusted(Image, {"kind": "image", "path": name, "width": width,
+                                "height": height})
+        extras: dict[str, Any] = {}
+        if "task_id" in attrib:
+            extras["task_id"] = attrib["task_id"]
+        anns: list[Any] = []
+        joined: list[tuple[Polygon, bool]] = []  # multi-ring polygons; group added?
+        for el in image:
+            tag = el.tag
+            if not isinstance(tag, str):
                 continue
-            first[key] = line or 0
-            name = str(attrib["name"])
-            if not is_safe_relative(name):
-                self.report.add("AF016", **self._at(image), value=name, item_id=key[1])
-            width, height = _int(attrib.get("width")), _int(attrib.get("height"))
-            if not width or not height:
-                self.report.add("AF308", **self._at(image), item_id=key[1],
-                                width=width, height=height)
-            media = trusted(Image, {"kind": "image", "path": name, "width": width,
-                                    "height": height})
-            extras: dict[str, Any] = {}
-            if "task_id" in attrib:
-                extras["task_id"] = attrib["task_id"]
-            anns: list[Any] = []
-            joined: list[tuple[Polygon, bool]] = []  # multi-ring polygons; group added?
-            for el in image:
-                tag = el.tag
-                if not isinstance(tag, str):
-                    continue
-                ann = self._shape(el, tag, el.get("label", ""), key[1], width, height, None)
-                if ann is None:
-                    continue
-                if tag == "polygon" and RING in el.attrib and _join(anns, joined, ann, el):
-                    continue
-                anns.append(ann)
-                if self.origins is not None:
-                    self.origins[id(ann)] = (line_of(el), xpath_of(el))
-            for polygon, added in joined:
-                if added and len(polygon.rings) > 1:
-                    polygon.group = None
-            image.clear()
-            items.append(trusted(Item, {"id": key[1], "subset": subset, "media": media,
-                                        "annotations": anns, "attributes": {},
-                                        "extras": {"cvat": extras} if extras else {}}))
+            ann = self._shape(el, tag, el.get("label", ""), key[1], width, height, None)
+            if ann is None:
+                continue
+            if tag == "polygon" and RING in el.attrib and _join(anns, joined, ann, el):
+                continue
+            anns.append(ann)
             if self.origins is not None:
-                self._record(len(items) - 1, items[-1])
-        return items
+                self.origins[id(ann)] = (line_of(el), self._pointer(el))
+        for polygon, added in joined:
+            if added and len(polygon.rings) > 1:
+                polygon.group = None
+        self.items.append(trusted(Item, {"id": key[1], "subset": subset, "media": media,
+                                         "annotations": anns, "attributes": {},
+                                         "extras": {"cvat": extras} if extras else {}}))
 
     # -- shapes --------------------------------------------------------------------------
     def _shape(self, el: etree._Element, tag: str, label: str, item_id: str,
@@ -411,83 +698,95 @@ class Reader:
                                    "visibility": vis})
 
     # -- video 1.1 -----------------------------------------------------------------------
-    def _video(self, root: etree._Element, meta: etree._Element | None,
-               extras: dict[str, Any]) -> list[Item]:
+    def _track(self, track_el: etree._Element) -> None:
+        video = self.video
+        assert video is not None
+        if video.off:
+            return
+        attrib = track_el.attrib
+        tid = int(attrib["id"])
+        line = line_of(track_el) or 0
+        if tid in video.first_track:
+            self.report.add("AF225", **self._at(track_el), track_id=tid,
+                            first=f"line {video.first_track[tid]}")
+            return
+        video.first_track[tid] = line
+        label = str(attrib["label"])
+        if not label:  # said once for the track, not for each of its shapes
+            self.report.add("AF227", **self._at(track_el), where="<track>")
+        elif label not in self.labels:
+            self.report.add("AF208", **self._at(track_el), label=label)
+            return
+        other = {k: v for k, v in attrib.items()
+                 if k not in ("id", "label", "source", "group_id")}
+        track = {"id": tid, "source": attrib.get("source"),
+                 "group": _int(attrib.get("group_id")), "other": other}
+        seen: dict[int, int] = {}
+        visible = 0
+        frames, outside = video.frames, video.outside
+        for el in track_el:
+            tag = el.tag
+            if not isinstance(tag, str):
+                continue
+            frame = int(el.get("frame", "0"))
+            if frame in seen:
+                self.report.add("AF226", **self._at(el), track_id=tid,
+                                frame=frame, first=f"line {seen[frame]}")
+                continue
+            seen[frame] = line_of(el) or 0
+            if el.get("outside") == "1":
+                outside.setdefault(frame, []).append({"track_id": tid, **raw(el)})
+                continue
+            ann = self._shape(el, tag, label, str(frame), video.width, video.height, track)
+            if ann is not None:
+                frames.setdefault(frame, []).append(ann)
+                visible += 1
+                if self.origins is not None:
+                    self.origins[id(ann)] = (line_of(el), self._pointer(el))
+        if not visible:
+            video.empty_tracks[str(tid)] = raw(track_el, children=False)["attrs"]
+
+
+class _Video:
+    """The frames of a video task as its tracks stream by (see ``Reader._track``)."""
+
+    def __init__(self, reader: Reader, meta: etree._Element | None) -> None:
         task = _video_task(meta)
-        source = task.get("source", "")
-        width = _positive(task.get("width"))
-        height = _positive(task.get("height"))
-        frames: dict[int, list[Any]] = {}
-        outside: dict[int, list[Any]] = {}
+        self.source = task.get("source", "")
+        self.width = _positive(task.get("width"))
+        self.height = _positive(task.get("height"))
+        self.frames: dict[int, list[Any]] = {}
+        self.outside: dict[int, list[Any]] = {}
+        self.first_track: dict[int, int] = {}
+        self.empty_tracks: dict[str, Any] = {}
+        self.off = False
         start, stop = parse_number(task.get("start_frame", "")), parse_number(
             task.get("stop_frame", ""))
         step = _step(task.get("frame_filter", ""))
         if isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop:
             if (stop - start) // step + 1 > MAX_FRAMES:
-                self.report.add("AF920", path=self.path, line=int(task.get("line", "0")) or None,
-                                start=start, stop=stop, step=step,
-                                limit=MAX_FRAMES)
-                return []
+                reader.report.add("AF920", path=reader.path,
+                                  line=int(task.get("line", "0")) or None,
+                                  start=start, stop=stop, step=step, limit=MAX_FRAMES)
+                self.off = True
+                return
             for f in range(start, stop + 1, step):
-                frames[f] = []
-        first_track: dict[int, int] = {}
-        empty_tracks: dict[str, Any] = {}
-        for track_el in root.iterchildren("track"):
-            attrib = track_el.attrib
-            tid = int(attrib["id"])
-            line = line_of(track_el) or 0
-            if tid in first_track:
-                self.report.add("AF225", **self._at(track_el), track_id=tid,
-                                first=f"line {first_track[tid]}")
-                continue
-            first_track[tid] = line
-            label = str(attrib["label"])
-            if not label:  # said once for the track, not for each of its shapes
-                self.report.add("AF227", **self._at(track_el), where="<track>")
-            elif label not in self.labels:
-                self.report.add("AF208", **self._at(track_el), label=label)
-                track_el.clear()
-                continue
-            other = {k: v for k, v in attrib.items()
-                     if k not in ("id", "label", "source", "group_id")}
-            track = {"id": tid, "source": attrib.get("source"),
-                     "group": _int(attrib.get("group_id")), "other": other}
-            seen: dict[int, int] = {}
-            visible = 0
-            for el in track_el:
-                tag = el.tag
-                if not isinstance(tag, str):
-                    continue
-                frame = int(el.get("frame", "0"))
-                if frame in seen:
-                    self.report.add("AF226", **self._at(el), track_id=tid,
-                                    frame=frame, first=f"line {seen[frame]}")
-                    continue
-                seen[frame] = line_of(el) or 0
-                if el.get("outside") == "1":
-                    outside.setdefault(frame, []).append({"track_id": tid, **raw(el)})
-                    continue
-                ann = self._shape(el, tag, label, str(frame), width, height, track)
-                if ann is not None:
-                    frames.setdefault(frame, []).append(ann)
-                    visible += 1
-                    if self.origins is not None:
-                        self.origins[id(ann)] = (line_of(el), xpath_of(el))
-            if not visible:
-                empty_tracks[str(tid)] = raw(track_el, children=False)["attrs"]
-            track_el.clear()
-        if empty_tracks:
-            extras["tracks"] = empty_tracks
+                self.frames[f] = []
+
+    def items(self, extras: dict[str, Any]) -> list[Item]:
+        if self.off:
+            return []
+        if self.empty_tracks:
+            extras["tracks"] = self.empty_tracks
         items = []
+        frames, outside = self.frames, self.outside
         for f in sorted(frames.keys() | outside.keys()):
-            media = trusted(VideoFrame, {"kind": "video_frame", "path": source, "frame": f,
-                                         "width": width, "height": height})
+            media = trusted(VideoFrame, {"kind": "video_frame", "path": self.source, "frame": f,
+                                         "width": self.width, "height": self.height})
             item_extras = {"cvat": {"outside": outside[f]}} if f in outside else {}
             items.append(trusted(Item, {"id": str(f), "subset": None, "media": media,
                                         "annotations": frames.get(f, []), "attributes": {},
                                         "extras": item_extras}))
-            if self.origins is not None:
-                self._record(len(items) - 1, items[-1])
         return items
 
 
@@ -529,17 +828,31 @@ def raw(el: etree._Element, children: bool = True) -> dict[str, Any]:
     return out
 
 
-def _flavour(root: etree._Element) -> str:
-    """video when there are tracks, images when there are images; else the task's mode."""
-    if root.find("track") is not None:
-        return "video"
-    if root.find("image") is not None:
-        return "images"
-    mode = root.find("meta/task/mode")
+def _events(parser: etree.XMLPullParser) -> Iterator[tuple[str, etree._Element]]:
+    """The parser's events so far (lxml-stubs type them loosely)."""
+    events: Any = parser.read_events()
+    return cast(Iterator[tuple[str, etree._Element]], events)
+
+
+def _mode_of(meta: etree._Element) -> str | None:
+    """The task's mode (``annotation`` or ``interpolation``) in a ``<meta>``."""
+    mode = meta.find("task/mode")
     if mode is None:
-        mode = root.find("meta/project/tasks/task/mode")
-    return "video" if mode is not None and (mode.text or "").strip() == "interpolation" \
-        else "images"
+        mode = meta.find("project/tasks/task/mode")
+    return None if mode is None else (mode.text or "").strip()
+
+
+def _stub(wrapper: etree._Element, state: str | None, flavour: str) -> None:
+    """A valid stand-in for the root's children so far: libxml2's content model is then where
+    it was in the real file (``state``, the kind of the last child) for the next child."""
+    if state == "version":
+        etree.SubElement(wrapper, "version")
+    elif state == "meta":
+        etree.SubElement(wrapper, "meta")
+    elif state == "item" and flavour == "video":
+        etree.SubElement(wrapper, "track", id="0", label="")
+    elif state == "item":
+        etree.SubElement(wrapper, "image", id="0", name="")
 
 
 def _positive(text: str | None) -> int | None:

@@ -1,0 +1,91 @@
+"""The streaming CVAT reader: what it says does not depend on how the bytes arrive, XPaths and
+schema messages are the whole document's, and running out of memory is AF905."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from annoformat import sourcemap
+from annoformat._xml import syntax_error
+from annoformat.diagnostics import Report
+from annoformat.formats.cvat import _read
+from annoformat.formats.cvat._read import Reader
+
+from conftest import FIXTURES
+
+XML_FILES = sorted((FIXTURES / "cvat").glob("**/*.xml"))
+IMAGES = b'<image id="%d" name="%d.jpg" width="10" height="10">%s</image>'
+BOX = b'<box label="a" xtl="1" ytl="1" xbr="%s" ybr="2"/>'
+META = (b"<version>1.1</version><meta><task><labels><label><name>a</name><attributes/>"
+        b"</label></labels></task></meta>")
+
+
+def _read_all(data: bytes, chunk: int | None = None) -> tuple[Any, list[Any], Any]:
+    report = Report()
+    with sourcemap.recording() as sm:
+        reader = Reader("f.xml", report)
+        ds = reader.read(data, chunk) if chunk else reader.read(data)
+    diags = [(d.code, d.location.to_dict(), d.message) for d in report]
+    return (None if ds is None else ds.model_dump()), diags, (sm.items, sm.annotations)
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_chunk_boundaries_change_nothing(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = path.read_bytes()
+    whole = _read_all(data)
+    monkeypatch.setattr(_read, "_HEAD", 0)  # feed the parser 7 bytes at a time from the start
+    if b"<!DOCTYPE" not in data:  # (where the DOCTYPE is, is looked for in the first chunk)
+        assert _read_all(data, 7) == whole
+
+
+def _doc(*children: bytes) -> bytes:
+    return b"<annotations>" + META + b"".join(children) + b"</annotations>"
+
+
+def test_xpaths_number_a_step_only_when_a_sibling_of_that_name_comes_later_too() -> None:
+    one = _doc(IMAGES % (1, 1, BOX % b"0"))
+    _, diags, _ = _read_all(one)
+    assert [(c, loc.get("pointer")) for c, loc, _ in diags] == [
+        ("AF302", "/annotations/image/box")]
+    two = _doc(IMAGES % (1, 1, BOX % b"0" + BOX % b"5"), IMAGES % (2, 2, b""),
+               IMAGES % (1, 1, b""))
+    _, diags, _ = _read_all(two, 16)
+    assert [(c, loc.get("pointer")) for c, loc, _ in diags] == [
+        ("AF302", "/annotations/image[1]/box[1]"), ("AF203", "/annotations/image[3]")]
+
+
+def test_schema_errors_are_the_whole_documents() -> None:
+    bad = _doc(IMAGES % (1, 1, BOX % b"x"), IMAGES % (2, 2, b""), b"<foo/>",
+               IMAGES % (3, 3, BOX % b"y"))
+    _, diags, _ = _read_all(bad, 10)
+    assert [(loc["pointer"], msg.split(": ", 2)[-1][:40]) for _, loc, msg in diags] == [
+        ("/annotations/image[1]/box", "the value 'x' is not in CVAT's syntax (n"),
+        ("/annotations/foo", "This element is not expected. Expected i")]
+    # one track anywhere makes the file video: its first image is then where it goes wrong
+    mixed = _doc(IMAGES % (1, 1, BOX % b"x"), IMAGES % (2, 2, b""),
+                 b'<track id="1" label="a"/>')
+    _, diags, _ = _read_all(mixed, 10)
+    assert [(c, loc["pointer"]) for c, loc, _ in diags] == [("AF101", "/annotations/image[1]")]
+    assert "Expected is one of ( track )" in diags[0][2] or "track" in diags[0][2]
+
+
+def test_memory_error_is_af905_naming_the_file() -> None:
+    def chunks() -> Any:
+        yield _doc(IMAGES % (1, 1, b""))[:60]
+        raise MemoryError
+
+    report = Report()
+    assert Reader("big.xml", report).read_stream(chunks()) is None
+    assert [(d.code, d.location.path) for d in report] == [("AF905", "big.xml")]
+    assert "big.xml" in report.diagnostics[0].message
+
+
+@pytest.mark.parametrize("message", ["Memory allocation failed", "unknown error"])
+def test_libxml2_allocation_failures_are_af905_not_invalid_xml(message: str) -> None:
+    report = Report()
+    syntax_error(etree.XMLSyntaxError(message, 2, 0, 0), b"", "big.xml", report)
+    assert report.codes() == ["AF905"]
