@@ -84,8 +84,8 @@ def format_reference(name: str) -> str:
     if not fields:
         return "\n".join([*lines, "None.", ""])
     lines += [
-        f"Given as `--opt KEY=VALUE` (writing) or `--read-opt KEY=VALUE` (reading), or as "
-        f"keyword arguments to `annoformat.save` / `options=` of `annoformat.convert`.",
+        "Given as `--opt KEY=VALUE` (writing) or `--read-opt KEY=VALUE` (reading), or as "
+        "keyword arguments to `annoformat.save` / `options=` of `annoformat.convert`.",
         "",
         "| option | type | default |",
         "| --- | --- | --- |",
