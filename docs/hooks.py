@@ -9,6 +9,7 @@ first, so the site documents this checkout, not an installed copy.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import sys
 import types
@@ -47,6 +48,14 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(f"`{v}`" for v in value) or "none"
     return str(value)
+
+
+def _default(value: Any) -> str:
+    """A default as ``--opt`` spells it (values are parsed as JSON, else taken as text)."""
+    if value is None:
+        return "none"
+    plain = isinstance(value, str) and value.strip() == value and value != ""
+    return f"`{value if plain else json.dumps(value)}`"
 
 
 def _type(annotation: Any) -> str:
@@ -91,7 +100,7 @@ def format_reference(name: str) -> str:
         "| --- | --- | --- |",
     ]
     for opt, field in fields.items():
-        lines.append(f"| `{opt}` | {_type(field.annotation)} | `{field.default!r}` |")
+        lines.append(f"| `{opt}` | {_type(field.annotation)} | {_default(field.default)} |")
     lines.append("")
     for cls in fmt.options.__mro__:
         if cls.__module__.startswith("annoformat.formats") and cls.__doc__:
