@@ -6,6 +6,7 @@ real CLI (a known subcommand, known options, valid choices). CI builds the site 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import re
 import shlex
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from annoformat.cli import main
+from annoformat.registry import get_format, list_formats
 
 from conftest import ROOT
 
@@ -145,3 +147,26 @@ def test_commands_are_found_in_console_and_shell_blocks() -> None:
     ])
     assert list(_commands(text)) == ["annoformat validate a.json",
                                      "annoformat convert a b  --to coco  # comment"]
+
+
+def _hooks() -> Any:
+    spec = importlib.util.spec_from_file_location("annoformat_docs_hooks", DOCS / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_built_in_format_has_a_page_with_its_generated_reference() -> None:
+    hooks = _hooks()
+    built_in = [name for name, fmt in list_formats().items() if fmt.plugin is None]
+    assert len(built_in) >= 9
+    for name in built_in:
+        page = DOCS / "formats" / f"{name}.md"
+        assert page.is_file(), f"no docs page for format {name}"
+        text = page.read_text(encoding="utf-8")
+        assert f"<!-- annoformat: format {name} -->" in text.splitlines()
+        rendered = hooks.on_page_markdown(text)
+        assert "<!-- annoformat" not in rendered
+        for option in get_format(name).options.model_fields:
+            assert f"| `{option}` |" in rendered, (name, option)
