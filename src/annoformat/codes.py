@@ -522,6 +522,11 @@ def catalogue() -> dict[str, list[Code]]:
     return groups
 
 
+def _code_span(text: str) -> str:
+    """``text`` as one Markdown code span, also when it holds backticks itself."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
 def markdown() -> str:
     """The core's and built-in formats' codes as Markdown, grouped by owner (``docs/codes.md``,
     kept in sync by a test); plugins document their own."""
@@ -545,11 +550,11 @@ def markdown() -> str:
             lines += [
                 f"### {e.code} `{e.name}`",
                 "",
-                f"Severity: **{e.severity.value}**. Message: `{e.template}`",
+                f"Severity: **{e.severity.value}**. Message: {_code_span(e.template)}",
                 "",
                 e.explanation,
                 "",
-                f"Example: `{e.example}`",
+                f"Example: {_code_span(e.example)}",
                 "",
                 f"Fix: {e.fix}",
                 "",

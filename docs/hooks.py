@@ -1,0 +1,108 @@
+"""MkDocs hook: the format pages' reference sections, generated from the format registry.
+
+A line ``<!-- annoformat: format NAME -->`` in a page becomes that format's capabilities (what
+``annoformat formats NAME`` prints) and its options (name, type, default, and the options
+class's docstring), so the pages cannot drift from the code. The checkout's ``src/`` is imported
+first, so the site documents this checkout, not an installed copy.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import sys
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from annoformat.registry import get_format  # noqa: E402
+
+MARK = re.compile(r"^<!-- annoformat: format ([a-z-]+) -->$", re.M)
+ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]+\.)?(\w+)`")
+
+CAPABILITIES = {
+    "media": "media",
+    "annotation_types": "annotation types",
+    "fields": "annotation fields kept (beyond label and geometry)",
+    "item_attributes": "item attributes",
+    "subsets": "subsets",
+    "empty_items": "items without annotations",
+    "metadata": "dataset metadata kept",
+    "extras": "keeps every format's extras",
+    "unlabelled": "annotation types kept without a label",
+}
+
+
+def on_page_markdown(markdown: str, **kwargs: Any) -> str:
+    return MARK.sub(lambda m: format_reference(m.group(1)), markdown)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(f"`{v}`" for v in value) or "none"
+    return str(value)
+
+
+def _default(value: Any) -> str:
+    """A default as ``--opt`` spells it (values are parsed as JSON, else taken as text)."""
+    if value is None:
+        return "none"
+    plain = isinstance(value, str) and value.strip() == value and value != ""
+    return f"`{value if plain else json.dumps(value)}`"
+
+
+def _type(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " \\| ".join(_type(a) for a in args)
+    if origin is typing.Annotated:
+        return _type(args[0])
+    if origin is not None:
+        inner = ", ".join(_type(a) for a in args)
+        return f"{getattr(origin, '__name__', origin)}[{inner}]"
+    if annotation is type(None):
+        return "`None`"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def format_reference(name: str) -> str:
+    fmt = get_format(name)
+    lines = [
+        f"`annoformat formats {name}`: {fmt.description}.",
+        "",
+        f"File extensions: {_value(list(fmt.extensions))}. "
+        f"Schemas: {_value(list(fmt.schemas))}.",
+        "",
+        "| capability | value |",
+        "| --- | --- |",
+    ]
+    for key, value in fmt.capabilities.describe().items():
+        lines.append(f"| {CAPABILITIES.get(key, key)} | {_value(value)} |")
+    lines += ["", "### Options", ""]
+    fields = fmt.options.model_fields
+    if not fields:
+        return "\n".join([*lines, "None.", ""])
+    lines += [
+        "Given as `--opt KEY=VALUE` (writing) or `--read-opt KEY=VALUE` (reading), or as "
+        "keyword arguments to `annoformat.save` / `options=` of `annoformat.convert`.",
+        "",
+        "| option | type | default |",
+        "| --- | --- | --- |",
+    ]
+    for opt, field in fields.items():
+        lines.append(f"| `{opt}` | {_type(field.annotation)} | {_default(field.default)} |")
+    lines.append("")
+    for cls in fmt.options.__mro__:
+        if cls.__module__.startswith("annoformat.formats") and cls.__doc__:
+            lines += [ROLE.sub(r"`\1`", inspect.cleandoc(cls.__doc__)), ""]
+    return "\n".join(lines)
