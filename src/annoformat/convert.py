@@ -23,7 +23,7 @@ from pydantic_core import PydanticSerializationError
 from annoformat._archive import is_archive, staged_member, write_zip
 from annoformat._io import fill_json_positions, gc_paused
 from annoformat._output import check_destination, staged_output
-from annoformat.checks import check_dataset
+from annoformat.checks import check_dataset, check_text
 from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
 from annoformat.labelmap import LabelMap, load_label_map
@@ -238,6 +238,7 @@ def _validate_one(p: Path, fmt: Format, rules: ProjectRules | None, report: Repo
         ds = _read(fmt, p, parse_options(fmt, wanted), report)
     if ds is None:
         return
+    _check_text(ds, p, report, since)
     if not report.has_errors:
         check_not_empty(ds, p, fmt, report)
     if rules is None:
@@ -247,6 +248,13 @@ def _validate_one(p: Path, fmt: Format, rules: ProjectRules | None, report: Repo
         if file.endswith((".json", ".jsonl")) and Path(file).is_file():
             data = Path(file).read_bytes()
             fill_json_positions(report, file, data, since=since)
+
+
+def _check_text(ds: Dataset, path: Path, report: Report, since: int) -> None:
+    """Control characters in names and values (AF067), unless the reader already looked for
+    them line by line (JSONL does, with file lines)."""
+    if not any(d.code == "AF067" for d in report.diagnostics[since:]):
+        check_text(ds, report, str(path))
 
 
 def plan_loss(ds: Dataset, target: Format, report: Report, options: Any = None, *,
@@ -444,9 +452,11 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
     result.source_format = source.name
     step = progress or (lambda phase: None)
     step("read")
+    since_read = len(report.diagnostics)
     ds = _read(source, root, parse_options(source, read_options or {}), report)
     if ds is None or report.has_errors:
         return
+    _check_text(ds, root, report, since_read)
     if not allow_empty and not check_not_empty(ds, root, source, report):
         return
     if label_map is not None:
