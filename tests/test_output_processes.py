@@ -237,3 +237,33 @@ def test_ctrl_c_and_sigterm_exit_with_their_status_and_leave_nothing(
     assert ("terminated" if sig == signal.SIGTERM else "interrupted") in err
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]
+
+
+def test_a_memory_limit_is_a_coded_refusal_never_a_crash(tmp_path: Path) -> None:
+    # ulimit -v in a real process: orjson cannot survive a failed allocation (SIGSEGV), so a
+    # document that would not fit is refused before parsing, with what it needs and what is left
+    src = _generated(tmp_path, 20_000)
+    script = (
+        "import resource, sys\n"
+        "import annoformat.cli\n"
+        "from annoformat._io import _status_kib\n"
+        "import numpy, pycocotools.mask  # loaded (their threads started) before the limit\n"
+        "try:\n"
+        "    annoformat.cli.main(['validate', sys.argv[2]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "room = int(sys.argv[3]) * 2**20\n"
+        "limit = _status_kib('VmSize') * 1024 + room\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (limit, limit))\n"
+        "sys.argv = ['annoformat', 'validate', sys.argv[1]]\n"
+        "annoformat.cli.main()\n")
+    small = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+    for room, status in ((120, 1), (1024, 0)):
+        proc = subprocess.run([sys.executable, "-c", script, str(src), str(small), str(room)],
+                              capture_output=True, text=True, timeout=300)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == status, out
+        assert "Traceback" not in out
+        if status:
+            assert f"{src}: AF905 out-of-memory: {src}: ran out of memory while reading it " \
+                   "(parsing it needs about" in out

@@ -14,6 +14,7 @@ import gc
 import json
 import os
 import re
+import resource
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -210,6 +211,65 @@ def line_col(data: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
+#: bytes of memory per byte of JSON while orjson parses a document into Python objects (a
+#: generated 108 MiB COCO file: 9.0 resident, 17.8 of address space at the peak), with margins
+JSON_RESIDENT_FACTOR, JSON_ADDRESS_FACTOR = 10, 20
+
+
+def memory_headroom() -> tuple[int | None, int | None]:
+    """``(address space, resident)`` bytes this process can still take: what the address-space
+    limit (ulimit -v) leaves beside what is mapped; and the least of what the cgroup's
+    memory.max leaves and the machine's MemAvailable. None where no limit is known."""
+    address = None
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    mapped = _status_kib("VmSize")
+    if soft != resource.RLIM_INFINITY and mapped is not None:
+        address = soft - mapped * 1024
+    resident: list[int] = []
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            resident.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
+    except (OSError, ValueError):
+        pass
+    available = _meminfo_kib("MemAvailable")
+    if available is not None:
+        resident.append(available * 1024)
+    return address, min(resident) if resident else None
+
+
+def _json_memory_problem(size: int) -> str | None:
+    """Why parsing ``size`` bytes of JSON would run out of memory, or None."""
+    address, resident = memory_headroom()
+    for need, free, kind in ((JSON_ADDRESS_FACTOR * size, address, "of address space"),
+                             (JSON_RESIDENT_FACTOR * size, resident, "of memory")):
+        if free is not None and need > free:
+            return f" (parsing it needs about {_mib(need)} {kind}; {_mib(free)} are available)"
+    return None
+
+
+def _status_kib(key: str) -> int | None:
+    return _kib_field(Path("/proc/self/status"), key)
+
+
+def _meminfo_kib(key: str) -> int | None:
+    return _kib_field(Path("/proc/meminfo"), key)
+
+
+def _kib_field(path: Path, key: str) -> int | None:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _mib(n: int) -> str:
+    return f"{max(n, 0) / 2**20:,.0f} MiB"
+
+
 def parse_json(data: bytes, path: str, report: Report) -> Any:
     """Parse JSON bytes; on failure record AF003/AF005/AF007/AF902 and return None.
 
@@ -219,10 +279,20 @@ def parse_json(data: bytes, path: str, report: Report) -> Any:
     if data.startswith(_BOM):
         report.add("AF004", path=path, line=1, column=1)
         data = data[len(_BOM):]
+    problem = _json_memory_problem(len(data))
+    if problem is not None:  # orjson crashes (SIGSEGV) when an allocation fails: never try
+        report.add("AF905", path=path, detail=problem)
+        return None
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        _report_json_error(data, exc, path, report)
+        if "memory" in exc.msg.lower():
+            report.add("AF905", path=path, detail="")
+        else:
+            _report_json_error(data, exc, path, report)
+        return None
+    except MemoryError:
+        report.add("AF905", path=path, detail="")
         return None
     if len(data) <= DUPLICATE_KEY_SCAN_BYTES and _has_duplicate_keys(data):
         for ptr, key, offset in find_duplicate_keys(data):

@@ -85,7 +85,7 @@ def syntax_error(exc: etree.XMLSyntaxError, head: bytes, path: str, report: Repo
         line, column = errors[0].line, errors[0].column
         msg = f"{errors[0].message}, line {line}, column {column}"
     if any(m in msg.lower() for m in _OUT_OF_MEMORY):
-        report.add("AF905", path=path)
+        report.add("AF905", path=path, detail="")
     elif "depth" in msg.lower():
         report.add("AF902", path=path, line=line, column=column, limit=256)
     elif "entity" in msg.lower() and b"<!DOCTYPE" in head[:4096]:

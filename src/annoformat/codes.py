@@ -423,11 +423,14 @@ _ENTRIES = [
          "actually inflated: a zip bomb is refused before it fills the disk.",
          "a 1 MiB zip that inflates to 1 GiB (1000:1)",
          "Unpack the archive yourself if it is genuine, and pass the folder."),
-    Code("AF905", "out-of-memory", ERR, "{path}: ran out of memory while reading it",
+    Code("AF905", "out-of-memory", ERR, "{path}: ran out of memory while reading it{detail}",
          "Reading the file needed more memory than the process could get (Python's "
          "MemoryError, or libxml2 failing to allocate, which it reports as \"Memory allocation "
          "failed\" or \"unknown error\" at 0:0). The file is not said to be invalid: it was not "
-         "read to the end. CVAT XML is read as a stream and needs about the IR's size.",
+         "read to the end. CVAT XML is read as a stream and needs about the IR's size. A JSON "
+         "document needs about 10 times its size to parse; when the process's limit (ulimit "
+         "-v, the cgroup's memory.max) or the machine's free memory is smaller, it is refused "
+         "before parsing, since the JSON parser cannot recover from running out.",
          "validate a 300 MB CVAT XML under `ulimit -v 500000`",
          "Give the process more memory (raise the limit, close other programs), or split the "
          "file (one per subset or task)."),

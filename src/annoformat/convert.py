@@ -133,7 +133,7 @@ def _read(fmt: Format, root: Path, options: Any, report: Report) -> Dataset | No
         with gc_paused():
             return fmt.read(root, options, report)
     except MemoryError:
-        report.add("AF905", path=str(root))
+        report.add("AF905", path=str(root), detail="")
         return None
 
 

@@ -213,7 +213,7 @@ class Reader:
             return self._stream(chunks)
         except MemoryError:
             self.items, self.report, self.errors = [], _Pending(), []
-            self.out.add("AF905", path=self.path)
+            self.out.add("AF905", path=self.path, detail="")
             return None
 
     def _stream(self, chunks: Iterable[bytes]) -> Dataset | None:
