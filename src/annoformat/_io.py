@@ -238,13 +238,14 @@ def memory_headroom() -> tuple[int | None, int | None]:
     return address, min(resident) if resident else None
 
 
-def _json_memory_problem(size: int) -> str | None:
-    """Why parsing ``size`` bytes of JSON would run out of memory, or None."""
-    address, resident = memory_headroom()
-    for need, free, kind in ((JSON_ADDRESS_FACTOR * size, address, "of address space"),
-                             (JSON_RESIDENT_FACTOR * size, resident, "of memory")):
+def memory_problem(size: int, *, resident: float, address: float) -> str | None:
+    """Why reading ``size`` bytes that need ``resident`` / ``address`` times their size of
+    memory / address space would run out, or None (also when no limit is known)."""
+    free_address, free_resident = memory_headroom()
+    for need, free, kind in ((int(address * size), free_address, "of address space"),
+                             (int(resident * size), free_resident, "of memory")):
         if free is not None and need > free:
-            return f" (parsing it needs about {_mib(need)} {kind}; {_mib(free)} are available)"
+            return f" (it needs about {_mib(need)} {kind}; {_mib(free)} are available)"
     return None
 
 
@@ -279,7 +280,8 @@ def parse_json(data: bytes, path: str, report: Report) -> Any:
     if data.startswith(_BOM):
         report.add("AF004", path=path, line=1, column=1)
         data = data[len(_BOM):]
-    problem = _json_memory_problem(len(data))
+    problem = memory_problem(len(data), resident=JSON_RESIDENT_FACTOR,
+                             address=JSON_ADDRESS_FACTOR)
     if problem is not None:  # orjson crashes (SIGSEGV) when an allocation fails: never try
         report.add("AF905", path=path, detail=problem)
         return None

@@ -58,7 +58,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from annoformat import schemas
-from annoformat._io import stream_bytes
+from annoformat._io import memory_problem, stream_bytes
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat import _export as export
@@ -123,6 +123,18 @@ def detect(path: Path) -> Detection:
     return Detection(0.6, "XML with an <annotations> root")
 
 
+#: memory per byte of CVAT XML while it is read, source maps kept (a generated 42 MB file:
+#: 12.4x resident and of address space), with a margin
+MEMORY_FACTOR = 14
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0  # stream_bytes says why
+
+
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a CVAT for images / for video 1.1 file, or an export folder (``annotations.xml``,
     or one XML per subset as datumaro writes), into the IR (None if it cannot be read)."""
@@ -133,6 +145,10 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
         return None
     parts = []
     for file in files:
+        problem = memory_problem(_size(file), resident=MEMORY_FACTOR, address=MEMORY_FACTOR)
+        if problem is not None:  # lxml does not come back from a failed allocation: never try
+            report.add("AF905", path=str(file), detail=problem)
+            return None
         chunks = stream_bytes(file, report)
         ds = Reader(str(file), report).read_stream(chunks) if chunks is not None else None
         if ds is None:
