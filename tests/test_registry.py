@@ -87,7 +87,35 @@ def test_each_builtin_format_declares_the_codes_only_it_raises() -> None:
                 assert owned[code].replace("-", "_") == here, f"{path}: {code} of {owned[code]}"
 
 
-def test_unknown_format_name_is_a_usage_error() -> None:
+def test_unknown_format_name_is_a_usage_error_with_the_closest_names() -> None:
     with pytest.raises(af.UsageError) as exc:
         get_format("pascal")
-    assert exc.value.report.codes() == ["AF010"]
+    [diag] = exc.value.report.diagnostics
+    assert diag.code == "AF056" and diag.message.startswith(
+        "no format is named 'pascal'; did you mean voc? Known: ") and ", coco, " in diag.message
+    with pytest.raises(af.UsageError) as exc:
+        get_format("excel")
+    assert "no format is named 'excel'. Known: " in exc.value.report.diagnostics[0].message
+
+
+@pytest.mark.parametrize(("alias", "name"), [
+    ("yolov8", "yolo"), ("YOLOv5", "yolo"), ("ultralytics", "yolo"), ("pascal_voc", "voc"),
+    ("Pascal-VOC", "voc"), ("ls", "label-studio"), ("label_studio", "label-studio"),
+    ("cvat_images", "cvat"), ("conll2003", "conll"), ("COCO", "coco")])
+def test_aliases_name_their_format(alias: str, name: str) -> None:
+    assert get_format(alias).name == name
+
+
+def test_no_alias_is_another_format_s_name() -> None:
+    names = {f.name for f in af.list_formats().values()}
+    aliases = [a for f in af.list_formats().values() for a in f.aliases]
+    assert not names & set(aliases) and len(aliases) == len(set(aliases))
+
+
+def test_an_explicit_format_reports_its_own_error_not_detection() -> None:
+    coco = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+    with pytest.raises(af.AnnoformatError) as exc:
+        af.load(coco, format="yolo")
+    assert [(d.code, d.message) for d in exc.value.report] == [
+        ("AF057", f"{coco} is not a yolo dataset: no data.yaml, obj.data, obj.names, "
+                  "classes.txt or classification split folders")]

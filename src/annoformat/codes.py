@@ -128,6 +128,16 @@ _ENTRIES = [
          "The option exists but the value given does not fit it (a word where a number is "
          "needed, a choice that is not offered).", "--opt precision=high",
          "Run `annoformat formats NAME` for the option's type and choices."),
+    Code("AF056", "unknown-format-name", ERR, "no format is named {name!r}{hint} Known: "
+         "{known}", "--to, --from and format= take a format's name or one of its aliases "
+         "(yolov8 and ultralytics for yolo, pascal_voc for voc, ls for label-studio...; "
+         "`annoformat formats` lists them); case, '-' and '_' do not matter.",
+         "annoformat convert a.json out --to yolo8", "Use one of the names listed."),
+    Code("AF057", "not-this-format", ERR, "{path} is not a {format} dataset: {reason}",
+         "The format was named (--from, format=), so it is not guessed; what it reads was not "
+         "found at this path. (Without a name, detection says which format it found, or AF010.)",
+         "annoformat validate --format yolo annotations.json", "Check the path and the format "
+         "name; `annoformat detect PATH` says which format each reader recognises."),
     Code("AF060", "media-missing", WARN, "{count} image(s) named by the dataset were not found "
          "under {root}, so the output lacks them (items: {ids})",
          "A format that keeps images beside its labels gets each item's image linked or copied "

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 import pkgutil
 from dataclasses import dataclass
@@ -86,18 +87,38 @@ def list_formats() -> dict[str, Format]:
 
 
 def get_format(name: str) -> Format:
-    """The format called ``name``.
+    """The format called ``name``, or by one of its aliases (``yolov8``, ``pascal_voc``);
+    case, ``-`` and ``_`` do not matter.
 
     Raises:
-        UsageError: no such format (AF010 lists the known names).
+        UsageError: no such format (AF056 names the closest ones and lists the known names).
     """
-    found = _discover().get(name.lower())
+    names = format_names()
+    found = names.get(_key(name))
     if found is None:
+        close = difflib.get_close_matches(_key(name), list(names), n=3, cutoff=0.6)
+        suggestion = dict.fromkeys(names[c].name for c in close)
         report = Report()
-        report.add("AF010", path=name, reason=f"no format is named {name!r}; known: "
-                   + ", ".join(sorted(_discover())))
+        report.add("AF056", path=name, name=name,
+                   hint=f"; did you mean {' or '.join(suggestion)}?" if suggestion else ".",
+                   known=", ".join(sorted(_discover())))
         raise UsageError(report)
     return found
+
+
+def format_names() -> dict[str, Format]:
+    """Every name a format answers to (its own and its aliases, normalised) -> the format."""
+    out: dict[str, Format] = {}
+    for fmt in _discover().values():  # a format's own name wins over another's alias
+        out[_key(fmt.name)] = fmt
+    for fmt in _discover().values():
+        for alias in fmt.aliases:
+            out.setdefault(_key(alias), fmt)
+    return out
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
 
 
 def parse_options(fmt: Format, values: dict[str, Any]) -> BaseModel:

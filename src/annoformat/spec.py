@@ -435,6 +435,8 @@ class FormatSpec(Generic[OptionsT]):
     #: where each item's image belongs in a written dataset: item index -> path relative to
     #: the destination (YOLO ``images/<subset>/a.jpg``); None for formats that keep no images
     media: Callable[[Dataset, OptionsT], dict[int, str]] | None = None
+    #: other names users call it by (``yolov8``, ``pascal_voc``): accepted by ``--to``/``--from``
+    aliases: tuple[str, ...] = ()
     #: the entry point that provided it (None for built-ins); set by the registry
     plugin: str | None = field(default=None, compare=False)
 

@@ -399,4 +399,5 @@ FORMAT = FormatSpec(
     write=write,
     plan=plan,
     codes=CODES,
+    aliases=('conll2003', 'conll-2003', 'iob', 'bio'),
 )

@@ -317,4 +317,5 @@ FORMAT = FormatSpec(
     read=read,
     write=write,
     codes=CODES,
+    aliases=('annoformat',),
 )

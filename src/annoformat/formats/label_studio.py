@@ -476,4 +476,5 @@ FORMAT = FormatSpec(
     read=read,
     write=write,
     codes=CODES,
+    aliases=('ls', 'labelstudio', 'label_studio'),
 )

@@ -85,4 +85,5 @@ FORMAT = FormatSpec(
     resolve=resolve_options,
     codes=CODES,
     media=media_paths,
+    aliases=('coco_json', 'coco-json', 'mscoco'),
 )

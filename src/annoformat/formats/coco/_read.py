@@ -416,7 +416,7 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
     reader = _Reader(report)
     files = input_layout(path) if path.is_dir() else [(path, None)]
     if not files:
-        report.add("AF010", path=str(path), reason="no COCO JSON file found")
+        report.add("AF057", path=str(path), format="coco", reason="no COCO JSON file found")
         return None
     for file, subset in files:
         reader.roboflow = reader.roboflow or file.name == ROBOFLOW

@@ -210,4 +210,5 @@ FORMAT = FormatSpec(
     resolve=resolve_options,
     codes=CODES,
     media=media_paths,
+    aliases=('cvat_xml', 'cvat-xml', 'cvat_images', 'cvat-images', 'cvat_video', 'cvat-video'),
 )

@@ -165,4 +165,5 @@ FORMAT = FormatSpec(
     resolve=resolve_options,
     codes=CODES,
     media=media_paths,
+    aliases=('pascal_voc', 'pascal-voc', 'pascalvoc', 'labelimg'),
 )

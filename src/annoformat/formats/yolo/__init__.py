@@ -99,4 +99,5 @@ FORMAT = FormatSpec(
     plan=plan,
     codes=CODES,
     media=media_paths,
+    aliases=('yolov5', 'yolov8', 'yolo11', 'ultralytics', 'darknet', 'yolo1.1'),
 )

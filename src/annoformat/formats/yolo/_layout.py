@@ -191,7 +191,7 @@ def build(path: Path, kind: str, report: Report) -> Layout | None:
 def _ultralytics(path: Path, report: Report) -> Layout | None:
     config_path = find_config(path)
     if config_path is None:
-        report.add("AF010", path=str(path), reason="no data.yaml found")
+        report.add("AF057", path=str(path), format="yolo", reason="no data.yaml found")
         return None
     doc = load_yaml(config_path, report)
     if doc is None:

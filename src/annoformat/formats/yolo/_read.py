@@ -237,7 +237,7 @@ class _Reader:
 def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:
     found = lay.kind_of(path)
     if found is None:
-        report.add("AF010", path=str(path), reason="no data.yaml, obj.data, obj.names, "
+        report.add("AF057", path=str(path), format="yolo", reason="no data.yaml, obj.data, obj.names, "
                    "classes.txt or classification split folders")
         return None
     kind, why = found
