@@ -156,3 +156,16 @@ def test_a_closed_output_pipe_is_not_success(tmp_path: Path) -> None:
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # the reader is gone before the first line is written
     assert proc.wait(timeout=120) == 141, proc.stderr.read()
+
+
+def test_formats_name_shows_each_option_and_the_markdown_table() -> None:
+    out = CliRunner().invoke(main, ["formats", "yolov8"]).output
+    assert out.startswith("yolo (also: yolov5, yolov8, yolo11, ultralytics, darknet, yolo1.1): ")
+    assert "    task: auto | detect | segment | obb | pose | classify (default auto)\n" in out
+    assert "    precision: int (default 6)\n" in out
+    table = CliRunner().invoke(main, ["formats", "--markdown"]).output.splitlines()
+    assert table[0].startswith("| format | media | bbox | ellipse | keypoints | mask |")
+    voc = next(row for row in table if row.startswith("| `voc` |"))
+    assert voc.split(" | ")[2] == "yes"  # bbox
+    help_text = CliRunner().invoke(main, ["convert", "--help"]).output
+    assert "coco, conll, cvat, doccano, jsonl, label-studio" in " ".join(help_text.split())

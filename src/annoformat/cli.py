@@ -122,11 +122,24 @@ _OUTPUT = click.option("--output", "output",
                        default="text", show_default=True, help="How to print diagnostics.")
 
 
+class _FormatOption(click.Option):
+    """An option naming a format: its help lists the formats, found when help is shown (not
+    at import: discovering the formats is what a hook's start-up should not pay for)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        names = ", ".join(list_formats())
+        return record[0], f"{record[1]} One of: {names} (aliases: `annoformat formats`)."
+
+
 @main.command("convert", epilog=_EPILOG)
 @click.argument("src", type=click.Path(path_type=Path))
 @click.argument("dst", type=click.Path(path_type=Path))
-@click.option("--to", "to", required=True, help="Target format (see `annoformat formats`).")
-@click.option("--from", "from_", default=None, help="Source format (detected if omitted).")
+@click.option("--to", "to", required=True, cls=_FormatOption, help="Target format.")
+@click.option("--from", "from_", default=None, cls=_FormatOption,
+              help="Source format (detected if omitted).")
 @click.option("--allow-loss", is_flag=True, help="Convert even if annotations, geometry or "
               "attributes are dropped (each is still reported).")
 @click.option("--strict", is_flag=True, help="Refuse any loss, metadata included.")
@@ -278,7 +291,7 @@ def _summary_text(result: ConversionResult) -> str:
 
 @main.command("validate", epilog=_EPILOG)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "format_name", default=None,
+@click.option("--format", "format_name", default=None, cls=_FormatOption,
               help="Format of the inputs (detected if omitted).")
 @click.option("--max-errors", type=click.IntRange(min=1), default=None,
               help="Stop recording after N diagnostics per input.")
@@ -363,20 +376,45 @@ def detect_cmd(path: Path) -> None:
 
 @main.command("formats", epilog=_EPILOG)
 @click.argument("name", required=False)
+@click.option("--markdown", is_flag=True, help="Print the capability table (formats x "
+              "annotation types, read and write) as Markdown, as the docs use it.")
 @_guarded
-def formats_cmd(name: str | None) -> None:
-    """List formats with their capabilities and options."""
+def formats_cmd(name: str | None, markdown: bool) -> None:
+    """List formats with their aliases, capabilities and options (NAME: one format)."""
     chosen = [get_format(name)] if name else list(list_formats().values())
+    if markdown:
+        click.echo(_capability_table(chosen))
+        return
     for fmt in chosen:
         caps = fmt.capabilities.describe()
-        click.echo(f"{fmt.name}: {fmt.description}")
+        aliases = f" (also: {', '.join(fmt.aliases)})" if fmt.aliases else ""
+        click.echo(f"{fmt.name}{aliases}: {fmt.description}")
         for key, value in caps.items():
             shown = ", ".join(value) if isinstance(value, list) else value
             click.echo(f"  {key}: {shown}")
-        for opt, fld in fmt.options.model_fields.items():
-            click.echo(f"  option {opt} (default {fld.default!r})")
+        table = fmt.option_table()
+        if table and name:  # one format: each option in full
+            click.echo("  options (--opt KEY=VALUE to write, --read-opt to read):")
+            for opt in table:
+                click.echo(f"    {opt.name}: {opt.type} (default {opt.default})")
+                if opt.description:
+                    click.echo(f"      {opt.description}")
+        elif table:
+            click.echo("  options: " + ", ".join(o.name for o in table)
+                       + f" (annoformat formats {fmt.name})")
     if len(LOAD_REPORT):
         click.echo(render(LOAD_REPORT, "text"), err=True)
+
+
+def _capability_table(formats: list[Any]) -> str:
+    """Formats x annotation types: which each holds (read and written as that type)."""
+    kinds = sorted({k for f in formats for k in f.capabilities.annotation_types})
+    head = "| format | media | " + " | ".join(kinds) + " |"
+    rule = "|" + "---|" * (len(kinds) + 2)
+    rows = [f"| `{f.name}` | {', '.join(sorted(f.capabilities.media))} | " + " | ".join(
+        "yes" if k in f.capabilities.annotation_types else "" for k in kinds) + " |"
+        for f in formats]
+    return "\n".join([head, rule, *rows])
 
 
 @main.command("codes", epilog=_EPILOG)

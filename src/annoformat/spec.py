@@ -20,7 +20,10 @@ Example:
 
 from __future__ import annotations
 
+import json
 import re
+import types
+import typing
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -99,6 +102,40 @@ class Capabilities:
             "unlabelled": sorted(self.unlabelled),
             "text_limits": sorted(self.text_limits),
         }
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """One format option as ``annoformat formats NAME`` and the docs show it."""
+
+    name: str
+    type: str
+    default: str
+    description: str
+
+
+def _type_text(annotation: Any) -> str:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Literal:
+        return " | ".join(str(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_text(a) for a in args)
+    if origin is typing.Annotated:
+        return _type_text(args[0])
+    if origin is not None:
+        return f"{getattr(origin, '__name__', origin)}[{', '.join(map(_type_text, args))}]"
+    if annotation is type(None):
+        return "none"
+    return str(getattr(annotation, "__name__", annotation))
+
+
+def _default_text(value: Any) -> str:
+    """A default as ``--opt KEY=VALUE`` spells it (values are JSON, else text)."""
+    if value is None:
+        return "none"
+    if isinstance(value, str) and value and value.strip() == value:
+        return value
+    return json.dumps(value)
 
 
 @dataclass(frozen=True)
@@ -439,6 +476,18 @@ class FormatSpec(Generic[OptionsT]):
     aliases: tuple[str, ...] = ()
     #: the entry point that provided it (None for built-ins); set by the registry
     plugin: str | None = field(default=None, compare=False)
+
+    def option_table(self) -> list[OptionInfo]:
+        """Each option's name, type, default (as ``--opt`` spells it) and description.
+
+        Example:
+            >>> from annoformat.registry import get_format
+            >>> [o for o in get_format("yolo").option_table() if o.name == "task"][0].type
+            'auto | detect | segment | obb | pose | classify'
+        """
+        return [OptionInfo(name, _type_text(f.annotation), _default_text(f.default),
+                           f.description or "")
+                for name, f in self.options.model_fields.items()]
 
     def options_for(self, options: OptionsT, dest: Path) -> OptionsT:
         """``options`` as the plan and the writer see them when writing to ``dest``."""

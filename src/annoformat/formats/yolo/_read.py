@@ -237,8 +237,8 @@ class _Reader:
 def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:
     found = lay.kind_of(path)
     if found is None:
-        report.add("AF057", path=str(path), format="yolo", reason="no data.yaml, obj.data, obj.names, "
-                   "classes.txt or classification split folders")
+        report.add("AF057", path=str(path), format="yolo", reason="no data.yaml, obj.data, "
+                   "obj.names, classes.txt or classification split folders")
         return None
     kind, why = found
     layout = lay.build(path, kind, report)
