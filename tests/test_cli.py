@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import annoformat as af
 from annoformat.cli import main
 
 from conftest import FIXTURES
 
 TRANSCRIPTS = sorted((FIXTURES / "cli").glob("*.json"))
-_CODE_LINE = re.compile(r"^(?:(?!loss:)\S.*?: |(?=AF507 metadata-dropped: \(warning\) \d+ kind))"
-                        r"(AF\d{3}) [a-z0-9-]+: ", re.M)
+_CODE_LINE = re.compile(r"^(?:(?!loss:|to proceed:)\S.*?: )?(AF\d{3}) [a-z0-9-]+: ", re.M)
 
 
 def printed_codes(text: str) -> list[str]:
@@ -42,6 +42,7 @@ def run_transcript(path: Path, tmp: Path) -> tuple[Any, dict[str, Any]]:
     with contextlib.ExitStack() as held:
         if "locked" in case:  # another writer holds this destination's lock during the run
             dest = Path(_substitute(case["locked"], tmp))
+            dest.parent.mkdir(parents=True, exist_ok=True)
             lock = held.enter_context(open(dest.parent / f".{dest.name}.annoformat-lock", "w"))
             fcntl.flock(lock, fcntl.LOCK_EX)
         return CliRunner().invoke(main, args, catch_exceptions=False, env=case.get("env")), case
@@ -169,3 +170,18 @@ def test_formats_name_shows_each_option_and_the_markdown_table() -> None:
     assert voc.split(" | ")[2] == "yes"  # bbox
     help_text = CliRunner().invoke(main, ["convert", "--help"]).output
     assert "coco, conll, cvat, doccano, jsonl, label-studio" in " ".join(help_text.split())
+
+
+def test_no_transcript_prints_a_finding_at_input(tmp_path: Path) -> None:
+    # every finding is at the file it is about, or (an option, a dataset built in code) at none
+    for n, path in enumerate(TRANSCRIPTS):
+        result, _ = run_transcript(path, tmp_path / str(n))
+        assert "<input>" not in result.output, path.name
+
+
+def test_report_render_and_diagnostic_str_are_the_cli_lines() -> None:
+    report = af.validate(FIXTURES / "coco" / "bad" / "AF201-unknown-image" / "annotations.json")
+    assert report.render() == "\n".join(str(d) for d in sorted(
+        report.diagnostics, key=lambda d: d.sort_key()))
+    assert str(report.diagnostics[0]).startswith(f"{FIXTURES}/coco/bad/AF201-unknown-image/")
+    assert report.render("json").startswith("{")

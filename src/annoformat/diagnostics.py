@@ -82,6 +82,16 @@ class Diagnostic:
         loc = self.location
         return (loc.path or "", loc.line or 0, loc.column or 0, self.code)
 
+    def __str__(self) -> str:
+        """The line the CLI prints: ``path:line:col: AF203 duplicate-image-id: ...``.
+
+        Example:
+            >>> import annoformat as af
+            >>> print(af.validate("does-not-exist.json").diagnostics[0])
+            does-not-exist.json: AF001 file-not-found: does-not-exist.json does not exist
+        """
+        return _line(self)
+
 
 class _Defaulting(dict[str, Any]):
     def __missing__(self, key: str) -> str:
@@ -156,6 +166,10 @@ class Report:
         for diag in diagnostics:
             self._counts[diag.severity.value] += 1
             self.diagnostics.append(diag)
+
+    def render(self, output: str = "text", *, version: str = "0") -> str:
+        """The report as the CLI prints it: ``text``, ``json``, ``github`` or ``sarif``."""
+        return render(self, output, version=version)
 
     def relocate(self, old: str, new: str, *, since: int = 0) -> None:
         """Rename the path prefix ``old`` to ``new`` in the diagnostics recorded from index
@@ -276,13 +290,23 @@ def escape_text(text: str) -> str:
 
 
 def _where(d: Diagnostic) -> str:
+    """``path:line:col: `` where the finding is; nothing for one about no file (an option, a
+    dataset built in code: its pointer says where)."""
     loc = d.location
-    parts = [loc.path or "<input>"]
+    if not loc.path:
+        return ""
+    parts = [loc.path]
     if loc.line is not None:
         parts.append(str(loc.line))
         if loc.column is not None:
             parts.append(str(loc.column))
-    return ":".join(parts)
+    return ":".join(parts) + ": "
+
+
+def _line(d: Diagnostic) -> str:
+    where = f" [{d.location.pointer}]" if d.location.pointer else ""
+    sev = "" if d.severity is Severity.ERROR else f"({d.severity.value}) "
+    return escape_text(f"{_where(d)}{d.code} {d.name}: {sev}{d.message}{where}")
 
 
 def render_text(report: Report, *, min_severity: Severity = Severity.INFO) -> str:
@@ -294,9 +318,7 @@ def render_text(report: Report, *, min_severity: Severity = Severity.INFO) -> st
     for d in sorted(report.diagnostics, key=Diagnostic.sort_key):
         if d.severity not in allowed:
             continue
-        where = f" [{d.location.pointer}]" if d.location.pointer else ""
-        sev = "" if d.severity is Severity.ERROR else f"({d.severity.value}) "
-        lines.append(escape_text(f"{_where(d)}: {d.code} {d.name}: {sev}{d.message}{where}"))
+        lines.append(_line(d))
     return "\n".join(lines)
 
 
