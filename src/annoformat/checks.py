@@ -277,6 +277,7 @@ def check_dataset(ds: Dataset, report: Report, path: str | None = None) -> None:
         if declared.name in labels:
             report.add("AF209", path=path, pointer=f"/labels/{i}/name", label=declared.name)
         labels.setdefault(declared.name, declared)
+    check_skeletons(ds, report, path)
     seen: set[tuple[str | None, str]] = set()
     for i, item in enumerate(ds.items):
         key = (item.subset, item.id)
@@ -496,6 +497,15 @@ def check_text_fields(fields: Iterable[TextField], report: Report, path: str | N
             report.add("AF067", path=path, line=line, pointer=field.pointer,
                        item_id=field.item_id, annotation_id=field.annotation_id,
                        what=field.what, value=field.value, char=char)
+
+
+def check_skeletons(ds: Dataset, report: Report, path: str | None = None) -> None:
+    """AF232 for each skeleton edge naming a keypoint index its label does not have."""
+    for i, label in enumerate(ds.labels):
+        for e, edge in enumerate(label.skeleton):
+            if not all(0 <= k < len(label.keypoints) for k in edge):
+                report.add("AF232", path=path, pointer=f"/labels/{i}/skeleton/{e}",
+                           label=label.name, edge=list(edge), count=len(label.keypoints))
 
 
 def check_text(ds: Dataset, report: Report, path: str | None = None) -> None:

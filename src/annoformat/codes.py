@@ -258,6 +258,12 @@ _ENTRIES = [
          "annotations of the same item by their ids.",
          '{"entities": [{"id": 1, ...}], "relations": [{"from_id": 1, "to_id": 7, ...}]}',
          "Fix the id, or remove the relation."),
+    Code("AF232", "skeleton-edge-out-of-range", ERR, "label {label!r}: skeleton edge {edge} "
+         "names a keypoint that does not exist (it has {count}; indexes are 0-based in the IR)",
+         "A skeleton edge joins two of the label's keypoints by their index; an index past the "
+         "list would be written as an edge to nothing (COCO) or crash a writer (CVAT).",
+         "Label(name='person', keypoints=['a', 'b'], skeleton=[(0, 5)])",
+         "Fix the edge, or add the missing keypoint names."),
     Code("AF301", "bbox-outside-image", WARN, "box [{x}, {y}, {w}, {h}] extends outside the "
          "{width}x{height} image", "Part of the box lies outside the image; trainers clip or "
          "drop it differently, so the label means different things to different tools.",

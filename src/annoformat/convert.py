@@ -23,7 +23,7 @@ from pydantic_core import PydanticSerializationError
 from annoformat._archive import is_archive, staged_member, write_zip
 from annoformat._io import fill_json_positions, gc_paused
 from annoformat._output import check_destination, staged_output
-from annoformat.checks import check_dataset, check_text
+from annoformat.checks import check_dataset, check_skeletons, check_text
 from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
 from annoformat.labelmap import LabelMap, load_label_map
@@ -142,10 +142,12 @@ def _load(root: Path, format: str | None, report: Report, allow_empty: bool,
     fmt = _resolve_format(root, format, report)
     if fmt is None:
         return None
+    since = len(report.diagnostics)
     ds = _read(fmt, root, parse_options(fmt, options), report)
     if ds is None or report.has_errors:
         return None
-    if not allow_empty and not check_not_empty(ds, root, fmt, report):
+    _check_read(ds, root, report, since)
+    if report.has_errors or (not allow_empty and not check_not_empty(ds, root, fmt, report)):
         return None
     return ds
 
@@ -238,7 +240,7 @@ def _validate_one(p: Path, fmt: Format, rules: ProjectRules | None, report: Repo
         ds = _read(fmt, p, parse_options(fmt, wanted), report)
     if ds is None:
         return
-    _check_text(ds, p, report, since)
+    _check_read(ds, p, report, since)
     if not report.has_errors:
         check_not_empty(ds, p, fmt, report)
     if rules is None:
@@ -250,11 +252,13 @@ def _validate_one(p: Path, fmt: Format, rules: ProjectRules | None, report: Repo
             fill_json_positions(report, file, data, since=since)
 
 
-def _check_text(ds: Dataset, path: Path, report: Report, since: int) -> None:
-    """Control characters in names and values (AF067), unless the reader already looked for
-    them line by line (JSONL does, with file lines)."""
+def _check_read(ds: Dataset, path: Path, report: Report, since: int) -> None:
+    """What every source is checked for after its reader: control characters in names and
+    values (AF067; unless the reader already looked line by line, as JSONL does) and skeleton
+    edges to keypoints that do not exist (AF232)."""
     if not any(d.code == "AF067" for d in report.diagnostics[since:]):
         check_text(ds, report, str(path))
+    check_skeletons(ds, report, str(path))
 
 
 def plan_loss(ds: Dataset, target: Format, report: Report, options: Any = None, *,
@@ -456,8 +460,8 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
     ds = _read(source, root, parse_options(source, read_options or {}), report)
     if ds is None or report.has_errors:
         return
-    _check_text(ds, root, report, since_read)
-    if not allow_empty and not check_not_empty(ds, root, source, report):
+    _check_read(ds, root, report, since_read)
+    if report.has_errors or (not allow_empty and not check_not_empty(ds, root, source, report)):
         return
     if label_map is not None:
         lm = label_map if isinstance(label_map, LabelMap) else load_label_map(
