@@ -126,6 +126,16 @@ def test_every_annoformat_command_in_the_docs_parses(page: str, command: str) ->
         pytest.fail(f"{page}: {command!r}: {exc.format_message()}")
 
 
+def test_no_shown_output_is_located_at_a_placeholder() -> None:
+    """Findings are located at the file they are about; ``<input>`` in a page's code block is an
+    output pasted from an older annoformat (or a finding that lost its path)."""
+    shown = [(p.relative_to(ROOT).as_posix(), line)
+             for p in sorted(DOCS.rglob("*.md"))
+             for block in FENCE.finditer(p.read_text(encoding="utf-8"))
+             for line in block["body"].splitlines() if "<input>" in line]
+    assert not shown, shown
+
+
 @pytest.mark.parametrize("command", [
     "annoformat convrt a b --to coco",       # no such subcommand
     "annoformat convert a b --too coco",     # no such option
