@@ -400,3 +400,19 @@ def test_yolo_data_yaml_names_read_back_as_strings(tmp_path: Path) -> None:
     assert "  0: '1e3'\n  1: '0o17'\n  2: 'true'\n  3: '~'\n" in text
     assert list(yaml.safe_load(text)["names"].values()) == names
     assert af.load(tmp_path / "y", format="yolo").label_names() == names
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    (" a", "its readers strip the spaces around a name, so it would read back as 'a'"),
+    ("a\t", "its readers strip the spaces around a name, so it would read back as 'a'"),
+    ("a:b", "labelmap.txt separates a name from its colour with ':'")])
+def test_voc_refuses_label_names_it_would_read_back_otherwise(
+        tmp_path: Path, name: str, reason: str) -> None:
+    ds = af.Dataset(labels=[af.Label(name=name)], items=[af.Item(
+        id="1", media=af.Image(path="a.jpg", width=10, height=10),
+        annotations=[af.BBox(label=name, x=1, y=1, w=2, h=2)])])
+    with pytest.raises(af.AnnoformatError) as info:
+        af.save(ds, tmp_path / "voc", format="voc", allow_loss=True)
+    assert [d.message for d in info.value.report.errors] == [
+        f"1 label name(s) cannot be written as voc: {reason}"]
+    assert list(tmp_path.iterdir()) == []

@@ -203,8 +203,8 @@ def _advice(report: Report) -> list[str]:
         elif code.fix not in out:
             out.append(code.fix)
     if allowable:
-        out.append("pass --allow-loss to write it anyway (every loss stays reported), or choose "
-                   "a target that holds what is listed")
+        out.append("Pass --allow-loss to write it anyway (every loss stays reported), or choose "
+                   "a target that holds what is listed.")
     return out[:4]
 
 
@@ -224,12 +224,13 @@ def _findings_text(report: Report, *, verbose: bool, quiet: bool) -> str:
             folded.append(d)
             continue
         groups[d.severity].extend([d])
-    lines = [line for group in groups.values() for line in render(group, "text").split("\n")
-             if line]
-    if folded:
-        what = ", ".join(dict.fromkeys(str(d.ctx.get("what", d.code)) for d in folded))
-        lines.append(f"{folded[0].code} metadata-dropped: (warning) {len(folded)} kind(s) of "
-                     f"metadata the target cannot hold: {what} (-v lists them)")
+    lines = []
+    for severity, group in groups.items():
+        lines += [line for line in render(group, "text").split("\n") if line]
+        if severity is Severity.WARNING and folded:  # with the warnings, before information
+            what = ", ".join(dict.fromkeys(str(d.ctx.get("what", d.code)) for d in folded))
+            lines.append(f"{folded[0].code} metadata-dropped: (warning) {len(folded)} "
+                         f"kind(s) of metadata the target cannot hold: {what} (-v lists them)")
     return "\n".join(lines)
 
 
@@ -275,7 +276,7 @@ def _summary_text(result: ConversionResult) -> str:
         f"{head}: {s['items']} item(s) ({s['items_without_annotations']} without annotations), "
         f"{s['annotations']} annotation(s) [{types}], {s['labels']} label(s); {verdict}",
     ]
-    if s.get("media"):
+    if s.get("media") and result.written:
         lines.append("images: " + ", ".join(f"{n} {how}" for how, n in s["media"].items()))
     advice = _advice(result.report) if not result.written else []
     lines += [f"to proceed: {a}" for a in advice]

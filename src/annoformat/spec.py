@@ -86,7 +86,9 @@ class Capabilities:
     #: what its text cannot hold, refused before writing (AF068): ``xml`` (XML 1.0 has no
     #: way to write most control characters), ``lines`` (label, keypoint and attribute names
     #: and declared values written one per line: no line break in one), ``tokens`` (labels
-    #: written as whitespace-separated tags: no whitespace in one)
+    #: written as whitespace-separated tags: no whitespace in one), ``trimmed`` (label names
+    #: read back stripped: none empty or with spaces around it), ``labelmap`` (labels in a
+    #: datumaro labelmap.txt: no ':' in one)
     text_limits: frozenset[str] = frozenset()
 
     def describe(self) -> dict[str, Any]:
@@ -431,6 +433,12 @@ def _unwritable(f: TextField, limits: frozenset[str]) -> str | None:
         char = line_break(f.value)
         if char is not None:
             return f"names are written one per line; {char} would split one"
+    if "trimmed" in limits and f.what == "label name" and (
+            not f.value.strip() or f.value != f.value.strip()):
+        return ("its readers strip the spaces around a name, so it would read back as "
+                f"{f.value.strip()!r}")
+    if "labelmap" in limits and f.what == "label name" and ":" in f.value:
+        return "labelmap.txt separates a name from its colour with ':'"
     if "tokens" in limits and f.what == "label name":
         found = _WHITESPACE.search(f.value)
         if found is not None:

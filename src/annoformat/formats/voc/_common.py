@@ -45,7 +45,7 @@ CAPABILITIES = spec.Capabilities(
     empty_items=True,
     metadata=frozenset(),
     # XML 1.0, and labelmap.txt lists the labels one per line
-    text_limits=frozenset({"xml", "lines"}),
+    text_limits=frozenset({"xml", "lines", "trimmed", "labelmap"}),
 )
 
 _INT = re.compile(r"[+-]?\d+")
