@@ -119,3 +119,12 @@ def test_an_explicit_format_reports_its_own_error_not_detection() -> None:
     assert [(d.code, d.message) for d in exc.value.report] == [
         ("AF057", f"{coco} is not a yolo dataset: no data.yaml, obj.data, obj.names, "
                   "classes.txt or classification split folders")]
+
+
+def test_every_option_of_every_format_has_a_one_line_description() -> None:
+    for fmt in af.list_formats().values():
+        if fmt.plugin is not None:
+            continue
+        for opt in fmt.option_table():
+            assert opt.description and len(opt.description) <= 120 and "\n" not in \
+                opt.description, (fmt.name, opt.name)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from annoformat import schemas, sourcemap
 from annoformat._io import kind_of_mode, parse_json
@@ -209,9 +209,15 @@ class TextOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    labels: list[str] | None = None
-    allow_overlap: bool = False
-    max_line_bytes: int = MAX_LINE_BYTES
+    labels: list[str] | None = Field(
+        default=None,
+        description="the allowed label set; a label outside it is AF208 (default: any)")
+    allow_overlap: bool = Field(
+        default=False,
+        description="overlapping spans are accepted instead of reported (AF406)")
+    max_line_bytes: int = Field(
+        default=MAX_LINE_BYTES,
+        description="the largest record (one line) read; a longer one is AF925")
 
 
 def text_items(items: Iterable[Item]) -> Iterator[tuple[Item, str]]:

@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
     Labels,
@@ -76,8 +78,13 @@ class Options(TextOptions):
     ``words``). ``delimiter``: the column separator the writer uses.
     """
 
-    tokenizer: Tokenizer = "whitespace"
-    delimiter: str = " "
+    tokenizer: Tokenizer = Field(
+        default="whitespace",
+        description=("writing: how text without tokens of its "
+                     "own is split (whitespace, or words and punctuation)"))
+    delimiter: str = Field(
+        default=" ",
+        description="writing: the separator between the token and its tag")
 
 
 def _looks_like_conll(path: Path) -> bool:

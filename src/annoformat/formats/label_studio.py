@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
+from pydantic import Field
 
 from annoformat import schemas
 from annoformat._io import fill_json_positions, parse_json, read_bytes
@@ -77,8 +78,13 @@ class Options(TextOptions):
     unless the destination ends in ``.jsonl``.
     """
 
-    text_key: str = "text"
-    layout: Literal["auto", "json", "jsonl"] = "auto"
+    text_key: str = Field(
+        default="text",
+        description="the key of each task's data holding the text")
+    layout: Literal["auto", "json", "jsonl"] = Field(
+        default="auto",
+        description=("writing: a JSON array or JSON lines; auto: "
+                     "JSON lines when the destination ends in .jsonl"))
 
 
 def _head(path: Path, size: int = 65536) -> bytes:

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import Field
+
 from annoformat import spec
 from annoformat._io import is_safe_relative
 from annoformat.geometry import enclosing_box
@@ -56,9 +58,15 @@ class Options(spec.Options):
     (``[]``, or no key at all), else ``polygon``. Each reads back as the box it was.
     """
 
-    layout: Literal["auto", "file", "folder", "roboflow"] = "auto"
-    indent: bool = False
-    box_segmentation: Literal["auto", "polygon", "empty"] = "auto"
+    layout: Literal["auto", "file", "folder", "roboflow"] = Field(
+        default="auto",
+        description=("writing: file, folder (annotations/<task>_<subset>.json) "
+                     "or roboflow; auto: by destination"))
+    indent: bool = Field(default=False, description="writing: pretty-print the JSON with 2 spaces")
+    box_segmentation: Literal["auto", "polygon", "empty"] = Field(
+        default="auto",
+        description=("writing: a box-only object's segmentation: its 4 "
+                     "corners or []; auto: as the source did"))
 
 
 #: twice the unit roundoff of a double: a margin for the inputs' own representation error

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from annoformat._io import is_safe_relative
 from annoformat.formats.cvat._meta import value_text
@@ -32,8 +32,14 @@ class Options(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    flavour: Literal["auto", "images", "video"] = "auto"
-    layout: Literal["auto", "file", "folder"] = "auto"
+    flavour: Literal["auto", "images", "video"] = Field(
+        default="auto",
+        description=("writing: CVAT for images or for video; "
+                     "auto: as read, else video for video frames"))
+    layout: Literal["auto", "file", "folder"] = Field(
+        default="auto",
+        description=("writing: one XML file or an export folder; "
+                     "auto: one file when the destination ends in .xml"))
 
 
 def resolve_options(options: Options, dest: Path) -> Options:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
+from pydantic import Field
 
 from annoformat import spec
 from annoformat._io import is_safe_relative
@@ -75,12 +76,28 @@ class Options(spec.Options):
     read and each subset is named after its year (``trainval-VOC2007``).
     """
 
-    origin: Literal["one-based", "zero-based"] = "one-based"
-    year: int | str | None = None
-    labels: list[str] | None = None
-    layout: Literal["auto", "dataset", "file"] = "auto"
-    regions: Literal["bbox", "drop"] = "bbox"
-    coordinates: Literal["exact", "int"] = "exact"
+    origin: Literal["one-based", "zero-based"] = Field(
+        default="one-based",
+        description=("pixel convention: one-based (the devkit's) or "
+                     "zero-based (tools that wrote the left/top edge)"))
+    year: int | str | None = Field(
+        default=None,
+        description="reading a devkit: the one year to read (2007 or VOC2007); default: every year")
+    labels: list[str] | None = Field(
+        default=None,
+        description="the class list: fixes the label order; an object name outside it is AF208")
+    layout: Literal["auto", "dataset", "file"] = Field(
+        default="auto",
+        description=("writing: a dataset folder or one XML file; "
+                     "auto: one file when the destination ends in .xml"))
+    regions: Literal["bbox", "drop"] = Field(
+        default="bbox",
+        description=("writing: polygons and masks as their enclosing "
+                     "box (AF502) or left out (drop, AF501)"))
+    coordinates: Literal["exact", "int"] = Field(
+        default="exact",
+        description=("writing: exact (fractions kept) or int "
+                     "(corners rounded to whole pixels, AF502)"))
 
 
 def resolve_options(options: Options, dest: Path) -> Options:

@@ -49,18 +49,50 @@ class Options(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    task: Literal["auto", "detect", "segment", "obb", "pose", "classify"] = "auto"
-    image_sizes: str | None = None
-    image_size: tuple[PositiveInt, PositiveInt] | None = None
-    scores: bool | None = None
-    snap: bool = True
-    layout: Literal["auto", "ultralytics", "darknet", "bare"] = "auto"
-    precision: int = Field(default=6, ge=1, le=17)
-    clip: bool = False
-    sizes_file: bool = True
-    image_root: str | None = None
-    val: str | None = None
-    images: bool = True
+    task: Literal["auto", "detect", "segment", "obb", "pose", "classify"] = Field(
+        default="auto",
+        description=("detect, segment, obb, pose or classify; auto: "
+                     "from data.yaml/rows on read, what fits on write"))
+    image_sizes: str | None = Field(
+        default=None,
+        description=("reading without images: a JSON {path: [w, "
+                     "h]} or CSV path,width,height file of sizes"))
+    image_size: tuple[PositiveInt, PositiveInt] | None = Field(
+        default=None,
+        description="reading without images: one [w, h] for every image")
+    scores: bool | None = Field(
+        default=None,
+        description=("rows end with a score: reading, whether they "
+                     "do; writing, write one (default: if the source had)"))
+    snap: bool = Field(
+        default=True,
+        description=("reading: values within 1e-6 of an image side "
+                     "of a whole pixel are snapped to it"))
+    layout: Literal["auto", "ultralytics", "darknet", "bare"] = Field(
+        default="auto",
+        description=("writing: ultralytics (data.yaml), darknet (obj.data) or "
+                     "bare; auto: the source's YOLO layout"))
+    precision: int = Field(
+        default=6, ge=1, le=17,
+        description="writing: decimals of each normalised value")
+    clip: bool = Field(
+        default=False,
+        description=("writing: clip geometry to the image "
+                     "(each clip reported) instead of refusing it"))
+    sizes_file: bool = Field(
+        default=True,
+        description="writing: annoformat_sizes.json, so the labels re-read without their images")
+    image_root: str | None = Field(
+        default=None,
+        description="classification: the folder the images are copied from")
+    val: str | None = Field(
+        default=None,
+        description=("writing: the subset data.yaml names as "
+                     "val (default: one called val, valid, dev...)"))
+    images: bool = Field(
+        default=True,
+        description=("reading: say when images are absent "
+                     "(AF040); false where images live elsewhere"))
 
 
 def writes_scores(ds: Any, options: Options) -> bool:
