@@ -82,8 +82,11 @@ class Options(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    allow_overlap: bool = True
-    max_line_bytes: int = MAX_LINE_BYTES
+    allow_overlap: bool = Field(
+        default=True, description="overlapping spans are accepted (default) or errors (AF406)")
+    max_line_bytes: int = Field(
+        default=MAX_LINE_BYTES, description="the largest record (one line) read; a longer one "
+                                            "is AF925")
 
 
 class Header(BaseModel):
