@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
@@ -26,8 +26,6 @@ from annoformat._output import check_destination, staged_output
 from annoformat.checks import check_dataset, check_text
 from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
-from annoformat.labelmap import LabelMap, load_label_map
-from annoformat.labelmap import apply as apply_label_map
 from annoformat.media import MODES, MediaIndex, Mode, place, search_root
 from annoformat.model import ANNOTATION_TYPES, Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
@@ -35,6 +33,9 @@ from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_co
 from annoformat.sourcemap import recording
 from annoformat.sources import check_not_empty, datasets_under, opened
 from annoformat.spec import LossPlan
+
+if TYPE_CHECKING:  # label maps (YAML) load only when a conversion is given one
+    from annoformat.labelmap import LabelMap
 
 
 @dataclass
@@ -460,6 +461,9 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
     if not allow_empty and not check_not_empty(ds, root, source, report):
         return
     if label_map is not None:
+        from annoformat.labelmap import LabelMap, load_label_map
+        from annoformat.labelmap import apply as apply_label_map
+
         lm = label_map if isinstance(label_map, LabelMap) else load_label_map(
             Path(label_map), report)
         if lm is None:

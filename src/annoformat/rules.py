@@ -32,7 +32,6 @@ from annoformat import schemas
 from annoformat._io import read_bytes
 from annoformat.codes import Severity
 from annoformat.diagnostics import Report, normalise_selector
-from annoformat.labelmap import load_label_map
 from annoformat.model import BBox, Dataset, Span
 from annoformat.sourcemap import SourceMap
 
@@ -112,6 +111,8 @@ def load_rules(path: Path, report: Report) -> ProjectRules | None:
         return None
     rules = ProjectRules.model_validate({**table, "root": path.parent, "source": shown})
     if rules.label_map is not None:
+        from annoformat.labelmap import load_label_map  # YAML only for a project that has one
+
         lm = load_label_map(path.parent / rules.label_map, report)
         if lm is None:
             return None

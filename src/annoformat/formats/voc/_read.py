@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import imagesize
 from lxml import etree
 
 from annoformat import schemas, sourcemap
@@ -200,6 +199,8 @@ def _image_named(xml: Path, stem: str) -> Path | None:
 
 
 def _header_size(image: Path) -> tuple[int, int] | None:
+    import imagesize  # (and urllib, which it imports) only when an image header is read
+
     try:
         width, height = imagesize.get(str(image))
     except (OSError, ValueError):
@@ -214,6 +215,8 @@ def _check_image_size(xml: Path, filename: str, width: int, height: int,
         return
     for image in (xml.parent.parent / "JPEGImages" / filename, xml.parent / filename):
         if image.is_file():
+            import imagesize
+
             try:
                 actual = imagesize.get(str(image))
             except (OSError, ValueError):
@@ -380,6 +383,8 @@ class _Reader:
             candidate = images / f"{item_id}{ext}"  # type: ignore[operator]
             if candidate.is_file():
                 name = candidate.name
+                import imagesize
+
                 try:
                     w, h = imagesize.get(str(candidate))
                 except (OSError, ValueError):
