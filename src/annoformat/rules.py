@@ -35,18 +35,14 @@ from annoformat.diagnostics import Report, normalise_selector
 from annoformat.model import BBox, Dataset, Span
 from annoformat.sourcemap import SourceMap
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 SCHEMA = "config.schema.json"
 
 
 class ProjectRules(BaseModel):
     """The parsed ``[tool.annoformat]`` table; ``root`` is the folder the config lives in."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # defer_build: built when a project has rules, not at every start-up
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     root: Path = Path(".")
     source: str | None = None
     labels: list[str] | None = None
@@ -82,6 +78,10 @@ def load_rules(path: Path, report: Report) -> ProjectRules | None:
     if data is None:
         return None
     shown = str(path)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

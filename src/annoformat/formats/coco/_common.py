@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ConfigDict
+
 from annoformat import spec
 from annoformat._io import is_safe_relative
 from annoformat.geometry import enclosing_box
@@ -55,6 +57,9 @@ class Options(spec.Options):
     ``auto`` (default): as the source COCO file wrote them when it did so for every box
     (``[]``, or no key at all), else ``polygon``. Each reads back as the box it was.
     """
+
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(defer_build=True)
 
     layout: Literal["auto", "file", "folder", "roboflow"] = "auto"
     indent: bool = False

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
+from pydantic import ConfigDict
 
 from annoformat import spec
 from annoformat._io import is_safe_relative
@@ -74,6 +75,9 @@ class Options(spec.Options):
     ``VOC2012/``...), the one year to read (``2007`` or ``VOC2007``); by default every year is
     read and each subset is named after its year (``trainval-VOC2007``).
     """
+
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(defer_build=True)
 
     origin: Literal["one-based", "zero-based"] = "one-based"
     year: int | str | None = None

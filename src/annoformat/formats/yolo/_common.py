@@ -48,7 +48,8 @@ class Options(BaseModel):
     images are copied from).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     task: Literal["auto", "detect", "segment", "obb", "pose", "classify"] = "auto"
     image_sizes: str | None = None
     image_size: tuple[PositiveInt, PositiveInt] | None = None
