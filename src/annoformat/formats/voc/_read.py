@@ -6,9 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, cast
 
 from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative, read_bytes
@@ -30,6 +28,9 @@ from annoformat.formats.voc._common import (
     typed_value,
 )
 from annoformat.model import BBox, Dataset, Image, Item, Label, defaults_of, trusted
+
+if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
+    from lxml import etree
 
 _IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG")
 _TRUE = frozenset({"1", "true"})
@@ -63,6 +64,8 @@ def _flag(el: etree._Element) -> bool:
 
 
 def _raw(el: etree._Element) -> str:
+    from lxml import etree
+
     out: str = etree.tostring(el, encoding="unicode", with_tail=False)
     return out
 
