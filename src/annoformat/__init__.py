@@ -17,6 +17,8 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from annoformat.codes import on_unknown_code as _on_unknown_code
+
 if TYPE_CHECKING:
     from annoformat.codes import Severity
     from annoformat.convert import (
@@ -121,6 +123,18 @@ __all__ = [
     "summarize",
     "validate",
 ]
+
+
+def _discover_formats() -> None:
+    """Discover the formats, whose codes join the catalogue then: ``annoformat.codes`` asks for
+    this when a code is not known yet, whichever module was imported first (it cannot import
+    the registry itself, a higher layer)."""
+    from annoformat.registry import list_formats
+
+    list_formats()
+
+
+_on_unknown_code(_discover_formats)
 
 
 def __getattr__(name: str) -> Any:
