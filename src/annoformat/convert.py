@@ -22,7 +22,6 @@ from pydantic_core import PydanticSerializationError
 
 from annoformat._archive import is_archive, staged_member, write_zip
 from annoformat._io import fill_json_positions, gc_paused
-from annoformat._output import check_destination, staged_output
 from annoformat.checks import check_dataset, check_text
 from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
@@ -334,6 +333,8 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
            overwrite: bool, sources: Iterable[Path], media: _Media | None = None,
            progress: Callable[[str], None] | None = None) -> bool:
     """Write ``ds`` to ``dest`` through a staging folder; True only once it is in place."""
+    from annoformat._output import staged_output  # (ctypes) only for a write
+
     with staged_output(dest, report, overwrite=overwrite, sources=sources) as staging:
         if staging is None:
             return False
@@ -376,6 +377,8 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
         >>> af.save(ds, out, format="coco").has_errors
         False
     """
+    from annoformat._output import check_destination
+
     report = report if report is not None else Report()
     fmt = get_format(format)
     opts = fmt.options_for(parse_options(fmt, options), Path(path))
@@ -418,6 +421,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         >>> result.written, result.summary["annotations"]
         (True, 4)
     """
+    from annoformat._output import check_destination
+
     src_p, dst_p = Path(src), Path(dst)
     if media not in MODES:
         raise UsageError(Report(), f"media must be one of {', '.join(MODES)}, not {media!r}")
