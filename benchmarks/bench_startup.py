@@ -1,29 +1,73 @@
 """Start-up cost of `annoformat validate` on one small file, as a pre-commit hook pays it.
 
-Usage: python benchmarks/bench_startup.py [--repeat 15] [FILE]
+Usage: python benchmarks/bench_startup.py [--repeat 15] [--top 15] [--no-timing] [FILE ...]
 
-Runs `python -c pass` (the floor), `python -c "import annoformat"` and
-`python -m annoformat.cli validate FILE` alternately in fresh processes and prints the median
-wall time of each and its ratio to the floor. Target (issue 6): validate well under 0.5 s.
+Three parts, each in fresh processes of this interpreter:
+
+1. Wall time. `python -c pass` (the floor), `python -c "import annoformat"`, the imports every
+   `validate` run needs before annoformat's own code (click, orjson and pydantic's BaseModel: a
+   reference, not budgeted) and `annoformat validate FILE` for each FILE (default: a small COCO,
+   YOLO and CVAT fixture), run alternately --repeat times; prints the median of each and its
+   ratio to the floor.
+2. Imports. `python -X importtime` of `import annoformat` and of each validate run: the
+   --top imports by cumulative time, each with the chain that imported it (the "why").
+3. Budget. Fails (exit status 1) when a median exceeds its budget, as a ratio to the floor
+   measured in the same run (--budget-import, --budget-validate), or when a run imports a module
+   its input does not need (heavy dependencies only the file's own format may pull in). The
+   module check is deterministic; --no-timing runs only it and the import listing (a few
+   seconds), a smoke check for CI.
+
+`annoformat` is run as the installed console script (what pre-commit runs), beside this
+interpreter; without one, as `python -m annoformat`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT = REPO / "fixtures" / "coco" / "good" / "minimal" / "annotations.json"
-
+FIXTURES = REPO / "fixtures"
+#: one small file per format family: (path, modules its validate run must not import). They are
+#: validated where they are, so the project rules of this repository apply (its pyproject.toml
+#: counts as a config: tomllib, and jsonschema_rs for the config's schema, load for every file)
+DEFAULTS: list[tuple[Path, tuple[str, ...]]] = [
+    (FIXTURES / "coco" / "good" / "minimal" / "annotations.json",
+     ("numpy", "pycocotools", "lxml", "yaml", "PIL", "tqdm", "imagesize", "annoformat.labelmap",
+      "annoformat._output")),
+    (FIXTURES / "yolo" / "good" / "ultralytics-detect" / "dataset",
+     ("numpy", "pycocotools", "lxml", "PIL", "tqdm", "annoformat.labelmap", "annoformat._output")),
+    (FIXTURES / "cvat" / "good" / "images-project-subsets" / "annotations.xml",
+     ("numpy", "pycocotools", "yaml", "PIL", "tqdm", "imagesize", "annoformat.labelmap",
+      "annoformat._output")),
+]
+#: what `import annoformat` alone may import: nothing of its dependencies
+IMPORT_FORBIDDEN = ("pydantic", "click", "orjson", "numpy", "pycocotools", "lxml", "yaml", "PIL",
+                    "tqdm", "imagesize", "jsonschema_rs", "annoformat.model",
+                    "annoformat.convert")
+#: the reference row: what any validate run imports before annoformat's own modules
+DEPENDENCIES = "click + orjson + pydantic"
+#: budgets, as ratios of medians to `python -c pass` in the same run
+BUDGET_IMPORT = 4.0
+BUDGET_VALIDATE = 10.0
 
 # an installed package has its bytecode cached; some sandboxes set this variable, which would
 # make every run recompile annoformat and its dependencies
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _annoformat() -> list[str]:
+    script = Path(sys.executable).with_name("annoformat")
+    if script.is_file():
+        return [sys.executable, str(script)]
+    return [sys.executable, "-m", "annoformat"]
 
 
 def _time(cmd: list[str]) -> float:
@@ -32,31 +76,131 @@ def _time(cmd: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+@dataclass
+class Import:
+    """One line of `-X importtime`: a module, its own and cumulative microseconds, its chain."""
+
+    name: str
+    self_us: int
+    cumulative_us: int
+    depth: int
+    chain: list[str] = field(default_factory=list)  # importers, outermost first
+
+
+_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)\s*$")
+
+
+def importtime(cmd: list[str]) -> list[Import]:
+    """Run ``cmd`` (a Python command line without the interpreter) under ``-X importtime``.
+
+    A module with an empty chain was imported by the script itself or at run time (from a
+    function), not while another module was being imported."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], check=False,
+                          capture_output=True, text=True, env=ENV)
+    rows: list[Import] = []
+    for line in proc.stderr.splitlines():
+        m = _LINE.match(line)
+        if m:
+            depth = len(m.group(3)) // 2
+            rows.append(Import(m.group(4), int(m.group(1)), int(m.group(2)), depth))
+    # children are printed before their importer, one level deeper: walk backwards
+    stack: list[Import] = []
+    for row in reversed(rows):
+        while stack and stack[-1].depth >= row.depth:
+            stack.pop()
+        row.chain = [s.name for s in stack]
+        stack.append(row)
+    return rows
+
+
+def _top(rows: list[Import], n: int) -> list[str]:
+    out = []
+    for row in sorted(rows, key=lambda r: -r.cumulative_us)[:n]:
+        why = " <- ".join(reversed(row.chain)) if row.chain else "-"
+        out.append(f"  {row.cumulative_us / 1000:7.1f} ms  {row.name:<36} {why}")
+    return out
+
+
+def _forbidden(rows: list[Import], names: tuple[str, ...]) -> list[str]:
+    """Each of ``names`` that was imported (itself or a submodule), with the chain that did."""
+    found = []
+    for name in names:
+        hits = [r for r in rows if r.name == name or r.name.startswith(name + ".")]
+        if hits:  # the outermost import of the package says best why it is there
+            row = min(hits, key=lambda r: r.depth)
+            found.append(f"{name} ({' <- '.join([row.name, *reversed(row.chain)])})")
+    return found
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="inputs to validate (default: a COCO, a YOLO and a CVAT fixture)")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--top", type=int, default=15, help="imports listed per command")
+    parser.add_argument("--no-timing", action="store_true",
+                        help="only the import listing and the module check (CI smoke check)")
+    parser.add_argument("--budget-import", type=float, default=BUDGET_IMPORT, metavar="X",
+                        help=f"import annoformat <= X times python -c pass ({BUDGET_IMPORT})")
+    parser.add_argument("--budget-validate", type=float, default=BUDGET_VALIDATE, metavar="X",
+                        help=f"each validate <= X times python -c pass ({BUDGET_VALIDATE})")
     args = parser.parse_args()
-    commands = {
-        "python -c pass": [sys.executable, "-c", "pass"],
-        "import annoformat": [sys.executable, "-c", "import annoformat"],
-        "annoformat validate FILE": [sys.executable, "-m", "annoformat.cli", "validate",
-                                     str(args.file)],
-    }
+    files = ([(f, ()) for f in args.files] if args.files else DEFAULTS)
+    cli = _annoformat()
+    validates = {f"validate {f.name}": [*cli, "validate", str(f)] for f, _ in files}
+    commands = {"python -c pass": [sys.executable, "-c", "pass"],
+                "import annoformat": [sys.executable, "-c", "import annoformat"],
+                DEPENDENCIES: [sys.executable, "-c", "import click, orjson\n"
+                               "from pydantic import BaseModel"],
+                **validates}
+    failures: list[str] = []
+
+    # imports: what each command loads, the slowest first, and the modules it must not load
     for cmd in commands.values():  # warm the file cache and write bytecode once
         _time(cmd)
+    checks = [("import annoformat", ["-c", "import annoformat"], IMPORT_FORBIDDEN)]
+    checks += [(name, [*cli[1:], "validate", str(f)], forbidden)
+               for (name, _), (f, forbidden) in zip(validates.items(), files, strict=True)]
+    for name, cmd, forbidden in checks:
+        rows = importtime(cmd)
+        ours = sum(r.cumulative_us for r in rows if r.depth == 0) / 1000
+        print(f"{name}: {len(rows)} modules imported, {ours:.1f} ms by -X importtime; "
+              f"top {args.top} by cumulative time (imported by):")
+        print("\n".join(_top(rows, args.top)))
+        for bad in _forbidden(rows, forbidden):
+            failures.append(f"{name} imports {bad}")
+    if args.no_timing:
+        return _verdict(failures)
+
+    # wall time: interleaved fresh processes
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.repeat):
         for name, cmd in commands.items():
             times[name].append(_time(cmd))
     floor = statistics.median(times["python -c pass"])
-    print(f"start-up, medians of {args.repeat} interleaved fresh processes ({args.file.name})")
+    print(f"\nstart-up, medians of {args.repeat} interleaved fresh processes (Python "
+          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f})")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:<28} {median * 1000:8.1f} ms   {median / floor:5.1f}x python -c pass")
-    verdict = statistics.median(times["annoformat validate FILE"])
-    print(f"target: validate < 500 ms: {'PASS' if verdict < 0.5 else 'FAIL'} ({verdict:.3f} s)")
+        budget = (args.budget_import if name == "import annoformat"
+                  else args.budget_validate if name in validates else None)
+        verdict = ""
+        if budget is not None:
+            ok = median <= budget * floor
+            verdict = f"   budget {budget:g}x: {'ok' if ok else 'OVER'}"
+            if not ok:
+                failures.append(f"{name}: {median / floor:.1f}x python -c pass > {budget:g}x")
+        print(f"{name:<34} {median * 1000:8.1f} ms   {median / floor:5.1f}x python -c pass"
+              f"{verdict}")
+    return _verdict(failures)
+
+
+def _verdict(failures: list[str]) -> int:
+    print("\nbudget: " + ("PASS" if not failures else "FAIL"))
+    for failure in failures:
+        print(f"  {failure}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

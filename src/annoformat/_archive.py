@@ -19,11 +19,14 @@ import os
 import shutil
 import stat
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from annoformat.diagnostics import Report
+
+if TYPE_CHECKING:  # zipfile (and bz2, lzma) only when an archive is read or written
+    import zipfile
 
 #: uncompressed bytes an archive may unpack to (COCO-2017 train with its images is ~19 GB)
 MAX_TOTAL = 32 * 1024**3
@@ -129,6 +132,8 @@ def unpacked(archive: Path, report: Report) -> Iterator[Path | None]:
     that file. Paths in diagnostics recorded
     inside the block are rewritten from the temporary folder to ``archive!/...``.
     """
+    import zipfile
+
     try:
         zf = zipfile.ZipFile(archive)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -170,6 +175,8 @@ def unpacked(archive: Path, report: Report) -> Iterator[Path | None]:
 
 def write_zip(folder: Path, dest: Path) -> None:
     """Zip the content of ``folder`` into ``dest`` (sorted entries, fixed timestamps)."""
+    import zipfile
+
     paths = sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix())
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in paths:

@@ -21,11 +21,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from annoformat.diagnostics import Report
+
+if TYPE_CHECKING:  # lxml loads when XML is parsed, not when a format module is imported
+    from lxml import etree
 
 _SETTINGS: dict[str, Any] = {
     "resolve_entities": False,
@@ -39,22 +40,24 @@ _SETTINGS: dict[str, Any] = {
 _OUT_OF_MEMORY = ("memory allocation failed", "out of memory", "unknown error")
 
 
-#: the domains of schema errors, which the thread's error log holds beside the parser's
-_VALIDATION = (etree.ErrorDomains.SCHEMASV, etree.ErrorDomains.SCHEMASP)
-
-
 def _parser() -> etree.XMLParser:
+    from lxml import etree
+
     return etree.XMLParser(**_SETTINGS)
 
 
 def pull_parser(tags: Iterable[str]) -> etree.XMLPullParser:
     """A feed parser with the same hardening as :func:`parse_xml`, reporting the end of the
     elements named ``tags`` (streaming readers clear what they have read)."""
+    from lxml import etree
+
     return etree.XMLPullParser(events=("end",), tag=tuple(tags), **_SETTINGS)
 
 
 def parse_xml(data: bytes, path: str, report: Report) -> etree._Element | None:
     """Parse XML bytes; None with AF020/AF021/AF902/AF905 recorded when it cannot be used."""
+    from lxml import etree
+
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
@@ -76,11 +79,15 @@ def syntax_error(exc: etree.XMLSyntaxError, head: bytes, path: str, report: Repo
     ``streamed``: the parse was fed in chunks after :func:`etree.clear_error_log`; libxml2's
     first error is then the one (a feed parser may raise a later, misleading one, such as "no
     element found" at 0:0 after an undefined entity)."""
+    from lxml import etree
+
     line, column = exc.position if exc.position else (exc.lineno, None)
     msg = str(exc.msg)
     log: Any = exc.error_log
+    # the domains of schema errors, which the thread's error log holds beside the parser's
+    validation = (etree.ErrorDomains.SCHEMASV, etree.ErrorDomains.SCHEMASP)
     errors = [e for e in log if e.level >= etree.ErrorLevels.ERROR
-              and e.domain not in _VALIDATION] if streamed else []
+              and e.domain not in validation] if streamed else []
     if errors and errors[0].line and (errors[0].line, errors[0].column) != (line, column):
         line, column = errors[0].line, errors[0].column
         msg = f"{errors[0].message}, line {line}, column {column}"

@@ -15,7 +15,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import orjson
@@ -24,11 +24,11 @@ from annoformat import __version__
 from annoformat._io import parse_size
 from annoformat.codes import OWNERS, Severity, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
-from annoformat.convert import ConversionResult, convert, load, summarize, validate
 from annoformat.diagnostics import AnnoformatError, Report, UsageError, escape_text, render
 from annoformat.media import MODES, Mode
-from annoformat.registry import LOAD_REPORT, detect, get_format, list_formats
-from annoformat.sources import opened
+
+if TYPE_CHECKING:  # each command imports what it needs (start-up: a hook runs `validate`)
+    from annoformat.convert import ConversionResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 13, 128 + 2, 128 + 15
@@ -130,6 +130,8 @@ class _FormatOption(click.Option):
         record = super().get_help_record(ctx)
         if record is None:
             return None
+        from annoformat.registry import list_formats
+
         names = ", ".join(list_formats())
         return record[0], f"{record[1]} One of: {names} (aliases: `annoformat formats`)."
 
@@ -171,6 +173,8 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
                 media: Mode, images: Path | None, verbose: bool, quiet: bool,
                 output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
+    from annoformat.convert import convert
+
     with _Progress(f"{src.name} -> {to}") as progress:
         result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
                          overwrite=overwrite, options=_parse_opts(opts),
@@ -313,6 +317,8 @@ def validate_cmd(paths: tuple[Path, ...], format_name: str | None, max_errors: i
                  select: tuple[str, ...], ignore: tuple[str, ...], config: Path | None,
                  no_config: bool, skip_unknown: bool, no_images: bool, output: str) -> None:
     """Validate files or dataset folders: syntax, schema, semantics, project rules."""
+    from annoformat.convert import validate
+
     total = Report()
     for path in paths:
         total.extend(validate(path, format_name, max_errors=max_errors,
@@ -338,6 +344,8 @@ def validate_cmd(paths: tuple[Path, ...], format_name: str | None, max_errors: i
 @_guarded
 def info(path: Path, format_name: str | None, as_json: bool) -> None:
     """Items, subsets, labels and annotations by type and label."""
+    from annoformat.convert import load, summarize
+
     ds = load(path, format_name)
     s = summarize(ds)
     if as_json:
@@ -360,6 +368,9 @@ def info(path: Path, format_name: str | None, as_json: bool) -> None:
 @_guarded
 def detect_cmd(path: Path) -> None:
     """Say which format PATH (a file, folder or .zip) is, and why each other format is not."""
+    from annoformat.registry import detect
+    from annoformat.sources import opened
+
     report = Report()
     with opened(path, report) as root:
         if root is not None:
@@ -382,6 +393,8 @@ def detect_cmd(path: Path) -> None:
 @_guarded
 def formats_cmd(name: str | None, markdown: bool) -> None:
     """List formats with their aliases, capabilities and options (NAME: one format)."""
+    from annoformat.registry import LOAD_REPORT, get_format, list_formats
+
     chosen = [get_format(name)] if name else list(list_formats().values())
     if markdown:
         click.echo(_capability_table(chosen))
@@ -424,6 +437,9 @@ def _capability_table(formats: list[Any]) -> str:
 @_guarded
 def codes_cmd(code: str | None, markdown: bool) -> None:
     """List the diagnostic codes, or explain one (by code or name)."""
+    from annoformat.registry import list_formats
+
+    list_formats()  # the formats' own codes join the catalogue when they are discovered
     if markdown:
         click.echo(codes_markdown(), nl=False)
         return

@@ -15,19 +15,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from annoformat._archive import is_archive, staged_member, write_zip
 from annoformat._io import fill_json_positions, gc_paused
-from annoformat._output import check_destination, staged_output
 from annoformat.checks import check_dataset, check_skeletons, check_text
 from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
-from annoformat.labelmap import LabelMap, load_label_map
-from annoformat.labelmap import apply as apply_label_map
 from annoformat.media import MODES, MediaIndex, Mode, place, search_root
 from annoformat.model import ANNOTATION_TYPES, Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
@@ -35,6 +32,9 @@ from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_co
 from annoformat.sourcemap import recording
 from annoformat.sources import check_not_empty, datasets_under, opened
 from annoformat.spec import LossPlan
+
+if TYPE_CHECKING:  # label maps (YAML) load only when a conversion is given one
+    from annoformat.labelmap import LabelMap
 
 
 @dataclass
@@ -337,6 +337,8 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
            overwrite: bool, sources: Iterable[Path], media: _Media | None = None,
            progress: Callable[[str], None] | None = None) -> bool:
     """Write ``ds`` to ``dest`` through a staging folder; True only once it is in place."""
+    from annoformat._output import staged_output  # (ctypes) only for a write
+
     with staged_output(dest, report, overwrite=overwrite, sources=sources) as staging:
         if staging is None:
             return False
@@ -379,6 +381,8 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
         >>> af.save(ds, out, format="coco").has_errors
         False
     """
+    from annoformat._output import check_destination
+
     report = report if report is not None else Report()
     fmt = get_format(format)
     opts = fmt.options_for(parse_options(fmt, options), Path(path))
@@ -421,6 +425,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         >>> result.written, result.summary["annotations"]
         (True, 4)
     """
+    from annoformat._output import check_destination
+
     src_p, dst_p = Path(src), Path(dst)
     if media not in MODES:
         raise UsageError(Report(), f"media must be one of {', '.join(MODES)}, not {media!r}")
@@ -464,6 +470,9 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
     if report.has_errors or (not allow_empty and not check_not_empty(ds, root, source, report)):
         return
     if label_map is not None:
+        from annoformat.labelmap import LabelMap, load_label_map
+        from annoformat.labelmap import apply as apply_label_map
+
         lm = label_map if isinstance(label_map, LabelMap) else load_label_map(
             Path(label_map), report)
         if lm is None:

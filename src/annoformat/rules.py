@@ -32,14 +32,8 @@ from annoformat import schemas
 from annoformat._io import read_bytes
 from annoformat.codes import Severity
 from annoformat.diagnostics import Report, normalise_selector
-from annoformat.labelmap import load_label_map
 from annoformat.model import BBox, Dataset, Span
 from annoformat.sourcemap import SourceMap
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 SCHEMA = "config.schema.json"
 
@@ -47,7 +41,8 @@ SCHEMA = "config.schema.json"
 class ProjectRules(BaseModel):
     """The parsed ``[tool.annoformat]`` table; ``root`` is the folder the config lives in."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # defer_build: built when a project has rules, not at every start-up
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     root: Path = Path(".")
     source: str | None = None
     labels: list[str] | None = None
@@ -83,6 +78,10 @@ def load_rules(path: Path, report: Report) -> ProjectRules | None:
     if data is None:
         return None
     shown = str(path)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -112,6 +111,8 @@ def load_rules(path: Path, report: Report) -> ProjectRules | None:
         return None
     rules = ProjectRules.model_validate({**table, "root": path.parent, "source": shown})
     if rules.label_map is not None:
+        from annoformat.labelmap import load_label_map  # YAML only for a project that has one
+
         lm = load_label_map(path.parent / rules.label_map, report)
         if lm is None:
             return None

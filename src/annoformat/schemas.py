@@ -12,7 +12,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import orjson
 
 from annoformat._io import pointer
@@ -35,6 +34,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _validator(name: str) -> Any:
+    import jsonschema_rs  # only when a JSON document is checked (not for XML or YAML alone)
+
     return jsonschema_rs.validator_for(load_schema(name))
 
 

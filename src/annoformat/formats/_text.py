@@ -208,7 +208,8 @@ class TextOptions(BaseModel):
     are fine instead of AF406; ``max_line_bytes``: the cap on one record (AF925).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     labels: list[str] | None = Field(
         default=None,
         description="the allowed label set; a label outside it is AF208 (default: any)")

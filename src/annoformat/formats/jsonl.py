@@ -81,7 +81,8 @@ class Options(BaseModel):
     ``max_line_bytes``: the cap on one record (AF925).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     allow_overlap: bool = Field(
         default=True, description="overlapping spans are accepted (default) or errors (AF406)")
     max_line_bytes: int = Field(
@@ -92,7 +93,7 @@ class Options(BaseModel):
 class Header(BaseModel):
     """The first record: dataset-level data."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, defer_build=True)
     annoformat: str
     labels: list[Label] = Field(default_factory=list)
     info: dict[str, JsonValue] = Field(default_factory=dict)

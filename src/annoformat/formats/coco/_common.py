@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from annoformat import spec
 from annoformat._io import is_safe_relative
@@ -58,6 +58,8 @@ class Options(spec.Options):
     (``[]``, or no key at all), else ``polygon``. Each reads back as the box it was.
     """
 
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(defer_build=True)
     layout: Literal["auto", "file", "folder", "roboflow"] = Field(
         default="auto",
         description=("writing: file, folder (annotations/<task>_<subset>.json) "

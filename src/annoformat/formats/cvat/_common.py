@@ -31,7 +31,8 @@ class Options(BaseModel):
     image, for several; datumaro reads nothing else.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     flavour: Literal["auto", "images", "video"] = Field(
         default="auto",
         description=("writing: CVAT for images or for video; "

@@ -12,14 +12,14 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from lxml import etree
 from pydantic import JsonValue
 
 from annoformat.diagnostics import Report
 from annoformat.model import AttributeSpec, Label
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # lxml loads when meta is written; numpy only with masks
     import numpy as np
+    from lxml import etree
 
 INPUT_TYPES = ("text", "number", "checkbox", "select", "radio")
 _LABEL_KEYS = ("name", "color", "type", "attributes", "svg", "parent")
@@ -312,11 +312,15 @@ def make_svg(names: list[str], skeleton: list[tuple[int, int]]) -> str:
 
 
 def _leaf(parent: etree._Element, tag: str, text: str) -> None:
+    from lxml import etree
+
     etree.SubElement(parent, tag).text = text
 
 
 def write_tree(parent: etree._Element, tree: list[Any], labels: list[Label]) -> None:
     """Rebuild a tree from :func:`to_tree` under ``parent``; the labels go where they were."""
+    from lxml import etree
+
     for tag, value in tree:
         if value is None and tag == "labels":
             write_labels(etree.SubElement(parent, "labels"), labels)
@@ -331,6 +335,8 @@ def _spec_text(spec: AttributeSpec) -> str | None:
 
 
 def _write_specs(parent: etree._Element, specs: list[AttributeSpec]) -> None:
+    from lxml import etree
+
     holder = etree.SubElement(parent, "attributes")
     for spec in specs:
         el = etree.SubElement(holder, "attribute")
@@ -344,6 +350,8 @@ def _write_specs(parent: etree._Element, specs: list[AttributeSpec]) -> None:
 
 
 def _write_other(parent: etree._Element, other: list[Any]) -> None:
+    from lxml import etree
+
     for tag, value in other:
         if isinstance(value, list):
             write_tree(etree.SubElement(parent, tag), value, [])
@@ -353,6 +361,8 @@ def _write_other(parent: etree._Element, other: list[Any]) -> None:
 
 def write_labels(holder: etree._Element, labels: list[Label]) -> None:
     """``<label>`` elements for IR labels; skeleton labels are followed by their sublabels."""
+    from lxml import etree
+
     for label in labels:
         extras = label.extras.get("cvat", {})
         el = etree.SubElement(holder, "label")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from lxml import etree
 from pydantic import JsonValue
 
 from annoformat import sourcemap
@@ -52,6 +51,9 @@ from annoformat.model import (
     trusted,
 )
 from annoformat.schemas import compiled_xsd
+
+if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
+    from lxml import etree
 
 SCHEMAS = {"images": "cvat-images-1.1.xsd", "video": "cvat-video-1.1.xsd"}
 #: most frames a video task may declare (start..stop by step) before AF920 refuses it
@@ -217,6 +219,8 @@ class Reader:
             return None
 
     def _stream(self, chunks: Iterable[bytes]) -> Dataset | None:
+        from lxml import etree
+
         parser = pull_parser(_TOP)
         etree.clear_error_log()  # so that this parse's first error is the log's first
         chunks = iter(chunks)
@@ -279,6 +283,8 @@ class Reader:
 
     def _check_root(self, root: etree._Element) -> None:
         """The root's own attributes and text, checked once (before its first child)."""
+        from lxml import etree
+
         if self.root_checked:
             return
         self.root_checked = True
@@ -295,6 +301,8 @@ class Reader:
 
     def _child(self, el: etree._Element) -> None:
         """One child of the root: counted, checked, read into the IR, dropped."""
+        from lxml import etree
+
         tag = el.tag
         ordinal = 0
         if isinstance(tag, str):
@@ -370,6 +378,8 @@ class Reader:
         """The error that ends the root's content model, once the flavour is known: video when
         the file has a track (then its first image, if it came first, is where it went wrong),
         images when it has an image, else its task's mode."""
+        from lxml import etree
+
         final = "video" if self.has_track else "images" if self.has_image else (
             "video" if self.mode == "interpolation" else "images")
         if final == "video" and self.tentative == "images" and self.first_image is not None:
@@ -831,7 +841,7 @@ def raw(el: etree._Element, children: bool = True) -> dict[str, Any]:
 def _events(parser: etree.XMLPullParser) -> Iterator[tuple[str, etree._Element]]:
     """The parser's events so far (lxml-stubs type them loosely)."""
     events: Any = parser.read_events()
-    return cast(Iterator[tuple[str, etree._Element]], events)
+    return cast("Iterator[tuple[str, etree._Element]]", events)
 
 
 def _mode_of(meta: etree._Element) -> str | None:
@@ -845,6 +855,8 @@ def _mode_of(meta: etree._Element) -> str | None:
 def _stub(wrapper: etree._Element, state: str | None, flavour: str) -> None:
     """A valid stand-in for the root's children so far: libxml2's content model is then where
     it was in the real file (``state``, the kind of the last child) for the next child."""
+    from lxml import etree
+
     if state == "version":
         etree.SubElement(wrapper, "version")
     elif state == "meta":

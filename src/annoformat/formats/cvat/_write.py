@@ -6,8 +6,6 @@ import itertools
 import math
 from typing import Any
 
-from lxml import etree
-
 from annoformat._io import is_safe_relative
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._common import (
@@ -82,6 +80,8 @@ class Writer:
     # -- document ------------------------------------------------------------------------
     def build(self) -> str:
         """The whole document as text."""
+        from lxml import etree
+
         ds = self.ds
         cvat = ds.extras.get("cvat", {})
         out = self.out = ['<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n']

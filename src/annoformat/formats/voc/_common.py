@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from annoformat import spec
 from annoformat._io import is_safe_relative
@@ -76,6 +76,8 @@ class Options(spec.Options):
     read and each subset is named after its year (``trainval-VOC2007``).
     """
 
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(defer_build=True)
     origin: Literal["one-based", "zero-based"] = Field(
         default="one-based",
         description=("pixel convention: one-based (the devkit's) or "

@@ -6,10 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
-
-import imagesize
-from lxml import etree
+from typing import TYPE_CHECKING, Any, cast
 
 from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative, read_bytes
@@ -31,6 +28,9 @@ from annoformat.formats.voc._common import (
     typed_value,
 )
 from annoformat.model import BBox, Dataset, Image, Item, Label, defaults_of, trusted
+
+if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
+    from lxml import etree
 
 _IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG")
 _TRUE = frozenset({"1", "true"})
@@ -64,6 +64,8 @@ def _flag(el: etree._Element) -> bool:
 
 
 def _raw(el: etree._Element) -> str:
+    from lxml import etree
+
     out: str = etree.tostring(el, encoding="unicode", with_tail=False)
     return out
 
@@ -200,6 +202,8 @@ def _image_named(xml: Path, stem: str) -> Path | None:
 
 
 def _header_size(image: Path) -> tuple[int, int] | None:
+    import imagesize  # (and urllib, which it imports) only when an image header is read
+
     try:
         width, height = imagesize.get(str(image))
     except (OSError, ValueError):
@@ -214,6 +218,8 @@ def _check_image_size(xml: Path, filename: str, width: int, height: int,
         return
     for image in (xml.parent.parent / "JPEGImages" / filename, xml.parent / filename):
         if image.is_file():
+            import imagesize
+
             try:
                 actual = imagesize.get(str(image))
             except (OSError, ValueError):
@@ -380,6 +386,8 @@ class _Reader:
             candidate = images / f"{item_id}{ext}"  # type: ignore[operator]
             if candidate.is_file():
                 name = candidate.name
+                import imagesize
+
                 try:
                     w, h = imagesize.get(str(candidate))
                 except (OSError, ValueError):

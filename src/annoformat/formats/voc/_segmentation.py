@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from annoformat import masks
 from annoformat.diagnostics import Report
 from annoformat.formats.voc._common import FROM_CLASS, VOID, class_region, fits, instances
 from annoformat.formats.voc._labelmap import Classes, palette
 from annoformat.model import BBox, Image, Item, Mask, defaults_of, trusted
+
+if TYPE_CHECKING:  # numpy, pycocotools (masks) and Pillow load only when there are PNGs
+    import numpy as np
 
 OBJECT_DIR = "SegmentationObject"
 CLASS_DIR = "SegmentationClass"
@@ -64,6 +64,7 @@ def _load(path: Path, colours: dict[int, int], item_id: str, report: Report
           ) -> np.ndarray[Any, Any] | None:
     """The PNG's values (palette indices, grey levels, or colours mapped through ``colours``),
     as int32 with ``_UNKNOWN`` where a colour names nothing (AF049, once per PNG)."""
+    import numpy as np
     from PIL import Image as PILImage  # Pillow only for datasets that have PNGs
 
     try:
@@ -95,6 +96,8 @@ def _load(path: Path, colours: dict[int, int], item_id: str, report: Report
 
 def _majority(values: np.ndarray[Any, Any]) -> int | None:
     """The most frequent class value among an instance's pixels (void and unknown aside)."""
+    import numpy as np
+
     values = values[(values != VOID) & (values >= 0)]
     if not values.size:
         return None
@@ -102,6 +105,8 @@ def _majority(values: np.ndarray[Any, Any]) -> int | None:
 
 
 def _mask_fields(mask: np.ndarray[Any, Any], label: str) -> dict[str, Any]:
+    from annoformat import masks
+
     height, width = mask.shape
     fields = dict(_MASK_DEFAULTS)
     fields.update(label=label, counts=masks.encode(mask), height=int(height), width=int(width),
@@ -115,6 +120,10 @@ def attach(item: Item, objects: dict[int, int], found: dict[str, Path], classes:
 
     ``objects`` maps an ``<object>``'s 1-based position to its annotation's index;
     ``declare(name, path)`` declares a label a class PNG names (False: not allowed)."""
+    import numpy as np
+
+    from annoformat import masks
+
     media = item.media
     width, height = getattr(media, "width", None), getattr(media, "height", None)
     arrays: dict[str, np.ndarray[Any, Any]] = {}
@@ -201,6 +210,7 @@ def attach(item: Item, objects: dict[int, int], found: dict[str, Path], classes:
 # -- writing ---------------------------------------------------------------------------------
 def _png(values: np.ndarray[Any, Any], colours: list[tuple[int, int, int]]) -> bytes:
     """A palette PNG of ``values`` (its indices), with ``colours`` as its palette."""
+    import numpy as np
     from PIL import Image as PILImage
 
     img = PILImage.fromarray(values.astype(np.uint8))  # mode L; putpalette makes it P
@@ -227,6 +237,10 @@ def render(item: Item, objects: list[Any], classes: Classes) -> tuple[bytes, byt
         void = None
     if not (values or regions or void) or not height or not width:
         return None
+    import numpy as np
+
+    from annoformat import masks
+
     index = {name: i for i, (name, _) in enumerate(classes)}
     inst = np.zeros((height, width), dtype=np.uint8)
     cls = np.zeros((height, width), dtype=np.uint8)
@@ -255,6 +269,10 @@ def overlapping(objects: list[Any], item: Item) -> list[Any]:
         return []
     media = item.media
     assert isinstance(media, Image) and media.height and media.width
+    import numpy as np
+
+    from annoformat import masks
+
     taken = np.zeros((media.height, media.width), dtype=bool)
     out = []
     for ann in objects:

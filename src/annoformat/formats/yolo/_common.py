@@ -48,7 +48,8 @@ class Options(BaseModel):
     images are copied from).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the validator is built on first use, not when discovery imports it
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     task: Literal["auto", "detect", "segment", "obb", "pose", "classify"] = Field(
         default="auto",
         description=("detect, segment, obb, pose or classify; auto: "

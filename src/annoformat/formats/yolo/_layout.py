@@ -26,7 +26,6 @@ from typing import Any
 from annoformat._io import read_bytes
 from annoformat.codes import Severity
 from annoformat.diagnostics import Report
-from annoformat.formats.yolo._yaml import load_yaml
 
 IMG_EXTS = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm",
                       "heic"})
@@ -193,6 +192,8 @@ def _ultralytics(path: Path, report: Report) -> Layout | None:
     if config_path is None:
         report.add("AF057", path=str(path), format="yolo", reason="no data.yaml found")
         return None
+    from annoformat.formats.yolo._yaml import load_yaml  # PyYAML only for a data.yaml
+
     doc = load_yaml(config_path, report)
     if doc is None:
         return None

@@ -20,8 +20,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import imagesize
-
 from annoformat._io import parse_json, read_bytes
 from annoformat.diagnostics import Report
 
@@ -126,6 +124,8 @@ def _load_csv(data: bytes, shown: str, report: Report, sizes: Sizes) -> bool:
 
 def header_size(path: Path) -> tuple[int, int] | str:
     """``(width, height)`` from the image header, or the reason it could not be read."""
+    import imagesize  # (and urllib, which it imports) only when a header is read
+
     try:
         width, height = imagesize.get(str(path))
     except (OSError, ValueError) as exc:

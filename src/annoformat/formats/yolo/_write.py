@@ -35,7 +35,6 @@ from annoformat.formats.yolo._task import (
     split_key,
     written_path,
 )
-from annoformat.formats.yolo._yaml import dump_yaml
 from annoformat.model import Dataset, Image, Keypoints
 
 
@@ -100,6 +99,8 @@ def write_dataset(ds: Dataset, dest: Path, options: Options, report: Report) -> 
             for ptr, message in list(schemas.iter_errors(SCHEMA, _str_keys(doc)))[:20]:
                 report.add("AF102", pointer=ptr, format="yolo", reason=message)
             return
+        from annoformat.formats.yolo._yaml import dump_yaml  # PyYAML only for a data.yaml
+
         files.files["data.yaml"] = dump_yaml(doc).decode("utf-8")
     elif layout == "darknet":
         _darknet_meta(names, files)
