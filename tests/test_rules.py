@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 import annoformat as af
+from annoformat.rules import find_config
 
 from conftest import FIXTURES
 
@@ -88,3 +89,14 @@ def test_rules_on_doccano_point_at_the_record_line(tmp_path: Path) -> None:
     found = [(d.code, d.ctx["label"], Path(d.location.path or "").name, d.location.line)
              for d in af.validate(tmp_path / "data.jsonl")]
     assert found == [("AF604", "short", "data.jsonl", 2)]
+
+
+def test_a_pyproject_that_only_mentions_the_table_is_not_a_config(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '# rules go in [tool.annoformat] (see the README)\n[project]\nname = "x"\n'
+        'description = "[tool.annoformat] is documented"\n')
+    assert find_config(tmp_path) is None
+    for header in ("[tool.annoformat]", "[tool.annoformat.severity]", '[ "tool" . annoformat ]',
+                   "  [tool.annoformat.per-file-ignores]"):
+        (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "x"\n{header}\n')
+        assert find_config(tmp_path) == tmp_path / "pyproject.toml", header

@@ -67,9 +67,14 @@ def find_config(start: Path) -> Path | None:
         if own.is_file():
             return own
         py = parent / "pyproject.toml"
-        if py.is_file() and b"[tool.annoformat" in py.read_bytes():
+        if py.is_file() and _DECLARES.search(py.read_bytes()):
             return py
     return None
+
+
+#: a ``[tool.annoformat...]`` table header at the start of a line (not in a comment or a string)
+_DECLARES = re.compile(rb'^[ \t]*\[\[?[ \t]*"?tool"?[ \t]*\.[ \t]*"?annoformat"?[ \t]*[.\]]',
+                       re.MULTILINE)
 
 
 def load_rules(path: Path, report: Report) -> ProjectRules | None:
