@@ -9,11 +9,8 @@ first, so the site documents this checkout, not an installed copy.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 import sys
-import types
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from annoformat.registry import get_format  # noqa: E402
 
 MARK = re.compile(r"^<!-- annoformat: format ([a-z-]+) -->$", re.M)
+PIPE = " \\| "  # a "|" inside a Markdown table cell
 ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]+\.)?(\w+)`")
 
 CAPABILITIES = {
@@ -50,31 +48,6 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def _default(value: Any) -> str:
-    """A default as ``--opt`` spells it (values are parsed as JSON, else taken as text)."""
-    if value is None:
-        return "none"
-    plain = isinstance(value, str) and value.strip() == value and value != ""
-    return f"`{value if plain else json.dumps(value)}`"
-
-
-def _type(annotation: Any) -> str:
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Literal:
-        return " \\| ".join(f"`{a}`" for a in args)
-    if origin in (typing.Union, types.UnionType):
-        return " \\| ".join(_type(a) for a in args)
-    if origin is typing.Annotated:
-        return _type(args[0])
-    if origin is not None:
-        inner = ", ".join(_type(a) for a in args)
-        return f"{getattr(origin, '__name__', origin)}[{inner}]"
-    if annotation is type(None):
-        return "`None`"
-    return getattr(annotation, "__name__", str(annotation))
-
-
 def format_reference(name: str) -> str:
     fmt = get_format(name)
     lines = [
@@ -89,18 +62,20 @@ def format_reference(name: str) -> str:
     for key, value in fmt.capabilities.describe().items():
         lines.append(f"| {CAPABILITIES.get(key, key)} | {_value(value)} |")
     lines += ["", "### Options", ""]
-    fields = fmt.options.model_fields
-    if not fields:
+    table = fmt.option_table()
+    if not table:
         return "\n".join([*lines, "None.", ""])
     lines += [
         "Given as `--opt KEY=VALUE` (writing) or `--read-opt KEY=VALUE` (reading), or as "
         "keyword arguments to `annoformat.save` / `options=` of `annoformat.convert`.",
         "",
-        "| option | type | default |",
-        "| --- | --- | --- |",
+        "| option | type | default | what it does |",
+        "| --- | --- | --- | --- |",
     ]
-    for opt, field in fields.items():
-        lines.append(f"| `{opt}` | {_type(field.annotation)} | {_default(field.default)} |")
+    for opt in table:  # the same rows `annoformat formats NAME` prints
+        kinds = PIPE.join(f"`{k}`" for k in opt.type.split(" | "))
+        what = opt.description.replace("|", PIPE.strip())
+        lines.append(f"| `{opt.name}` | {kinds} | `{opt.default}` | {what} |")
     lines.append("")
     for cls in fmt.options.__mro__:
         if cls.__module__.startswith("annoformat.formats") and cls.__doc__:
