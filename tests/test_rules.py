@@ -75,9 +75,10 @@ def test_rules_on_cvat_point_at_the_shape_element(tmp_path: Path) -> None:
     src = FIXTURES / "cvat" / "good" / "images-all-shapes" / "annotations.xml"
     shutil.copy(src, tmp_path / "annotations.xml")
     (tmp_path / "annoformat.toml").write_text("min-box-width = 100\n")
-    found = [(d.location.line, d.location.pointer)
+    found = [(d.location.line, d.location.pointer, d.message)
              for d in af.validate(tmp_path / "annotations.xml") if d.code == "AF607"]
-    assert found == [(109, "/annotations/image[1]/box[1]")]
+    assert found == [(109, "/annotations/image[1]/box[1]",
+                      "box 19.5x15.5 is below the project minimum (width 100)")]
 
 
 def test_rules_on_doccano_point_at_the_record_line(tmp_path: Path) -> None:

@@ -375,8 +375,8 @@ _ENTRIES = [
     Code("AF606", "attribute-value-not-allowed", ERR, "attribute {attribute!r} is {value!r}; "
          "allowed: {allowed}", "The project lists the values this attribute may take.",
          'color = ["black", "white"] and color "blakc"', "Use one of the allowed values."),
-    Code("AF607", "box-too-small", ERR, "box {w}x{h} is below the project minimum (width "
-         "{min_w}, height {min_h}, area {min_area})", "Boxes below the minimum are usually "
+    Code("AF607", "box-too-small", ERR, "box {w}x{h} is below the project minimum "
+         "({minimum})", "Boxes below the minimum are usually "
          "mis-clicks; the project sets the smallest object worth labelling.",
          "min-box-width = 4 and a 2-pixel-wide box", "Delete the box or draw it properly."),
     Code("AF608", "too-many-objects", ERR, "item has {count} annotations, over the project "

@@ -178,9 +178,11 @@ def _check_size(w: float, h: float, rules: ProjectRules, report: Report,
                  or (rules.min_box_height is not None and h < rules.min_box_height)
                  or (rules.min_box_area is not None and w * h < rules.min_box_area))
     if too_small:
-        report.add("AF607", **location, annotation_id=ann_id, w=w, h=h,
-                   min_w=rules.min_box_width, min_h=rules.min_box_height,
-                   min_area=rules.min_box_area)
+        minimum = ", ".join(f"{what} {value:g}" for what, value in (
+            ("width", rules.min_box_width), ("height", rules.min_box_height),
+            ("area", rules.min_box_area)) if value is not None)
+        report.add("AF607", **location, annotation_id=ann_id, w=f"{w:g}", h=f"{h:g}",
+                   minimum=minimum)
 
 
 class _Locator:
