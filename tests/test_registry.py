@@ -122,9 +122,16 @@ def test_an_explicit_format_reports_its_own_error_not_detection() -> None:
 
 
 def test_every_option_of_every_format_has_a_one_line_description() -> None:
+    checked: dict[str, int] = {}
     for fmt in af.list_formats().values():
         if fmt.plugin is not None:
             continue
+        checked[fmt.name] = 0
         for opt in fmt.option_table():
             assert opt.description and len(opt.description) <= 120 and "\n" not in \
                 opt.description, (fmt.name, opt.name)
+            checked[fmt.name] += 1
+    # every built-in format is covered, and each has options to check
+    assert set(checked) >= {"coco", "conll", "cvat", "doccano", "jsonl", "label-studio",
+                            "prodigy", "voc", "yolo"}
+    assert all(checked.values()), checked

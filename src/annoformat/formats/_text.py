@@ -212,13 +212,13 @@ class TextOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     labels: list[str] | None = Field(
         default=None,
-        description="the allowed label set; a label outside it is AF208 (default: any)")
+        description="reading: the allowed label set; a label outside it is AF208 (default: any)")
     allow_overlap: bool = Field(
         default=False,
-        description="overlapping spans are accepted instead of reported (AF406)")
+        description="reading: overlapping spans are accepted instead of reported (AF406)")
     max_line_bytes: int = Field(
         default=MAX_LINE_BYTES,
-        description="the largest record (one line) read; a longer one is AF925")
+        description="reading: the largest record (one line) in bytes; a longer one is AF925")
 
 
 def text_items(items: Iterable[Item]) -> Iterator[tuple[Item, str]]:

@@ -84,7 +84,7 @@ class Options(TextOptions):
                      "own is split (whitespace, or words and punctuation)"))
     delimiter: str = Field(
         default=" ",
-        description="writing: the separator between the token and its tag")
+        description="writing: the column separator (a tab instead when the source CoNLL used tabs)")
 
 
 def _looks_like_conll(path: Path) -> bool:

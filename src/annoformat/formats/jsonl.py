@@ -84,10 +84,11 @@ class Options(BaseModel):
     # defer_build: the validator is built on first use, not when discovery imports it
     model_config = ConfigDict(extra="forbid", defer_build=True)
     allow_overlap: bool = Field(
-        default=True, description="overlapping spans are accepted (default) or errors (AF406)")
+        default=True,
+        description="reading: overlapping spans are accepted (default) or errors (AF406)")
     max_line_bytes: int = Field(
-        default=MAX_LINE_BYTES, description="the largest record (one line) read; a longer one "
-                                            "is AF925")
+        default=MAX_LINE_BYTES,
+        description="reading: the largest record (one line) in bytes; a longer one is AF925")
 
 
 class Header(BaseModel):

@@ -87,7 +87,8 @@ class Options(spec.Options):
         description="reading a devkit: the one year to read (2007 or VOC2007); default: every year")
     labels: list[str] | None = Field(
         default=None,
-        description="the class list: fixes the label order; an object name outside it is AF208")
+        description=("reading: the class list; fixes the label order, "
+                     "an object name outside it is AF208"))
     layout: Literal["auto", "dataset", "file"] = Field(
         default="auto",
         description=("writing: a dataset folder or one XML file; "

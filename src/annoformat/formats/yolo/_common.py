@@ -85,7 +85,7 @@ class Options(BaseModel):
         description="writing: annoformat_sizes.json, so the labels re-read without their images")
     image_root: str | None = Field(
         default=None,
-        description="classification: the folder the images are copied from")
+        description="writing classification: the folder the images are copied from")
     val: str | None = Field(
         default=None,
         description=("writing: the subset data.yaml names as "
