@@ -78,6 +78,14 @@ volvo</values>
 """
 
 
+def make_workdir(explicit: Path | None) -> Path:
+    """``explicit``, else a per-user folder on the RAM disk (or /tmp), made if needed."""
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path("/tmp")
+    workdir = explicit or base / f"annoformat-bench-{os.getuid()}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    return workdir
+
+
 def generate(path: Path, images: int, shapes: int, seed: int = SEED) -> None:
     """A CVAT for images 1.1 file: boxes 55%, polygons 25%, points 8%, polylines 5%,
     ellipses 4%, tags 2.9%, masks 0.1%; a third of the cars carry two attributes."""
@@ -217,9 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     images, shapes = SMOKE if args.smoke else FULL
     images, shapes = args.images or images, args.shapes or shapes
-    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path("/tmp")
-    workdir = args.workdir or base / f"annoformat-bench-{os.getuid()}"
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = make_workdir(args.workdir)
     digest = hashlib.sha256(HERE.read_bytes()).hexdigest()[:10]
     src = workdir / f"cvat_i{images}_s{shapes}_seed{SEED}_{digest}.xml"
     if not src.exists():

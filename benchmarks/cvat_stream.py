@@ -40,7 +40,7 @@ from typing import Any
 HERE = Path(__file__).resolve()
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE.parent))
-from bench_cvat import SEED, generate  # noqa: E402
+from bench_cvat import SEED, generate, make_workdir  # noqa: E402
 
 FULL = (150_000, 2_100_000)
 SMOKE = (2_000, 28_000)
@@ -137,9 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     images, shapes = SMOKE if args.smoke else FULL
     images, shapes = args.images or images, args.shapes or shapes
-    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path("/tmp")
-    workdir = args.workdir or base / f"annoformat-bench-{os.getuid()}"
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = make_workdir(args.workdir)
     gen = (HERE.parent / "bench_cvat.py").read_bytes()
     import hashlib
 

@@ -150,20 +150,23 @@ def apply(ds: Dataset, lm: LabelMap, report: Report) -> Dataset:
             else:
                 kept.append(ann.model_copy(update={"label": target[ann.label]}))
         if len(kept) < len(item.annotations):
-            kept = _without_dangling_relations(kept, removed)
+            kept = without_dangling_relations(kept, removed)
         items.append(item.model_copy(update={"annotations": kept}))
     for name, count in sorted(removed.items()):
         report.add("AF603", label=name, count=count)
     return ds.model_copy(update={"labels": labels, "items": items})
 
 
-def _without_dangling_relations(annotations: list[Any], removed: Counter[str]) -> list[Any]:
-    """Relations whose end was dropped go with it (counted under their own label)."""
+def without_dangling_relations(annotations: list[Any],
+                               removed: Counter[str] | None = None) -> list[Any]:
+    """Relations whose end was dropped go with it (counted under their own label in
+    ``removed``, when given)."""
     ids = {a.id for a in annotations if a.id is not None and not isinstance(a, Relation)}
     out = []
     for ann in annotations:
         if isinstance(ann, Relation) and (ann.source not in ids or ann.target not in ids):
-            removed[ann.label if ann.label is not None else "(unlabelled relation)"] += 1
+            if removed is not None:
+                removed[ann.label if ann.label is not None else "(unlabelled relation)"] += 1
         else:
             out.append(ann)
     return out

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from annoformat.diagnostics import AnnoformatError, Report, UsageError
-from annoformat.labelmap import LabelMap, MappedLabel, apply
-from annoformat.model import Dataset, Item, Relation
+from annoformat.labelmap import LabelMap, MappedLabel, apply, without_dangling_relations
+from annoformat.model import Dataset, Item
 
 
 def rename_labels(ds: Dataset, mapping: Mapping[str, str], *,
@@ -76,7 +76,7 @@ def filter_annotations(ds: Dataset, keep: Callable[[Item, Any], bool]) -> Datase
     for item in ds.items:
         kept = [ann for ann in item.annotations if keep(item, ann)]
         if len(kept) < len(item.annotations):
-            kept = _without_dangling(kept)
+            kept = without_dangling_relations(kept)
             item = item.model_copy(update={"annotations": kept})
         items.append(item)
     return ds.model_copy(update={"items": items})
@@ -140,9 +140,3 @@ def _mapped(ds: Dataset, lm: LabelMap) -> Dataset:
     if report.has_errors:
         raise AnnoformatError(report)
     return out
-
-
-def _without_dangling(annotations: list[Any]) -> list[Any]:
-    ids = {a.id for a in annotations if a.id is not None and not isinstance(a, Relation)}
-    return [a for a in annotations
-            if not isinstance(a, Relation) or (a.source in ids and a.target in ids)]
