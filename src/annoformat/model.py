@@ -173,6 +173,11 @@ class _Annotation(_Model):
 
     ``id`` is the source's object id; annotations of one item that share an ``id`` are parts of
     one source object (a COCO person with a polygon and keypoints).
+
+    Provenance: ``annotator`` names who made it (a Label Studio user, a Prodigy session, a doccano
+    user) and ``origin`` says what made it: ``human``, ``model`` (a prediction, a detector's
+    output; ``score`` is its confidence) or ``unknown``. The field is not called ``source``:
+    :class:`Relation` uses that name for the annotation a link starts from.
     """
 
     label: str | None = None
@@ -183,6 +188,8 @@ class _Annotation(_Model):
     occluded: bool | None = None
     score: float | None = None
     track_id: int | None = None
+    annotator: str | None = None
+    origin: Literal["human", "model", "unknown"] = "unknown"
     extras: Extras = Field(default_factory=dict)
 
 

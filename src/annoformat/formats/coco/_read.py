@@ -306,7 +306,8 @@ class _Reader:
             common: dict[str, Any] = {
                 "label": label.name, "id": aid, "attributes": {}, "group": None,
                 "z_order": None, "occluded": None, "score": a.get("score"), "track_id": None,
-                "extras": {}, "crowd": bool(a["iscrowd"]) if "iscrowd" in a else None,
+                "annotator": None, "origin": "unknown", "extras": {},
+                "crowd": bool(a["iscrowd"]) if "iscrowd" in a else None,
                 "area": a.get("area"),
             }
             extra = None if a.keys() <= ANN_KEYS else {

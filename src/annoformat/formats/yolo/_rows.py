@@ -154,7 +154,8 @@ def parse_rows(text: str, path: str, width: int | None, height: int | None, item
                     out.append(trusted(BBox, {
                         "label": names[ci], "id": ordinal, "attributes": {},
                         "group": None, "z_order": None, "occluded": None, "score": None,
-                        "track_id": None, "extras": {}, "type": "bbox", "x": x, "y": y,
+                        "track_id": None, "annotator": None, "origin": "unknown",
+                        "extras": {}, "type": "bbox", "x": x, "y": y,
                         "w": w, "h": h, "crowd": None, "area": None}))
                     continue
         shape = _shape(len(fields), ctx)
