@@ -185,3 +185,29 @@ def test_report_render_and_diagnostic_str_are_the_cli_lines() -> None:
         report.diagnostics, key=lambda d: d.sort_key()))
     assert str(report.diagnostics[0]).startswith(f"{FIXTURES}/coco/bad/AF201-unknown-image/")
     assert report.render("json").startswith("{")
+
+
+def test_report_json_lists_every_affected_id_and_messages_stay_short(tmp_path: Path) -> None:
+    """--report carries complete id lists (no cap, no '...'); a message that names the ids
+    shows the first 20 and how many more."""
+    labels = [af.Label(name="cat")]
+    items = [af.Item(id=f"img{n}", media=af.Image(path=f"img{n}.jpg", width=100, height=100),
+                     annotations=[af.Polygon(label="cat", id=k, rings=[[1, 1, 9, 1, 5, 8]])
+                                  for k in range(1, 4)]) for n in range(15)]
+    src = tmp_path / "src.json"
+    af.save(af.Dataset(labels=labels, items=items), src, format="coco")
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["convert", str(src), str(tmp_path / "y"), "--to", "yolo",
+                                       "--opt", "task=detect", "--media", "none",
+                                       "--allow-loss", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    approximated = [d for d in json.loads(report.read_text())["report"]["diagnostics"]
+                    if d["code"] == "AF516"]
+    assert len(approximated) == 1
+    ctx = approximated[0]["ctx"]
+    assert ctx["count"] == 45
+    read = af.load(src)
+    every = [f"{item.id}/{ann.id}" for item in read.items for ann in item.annotations]
+    assert len(set(every)) == 45 and ctx["ids"] == every
+    message = approximated[0]["message"]
+    assert message.endswith(f"{every[19]!r}, '... 25 more']") and every[20] not in message

@@ -283,7 +283,7 @@ def plan_loss(ds: Dataset, target: Format, report: Report, options: Any = None, 
         if fact.count is not None:
             ctx["count"] = fact.count
         if fact.ids:
-            ctx["ids"] = fact.shown_ids()
+            ctx["ids"] = fact.ids  # every one: messages show the first few
         report.add(fact.code, severity=severity, **ctx)
     return plan
 

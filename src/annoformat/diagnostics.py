@@ -101,9 +101,20 @@ class _Defaulting(dict[str, Any]):
 _FORMATTER = string.Formatter()
 
 
+#: how many entries of a list (affected ids) a message shows; ``ctx`` keeps them all
+SHOWN_IN_MESSAGE = 20
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, list) and len(value) > SHOWN_IN_MESSAGE:
+        return [*value[:SHOWN_IN_MESSAGE], f"... {len(value) - SHOWN_IN_MESSAGE} more"]
+    return value
+
+
 def _render_message(template: str, ctx: dict[str, Any]) -> str:
     try:
-        return _FORMATTER.vformat(template, (), _Defaulting(ctx))
+        shown = {key: _shortened(value) for key, value in ctx.items()}
+        return _FORMATTER.vformat(template, (), _Defaulting(shown))
     except (ValueError, TypeError, IndexError):
         return template + " " + repr(ctx)
 

@@ -44,7 +44,7 @@ from annoformat.checks import (
     xml_character,
 )
 from annoformat.codes import Code, Severity, entry
-from annoformat.diagnostics import Report
+from annoformat.diagnostics import SHOWN_IN_MESSAGE, Report
 from annoformat.model import Dataset, Item, Text
 
 __all__ = [
@@ -60,8 +60,9 @@ __all__ = [
     "plan_capabilities",
 ]
 
-#: how many affected ids a loss finding lists (the count is always complete)
-MAX_IDS = 20
+#: how many affected ids a loss *message* shows; the finding's ``ids`` (JSON, ``--report``)
+#: always lists every one
+MAX_IDS = SHOWN_IN_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ class EmptyOptions(Options):
 
 @dataclass
 class Loss:
-    """One fact of loss: a code, how many objects, the first ids, and the message's fields."""
+    """One fact of loss: a code, how many objects, every affected id, and the message's
+    fields."""
 
     code: str
     count: int | None = None
@@ -172,11 +174,6 @@ class Loss:
     def refusal(self) -> bool:
         """A refusal that allowing loss does not lift (the user must choose, e.g. a task)."""
         return entry(self.code).refusal
-
-    def shown_ids(self) -> list[str]:
-        """The listed ids, with ``...`` when there are more than listed."""
-        more = self.count is not None and self.count > len(self.ids)
-        return [*self.ids, "..."] if more and self.ids else list(self.ids)
 
 
 class LossPlan:
@@ -209,7 +206,7 @@ class LossPlan:
         if fact is None:
             fact = self._facts[key] = Loss(code, 0, [], severity, ctx)
         fact.count = (fact.count or 0) + n
-        if ref is not None and len(fact.ids) < MAX_IDS:
+        if ref is not None:
             fact.ids.append(ref)
 
     def add(self, code: str, *, count: int | None = None, ids: list[str] | None = None,
@@ -220,9 +217,9 @@ class LossPlan:
             fact = self._facts[key]
             if count is not None:
                 fact.count = (fact.count or 0) + count
-            fact.ids += (ids or [])[: MAX_IDS - len(fact.ids)]
+            fact.ids += ids or []
             return
-        self._facts[key] = Loss(code, count, list(ids or [])[:MAX_IDS], severity, ctx)
+        self._facts[key] = Loss(code, count, list(ids or []), severity, ctx)
 
     def __iter__(self) -> Iterator[Loss]:
         return iter(self._facts.values())
@@ -319,7 +316,7 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
         tracks = len({a.track_id for item in dropped for a in item.annotations
                       if a.track_id is not None})
         inside = f"{inside_count} annotation(s)" + (f" in {tracks} track(s)" if tracks else "")
-        plan.add("AF509", count=len(dropped), ids=[item.id for item in dropped[:MAX_IDS]],
+        plan.add("AF509", count=len(dropped), ids=[item.id for item in dropped],
                  reason=f"the format holds no {' or '.join(kinds)} items; they hold {inside}")
     if empty_items and not caps.empty_items:
         plan.add("AF509", count=empty_items,
@@ -399,7 +396,7 @@ def plan_safety(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
             plan.count("AF069", item_id, reason=f"{char} in {path!r}")
     far, worst = far_coordinates(ds)
     if far:
-        plan.add("AF312", count=len(far), ids=[where(i, a, n) for i, a, n in far[:MAX_IDS]],
+        plan.add("AF312", count=len(far), ids=[where(i, a, n) for i, a, n in far],
                  value=f"{worst:.6g}", limit=f"{COORDINATE_LIMIT:.0f}")
     return plan
 

@@ -21,7 +21,7 @@ from annoformat.formats.coco._common import (
     results_file,
 )
 from annoformat.model import Dataset, Item
-from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities, where
+from annoformat.spec import LossPlan, plan_capabilities, where
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
@@ -45,16 +45,12 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         return loss  # detections keep their image and annotation ids
     for _, items in docs:
         if items and kept_ids(item.id for item in items) is None:
-            loss.add("AF508", count=len(items), ids=[item.id for item in items[:MAX_IDS]],
+            loss.add("AF508", count=len(items), ids=[item.id for item in items],
                      what="image", reason="item ids are not unique integers")
         count, kept = _object_ids_kept(items)
         if count and not kept:
-            first: list[str] = []
-            for item in items:
-                first += _refs(item)[: MAX_IDS - len(first)]
-                if len(first) >= MAX_IDS:
-                    break
-            loss.add("AF508", count=count, ids=first, what="annotation",
+            refs = [ref for item in items for ref in _refs(item)]
+            loss.add("AF508", count=count, ids=refs, what="annotation",
                      reason="annotation ids are missing, not integers or not unique")
     return loss
 

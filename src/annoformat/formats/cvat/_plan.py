@@ -24,7 +24,7 @@ from annoformat.formats.cvat._common import (
 )
 from annoformat.formats.cvat._meta import value_text
 from annoformat.model import Dataset, Image, Keypoints, Polygon, Tag, VideoFrame
-from annoformat.spec import MAX_IDS, Capabilities, LossPlan, plan_capabilities, where
+from annoformat.spec import Capabilities, LossPlan, plan_capabilities, where
 
 
 class _Tally:
@@ -34,8 +34,7 @@ class _Tally:
 
     def add(self, ref: str, n: int = 1) -> None:
         self.count += n
-        if len(self.ids) < MAX_IDS:
-            self.ids.append(ref)
+        self.ids.append(ref)
 
 
 def plan(ds: Dataset, options: Options, caps: Capabilities) -> LossPlan:
@@ -104,7 +103,7 @@ def plan(ds: Dataset, options: Options, caps: Capabilities) -> LossPlan:
         loss.add("AF507", what=f"subset name {DEFAULT_SUBSET!r}",
                  detail="it is CVAT's name for no subset and reads back as none")
     if not video and items and int_ids(items) is None:
-        loss.add("AF508", count=len(items), ids=[item.id for item in items[:MAX_IDS]],
+        loss.add("AF508", count=len(items), ids=[item.id for item in items],
                  what="image", reason="item ids are not integers unique within their subset")
     return loss
 

@@ -35,7 +35,7 @@ _GROUPS = ("VOC groups only an object with the parts nested in it (extras voc pa
 
 
 class _Tally:
-    """How many objects one fact concerns, and the first ``MAX_IDS`` of them."""
+    """How many objects one fact concerns, and which."""
 
     __slots__ = ("count", "ids")
 
@@ -45,8 +45,7 @@ class _Tally:
 
     def add(self, ref: str) -> None:
         self.count += 1
-        if len(self.ids) < MAX_IDS:
-            self.ids.append(ref)
+        self.ids.append(ref)
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
@@ -139,7 +138,7 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     if voids.count:
         loss.add("AF507", what=f"void pixels of {voids.count} item(s)", format=NAME,
                  detail="SegmentationObject/Class value 255 needs a dataset folder and the "
-                        "image's size; first: " + ", ".join(voids.ids))
+                        "image's size; first: " + ", ".join(voids.ids[:MAX_IDS]))
     if moved.count:
         loss.add("AF502", count=moved.count, ids=moved.ids, kind="box with fractional corners",
                  target="integer pixels (coordinates=int)")

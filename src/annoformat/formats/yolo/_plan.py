@@ -38,25 +38,28 @@ from annoformat.formats.yolo._task import (
 )
 from annoformat.geometry import area_of, enclosing_box, same_value
 from annoformat.model import Dataset, Image
-from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities, where
+from annoformat.spec import LossPlan, plan_capabilities, where
 
 
 class _Tally:
-    """Per (code, kind, target): how many annotations, and the first ``MAX_IDS`` of them."""
+    """Per (code, kind, target): how many annotations, and which."""
 
     def __init__(self) -> None:
         self.facts: dict[tuple[str, str, str], list[Any]] = {}
 
     def add(self, code: str, kind: str, target: str, item_id: str, ann: Any,
             anns: list[Any]) -> None:
-        """Count ``ann`` (of the item's ``anns``) under a fact; its ref only while listed."""
+        """Count ``ann`` (of the item's ``anns``) under a fact (its position is looked up only
+        when it has no id)."""
         entry = self.facts.get((code, kind, target))
         if entry is None:
             entry = self.facts[(code, kind, target)] = [0, []]
         entry[0] += 1
-        if len(entry[1]) < MAX_IDS:
+        if ann.id is not None:
+            entry[1].append(f"{item_id}/{ann.id}")
+        else:
             position = next(n for n, other in enumerate(anns) if other is ann)
-            entry[1].append(where(item_id, ann.id, position))
+            entry[1].append(where(item_id, None, position))
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
