@@ -59,8 +59,13 @@ def format_reference(name: str) -> str:
         "| capability | value |",
         "| --- | --- |",
     ]
+    fates = fmt.fidelity()  # what its loss plan does with each type, as `formats NAME` says
     for key, value in fmt.capabilities.describe().items():
-        lines.append(f"| {CAPABILITIES.get(key, key)} | {_value(value)} |")
+        shown = _value(value)
+        if key == "annotation_types":
+            shown = _value([k for k, fate in fates.items() if fate == "kept"]) + "".join(
+                f"; `{k}` written {fate}" for k, fate in fates.items() if fate.startswith("as "))
+        lines.append(f"| {CAPABILITIES.get(key, key)} | {shown} |")
     lines += ["", "### Options", ""]
     table = fmt.option_table()
     if not table:

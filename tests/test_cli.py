@@ -165,9 +165,9 @@ def test_formats_name_shows_each_option_and_the_markdown_table() -> None:
     assert "    task: auto | detect | segment | obb | pose | classify (default auto)\n" in out
     assert "    precision: int (default 6)\n" in out
     table = CliRunner().invoke(main, ["formats", "--markdown"]).output.splitlines()
-    assert table[0].startswith("| format | media | bbox | ellipse | keypoints | mask |")
+    assert table[0].startswith("| format | items | box | rotated box | polygon | polyline |")
     voc = next(row for row in table if row.startswith("| `voc` |"))
-    assert voc.split(" | ")[2] == "yes"  # bbox
+    assert voc == "| `voc` | image | ✓ | — | ≈ box | — | — | — | ✓ | — | — | | — |"
     help_text = CliRunner().invoke(main, ["convert", "--help"]).output
     assert "coco, conll, cvat, doccano, jsonl, label-studio" in " ".join(help_text.split())
 

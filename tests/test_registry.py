@@ -135,3 +135,33 @@ def test_every_option_of_every_format_has_a_one_line_description() -> None:
     assert set(checked) >= {"coco", "conll", "cvat", "doccano", "jsonl", "label-studio",
                             "prodigy", "voc", "yolo"}
     assert all(checked.values()), checked
+
+
+def test_fidelity_is_what_the_readers_produce_and_the_readme_table_is_generated() -> None:
+    """Every annotation type a built-in reader yields on its good fixtures is one its writer
+    keeps (``fidelity`` says ``kept``), and README's formats table is `formats --markdown`."""
+    import json
+
+    from click.testing import CliRunner
+
+    from annoformat.cli import main
+
+    for name, fmt in af.list_formats().items():
+        if fmt.plugin is not None:  # a test plugin, registered by an earlier test
+            continue
+        kept = {kind for kind, fate in get_format(name).fidelity().items() if fate == "kept"}
+        seen: set[str] = set()
+        for expected in (FIXTURES / name / "good").glob("*/expected.ir.json"):
+            for item in json.loads(expected.read_text())["items"]:
+                seen |= {ann["type"] for ann in item["annotations"]}
+        assert seen, name
+        assert seen <= kept, (name, seen - kept)
+    plugins = [f"`{n}`" for n, fmt in af.list_formats().items() if fmt.plugin is not None]
+    table = "\n".join(line for line in CliRunner().invoke(main, ["formats", "--markdown"])
+                      .output.splitlines() if not any(name in line for name in plugins))
+    readme = (FIXTURES.parent / "README.md").read_text()
+    assert table in readme
+    assert get_format("voc").fidelity()["polygon"] == "as bbox"
+    assert get_format("yolo").fidelity()["mask"] == "as outline"
+    assert get_format("conll").fidelity()["bbox"] == "no items"
+    assert get_format("coco").fidelity()["ellipse"] == "dropped"

@@ -405,6 +405,11 @@ def formats_cmd(name: str | None, markdown: bool) -> None:
         click.echo(f"{fmt.name}{aliases}: {fmt.description}")
         for key, value in caps.items():
             shown = ", ".join(value) if isinstance(value, list) else value
+            if key == "annotation_types":  # what the loss plan does with each, not a set
+                fates = fmt.fidelity()
+                shown = ", ".join(k for k, fate in fates.items() if fate == "kept")
+                shown += "".join(f"; {k} {fate}" for k, fate in fates.items()
+                                 if fate.startswith("as "))
             click.echo(f"  {key}: {shown}")
         table = fmt.option_table()
         if table and name:  # one format: each option in full
@@ -420,14 +425,28 @@ def formats_cmd(name: str | None, markdown: bool) -> None:
         click.echo(render(LOAD_REPORT, "text"), err=True)
 
 
+_COLUMNS = {"bbox": "box", "rotated_bbox": "rotated box", "polygon": "polygon",
+            "polyline": "polyline", "points": "points", "keypoints": "keypoints", "mask": "mask",
+            "ellipse": "ellipse", "tag": "tag", "span": "span", "relation": "relation"}
+_MEDIA = {"image": "image", "video_frame": "video frame", "text": "text"}
+
+
 def _capability_table(formats: list[Any]) -> str:
-    """Formats x annotation types: which each holds (read and written as that type)."""
-    kinds = sorted({k for f in formats for k in f.capabilities.annotation_types})
-    head = "| format | media | " + " | ".join(kinds) + " |"
-    rule = "|" + "---|" * (len(kinds) + 2)
-    rows = [f"| `{f.name}` | {', '.join(sorted(f.capabilities.media))} | " + " | ".join(
-        "yes" if k in f.capabilities.annotation_types else "" for k in kinds) + " |"
-        for f in formats]
+    """Formats x annotation types, from each format's own loss plan (``FormatSpec.fidelity``):
+    ✓ read and written; ≈ written as another shape; — left out; blank: no such items."""
+    def cell(fate: str) -> str:
+        if fate.startswith("as "):
+            return "≈ " + _COLUMNS.get(fate[3:], fate[3:])
+        return {"kept": "✓", "dropped": "—"}.get(fate, "")
+
+    head = "| format | items | " + " | ".join(_COLUMNS.values()) + " |"
+    rule = "| --- | --- |" + " :-: |" * len(_COLUMNS)
+    rows = []
+    for fmt in formats:
+        fidelity = fmt.fidelity()
+        media = ", ".join(_MEDIA.get(m, m) for m in _MEDIA if m in fmt.capabilities.media)
+        parts = [f"`{fmt.name}`", media, *(cell(fidelity.get(k, "")) for k in _COLUMNS)]
+        rows.append("|" + "|".join(f" {p} " if p else " " for p in parts) + "|")
     return "\n".join([head, rule, *rows])
 
 

@@ -45,7 +45,24 @@ from annoformat.checks import (
 )
 from annoformat.codes import Code, Severity, entry
 from annoformat.diagnostics import SHOWN_IN_MESSAGE, Report
-from annoformat.model import Dataset, Item, Text
+from annoformat.model import (
+    BBox,
+    Dataset,
+    Ellipse,
+    Image,
+    Item,
+    Keypoints,
+    Label,
+    Mask,
+    Points,
+    Polygon,
+    Polyline,
+    Relation,
+    RotatedBBox,
+    Span,
+    Tag,
+    Text,
+)
 
 __all__ = [
     "Capabilities",
@@ -447,6 +464,33 @@ def _unwritable(f: TextField, limits: frozenset[str]) -> str | None:
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
+
+def _samples(caps: Capabilities) -> dict[str, tuple[Image | Text, list[Any]]]:
+    """One labelled annotation of each type, on the media it belongs to (a relation between
+    two of its ends), for :meth:`FormatSpec.fidelity`."""
+    image = Image(path="x.jpg", width=100, height=100)
+    text = Text(text="abc def") if "text" in caps.media else None
+    shapes: dict[str, Any] = {
+        "bbox": BBox(label="a", id=1, x=10, y=10, w=20, h=20),
+        "rotated_bbox": RotatedBBox(label="a", id=1, x=10, y=10, w=20, h=20, rotation=30),
+        "polygon": Polygon(label="a", id=1, rings=[[10, 10, 30, 10, 20, 30]]),
+        "polyline": Polyline(label="a", id=1, points=[10, 10, 30, 10, 20, 30]),
+        "points": Points(label="a", id=1, points=[10, 10, 30, 10]),
+        "keypoints": Keypoints(label="a", id=1, points=[10, 10, 30, 10], visibility=[2, 2]),
+        "mask": Mask(label="a", id=1, counts=[300, 20, 80, 20, 9580], height=100, width=100),
+        "ellipse": Ellipse(label="a", id=1, cx=50, cy=50, rx=10, ry=5),
+    }
+    out: dict[str, tuple[Image | Text, list[Any]]] = {
+        kind: (image, [ann]) for kind, ann in shapes.items()}
+    out["tag"] = (text or image, [Tag(label="a", id=1)])
+    out["span"] = (text or Text(text="abc def"), [Span(label="a", id=1, start=0, end=3)])
+    ends: list[Any] = ([Span(label="a", id=1, start=0, end=3), Span(label="a", id=2, start=4,
+                                                                   end=7)]
+                       if text else [shapes["bbox"], BBox(label="a", id=2, x=0, y=0, w=5, h=5)])
+    out["relation"] = (text or image, [*ends, Relation(label="a", source=1, target=2)])
+    return out
+
+
 @dataclass(frozen=True)
 class FormatSpec(Generic[OptionsT]):
     """Everything annoformat needs to know about one format.
@@ -493,6 +537,38 @@ class FormatSpec(Generic[OptionsT]):
         return [OptionInfo(name, _type_text(f.annotation), _default_text(f.default),
                            f.description or "")
                 for name, f in self.options.model_fields.items()]
+
+    def fidelity(self) -> dict[str, str]:
+        """What writing each annotation type does, with the default options: ``kept``,
+        ``as <shape>`` (written as another shape, e.g. VOC's polygon as its box), ``dropped``
+        (the annotation is left out, AF501) or ``no items`` (the format holds no items of the
+        media it belongs to, AF509). Asked of the format's own loss plan on a one-annotation
+        dataset, so it says what a conversion would report; the built-in readers produce only
+        kept types (tests/test_registry.py checks it on the fixtures).
+
+        Example:
+            >>> from annoformat.registry import get_format
+            >>> fidelity = get_format("voc").fidelity()
+            >>> fidelity["bbox"], fidelity["polygon"], fidelity["ellipse"]
+            ('kept', 'as bbox', 'dropped')
+        """
+        out: dict[str, str] = {}
+        for kind, (media, anns) in _samples(self.capabilities).items():
+            labels = [Label(name="a", keypoints=["p", "q"])]
+            ds = Dataset(labels=labels, items=[Item(id="x", media=media, annotations=anns)])
+            # a fact about annotations of this kind: written as its ``target``, or left out;
+            # AF509: the item itself is not held
+            facts = [f for f in self.plan_loss(ds, self.options())
+                     if f.ctx.get("kind") == kind or f.code == "AF509"]
+            if not facts:
+                out[kind] = "kept"
+            elif facts[0].code == "AF509":
+                out[kind] = "no items"
+            elif "target" in facts[0].ctx:
+                out[kind] = "as " + str(facts[0].ctx["target"]).removeprefix("its ")
+            else:
+                out[kind] = "dropped"
+        return out
 
     def options_for(self, options: OptionsT, dest: Path) -> OptionsT:
         """``options`` as the plan and the writer see them when writing to ``dest``."""
