@@ -95,3 +95,28 @@ def test_a_wrong_type_assigned_in_code_is_caught_at_save(tmp_path: Path) -> None
         af.save(ds, tmp_path / "out.json", format="coco")
     assert [(d.code, d.message) for d in info.value.report] == expected
     assert list(tmp_path.iterdir()) == []
+
+
+def test_refusals_carry_advice_in_the_api_keywords(tmp_path: Path) -> None:
+    """The API's refusals say what would proceed, as the CLI does, in the API's own terms."""
+    ds = af.load(FIXTURES / "coco" / "good" / "minimal" / "annotations.json")
+    with pytest.raises(af.AnnoformatError) as exc:
+        af.save(ds, tmp_path / "y", format="yolo")
+    assert exc.value.advice == [
+        "Pass allow_loss=True to write it anyway (every loss stays reported), or choose a "
+        "target that holds what is listed."]
+    assert str(exc.value).endswith("(to proceed: " + exc.value.advice[0] + ")")
+    taken = tmp_path / "taken.json"
+    taken.write_text("{}")
+    with pytest.raises(af.AnnoformatError) as exc:
+        af.save(ds, taken, format="coco")
+    assert exc.value.advice == ["Choose a new destination or pass overwrite=True."]
+    result = af.convert(FIXTURES / "coco" / "good" / "minimal" / "annotations.json",
+                        tmp_path / "y", to="yolo", media="none")
+    assert not result.written and result.advice == [
+        "Pass allow_loss=True to write it anyway (every loss stays reported), or choose a "
+        "target that holds what is listed."]
+    mixed = af.convert(FIXTURES / "cvat" / "good" / "images-all-shapes" / "annotations.xml",
+                       tmp_path / "y", to="yolo", media="none")
+    assert [a for a in mixed.advice if "--" in a] == []
+    assert any("options={'task': 'segment'}" in a for a in mixed.advice), mixed.advice

@@ -24,7 +24,14 @@ from annoformat import __version__
 from annoformat._io import parse_size
 from annoformat.codes import OWNERS, Severity, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
-from annoformat.diagnostics import AnnoformatError, Report, UsageError, escape_text, render
+from annoformat.diagnostics import (
+    AnnoformatError,
+    Report,
+    UsageError,
+    advice,
+    escape_text,
+    render,
+)
 from annoformat.media import MODES, Mode
 
 if TYPE_CHECKING:  # each command imports what it needs (start-up: a hook runs `validate`)
@@ -195,23 +202,6 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
     sys.exit(EXIT_OK if result.written else EXIT_FINDINGS)
 
 
-def _advice(report: Report) -> list[str]:
-    """What would let a refused conversion proceed: each error code's fix, once; the loss
-    errors --allow-loss lifts as one line."""
-    out: list[str] = []
-    allowable = False
-    for d in report.errors:
-        code = lookup(d.code)
-        if d.code.startswith("AF5") and not code.refusal:
-            allowable = True
-        elif code.fix not in out:
-            out.append(code.fix)
-    if allowable:
-        out.append("Pass --allow-loss to write it anyway (every loss stays reported), or choose "
-                   "a target that holds what is listed.")
-    return out[:4]
-
-
 #: findings about metadata only (info, ids, extras...): folded into one line unless -v
 _FOLDED = {"AF507"}
 
@@ -272,7 +262,7 @@ def _summary_text(result: ConversionResult) -> str:
     head = f"{result.source_format or '?'} -> {result.target_format}"
     if not s:
         return "\n".join([f"{head}: nothing written ({len(result.report.errors)} error(s))"]
-                         + [f"to proceed: {a}" for a in _advice(result.report)])
+                         + [f"to proceed: {a}" for a in advice(result.report)])
     types = ", ".join(f"{k} {v}" for k, v in s["annotations_by_type"].items()) or "none"
     verdict = f"written to {escape_text(result.destination)}" if result.written else "NOT written"
     loss = result.loss
@@ -282,8 +272,7 @@ def _summary_text(result: ConversionResult) -> str:
     ]
     if s.get("media") and result.written:
         lines.append("images: " + ", ".join(f"{n} {how}" for how, n in s["media"].items()))
-    advice = _advice(result.report) if not result.written else []
-    lines += [f"to proceed: {a}" for a in advice]
+    lines += [f"to proceed: {a}" for a in (advice(result.report) if not result.written else [])]
     if loss:
         counts = Counter(d.code for d in loss)
         lines.append("loss: " + ", ".join(

@@ -24,7 +24,7 @@ from annoformat._archive import is_archive, staged_member, write_zip
 from annoformat._io import fill_json_positions, gc_paused
 from annoformat.checks import check_dataset, check_skeletons, check_text
 from annoformat.codes import Severity, entry
-from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
+from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError, advice
 from annoformat.media import MODES, MediaIndex, Mode, place, search_root
 from annoformat.model import ANNOTATION_TYPES, Dataset
 from annoformat.registry import Format, detect, get_format, parse_options
@@ -48,6 +48,12 @@ class ConversionResult:
     written: bool
     report: Report
     summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def advice(self) -> list[str]:
+        """What would let a refused conversion proceed, in this function's keywords
+        (``allow_loss=True``, ``options={'task': 'segment'}``); empty once written."""
+        return [] if self.written else advice(self.report, api="convert")
 
     @property
     def loss(self) -> list[Diagnostic]:
@@ -122,7 +128,7 @@ def load(path: str | Path, format: str | None = None, *, report: Report | None =
     with opened(Path(path), report) as root:
         ds = _load(root, format, report, allow_empty, options) if root is not None else None
     if ds is None:  # raised here, once an archive's paths in the report are the user's
-        raise AnnoformatError(report)
+        raise AnnoformatError(report, api="load")
     return ds
 
 

@@ -250,8 +250,58 @@ def normalise_selector(selector: str) -> str:
     return lookup(s).code
 
 
+def advice(report: Report, *, api: str | None = None) -> list[str]:
+    """What would let refused work proceed: each error code's fix, once, and one line for the
+    loss that allowing it lifts; in the CLI's terms (``--allow-loss``), or with ``api`` (the
+    function: ``"save"``, ``"convert"``) in its keywords (``allow_loss=True``).
+
+    Example:
+        >>> report = Report()
+        >>> _ = report.add("AF013", path="out.json")
+        >>> advice(report)
+        ['Choose a new destination or pass --overwrite / overwrite=True.']
+        >>> advice(report, api="save")
+        ['Choose a new destination or pass overwrite=True.']
+    """
+    out: list[str] = []
+    allowable = False
+    for d in report.errors:
+        code = lookup(d.code)
+        if d.code.startswith("AF5") and not code.refusal:
+            allowable = True
+        elif code.fix not in out:
+            out.append(code.fix)
+    if allowable:
+        out.append("Pass --allow-loss to write it anyway (every loss stays reported), or choose "
+                   "a target that holds what is listed.")
+    out = out[:4]
+    return out if api is None else [in_api_terms(text, api) for text in out]
+
+
+#: CLI flags as the Python API spells them (``options`` of ``convert``: a dict)
+_FLAGS = [
+    (re.compile(r"--(allow-loss|strict|overwrite|allow-empty)\b"),
+     lambda m, api: f"{m.group(1).replace('-', '_')}=True"),
+    (re.compile(r"--media (\w+)"), lambda m, api: f"media={m.group(1)!r}"),
+    (re.compile(r"--images (\S+)"), lambda m, api: f"images={m.group(1)}"),
+    (re.compile(r"--(from|format) (\w[\w-]*)"),
+     lambda m, api: f"{'from_' if api == 'convert' else 'format'}={m.group(2)!r}"),
+    (re.compile(r"--(read-)?opt (\w+)=([\w.-]*)"), lambda m, api: (
+        f"{m.group(2)}={m.group(3)!r}" if api != "convert" else
+        f"{'read_options' if m.group(1) else 'options'}={{{m.group(2)!r}: {m.group(3)!r}}}")),
+]
+
+
+def in_api_terms(text: str, api: str) -> str:
+    """``text`` (a code's fix, written for the CLI) with its flags as ``api``'s keywords."""
+    for pattern, spelled in _FLAGS:
+        text = pattern.sub(lambda m, s=spelled: s(m, api), text)  # type: ignore[misc]
+    return re.sub(r"(\w+=\S+) / \1", r"\1", text)  # a fix that gave both spellings
+
+
 class AnnoformatError(Exception):
-    """The one exception the library raises for bad input or refused work; carries the Report.
+    """The one exception the library raises for bad input or refused work; carries the Report
+    and, in ``advice``, what would let the call proceed (in the API's keywords).
 
     Example:
         >>> import annoformat as af
@@ -262,10 +312,14 @@ class AnnoformatError(Exception):
         ['AF001']
     """
 
-    def __init__(self, report: Report, message: str | None = None) -> None:
+    def __init__(self, report: Report, message: str | None = None, *,
+                 api: str = "save") -> None:
         self.report = report
+        self.advice = advice(report, api=api)
         first = next(iter(report.errors), None) or next(iter(report), None)
         text = message or (f"{first.code} {first.message}" if first else "annoformat error")
+        if self.advice and message is None:
+            text += " (to proceed: " + " ".join(self.advice) + ")"
         super().__init__(text)
 
 

@@ -218,7 +218,9 @@ def test_text_to_coco_refusal_message(tmp_path: Path) -> None:
         af.save(ds, tmp_path / "out.json", format="coco")
     assert exc.value.report.codes() == ["AF509"]
     assert str(exc.value) == ("AF509 1 item(s) cannot be written as coco: the format holds no "
-                              "text items; they hold 1 annotation(s)")
+                              "text items; they hold 1 annotation(s) (to proceed: Pass "
+                              "allow_loss=True to write it anyway (every loss stays reported), "
+                              "or choose a target that holds what is listed.)")
     assert not (tmp_path / "out.json").exists()
 
 
