@@ -284,6 +284,7 @@ _FLAGS = [
      lambda m, api: f"{m.group(1).replace('-', '_')}=True"),
     (re.compile(r"--media (\w+)"), lambda m, api: f"media={m.group(1)!r}"),
     (re.compile(r"--images (\S+)"), lambda m, api: f"images={m.group(1)}"),
+    (re.compile(r"--(?:from|format) / (\w+=)"), lambda m, api: m.group(1)),  # gave both
     (re.compile(r"--(from|format) (\w[\w-]*)"),
      lambda m, api: f"{'from_' if api == 'convert' else 'format'}={m.group(2)!r}"),
     (re.compile(r"--(read-)?opt (\w+)=([\w.-]*)"), lambda m, api: (

@@ -371,14 +371,18 @@ def test_classify_read_and_write(tmp_path: Path) -> None:
     with pytest.raises(af.AnnoformatError):
         af.save(ds, tmp_path / "no-root", format="yolo", report=report)
     assert report.codes()[-1] == "AF038"
-    roots = {"train": src / "train", "val": src / "val"}
-    for subset, root in roots.items():
-        part = ds.model_copy(update={"items": [i for i in ds.items if i.subset == subset]})
-        af.save(part, tmp_path / subset, format="yolo", image_root=str(root))
-    assert sorted(p.relative_to(tmp_path / "train").as_posix()
-                  for p in (tmp_path / "train").rglob("*.png")) == [
-        "train/cat/c1.png", "train/dog/d1.png"]
-    assert (tmp_path / "val/val/cat/c2.png").read_bytes() == (src / "val/cat/c2.png").read_bytes()
+    assert [i.media.path for i in ds.items] == [
+        "train/cat/c1.png", "train/dog/d1.png", "val/cat/c2.png"]
+    # every split in one step: media paths are relative to the dataset root
+    result = af.convert(src, tmp_path / "out", to="yolo", options={"image_root": str(src)})
+    assert result.written, result.report.codes()
+    assert sorted(p.relative_to(tmp_path / "out").as_posix()
+                  for p in (tmp_path / "out").rglob("*.png")) == [
+        "train/cat/c1.png", "train/dog/d1.png", "val/cat/c2.png"]
+    assert (tmp_path / "out/val/cat/c2.png").read_bytes() == (src / "val/cat/c2.png").read_bytes()
+    back = af.load(tmp_path / "out")
+    assert [(i.id, i.subset, i.media.path) for i in back.items] == [
+        (i.id, i.subset, i.media.path) for i in ds.items]
 
 
 # ------------------------------------------------------------------ round trips

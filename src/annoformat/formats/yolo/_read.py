@@ -226,7 +226,10 @@ class _Reader:
                 rel = image.relative_to(split.base).as_posix()
                 cls = rel.split("/", 1)[0]
                 width, height, _ = self._size(image, True)
-                media = trusted(Image, {"kind": "image", "path": rel, "width": width,
+                # the path from the dataset root (train/cat/a.jpg), as the other layouts'
+                # are: one image_root then serves every split when it is written back
+                path = image.relative_to(self.layout.root).as_posix()
+                media = trusted(Image, {"kind": "image", "path": path, "width": width,
                                         "height": height})
                 tag = trusted(Tag, {**_BASE_TAG, "label": cls})
                 self.items.append(trusted(Item, {
