@@ -85,8 +85,8 @@ class Options(BaseModel):
         description="writing: annoformat_sizes.json, so the labels re-read without their images")
     image_root: str | None = Field(
         default=None,
-        description=("writing classification: the folder the item media paths are relative "
-                     "to, images copied from it (a classify source: its own folder)"))
+        description=("writing classification: the folder the media paths start from (a "
+                     "classify source's own)"))
     val: str | None = Field(
         default=None,
         description=("writing: the subset data.yaml names as "
