@@ -56,7 +56,7 @@ def chi_square(table: list[list[int]]) -> tuple[float, int, float] | None:
     contingency table (scipy; Yates' correction on 2 x 2); None when a row or column is all
     zero, where the test is undefined."""
     if not table or any(sum(row) == 0 for row in table) or any(
-            sum(col) == 0 for col in zip(*table)):
+            sum(col) == 0 for col in zip(*table, strict=True)):
         return None
     if len(table) < 2 or len(table[0]) < 2:
         return None

@@ -31,6 +31,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,7 +48,7 @@ NONE = "(none)"
 #: octave edges of sqrt(w*h): bin k holds [EDGES[k], EDGES[k+1])
 SIZE_EDGES: tuple[float, ...] = (0.0, *(2.0 ** k for k in range(1, 12)), math.inf)
 SIZE_BINS: tuple[str, ...] = tuple(
-    f"[{a:g}, {b:g})" for a, b in zip(SIZE_EDGES, SIZE_EDGES[1:]))
+    f"[{a:g}, {b:g})" for a, b in pairwise(SIZE_EDGES))
 #: how many items an HTML report draws
 SAMPLES = 4
 
@@ -162,7 +163,7 @@ def summarize(pairs: Iterable[tuple[Item, Sequence[Any]]]) -> Summary:
                 widths.append(w)
                 heights.append(h)
     total = sum(types.values())
-    areas = [w * h for w, h in zip(widths, heights)]
+    areas = [w * h for w, h in zip(widths, heights, strict=True)]
     sizes = [math.sqrt(a) for a in areas]
     histogram = Counter(size_bin(s) for s in sizes)
     return Summary(
@@ -172,7 +173,7 @@ def summarize(pairs: Iterable[tuple[Item, Sequence[Any]]]) -> Summary:
                 sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))},
         box_width=Quantiles.of(widths), box_height=Quantiles.of(heights),
         box_area=Quantiles.of(areas), box_size=Quantiles.of(sizes),
-        aspect_ratio=Quantiles.of([w / h for w, h in zip(widths, heights) if h > 0]),
+        aspect_ratio=Quantiles.of([w / h for w, h in zip(widths, heights, strict=True) if h > 0]),
         size_histogram={name: histogram.get(k, 0) for k, name in enumerate(SIZE_BINS)},
         attributes={key: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
                     for key, c in sorted(attributes.items())},
