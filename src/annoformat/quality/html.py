@@ -56,7 +56,8 @@ text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 figure{display:inline-block;margin:.5em 1em .5em 0;vertical-align:top}
 figcaption{font-size:12px;color:#555;max-width:30em}
 svg.item-view{border:1px solid #ccc;background:#f4f4f4}
-.ann{fill-opacity:.12;stroke-width:2;vector-effect:non-scaling-stroke}
+.ann,.ann *{fill-opacity:.12;stroke-width:2;vector-effect:non-scaling-stroke}
+.ann circle{fill-opacity:.9}
 .ann.candidate{stroke-dasharray:5 3}.ann.highlight{stroke:#d62728;stroke-width:3;fill-opacity:.25}
 .ann-label{paint-order:stroke;stroke:#fff}
 .note{color:#555}.warning{color:#a15c00}
@@ -266,9 +267,11 @@ def _overlays(anns: Iterable[Any], side: str, color: str, highlight: Collection[
         if element is None:  # tags, spans, relations: not drawn on an image
             continue
         out.append(f"{element}{tip}</{_closing(element)}>")
-        x, y, _, _ = ann.box
-        out.append(f'<text class="ann-label" x="{_num(x + 2 * scale)}" '
-                   f'y="{_num(max(y - 3 * scale, 10 * scale))}" font-size="{_num(11 * scale)}" '
+        x, y, _, h = ann.box
+        # a candidate's name goes under its shape, so that it does not cover the reference's
+        y = max(y - 3 * scale, 10 * scale) if side == "reference" else y + h + 11 * scale
+        out.append(f'<text class="ann-label" x="{_num(x + 2 * scale)}" y="{_num(y)}" '
+                   f'font-size="{_num(11 * scale)}" '
                    f'stroke-width="{_num(3 * scale)}" fill="{HIGHLIGHT if hl else color}">'
                    f'{escape(_clip(label, 20))}</text>')
     return "".join(out)

@@ -63,7 +63,10 @@ def page(result: Stats) -> str:
                     _f(g.box_size.median)] for k, g in result.groups.items()],
                   numeric={1, 2, 3, 4, 5})
         for k, g in list(result.groups.items())[:_CHARTS]:
-            out.bar_chart(f"{result.by} {k}: annotations per label", g.label_counts())
+            if result.by == "label":  # one label per group: its sizes say more
+                out.histogram(f"label {k}: box size sqrt(w*h), pixels", g.size_histogram)
+            else:
+                out.bar_chart(f"{result.by} {k}: annotations per label", g.label_counts())
     if result.outlier is not None:
         out.heading("Annotator farthest from the others")
         out.paragraph(f"{result.outlier.annotator}: Jensen-Shannon distance "
