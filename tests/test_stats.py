@@ -252,3 +252,17 @@ def test_the_readme_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(main, command.split()[2:])
     assert result.exit_code == 0
     assert (result.stdout + result.stderr).splitlines() == expected
+
+
+def test_the_histogram_bins_every_size_as_size_bin_does() -> None:
+    import random
+
+    rng = random.Random(7)
+    sides = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 2048.0, 4096.0] + [
+        rng.uniform(0, 3000) for _ in range(300)]
+    boxes = [BBox(label="a", x=0, y=0, w=w, h=rng.choice(sides)) for w in sides]
+    ds = Dataset(items=[Item(id="1", media=Image(path="a.jpg"), annotations=boxes)])
+    expected = [0] * len(SIZE_BINS)
+    for box in boxes:
+        expected[size_bin(math.sqrt(box.w * box.h))] += 1
+    assert list(af.stats(ds).summary.size_histogram.values()) == expected
