@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
@@ -41,6 +41,9 @@ from annoformat._io import gc_paused
 from annoformat.convert import load
 from annoformat.diagnostics import Report
 from annoformat.model import BBox, Dataset, Ellipse, Item, Mask, Polygon, RotatedBBox
+
+if TYPE_CHECKING:  # drift imports this module; it is imported here only when asked for
+    from annoformat.quality.drift import Drift
 
 GroupBy = Literal["subset", "annotator", "label"]
 #: the annotation types whose enclosing box is an object's size
@@ -242,7 +245,7 @@ class Stats:
     by: GroupBy | None = None
     groups: dict[str, Summary] = field(default_factory=dict)
     outlier: Outlier | None = None
-    against: Any = None  #: a :class:`~annoformat.quality.drift.Drift`, or None
+    against: Drift | None = None
     report: Report = field(default_factory=Report)
     #: items an HTML report draws (the ones with most objects), and where their images are
     samples: list[Item] = field(default_factory=list, repr=False)
