@@ -266,3 +266,17 @@ def test_the_histogram_bins_every_size_as_size_bin_does() -> None:
     for box in boxes:
         expected[size_bin(math.sqrt(box.w * box.h))] += 1
     assert list(af.stats(ds).summary.size_histogram.values()) == expected
+
+
+def test_output_file_is_never_an_input(tmp_path: Path) -> None:
+    src = tmp_path / "a.json"
+    src.write_bytes(A.read_bytes())
+    result = CliRunner().invoke(main, ["stats", str(src), "--output", "json", "-o", str(src)])
+    assert result.exit_code == 1 and "AF014 destination-is-source" in result.stderr
+    assert src.read_bytes() == A.read_bytes()
+    out = tmp_path / "deep" / "s.json"  # folders made; an old file replaced
+    for _ in range(2):
+        assert CliRunner().invoke(main, ["stats", str(src), "--output", "json", "-o",
+                                         str(out)]).exit_code == 0
+    assert json.loads(out.read_text())["summary"]["items"] == 4
+    assert sorted(p.name for p in out.parent.iterdir()) == ["s.json"]
