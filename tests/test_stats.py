@@ -17,7 +17,7 @@ from annoformat.model import BBox, Dataset, Image, Item, Label, Polyline, Tag
 from annoformat.quality.drift import chi_square, js_distance
 from annoformat.quality.stats import SIZE_BINS, Quantiles, size_bin
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, Case, fixture_cases
 
 A = FIXTURES / "_stats" / "batch-a" / "annotations.json"
 B = FIXTURES / "_stats" / "batch-b" / "annotations.json"
@@ -280,3 +280,18 @@ def test_output_file_is_never_an_input(tmp_path: Path) -> None:
                                          str(out)]).exit_code == 0
     assert json.loads(out.read_text())["summary"]["items"] == 4
     assert sorted(p.name for p in out.parent.iterdir()) == ["s.json"]
+
+
+@pytest.mark.parametrize("case", [c for c in fixture_cases("good")], ids=lambda c: c.id)
+def test_every_good_fixture_has_statistics_in_every_output(case: Case) -> None:
+    from annoformat.quality.stats_text import render_text
+
+    ds = af.load(case.input, case.format)
+    s = af.stats(ds, by="label", against=ds)
+    assert s.summary.items == len(ds.items)
+    assert s.summary.annotations == sum(len(it.annotations) for it in ds.items)
+    assert sum(c.count for c in s.summary.labels.values()) == s.summary.annotations
+    assert s.against is not None and s.against.label_distance in (0.0, None)
+    assert s.report.codes() == []  # a dataset does not drift from itself
+    json.loads(s.to_json())
+    assert render_text(s) and s.to_html().startswith("<!DOCTYPE html>")
