@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         split,
         subsets,
     )
+    from annoformat.quality.stats import Stats, stats
     from annoformat.registry import detect, list_formats
 
 __version__ = "0.1.0"
@@ -77,6 +78,7 @@ _ORIGIN = {
                      "Span", "Tag", "Text", "VideoFrame"], "annoformat.model"),
     **dict.fromkeys(["drop_labels", "filter_annotations", "filter_items", "merge_labels",
                      "rename_labels", "split", "subsets"], "annoformat.ops"),
+    **dict.fromkeys(["Stats", "stats"], "annoformat.quality.stats"),
     **dict.fromkeys(["detect", "list_formats"], "annoformat.registry"),
 }
 
@@ -103,6 +105,7 @@ __all__ = [
     "RotatedBBox",
     "Severity",
     "Span",
+    "Stats",
     "Tag",
     "Text",
     "UsageError",
@@ -119,6 +122,7 @@ __all__ = [
     "rename_labels",
     "save",
     "split",
+    "stats",
     "subsets",
     "summarize",
     "validate",
