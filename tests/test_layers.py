@@ -34,7 +34,7 @@ LAYERS: list[set[str]] = [
     {"registry", "sources", "testing"},
     {"labelmap", "rules", "convert", "quality"},
     {"ops"},
-    {"cli", "dask", "__init__", "__main__"},
+    {"cli", "_entry", "dask", "__init__", "__main__"},
 ]
 _LAYER_OF = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 
