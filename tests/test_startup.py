@@ -4,14 +4,21 @@ validator, the entry-point pre-scan, readers' labels built as trusted models."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ValidationError, model_validator
 
 from annoformat import registry
 from annoformat.diagnostics import UsageError
+from annoformat.model import AttributeSpec, Label, build
 from annoformat.registry import get_format, list_formats, parse_options
+
+from conftest import FIXTURES
 
 
 def test_default_options_are_what_validating_no_values_gives() -> None:
@@ -64,3 +71,54 @@ def test_the_entry_point_pre_scan_finds_what_importlib_metadata_finds(
     monkeypatch.syspath_prepend(str(tmp_path / "lib.zip"))
     assert registry._may_declare("no.such.group")
     assert registry._entry_points("no.such.group") == []
+
+
+@pytest.mark.parametrize("cls,fields", [
+    (Label, {"name": "cat"}),
+    (Label, {"name": "p", "id": 3, "parent": "animal", "keypoints": ["a", "b"],
+             "skeleton": [(0, 1)], "extras": {"coco": {"x": [1]}}}),
+    (Label, {"name": "s", "attributes": [AttributeSpec(name="flag", input_type="checkbox")]}),
+    (AttributeSpec, {"name": "n", "input_type": "number", "values": ["0", "9", "1"],
+                     "mutable": True}),
+])
+def test_build_is_the_validated_model(cls: type[BaseModel], fields: dict[str, Any]) -> None:
+    built, validated = build(cls, **fields), cls(**fields)
+    assert built == validated
+    assert list(built.__dict__) == list(validated.__dict__)  # model_dump's key order
+    assert built.model_dump_json() == validated.model_dump_json()
+    for name, value in fields.items():  # copied as validation copies
+        if isinstance(value, (list, dict)):
+            assert getattr(built, name) is not value
+
+
+@pytest.mark.parametrize("fields", [
+    {"name": "p", "skeleton": [(0.0, 1)]},  # orjson's 1.0: not an int for a strict model
+    {"name": "p", "skeleton": [[0, 1]]},
+    {"name": "p", "id": True},
+    {"name": 3},
+    {"keypoints": []},  # no name
+    {"name": "p", "colour": "red"},
+])
+def test_build_refuses_what_validation_refuses(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as built:
+        build(Label, **fields)
+    with pytest.raises(ValidationError) as validated:
+        Label(**fields)
+    assert built.value.errors() == validated.value.errors()
+
+
+@pytest.mark.parametrize("path", [
+    "coco/good/minimal/annotations.json", "yolo/good/ultralytics-detect/dataset",
+    "cvat/good/images-project-subsets/annotations.xml", "voc/good/datumaro-voc/dataset",
+])
+def test_a_validate_run_imports_neither_click_nor_importlib_metadata(path: str) -> None:
+    """A pydantic validator built on the way would import importlib.metadata (its plugin
+    scan): the console script's validate of a small file builds none."""
+    probe = ("import sys\nsys.argv = ['annoformat', 'validate', sys.argv[1]]\n"
+             "from annoformat._entry import main\ntry:\n    main()\nexcept SystemExit:\n"
+             "    pass\nprint(sorted(m for m in ('click', 'importlib.metadata') "
+             "if m in sys.modules))\n")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    run = subprocess.run([sys.executable, "-c", probe, str(FIXTURES / path)],
+                         capture_output=True, text=True, env=env, check=False)
+    assert run.stdout.splitlines()[-1] == "[]", run.stderr

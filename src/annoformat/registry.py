@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib
 import os
 import pkgutil
@@ -142,6 +141,8 @@ def get_format(name: str) -> Format:
     names = format_names()
     found = names.get(_key(name))
     if found is None:
+        import difflib  # only for the error's suggestions
+
         close = difflib.get_close_matches(_key(name), list(names), n=3, cutoff=0.6)
         suggestion = dict.fromkeys(names[c].name for c in close)
         report = Report()
@@ -180,7 +181,8 @@ def parse_options(fmt: Format, values: dict[str, Any]) -> BaseModel:
         raise UsageError(report)
     if not values and _defaults_are_valid(fmt.options):
         # the defaults, without building a validator: a `validate` run builds none (start-up)
-        return fmt.options.model_construct()
+        defaults: BaseModel = fmt.options.model_construct()
+        return defaults
     try:
         options: BaseModel = fmt.options.model_validate(values)
         return options
