@@ -33,6 +33,7 @@ Facts a maintainer needs:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annoformat.formats.coco._codes import CODES
 from annoformat.formats.coco._common import (
@@ -47,8 +48,11 @@ from annoformat.formats.coco._common import (
 )
 from annoformat.formats.coco._plan import plan
 from annoformat.formats.coco._read import read
-from annoformat.formats.coco._write import write
 from annoformat.spec import Detection, FormatSpec
+
+if TYPE_CHECKING:
+    from annoformat.diagnostics import Report
+    from annoformat.model import Dataset
 
 __all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
            "resolve_options", "write"]
@@ -69,6 +73,14 @@ def detect(path: Path) -> Detection:
             return Detection(0.9, f"folder with COCO files: {names}")
         return Detection(0.0, "no COCO JSON in annotations/ or */_annotations.coco.json")
     return Detection(0.0, "path does not exist")
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write ``ds`` as COCO to ``dest`` (a ``.json`` file, or a dataset folder); see
+    ``_write.write``."""
+    from annoformat.formats.coco._write import write as write_coco  # not at discovery: start-up
+
+    write_coco(ds, dest, options, report)
 
 
 FORMAT = FormatSpec(

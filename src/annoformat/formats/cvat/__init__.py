@@ -72,7 +72,6 @@ from annoformat.formats.cvat._common import (
 )
 from annoformat.formats.cvat._plan import plan as plan_cvat
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
-from annoformat.formats.cvat._write import Writer
 from annoformat.model import Dataset
 from annoformat.spec import Capabilities, Detection, FormatSpec, LossPlan
 
@@ -162,6 +161,8 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     loses is ``plan``'s to say)."""
     options = resolve_options(options, dest)
     flavour = flavour_of(ds, options)
+    from annoformat.formats.cvat._write import Writer  # not at discovery: start-up
+
     try:
         text = Writer(ds, flavour, report).build()
     except ValueError as exc:  # lxml refuses what XML 1.0 cannot hold: the plan's AF068

@@ -77,6 +77,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc._codes import CODES
@@ -91,8 +92,11 @@ from annoformat.formats.voc._common import (
 )
 from annoformat.formats.voc._plan import plan
 from annoformat.formats.voc._read import read
-from annoformat.formats.voc._write import write
 from annoformat.spec import Detection, FormatSpec
+
+if TYPE_CHECKING:
+    from annoformat.diagnostics import Report
+    from annoformat.model import Dataset
 
 __all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
            "resolve_options", "set_order", "write"]
@@ -149,6 +153,14 @@ def detect(path: Path) -> Detection:
         return Detection(0.8, "subset folders of VOC XML files (Roboflow): "
                          + ", ".join(f"{name}/" for name, _ in folders))
     return Detection(0.0, "no Annotations/ folder, no VOC XML file and no devkit years")
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write ``ds`` as a VOC dataset folder at ``dest`` (or one XML file); see
+    ``_write.write``."""
+    from annoformat.formats.voc._write import write as write_voc  # not at discovery: start-up
+
+    write_voc(ds, dest, options, report)
 
 
 FORMAT = FormatSpec(

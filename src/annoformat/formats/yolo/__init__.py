@@ -46,7 +46,6 @@ from annoformat.formats.yolo._read import read_dataset
 from annoformat.formats.yolo._rows import rotated_to_corners
 from annoformat.formats.yolo._single import dataset_root, read_label_file
 from annoformat.formats.yolo._task import media_paths
-from annoformat.formats.yolo._write import write_dataset
 from annoformat.model import Dataset
 from annoformat.spec import Detection, FormatSpec
 
@@ -82,6 +81,8 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write ``ds`` as a YOLO dataset folder at ``dest`` (labels, data.yaml or obj.*)."""
+    from annoformat.formats.yolo._write import write_dataset  # not at discovery: start-up
+
     write_dataset(ds, dest, options, report)
 
 
