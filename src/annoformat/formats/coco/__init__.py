@@ -46,13 +46,12 @@ from annoformat.formats.coco._common import (
     media_paths,
     resolve_options,
 )
-from annoformat.formats.coco._plan import plan
-from annoformat.formats.coco._read import read
 from annoformat.spec import Detection, FormatSpec
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the reader, the writer and the plan load when used, not at discovery
     from annoformat.diagnostics import Report
     from annoformat.model import Dataset
+    from annoformat.spec import LossPlan
 
 __all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
            "resolve_options", "write"]
@@ -75,10 +74,25 @@ def detect(path: Path) -> Detection:
     return Detection(0.0, "path does not exist")
 
 
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a COCO file or dataset folder into the IR (None if it could not be read); see
+    ``_read.read``."""
+    from annoformat.formats.coco._read import read as read_coco
+
+    return read_coco(path, options, report)
+
+
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What :func:`write` will drop or renumber; see ``_plan.plan``."""
+    from annoformat.formats.coco._plan import plan as plan_coco
+
+    return plan_coco(ds, options)
+
+
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write ``ds`` as COCO to ``dest`` (a ``.json`` file, or a dataset folder); see
     ``_write.write``."""
-    from annoformat.formats.coco._write import write as write_coco  # not at discovery: start-up
+    from annoformat.formats.coco._write import write as write_coco
 
     write_coco(ds, dest, options, report)
 

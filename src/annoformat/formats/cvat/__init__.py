@@ -70,7 +70,6 @@ from annoformat.formats.cvat._common import (
     media_paths,
     resolve_options,
 )
-from annoformat.formats.cvat._plan import plan as plan_cvat
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
 from annoformat.model import Dataset
 from annoformat.spec import Capabilities, Detection, FormatSpec, LossPlan
@@ -161,7 +160,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     loses is ``plan``'s to say)."""
     options = resolve_options(options, dest)
     flavour = flavour_of(ds, options)
-    from annoformat.formats.cvat._write import Writer  # not at discovery: start-up
+    from annoformat.formats.cvat._write import Writer  # when used, not at discovery
 
     try:
         text = Writer(ds, flavour, report).build()
@@ -194,6 +193,8 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
     """What writing ``ds`` as CVAT XML with ``options`` loses (see ``_plan``)."""
+    from annoformat.formats.cvat._plan import plan as plan_cvat  # when used, not at discovery
+
     return plan_cvat(ds, options, CAPABILITIES)
 
 
