@@ -52,13 +52,13 @@ _NO_VALIDATE = ("click", "importlib.metadata", "annoformat.formats.coco._write",
 DEFAULTS: list[tuple[Path, tuple[str, ...], int | None]] = [
     (FIXTURES / "coco" / "good" / "minimal" / "annotations.json",
      ("numpy", "pycocotools", "lxml", "yaml", "PIL", "tqdm", "imagesize", "annoformat.labelmap",
-      "annoformat._output", *_NO_VALIDATE), 255),
+      "annoformat._output", *_NO_VALIDATE), 250),
     (FIXTURES / "yolo" / "good" / "ultralytics-detect" / "dataset",
      ("numpy", "pycocotools", "lxml", "PIL", "tqdm", "annoformat.labelmap", "annoformat._output",
-      *_NO_VALIDATE), 305),
+      *_NO_VALIDATE), 297),
     (FIXTURES / "cvat" / "good" / "images-project-subsets" / "annotations.xml",
      ("numpy", "pycocotools", "yaml", "PIL", "tqdm", "imagesize", "annoformat.labelmap",
-      "annoformat._output", *_NO_VALIDATE), 245),
+      "annoformat._output", *_NO_VALIDATE), 233),
 ]
 #: what `import annoformat` alone may import: nothing of its dependencies
 IMPORT_FORBIDDEN = ("pydantic", "click", "orjson", "numpy", "pycocotools", "lxml", "yaml", "PIL",
