@@ -41,7 +41,6 @@ from annoformat.diagnostics import Report
 from annoformat.formats.yolo._codes import CODES
 from annoformat.formats.yolo._common import CAPABILITIES, NAME, SCHEMA, Options
 from annoformat.formats.yolo._layout import kind_of
-from annoformat.formats.yolo._read import read_dataset
 from annoformat.formats.yolo._rows import rotated_to_corners
 from annoformat.formats.yolo._single import dataset_root, read_label_file
 from annoformat.formats.yolo._task import media_paths
@@ -75,6 +74,8 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
     root = dataset_root(path) if kind_of(path) is None else None
     if root is not None:
         return read_label_file(path, root, options, report)
+    from annoformat.formats.yolo._read import read_dataset  # when used, not at discovery
+
     return read_dataset(path, options, report)
 
 
