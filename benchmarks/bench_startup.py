@@ -4,18 +4,21 @@ Usage: python benchmarks/bench_startup.py [--repeat 15] [--top 15] [--no-timing]
 
 Three parts, each in fresh processes of this interpreter:
 
-1. Wall time. `python -c pass` (the floor), `python -c "import annoformat"`, the imports every
-   `validate` run needs before annoformat's own code (click, orjson and pydantic's BaseModel: a
-   reference, not budgeted) and `annoformat validate FILE` for each FILE (default: a small COCO,
-   YOLO and CVAT fixture), run alternately --repeat times; prints the median of each and its
-   ratio to the floor.
+1. Time. `python -c pass` (the floor), `python -c "import annoformat"`, two reference rows
+   (orjson and the pydantic names the IR uses, which every `validate` imports before
+   annoformat's own code; and `import annoformat.model`, the IR itself) and
+   `annoformat validate FILE` for each FILE (default: a small COCO, YOLO and CVAT fixture), run
+   alternately --repeat times (at least 15 for a verdict); prints the median wall time and CPU
+   time (user + system, from `os.wait4`) of each and their ratios to the floor's. The budget is
+   on wall time; the CPU ratios move less on a shared machine.
 2. Imports. `python -X importtime` of `import annoformat` and of each validate run: the
    --top imports by cumulative time, each with the chain that imported it (the "why").
 3. Budget. Fails (exit status 1) when a median exceeds its budget, as a ratio to the floor
    measured in the same run (--budget-import, --budget-validate), or when a run imports a module
-   its input does not need (heavy dependencies only the file's own format may pull in). The
-   module check is deterministic; --no-timing runs only it and the import listing (a few
-   seconds), a smoke check for CI.
+   its input does not need (heavy dependencies only the file's own format may pull in; click,
+   importlib.metadata and the writers for any validate) or more modules than its budget (the
+   default files). The module checks are deterministic; --no-timing runs only them and the
+   import listing (a few seconds), a smoke check for CI.
 
 `annoformat` is run as the installed console script (what pre-commit runs), beside this
 interpreter; without one, as `python -m annoformat`.
@@ -35,28 +38,41 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
-#: one small file per format family: (path, modules its validate run must not import). They are
+#: what no validate run of a small file needs: click (the console script parses simple
+#: arguments itself), importlib.metadata (imported by pydantic's plugin scan the first time a
+#: validator is built, and by plugin discovery: a run builds none and finds no plugin), the
+#: writers
+_NO_VALIDATE = ("click", "importlib.metadata", "annoformat.formats.coco._write",
+                "annoformat.formats.voc._write", "annoformat.formats.yolo._write",
+                "annoformat.formats.cvat._write")
+#: one small file per format family: (path, modules its validate run must not import, how many
+#: modules it may import: a deterministic import budget, about 5% above what it takes). They are
 #: validated where they are, so the project rules of this repository apply (its pyproject.toml
 #: counts as a config: tomllib, and jsonschema_rs for the config's schema, load for every file)
-DEFAULTS: list[tuple[Path, tuple[str, ...]]] = [
+DEFAULTS: list[tuple[Path, tuple[str, ...], int | None]] = [
     (FIXTURES / "coco" / "good" / "minimal" / "annotations.json",
      ("numpy", "pycocotools", "lxml", "yaml", "PIL", "tqdm", "imagesize", "annoformat.labelmap",
-      "annoformat._output")),
+      "annoformat._output", *_NO_VALIDATE), 250),
     (FIXTURES / "yolo" / "good" / "ultralytics-detect" / "dataset",
-     ("numpy", "pycocotools", "lxml", "PIL", "tqdm", "annoformat.labelmap", "annoformat._output")),
+     ("numpy", "pycocotools", "lxml", "PIL", "tqdm", "annoformat.labelmap", "annoformat._output",
+      *_NO_VALIDATE), 297),
     (FIXTURES / "cvat" / "good" / "images-project-subsets" / "annotations.xml",
      ("numpy", "pycocotools", "yaml", "PIL", "tqdm", "imagesize", "annoformat.labelmap",
-      "annoformat._output")),
+      "annoformat._output", *_NO_VALIDATE), 233),
 ]
 #: what `import annoformat` alone may import: nothing of its dependencies
 IMPORT_FORBIDDEN = ("pydantic", "click", "orjson", "numpy", "pycocotools", "lxml", "yaml", "PIL",
                     "tqdm", "imagesize", "jsonschema_rs", "annoformat.model",
                     "annoformat.convert")
-#: the reference row: what any validate run imports before annoformat's own modules
-DEPENDENCIES = "click + orjson + pydantic"
+#: reference rows: what every validate run imports before annoformat's own modules (orjson,
+#: pydantic and the pydantic names the IR uses), and the IR itself (those and its classes)
+DEPENDENCIES = "orjson + pydantic"
+IR = "import annoformat.model (the IR)"
 #: budgets, as ratios of medians to `python -c pass` in the same run
 BUDGET_IMPORT = 4.0
 BUDGET_VALIDATE = 10.0
+#: fewer runs than this give no budget verdict (a median of a few runs on a shared machine)
+MIN_REPEAT = 15
 
 # an installed package has its bytecode cached; some sandboxes set this variable, which would
 # make every run recompile annoformat and its dependencies
@@ -70,10 +86,12 @@ def _annoformat() -> list[str]:
     return [sys.executable, "-m", "annoformat"]
 
 
-def _time(cmd: list[str]) -> float:
+def _time(cmd: list[str]) -> tuple[float, float]:
+    """Wall time of ``cmd`` and the CPU time (user + system) it used, in seconds."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=False, capture_output=True, env=ENV)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
 @dataclass
@@ -145,24 +163,27 @@ def main() -> int:
     parser.add_argument("--budget-validate", type=float, default=BUDGET_VALIDATE, metavar="X",
                         help=f"each validate <= X times python -c pass ({BUDGET_VALIDATE})")
     args = parser.parse_args()
-    files = ([(f, ()) for f in args.files] if args.files else DEFAULTS)
+    files = ([(f, (), None) for f in args.files] if args.files else DEFAULTS)
     cli = _annoformat()
-    validates = {f"validate {f.name}": [*cli, "validate", str(f)] for f, _ in files}
+    validates = {f"validate {f.name}": [*cli, "validate", str(f)] for f, _, _ in files}
     commands = {"python -c pass": [sys.executable, "-c", "pass"],
                 "import annoformat": [sys.executable, "-c", "import annoformat"],
-                DEPENDENCIES: [sys.executable, "-c", "import click, orjson\n"
-                               "from pydantic import BaseModel"],
+                DEPENDENCIES: [sys.executable, "-c", "import orjson\n"
+                               "from pydantic import BaseModel, ConfigDict, Field, JsonValue"],
+                IR: [sys.executable, "-c", "import annoformat.model"],
                 **validates}
     failures: list[str] = []
 
     # imports: what each command loads, the slowest first, and the modules it must not load
     for cmd in commands.values():  # warm the file cache and write bytecode once
         _time(cmd)
-    checks = [("import annoformat", ["-c", "import annoformat"], IMPORT_FORBIDDEN)]
-    checks += [(name, [*cli[1:], "validate", str(f)], forbidden)
-               for (name, _), (f, forbidden) in zip(validates.items(), files, strict=True)]
-    for name, cmd, forbidden in checks:
+    checks = [("import annoformat", ["-c", "import annoformat"], IMPORT_FORBIDDEN, None)]
+    checks += [(name, [*cli[1:], "validate", str(f)], forbidden, most)
+               for (name, _), (f, forbidden, most) in zip(validates.items(), files, strict=True)]
+    for name, cmd, forbidden, most in checks:
         rows = importtime(cmd)
+        if most is not None and len(rows) > most:
+            failures.append(f"{name} imports {len(rows)} modules, more than its {most}")
         ours = sum(r.cumulative_us for r in rows if r.depth == 0) / 1000
         print(f"{name}: {len(rows)} modules imported, {ours:.1f} ms by -X importtime; "
               f"top {args.top} by cumulative time (imported by):")
@@ -172,16 +193,25 @@ def main() -> int:
     if args.no_timing:
         return _verdict(failures)
 
-    # wall time: interleaved fresh processes
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    # wall and CPU time: interleaved fresh processes, the floor measured in the same rounds
+    if args.repeat < MIN_REPEAT:
+        failures.append(f"--repeat {args.repeat}: a budget verdict needs medians of at least "
+                        f"{MIN_REPEAT} runs")
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.repeat):
         for name, cmd in commands.items():
-            times[name].append(_time(cmd))
-    floor = statistics.median(times["python -c pass"])
+            wall, cpu = _time(cmd)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    floor = statistics.median(walls["python -c pass"])
+    cpu_floor = statistics.median(cpus["python -c pass"])
     print(f"\nstart-up, medians of {args.repeat} interleaved fresh processes (Python "
-          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f})")
-    for name, values in times.items():
-        median = statistics.median(values)
+          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}); "
+          "the budget is on wall time, CPU time (user + system) is less moved by a busy machine")
+    print(f"{'command':<34} {'wall ms':>8}   {'x pass':>6}   {'CPU ms':>7}   {'x pass':>6}")
+    for name in commands:
+        median, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
         budget = (args.budget_import if name == "import annoformat"
                   else args.budget_validate if name in validates else None)
         verdict = ""
@@ -190,8 +220,8 @@ def main() -> int:
             verdict = f"   budget {budget:g}x: {'ok' if ok else 'OVER'}"
             if not ok:
                 failures.append(f"{name}: {median / floor:.1f}x python -c pass > {budget:g}x")
-        print(f"{name:<34} {median * 1000:8.1f} ms   {median / floor:5.1f}x python -c pass"
-              f"{verdict}")
+        print(f"{name:<34} {median * 1000:8.1f}   {median / floor:5.1f}x   {cpu * 1000:7.1f}   "
+              f"{cpu / cpu_floor:5.1f}x{verdict}")
     return _verdict(failures)
 
 

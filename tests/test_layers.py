@@ -4,7 +4,7 @@ Layers, lowest first; a module may import from its own layer or any lower one:
 model ← codes ← diagnostics ← support (_io, _archive, _xml, schemas, sourcemap, masks, geometry,
 media, checks)
 ← spec ← plugin ← formats ← registry, sources, testing ← labelmap, rules, convert, quality ←
-cli, dask, the package.
+cli, _entry (the console script), dask, the package.
 Private means a name or module starting with ``_``: a ``_module`` is imported only from inside
 its own package, a ``_name`` only inside its own module, a format's writer modules never
 import its reader modules (shared helpers go in a common module), and formats never import each
@@ -34,7 +34,7 @@ LAYERS: list[set[str]] = [
     {"registry", "sources", "testing"},
     {"labelmap", "rules", "convert", "quality"},
     {"ops"},
-    {"cli", "dask", "__init__", "__main__"},
+    {"cli", "_entry", "dask", "__init__", "__main__"},
 ]
 _LAYER_OF = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 

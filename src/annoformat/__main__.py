@@ -1,6 +1,6 @@
 """``python -m annoformat``: the command line, for environments without the script on PATH."""
 
-from annoformat.cli import main
+from annoformat._entry import main
 
 if __name__ == "__main__":
     main()

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from annoformat.diagnostics import Report
 
-if TYPE_CHECKING:  # zipfile (and bz2, lzma) only when an archive is read or written
-    import zipfile
+if TYPE_CHECKING:  # zipfile (and bz2, lzma), shutil and tempfile only when an archive is read
+    import zipfile  # or written
 
 #: uncompressed bytes an archive may unpack to (COCO-2017 train with its images is ~19 GB)
 MAX_TOTAL = 32 * 1024**3
@@ -132,6 +130,8 @@ def unpacked(archive: Path, report: Report) -> Iterator[Path | None]:
     that file. Paths in diagnostics recorded
     inside the block are rewritten from the temporary folder to ``archive!/...``.
     """
+    import shutil
+    import tempfile
     import zipfile
 
     try:
@@ -175,6 +175,7 @@ def unpacked(archive: Path, report: Report) -> Iterator[Path | None]:
 
 def write_zip(folder: Path, dest: Path) -> None:
     """Zip the content of ``folder`` into ``dest`` (sorted entries, fixed timestamps)."""
+    import shutil
     import zipfile
 
     paths = sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix())

@@ -24,7 +24,6 @@ Example:
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,5 +124,7 @@ def place(src: Path, target: Path, mode: Mode) -> Mode:
     if mode == "symlink":
         os.symlink(src.resolve(), target)
         return "symlink"
+    import shutil  # a conversion that copies images; never a `validate` (start-up)
+
     shutil.copyfile(src, target)
     return "copy"

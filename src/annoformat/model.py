@@ -22,8 +22,8 @@ Example:
     30.0
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would compile every field's annotation
+# from its string when the classes are made, at every start-up (about 15% of defining the IR).
 import math
 from operator import mul
 from typing import Annotated, Any, Literal, TypeVar
@@ -107,7 +107,7 @@ def _cos_sin(degrees: float) -> tuple[float, float]:
     return math.cos(t), math.sin(t)
 
 
-def _mask_rle(mask: Mask) -> dict[str, Any]:
+def _mask_rle(mask: "Mask") -> dict[str, Any]:
     from pycocotools import mask as coco_mask  # numpy + pycocotools: only when a mask asks
 
     if isinstance(mask.counts, list):
@@ -479,6 +479,73 @@ def _present(points: list[float], visibility: list[int] | None) -> list[float]:
 
 #: the annotation types that have a place in the image: ``box`` and ``pixel_area``
 REGION_TYPES = (BBox, RotatedBBox, Polygon, Polyline, Points, Keypoints, Mask, Ellipse)
+
+
+def build(cls: type[_T], **fields: Any) -> _T:
+    """``cls(**fields)`` for a reader: a :class:`Label` or :class:`AttributeSpec` whose values
+    already have their fields' exact types is made with :func:`trusted` (equal to the validated
+    model, lists and dicts copied as validation copies them), so that reading a small file
+    builds no pydantic validator (a hook's start-up); any other value is validated, and refused
+    as ``cls(**fields)`` refuses it.
+
+    Example:
+        >>> build(Label, name="cat", skeleton=[(0, 1)]) == Label(name="cat", skeleton=[(0, 1)])
+        True
+    """
+    check = _CONFORMS.get(cls)
+    if check is None or not fields.keys() <= check.keys() or not all(
+            check[k](v) for k, v in fields.items()):
+        return cls(**fields)
+    shape = _FIELDS.get(cls) or _fields(cls)
+    if not shape[1] <= fields.keys():
+        return cls(**fields)  # a required field is missing: validation says which
+    values: dict[str, Any] = {}
+    for name, default, factory in shape[0]:  # in the class's order, as validation gives them
+        if name in fields:  # (model_dump follows it)
+            v = fields[name]
+            values[name] = list(v) if type(v) is list else dict(v) if type(v) is dict else v
+        else:
+            values[name] = factory() if factory is not None else default
+    return trusted(cls, values)
+
+
+#: per class: each field's name, default and default factory, in the class's order; and the
+#: names of the required fields
+_FIELDS: dict[type[BaseModel], tuple[list[tuple[str, Any, Any]], set[str]]] = {}
+
+
+def _fields(cls: type[BaseModel]) -> tuple[list[tuple[str, Any, Any]], set[str]]:
+    fields = cls.model_fields
+    found = _FIELDS[cls] = ([(name, f.default, f.default_factory) for name, f in fields.items()],
+                            {name for name, f in fields.items() if f.is_required()})
+    return found
+
+
+def _optional(kind: type) -> Any:
+    return lambda v: v is None or type(v) is kind
+
+
+def _list_of(kind: type) -> Any:
+    return lambda v: type(v) is list and all(type(x) is kind for x in v)
+
+
+def _edges(v: Any) -> bool:
+    return type(v) is list and all(type(e) is tuple and len(e) == 2 and type(e[0]) is int
+                                   and type(e[1]) is int for e in v)
+
+
+#: per class, per field: does a value already have the field's type (strict: no bool for an
+#: int, a tuple for an edge)? ``default`` (any JSON) is not listed: it is always validated
+_CONFORMS: dict[type[BaseModel], dict[str, Any]] = {
+    Label: {"name": lambda v: type(v) is str, "id": _optional(int), "parent": _optional(str),
+            "keypoints": _list_of(str), "skeleton": _edges,
+            "attributes": _list_of(AttributeSpec),
+            "extras": lambda v: type(v) is dict and all(type(k) is str for k in v)},
+    AttributeSpec: {"name": lambda v: type(v) is str, "values": _list_of(str),
+                    "input_type": lambda v: v in ("text", "number", "checkbox", "select",
+                                                  "radio") and type(v) is str,
+                    "mutable": lambda v: type(v) is bool},
+}
 
 
 def defaults_of(cls: type[BaseModel]) -> dict[str, Any]:

@@ -15,11 +15,12 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib
+import os
 import pkgutil
+import sys
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def _discover() -> dict[str, Format]:
         except Exception as exc:  # one broken format must not take the others down
             LOAD_REPORT.add("AF012", plugin=f"annoformat.formats.{mod.name}",
                             reason=f"{type(exc).__name__}: {exc}")
-    for ep in entry_points(group="annoformat.formats"):
+    for ep in _entry_points("annoformat.formats"):
         try:
             obj = ep.load()
             fmt = getattr(obj, "FORMAT", obj)
@@ -81,6 +82,50 @@ def _discover() -> dict[str, Format]:
 codes.on_unknown_code(_discover)
 
 
+def _entry_points(group: str) -> list[Any]:
+    """The entry points of ``group``. ``importlib.metadata`` (about a tenth of a `validate`
+    run's start-up to import and scan) is asked only when an installed distribution may
+    declare the group."""
+    if not _may_declare(group):
+        return []
+    from importlib.metadata import entry_points
+
+    return list(entry_points(group=group))
+
+
+def _may_declare(group: str) -> bool:
+    """False only when no distribution on ``sys.path`` mentions ``group`` in its
+    ``entry_points.txt``, looked up where ``importlib.metadata`` looks (``*.dist-info``,
+    ``*.egg-info``, ``*.egg/EGG-INFO``); True when unsure (a zip on the path, another finder)."""
+    if any(hasattr(f, "find_distributions") and f is not PathFinder for f in sys.meta_path):
+        return True
+    for entry in sys.path:
+        root = entry or "."
+        if not os.path.isdir(root):
+            if os.path.exists(root):  # a zip archive: let importlib.metadata read it
+                return True
+            continue
+        try:
+            names = os.listdir(root)
+        except OSError:
+            continue
+        for name in names:
+            lower = name.lower()
+            if lower.endswith((".dist-info", ".egg-info")):
+                meta = os.path.join(root, name, "entry_points.txt")
+            elif lower.endswith(".egg"):
+                meta = os.path.join(root, name, "EGG-INFO", "entry_points.txt")
+            else:
+                continue
+            try:
+                with open(meta, "rb") as fh:
+                    if group.encode() in fh.read():
+                        return True
+            except OSError:  # no entry points (or not a folder)
+                continue
+    return False
+
+
 def list_formats() -> dict[str, Format]:
     """Every available format by name: built-ins first, then plugins."""
     return dict(_discover())
@@ -96,6 +141,8 @@ def get_format(name: str) -> Format:
     names = format_names()
     found = names.get(_key(name))
     if found is None:
+        import difflib  # only for the error's suggestions
+
         close = difflib.get_close_matches(_key(name), list(names), n=3, cutoff=0.6)
         suggestion = dict.fromkeys(names[c].name for c in close)
         report = Report()
@@ -132,6 +179,10 @@ def parse_options(fmt: Format, values: dict[str, Any]) -> BaseModel:
                        known=", ".join(sorted(known)) or "(none)")
     if report.has_errors:
         raise UsageError(report)
+    if not values and _defaults_are_valid(fmt.options):
+        # the defaults, without building a validator: a `validate` run builds none (start-up)
+        defaults: BaseModel = fmt.options.model_construct()
+        return defaults
     try:
         options: BaseModel = fmt.options.model_validate(values)
         return options
@@ -140,6 +191,16 @@ def parse_options(fmt: Format, values: dict[str, Any]) -> BaseModel:
             report.add("AF044", format=fmt.name, option=".".join(map(str, err["loc"])),
                        reason=err["msg"])
         raise UsageError(report) from None
+
+
+def _defaults_are_valid(cls: type[BaseModel]) -> bool:
+    """``cls()`` needs no validation: every field has a default that no validator looks at
+    (``model_construct()`` is then what ``model_validate({})`` returns)."""
+    found = cls.__pydantic_decorators__
+    if (found.model_validators or found.field_validators or found.root_validators
+            or found.validators or cls.model_config.get("validate_default")):
+        return False
+    return not any(f.is_required() or f.validate_default for f in cls.model_fields.values())
 
 
 @dataclass

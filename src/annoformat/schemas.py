@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,9 @@ from annoformat._io import pointer
 
 def schema_dir() -> Path:
     """Where the schema files are: inside the installed package, or the repo's ``schemas/``."""
-    packaged = Path(str(resources.files("annoformat"))) / "schemas"
+    # this module's folder is the package's (what importlib.resources.files would say for a
+    # package on a file system, without importing it and zipfile: start-up)
+    packaged = Path(__file__).parent / "schemas"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "schemas"

@@ -169,7 +169,8 @@ class Detection:
 class Options(BaseModel):
     """Base of every format's options: unknown keys are refused (AF017)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the validator is built on first use, not when the spec is imported (start-up)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class EmptyOptions(Options):

@@ -27,7 +27,7 @@ from annoformat import schemas, sourcemap
 from annoformat._io import kind_of_mode, parse_json
 from annoformat.checks import Finding, check_span, check_span_set
 from annoformat.diagnostics import Report
-from annoformat.model import Item, Label, Span, Text, defaults_of
+from annoformat.model import Item, Label, Span, Text, build, defaults_of
 
 BOM = b"\xef\xbb\xbf"
 #: default cap on one record (AF925); a record that large is not an annotation
@@ -353,7 +353,7 @@ class Labels:
         return True
 
     def labels(self) -> list[Label]:
-        return [Label(name=name) for name in self.seen]
+        return [build(Label, name=name) for name in self.seen]
 
 
 def _all_clean(text: str, spans: list[tuple[int, int, str | None, Any, str | None]]) -> bool:

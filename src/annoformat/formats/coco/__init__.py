@@ -33,6 +33,7 @@ Facts a maintainer needs:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annoformat.formats.coco._codes import CODES
 from annoformat.formats.coco._common import (
@@ -45,10 +46,12 @@ from annoformat.formats.coco._common import (
     media_paths,
     resolve_options,
 )
-from annoformat.formats.coco._plan import plan
-from annoformat.formats.coco._read import read
-from annoformat.formats.coco._write import write
 from annoformat.spec import Detection, FormatSpec
+
+if TYPE_CHECKING:  # the reader, the writer and the plan load when used, not at discovery
+    from annoformat.diagnostics import Report
+    from annoformat.model import Dataset
+    from annoformat.spec import LossPlan
 
 __all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
            "resolve_options", "write"]
@@ -69,6 +72,29 @@ def detect(path: Path) -> Detection:
             return Detection(0.9, f"folder with COCO files: {names}")
         return Detection(0.0, "no COCO JSON in annotations/ or */_annotations.coco.json")
     return Detection(0.0, "path does not exist")
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a COCO file or dataset folder into the IR (None if it could not be read); see
+    ``_read.read``."""
+    from annoformat.formats.coco._read import read as read_coco
+
+    return read_coco(path, options, report)
+
+
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What :func:`write` will drop or renumber; see ``_plan.plan``."""
+    from annoformat.formats.coco._plan import plan as plan_coco
+
+    return plan_coco(ds, options)
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write ``ds`` as COCO to ``dest`` (a ``.json`` file, or a dataset folder); see
+    ``_write.write``."""
+    from annoformat.formats.coco._write import write as write_coco
+
+    write_coco(ds, dest, options, report)
 
 
 FORMAT = FormatSpec(

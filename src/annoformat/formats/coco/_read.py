@@ -41,6 +41,7 @@ from annoformat.model import (
     Mask,
     Polygon,
     VideoFrame,
+    build,
     trusted,
 )
 
@@ -151,8 +152,8 @@ class _Reader:
                 base = 0
                 extra["skeleton_base"] = 0  # written back as it came
                 report.add("AF212", path=path, pointer=f"/categories/{i}/skeleton", name=name)
-            label = Label(
-                name=name, id=cid, parent=cat.get("supercategory"),
+            label = build(
+                Label, name=name, id=cid, parent=cat.get("supercategory"),
                 keypoints=list(cat.get("keypoints", [])),
                 skeleton=[(a - base, b - base) for a, b in edges],
                 extras={"coco": extra} if extra else {},
@@ -254,7 +255,7 @@ class _Reader:
                 label = self.label_ids.get(cid)
                 if label is None:
                     # results files carry ids only; the name is the id until a label map says more
-                    label = Label(name=str(cid), id=cid)
+                    label = build(Label, name=str(cid), id=cid)
                     self.labels.setdefault(label.name, label)
                     self.label_ids[cid] = label
                 cats[cid] = label

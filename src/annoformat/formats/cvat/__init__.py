@@ -70,9 +70,7 @@ from annoformat.formats.cvat._common import (
     media_paths,
     resolve_options,
 )
-from annoformat.formats.cvat._plan import plan as plan_cvat
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
-from annoformat.formats.cvat._write import Writer
 from annoformat.model import Dataset
 from annoformat.spec import Capabilities, Detection, FormatSpec, LossPlan
 
@@ -162,6 +160,8 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     loses is ``plan``'s to say)."""
     options = resolve_options(options, dest)
     flavour = flavour_of(ds, options)
+    from annoformat.formats.cvat._write import Writer  # when used, not at discovery
+
     try:
         text = Writer(ds, flavour, report).build()
     except ValueError as exc:  # lxml refuses what XML 1.0 cannot hold: the plan's AF068
@@ -193,6 +193,8 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
     """What writing ``ds`` as CVAT XML with ``options`` loses (see ``_plan``)."""
+    from annoformat.formats.cvat._plan import plan as plan_cvat  # when used, not at discovery
+
     return plan_cvat(ds, options, CAPABILITIES)
 
 

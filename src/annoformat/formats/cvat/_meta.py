@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import JsonValue
 
 from annoformat.diagnostics import Report
-from annoformat.model import AttributeSpec, Label
+from annoformat.model import AttributeSpec, Label, build
 
 if TYPE_CHECKING:  # lxml loads when meta is written; numpy only with masks
     import numpy as np
@@ -214,8 +214,7 @@ class MetaReader:
             self.report.add("AF229", path=self.path, line=line_of(el), name=name,
                             values=raw_values)
         mutable = found.get("mutable", "False").strip().lower() in ("true", "1")
-        spec = AttributeSpec.model_validate({"name": name, "input_type": kind, "values": values,
-                                             "mutable": mutable})
+        spec = build(AttributeSpec, name=name, input_type=kind, values=values, mutable=mutable)
         if "default_value" in found:
             spec.default = typed_value(spec, found["default_value"])[0]
         return spec
@@ -255,7 +254,7 @@ class MetaReader:
             extras["type"] = fields["type"]
         if fields["other"]:
             extras["other"] = fields["other"]
-        return Label(name=fields["name"], keypoints=keypoints, skeleton=skeleton,
+        return build(Label, name=fields["name"], keypoints=keypoints, skeleton=skeleton,
                      attributes=fields["specs"], extras={"cvat": extras} if extras else {})
 
 

@@ -77,6 +77,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc._codes import CODES
@@ -89,10 +90,12 @@ from annoformat.formats.voc._common import (
     resolve_options,
     set_order,
 )
-from annoformat.formats.voc._plan import plan
-from annoformat.formats.voc._read import read
-from annoformat.formats.voc._write import write
 from annoformat.spec import Detection, FormatSpec
+
+if TYPE_CHECKING:  # the reader, the writer and the plan load when used, not at discovery
+    from annoformat.diagnostics import Report
+    from annoformat.model import Dataset
+    from annoformat.spec import LossPlan
 
 __all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
            "resolve_options", "set_order", "write"]
@@ -149,6 +152,29 @@ def detect(path: Path) -> Detection:
         return Detection(0.8, "subset folders of VOC XML files (Roboflow): "
                          + ", ".join(f"{name}/" for name, _ in folders))
     return Detection(0.0, "no Annotations/ folder, no VOC XML file and no devkit years")
+
+
+def read(path: Path, options: Options, report: Report) -> Dataset | None:
+    """Read a VOC dataset folder, a devkit, Roboflow's subset folders, a folder of XML files or
+    one XML file into the IR; see ``_read.read``."""
+    from annoformat.formats.voc._read import read as read_voc
+
+    return read_voc(path, options, report)
+
+
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What :func:`write` will drop, approximate or rename; see ``_plan.plan``."""
+    from annoformat.formats.voc._plan import plan as plan_voc
+
+    return plan_voc(ds, options)
+
+
+def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
+    """Write ``ds`` as a VOC dataset folder at ``dest`` (or one XML file); see
+    ``_write.write``."""
+    from annoformat.formats.voc._write import write as write_voc
+
+    write_voc(ds, dest, options, report)
 
 
 FORMAT = FormatSpec(

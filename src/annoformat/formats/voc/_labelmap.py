@@ -19,7 +19,7 @@ from typing import Any
 
 from annoformat._io import read_bytes
 from annoformat.diagnostics import Report
-from annoformat.model import Label
+from annoformat.model import Label, build
 
 FILE = "labelmap.txt"
 HEADER = "# label:color_rgb:parts:actions"
@@ -134,7 +134,7 @@ def read(path: Path, report: Report) -> tuple[list[Label], Classes] | None:
         for key, value in zip(("parts", "actions"), fields[2:], strict=False):
             if value:
                 voc[key] = value.split(",")
-        labels.append(Label(name=name, extras={"voc": voc} if voc else {}))
+        labels.append(build(Label, name=name, extras={"voc": voc} if voc else {}))
     return labels, table
 
 

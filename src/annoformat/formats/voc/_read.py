@@ -27,7 +27,7 @@ from annoformat.formats.voc._common import (
     stem_of,
     typed_value,
 )
-from annoformat.model import BBox, Dataset, Image, Item, Label, defaults_of, trusted
+from annoformat.model import BBox, Dataset, Image, Item, Label, build, defaults_of, trusted
 
 if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
     from lxml import etree
@@ -246,14 +246,14 @@ class _Reader:
             for i, name in enumerate(options.labels):
                 if name in self.labels:
                     report.add("AF209", pointer=f"/labels/{i}", label=name)
-                self.labels.setdefault(name, Label(name=name))
+                self.labels.setdefault(name, build(Label, name=name))
 
     def declare(self, name: str, png: Path) -> bool:
         """Declare the label a segmentation PNG names; False (AF208) if labels= excludes it."""
         if self.allowed is not None and name not in self.allowed:
             self.report.add("AF208", path=str(png), label=name)
             return False
-        self.labels.setdefault(name, Label(name=name))
+        self.labels.setdefault(name, build(Label, name=name))
         return True
 
     # -- items ------------------------------------------------------------------------------
@@ -452,7 +452,7 @@ class _Reader:
         if box is None or not ok:
             return None
         if self.allowed is None and name not in self.labels:
-            self.labels[name] = Label(name=name)
+            self.labels[name] = build(Label, name=name)
         extra: dict[str, Any] = attrs.pop(_CLASH, {})
         if raw:
             extra["xml"] = raw

@@ -41,14 +41,11 @@ from annoformat.diagnostics import Report
 from annoformat.formats.yolo._codes import CODES
 from annoformat.formats.yolo._common import CAPABILITIES, NAME, SCHEMA, Options
 from annoformat.formats.yolo._layout import kind_of
-from annoformat.formats.yolo._plan import plan
-from annoformat.formats.yolo._read import read_dataset
 from annoformat.formats.yolo._rows import rotated_to_corners
 from annoformat.formats.yolo._single import dataset_root, read_label_file
 from annoformat.formats.yolo._task import media_paths
-from annoformat.formats.yolo._write import write_dataset
 from annoformat.model import Dataset
-from annoformat.spec import Detection, FormatSpec
+from annoformat.spec import Detection, FormatSpec, LossPlan
 
 __all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "rotated_to_corners",
            "write"]
@@ -77,11 +74,22 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
     root = dataset_root(path) if kind_of(path) is None else None
     if root is not None:
         return read_label_file(path, root, options, report)
+    from annoformat.formats.yolo._read import read_dataset  # when used, not at discovery
+
     return read_dataset(path, options, report)
+
+
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """What :func:`write` will approximate, drop or renumber; see ``_plan.plan``."""
+    from annoformat.formats.yolo._plan import plan as plan_yolo  # when used, not at discovery
+
+    return plan_yolo(ds, options)
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write ``ds`` as a YOLO dataset folder at ``dest`` (labels, data.yaml or obj.*)."""
+    from annoformat.formats.yolo._write import write_dataset  # when used, not at discovery
+
     write_dataset(ds, dest, options, report)
 
 

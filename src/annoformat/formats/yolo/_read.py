@@ -14,7 +14,7 @@ from annoformat.formats.yolo import _layout as lay
 from annoformat.formats.yolo._common import SCHEMA, Options
 from annoformat.formats.yolo._rows import RowContext, parse_rows
 from annoformat.formats.yolo._sizes import SIDECAR, Sizes, header_size, load_sizes
-from annoformat.model import Dataset, Image, Item, Label, Tag, defaults_of, trusted
+from annoformat.model import Dataset, Image, Item, Label, Tag, build, defaults_of, trusted
 
 MAX_LABEL_BYTES = 64 * 1024 * 1024
 _BASE_TAG = defaults_of(Tag)
@@ -323,7 +323,7 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
                reason=f"read: {why}" + ("" if task != "auto" else "; task from the rows"))
     if any(a.score is not None for item in reader.items for a in item.annotations):
         extras["scores"] = True  # a predictions file: written back with its score column
-    labels = [Label(name=n) for n in names]
+    labels = [build(Label, name=n) for n in names]
     return trusted(Dataset, {"labels": labels, "items": reader.items, "info": {},
                              "extras": {"yolo": extras}})
 

@@ -15,7 +15,6 @@ from annoformat import sourcemap
 from annoformat.diagnostics import Diagnostic, Report
 from annoformat.formats.yolo import _layout as lay
 from annoformat.formats.yolo._common import Options
-from annoformat.formats.yolo._read import read_dataset
 from annoformat.model import Dataset
 from annoformat.sourcemap import SourceMap
 
@@ -41,6 +40,9 @@ def dataset_root(path: Path) -> Path | None:
 def _read_root(root: Path, options: Options) -> tuple[Dataset | None, list[Diagnostic], SourceMap]:
     key = (root, options.model_dump_json())
     if key not in _CACHE:
+        # the reader loads when a file is read, not when detection imports this module
+        from annoformat.formats.yolo._read import read_dataset
+
         report = Report()
         with sourcemap.recording() as sm:
             ds = read_dataset(root, options, report)
