@@ -32,7 +32,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Counter", "ProgressCallback", "ProgressEvent", "counter", "reporting", "track"]
+__all__ = ["Counter", "ProgressCallback", "ProgressEvent", "counter", "reporting", "track",
+           "track_bytes"]
 
 _T = TypeVar("_T")
 
@@ -117,9 +118,10 @@ class Counter:
             self._emit(ProgressEvent(self.task, self.done, self.total, self.unit))
 
     def close(self) -> None:
-        """The final event: the exact count (the total, if it was not known, becomes it)."""
-        self._emit(ProgressEvent(self.task, self.done, self.total if self.total is not None
-                                 else self.done, self.unit, finished=True))
+        """The final event: the exact count (the total, if it was not known or was passed,
+        becomes it)."""
+        total = self.done if self.total is None or self.done > self.total else self.total
+        self._emit(ProgressEvent(self.task, self.done, total, self.unit, finished=True))
 
 
 def counter(task: str, total: int | None = None, unit: str = "item") -> Counter | None:
@@ -144,6 +146,24 @@ def track(items: Iterable[_T], task: str, total: int | None = None,
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]
     return _tracked(items, Counter(recorder, task, total, unit))
+
+
+def track_bytes(chunks: Iterable[bytes], task: str, total: int | None) -> Iterable[bytes]:
+    """``chunks`` of a file as they are, counting their bytes (``total``: the file's size);
+    for readers that parse a stream whose items are not known before the end."""
+    recorder = _CALLBACK.get()
+    if recorder is None:
+        return chunks
+    return _weighed(chunks, Counter(recorder, task, total, "B"))
+
+
+def _weighed(chunks: Iterable[bytes], count: Counter) -> Iterator[bytes]:
+    try:
+        for chunk in chunks:
+            yield chunk
+            count.add(len(chunk))
+    finally:
+        count.close()
 
 
 def _tracked(items: Iterable[_T], count: Counter) -> Iterator[_T]:
