@@ -275,7 +275,8 @@ class _Progress:
             bar = self.bars[event.task] = tqdm(
                 total=event.total, desc=desc, unit=event.unit,
                 unit_scale=event.unit == "B", leave=False, mininterval=0.2, file=sys.stderr,
-                dynamic_ncols=True,
+                # a terminal that reports no size (0x0) would hide every bar
+                **({} if _columns() else {"ncols": 100, "nrows": 30}),
                 bar_format="{desc} " + counts + " " + shape + "[{elapsed}<{remaining}, "
                 "{rate_fmt}]")
         if event.done > bar.n:
@@ -290,6 +291,13 @@ class _Progress:
         for bar in self.bars.values():  # a read that stopped on an error
             bar.close()
         self.bars.clear()
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        return 0
 
 
 def _summary_text(result: ConversionResult) -> str:
