@@ -122,5 +122,5 @@ def test_progress_counts_the_images(tmp_path: Path) -> None:
     af.convert(DETECT, tmp_path / "out", to="yolo", progress=seen.append)
     finished = [(e.task, e.done, e.total, e.unit) for e in seen if e.finished]
     assert finished == [("read", 4, 4, "item"), ("write", 4, 4, "item"),
-                        ("images", 4, 4, "item")]
+                        ("images", 4, 4, "image")]
     assert [e.done for e in seen if e.task == "images"] == [0, 1, 2, 3, 4, 4]

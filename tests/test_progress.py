@@ -256,3 +256,13 @@ def test_a_text_format_shows_bytes(tmp_path: Path) -> None:
     src = FIXTURES / "jsonl/good/mixed/dataset.jsonl"
     status, shown = _cli(["validate", "--progress", str(src)], tty=False, cwd=tmp_path)
     assert status == 0 and "read bytes" in shown and "1.90k/1.90k" in shown, shown
+
+
+def test_the_images_placed_are_counted(tmp_path: Path) -> None:
+    src = FIXTURES / "yolo/good/ultralytics-detect/dataset"
+    status, shown = _cli(["convert", str(src), str(tmp_path / "voc"), "--to", "voc",
+                          "--progress"], tty=False, cwd=tmp_path)
+    assert status == 0
+    assert "read items 4/4" in shown and "write items 4/4" in shown
+    assert re.search(r"images 4/4 .*image/s", shown), shown
+    assert "images: 4 hard-linked" in shown

@@ -269,7 +269,7 @@ class _Progress:
             from tqdm import tqdm
 
             noun = "bytes" if event.unit == "B" else f"{event.unit}s"
-            desc = event.task if event.task == "images" else f"{event.task} {noun}"
+            desc = event.task if event.task == noun else f"{event.task} {noun}"
             counts = "{n_fmt}/{total_fmt}" if event.total is not None else "{n_fmt}"
             shape = "|{bar}| {percentage:3.0f}% " if event.total is not None else ""
             bar = self.bars[event.task] = tqdm(

@@ -324,7 +324,7 @@ def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _M
     index = MediaIndex.of([media.root])
     missing = []
     mode: Mode = media.mode if media.links_ok or media.mode != "symlink" else "copy"
-    for i, rel in track(wanted.items(), "images", len(wanted)):
+    for i, rel in track(wanted.items(), "images", len(wanted), unit="image"):
         item = ds.items[i]
         found = index.find(item)
         if found is None:

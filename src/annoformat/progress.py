@@ -43,8 +43,9 @@ class ProgressEvent:
     """How far one task is: ``done`` of ``total`` (None: not known up front) ``unit``\\ s.
 
     ``task`` is ``"read"``, ``"write"`` or ``"images"`` (images placed beside the labels);
-    ``unit`` is ``"item"``, or ``"B"`` where the items cannot be counted before reading them
-    (the line-oriented text formats: bytes of the file read). Every task starts with an event
+    ``unit`` is ``"item"`` (``"image"`` for images), or ``"B"`` where the items cannot be
+    counted before reading to the end (the line-oriented text formats, CVAT XML read as a
+    stream: bytes of the file). Every task starts with an event
     at ``done=0`` and ends with one whose ``finished`` is True, holding the exact final count.
     """
 
