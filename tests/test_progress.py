@@ -37,10 +37,12 @@ MINIMAL = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
 
 #: (format, source, items, how the reader counts: item total, or "B" for the file's bytes)
 READS: list[tuple[str, Path, list[tuple[int, str]]]] = [
-    ("coco", MINIMAL, [(3, "item")]),
+    # COCO: the items (images), then the annotations
+    ("coco", MINIMAL, [(3, "item"), (4, "annotation")]),
     # a folder of subset files: one count per file, in the order they are read
-    ("coco", FIXTURES / "coco/good/folder/dataset", [(2, "item"), (1, "item")]),
-    ("coco", FIXTURES / "coco/good/results/detections.json", [(2, "item")]),
+    ("coco", FIXTURES / "coco/good/folder/dataset",
+     [(2, "item"), (2, "annotation"), (1, "item"), (1, "annotation")]),
+    ("coco", FIXTURES / "coco/good/results/detections.json", [(2, "item"), (3, "annotation")]),
     ("yolo", FIXTURES / "yolo/good/roboflow/dataset", [(2, "item")]),
     ("yolo", FIXTURES / "yolo/good/ultralytics-labels-only/dataset", [(3, "item")]),
     ("voc", FIXTURES / "voc/good/dataset/VOC2007", [(4, "item")]),
@@ -73,8 +75,8 @@ def test_every_reader_counts_exactly(name: str, src: Path,
     if expected[0][1] == "B":  # bytes: the whole file, and the total known from the start
         assert expected == [(src.stat().st_size, "B")]
         assert events[0] == ProgressEvent("read", 0, src.stat().st_size, "B")
-    else:
-        assert sum(n for n, _ in expected) == len(ds.items)
+    else:  # (COCO's annotations are its records: one may become two IR annotations)
+        assert sum(n for n, unit in expected if unit == "item") == len(ds.items)
     dones = [e.done for e in events]
     assert dones == sorted(dones) or len(expected) > 1  # never backwards within one count
 
@@ -174,8 +176,8 @@ def test_convert_validate_and_save_report_each_task(tmp_path: Path) -> None:
     result = af.convert(MINIMAL, tmp_path / "out.xml", to="cvat", allow_loss=True,
                         progress=events.append)
     assert result.written
-    assert [(e.task, e.done, e.total) for e in events if e.finished] == [
-        ("read", 3, 3), ("write", 3, 3)]
+    assert [(e.task, e.done, e.total, e.unit) for e in events if e.finished] == [
+        ("read", 3, 3, "item"), ("read", 4, 4, "annotation"), ("write", 3, 3, "item")]
     events.clear()
     af.validate(tmp_path / "out.xml", progress=events.append)
     size = (tmp_path / "out.xml").stat().st_size
@@ -225,6 +227,7 @@ def test_a_terminal_shows_counts_and_rates(tmp_path: Path) -> None:
                          tty=True, cwd=tmp_path)
     assert status == 0, shown
     assert "read items 3/3" in shown and "write items 3/3" in shown
+    assert "read annotations 4/4" in shown
     assert RATE.search(shown), shown
     assert "coco -> coco: 3 item(s)" in shown  # the summary after the bars
     status, shown = _cli(["validate", str(tmp_path / "out.json")], tty=True, cwd=tmp_path)

@@ -40,13 +40,15 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """How far one task is: ``done`` of ``total`` (None: not known up front) ``unit``\\ s.
+    """How far one task is: ``done`` of ``total`` (None: not known up front) units.
 
     ``task`` is ``"read"``, ``"write"`` or ``"images"`` (images placed beside the labels);
     ``unit`` is ``"item"`` (``"image"`` for images), or ``"B"`` where the items cannot be
     counted before reading to the end (the line-oriented text formats, CVAT XML read as a
-    stream: bytes of the file). Every task starts with an event
-    at ``done=0`` and ends with one whose ``finished`` is True, holding the exact final count.
+    stream: bytes of the file). COCO counts its items, then its annotations (unit
+    ``"annotation"``, the same task after it: most of its reading is there). Every task
+    starts with an event at ``done=0`` and ends with one whose ``finished`` is True, holding
+    the exact final count.
     """
 
     task: str

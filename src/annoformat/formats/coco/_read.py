@@ -281,7 +281,8 @@ class _Reader:
         item_index = {id(item): k for k, item in enumerate(self.items)} if sm else {}
         first_ann: dict[int, int] = {}
         eps = EPSILON
-        for j, a in enumerate(anns):
+        # counted too: after the images, the annotations are most of the work
+        for j, a in enumerate(track(anns, "read", unit="annotation")):
             aid = a.get("id")
             iid = a["image_id"]
             item = items.get(iid)
