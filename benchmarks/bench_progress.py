@@ -95,7 +95,7 @@ def per_item(repeat: int) -> None:
             runs = timeit.repeat(fn, number=1, repeat=repeat)
         best, med = min(runs), statistics.median(runs)
         print(f"  {label:<14}{best / len(items) * 1e9:8.1f}{med / len(items) * 1e9:8.1f}"
-              f"   +{(best - base) * 1e3:.1f} ms per 118k items")
+              f"   {(best - base) * 1e3:+.1f} ms per 118k items")
 
 
 def main() -> int:
