@@ -13,6 +13,7 @@ import pytest
 import annoformat as af
 from annoformat.media import MediaIndex
 from annoformat.model import Image, Item
+from annoformat.progress import ProgressEvent
 
 from conftest import FIXTURES
 
@@ -117,6 +118,9 @@ def test_a_bad_mode_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_progress_counts_the_images(tmp_path: Path) -> None:
-    seen: list[str] = []
+    seen: list[ProgressEvent] = []
     af.convert(DETECT, tmp_path / "out", to="yolo", progress=seen.append)
-    assert seen == ["read", "plan", "write", "images 0/4"]
+    finished = [(e.task, e.done, e.total, e.unit) for e in seen if e.finished]
+    assert finished == [("read", 4, 4, "item"), ("write", 4, 4, "item"),
+                        ("images", 4, 4, "image")]
+    assert [e.done for e in seen if e.task == "images"] == [0, 1, 2, 3, 4, 4]

@@ -36,6 +36,7 @@ from annoformat.media import MODES, Mode
 
 if TYPE_CHECKING:  # each command imports what it needs (start-up: a hook runs `validate`)
     from annoformat.convert import ConversionResult
+    from annoformat.progress import ProgressEvent
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + 13, 128 + 2, 128 + 15
@@ -129,6 +130,11 @@ _OUTPUT = click.option("--output", "output",
                        default="text", show_default=True, help="How to print diagnostics.")
 
 
+_PROGRESS = click.option("--progress/--no-progress", "progress", default=None,
+                         help="Show items read and written (counts, rate, time left) on "
+                         "stderr. Default: only when stderr is a terminal.")
+
+
 class _FormatOption(click.Option):
     """An option naming a format: its help lists the formats, found when help is shown (not
     at import: discovering the formats is what a hook's start-up should not pay for)."""
@@ -172,22 +178,26 @@ class _FormatOption(click.Option):
 @click.option("-v", "--verbose", is_flag=True, help="List every finding (metadata ones are "
               "otherwise folded into one line).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors, and the summary.")
+@_PROGRESS
 @_OUTPUT
 @_guarded
 def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bool,
                 strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
                 opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
                 media: Mode, images: Path | None, verbose: bool, quiet: bool,
-                output: str) -> None:
+                progress: bool | None, output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
     from annoformat.convert import convert
 
-    with _Progress(f"{src.name} -> {to}") as progress:
+    bars = _Progress(progress)
+    try:
         result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
                          overwrite=overwrite, options=_parse_opts(opts),
                          read_options=_parse_opts(read_opts), label_map=label_map,
-                         progress=progress, allow_empty=allow_empty, media=media,
+                         progress=bars.callback, allow_empty=allow_empty, media=media,
                          images=images)
+    finally:
+        bars.close()
     if report_file is not None:
         report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
     if output != "text":  # machine outputs: everything, as is
@@ -230,31 +240,54 @@ def _findings_text(report: Report, *, verbose: bool, quiet: bool) -> str:
 
 
 class _Progress:
-    """A phase bar (read, plan, write) on stderr when it is a terminal; silent otherwise."""
+    """Bars on stderr for the items read and written and the images placed, each with its
+    count, rate and time left (tqdm, fed by :class:`~annoformat.progress.ProgressEvent`).
+    Shown when stderr is a terminal, or when asked for (``--progress``); otherwise this is
+    not a callback at all (:attr:`callback` is None: readers then count nothing)."""
 
-    PHASES = ("read", "plan", "write")
+    def __init__(self, wanted: bool | None) -> None:
+        self.shown = sys.stderr.isatty() if wanted is None else wanted
+        self.bars: dict[str, Any] = {}
 
-    def __init__(self, desc: str) -> None:
-        self.desc = desc
-        self.bar: Any = None
+    @property
+    def callback(self) -> Callable[[ProgressEvent], None] | None:
+        return self.event if self.shown else None
 
-    def __enter__(self) -> _Progress:
-        if sys.stderr.isatty():
+    def event(self, event: ProgressEvent) -> None:
+        bar = self.bars.get(event.task)
+        if bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=len(self.PHASES), desc=self.desc, unit="phase", leave=False,
-                            bar_format="{desc} [{n}/{total}{postfix}] {elapsed}")
-        return self
+            noun = "bytes" if event.unit == "B" else f"{event.unit}s"
+            desc = event.task if event.task == noun else f"{event.task} {noun}"
+            counts = "{n_fmt}/{total_fmt}" if event.total is not None else "{n_fmt}"
+            shape = "|{bar}| {percentage:3.0f}% " if event.total is not None else ""
+            bar = self.bars[event.task] = tqdm(
+                total=event.total, desc=desc, unit=event.unit,
+                unit_scale=event.unit == "B", leave=False, mininterval=0.2, file=sys.stderr,
+                # a terminal that reports no size (0x0) would hide every bar
+                **({} if _columns() else {"ncols": 100, "nrows": 30}),
+                bar_format="{desc} " + counts + " " + shape + "[{elapsed}<{remaining}, "
+                "{rate_fmt}]")
+        if event.done > bar.n:
+            bar.update(event.done - bar.n)
+        if event.finished:  # the exact final count, shown once before the bar goes
+            bar.total = event.total
+            bar.refresh()
+            bar.close()
+            del self.bars[event.task]
 
-    def __call__(self, phase: str) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(phase)
-            if phase in self.PHASES[1:]:  # "images N/M" only says how far the copying is
-                self.bar.update(1)
+    def close(self) -> None:
+        for bar in self.bars.values():  # a read that stopped on an error
+            bar.close()
+        self.bars.clear()
 
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
+        return 0
 
 
 def _summary_text(result: ConversionResult) -> str:
@@ -300,19 +333,26 @@ def _summary_text(result: ConversionResult) -> str:
 @click.option("--no-images", is_flag=True,
               help="Do not ask for the images of datasets that train on them (YOLO, AF040): "
               "for repositories that keep images elsewhere (DVC, object storage).")
+@_PROGRESS
 @_OUTPUT
 @_guarded
 def validate_cmd(paths: tuple[Path, ...], format_name: str | None, max_errors: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], config: Path | None,
-                 no_config: bool, skip_unknown: bool, no_images: bool, output: str) -> None:
+                 no_config: bool, skip_unknown: bool, no_images: bool, progress: bool | None,
+                 output: str) -> None:
     """Validate files or dataset folders: syntax, schema, semantics, project rules."""
     from annoformat.convert import validate
 
     total = Report()
-    for path in paths:
-        total.extend(validate(path, format_name, max_errors=max_errors,
-                              config=False if no_config else config, skip_unknown=skip_unknown,
-                              images=not no_images))
+    bars = _Progress(progress)
+    try:
+        for path in paths:
+            total.extend(validate(path, format_name, max_errors=max_errors,
+                                  config=False if no_config else config,
+                                  skip_unknown=skip_unknown, images=not no_images,
+                                  progress=bars.callback))
+    finally:
+        bars.close()
     try:
         shown = total.filter(select, ignore)
     except KeyError as exc:

@@ -12,7 +12,7 @@ warning; ``strict`` refuses any loss.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,6 +27,7 @@ from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError, advice
 from annoformat.media import MODES, MediaIndex, Mode, place, search_root
 from annoformat.model import ANNOTATION_TYPES, Dataset
+from annoformat.progress import ProgressCallback, begin, finish, reporting, track
 from annoformat.registry import Format, detect, get_format, parse_options
 from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_config, load_rules
 from annoformat.sourcemap import recording
@@ -108,12 +109,14 @@ def _resolve_format(path: Path, name: str | None, report: Report) -> Format | No
 
 
 def load(path: str | Path, format: str | None = None, *, report: Report | None = None,
-         allow_empty: bool = False, **options: Any) -> Dataset:
+         allow_empty: bool = False, progress: ProgressCallback | None = None,
+         **options: Any) -> Dataset:
     """Read a dataset in any known format (a file, a folder or a ``.zip``) into the IR.
 
     The format is detected unless ``format`` is given; ``options`` are the format's own
     (see ``annoformat formats``). Diagnostics go into ``report`` when one is passed. Zero items
     read from a source that holds files is an error (AF009) unless ``allow_empty``.
+    ``progress`` receives a :class:`~annoformat.progress.ProgressEvent` as items are read.
 
     Raises:
         AnnoformatError: the input has errors (the report says which, where).
@@ -125,7 +128,7 @@ def load(path: str | Path, format: str | None = None, *, report: Report | None =
         (3, ['cat', 'dog'])
     """
     report = report if report is not None else Report()
-    with opened(Path(path), report) as root:
+    with reporting(progress), opened(Path(path), report) as root:
         ds = _load(root, format, report, allow_empty, options) if root is not None else None
     if ds is None:  # raised here, once an archive's paths in the report are the user's
         raise AnnoformatError(report, api="load")
@@ -135,9 +138,13 @@ def load(path: str | Path, format: str | None = None, *, report: Report | None =
 def _read(fmt: Format, root: Path, options: Any, report: Report) -> Dataset | None:
     """``fmt.read`` with the cyclic GC paused; running out of memory is AF905 naming the source,
     never a crash (a reader that knows which file it was reading says so itself)."""
+    begin("read")
     try:
         with gc_paused():
-            return fmt.read(root, options, report)
+            ds = fmt.read(root, options, report)
+        if ds is not None:  # a format that reports no progress still shows its count
+            finish("read", len(ds.items))
+        return ds
     except MemoryError:
         report.add("AF905", path=str(root), detail="")
         return None
@@ -188,7 +195,8 @@ _TAGS = {*ANNOTATION_TYPES, "image", "text", "video_frame"}
 def validate(path: str | Path | Dataset, format: str | None = None, *,
              max_errors: int | None = None,
              config: str | Path | Literal[False] | None = None,
-             skip_unknown: bool = False, images: bool = True) -> Report:
+             skip_unknown: bool = False, images: bool = True,
+             progress: ProgressCallback | None = None) -> Report:
     """Check a file, a dataset (folder or ``.zip``) or a folder of datasets: syntax, schema,
     semantics, then the project's rules. A :class:`Dataset` in memory is checked field by field
     (AF103 for a value of the wrong type) and then semantically.
@@ -198,7 +206,8 @@ def validate(path: str | Path | Dataset, format: str | None = None, *,
     recognises this file" into an info (for hooks that see every changed file). A folder that
     no format recognises has every dataset under it validated; what was skipped is listed
     (AF018). ``images=False`` does not ask for the images of formats that train on them
-    (YOLO's AF040), for repositories that keep images elsewhere.
+    (YOLO's AF040), for repositories that keep images elsewhere. ``progress`` receives a
+    :class:`~annoformat.progress.ProgressEvent` as items are read.
 
     Example:
         >>> import annoformat as af
@@ -218,7 +227,7 @@ def validate(path: str | Path | Dataset, format: str | None = None, *,
             rules = load_rules(config_path, report)
             if rules is None:
                 return report
-    with opened(p, report) as root:
+    with reporting(progress), opened(p, report) as root:
         if root is None:
             return report
         if format is None and root.is_dir() and detect(root).format is None:
@@ -308,7 +317,7 @@ class _Media:
 
 
 def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _Media,
-                 report: Report, progress: Callable[[str], None] | None = None) -> None:
+                 report: Report) -> None:
     """Link or copy each item's image to where ``fmt`` keeps it, inside the staged output."""
     assert fmt.media is not None
     wanted = fmt.media(ds, options)
@@ -321,10 +330,7 @@ def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _M
     index = MediaIndex.of([media.root])
     missing = []
     mode: Mode = media.mode if media.links_ok or media.mode != "symlink" else "copy"
-    total = len(wanted)
-    for done, (i, rel) in enumerate(wanted.items()):
-        if progress is not None and done % 500 == 0:
-            progress(f"images {done}/{total}")
+    for i, rel in track(wanted.items(), "images", len(wanted), unit="image"):
         item = ds.items[i]
         found = index.find(item)
         if found is None:
@@ -340,8 +346,7 @@ def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _M
 
 
 def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
-           overwrite: bool, sources: Iterable[Path], media: _Media | None = None,
-           progress: Callable[[str], None] | None = None) -> bool:
+           overwrite: bool, sources: Iterable[Path], media: _Media | None = None) -> bool:
     """Write ``ds`` to ``dest`` through a staging folder; True only once it is in place."""
     from annoformat._output import staged_output  # (ctypes) only for a write
 
@@ -354,10 +359,13 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
         target, member = staged, ""
         if archive:  # the writer writes a folder or a file; the zip is made from it after
             target, member = staged_member(staged, fmt.extensions[0] if fmt.extensions else "")
+        begin("write")
         with gc_paused():
             fmt.write(ds, target, options, report)
+        if report.counts["error"] == errors:
+            finish("write", len(ds.items))
         if media is not None and fmt.media is not None and report.counts["error"] == errors:
-            _place_media(ds, target, fmt, options, media, report, progress)
+            _place_media(ds, target, fmt, options, media, report)
         # name the destination, not the temporary copy
         if archive:
             inside = f"{dest}!/{member}" if target.is_file() else f"{dest}!"
@@ -374,8 +382,10 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
 
 def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False,
          strict: bool = False, overwrite: bool = False, report: Report | None = None,
-         **options: Any) -> Report:
+         progress: ProgressCallback | None = None, **options: Any) -> Report:
     """Check ``ds``, plan the loss for ``format``, and write it atomically to ``path``.
+
+    ``progress`` receives a :class:`~annoformat.progress.ProgressEvent` as items are written.
 
     Raises:
         AnnoformatError: the dataset has errors, the loss is not allowed, or writing failed.
@@ -397,7 +407,10 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
         raise AnnoformatError(report)
     check_dataset(ds, report)
     plan_loss(ds, fmt, report, opts, allow_loss=allow_loss, strict=strict)
-    if report.has_errors or not _write(ds, Path(path), fmt, opts, report, overwrite, ()):
+    with reporting(progress):
+        written = not report.has_errors and _write(ds, Path(path), fmt, opts, report,
+                                                   overwrite, ())
+    if not written:
         raise AnnoformatError(report)
     return report
 
@@ -407,7 +420,7 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
             options: dict[str, Any] | None = None,
             read_options: dict[str, Any] | None = None,
             label_map: str | Path | LabelMap | None = None,
-            progress: Callable[[str], None] | None = None,
+            progress: ProgressCallback | None = None,
             allow_empty: bool = False, media: Mode = "hardlink",
             images: str | Path | None = None) -> ConversionResult:
     """Convert ``src`` to format ``to`` at ``dst``; never a half-written destination.
@@ -415,8 +428,9 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     Refusals (bad input, loss not allowed, destination exists) do not raise: the result has
     ``written=False`` and the report says why. Only wrong arguments raise :class:`UsageError`.
     ``label_map`` (a file or a :class:`~annoformat.labelmap.LabelMap`) renames, merges, drops
-    and orders labels before the target is planned. ``progress`` is called with each phase
-    ("read", "plan", "write") as it starts, then with "images N/M" while images are placed.
+    and orders labels before the target is planned. ``progress`` receives a
+    :class:`~annoformat.progress.ProgressEvent` as items are read (task ``read``) and written
+    (``write``) and images placed (``images``).
     ``src`` may be a ``.zip`` (read as the folder it unpacks to) and ``dst`` too (the output
     zipped). Zero items read from a source that holds
     files refuses the conversion (AF009) unless ``allow_empty``. A target that keeps images
@@ -442,14 +456,13 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
     if not check_destination(dst_p, report, overwrite=overwrite):  # before any reading
         return result
-    with opened(src_p, report) as root:
+    with reporting(progress), opened(src_p, report) as root:
         if root is not None:
             found_in = Path(images) if images is not None else search_root(root)
             media_plan = _Media(media, found_in, links_ok=not is_archive(src_p))
             _convert(root, src_p, dst_p, target, write_opts, result, allow_loss=allow_loss,
                      strict=strict, overwrite=overwrite, allow_empty=allow_empty,
-                     read_options=read_options, label_map=label_map, progress=progress,
-                     media=media_plan)
+                     read_options=read_options, label_map=label_map, media=media_plan)
             if media_plan.placed:
                 result.summary["media"] = dict(sorted(media_plan.placed.items()))
     return result
@@ -458,16 +471,13 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
 def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
              result: ConversionResult, *, allow_loss: bool, strict: bool, overwrite: bool,
              allow_empty: bool, read_options: dict[str, Any] | None,
-             label_map: str | Path | LabelMap | None,
-             progress: Callable[[str], None] | None, media: _Media) -> None:
+             label_map: str | Path | LabelMap | None, media: _Media) -> None:
     """The conversion of the source as readers see it (``root``: ``src`` or its unpacking)."""
     report = result.report
     source = _resolve_format(root, result.source_format, report)
     if source is None:
         return
     result.source_format = source.name
-    step = progress or (lambda phase: None)
-    step("read")
     since_read = len(report.diagnostics)
     ds = _read(source, root, parse_options(source, read_options or {}), report)
     if ds is None or report.has_errors:
@@ -487,7 +497,6 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
         if report.has_errors:
             return
     result.summary = summarize(ds)
-    step("plan")
     since = len(report.diagnostics)
     plan_loss(ds, target, report, write_opts, allow_loss=allow_loss, strict=strict)
     for diag in report.diagnostics[since:]:  # what the source holds that the target cannot
@@ -495,6 +504,4 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
             diag.location.path = str(src)
     if report.has_errors:
         return
-    step("write")
-    result.written = _write(ds, dst, target, write_opts, report, overwrite, [src], media,
-                            progress)
+    result.written = _write(ds, dst, target, write_opts, report, overwrite, [src], media)

@@ -5,6 +5,10 @@ A plugin is a module exposing a :class:`FormatSpec` and registered in the
 diagnostic codes in ``FormatSpec.codes``; a code or name that clashes with one already known is
 refused with AF012 and the plugin is not loaded. Only this module is public to plugins.
 
+A reader or writer may report its progress with :func:`track` (``for item in track(items,
+"write"): ...``) or :func:`counter`; one that does not is counted by the pipeline once done
+(see :mod:`annoformat.progress`).
+
 Example:
     >>> from annoformat.plugin import Capabilities, Code, Detection, EmptyOptions, FormatSpec
     >>> FORMAT = FormatSpec(
@@ -43,6 +47,7 @@ from annoformat.model import (
     Text,
     VideoFrame,
 )
+from annoformat.progress import counter, track, track_bytes
 from annoformat.spec import (
     Capabilities,
     Code,
@@ -91,6 +96,9 @@ __all__ = [
     "carries_data",
     "check_annotation",
     "check_dataset",
+    "counter",
     "plan_capabilities",
+    "track",
+    "track_bytes",
     "where",
 ]

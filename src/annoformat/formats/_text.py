@@ -28,6 +28,7 @@ from annoformat._io import kind_of_mode, parse_json
 from annoformat.checks import Finding, check_span, check_span_set
 from annoformat.diagnostics import Report
 from annoformat.model import Item, Label, Span, Text, build, defaults_of
+from annoformat.progress import counter
 
 BOM = b"\xef\xbb\xbf"
 #: default cap on one record (AF925); a record that large is not an annotation
@@ -57,6 +58,8 @@ def iter_lines(path: Path, report: Report, max_line_bytes: int = MAX_LINE_BYTES,
         if kind is not None:  # a device or FIFO never ends: refused before any line
             report.add("AF065", path=shown, kind=kind)
             return
+        # bytes: the lines (items) of a stream are not known before its end
+        count = counter("read", os.fstat(fh.fileno()).st_size, "B")
         number = 0
         while True:
             try:
@@ -65,7 +68,11 @@ def iter_lines(path: Path, report: Report, max_line_bytes: int = MAX_LINE_BYTES,
                 report.add("AF002", path=shown, reason=exc.strerror or str(exc))
                 return
             if not raw:
+                if count is not None:
+                    count.close()
                 return
+            if count is not None:
+                count.add(len(raw))
             number += 1
             if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
                 report.add("AF925", path=shown, line=number, limit=max_line_bytes)

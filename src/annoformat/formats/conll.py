@@ -43,6 +43,7 @@ from annoformat.formats._text import (
     write_lines,
 )
 from annoformat.model import Dataset, Item, Span, Text, trusted
+from annoformat.progress import track
 from annoformat.spec import (
     Capabilities,
     Code,
@@ -342,7 +343,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     delimiter = ds.extras.get(NAME, {}).get("delimiter", options.delimiter)
     blocks: list[list[str]] = []
     failed = False
-    for item, text in text_items(ds.items):
+    for item, text in text_items(track(ds.items, "write")):
         if _answered_no(item):
             continue
         lines = lines_of(item, text, options, delimiter, str(dest), report)

@@ -43,6 +43,7 @@ from annoformat.formats._text import (
     write_records,
 )
 from annoformat.model import Dataset, Item, Relation, Span, Tag, Text, trusted
+from annoformat.progress import track
 from annoformat.spec import (
     Capabilities,
     Code,
@@ -303,7 +304,7 @@ _MISSING = object()
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write the text items of ``ds`` as doccano JSONL (one record per line)."""
-    records = (record_of(item, text) for item, text in text_items(ds.items))
+    records = (record_of(item, text) for item, text in text_items(track(ds.items, "write")))
     write_records(dest, records, SCHEMA, NAME, report)
 
 

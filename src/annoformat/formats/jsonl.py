@@ -51,6 +51,7 @@ from annoformat.formats._text import (
     write_lines,
 )
 from annoformat.model import Dataset, Extras, Image, Item, Label, Relation, Text, VideoFrame
+from annoformat.progress import track
 from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "jsonl.schema.json"
@@ -288,7 +289,8 @@ def _records(items: Iterable[Item], header: dict[str, Any]) -> Iterator[dict[str
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write ``ds`` as native JSONL to the file ``dest`` (header line, then one line per item)."""
-    write_lines(dest, encode_lines(ds.items, header_record(ds), str(dest), report), report)
+    write_lines(dest, encode_lines(track(ds.items, "write"), header_record(ds), str(dest), report),
+                report)
 
 
 ERR = Severity.ERROR

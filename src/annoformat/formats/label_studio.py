@@ -52,6 +52,7 @@ from annoformat.formats._text import (
     write_records,
 )
 from annoformat.model import Dataset, Item, Relation, Span, Tag, Text, trusted
+from annoformat.progress import track
 from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "label-studio.schema.json"
@@ -130,7 +131,7 @@ def _tasks(path: Path, options: Options, report: Report
     if not isinstance(doc, list):
         report.add("AF101", path=str(path), pointer="", reason="the export is not a JSON array")
         return
-    for i, task in enumerate(doc):
+    for i, task in enumerate(track(doc, "read")):  # a task is an item
         yield None, f"/{i}", task
 
 
@@ -439,7 +440,8 @@ def _relation_result(rel: Relation, extra: dict[str, Any], by_id: dict[Any, dict
 
 
 def _tasks_of(ds: Dataset, options: Options) -> Iterable[dict[str, Any]]:
-    return (task_of(item, text, options) for item, text in text_items(ds.items))
+    return (task_of(item, text, options)
+            for item, text in text_items(track(ds.items, "write")))
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:

@@ -42,6 +42,7 @@ from annoformat.formats._text import (
     write_records,
 )
 from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
+from annoformat.progress import track
 from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
 
 SCHEMA = "prodigy.schema.json"
@@ -292,7 +293,8 @@ def _span_record(span: Span, text: str, bounds: tuple[dict[int, int], dict[int, 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write the text items of ``ds`` as Prodigy JSONL (one task per line)."""
     records = (record_of(item, text, k, str(dest), report)
-               for k, (item, text) in enumerate(text_items(ds.items), start=1))
+               for k, (item, text) in enumerate(text_items(track(ds.items, "write")),
+                                                start=1))
     write_records(dest, records, SCHEMA, NAME, report)
 
 

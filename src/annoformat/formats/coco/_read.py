@@ -44,6 +44,7 @@ from annoformat.model import (
     build,
     trusted,
 )
+from annoformat.progress import counter, track
 
 
 class _Reader:
@@ -192,7 +193,7 @@ class _Reader:
         sizes: dict[int, tuple[int | None, int | None]] = {}
         first_image: dict[int, int] = {}
         first_name: dict[str, int] = {}
-        for i, img in enumerate(doc["images"]):
+        for i, img in enumerate(track(doc["images"], "read")):
             iid = img["id"]
             if not self._int_ok(iid, path, f"/images/{i}/id"):
                 continue
@@ -238,6 +239,7 @@ class _Reader:
         items_by_id: dict[int, Item] = {}
         sizes: dict[int, tuple[int | None, int | None]] = {}
         cats: dict[int, Label] = {}
+        count = counter("read")  # items are the images the detections name: not known before
         for j, det in enumerate(dets):
             iid, cid = det["image_id"], det["category_id"]
             if not (self._int_ok(iid, path, f"/{j}/image_id")
@@ -251,6 +253,8 @@ class _Reader:
                 items_by_id[iid] = item
                 sizes[iid] = (None, None)
                 self.items.append(item)
+                if count is not None:
+                    count.add()
             if cid not in cats:
                 label = self.label_ids.get(cid)
                 if label is None:
@@ -259,6 +263,8 @@ class _Reader:
                     self.labels.setdefault(label.name, label)
                     self.label_ids[cid] = label
                 cats[cid] = label
+        if count is not None:
+            count.close()
         self._annotations(dets, path, cats, items_by_id, sizes, results=True)
 
     def _annotations(
@@ -276,7 +282,8 @@ class _Reader:
         item_index = {id(item): k for k, item in enumerate(self.items)} if sm else {}
         first_ann: dict[int, int] = {}
         eps = EPSILON
-        for j, a in enumerate(anns):
+        # counted too: after the images, the annotations are most of the work
+        for j, a in enumerate(track(anns, "read", unit="annotation")):
             aid = a.get("id")
             iid = a["image_id"]
             item = items.get(iid)

@@ -41,6 +41,7 @@ from annoformat.model import (
     Polygon,
     VideoFrame,
 )
+from annoformat.progress import track
 
 
 def _area_of(ann: Any, bbox: list[float]) -> float:
@@ -137,7 +138,8 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
     groups = [objects(item.annotations) for item in items]
     all_ann_ids = kept_ids(parts[0].id for item_groups in groups for parts in item_groups)
     next_ann = 1
-    for item, image_id, item_groups in zip(items, item_ids, groups, strict=True):
+    for item, image_id, item_groups in track(zip(items, item_ids, groups, strict=True),
+                                             "write", len(items)):
         media = item.media
         assert isinstance(media, (Image, VideoFrame))
         image: dict[str, Any] = {"id": image_id, "file_name": file_name_of(media),
@@ -253,7 +255,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
 
 def _results_list(ds: Dataset, cat_ids: dict[str, int]) -> list[dict[str, Any]]:
     out = []
-    for item in ds.items:
+    for item in track(ds.items, "write"):
         if not isinstance(item.media, Image):
             continue  # the plan drops it (AF509)
         for parts in objects(item.annotations):

@@ -72,6 +72,7 @@ from annoformat.formats.cvat._common import (
 )
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
 from annoformat.model import Dataset
+from annoformat.progress import track_bytes
 from annoformat.spec import Capabilities, Detection, FormatSpec, LossPlan
 
 __all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "write"]
@@ -148,7 +149,9 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
             report.add("AF905", path=str(file), detail=problem)
             return None
         chunks = stream_bytes(file, report)
-        ds = Reader(str(file), report).read_stream(chunks) if chunks is not None else None
+        # bytes: the items (<image>, or frames of <track>s) are counted only at the end
+        ds = (Reader(str(file), report).read_stream(track_bytes(chunks, "read", _size(file)))
+              if chunks is not None else None)
         if ds is None:
             return None
         parts.append((file, ds))

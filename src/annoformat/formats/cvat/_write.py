@@ -39,6 +39,7 @@ from annoformat.model import (
     Tag,
     VideoFrame,
 )
+from annoformat.progress import track
 
 _CUBOID = ("xtl1", "ytl1", "xbl1", "ybl1", "xtr1", "ytr1", "xbr1", "ybr1",
            "xtl2", "ytl2", "xbl2", "ybl2", "xtr2", "ytr2", "xbr2", "ybr2")
@@ -159,7 +160,7 @@ class Writer:
         ids = int_ids(items)
         if ids is None:  # renumbered (the plan said so, AF508)
             ids = list(range(len(items)))
-        for item, iid in zip(items, ids, strict=True):
+        for item, iid in track(zip(items, ids, strict=True), "write", len(items)):
             media = item.media
             attrs = {"id": str(iid)}
             if isinstance(media, VideoFrame):
@@ -361,7 +362,7 @@ class Writer:
                     (f, ann.model_copy(update={"rings": [ring], "group": group}), item))
             return ann.model_copy(update={"rings": ann.rings[:1], "group": group})
 
-        for i, item in enumerate(ds.items):
+        for i, item in enumerate(track(ds.items, "write")):
             if not isinstance(item.media, (Image, VideoFrame)):
                 continue
             f = frame_of(item, i)

@@ -28,6 +28,7 @@ from annoformat.formats.voc._common import (
     typed_value,
 )
 from annoformat.model import BBox, Dataset, Image, Item, Label, build, defaults_of, trusted
+from annoformat.progress import track
 
 if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
     from lxml import etree
@@ -616,7 +617,7 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
     order += [(stem, None, []) for stem in layout.xmls if stem not in membership]
     items: list[Item] = []
     sm = sourcemap.current()  # project rules want file:line for what they find
-    for stem, subset, extra_sets in order:
+    for stem, subset, extra_sets in track(order, "read"):
         xml = layout.xmls.get(stem)
         if xml is not None:
             item = reader.item(xml, None if layout.single else stem, subset, extra_sets)

@@ -35,6 +35,7 @@ from annoformat.formats.voc._common import (
     xml_stem,
 )
 from annoformat.model import Dataset, Image, Item, Mask, Polygon
+from annoformat.progress import track
 
 _UNSAFE_STEM = re.compile(r"[/\\\x00]")
 
@@ -277,7 +278,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     segmentation_sets: dict[str, list[str]] = {}
     painted = png_masks(options)
     classes = labelmap.table(ds.labels)
-    for item, stem in zip(items, stems, strict=True):
+    for item, stem in track(zip(items, stems, strict=True), "write", len(items)):
         target = dest if single else dest / "Annotations" / f"{stem}.xml"
         objects = writer.objects(item)
         rendered = None

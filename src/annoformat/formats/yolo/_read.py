@@ -15,6 +15,7 @@ from annoformat.formats.yolo._common import SCHEMA, Options
 from annoformat.formats.yolo._rows import RowContext, parse_rows
 from annoformat.formats.yolo._sizes import SIDECAR, Sizes, header_size, load_sizes
 from annoformat.model import Dataset, Image, Item, Label, Tag, build, defaults_of, trusted
+from annoformat.progress import counter
 
 MAX_LABEL_BYTES = 64 * 1024 * 1024
 _BASE_TAG = defaults_of(Tag)
@@ -69,6 +70,9 @@ class _Reader:
         # label file and non-blank line numbers per item, only when someone asks for origins
         self.origins: dict[int, tuple[str, list[int]]] | None = (
             {} if sourcemap.current() is not None else None)
+        # the images listed are the items known up front; label files without an image are
+        # found as the folders are walked, and counted beyond that total
+        self.count = counter("read", sum(len(split.images) for split in layout.splits) or None)
 
     def load_sizes(self) -> bool:
         explicit = self.options.image_sizes
@@ -152,6 +156,8 @@ class _Reader:
             rows = [n for n, row in enumerate((text or "").splitlines(), start=1) if row.split()]
             self.origins[id(item)] = (label, rows)
         self.items.append(item)
+        if self.count is not None:
+            self.count.add()
 
     def read_split(self, split: lay.Split, ctx: RowContext) -> None:
         start = len(self.items)
@@ -235,6 +241,8 @@ class _Reader:
                 self.items.append(trusted(Item, {
                     "id": lay.strip_image_ext(rel), "subset": split.subset, "media": media,
                     "annotations": [tag], "attributes": {}, "extras": {}}))
+                if self.count is not None:
+                    self.count.add()
 
 
 def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:
@@ -311,6 +319,8 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
             ctx = RowContext(names, task, kpt_shape, options.scores, options.snap, report)
             for split in layout.splits:
                 reader.read_split(split, ctx)
+    if reader.count is not None:
+        reader.count.close()
     _record_origins(reader)
     if reader.unsized:
         report.add("AF048", path=str(layout.root), count=reader.unsized)

@@ -36,6 +36,7 @@ from annoformat.formats.yolo._task import (
     written_path,
 )
 from annoformat.model import Dataset, Image, Keypoints
+from annoformat.progress import track
 
 
 @dataclass
@@ -150,7 +151,7 @@ def _label_files(ds: Dataset, layout: str, rows: Rows, report: Report, files: _F
         taken["classes.txt"] = ("(the class names)", "classes.txt")
     flat = flat_bare(ds)
     lists: dict[str, list[str]] = {}
-    for item in ds.items:
+    for item in track(ds.items, "write"):
         media = item.media
         if not isinstance(media, Image):
             continue
@@ -203,7 +204,7 @@ def _class_folders(ds: Dataset, dest: Path, options: Options, report: Report,
                    "media paths are relative to (classification datasets are the images)")
         return
     taken: dict[str, str] = {}
-    for item in ds.items:
+    for item in track(ds.items, "write"):
         media = item.media
         if not isinstance(media, Image):
             continue
