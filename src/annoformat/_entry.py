@@ -6,8 +6,10 @@ runs ``validate PATH...`` with only the flags ``--skip-unknown``, ``--no-config`
 ``--no-images`` and ``--output text|json|github|sarif`` itself, printing exactly what
 ``annoformat.cli``'s ``validate`` command prints, with its exit codes. Everything else (help,
 other commands and options, usage errors, an unexpected error, a terminal that is not UTF-8)
-goes to the click command line in ``annoformat.cli``; when the fast path meets an error it has
-printed nothing yet, so click runs the command again from the start and reports it as always.
+goes to the click command line in ``annoformat.cli``, and so does a run whose stderr is a
+terminal (it shows progress bars there; a hook's output is a pipe). When the fast path meets
+an error it has printed nothing yet, so click runs the command again from the start and
+reports it as always.
 ``tests/test_entry.py`` runs the validate transcripts and fixtures through both paths.
 
 Example:
@@ -149,8 +151,10 @@ def _echo(stream: Any, text: str) -> None:
 def main() -> None:
     """The console script: the fast ``validate``, else the click command line."""
     args = fast_validate_args(sys.argv[1:])
-    # click completes the command line instead of running it when this variable is set
-    if args is not None and _plain_streams() and "_ANNOFORMAT_COMPLETE" not in os.environ:
+    # click completes the command line instead of running it when this variable is set; a
+    # terminal gets progress bars (annoformat.cli), a hook's pipe does not
+    if (args is not None and _plain_streams() and not sys.stderr.isatty()
+            and "_ANNOFORMAT_COMPLETE" not in os.environ):
         try:
             status = run_validate(args)
         except _Fallback:
