@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         split,
         subsets,
     )
+    from annoformat.quality.compare import Comparison, compare
     from annoformat.registry import detect, list_formats
 
 __version__ = "0.1.0"
@@ -77,6 +78,7 @@ _ORIGIN = {
                      "Span", "Tag", "Text", "VideoFrame"], "annoformat.model"),
     **dict.fromkeys(["drop_labels", "filter_annotations", "filter_items", "merge_labels",
                      "rename_labels", "split", "subsets"], "annoformat.ops"),
+    **dict.fromkeys(["Comparison", "compare"], "annoformat.quality.compare"),
     **dict.fromkeys(["detect", "list_formats"], "annoformat.registry"),
 }
 
@@ -84,6 +86,7 @@ __all__ = [
     "AnnoformatError",
     "Annotation",
     "BBox",
+    "Comparison",
     "ConversionResult",
     "Dataset",
     "Diagnostic",
@@ -108,6 +111,7 @@ __all__ = [
     "UsageError",
     "VideoFrame",
     "__version__",
+    "compare",
     "convert",
     "detect",
     "drop_labels",

@@ -84,7 +84,7 @@ class Conflict:
             out["measure"] = self.measure
         out.update(self.detail)
         out["locations"] = {side: _origin_dict(o, k) for (side, o), k in
-                            zip(self.where.items(), self.index) if k is not None}
+                            zip(self.where.items(), self.index, strict=True) if k is not None}
         return out
 
 
@@ -228,7 +228,8 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
         usage = Report()
         for p in problems:
             name, _, why = p.partition(": ")
-            usage.add("AF707", option=name, value=getattr(settings, name), reason=why)
+            usage.add("AF707", option="--" + name.replace("_", "-"),
+                      value=getattr(settings, name), reason=why)
         raise UsageError(usage)
     ref, ref_map = _read(reference, from_ref, report)
     cand, cand_map = _read(candidate, from_cand, report)

@@ -121,7 +121,7 @@ def _pair_by(ref: Dataset, cand: Dataset, left: set[int], right: set[int], key: 
         if len(rs) == 1 and len(cs) == 1:
             out.append((rs[0], cs[0]))
         elif strict:
-            out += list(zip(rs, cs))
+            out += list(zip(rs, cs, strict=False))  # the surplus stays unpaired
     if strict:
         for side, ds, by in (("reference", ref, groups[0]), ("candidate", cand, groups[1])):
             shared = [label(ds.items[v[0]]) for v in by.values() if len(v) > 1]

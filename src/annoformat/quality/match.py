@@ -109,11 +109,12 @@ def assign(sim: Matrix, threshold: float) -> list[tuple[int, int, float]]:
     rows_n, cols_n = allowed.sum(axis=1), allowed.sum(axis=0)
     if rows_n.max() <= 1 and cols_n.max() <= 1:  # no competition: the common case, no solver
         r, c = np.nonzero(allowed)
-        return [(int(i), int(j), float(sim[i, j])) for i, j in zip(r, c)]
+        return [(int(i), int(j), float(sim[i, j])) for i, j in zip(r, c, strict=True)]
     from scipy.optimize import linear_sum_assignment
 
     rows, cols = linear_sum_assignment(np.where(allowed, sim, 0.0), maximize=True)
-    return [(int(i), int(j), float(sim[i, j])) for i, j in zip(rows, cols) if allowed[i, j]]
+    return [(int(i), int(j), float(sim[i, j]))
+            for i, j in zip(rows, cols, strict=True) if allowed[i, j]]
 
 
 def match_annotations(ref: Sequence[Any], cand: Sequence[Any], settings: Settings | None = None,

@@ -122,7 +122,7 @@ def box_iou(a: Matrix, b: Matrix) -> Matrix:
     inter = _box_intersection(a, b)
     union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None, :] - inter
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+        out: Matrix = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
     return out
 
 
@@ -131,7 +131,8 @@ def _box_intersection(a: Matrix, b: Matrix) -> Matrix:
         a[:, None, 0], b[None, :, 0])
     h = np.minimum(a[:, None, 1] + a[:, None, 3], b[None, :, 1] + b[None, :, 3]) - np.maximum(
         a[:, None, 1], b[None, :, 1])
-    return np.clip(w, 0, None) * np.clip(h, 0, None)
+    out: Matrix = np.clip(w, 0, None) * np.clip(h, 0, None)
+    return out
 
 
 def box_coverage(a: Matrix) -> Matrix:
@@ -152,8 +153,8 @@ def _signed_area(xs: list[float], ys: list[float]) -> float:
 def convex_intersection_area(p: list[float], q: list[float]) -> float:
     """Area shared by two convex polygons (flat ``[x1, y1, ...]``, either orientation):
     Sutherland-Hodgman clipping of ``p`` by each edge of ``q``, then the shoelace formula."""
-    pts = list(zip(p[0::2], p[1::2]))
-    clip = list(zip(q[0::2], q[1::2]))
+    pts = list(zip(p[0::2], p[1::2], strict=True))
+    clip = list(zip(q[0::2], q[1::2], strict=True))
     if _signed_area(q[0::2], q[1::2]) < 0:  # walk the clip polygon counter-clockwise
         clip.reverse()
     for k in range(len(clip)):
@@ -228,10 +229,10 @@ def to_rles(anns: Sequence[Any], canvas: Canvas) -> list[dict[str, Any]]:
     h, w = canvas.height, canvas.width
     parts: list[list[dict[str, Any]]] = [[] for _ in anns]
     if flat:
-        for owner, rle in zip(owners, coco_mask.frPyObjects(flat, h, w)):
+        for owner, rle in zip(owners, coco_mask.frPyObjects(flat, h, w), strict=True):
             parts[owner].append(rle)
     out: list[dict[str, Any]] = []
-    for ann, own in zip(anns, parts):
+    for ann, own in zip(anns, parts, strict=True):
         if isinstance(ann, Mask):
             out.append(_mask_on(ann, canvas))
         elif len(own) == 1:
@@ -299,7 +300,7 @@ def _disc(x: float, y: float, r: float, n: int = 16) -> list[float]:
 def buffer_rings(points: list[float], radius: float) -> list[list[float]]:
     """The line's buffer as rings: a rectangle per segment and a disc (16-gon) per vertex."""
     xs, ys = points[0::2], points[1::2]
-    rings = [_disc(x, y, radius) for x, y in zip(xs, ys)]
+    rings = [_disc(x, y, radius) for x, y in zip(xs, ys, strict=True)]
     for i in range(len(xs) - 1):
         dx, dy = xs[i + 1] - xs[i], ys[i + 1] - ys[i]
         length = math.hypot(dx, dy)
