@@ -65,4 +65,4 @@ def test_oks_equals_cocoeval(gts: list[dict[str, object]], dts: list[dict[str, o
                          area=a["area"], bbox=tuple(a["bbox"]))  # type: ignore[arg-type]
 
     ours = oks([ir(g, True) for g in gts], [ir(d, False) for d in dts], Canvas(300, 300), sigma)
-    assert ours.T == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert pytest.approx(expected, rel=1e-9, abs=1e-12) == ours.T

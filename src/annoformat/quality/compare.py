@@ -35,6 +35,8 @@ from annoformat.quality.similarity import (
     AREA_KINDS,
     MEASURE,
     box_coverage,
+    box_intersection,
+    boxes,
     convex_intersection_area,
     kind_of,
     line_radius,
@@ -396,7 +398,9 @@ def _group_mismatches(m: Matching, ref: list[Any], cand: list[Any]) -> list[tupl
 
 def _covered(cand: list[Any], m: Matching, s: Settings) -> list[tuple[int, float, int]]:
     """``(index, share, covering index)`` of each candidate region lying at least
-    ``s.coverage`` inside another candidate region of the same kind."""
+    ``s.coverage`` inside another candidate region of the same kind (the most covering one)."""
+    import numpy as np
+
     by_kind: dict[str, list[int]] = defaultdict(list)
     for j, ann in enumerate(cand):
         kind = kind_of(ann)
@@ -408,18 +412,36 @@ def _covered(cand: list[Any], m: Matching, s: Settings) -> list[tuple[int, float
             continue
         anns = [cand[j] for j in idx]
         if kind == "bbox":
-            import numpy as np
-
-            cov = box_coverage(np.array([a.box for a in anns], dtype=np.float64))
+            cov = box_coverage(boxes(anns))
         elif kind == "rotated_bbox":
             cov = _rotated_coverage(anns)
         else:
-            cov = rle_coverage(to_rles(anns, m.canvas))
+            cov = _region_coverage(anns, m, s.coverage)
+        np.fill_diagonal(cov, 0.0)
         for k in range(len(idx)):
-            row = [(float(cov[k, q]), q) for q in range(len(idx)) if q != k]
-            share, other = max(row)
-            if share >= s.coverage:
-                out.append((idx[k], share, idx[other]))
+            other = int(np.argmax(cov[k]))
+            if cov[k, other] >= s.coverage:
+                out.append((idx[k], float(cov[k, other]), idx[other]))
+    return out
+
+
+def _region_coverage(anns: list[Any], m: Matching, least: float) -> Any:
+    """Coverage of polygons, masks, ellipses, rasterising only the regions that may be covered:
+    a region mostly inside another has most of its area inside the other's box (half of the
+    threshold is the margin for rasterisation)."""
+    import numpy as np
+
+    shared = box_intersection(boxes(anns), boxes(anns))
+    np.fill_diagonal(shared, 0.0)
+    area = np.array([a.pixel_area for a in anns])
+    maybe = (shared > 0) & (shared >= 0.5 * least * area[:, None])
+    out = np.zeros(shared.shape)
+    if maybe.any():
+        rows, cols = np.nonzero(maybe.any(axis=1))[0], np.nonzero(maybe.any(axis=0))[0]
+        sub = rle_coverage(to_rles([anns[i] for i in rows], m.canvas),
+                           to_rles([anns[j] for j in cols], m.canvas))
+        block = np.ix_(rows, cols)
+        out[block] = np.where(maybe[block], sub, 0.0)
     return out
 
 
@@ -435,6 +457,11 @@ def _rotated_coverage(anns: list[Any]) -> Any:
     return out
 
 
+#: JSON files up to this size get line numbers in conflict locations; finding them tokenises
+#: the file in Python (about 0.5 s per MiB), so bigger ones are located by JSON Pointer only
+LINES_UP_TO = 2 * 2**20
+
+
 def _fill_lines(conflicts: list[Conflict]) -> None:
     """Give JSON origins (a pointer, no line) their line, one pass per file involved."""
     from annoformat._io import json_positions
@@ -446,6 +473,8 @@ def _fill_lines(conflicts: list[Conflict]) -> None:
                 wanted[o.path].add(o.pointer)
     for path, pointers in wanted.items():
         try:
+            if Path(path).stat().st_size > LINES_UP_TO:
+                continue
             positions = json_positions(Path(path).read_bytes(), pointers)
         except OSError:
             continue

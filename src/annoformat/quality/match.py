@@ -33,6 +33,11 @@ from annoformat.quality.similarity import (
 )
 
 
+#: the IoU bound's margin: pairs bounded below ``iou * _BOUND_MARGIN`` are not computed, the
+#: margin covering the gap between a polygon's geometric and rasterised areas
+_BOUND_MARGIN = 0.8
+
+
 @dataclass(frozen=True)
 class Settings:
     """How annotations are compared (``compare``'s options; CVAT's defaults).
@@ -135,9 +140,10 @@ def match_annotations(ref: Sequence[Any], cand: Sequence[Any], settings: Setting
     unmatched_ref: list[int] = []
     unmatched_cand: list[int] = []
     for kind, (ri, ci) in by_kind.items():
+        # pairs surely below the threshold are excluded anyway: their IoU is not rasterised
         sim = similarity([ref[i] for i in ri], [cand[j] for j in ci], kind, canvas,
                          oks_sigma=settings.oks_sigma, line_thickness=settings.line_thickness,
-                         span_match=settings.span_match)
+                         span_match=settings.span_match, floor=settings.iou * _BOUND_MARGIN)
         found = assign(sim, settings.iou)
         pairs += [Pair(ri[r], ci[c], s, kind) for r, c, s in found]
         used_r, used_c = {r for r, _, _ in found}, {c for _, c, _ in found}

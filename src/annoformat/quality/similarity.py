@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -66,10 +66,13 @@ def kind_of(ann: Any) -> str | None:
 
 @dataclass(frozen=True)
 class Canvas:
-    """The item's raster size in pixels, which RLE rasterisation and line thickness need."""
+    """The item's raster size in pixels, which RLE rasterisation and line thickness need, and
+    the RLEs already made on it (by annotation object: matching and ``covered_annotation``
+    rasterise each region once)."""
 
     width: int
     height: int
+    rles: dict[int, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def canvas_for(width: int | None, height: int | None, anns: Sequence[Any]) -> Canvas:
@@ -89,8 +92,9 @@ def canvas_for(width: int | None, height: int | None, anns: Sequence[Any]) -> Ca
 
 def similarity(ref: Sequence[Any], cand: Sequence[Any], kind: str, canvas: Canvas, *,
                oks_sigma: float = 0.09, line_thickness: float = 0.01,
-               span_match: SpanMatch = "exact") -> Matrix:
-    """The ``len(ref) x len(cand)`` similarity matrix of annotations of one ``kind``."""
+               span_match: SpanMatch = "exact", floor: float = 0.0) -> Matrix:
+    """The ``len(ref) x len(cand)`` similarity matrix of annotations of one ``kind``; region
+    pairs that surely stay below ``floor`` may be given as 0 (:func:`region_iou`)."""
     if not ref or not cand:
         return np.zeros((len(ref), len(cand)))
     if kind == "bbox":
@@ -98,7 +102,7 @@ def similarity(ref: Sequence[Any], cand: Sequence[Any], kind: str, canvas: Canva
     if kind == "rotated_bbox":
         return np.array([[convex_iou(r.corners, c.corners) for c in cand] for r in ref])
     if kind in ("region", "ellipse"):
-        return rle_iou(to_rles(ref, canvas), to_rles(cand, canvas))
+        return region_iou(ref, cand, canvas, floor=floor)
     if kind == "polyline":
         radius = line_radius(canvas, line_thickness)
         return rle_iou(line_rles(ref, canvas, radius), line_rles(cand, canvas, radius))
@@ -112,6 +116,11 @@ def similarity(ref: Sequence[Any], cand: Sequence[Any], kind: str, canvas: Canva
 
 
 # --- boxes ----------------------------------------------------------------------------------
+
+def boxes(anns: Sequence[Any]) -> Matrix:
+    """The ``x, y, w, h`` boxes of annotations as an N x 4 array."""
+    return _boxes(anns)
+
 
 def _boxes(anns: Sequence[Any]) -> Matrix:
     return np.array([a.box for a in anns], dtype=np.float64).reshape(-1, 4)
@@ -133,6 +142,11 @@ def _box_intersection(a: Matrix, b: Matrix) -> Matrix:
         a[:, None, 1], b[None, :, 1])
     out: Matrix = np.clip(w, 0, None) * np.clip(h, 0, None)
     return out
+
+
+def box_intersection(a: Matrix, b: Matrix) -> Matrix:
+    """Area shared by every box in ``a`` with every box in ``b`` (N x 4, ``x, y, w, h``)."""
+    return _box_intersection(a, b)
 
 
 def box_coverage(a: Matrix) -> Matrix:
@@ -211,15 +225,65 @@ def _box_ring(box: tuple[float, float, float, float]) -> list[float]:
     return [x, y, x + w, y, x + w, y + h, x, y + h]
 
 
-def to_rles(anns: Sequence[Any], canvas: Canvas) -> list[dict[str, Any]]:
+_GEOMETRY: dict[type, tuple[str, ...]] = {Polygon: ("rings",), Mask: ("counts", "height", "width"),
+             Ellipse: ("cx", "cy", "rx", "ry", "rotation")}
+
+
+def same_geometry(a: Any, b: Any) -> bool:
+    """True when two regions are the same shape, value for value (IoU 1 without rasterising)."""
+    fields = _GEOMETRY.get(type(a))
+    return (fields is not None and type(a) is type(b)
+            and all(getattr(a, f) == getattr(b, f) for f in fields))
+
+
+#: regions at least this big (px^2) have a rasterised area close enough to their geometric one
+#: for the IoU bound of :func:`region_iou`
+_BOUNDED_AREA = 100.0
+
+
+def region_iou(ref: Sequence[Any], cand: Sequence[Any], canvas: Canvas, *,
+               floor: float = 0.0) -> Matrix:
+    """IoU of polygons, masks or ellipses. Pairs whose boxes do not meet are 0 and identical
+    shapes 1 without rasterising; with ``floor`` > 0, pairs of regions of 100 px^2 or more whose
+    IoU cannot reach ``floor`` are 0 too (the intersection is at most the smaller area and the
+    boxes' overlap). Only the annotations of the other pairs are rasterised: at COCO scale most
+    pairs are settled before."""
+    shared = _box_intersection(_boxes(ref), _boxes(cand))
+    meet = shared > 0
+    if floor > 0 and meet.any():
+        ra = np.array([a.pixel_area for a in ref])[:, None]
+        ca = np.array([a.pixel_area for a in cand])[None, :]
+        most = np.minimum(shared, np.minimum(ra, ca))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = most / (ra + ca - most)
+        meet &= ~((bound < floor) & (ra >= _BOUNDED_AREA) & (ca >= _BOUNDED_AREA))
+    out = np.zeros(meet.shape)
+    need = meet.copy()
+    for i, j in zip(*np.nonzero(meet), strict=True):
+        if same_geometry(ref[int(i)], cand[int(j)]):
+            out[i, j] = 1.0
+            need[i, j] = False
+    if need.any():
+        rows, cols = np.nonzero(need.any(axis=1))[0], np.nonzero(need.any(axis=0))[0]
+        sub = rle_iou(to_rles([ref[int(i)] for i in rows], canvas),
+                      to_rles([cand[int(j)] for j in cols], canvas))
+        block = np.ix_(rows, cols)
+        out[block] = np.where(need[block], sub, out[block])
+    return out
+
+
+def to_rles(anns: Sequence[Any], canvas: Canvas, *, cache: bool = True) -> list[dict[str, Any]]:
     """One RLE per annotation on ``canvas``: rings rasterised by pycocotools in one call,
-    masks taken as they are (re-framed when their size is not the canvas')."""
+    masks taken as they are (re-framed when their size is not the canvas'). With ``cache``,
+    RLEs are kept on the canvas by annotation object (for annotations that outlive the
+    call)."""
     from pycocotools import mask as coco_mask
 
+    known = canvas.rles if cache else {}
     flat: list[list[float]] = []
     owners: list[int] = []
     for i, ann in enumerate(anns):
-        if isinstance(ann, Mask):
+        if isinstance(ann, Mask) or id(ann) in known:
             continue
         # a ring of fewer than 3 points has no area; a 4-number one would be read as a box
         for ring in _rings_of(ann):
@@ -233,14 +297,19 @@ def to_rles(anns: Sequence[Any], canvas: Canvas) -> list[dict[str, Any]]:
             parts[owner].append(rle)
     out: list[dict[str, Any]] = []
     for ann, own in zip(anns, parts, strict=True):
-        if isinstance(ann, Mask):
-            out.append(_mask_on(ann, canvas))
-        elif len(own) == 1:
-            out.append(own[0])
-        elif own:
-            out.append(coco_mask.merge(own))
-        else:
-            out.append(coco_mask.frPyObjects({"size": [h, w], "counts": [h * w]}, h, w))
+        rle = known.get(id(ann))
+        if rle is None:
+            if isinstance(ann, Mask):
+                rle = _mask_on(ann, canvas)
+            elif len(own) == 1:
+                rle = own[0]
+            elif own:
+                rle = coco_mask.merge(own)
+            else:
+                rle = coco_mask.frPyObjects({"size": [h, w], "counts": [h * w]}, h, w)
+            if cache:
+                known[id(ann)] = rle
+        out.append(rle)
     return out
 
 
@@ -272,15 +341,15 @@ def rle_iou(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> Matrix:
     return np.asarray(out, dtype=np.float64).reshape(len(a), len(b))
 
 
-def rle_coverage(a: list[dict[str, Any]]) -> Matrix:
-    """``[i, j]``: the share of region i's area inside region j. pycocotools' crowd rule
+def rle_coverage(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> Matrix:
+    """``[i, j]``: the share of region a[i]'s area inside region b[j]. pycocotools' crowd rule
     divides the intersection by the first argument's area, which is exactly that share."""
     from pycocotools import mask as coco_mask
 
-    if not a:
-        return np.zeros((0, 0))
-    out = coco_mask.iou(a, a, [1] * len(a))
-    return np.asarray(out, dtype=np.float64).reshape(len(a), len(a))
+    if not a or not b:
+        return np.zeros((len(a), len(b)))
+    out = coco_mask.iou(a, b, [1] * len(b))
+    return np.asarray(out, dtype=np.float64).reshape(len(a), len(b))
 
 
 def line_radius(canvas: Canvas, line_thickness: float) -> float:
@@ -314,8 +383,9 @@ def buffer_rings(points: list[float], radius: float) -> list[list[float]]:
 
 def line_rles(lines: Sequence[Polyline], canvas: Canvas, radius: float) -> list[dict[str, Any]]:
     """One RLE per polyline: the union of its buffer's rings."""
+    # not cached: the buffers are temporary objects, whose ids Python reuses
     return to_rles([Polygon.model_construct(rings=buffer_rings(ln.points, radius))
-                    for ln in lines], canvas)
+                    for ln in lines], canvas, cache=False)
 
 
 def _resample(points: list[float], n: int = 16) -> Matrix:
