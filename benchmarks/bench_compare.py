@@ -72,6 +72,9 @@ def perturb(src: Path, dst: Path, seed: int = 15) -> dict[str, int]:
             dx = a["bbox"][2] / 4
             if a["bbox"][0] + a["bbox"][2] + dx > widths[a["image_id"]]:
                 dx = -dx
+            if a["bbox"][0] + dx < 0:  # wide as the image: left as it is
+                kept.append(a)
+                continue
             a["bbox"][0] += dx
             if isinstance(a["segmentation"], list):
                 a["segmentation"] = [[v + dx if k % 2 == 0 else v for k, v in enumerate(ring)]
