@@ -425,16 +425,24 @@ def _covered(cand: list[Any], m: Matching, s: Settings) -> list[tuple[int, float
     return out
 
 
+#: regions at least this big (px^2) are screened by their geometric area with the margin
+#: below; smaller ones, whose rasterised area can differ a lot, only by their boxes meeting
+_SCREENED_AREA = 100.0
+_SCREEN_MARGIN = 0.8
+
+
 def _region_coverage(anns: list[Any], m: Matching, least: float) -> Any:
     """Coverage of polygons, masks, ellipses, rasterising only the regions that may be covered:
-    a region mostly inside another has most of its area inside the other's box (half of the
-    threshold is the margin for rasterisation)."""
+    region i lying ``least`` inside region j has that much of its area inside both boxes, and
+    j is at least that big (screened with a margin for rasterisation)."""
     import numpy as np
 
     shared = box_intersection(boxes(anns), boxes(anns))
     np.fill_diagonal(shared, 0.0)
     area = np.array([a.pixel_area for a in anns])
-    maybe = (shared > 0) & (shared >= 0.5 * least * area[:, None])
+    bar = _SCREEN_MARGIN * least * area[:, None]
+    small = (area < _SCREENED_AREA)[:, None] | (area < _SCREENED_AREA)[None, :]
+    maybe = (shared > 0) & (small | ((shared >= bar) & (area[None, :] >= bar)))
     out = np.zeros(shared.shape)
     if maybe.any():
         rows, cols = np.nonzero(maybe.any(axis=1))[0], np.nonzero(maybe.any(axis=0))[0]
