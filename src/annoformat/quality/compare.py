@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -34,6 +34,7 @@ from annoformat.quality.match import Matching, Settings, match_annotations
 from annoformat.quality.similarity import (
     AREA_KINDS,
     MEASURE,
+    SpanMatch,
     box_coverage,
     box_intersection,
     boxes,
@@ -85,8 +86,9 @@ class Conflict:
         if self.measure is not None:
             out["measure"] = self.measure
         out.update(self.detail)
-        out["locations"] = {side: _origin_dict(o, k) for (side, o), k in
-                            zip(self.where.items(), self.index, strict=True) if k is not None}
+        out["locations"] = {side: _origin_dict(self.where.get(side), k) for side, k in
+                            zip(("reference", "candidate"), self.index, strict=True)
+                            if k is not None}
         return out
 
 
@@ -221,7 +223,8 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
         1.0
     """
     settings = Settings(iou=iou, low_overlap=low_overlap, oks_sigma=oks_sigma,
-                        line_thickness=line_thickness, span_match=span_match,  # type: ignore[arg-type]
+                        line_thickness=line_thickness,
+                        span_match=cast(SpanMatch, span_match),  # checked by problems()
                         ignore_attributes=frozenset(ignore_attributes), ignore_crowd=ignore_crowd,
                         compare_attributes=compare_attributes, compare_groups=compare_groups)
     report = report if report is not None else Report()
