@@ -29,21 +29,14 @@ import orjson
 
 from annoformat.diagnostics import AnnoformatError, Report, UsageError
 from annoformat.model import Dataset, Item, Polyline, Text
+from annoformat.quality.checks import considered, covered, group_mismatches
 from annoformat.quality.items import pair_items
-from annoformat.quality.match import Matching, Settings, match_annotations
+from annoformat.quality.match import Settings, match_annotations
 from annoformat.quality.similarity import (
-    AREA_KINDS,
     MEASURE,
     SpanMatch,
-    box_coverage,
-    box_intersection,
-    boxes,
-    convex_intersection_area,
-    kind_of,
     line_radius,
     reversed_direction,
-    rle_coverage,
-    to_rles,
 )
 from annoformat.sourcemap import Origin, SourceMap, recording
 
@@ -266,10 +259,6 @@ def _name(ann: Any) -> str:
     return ann.label if ann.label is not None else UNLABELLED
 
 
-def _considered(ann: Any, settings: Settings) -> bool:
-    return kind_of(ann) is not None and not (settings.ignore_crowd and getattr(ann, "crowd", None))
-
-
 class _Engine:
     """Accumulates metrics, confusion and conflicts item by item."""
 
@@ -309,10 +298,10 @@ class _Engine:
                 where={"reference": self._origin(0, ri, r), "candidate": self._origin(1, ci, c)},
                 **extra))
 
-        for r in (i for i, a in enumerate(ref) if _considered(a, s)):
+        for r in (i for i, a in enumerate(ref) if considered(a, s)):
             tally.reference += 1
             self.labels[_name(ref[r])].reference += 1
-        for c in (j for j, a in enumerate(cand) if _considered(a, s)):
+        for c in (j for j, a in enumerate(cand) if considered(a, s)):
             tally.candidate += 1
             self.labels[_name(cand[c])].candidate += 1
         for p in m.pairs:
@@ -347,10 +336,10 @@ class _Engine:
             self.confusion[NONE][_name(cand[c])] += 1
             conflict("extra_annotation", None, c)
         if s.compare_groups:
-            for r, c in _group_mismatches(m, ref, cand):
+            for r, c in group_mismatches(m, ref, cand):
                 conflict("mismatching_groups", r, c, detail={"groups": [ref[r].group,
                                                                         cand[c].group]})
-        for c, share, other in _covered(cand, m, s):
+        for c, share, other in covered(cand, m, s):
             conflict("covered_annotation", None, c,
                      detail={"coverage": share, "covered_by": cand[other].id})
         if s.compare_attributes:
@@ -376,96 +365,6 @@ def _differing(a: Mapping[str, Any], b: Mapping[str, Any], ignored: frozenset[st
 
 
 _MISSING = object()
-
-
-def _group_mismatches(m: Matching, ref: list[Any], cand: list[Any]) -> list[tuple[int, int]]:
-    """Matched pairs whose group mates differ: the partners of the reference annotation's group
-    mates are not exactly the candidate's group mates (a group of None or 0 has no mates)."""
-    partner = {p.ref: p.cand for p in m.pairs}
-    ref_groups: dict[int, list[int]] = defaultdict(list)
-    cand_groups: dict[int, list[int]] = defaultdict(list)
-    for p in m.pairs:
-        if ref[p.ref].group:
-            ref_groups[ref[p.ref].group].append(p.ref)
-        if cand[p.cand].group:
-            cand_groups[cand[p.cand].group].append(p.cand)
-    out = []
-    for p in m.pairs:
-        g, h = ref[p.ref].group, cand[p.cand].group
-        mates = {partner[r] for r in ref_groups.get(g, [])} - {p.cand} if g else set()
-        theirs = set(cand_groups.get(h, [])) - {p.cand} if h else set()
-        if mates != theirs:
-            out.append((p.ref, p.cand))
-    return out
-
-
-def _covered(cand: list[Any], m: Matching, s: Settings) -> list[tuple[int, float, int]]:
-    """``(index, share, covering index)`` of each candidate region lying at least
-    ``s.coverage`` inside another candidate region of the same kind (the most covering one)."""
-    import numpy as np
-
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for j, ann in enumerate(cand):
-        kind = kind_of(ann)
-        if kind in AREA_KINDS and _considered(ann, s):
-            by_kind[str(kind)].append(j)
-    out: list[tuple[int, float, int]] = []
-    for kind, idx in by_kind.items():
-        if len(idx) < 2:
-            continue
-        anns = [cand[j] for j in idx]
-        if kind == "bbox":
-            cov = box_coverage(boxes(anns))
-        elif kind == "rotated_bbox":
-            cov = _rotated_coverage(anns)
-        else:
-            cov = _region_coverage(anns, m, s.coverage)
-        np.fill_diagonal(cov, 0.0)
-        for k in range(len(idx)):
-            other = int(np.argmax(cov[k]))
-            if cov[k, other] >= s.coverage:
-                out.append((idx[k], float(cov[k, other]), idx[other]))
-    return out
-
-
-#: regions at least this big (px^2) are screened by their geometric area with the margin
-#: below; smaller ones, whose rasterised area can differ a lot, only by their boxes meeting
-_SCREENED_AREA = 100.0
-_SCREEN_MARGIN = 0.8
-
-
-def _region_coverage(anns: list[Any], m: Matching, least: float) -> Any:
-    """Coverage of polygons, masks, ellipses, rasterising only the regions that may be covered:
-    region i lying ``least`` inside region j has that much of its area inside both boxes, and
-    j is at least that big (screened with a margin for rasterisation)."""
-    import numpy as np
-
-    shared = box_intersection(boxes(anns), boxes(anns))
-    np.fill_diagonal(shared, 0.0)
-    area = np.array([a.pixel_area for a in anns])
-    bar = _SCREEN_MARGIN * least * area[:, None]
-    small = (area < _SCREENED_AREA)[:, None] | (area < _SCREENED_AREA)[None, :]
-    maybe = (shared > 0) & (small | ((shared >= bar) & (area[None, :] >= bar)))
-    out = np.zeros(shared.shape)
-    if maybe.any():
-        rows, cols = np.nonzero(maybe.any(axis=1))[0], np.nonzero(maybe.any(axis=0))[0]
-        sub = rle_coverage(to_rles([anns[i] for i in rows], m.canvas),
-                           to_rles([anns[j] for j in cols], m.canvas))
-        block = np.ix_(rows, cols)
-        out[block] = np.where(maybe[block], sub, 0.0)
-    return out
-
-
-def _rotated_coverage(anns: list[Any]) -> Any:
-    import numpy as np
-
-    out = np.zeros((len(anns), len(anns)))
-    for i, a in enumerate(anns):
-        area = a.pixel_area
-        for j, b in enumerate(anns):
-            if area > 0:
-                out[i, j] = convex_intersection_area(a.corners, b.corners) / area
-    return out
 
 
 #: JSON files up to this size get line numbers in conflict locations; finding them tokenises
