@@ -24,6 +24,8 @@ EXPECTED = {
     # dataset operations for pipelines (annoformat.ops) and label maps in code
     "LabelMap", "drop_labels", "filter_annotations", "filter_items", "merge_labels",
     "rename_labels", "split", "subsets",
+    # quality (issue 15): a reference against a candidate
+    "Comparison", "compare",
     # label quality (annoformat.quality)
     "Stats", "stats",
 }

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         split,
         subsets,
     )
+    from annoformat.quality.compare import Comparison, compare
     from annoformat.quality.stats import Stats, stats
     from annoformat.registry import detect, list_formats
 
@@ -78,6 +79,7 @@ _ORIGIN = {
                      "Span", "Tag", "Text", "VideoFrame"], "annoformat.model"),
     **dict.fromkeys(["drop_labels", "filter_annotations", "filter_items", "merge_labels",
                      "rename_labels", "split", "subsets"], "annoformat.ops"),
+    **dict.fromkeys(["Comparison", "compare"], "annoformat.quality.compare"),
     **dict.fromkeys(["Stats", "stats"], "annoformat.quality.stats"),
     **dict.fromkeys(["detect", "list_formats"], "annoformat.registry"),
 }
@@ -86,6 +88,7 @@ __all__ = [
     "AnnoformatError",
     "Annotation",
     "BBox",
+    "Comparison",
     "ConversionResult",
     "Dataset",
     "Diagnostic",
@@ -111,6 +114,7 @@ __all__ = [
     "UsageError",
     "VideoFrame",
     "__version__",
+    "compare",
     "convert",
     "detect",
     "drop_labels",

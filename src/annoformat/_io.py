@@ -399,7 +399,27 @@ def json_positions(data: bytes, pointers: Iterable[str]) -> dict[str, tuple[int,
             found.setdefault(ptr, offset)
             if len(found) == len(wanted):
                 break
-    return {p: line_col(data, off) for p, off in found.items()}
+    at = line_cols(data, found.values())
+    return {p: at[off] for p, off in found.items()}
+
+
+def line_cols(data: bytes, offsets: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """:func:`line_col` of many offsets in one pass (sorted, each counted from the one
+    before): thousands of positions in a one-line 20 MB COCO file stay linear, not quadratic.
+    Offsets must fall on character boundaries (token starts do)."""
+    out: dict[int, tuple[int, int]] = {}
+    line, line_start, prev, column = 1, 0, 0, 1
+    for off in sorted(set(offsets)):
+        newlines = data.count(b"\n", prev, off)
+        if newlines:
+            line += newlines
+            line_start = data.rfind(b"\n", prev, off) + 1
+            column = len(data[line_start:off].decode("utf-8", errors="replace")) + 1
+        else:
+            column += len(data[prev:off].decode("utf-8", errors="replace"))
+        out[off] = (line, column)
+        prev = off
+    return out
 
 
 def _walk(data: bytes, *, follow: Callable[[str], bool] | None = None,

@@ -539,6 +539,59 @@ def _capability_table(formats: list[Any]) -> str:
     return "\n".join([head, rule, *rows])
 
 
+@main.command("compare", epilog=_EPILOG)
+@click.argument("reference", type=click.Path(path_type=Path))
+@click.argument("candidate", type=click.Path(path_type=Path))
+@click.option("--from-ref", default=None, cls=_FormatOption,
+              help="Format of REFERENCE (detected if omitted).")
+@click.option("--from-cand", default=None, cls=_FormatOption,
+              help="Format of CANDIDATE (detected if omitted).")
+@click.option("--iou", type=float, default=0.5, show_default=True,
+              help="Least similarity (IoU, OKS, line IoU, span IoU) of a pair that may match.")
+@click.option("--low-overlap", type=float, default=0.8, show_default=True,
+              help="Matched pairs below this similarity are low_overlap warnings.")
+@click.option("--oks-sigma", type=float, default=0.09, show_default=True,
+              help="OKS sigma of every point (points, keypoints), relative to the object size.")
+@click.option("--line-thickness", type=float, default=0.01, show_default=True,
+              help="Polyline buffer half-width, relative to the square root of the image area.")
+@click.option("--span-match", type=click.Choice(["exact", "overlap"]), default="exact",
+              show_default=True, help="Spans match on equal offsets, or by character IoU.")
+@click.option("--ignore-attribute", "ignore_attributes", multiple=True, metavar="NAME",
+              help="Leave this attribute out of the comparison (repeatable).")
+@click.option("--ignore-crowd", is_flag=True, help="Leave crowd objects (iscrowd) out.")
+@click.option("--fail-under", "fail_under", multiple=True, metavar="METRIC=VALUE",
+              help="Exit 1 when the overall metric (precision, recall, f1, accuracy, "
+              "mean_iou) is below VALUE (repeatable): a CI gate.")
+@click.option("--worst", type=click.IntRange(min=0), default=10, show_default=True,
+              help="How many of the worst items the text output lists.")
+@click.option("--output", "output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A report to read, or the JSON document for scripts.")
+@_guarded
+def compare_cmd(reference: Path, candidate: Path, from_ref: str | None, from_cand: str | None,
+                iou: float, low_overlap: float, oks_sigma: float, line_thickness: float,
+                span_match: str, ignore_attributes: tuple[str, ...], ignore_crowd: bool,
+                fail_under: tuple[str, ...], worst: int, output: str) -> None:
+    """Compare CANDIDATE against REFERENCE (ground truth), in any two formats: matched
+    objects, conflicts (CVAT's names) and precision, recall, f1, accuracy, mean IoU. Exits 0
+    whatever the metrics, unless a --fail-under gate fails (1)."""
+    from annoformat.quality.compare import compare, parse_fail_under
+    from annoformat.quality.text import render_text
+
+    gates = parse_fail_under(fail_under)
+    result = compare(reference, candidate, from_ref=from_ref, from_cand=from_cand, iou=iou,
+                     low_overlap=low_overlap, oks_sigma=oks_sigma,
+                     line_thickness=line_thickness, span_match=span_match,
+                     ignore_attributes=ignore_attributes, ignore_crowd=ignore_crowd)
+    click.echo(result.to_json() if output == "json" else render_text(result, worst=worst))
+    findings = Report()
+    findings.extend(result.report)
+    gate = result.gate(gates)
+    findings.extend(gate)
+    if len(findings):
+        click.echo(render(findings, "text"), err=True)
+    sys.exit(EXIT_FINDINGS if gate.has_errors else EXIT_OK)
+
+
 @main.command("codes", epilog=_EPILOG)
 @click.argument("code", required=False)
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown.")

@@ -426,6 +426,52 @@ _ENTRIES = [
          "record; it was skipped", "A single JSONL record that large is not an annotation; "
          "the cap keeps memory flat on hostile input.", "a 5 GB line without a newline",
          "Raise max_line_bytes if the record is genuine."),
+    # --- AF7xx: quality (compare) ----------------------------------------------------------
+    Code("AF701", "items-only-in-reference", WARN, "{count} item(s) of the reference have no "
+         "counterpart in the candidate ({annotations} annotation(s), left out of the metrics): "
+         "{examples}",
+         "compare pairs items by (subset, media path), then by media file name (text items by "
+         "id, text, line). These reference items paired with nothing; their annotations are "
+         "not counted as missing, so that a partial batch is measured on what it holds.",
+         "annoformat compare gt.json batch1.json   (batch1 labels 40 of the 50 images)",
+         "Compare against the matching part of the reference, or check that both sides name "
+         "the images alike."),
+    Code("AF702", "items-only-in-candidate", WARN, "{count} item(s) of the candidate have no "
+         "counterpart in the reference ({annotations} annotation(s), left out of the metrics): "
+         "{examples}",
+         "Candidate items that paired with no reference item (see AF701); their annotations "
+         "are not counted as extra.",
+         "annoformat compare gt.json job.xml   (the job holds frames the ground truth lacks)",
+         "Check the media paths of both sides, or restrict the candidate to the reference's "
+         "items."),
+    Code("AF703", "duplicate-item-key", WARN, "{count} key(s) name several items of the {side} "
+         "(paired in order): {examples}",
+         "Two items of one side have the same (subset, media path), or the same text id and "
+         "text, so which item pairs with which is a guess: they are paired in file order.",
+         "two COCO images with the same file_name in one file",
+         "Give each item its own media path (or id), or split the subsets."),
+    Code("AF704", "items-paired-by-name", INFO, "{count} item(s) paired by media file name "
+         "only (their subset or folder differs): {examples}",
+         "The two datasets name their media differently (a COCO file without subsets against a "
+         "YOLO train/ folder), so items were paired by file name, which is reliable only when "
+         "the names are unique.", "gt.json cat.jpg = yolo train/images/cat.jpg",
+         "Nothing if the pairs shown are right; otherwise give the media unique names."),
+    Code("AF705", "no-items-in-common", ERR, "no item of the reference pairs with an item of "
+         "the candidate ({reference} and {candidate} item(s)): nothing to compare",
+         "Not one item paired by media path, file name, id, text or line, so every metric "
+         "would be empty: the inputs are probably not two versions of the same data.",
+         "annoformat compare coco.json reviews.jsonl", "Check that you passed the right files."),
+    Code("AF706", "quality-below-threshold", ERR, "{metric} = {value} is below {threshold} "
+         "(--fail-under)",
+         "A --fail-under gate of compare failed: the metric is below the value asked for (a "
+         "metric that is null, because its denominator is empty, fails every gate).",
+         "annoformat compare gt.json pred.json --fail-under f1=0.9",
+         "Look at the conflicts listed, fix the annotations, or agree on another threshold."),
+    Code("AF707", "invalid-compare-option", ERR, "{option} {value!r}: {reason}",
+         "An option of compare is out of range or malformed (a --fail-under that is not "
+         "METRIC=VALUE with a known metric, a threshold outside (0, 1]).",
+         "annoformat compare a.json b.json --fail-under f2=0.9",
+         "Metrics: precision, recall, f1, accuracy, mean_iou; thresholds are in (0, 1]."),
     # --- AF72x-AF73x: statistics and drift (annoformat stats) -----------------------------
     Code("AF720", "label-distribution-drift", WARN, "label distribution differs from {other}: "
          "Jensen-Shannon distance {distance} is above {threshold}",

@@ -1,0 +1,158 @@
+"""`annoformat compare` at COCO-2017-val size against `annoformat validate` on the same file.
+
+Usage: python benchmarks/bench_compare.py [--images N --annotations M] [--repeat R]
+                                          [--workdir DIR] [--train]
+
+The reference comes from generate_coco.py (default 5,000 images, 36,781 annotations: COCO 2017
+val); the candidate is a perturbed copy (2% of objects dropped, 2% shifted, 1% relabelled, 1%
+added; fixed seed). Each run is a fresh `annoformat` process (start-up included), runs are
+interleaved and the medians printed with peak RSS (ru_maxrss from os.wait4):
+
+- validate REF: the time baseline; compare REF CAND --output json: target < 2x validate;
+- with --train (118,287 / 860,001, minutes and GBs: not for CI), also the memory of loading
+  both datasets in one process (af.load twice): compare's peak RSS target <= 1.5x that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+VAL_SIZE = (5_000, 36_781)
+TRAIN_SIZE = (118_287, 860_001)
+SEED = 2017
+MIB = 2**20
+
+
+def workdir(given: str | None) -> Path:
+    base = Path(given) if given else Path("/dev/shm" if Path("/dev/shm").is_dir()
+                                          else tempfile.gettempdir())
+    out = base / f"annoformat-bench-compare-{os.getuid()}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def generate(path: Path, images: int, annotations: int) -> None:
+    if not path.exists():
+        subprocess.run([sys.executable, str(HERE / "generate_coco.py"), str(path), "--images",
+                        str(images), "--annotations", str(annotations), "--seed", str(SEED)],
+                       check=True)
+
+
+def perturb(src: Path, dst: Path, seed: int = 15) -> dict[str, int]:
+    """The candidate: a copy with known edits; returns how many of each."""
+    if dst.exists():
+        return {}
+    doc: dict[str, Any] = orjson.loads(src.read_bytes())
+    rng = random.Random(seed)
+    anns = doc["annotations"]
+    cats = [c["id"] for c in doc["categories"]]
+    widths = {im["id"]: im["width"] for im in doc["images"]}
+    counts = {"dropped": 0, "shifted": 0, "relabelled": 0, "added": 0}
+    kept = []
+    next_id = max(a["id"] for a in anns) + 1
+    for a in anns:
+        roll = rng.random()
+        if roll < 0.02:
+            counts["dropped"] += 1
+            continue
+        if roll < 0.04:  # a quarter of the box's width sideways, polygon alike, staying inside
+            dx = a["bbox"][2] / 4
+            if a["bbox"][0] + a["bbox"][2] + dx > widths[a["image_id"]]:
+                dx = -dx
+            if a["bbox"][0] + dx < 0:  # wide as the image: left as it is
+                kept.append(a)
+                continue
+            a["bbox"][0] += dx
+            if isinstance(a["segmentation"], list):
+                a["segmentation"] = [[v + dx if k % 2 == 0 else v for k, v in enumerate(ring)]
+                                     for ring in a["segmentation"]]
+            counts["shifted"] += 1
+        elif roll < 0.05:
+            a["category_id"] = rng.choice([c for c in cats if c != a["category_id"]])
+            counts["relabelled"] += 1
+        elif roll < 0.06:
+            extra = dict(a, id=next_id, bbox=[1.0, 1.0, 8.0, 8.0], area=64.0, iscrowd=0,
+                         segmentation=[[1.0, 1.0, 9.0, 1.0, 9.0, 9.0, 1.0, 9.0]])
+            next_id += 1
+            kept.append(extra)
+            counts["added"] += 1
+        kept.append(a)
+    doc["annotations"] = kept
+    dst.write_bytes(orjson.dumps(doc))
+    return counts
+
+
+def run(args: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS bytes of one fresh process."""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"{args[:4]} failed: {err[-400:]}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int)
+    parser.add_argument("--annotations", type=int)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir")
+    parser.add_argument("--train", action="store_true",
+                        help="COCO-2017-train size, and the memory of loading both datasets")
+    opts = parser.parse_args()
+    images, annotations = TRAIN_SIZE if opts.train else VAL_SIZE
+    images, annotations = opts.images or images, opts.annotations or annotations
+    where = workdir(opts.workdir)
+    ref = where / f"ref-{images}-{annotations}.json"
+    cand = where / f"cand-{images}-{annotations}.json"
+    generate(ref, images, annotations)
+    edits = perturb(ref, cand)
+    if edits:
+        print("candidate edits:", edits)
+    cli = [sys.executable, "-m", "annoformat"]
+    ops = {
+        "validate REF": [*cli, "validate", str(ref)],
+        "compare REF CAND": [*cli, "compare", str(ref), str(cand), "--output", "json"],
+    }
+    if opts.train:
+        ops["load REF + load CAND"] = [sys.executable, "-c", "import sys, annoformat as af; "
+                                       "a = af.load(sys.argv[1]); b = af.load(sys.argv[2])",
+                                       str(ref), str(cand)]
+    figures: dict[str, list[tuple[float, int]]] = {name: [] for name in ops}
+    for _ in range(opts.repeat):  # round-robin: drift in machine load hits every row alike
+        for name, args in ops.items():
+            figures[name].append(run(args))
+    print(f"{images} images, {annotations} annotations; medians of {opts.repeat} fresh "
+          "processes")
+    med = {name: (statistics.median(w for w, _ in runs), statistics.median(m for _, m in runs))
+           for name, runs in figures.items()}
+    for name, (wall, rss) in med.items():
+        print(f"  {name:<22} {wall:8.2f} s  {rss / MIB:8.0f} MiB")
+    ratio = med["compare REF CAND"][0] / med["validate REF"][0]
+    print(f"compare / validate time: {ratio:.2f}x (target < 2x): "
+          f"{'met' if ratio < 2 else 'NOT met'}")
+    if opts.train:
+        mem = med["compare REF CAND"][1] / med["load REF + load CAND"][1]
+        print(f"compare / loading both peak RSS: {mem:.2f}x (target <= 1.5x): "
+              f"{'met' if mem <= 1.5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
