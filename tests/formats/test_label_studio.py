@@ -66,8 +66,8 @@ def test_two_annotators_may_overlap_each_other() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_datasets(ids="int", item_attributes=True)
-       | text_datasets(ids="int", span_ids=True, relations=True),
+@given(text_datasets(ids="int", item_attributes=True, provenance="label-studio")
+       | text_datasets(ids="int", span_ids=True, relations=True, provenance="label-studio"),
        st.sampled_from(["a.json", "a.jsonl"]))
 def test_label_studio_round_trips_and_through_native_jsonl(ds: Dataset, name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
