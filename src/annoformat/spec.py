@@ -340,9 +340,9 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
 
 
 def plan_origin(ds: Dataset, caps: Capabilities, plan: LossPlan,
-                implied: Callable[[Any], str]) -> LossPlan:
+                implied: Callable[[Item, Any], str]) -> LossPlan:
     """AF524 (a warning) for each annotation whose ``origin`` a format does not store but
-    infers on reading: ``implied(annotation)`` is what it will read back as (Label Studio: a
+    infers on reading: ``implied(item, annotation)`` is what it will read back as (Label Studio: a
     human for every entry of ``annotations``; the dialects that store only a user: human when
     there is one). The plain drops are :func:`plan_capabilities`' (an error for an annotator,
     a warning for an origin: a model's output keeps its ``score``, AF505 when it cannot).
@@ -352,7 +352,7 @@ def plan_origin(ds: Dataset, caps: Capabilities, plan: LossPlan,
         >>> ds = Dataset(items=[Item(id="1", media=Text(text="ab"),
         ...     annotations=[Span(label="X", start=0, end=1, annotator="ann")])])
         >>> caps = Capabilities(media=frozenset({"text"}), annotation_types=frozenset({"span"}))
-        >>> plan = plan_origin(ds, caps, LossPlan("doccano"), lambda a: "human")
+        >>> plan = plan_origin(ds, caps, LossPlan("doccano"), lambda i, a: "human")
         >>> [(f.code, f.count, f.ctx["detail"]) for f in plan]
         [('AF524', 1, ": 'unknown' reads back as 'human'")]
     """
@@ -362,7 +362,7 @@ def plan_origin(ds: Dataset, caps: Capabilities, plan: LossPlan,
         for n, ann in enumerate(item.annotations):
             if ann.type not in caps.annotation_types:
                 continue
-            origin, back = ann.origin, implied(ann)
+            origin, back = ann.origin, implied(item, ann)
             if origin != back:
                 plan.count("AF524", where(item.id, ann.id, n), severity=Severity.WARNING,
                            field="origin", detail=f": {origin!r} reads back as {back!r}")

@@ -133,10 +133,11 @@ def test_doccano_1x_exports_keep_every_annotator(tmp_path: Path) -> None:
     src = tmp_path / "legacy.jsonl"
     src.write_text(LEGACY)
     ds = af.load(src)
-    assert [[(a.type, a.label, getattr(a, "start", None), a.extras["doccano"]["user"])
+    assert [[(a.type, a.label, getattr(a, "start", None), a.annotator, a.origin, a.extras)
              for a in item.annotations] for item in ds.items] == [
-        [("span", "10", 0, 1), ("span", "11", 11, 1), ("span", "10", 0, 2)],
-        [("tag", "4", None, 1), ("tag", "5", None, 2)]]
+        [("span", "10", 0, "1", "human", {}), ("span", "11", 11, "1", "human", {}),
+         ("span", "10", 0, "2", "human", {})],
+        [("tag", "4", None, "1", "human", {}), ("tag", "5", None, "2", "human", {})]]
     assert ds.items[1].attributes == {"meta": {"source": "imdb"}, "annotation_approver": "admin"}
     af.save(ds, tmp_path / "out.jsonl", format="doccano")
     assert [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()] == [

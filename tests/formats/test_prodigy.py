@@ -70,7 +70,7 @@ def test_rejected_answers_stay_negative_in_doccano(tmp_path: Path) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_datasets(ids="index", item_attributes=True, scores=True))
+@given(text_datasets(ids="index", item_attributes=True, scores=True, provenance="prodigy"))
 def test_prodigy_round_trips_and_through_native_jsonl(ds: Dataset) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         first, native, second = (Path(tmp) / n for n in ("a.jsonl", "n.jsonl", "b.jsonl"))

@@ -407,7 +407,7 @@ def task_of(item: Item, text: str, options: Options) -> dict[str, Any]:
     groups, added = _entries_of(item, ls)
     for key, kind in _KINDS:
         metas: list[dict[str, Any]] = list(ls.get(key, []))
-        metas += [{}] * (max([len(metas)] + list(added[kind])) - len(metas))
+        metas += [{}] * (max([len(metas), *added[kind]]) - len(metas))
         for i, annotator in added[kind].items():
             metas[i - 1] = ({"model_version": annotator} if kind == "prediction"
                             else {"completed_by": completed_by_of(annotator)})
@@ -461,13 +461,12 @@ def _entries_of(item: Item, ls: dict[str, Any]
     added: dict[str, dict[int, str]] = {"annotation": {}, "prediction": {}}
     slots: dict[tuple[str, str], int] = {}
     for kind, who, ann in loose:
-        index = slots.get((kind, who))
-        if index is None:
+        slot = slots.get((kind, who))
+        if slot is None:
             used = {i for (k, i) in groups if k == kind} | set(range(len(known[kind])))
-            index = next(i for i in range(len(used) + 1) if i not in used)
-            slots[(kind, who)] = index
-            added[kind][index + 1] = who
-        groups.setdefault((kind, index), []).append(ann)
+            slot = slots[(kind, who)] = next(i for i in range(len(used) + 1) if i not in used)
+            added[kind][slot + 1] = who
+        groups.setdefault((kind, slot), []).append(ann)
     return groups, added
 
 
@@ -566,7 +565,7 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     return plan_origin(ds, CAPABILITIES, loss, _implied_origin)
 
 
-def _implied_origin(ann: Any) -> str:
+def _implied_origin(item: Item, ann: Any) -> str:
     return "model" if ann.origin == "model" else "human"
 
 

@@ -93,10 +93,11 @@ def text_datasets(draw: Any, *, max_items: int = 4, tags: bool = True, spans: bo
     ``relations`` (with ``span_ids``): directed, labelled relations between the spans, after
     them, with their own ids.
 
-    ``provenance``: ``"none"`` (no annotator, origin unknown); ``"user"`` (each item one
-    annotator or none, origin human when there is one: doccano, Prodigy); ``"label-studio"``
-    (each item's annotations one person's, origin human, the annotator in the item's first
-    ``annotations`` entry, then model tags in a prediction with a score and model version).
+    ``provenance``: ``"none"`` (no annotator, origin unknown); ``"prodigy"`` (each item's
+    annotations one person's answer, origin human, the annotator, if any, named by the record's
+    ``_annotator_id``); ``"label-studio"`` (each item's annotations one person's, origin human,
+    the annotator, if any, in the item's first ``annotations`` entry, then model tags in a
+    prediction with a score and model version).
 
     ``ids``: ``"any"`` (unique strings), ``"index"`` (1-based record numbers, for dialects
     without ids) or ``"int"`` (unique integers as strings).
@@ -139,10 +140,11 @@ def text_datasets(draw: Any, *, max_items: int = 4, tags: bool = True, spans: bo
         if provenance != "none":
             who = draw(st.none() | ANNOTATORS)
             for ann in anns:
-                ann.annotator = who
-                ann.origin = "human" if who is not None or provenance != "user" else "unknown"
+                ann.annotator, ann.origin = who, "human"
             if provenance == "label-studio":
                 extras = _label_studio_entries(draw, anns, names, used, who)
+            elif who is not None:
+                extras = {"prodigy": {"_annotator_id": who}}
         items.append(Item(id=item_id, media=Text(text=body), annotations=anns,
                           attributes=attrs, extras=extras))
     return Dataset(labels=[Label(name=n) for n in used], items=items)
