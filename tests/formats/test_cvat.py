@@ -192,7 +192,7 @@ def test_video_tracks_become_frames_linked_by_track_id() -> None:
         3, False, {"parked": False}, {})
     assert (box12.occluded, box12.extras) == (True, {"cvat": {"keyframe": False}})
     assert isinstance(box12, BBox) and (box12.x, box12.w) == (12.0, 40.0)
-    assert (poly12.z_order, poly12.extras) == (2, {"cvat": {"source": "auto"}})
+    assert (poly12.z_order, poly12.extras, poly12.origin) == (2, {}, "model")  # source="auto"
     assert isinstance(kp10, Keypoints) and kp10.visibility == [2, 0]
     assert isinstance(kp12, Keypoints) and kp12.visibility == [2, 1]
     assert kp12.extras == {"cvat": {"keyframe": False,
@@ -740,6 +740,9 @@ def test_cvat_to_voc_reports_exactly_what_is_lost(tmp_path: Path) -> None:
                  "count": 2, "ids": ["0/#0", "0/#2"]}),
         ("AF511", {"format": "voc", "names": "plate", "count": 1, "ids": ["0/#0"]}),
         ("AF512", {"format": "voc", "names": "hand", "count": 1}),
+        # who made them (source="manual": people; "auto": a model) has no place in VOC
+        ("AF524", {"format": "voc", "field": "origin", "detail": "", "count": 4,
+                   "ids": ["0/#0", "0/#2", "1/#0", "1/#1"]}),
     ]
 
 

@@ -207,7 +207,7 @@ def source_of(ann: Any) -> str | None:
     if "source" in cv:
         raw = cv["source"]
         if origin_of(raw) == ann.origin and (raw is None or isinstance(raw, str)):
-            return raw  # type: ignore[no-any-return]
+            return raw
     return SOURCES[ann.origin]
 
 
