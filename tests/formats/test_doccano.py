@@ -10,7 +10,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 
 import annoformat as af
-from annoformat.diagnostics import Report
+from annoformat.diagnostics import Report, Severity
 from annoformat.formats import doccano
 from annoformat.model import Dataset, Relation, Span, Tag
 from annoformat.testing import first_difference
@@ -142,3 +142,18 @@ def test_doccano_1x_exports_keep_every_annotator(tmp_path: Path) -> None:
     af.save(ds, tmp_path / "out.jsonl", format="doccano")
     assert [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()] == [
         json.loads(line) for line in LEGACY.splitlines()]
+
+
+def test_annotators_are_kept_only_in_the_1x_layout(tmp_path: Path) -> None:
+    """The 1.x layout names a user per entry; the others name no one, and the plan says what
+    they lose (AF524: the annotator an error, the origin a warning)."""
+    src = tmp_path / "legacy.jsonl"
+    src.write_text(LEGACY)
+    ds = af.load(src, format="doccano")
+    assert len(doccano.FORMAT.plan_loss(ds, doccano.Options())) == 0
+    for item in ds.items:
+        item.extras = {}  # as if it came from another format: doccano's current layout
+    plan = doccano.FORMAT.plan_loss(ds, doccano.Options())
+    assert [(f.code, f.severity, f.ctx["field"], f.count) for f in plan] == [
+        ("AF524", None, "annotator", 5), ("AF524", Severity.WARNING, "origin", 5)]
+    assert plan.codes() == ["AF524", "AF524"]
