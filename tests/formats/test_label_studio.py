@@ -184,7 +184,7 @@ def test_provenance_of_annotations_predictions_and_a_skip() -> None:
     skipped annotation reported (AF070) and read as no annotation."""
     ds, report = _read(FIX / "annotators-predictions-skip" / "export.json")
     assert [(d.code, d.location.pointer, d.ctx["annotator"]) for d in report] == [
-        ("AF070", "/0/annotations/2", "3")]
+        ("AF070", "/0/annotations/2", "'3'")]
     assert [(a.label, a.annotator, a.origin, a.score) for a in ds.items[0].annotations] == [
         ("PER", "1", "human", None), ("LOC", "1", "human", None),
         ("PER", "bob@example.org", "human", None), ("PER", "bob@example.org", "human", None),
@@ -226,3 +226,14 @@ def test_foreign_annotators_become_entries_and_models_predictions(tmp_path: Path
     plan = label_studio.FORMAT.plan_loss(ds, label_studio.Options())
     assert [(f.code, f.count, f.ids, f.ctx["detail"]) for f in plan] == [
         ("AF524", 3, ["4/#0", "4/#3", "4/#4"], ": 'unknown' reads back as 'human'")]
+
+
+def test_a_skipped_annotations_region_is_kept_not_read(tmp_path: Path) -> None:
+    src = FIX.parent / "bad" / "AF070-cancelled-with-results" / "export.json"
+    ds, report = _read(src)
+    assert [d.ctx["annotator"] for d in report] == ["'dana@example.org'",
+                                                    "an annotator it does not name"]
+    assert [(a.label, a.annotator) for a in ds.items[0].annotations] == [("LOC", "2")]
+    out = tmp_path / "out.json"
+    label_studio.write(ds, out, label_studio.Options(), Report())
+    assert orjson.loads(out.read_bytes()) == orjson.loads(src.read_bytes())

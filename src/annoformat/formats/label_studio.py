@@ -207,7 +207,8 @@ class _Task:
                     rest = list(entry.get("result", []))
                     self.report.add("AF070", path=self.path, line=self.line,
                                     pointer=f"{self.prefix}/{key}/{i}", item_id=self.item_id,
-                                    index=i, annotator=self.who["annotator"], count=len(rest))
+                                    index=i, count=len(rest),
+                                    annotator=_named(self.who["annotator"]))
                 else:
                     rest = [r for j, r in enumerate(entry.get("result", [])) if not self._result(
                         r, kind, i, f"{self.prefix}/{key}/{i}/result/{j}")]
@@ -376,6 +377,10 @@ def completed_by_of(annotator: str) -> Any:
 
 
 _USER_ID = re.compile(r"0|[1-9]\d{0,17}")
+
+
+def _named(annotator: str | None) -> str:
+    return repr(annotator) if annotator is not None else "an annotator it does not name"
 
 
 def _group(ann: Any) -> Any:
