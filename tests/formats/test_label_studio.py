@@ -237,3 +237,20 @@ def test_a_skipped_annotations_region_is_kept_not_read(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     label_studio.write(ds, out, label_studio.Options(), Report())
     assert orjson.loads(out.read_bytes()) == orjson.loads(src.read_bytes())
+
+
+def test_edited_provenance_moves_an_annotation_to_its_entry(tmp_path: Path) -> None:
+    """An annotation read from one entry goes back there only while its provenance still
+    says that entry's: reassigned to another person, or marked a model's, it moves."""
+    ds, _ = _read(FIX / "annotators-predictions-skip" / "export.json")
+    anns = ds.items[0].annotations
+    anns[1].annotator = "bob@example.org"  # user 1's LOC, reassigned to Bob
+    anns[3].origin, anns[3].annotator = "model", "ner-2024-05"  # Bob's second PER: the model's
+    out = tmp_path / "out.json"
+    label_studio.write(ds, out, label_studio.Options(), Report())
+    back, _ = _read(out)
+    assert [(a.label, getattr(a, "start", None), a.annotator, a.origin)
+            for a in back.items[0].annotations] == [
+        ("PER", 0, "1", "human"), ("LOC", 36, "bob@example.org", "human"),
+        ("PER", 0, "bob@example.org", "human"), ("PER", 17, "ner-2024-05", "model"),
+        ("PER", 0, "ner-2024-05", "model"), ("LOC", 36, "ner-2024-05", "model")]

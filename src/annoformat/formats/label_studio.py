@@ -437,11 +437,12 @@ def _entries_of(item: Item, ls: dict[str, Any]
                 ) -> tuple[dict[tuple[str, int], list[Any]], dict[str, dict[int, str]]]:
     """Which annotation or prediction each IR annotation goes into, and the entries to add.
 
-    One read from Label Studio names its entry in its extras (none: the first annotation). Any
-    other goes by its provenance: a model's into a prediction, anyone else's into an annotation;
-    the entry whose ``completed_by`` (``model_version``) reads as its annotator, else the first
-    one when it has no annotator, else a new entry for that annotator (after the others). The
-    added entries come back as ``{kind: {index + 1: annotator}}``.
+    One read from Label Studio names its entry in its extras (none: the first annotation), and
+    goes back there while its provenance still says that entry's. Any other goes by its
+    provenance: a model's into a prediction, anyone else's into an annotation; the entry whose
+    ``completed_by`` (``model_version``) reads as its annotator, else the first one when it has
+    no annotator, else a new entry for that annotator (after the others). The added entries come
+    back as ``{kind: {index + 1: annotator}}``.
     """
     groups: dict[tuple[str, int], list[Any]] = {}
     known = {kind: [provenance(m, kind)["annotator"] for m in ls.get(key, [])]
@@ -452,12 +453,14 @@ def _entries_of(item: Item, ls: dict[str, Any]
                 ann.label is None and not isinstance(ann, Relation)):
             continue
         extra = ann.extras.get(NAME, {})
-        if "prediction" in extra or "annotation" in extra:
-            kind = "prediction" if "prediction" in extra else "annotation"
-            groups.setdefault((kind, extra[kind]), []).append(ann)
-            continue
         kind = "prediction" if ann.origin == "model" else "annotation"
         who = ann.annotator
+        if kind in extra:  # the entry it was read from, while its provenance still says so
+            index = extra[kind]
+            named = known[kind][index] if index < len(known[kind]) else None
+            if named == who:
+                groups.setdefault((kind, index), []).append(ann)
+                continue
         if who is None or who in known[kind]:
             index = known[kind].index(who) if who in known[kind] else 0
             groups.setdefault((kind, index), []).append(ann)
