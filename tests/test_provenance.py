@@ -27,7 +27,8 @@ def _key(item_id: str, ann: Any) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("target", sorted(DIALECTS))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ds=text_datasets(ids="int", max_items=3, provenance="label-studio"))
+@given(ds=text_datasets(ids="int", max_items=3, provenance="label-studio")
+       | text_datasets(ids="int", max_items=3, provenance="doccano-1x"))
 def test_provenance_is_kept_or_named_by_the_plan(target: str, ds: Dataset) -> None:
     fmt = get_format(target)
     options = fmt.options()

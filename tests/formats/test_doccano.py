@@ -92,7 +92,8 @@ def test_ids_keep_their_json_type(tmp_path: Path) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_datasets(item_attributes=True, ids="any"))
+@given(text_datasets(item_attributes=True, ids="any")
+       | text_datasets(ids="int", provenance="doccano-1x"))
 def test_doccano_round_trips_and_through_native_jsonl(ds: Dataset) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         first, native, second = (Path(tmp) / n for n in ("a.jsonl", "n.jsonl", "b.jsonl"))

@@ -97,7 +97,8 @@ def text_datasets(draw: Any, *, max_items: int = 4, tags: bool = True, spans: bo
     annotations one person's answer, origin human, the annotator, if any, named by the record's
     ``_annotator_id``); ``"label-studio"`` (each item's annotations one person's, origin human,
     the annotator, if any, in the item's first ``annotations`` entry, then model tags in a
-    prediction with a score and model version).
+    prediction with a score and model version); ``"doccano-1x"`` (doccano 1.x's
+    ``annotations`` layout: each annotation its own user or none, origin human when it has one).
 
     ``ids``: ``"any"`` (unique strings), ``"index"`` (1-based record numbers, for dialects
     without ids) or ``"int"`` (unique integers as strings).
@@ -137,7 +138,12 @@ def text_datasets(draw: Any, *, max_items: int = 4, tags: bool = True, spans: bo
         attrs = draw(st.dictionaries(_KEY.map(lambda k: "m_" + k), JSON_VALUES, max_size=2)
                      ) if item_attributes else {}
         extras: dict[str, Any] = {}
-        if provenance != "none":
+        if provenance == "doccano-1x":  # each entry its own user, or none
+            for ann in anns:
+                ann.annotator = draw(st.none() | ANNOTATORS)
+                ann.origin = "human" if ann.annotator is not None else "unknown"
+            extras = {"doccano": {"key": "annotations"}}
+        elif provenance != "none":
             who = draw(st.none() | ANNOTATORS)
             for ann in anns:
                 ann.annotator, ann.origin = who, "human"
