@@ -55,6 +55,7 @@ from annoformat.spec import (
     Severity,
     carries_data,
     plan_capabilities,
+    plan_origin,
     where,
 )
 
@@ -92,5 +93,6 @@ __all__ = [
     "check_annotation",
     "check_dataset",
     "plan_capabilities",
+    "plan_origin",
     "where",
 ]
