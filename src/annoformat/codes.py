@@ -350,6 +350,14 @@ _ENTRIES = [
     Code("AF509", "items-dropped", ERR, "{count} item(s) cannot be written as {format}: {reason}",
          "The target cannot hold these items at all (text items to an image format).",
          "JSONL text documents converted to COCO", "Pick a target that holds them."),
+    Code("AF524", "provenance-dropped", ERR, "{count} annotation {field} value(s) (who or what "
+         "made an annotation) cannot be written as {format}{detail}",
+         "The target has no place for an annotation's provenance: its annotator (a Label Studio "
+         "user, a Prodigy session, a doccano user) or its origin (human, model). Provenance is "
+         "not metadata: agreement, review and model-vs-human comparisons depend on it.",
+         "a Label Studio export with two annotators converted to CoNLL",
+         "Pick a target that keeps it (jsonl, Label Studio, CVAT, COCO...), or pass --allow-loss "
+         "(allow_loss=True) to drop it knowingly."),
     # --- AF6xx: project rules --------------------------------------------------------------
     Code("AF601", "invalid-label-map", ERR, "label map is invalid: {reason}",
          "The label map file does not match schemas/labelmap.schema.json, or maps one source "

@@ -60,6 +60,7 @@ from annoformat.spec import (
     Severity,
     carries_data,
     plan_capabilities,
+    plan_origin,
     where,
 )
 
@@ -98,6 +99,7 @@ __all__ = [
     "check_dataset",
     "counter",
     "plan_capabilities",
+    "plan_origin",
     "track",
     "track_bytes",
     "where",

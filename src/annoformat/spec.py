@@ -75,6 +75,7 @@ __all__ = [
     "Options",
     "Severity",
     "plan_capabilities",
+    "plan_origin",
 ]
 
 #: how many affected ids a loss *message* shows; the finding's ``ids`` (JSON, ``--report``)
@@ -89,7 +90,7 @@ class Capabilities:
     media: frozenset[str]
     annotation_types: frozenset[str]
     #: annotation fields beyond label and geometry it keeps (id, group, z_order, occluded,
-    #: score, track_id, crowd, area, attributes)
+    #: score, track_id, crowd, area, attributes, and the provenance: annotator, origin)
     fields: frozenset[str] = frozenset()
     item_attributes: bool = False
     subsets: bool = False
@@ -298,6 +299,10 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
     foreign: Counter[str] = Counter()
     empty_items = 0
     fields = [f for f in FIELD_LOSS if f not in caps.fields]
+    # provenance (AF524): a value counts when it says something (an annotator, a known origin)
+    provenance = [(f, none, Severity.WARNING if f == "origin" else None)
+                  for f, none in (("annotator", None), ("origin", "unknown"))
+                  if f not in caps.fields]
     keep_attrs = "attributes" in caps.fields
     held, unlabelled = caps.annotation_types, caps.unlabelled
     dropped: list[Item] = []
@@ -324,6 +329,10 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
             for fld in fields:
                 if values.get(fld) not in (None, False):
                     plan.count(FIELD_LOSS[fld], where(item.id, values["id"], n), field=fld)
+            for fld, none, severity in provenance:
+                if values.get(fld, none) != none:
+                    plan.count("AF524", where(item.id, values["id"], n), field=fld, detail="",
+                               severity=severity)
             if values["extras"]:
                 for key, extra in values["extras"].items():
                     if key != name and carries_data(extra):
@@ -342,6 +351,36 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
     if attr_names:
         plan.add("AF503", count=sum(attr_names.values()), names=", ".join(sorted(attr_names)))
     _plan_metadata(ds, caps, name, plan, foreign)
+    return plan
+
+
+def plan_origin(ds: Dataset, caps: Capabilities, plan: LossPlan,
+                implied: Callable[[Item, Any], str]) -> LossPlan:
+    """AF524 (a warning) for each annotation whose ``origin`` a format does not store but
+    infers on reading: ``implied(item, annotation)`` is what it will read back as (Label Studio: a
+    human for every entry of ``annotations``; the dialects that store only a user: human when
+    there is one). The plain drops are :func:`plan_capabilities`' (an error for an annotator,
+    a warning for an origin: a model's output keeps its ``score``, AF505 when it cannot).
+
+    Example:
+        >>> from annoformat.model import Item, Span, Text
+        >>> ds = Dataset(items=[Item(id="1", media=Text(text="ab"),
+        ...     annotations=[Span(label="X", start=0, end=1, annotator="ann")])])
+        >>> caps = Capabilities(media=frozenset({"text"}), annotation_types=frozenset({"span"}))
+        >>> plan = plan_origin(ds, caps, LossPlan("doccano"), lambda i, a: "human")
+        >>> [(f.code, f.count, f.ctx["detail"]) for f in plan]
+        [('AF524', 1, ": 'unknown' reads back as 'human'")]
+    """
+    for item in ds.items:
+        if item.media.kind not in caps.media:
+            continue
+        for n, ann in enumerate(item.annotations):
+            if ann.type not in caps.annotation_types:
+                continue
+            origin, back = ann.origin, implied(item, ann)
+            if origin != back:
+                plan.count("AF524", where(item.id, ann.id, n), severity=Severity.WARNING,
+                           field="origin", detail=f": {origin!r} reads back as {back!r}")
     return plan
 
 

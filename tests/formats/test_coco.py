@@ -18,7 +18,7 @@ from annoformat import masks
 from annoformat.convert import plan_loss
 from annoformat.formats import coco
 from annoformat.formats.coco import CAPABILITIES
-from annoformat.model import BBox, Dataset, Item, Label, VideoFrame
+from annoformat.model import BBox, Dataset, Image, Item, Label, VideoFrame
 from annoformat.testing import first_difference
 from annoformat.testing.strategies import datasets
 
@@ -592,3 +592,24 @@ def test_boxes_stay_boxes_and_only_box_rectangles_turn_into_them(
                 min(xs), min(ys), w, h]  # the derived box: exact decimals
         else:
             assert isinstance(read, af.Polygon) and read.rings == ann.rings
+
+
+def test_results_are_a_models_and_provenance_rides_in_attributes(tmp_path: Path) -> None:
+    """A results file's detections are a model's; in a dataset, annotator and origin go in the
+    annotation's attributes (CVAT's and datumaro's place for what COCO has no key for), and
+    an origin that is not one of the three stays an ordinary attribute."""
+    results = af.load(FIX / "results" / "detections.json", format="coco")
+    assert {a.origin for item in results.items for a in item.annotations} == {"model"}
+    ds = Dataset(labels=[Label(name="car")], items=[Item(id="1", media=Image(
+        path="a.jpg", width=8, height=8), annotations=[
+            BBox(label="car", x=0, y=0, w=2, h=2, annotator="ann-7", origin="human"),
+            BBox(label="car", x=1, y=1, w=2, h=2, origin="model", score=0.25),
+            BBox(label="car", x=2, y=2, w=2, h=2, attributes={"origin": "Germany"})])])
+    out = tmp_path / "a.json"
+    af.save(ds, out, format="coco")
+    anns = json.loads(out.read_text())["annotations"]
+    assert [a.get("attributes") for a in anns] == [
+        {"annotator": "ann-7", "origin": "human"}, {"origin": "model"}, {"origin": "Germany"}]
+    back = af.load(out, format="coco")
+    assert [(a.annotator, a.origin, a.attributes) for a in back.items[0].annotations] == [
+        ("ann-7", "human", {}), (None, "model", {}), (None, "unknown", {"origin": "Germany"})]

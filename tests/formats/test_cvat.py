@@ -103,7 +103,7 @@ def test_images_shapes_exact_values() -> None:
     assert (rot.x, rot.y, rot.w, rot.h, rot.rotation) == (2.0, 3.0, 10.0, 6.0, 30.5)
     assert (rot.occluded, rot.z_order, rot.track_id) == (True, 0, 4)
     assert rot.attributes == {"speed": 12.5}
-    assert rot.extras == {"cvat": {"source": "auto"}}
+    assert (rot.extras, rot.origin) == ({}, "model")  # source="auto": the origin says it
     assert isinstance(poly, Polygon) and poly.rings == [[0, 40, 64, 40, 64, 48, 0, 48]]
     assert poly.group == 2
     assert isinstance(line, Polyline) and line.points == [1, 44, 63, 44.5]
@@ -192,7 +192,7 @@ def test_video_tracks_become_frames_linked_by_track_id() -> None:
         3, False, {"parked": False}, {})
     assert (box12.occluded, box12.extras) == (True, {"cvat": {"keyframe": False}})
     assert isinstance(box12, BBox) and (box12.x, box12.w) == (12.0, 40.0)
-    assert (poly12.z_order, poly12.extras) == (2, {"cvat": {"source": "auto"}})
+    assert (poly12.z_order, poly12.extras, poly12.origin) == (2, {}, "model")  # source="auto"
     assert isinstance(kp10, Keypoints) and kp10.visibility == [2, 0]
     assert isinstance(kp12, Keypoints) and kp12.visibility == [2, 1]
     assert kp12.extras == {"cvat": {"keyframe": False,
@@ -308,7 +308,7 @@ def test_fit_meta_says_the_subsets_and_is_idempotent(tree: Any, subsets: list[An
 def test_writer_uses_cvat_number_style(tmp_path: Path) -> None:
     ds = Dataset(labels=[Label(name="a")], items=[Item(id="0", media=Image(
         path="a.jpg", width=10, height=10), annotations=[
-            BBox(label="a", x=0.1, y=1 / 3, w=2, h=1e-5)])])
+            BBox(label="a", x=0.1, y=1 / 3, w=2, h=1e-5, origin="human")])])
     out = tmp_path / "o.xml"
     _write(ds, out)
     box = etree.fromstring(out.read_bytes()).find("image/box")
@@ -740,6 +740,9 @@ def test_cvat_to_voc_reports_exactly_what_is_lost(tmp_path: Path) -> None:
                  "count": 2, "ids": ["0/#0", "0/#2"]}),
         ("AF511", {"format": "voc", "names": "plate", "count": 1, "ids": ["0/#0"]}),
         ("AF512", {"format": "voc", "names": "hand", "count": 1}),
+        # who made them (source="manual": people; "auto": a model) has no place in VOC
+        ("AF524", {"format": "voc", "field": "origin", "detail": "", "count": 4,
+                   "ids": ["0/#0", "0/#2", "1/#0", "1/#1"]}),
     ]
 
 
@@ -873,3 +876,28 @@ def test_the_parts_of_one_polygon_share_a_group(tmp_path: Path) -> None:
     back = af.load(tmp_path / "a.xml")
     assert [(len(a.rings), a.group) for a in back.items[0].annotations  # type: ignore[union-attr]
             ] == [(2, None), (1, 3), (2, 3)]
+
+
+def test_source_is_the_origin_and_kept_as_it_came(tmp_path: Path) -> None:
+    """manual, semi-auto and consensus are people's work, auto a model's; file (imported) and
+    no source say nothing. The value read is written back while the origin still says the
+    same; a changed origin, or an annotation from another format, gets the origin's own."""
+    sources = ["manual", "semi-auto", "consensus", "auto", "file", None]
+    boxes = "".join(
+        f'<box label="a"{f" source={s!r}" if s else ""} xtl="0" ytl="0" xbr="1" ybr="1"/>'
+        for s in sources)
+    src = tmp_path / "annotations.xml"
+    src.write_text('<?xml version="1.0"?><annotations><version>1.1</version><meta><task>'
+                   '<labels><label><name>a</name><type>any</type><attributes/></label></labels>'
+                   f'</task></meta><image id="0" name="a.jpg" width="4" height="4">{boxes}'
+                   '</image></annotations>')
+    ds = af.load(src, format="cvat")
+    anns = ds.items[0].annotations
+    assert [a.origin for a in anns] == ["human", "human", "human", "model", "unknown", "unknown"]
+    anns[2].origin = "model"  # a reviewer re-labels a consensus box as a model's
+    anns.append(BBox(label="a", x=0, y=0, w=1, h=1, origin="model"))
+    anns.append(BBox(label="a", x=0, y=0, w=1, h=1))
+    out = tmp_path / "o.xml"
+    _write(ds, out)
+    written = [b.get("source") for b in etree.fromstring(out.read_bytes()).iter("box")]
+    assert written == ["manual", "semi-auto", "auto", "auto", "file", None, "auto", "file"]

@@ -10,7 +10,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 
 import annoformat as af
-from annoformat.diagnostics import Report
+from annoformat.diagnostics import Report, Severity
 from annoformat.formats import doccano
 from annoformat.model import Dataset, Relation, Span, Tag
 from annoformat.testing import first_difference
@@ -92,7 +92,8 @@ def test_ids_keep_their_json_type(tmp_path: Path) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_datasets(item_attributes=True, ids="any"))
+@given(text_datasets(item_attributes=True, ids="any")
+       | text_datasets(ids="int", provenance="doccano-1x"))
 def test_doccano_round_trips_and_through_native_jsonl(ds: Dataset) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         first, native, second = (Path(tmp) / n for n in ("a.jsonl", "n.jsonl", "b.jsonl"))
@@ -133,11 +134,27 @@ def test_doccano_1x_exports_keep_every_annotator(tmp_path: Path) -> None:
     src = tmp_path / "legacy.jsonl"
     src.write_text(LEGACY)
     ds = af.load(src)
-    assert [[(a.type, a.label, getattr(a, "start", None), a.extras["doccano"]["user"])
+    assert [[(a.type, a.label, getattr(a, "start", None), a.annotator, a.origin, a.extras)
              for a in item.annotations] for item in ds.items] == [
-        [("span", "10", 0, 1), ("span", "11", 11, 1), ("span", "10", 0, 2)],
-        [("tag", "4", None, 1), ("tag", "5", None, 2)]]
+        [("span", "10", 0, "1", "human", {}), ("span", "11", 11, "1", "human", {}),
+         ("span", "10", 0, "2", "human", {})],
+        [("tag", "4", None, "1", "human", {}), ("tag", "5", None, "2", "human", {})]]
     assert ds.items[1].attributes == {"meta": {"source": "imdb"}, "annotation_approver": "admin"}
     af.save(ds, tmp_path / "out.jsonl", format="doccano")
     assert [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()] == [
         json.loads(line) for line in LEGACY.splitlines()]
+
+
+def test_annotators_are_kept_only_in_the_1x_layout(tmp_path: Path) -> None:
+    """The 1.x layout names a user per entry; the others name no one, and the plan says what
+    they lose (AF524: the annotator an error, the origin a warning)."""
+    src = tmp_path / "legacy.jsonl"
+    src.write_text(LEGACY)
+    ds = af.load(src, format="doccano")
+    assert len(doccano.FORMAT.plan_loss(ds, doccano.Options())) == 0
+    for item in ds.items:
+        item.extras = {}  # as if it came from another format: doccano's current layout
+    plan = doccano.FORMAT.plan_loss(ds, doccano.Options())
+    assert [(f.code, f.severity, f.ctx["field"], f.count) for f in plan] == [
+        ("AF524", None, "annotator", 5), ("AF524", Severity.WARNING, "origin", 5)]
+    assert plan.codes() == ["AF524", "AF524"]

@@ -13,7 +13,7 @@ import annoformat as af
 from annoformat.diagnostics import Report
 from annoformat.formats import label_studio
 from annoformat.formats._text import Utf16Offsets
-from annoformat.model import Dataset, Relation, Span, Tag
+from annoformat.model import Dataset, Item, Relation, Span, Tag, Text
 from annoformat.testing import first_difference
 from annoformat.testing.strategies_text import text_datasets, texts
 
@@ -66,8 +66,8 @@ def test_two_annotators_may_overlap_each_other() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_datasets(ids="int", item_attributes=True)
-       | text_datasets(ids="int", span_ids=True, relations=True),
+@given(text_datasets(ids="int", item_attributes=True, provenance="label-studio")
+       | text_datasets(ids="int", span_ids=True, relations=True, provenance="label-studio"),
        st.sampled_from(["a.json", "a.jsonl"]))
 def test_label_studio_round_trips_and_through_native_jsonl(ds: Dataset, name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,3 +177,80 @@ def test_an_undirected_relation_to_doccano_is_field_loss(tmp_path: Path) -> None
             if d.code == "AF506"] == [("AF506", "directed", 1)]
     assert orjson.loads((tmp_path / "d.jsonl").read_bytes())["relations"] == [
         {"from_id": 1, "to_id": 2, "type": "knows"}]
+
+
+def test_provenance_of_annotations_predictions_and_a_skip() -> None:
+    """completed_by as a user id or a user object, model_version for predictions, and the
+    skipped annotation reported (AF070) and read as no annotation."""
+    ds, report = _read(FIX / "annotators-predictions-skip" / "export.json")
+    assert [(d.code, d.location.pointer, d.ctx["annotator"]) for d in report] == [
+        ("AF070", "/0/annotations/2", "'3'")]
+    assert [(a.label, a.annotator, a.origin, a.score) for a in ds.items[0].annotations] == [
+        ("PER", "1", "human", None), ("LOC", "1", "human", None),
+        ("PER", "bob@example.org", "human", None), ("PER", "bob@example.org", "human", None),
+        ("PER", "ner-2024-05", "model", 0.93), ("LOC", "ner-2024-05", "model", 0.69)]
+
+
+def test_completed_by_of_any_shape_names_someone_or_no_one() -> None:
+    assert [label_studio.annotator_of(v) for v in (
+        7, "7", "ann", {"id": 3}, {"id": 3, "email": ""}, {"email": "e@x.org", "id": 3},
+        None, True, [1], {"first_name": "x"})] == [
+        "7", "7", "ann", "3", "3", "e@x.org", None, None, None, None]
+
+
+def test_foreign_annotators_become_entries_and_models_predictions(tmp_path: Path) -> None:
+    """Annotations from another format go by their provenance: one annotation entry per
+    person (completed_by as Label Studio and its converter read it), a model's into a
+    prediction with its model_version; read back, each keeps its annotator and origin."""
+    text = "Ada met Bob"
+    ds = Dataset(items=[Item(id="4", media=Text(text=text), annotations=[
+        Span(label="PER", start=0, end=3, annotator="alice"),
+        Span(label="PER", start=8, end=11, annotator="12", origin="human"),
+        Span(label="PER", start=0, end=3, annotator="det-v2", origin="model", score=0.5),
+        Span(label="PER", start=8, end=11, annotator="alice"),
+        Tag(label="greeting"),
+    ])])
+    out = tmp_path / "o.json"
+    label_studio.write(ds, out, label_studio.Options(), Report())
+    (task,) = orjson.loads(out.read_bytes())
+    entries = [(e.get("completed_by"), [r["value"].get("start", r["type"]) for r in e["result"]])
+               for e in task["annotations"]]
+    assert entries == [(None, ["choices"]), ({"email": "alice"}, [0, 8]), (12, [8])]
+    assert [(p["model_version"], [r["score"] for r in p["result"]])
+            for p in task["predictions"]] == [("det-v2", [0.5])]
+    back, _ = _read(out)
+    assert [(a.label, getattr(a, "start", None), a.annotator, a.origin)
+            for a in back.items[0].annotations] == [
+        ("greeting", None, None, "human"), ("PER", 0, "alice", "human"),
+        ("PER", 8, "alice", "human"), ("PER", 8, "12", "human"), ("PER", 0, "det-v2", "model")]
+    plan = label_studio.FORMAT.plan_loss(ds, label_studio.Options())
+    assert [(f.code, f.count, f.ids, f.ctx["detail"]) for f in plan] == [
+        ("AF524", 3, ["4/#0", "4/#3", "4/#4"], ": 'unknown' reads back as 'human'")]
+
+
+def test_a_skipped_annotations_region_is_kept_not_read(tmp_path: Path) -> None:
+    src = FIX.parent / "bad" / "AF070-cancelled-with-results" / "export.json"
+    ds, report = _read(src)
+    assert [d.ctx["annotator"] for d in report] == ["'dana@example.org'",
+                                                    "an annotator it does not name"]
+    assert [(a.label, a.annotator) for a in ds.items[0].annotations] == [("LOC", "2")]
+    out = tmp_path / "out.json"
+    label_studio.write(ds, out, label_studio.Options(), Report())
+    assert orjson.loads(out.read_bytes()) == orjson.loads(src.read_bytes())
+
+
+def test_edited_provenance_moves_an_annotation_to_its_entry(tmp_path: Path) -> None:
+    """An annotation read from one entry goes back there only while its provenance still
+    says that entry's: reassigned to another person, or marked a model's, it moves."""
+    ds, _ = _read(FIX / "annotators-predictions-skip" / "export.json")
+    anns = ds.items[0].annotations
+    anns[1].annotator = "bob@example.org"  # user 1's LOC, reassigned to Bob
+    anns[3].origin, anns[3].annotator = "model", "ner-2024-05"  # Bob's second PER: the model's
+    out = tmp_path / "out.json"
+    label_studio.write(ds, out, label_studio.Options(), Report())
+    back, _ = _read(out)
+    assert [(a.label, getattr(a, "start", None), a.annotator, a.origin)
+            for a in back.items[0].annotations] == [
+        ("PER", 0, "1", "human"), ("LOC", 36, "bob@example.org", "human"),
+        ("PER", 0, "bob@example.org", "human"), ("PER", 17, "ner-2024-05", "model"),
+        ("PER", 0, "ner-2024-05", "model"), ("LOC", 36, "ner-2024-05", "model")]

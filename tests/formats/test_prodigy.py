@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 import annoformat as af
 from annoformat.diagnostics import Report
 from annoformat.formats import prodigy
-from annoformat.model import Dataset, Span, Tag
+from annoformat.model import Dataset, Item, Span, Tag, Text
 from annoformat.testing import first_difference
 from annoformat.testing.strategies_text import text_datasets
 
@@ -70,7 +70,7 @@ def test_rejected_answers_stay_negative_in_doccano(tmp_path: Path) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text_datasets(ids="index", item_attributes=True, scores=True))
+@given(text_datasets(ids="index", item_attributes=True, scores=True, provenance="prodigy"))
 def test_prodigy_round_trips_and_through_native_jsonl(ds: Dataset) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         first, native, second = (Path(tmp) / n for n in ("a.jsonl", "n.jsonl", "b.jsonl"))
@@ -100,3 +100,31 @@ def test_binary_and_choice_tags(tmp_path: Path) -> None:
         {"text": "t", "options": [{"id": 1, "text": "A"}, {"id": 2, "text": "B"}],
          "accept": [2, 1], "answer": "accept"},
         {"text": "u", "label": "SPORT", "answer": "accept"}]
+
+
+def test_annotator_is_the_annotator_id_else_the_session(tmp_path: Path) -> None:
+    ds, report = _read(FIX / "two-sessions-same-input" / "annotations.jsonl")
+    assert report.codes() == []
+    assert [[(a.label, a.annotator, a.origin) for a in item.annotations]
+            for item in ds.items] == [
+        [("ORG", "news_ner-alice", "human"), ("PER", "news_ner-alice", "human")],
+        [("PER", "news_ner-bob", "human")], [("ORG", "news_ner-carol", "human")], []]
+
+
+def test_a_record_names_one_annotator_and_the_plan_says_so(tmp_path: Path) -> None:
+    text = "Ada met Bob"
+    ds = Dataset(items=[Item(id="1", media=Text(text=text), annotations=[
+        Span(label="PER", start=0, end=3, annotator="s-alice", origin="human"),
+        Span(label="PER", start=8, end=11, annotator="s-bob", origin="human"),
+        Tag(label="greeting", origin="model")])])
+    plan = prodigy.FORMAT.plan_loss(ds, prodigy.Options())
+    assert [(f.code, f.ctx["field"], f.count, f.ids, f.ctx["detail"]) for f in plan] == [
+        ("AF524", "annotator", 2, ["1/#1", "1/#2"],
+         ": a record names one annotator; it reads back as 's-alice'"),
+        ("AF524", "origin", 1, ["1/#2"], ": 'model' reads back as 'human'")]
+    out = tmp_path / "o.jsonl"
+    prodigy.write(ds, out, prodigy.Options(), Report())
+    (rec,) = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert rec["_annotator_id"] == "s-alice"
+    back, _ = _read(out)
+    assert {(a.annotator, a.origin) for a in back.items[0].annotations} == {("s-alice", "human")}

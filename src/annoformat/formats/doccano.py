@@ -18,6 +18,13 @@ Facts a maintainer needs:
 * ``id`` becomes the item id (a string; written back as a number when it was one). Records
   without ``id`` get their 1-based record number. Every other key is metadata and becomes an
   item attribute (written back as a top-level key).
+* Provenance: doccano 1.x exports (``annotations``, one entry per annotator and label) name
+  each entry's ``user`` (a user id): that is the IR ``annotator`` (``"3"``), with ``origin``
+  ``human``; the labels there are label ids, read as their digits (``"5"``): rename them with a
+  label map (``--labelmap``, DESIGN "Project rules"), which knows the names the export does not
+  hold. Later doccano versions export one file per annotator (``<username>.jsonl``) and name no
+  one inside it, so their annotations have no annotator and an ``unknown`` origin; writing an
+  annotator into any other layout is reported (AF524).
 * Which key held the labels and whether spans were triples or dicts is kept in
   ``item.extras["doccano"]`` (``key``, ``form``) so the writer reproduces the export's shape.
 """
@@ -52,6 +59,7 @@ from annoformat.spec import (
     LossPlan,
     Severity,
     plan_capabilities,
+    plan_origin,
     where,
 )
 
@@ -70,7 +78,7 @@ _INT_ID = re.compile(r"-?(0|[1-9]\d{0,17})")
 CAPABILITIES = Capabilities(
     media=frozenset({"text"}),
     annotation_types=frozenset({"tag", "span", "relation"}),
-    fields=frozenset({"id"}),
+    fields=frozenset({"id", "annotator", "origin"}),
     item_attributes=True,
     subsets=False,
     empty_items=True,
@@ -145,9 +153,11 @@ def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Option
             name = str(entry["label"])
             if type(entry["label"]) is int:
                 extras["label_ids"] = True
-            own = {"user": entry["user"]} if "user" in entry else {}
+            own, who = _user(entry)
             if labels.use(name, report, pointer=ptr, **where):
-                fields = {"label": name, "extras": {NAME: own} if own else {}}
+                fields = {"label": name, "annotator": who,
+                          "origin": "human" if who is not None else "unknown",
+                          "extras": {NAME: own} if own else {}}
                 if "start_offset" in entry:
                     anns.append(trusted(Span, {**fresh_defaults(Span), **fields,
                                                "start": int(entry["start_offset"]),
@@ -197,6 +207,20 @@ def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Option
 
 def _tag(name: str) -> Tag:
     return trusted(Tag, {**fresh_defaults(Tag), "label": name})
+
+
+def _user(entry: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """A doccano 1.x entry's ``user`` (the annotator's user id) as the IR annotator, and the
+    extras that give the same JSON value back (a user id written as a string; a value that
+    names no one, kept as it came)."""
+    if "user" not in entry:
+        return {}, None
+    user = entry["user"]
+    if isinstance(user, bool) or not isinstance(user, (int, str)):
+        return {"user": user}, None
+    if isinstance(user, str) and _INT_ID.fullmatch(user):
+        return {"user_str": True}, user
+    return {}, str(user)
 
 
 def _check_relations(rec: dict[str, Any], anns: list[Any], pointers: list[str],
@@ -275,9 +299,12 @@ def _legacy_entry(ann: Span | Tag, label_ids: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"label": label}
     if isinstance(ann, Span):
         entry.update(start_offset=ann.start, end_offset=ann.end)
-    user = ann.extras.get(NAME, {}).get("user")
-    if user is not None:
-        entry["user"] = user
+    own = ann.extras.get(NAME, {})
+    if ann.annotator is not None:
+        numeric = _INT_ID.fullmatch(ann.annotator) and not own.get("user_str")
+        entry["user"] = int(ann.annotator) if numeric else ann.annotator
+    elif "user" in own:
+        entry["user"] = own["user"]
     return entry
 
 
@@ -287,19 +314,32 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     both-ways reading of an undirected relation (AF506: doccano's run ``from_id`` -> ``to_id``)."""
     loss = plan_capabilities(ds, CAPABILITIES, NAME)
     for item, text in text_items(ds.items):
+        legacy = item.extras.get(NAME, {}).get("key") == "annotations"
         for n, ann in enumerate(item.annotations):
             if isinstance(ann, Relation) and not ann.directed and ann.label is not None:
                 loss.count("AF506", where(item.id, ann.id, n), field="directed")
+            elif ann.annotator is not None and ann.label is not None and not (
+                    legacy and isinstance(ann, (Span, Tag))):
+                loss.count("AF524", where(item.id, ann.id, n), field="annotator",
+                           detail=": only the doccano 1.x layout (annotations with a user) "
+                           "names annotators")
         if item.attributes:
             rec = record_of(item, text)
             for name, value in item.attributes.items():
                 # the record holds the value itself, or a field of its own under that name
                 if rec.get(name, _MISSING) is not value:
                     loss.count("AF503", item.id, severity=Severity.WARNING, names=name)
-    return loss
+    return plan_origin(ds, CAPABILITIES, loss, _implied_origin)
 
 
 _MISSING = object()
+
+
+def _implied_origin(item: Item, ann: Any) -> str:
+    """What the writer's record reads back as: a person's where a user is written."""
+    legacy = item.extras.get(NAME, {}).get("key") == "annotations"
+    written = legacy and ann.annotator is not None and isinstance(ann, (Span, Tag))
+    return "human" if written else "unknown"
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:

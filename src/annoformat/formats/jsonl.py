@@ -15,6 +15,9 @@ dataset always gives the same bytes: a diff in git shows what changed, item by i
 video-frame and text items, every annotation type and every format's ``extras`` pass through
 unchanged, which makes this the hub every format converts to and from without loss.
 
+Provenance is kept like every other field: an annotation's ``annotator`` (who made it) and
+``origin`` (``human``, ``model`` or ``unknown``, the default, which is then omitted).
+
 Reading and writing stream: :func:`iter_items` yields items one line at a time and
 :func:`encode_lines` encodes them one at a time, so a pipeline over them keeps memory flat;
 :func:`read`/:func:`write` are those generators collected into / drained from a Dataset.
@@ -64,7 +67,7 @@ CAPABILITIES = Capabilities(
     media=frozenset({"image", "text", "video_frame"}),
     annotation_types=_TYPES,
     fields=frozenset({"id", "group", "z_order", "occluded", "score", "track_id", "crowd", "area",
-                      "attributes"}),
+                      "attributes", "annotator", "origin"}),
     item_attributes=True,
     subsets=True,
     empty_items=True,

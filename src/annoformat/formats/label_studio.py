@@ -25,6 +25,7 @@ Facts a maintainer needs:
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -53,7 +54,16 @@ from annoformat.formats._text import (
 )
 from annoformat.model import Dataset, Item, Relation, Span, Tag, Text, trusted
 from annoformat.progress import track
-from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
+from annoformat.spec import (
+    Capabilities,
+    Code,
+    Detection,
+    FormatSpec,
+    LossPlan,
+    Severity,
+    plan_capabilities,
+    plan_origin,
+)
 
 SCHEMA = "label-studio.schema.json"
 NAME = "label-studio"
@@ -63,7 +73,7 @@ _KINDS = (("annotations", "annotation"), ("predictions", "prediction"))
 CAPABILITIES = Capabilities(
     media=frozenset({"text"}),
     annotation_types=frozenset({"tag", "span", "relation"}),
-    fields=frozenset({"id", "score"}),
+    fields=frozenset({"id", "score", "annotator", "origin"}),
     item_attributes=True,
     subsets=False,
     empty_items=True,
@@ -174,6 +184,7 @@ class _Task:
         self.anns: list[Any] = []
         self.pointers: list[str] = []
         self.stored: dict[int, str] = {}
+        self.who: dict[str, Any] = {"annotator": None, "origin": "unknown"}
 
     def item(self) -> Item:
         task = self.task
@@ -192,8 +203,16 @@ class _Task:
             for i, entry in enumerate(task[key]):
                 meta = {k: v for k, v in entry.items() if k != "result"}
                 count = len(self.anns)
-                rest = [r for j, r in enumerate(entry.get("result", []))
-                        if not self._result(r, kind, i, f"{self.prefix}/{key}/{i}/result/{j}")]
+                self.who = provenance(entry, kind)
+                if kind == "annotation" and entry.get("was_cancelled") is True:
+                    rest = list(entry.get("result", []))
+                    self.report.add("AF070", path=self.path, line=self.line,
+                                    pointer=f"{self.prefix}/{key}/{i}", item_id=self.item_id,
+                                    index=i, count=len(rest),
+                                    annotator=_named(self.who["annotator"]))
+                else:
+                    rest = [r for j, r in enumerate(entry.get("result", [])) if not self._result(
+                        r, kind, i, f"{self.prefix}/{key}/{i}/result/{j}")]
                 if len(self.anns) > count:
                     used = i + 1
                 if rest:
@@ -258,7 +277,7 @@ class _Task:
             extra["value"] = value_extra
         if rtype == "labels" and "text" not in value:
             extra["no_text"] = True
-        common = {"id": r.get("id"), "score": r.get("score")}
+        common = {"id": r.get("id"), "score": r.get("score"), **self.who}
 
         def extras() -> dict[str, Any]:  # one result may give several annotations: no sharing
             return {NAME: copy.deepcopy(extra)} if extra else {}
@@ -305,7 +324,8 @@ class _Task:
                                                         pointer=f"{ptr}/labels", **where):
                 continue
             self.anns.append(trusted(Relation, {
-                **fresh_defaults(Relation), "id": r.get("id"), "label": name, "source": source,
+                **fresh_defaults(Relation), **self.who, "id": r.get("id"), "label": name,
+                "source": source,
                 "target": target,
                 "directed": direction != "bi",
                 "extras": {NAME: copy.deepcopy(extra)} if extra else {}}))
@@ -319,6 +339,49 @@ class _Task:
                             item_id=self.item_id, offset=offset,
                             char=self.offsets.char_at_utf16(offset))
         return cp
+
+
+def annotator_of(completed_by: Any) -> str | None:
+    """The IR annotator for an annotation's ``completed_by``: a user id (``7`` -> ``"7"``), or a
+    user object's ``email`` (its ``id`` when it has no e-mail), as Label Studio exports them.
+
+    Example:
+        >>> annotator_of(7), annotator_of({"id": 1, "email": "a@b.org"}), annotator_of(None)
+        ('7', 'a@b.org', None)
+    """
+    if isinstance(completed_by, dict):
+        email = completed_by.get("email")
+        if isinstance(email, str) and email:
+            return email
+        completed_by = completed_by.get("id")
+    if isinstance(completed_by, bool) or not isinstance(completed_by, (int, str)):
+        return None
+    return str(completed_by)
+
+
+def provenance(entry: dict[str, Any], kind: str) -> dict[str, Any]:
+    """``annotator`` and ``origin`` of the IR annotations read from one annotation (a person's:
+    ``completed_by``) or prediction (a model's: its ``model_version``)."""
+    if kind == "prediction":
+        version = entry.get("model_version")
+        named = isinstance(version, (str, int)) and not isinstance(version, bool)
+        return {"annotator": str(version) if named else None, "origin": "model"}
+    return {"annotator": annotator_of(entry.get("completed_by")), "origin": "human"}
+
+
+def completed_by_of(annotator: str) -> Any:
+    """What :func:`annotator_of` reads back as ``annotator``: a user id stays a number, any
+    other name is a user object's ``email`` (where Label Studio and its converter look)."""
+    if _USER_ID.fullmatch(annotator):
+        return int(annotator)
+    return {"email": annotator}
+
+
+_USER_ID = re.compile(r"0|[1-9]\d{0,17}")
+
+
+def _named(annotator: str | None) -> str:
+    return repr(annotator) if annotator is not None else "an annotator it does not name"
 
 
 def _group(ann: Any) -> Any:
@@ -347,16 +410,13 @@ def task_of(item: Item, text: str, options: Options) -> dict[str, Any]:
         task["id"] = raw
     task["data"] = {options.text_key: text, **item.attributes}
     offsets = Utf16Offsets(text)
-    groups: dict[tuple[str, int], list[Any]] = {}
-    for ann in item.annotations:
-        if not isinstance(ann, (Span, Tag, Relation)) or (
-                ann.label is None and not isinstance(ann, Relation)):
-            continue
-        extra = ann.extras.get(NAME, {})
-        kind = "prediction" if "prediction" in extra else "annotation"
-        groups.setdefault((kind, extra.get(kind, 0)), []).append(ann)
+    groups, added = _entries_of(item, ls)
     for key, kind in _KINDS:
         metas: list[dict[str, Any]] = list(ls.get(key, []))
+        metas += [{}] * (max([len(metas), *added[kind]]) - len(metas))
+        for i, annotator in added[kind].items():
+            metas[i - 1] = ({"model_version": annotator} if kind == "prediction"
+                            else {"completed_by": completed_by_of(annotator)})
         count = max([len(metas)] + [i + 1 for (k, i) in groups if k == kind])
         if count == 0 and (key == "predictions" or ls.get("no_annotations")):
             continue
@@ -372,6 +432,51 @@ def task_of(item: Item, text: str, options: Options) -> dict[str, Any]:
     for key, value in ls.get("task", {}).items():
         task.setdefault(key, value)
     return task
+
+
+def _entries_of(item: Item, ls: dict[str, Any]
+                ) -> tuple[dict[tuple[str, int], list[Any]], dict[str, dict[int, str]]]:
+    """Which annotation or prediction each IR annotation goes into, and the entries to add.
+
+    One read from Label Studio names its entry in its extras (none: the first annotation), and
+    goes back there while its provenance still says that entry's. Any other goes by its
+    provenance: a model's into a prediction, anyone else's into an annotation; the entry whose
+    ``completed_by`` (``model_version``) reads as its annotator, else the first one when it has
+    no annotator, else a new entry for that annotator (after the others). The added entries come
+    back as ``{kind: {index + 1: annotator}}``.
+    """
+    groups: dict[tuple[str, int], list[Any]] = {}
+    known = {kind: [provenance(m, kind)["annotator"] for m in ls.get(key, [])]
+             for key, kind in _KINDS}
+    loose: list[tuple[str, str, Any]] = []
+    for ann in item.annotations:
+        if not isinstance(ann, (Span, Tag, Relation)) or (
+                ann.label is None and not isinstance(ann, Relation)):
+            continue
+        extra = ann.extras.get(NAME, {})
+        kind = "prediction" if ann.origin == "model" else "annotation"
+        who = ann.annotator
+        if kind in extra:  # the entry it was read from, while its provenance still says so
+            index = extra[kind]
+            named = known[kind][index] if index < len(known[kind]) else None
+            if named == who:
+                groups.setdefault((kind, index), []).append(ann)
+                continue
+        if who is None or who in known[kind]:
+            index = known[kind].index(who) if who in known[kind] else 0
+            groups.setdefault((kind, index), []).append(ann)
+        else:
+            loose.append((kind, who, ann))
+    added: dict[str, dict[int, str]] = {"annotation": {}, "prediction": {}}
+    slots: dict[tuple[str, str], int] = {}
+    for kind, who, ann in loose:
+        slot = slots.get((kind, who))
+        if slot is None:
+            used = {i for (k, i) in groups if k == kind} | set(range(len(known[kind])))
+            slot = slots[(kind, who)] = next(i for i in range(len(used) + 1) if i not in used)
+            added[kind][slot + 1] = who
+        groups.setdefault((kind, slot), []).append(ann)
+    return groups, added
 
 
 def _results(anns: list[Any], text: str, offsets: Utf16Offsets) -> list[dict[str, Any]]:
@@ -463,6 +568,17 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     dest.write_bytes(orjson.dumps(tasks, option=orjson.OPT_INDENT_2) + b"\n")
 
 
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """The default plan, and the origins Label Studio cannot state: every entry of a task's
+    ``annotations`` is a person's, so an ``unknown`` origin reads back as ``human``."""
+    loss = plan_capabilities(ds, CAPABILITIES, NAME)
+    return plan_origin(ds, CAPABILITIES, loss, _implied_origin)
+
+
+def _implied_origin(item: Item, ann: Any) -> str:
+    return "model" if ann.origin == "model" else "human"
+
+
 ERR = Severity.ERROR
 #: the diagnostic codes only this format raises
 CODES = (
@@ -470,6 +586,13 @@ CODES = (
          "the two halves of {char!r}", "Label Studio counts offsets in UTF-16 code units, where "
          "a character outside the BMP (an emoji) takes two; an offset between them is corrupt.",
          '{"text": "😀a", "value": {"start": 1, "end": 3}}', "Fix the offset."),
+    Code("AF070", "annotation-cancelled", Severity.INFO, "annotation {index} of task {item_id} "
+         "was cancelled (skipped) by {annotator}: its {count} result(s) are kept as they are, "
+         "not read as annotations", "An annotator pressed Skip (was_cancelled: true): what the "
+         "entry holds was never submitted, so it does not count as anyone's labels (agreement, "
+         "comparison); it is written back unchanged.",
+         '"annotations": [{"completed_by": 2, "was_cancelled": true, "result": []}]',
+         "Nothing to do; re-open the task in Label Studio if it should be labelled."),
 )
 
 
@@ -483,6 +606,7 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    plan=plan,
     codes=CODES,
     aliases=('ls', 'labelstudio', 'label_studio'),
 )

@@ -16,6 +16,11 @@ Facts a maintainer needs:
   ``item.extras["prodigy"]``. Formats without item attributes therefore refuse such items
   (AF503) and the CoNLL writer leaves them out (AF530). A record without ``answer`` (an input
   task) is read the same way and written back without one.
+* Provenance: every IR annotation is an accepted answer, so its ``origin`` is ``human``; its
+  ``annotator`` is the record's ``_annotator_id`` (Prodigy's ``dataset-session`` name), else its
+  ``_session_id``. Prodigy keeps one answer per annotator as separate records (the same
+  ``_input_hash``), so a record names one annotator: writing an item whose annotations name
+  several keeps the first and reports the others (AF524).
 * ``meta``, ``_input_hash``, ``_task_hash``, ``_view_id``, ``_session_id``, ``_timestamp`` and
   other ``_`` keys are kept in ``item.extras["prodigy"]``; other top-level keys (Prodigy keeps
   custom keys) are item attributes. A top-level ``id`` is the item id; without one the item id
@@ -43,7 +48,17 @@ from annoformat.formats._text import (
 )
 from annoformat.model import Dataset, Item, Span, Tag, Text, trusted
 from annoformat.progress import track
-from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
+from annoformat.spec import (
+    Capabilities,
+    Code,
+    Detection,
+    FormatSpec,
+    LossPlan,
+    Severity,
+    plan_capabilities,
+    plan_origin,
+    where,
+)
 
 SCHEMA = "prodigy.schema.json"
 NAME = "prodigy"
@@ -58,7 +73,7 @@ _MARKERS = frozenset({"_input_hash", "_task_hash", "answer", "spans", "tokens", 
 CAPABILITIES = Capabilities(
     media=frozenset({"text"}),
     annotation_types=frozenset({"tag", "span"}),
-    fields=frozenset({"score"}),
+    fields=frozenset({"score", "annotator", "origin"}),
     item_attributes=True,
     subsets=False,
     empty_items=True,
@@ -128,6 +143,7 @@ def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Option
     anns: list[Any] = []
     pointers: list[str] = []
     stored: dict[int, str] = {}
+    who = {"annotator": annotator_of(rec), "origin": "human"}
     if answer in NEGATIVE or answer is None:
         # never a positive label: keep what was rejected (or not yet answered) verbatim
         for key in ("spans", "label", "accept", "options"):
@@ -155,14 +171,14 @@ def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Option
                 px["span_text"] = True
             anns.append(trusted(Span, {**fresh_defaults(Span), "label": name,
                                        "start": int(span["start"]), "end": int(span["end"]),
-                                       "score": span.get("score"),
+                                       "score": span.get("score"), **who,
                                        "extras": {NAME: extra} if extra else {}}))
             pointers.append(ptr)
         options_list = rec.get("options")
         if "accept" in rec:
             for j, choice in enumerate(rec["accept"]):
                 if labels.use(str(choice), report, pointer=f"/accept/{j}", **where):
-                    anns.append(_tag(str(choice)))
+                    anns.append(_tag(str(choice), who))
                     pointers.append(f"/accept/{j}")
             if options_list != [{"id": c, "text": c} for c in rec["accept"]]:
                 px["options"] = options_list
@@ -171,7 +187,7 @@ def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Option
         elif options_list is not None:
             px["options"] = options_list
         if "label" in rec and labels.use(rec["label"], report, pointer="/label", **where):
-            anns.append(_tag(rec["label"]))
+            anns.append(_tag(rec["label"], who))
             pointers.append("/label")
     media = trusted(Text, {"kind": "text", "text": text})
     item = trusted(Item, {"id": item_id, "subset": None, "media": media, "annotations": anns,
@@ -180,8 +196,32 @@ def _item(rec: dict[str, Any], index: int, path: str, line: int, options: Option
     return item
 
 
-def _tag(name: str) -> Tag:
-    return trusted(Tag, {**fresh_defaults(Tag), "label": name})
+def _tag(name: str, who: dict[str, Any]) -> Tag:
+    return trusted(Tag, {**fresh_defaults(Tag), "label": name, **who})
+
+
+def annotator_of(rec: dict[str, Any]) -> str | None:
+    """Who answered a record: its ``_annotator_id`` (Prodigy's ``dataset-session`` name), else
+    its ``_session_id`` (older Prodigy wrote only that), else None.
+
+    Example:
+        >>> annotator_of({"_session_id": "news-alice"}), annotator_of({"text": "t"})
+        ('news-alice', None)
+    """
+    for key in ("_annotator_id", "_session_id"):
+        value = rec.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def record_annotator(item: Item) -> str | None:
+    """The one annotator a written record names: its first annotation's that has one, else
+    what the record it was read from named."""
+    for ann in item.annotations:
+        if ann.annotator is not None:
+            return ann.annotator
+    return annotator_of(item.extras.get(NAME, {}))
 
 
 def _check_tokens(text: str, tokens: list[dict[str, Any]], where: dict[str, Any],
@@ -263,6 +303,9 @@ def record_of(item: Item, text: str, index: int, path: str, report: Report) -> d
     for name, value in item.attributes.items():
         if name != "answer" or answer not in NEGATIVE:
             rec.setdefault(name, value)
+    who = record_annotator(item)
+    if who is not None and who != annotator_of(px):
+        rec["_annotator_id"] = who
     for key, value in px.items():
         rec.setdefault(key, value)
     return rec
@@ -298,6 +341,20 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     write_records(dest, records, SCHEMA, NAME, report)
 
 
+def plan(ds: Dataset, options: Options) -> LossPlan:
+    """The default plan, and the provenance one record per item cannot hold: a record names
+    one annotator (``_annotator_id``), and every annotation in it is an accepted answer, a
+    person's (``origin`` reads back ``human``)."""
+    loss = plan_capabilities(ds, CAPABILITIES, NAME)
+    for item, _text in text_items(ds.items):
+        who = record_annotator(item)
+        for n, ann in enumerate(item.annotations):
+            if ann.annotator != who and isinstance(ann, (Span, Tag)):
+                loss.count("AF524", where(item.id, ann.id, n), field="annotator",
+                           detail=f": a record names one annotator; it reads back as {who!r}")
+    return plan_origin(ds, CAPABILITIES, loss, lambda item, ann: "human")
+
+
 ERR = Severity.ERROR
 #: the diagnostic codes only this format raises
 CODES = (
@@ -324,5 +381,6 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    plan=plan,
     codes=CODES,
 )

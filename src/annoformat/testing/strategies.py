@@ -131,7 +131,9 @@ def _common(draw: Any, caps: Capabilities, label: str, ann_id: int) -> dict[str,
         out["attributes"] = draw(st.dictionaries(_NAME.filter(lambda s: s not in _RESERVED),
                                                  _ATTR_VALUE, max_size=2))
     for name, strategy in (("occluded", st.booleans()), ("z_order", st.integers(-5, 5)),
-                           ("track_id", st.integers(0, 100))):
+                           ("track_id", st.integers(0, 100)), ("annotator", _NAME)):
         if name in f:
             out[name] = draw(st.none() | strategy)
+    if "origin" in f:
+        out["origin"] = draw(st.sampled_from(["human", "model", "unknown"]))
     return out

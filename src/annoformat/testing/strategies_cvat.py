@@ -2,7 +2,8 @@
 
 * :func:`cvat_image_datasets`: images-flavour content: every shape CVAT has (one-ring polygons,
   rotated boxes, ellipses, image-sized masks, tags, skeletons), typed attribute values that
-  satisfy their label's specs, ``group`` / ``z_order`` / ``occluded`` / ``track_id``, subsets.
+  satisfy their label's specs, ``group`` / ``z_order`` / ``occluded`` / ``track_id``, subsets,
+  ``origin`` with the ``source`` it is read from (shapes and tracks).
 * :func:`cvat_video_datasets`: video frames ``start, start + step, ...`` whose annotations all
   belong to tracks (one label and one group per track).
 
@@ -99,7 +100,20 @@ def _common(draw: Any, label: Label, track: bool) -> dict[str, Any]:
     if not track:
         out["group"] = draw(st.none() | st.integers(0, 5))
         out["track_id"] = draw(st.none() | st.integers(0, 50))
+        out.update(draw(_PROVENANCE))
     return out
+
+
+#: an annotation's origin with the ``source`` it is read from when that is not the origin's own
+#: (manual, auto, file), which the reader does not keep
+_PROVENANCE = st.sampled_from([
+    {"origin": "human", "extras": {}},
+    {"origin": "model", "extras": {}},
+    {"origin": "unknown", "extras": {}},
+    {"origin": "unknown", "extras": {"cvat": {"source": None}}},
+    {"origin": "human", "extras": {"cvat": {"source": "semi-auto"}}},
+    {"origin": "human", "extras": {"cvat": {"source": "consensus"}}},
+])
 
 
 def _shape(draw: Any, kind: str, label: Label, common: dict[str, Any], w: int, h: int) -> Any:
@@ -167,8 +181,10 @@ def cvat_video_datasets(draw: Any, max_tracks: int = 4) -> Dataset:
         label = draw(st.sampled_from(labels))
         kind = draw(st.sampled_from(("bbox", "polygon", "points", "ellipse", "polyline")))
         group = draw(st.none() | st.integers(1, 3))
+        made = draw(_PROVENANCE)  # a track's source is the track's, for every frame
         for k in sorted(draw(st.sets(st.integers(0, n - 1), min_size=1))):
             common = _common(draw, label, True)
-            common.update(group=group, track_id=tid)
+            common.update(group=group, track_id=tid, origin=made["origin"],
+                          extras={k: dict(v) for k, v in made["extras"].items()})
             items[k].annotations.append(_shape(draw, kind, label, common, w, h))
     return Dataset(labels=labels, items=items)

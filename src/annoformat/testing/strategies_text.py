@@ -53,6 +53,10 @@ JSON_VALUES = st.recursive(
     max_leaves=8,
 )
 JSON_OBJECTS = st.dictionaries(_KEY, JSON_VALUES, max_size=3)
+#: an annotation's ``origin``
+ORIGINS = st.sampled_from(["human", "model", "unknown"])
+#: annotator names as the text dialects spell them (a user name, an e-mail, a session id)
+ANNOTATORS = st.sampled_from(["alice", "bob@example.com", "ner_news-carol", "7"])
 
 
 def texts(min_size: int = 0, max_size: int = 40) -> st.SearchStrategy[str]:
@@ -82,12 +86,19 @@ def flat_spans(draw: Any, text: str, max_spans: int = 4, overlap: bool = False,
 def text_datasets(draw: Any, *, max_items: int = 4, tags: bool = True, spans: bool = True,
                   span_ids: bool = False, overlap: bool = False, ids: str = "any",
                   item_attributes: bool = False, scores: bool = False,
-                  relations: bool = False,
+                  relations: bool = False, provenance: str = "none",
                   text: st.SearchStrategy[str] | None = None) -> Dataset:
     """Text items with spans (first, in offset order) then tags; labels in first-use order.
 
     ``relations`` (with ``span_ids``): directed, labelled relations between the spans, after
     them, with their own ids.
+
+    ``provenance``: ``"none"`` (no annotator, origin unknown); ``"prodigy"`` (each item's
+    annotations one person's answer, origin human, the annotator, if any, named by the record's
+    ``_annotator_id``); ``"label-studio"`` (each item's annotations one person's, origin human,
+    the annotator, if any, in the item's first ``annotations`` entry, then model tags in a
+    prediction with a score and model version); ``"doccano-1x"`` (doccano 1.x's
+    ``annotations`` layout: each annotation its own user or none, origin human when it has one).
 
     ``ids``: ``"any"`` (unique strings), ``"index"`` (1-based record numbers, for dialects
     without ids) or ``"int"`` (unique integers as strings).
@@ -126,9 +137,43 @@ def text_datasets(draw: Any, *, max_items: int = 4, tags: bool = True, spans: bo
                 anns.append(Tag(label=label))
         attrs = draw(st.dictionaries(_KEY.map(lambda k: "m_" + k), JSON_VALUES, max_size=2)
                      ) if item_attributes else {}
+        extras: dict[str, Any] = {}
+        if provenance == "doccano-1x":  # each entry its own user, or none
+            for ann in anns:
+                ann.annotator = draw(st.none() | ANNOTATORS)
+                ann.origin = "human" if ann.annotator is not None else "unknown"
+            extras = {"doccano": {"key": "annotations"}}
+        elif provenance != "none":
+            who = draw(st.none() | ANNOTATORS)
+            for ann in anns:
+                ann.annotator, ann.origin = who, "human"
+            if provenance == "label-studio":
+                extras = _label_studio_entries(draw, anns, names, used, who)
+            elif who is not None:
+                extras = {"prodigy": {"_annotator_id": who}}
         items.append(Item(id=item_id, media=Text(text=body), annotations=anns,
-                          attributes=attrs))
+                          attributes=attrs, extras=extras))
     return Dataset(labels=[Label(name=n) for n in used], items=items)
+
+
+def _label_studio_entries(draw: Any, anns: list[Any], names: list[str], used: dict[str, None],
+                          who: str | None) -> dict[str, Any]:
+    """Model tags appended to ``anns`` as Label Studio reads a prediction back, and the item
+    extras that name the entries (the canonical form its writer produces)."""
+    ls: dict[str, Any] = {}
+    if who is not None:
+        ls["annotations"] = [{"completed_by": int(who) if who.isdigit() else {"email": who}}]
+    model = draw(st.lists(st.sampled_from(names), max_size=2, unique=True))
+    if model:
+        version = draw(st.none() | st.sampled_from(["v1", "yolo-2024"]))
+        score = draw(st.floats(0, 1))  # the choices share one result, so one score
+        for label in model:
+            used[label] = None
+            anns.append(Tag(label=label, score=score, origin="model",
+                            annotator=version, extras={"label-studio": {"prediction": 0}}))
+        if version is not None:
+            ls["predictions"] = [{"model_version": version}]
+    return {"label-studio": ls} if ls else {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,6 +200,8 @@ def _common(draw: Any, labels: list[str]) -> dict[str, Any]:
         "occluded": draw(st.none() | st.booleans()),
         "score": draw(st.none() | _FLOAT),
         "track_id": draw(st.none() | st.integers(0, 10**6)),
+        "annotator": draw(st.none() | st.text(_CHARS, max_size=6)),
+        "origin": draw(ORIGINS),
         "extras": draw(st.dictionaries(_KEY, JSON_OBJECTS, max_size=2)),
     }
 

@@ -45,6 +45,8 @@ def _annotations(draw: Any, task: str, w: int, h: int, names: list[str], integer
         common: dict[str, Any] = {"label": draw(st.sampled_from(names)), "id": row}
         if scores:
             common["score"] = draw(st.none() | st.floats(0, 1))
+            if common["score"] is not None:  # a confidence column: a model's row
+                common["origin"] = "model"
         if task == "detect":
             x, y, bw, bh = _box(draw, w, h, integer)
             out.append(BBox(**common, x=x, y=y, w=bw, h=bh))

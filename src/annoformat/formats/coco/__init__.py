@@ -11,9 +11,13 @@ Facts a maintainer needs:
   them with **1-based** indices (0-based in the IR).
 * An annotation with keypoints *and* a segmentation becomes two IR annotations sharing the
   COCO ``id``; the writer merges annotations of one item that share an id back into one.
-* Results files are a bare list of detections with ``score``.
+* Results files are a bare list of detections with ``score``: a model's output, so their
+  annotations have ``origin`` ``model``.
 * CVAT and datumaro put an ``attributes`` object on annotations; ``occluded``, ``z_order`` and
-  ``track_id`` in it map to the IR fields of those names.
+  ``track_id`` in it map to the IR fields of those names. Provenance goes there too (COCO has no
+  place of its own for it): ``annotator`` (a string) and ``origin`` (``human``, ``model``,
+  ``unknown``; written unless it is what the file implies: ``unknown`` in a dataset, ``model``
+  in a results file). Values of another type stay ordinary attributes.
 * Layouts: one JSON file; a folder with ``annotations/<task>_<subset>.json``; Roboflow's
   ``<subset>/_annotations.coco.json``. Image ids may restart per subset: items are identified
   by (subset, id).

@@ -29,12 +29,16 @@ CAT_KEYS = frozenset({"id", "name", "supercategory", "keypoints", "skeleton"})
 DOC_KEYS = frozenset({"info", "licenses", "images", "annotations", "categories"})
 #: attribute keys CVAT/datumaro use for IR fields, with the type each must have
 FIELD_ATTRS: dict[str, type] = {"occluded": bool, "z_order": int, "track_id": int}
+#: provenance in ``attributes`` (annoformat's, read and written like the keys above): who made an
+#: annotation, and what (a results file's detections are a model's without saying so)
+PROVENANCE_ATTRS = ("annotator", "origin")
+ORIGINS = frozenset({"human", "model", "unknown"})
 
 CAPABILITIES = spec.Capabilities(
     media=frozenset({"image", "video_frame"}),  # a frame is an image named <video>/frame_%06d
     annotation_types=frozenset({"bbox", "polygon", "mask", "keypoints"}),
     fields=frozenset({"id", "score", "crowd", "area", "attributes", "occluded", "z_order",
-                      "track_id"}),
+                      "track_id", "annotator", "origin"}),
     item_attributes=False,
     # a folder (one file per subset) keeps them; a single file does not (the plan says so)
     subsets=True,

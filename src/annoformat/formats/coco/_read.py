@@ -22,6 +22,7 @@ from annoformat.formats.coco._common import (
     DOC_KEYS,
     FIELD_ATTRS,
     IMAGE_KEYS,
+    ORIGINS,
     ROBOFLOW,
     SCHEMA,
     Options,
@@ -314,7 +315,7 @@ class _Reader:
             common: dict[str, Any] = {
                 "label": label.name, "id": aid, "attributes": {}, "group": None,
                 "z_order": None, "occluded": None, "score": a.get("score"), "track_id": None,
-                "annotator": None, "origin": "unknown", "extras": {},
+                "annotator": None, "origin": "model" if results else "unknown", "extras": {},
                 "crowd": bool(a["iscrowd"]) if "iscrowd" in a else None,
                 "area": a.get("area"),
             }
@@ -325,6 +326,10 @@ class _Reader:
                 for key, typ in FIELD_ATTRS.items():
                     if key in attrs and type(attrs[key]) is typ:
                         common[key] = attrs.pop(key)
+                if "annotator" in attrs and type(attrs["annotator"]) is str:
+                    common["annotator"] = attrs.pop("annotator")
+                if type(attrs.get("origin")) is str and attrs["origin"] in ORIGINS:
+                    common["origin"] = attrs.pop("origin")
                 common["attributes"] = attrs
                 if not a["attributes"]:
                     extra = {**(extra or {}), "attributes": {}}

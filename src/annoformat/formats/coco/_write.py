@@ -76,6 +76,10 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
             value = getattr(part, key)
             if value is not None:
                 attrs[key] = value
+        if part.annotator is not None:
+            attrs["annotator"] = part.annotator
+        if part.origin != ("model" if results else "unknown"):  # else the file says it
+            attrs["origin"] = part.origin
         extras.update(part.extras.get("coco", {}))
         if isinstance(part, Polygon):
             out["segmentation"] = part.rings

@@ -184,6 +184,33 @@ RING_GROUP = "annoformat_group"
 
 # -- subsets: a task or a project -----------------------------------------------------------
 
+#: a shape's or track's ``source`` -> the IR ``origin``: drawn by a person (``manual``), by a
+#: person with a model's help whose result they accepted (``semi-auto``: SAM, interactors), merged
+#: from people's shapes (``consensus``), or by a model unreviewed (``auto``: automatic
+#: annotation); ``file`` (imported) and none say nothing about who made it
+ORIGINS = {"manual": "human", "semi-auto": "human", "consensus": "human", "auto": "model"}
+#: what the writer writes for an origin when the annotation keeps no ``source`` of its own that
+#: says the same (``file``: how CVAT marks what it imported)
+SOURCES = {"human": "manual", "model": "auto", "unknown": "file"}
+
+
+def origin_of(source: Any) -> str:
+    """The IR origin of a CVAT ``source`` value (None: the attribute is absent)."""
+    return ORIGINS.get(source, "unknown") if isinstance(source, str) else "unknown"
+
+
+def source_of(ann: Any) -> str | None:
+    """The ``source`` to write for ``ann``: the one it was read with while it says the same
+    origin (kept in its extras when it is not the origin's own), else the origin's own. None:
+    write no attribute, as the file it came from had none."""
+    cv = ann.extras.get("cvat", {})
+    if "source" in cv:
+        raw = cv["source"]
+        if origin_of(raw) == ann.origin and (raw is None or isinstance(raw, str)):
+            return raw
+    return SOURCES[ann.origin]
+
+
 #: CVAT's (and datumaro's) name for "no subset": a task without one exports ``<subset>default``
 DEFAULT_SUBSET = "default"
 

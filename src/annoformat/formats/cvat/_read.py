@@ -15,8 +15,10 @@ from annoformat._xml import doctype_line, doctype_of, pull_parser, syntax_error
 from annoformat.checks import check_box, check_flat_points
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat._common import (
+    ORIGINS,
     RING,
     RING_GROUP,
+    SOURCES,
     fit_meta,
     subset_read,
     subsets_of,
@@ -537,7 +539,8 @@ class Reader:
                 extras["track"] = track["other"]
             if get("keyframe") == "0":
                 extras["keyframe"] = False
-        if source != "manual":
+        origin = common["origin"] = ORIGINS.get(source, "unknown") if source else "unknown"
+        if source != SOURCES[origin]:  # the origin's own source is what the writer writes
             extras["source"] = source
         occluded, z_order = get("occluded"), get("z_order")
         common["occluded"] = None if occluded is None else occluded == "1"
@@ -663,7 +666,7 @@ class Reader:
         vis = [0] * len(names)
         seen: set[str] = set()
         elements: dict[str, dict[str, Any]] = {}
-        parent_source = extras.get("source", "manual") if track is None else None
+        parent_source = extras.get("source", SOURCES[common["origin"]]) if track is None else None
         parent_key = extras.get("keyframe", True)
         for child in el.iterchildren("points"):
             name = child.get("label", "")

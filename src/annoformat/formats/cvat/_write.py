@@ -17,6 +17,7 @@ from annoformat.formats.cvat._common import (
     frame_of,
     int_ids,
     is_project,
+    source_of,
     subset_text,
     subsets_of,
     written_labels,
@@ -189,7 +190,7 @@ class Writer:
               ) -> dict[str, str]:
         if track_frame is None:
             attrs = {"label": ann.label or ""}
-            source = _cv(ann).get("source", "manual")
+            source = source_of(ann)
             if source is not None:
                 attrs["source"] = source
         else:
@@ -226,7 +227,7 @@ class Writer:
             if track:  # a video task has no tags (the plan said so, AF520)
                 return
             attrs = {"label": ann.label or ""}
-            source = _cv(ann).get("source", "manual")
+            source = source_of(ann)
             if source is not None:
                 attrs["source"] = source
             if ann.group is not None:
@@ -318,7 +319,7 @@ class Writer:
         cv = _cv(ann)
         missing = set(cv.get("missing", []))
         elements = cv.get("elements", {})
-        parent_source = None if track else cv.get("source", "manual")
+        parent_source = None if track else source_of(ann)
         parent_key = cv.get("keyframe", True)
         for k, name in enumerate(label.keypoints):
             if name in missing:
@@ -405,7 +406,7 @@ class Writer:
                                 labels=", ".join(sorted(str(v) for v in labels)))
                 return
             attrs = {"id": str(tid), "label": first.label or ""}
-            source = _cv(first).get("source", "manual")
+            source = source_of(first)
             if source is not None:
                 attrs["source"] = source
             if first.group is not None:

@@ -9,8 +9,9 @@ Facts a maintainer needs:
 * A label row is ``class`` then values normalised by the image's width (x) and height (y):
   ``cx cy w h`` (detect), polygon points (segment), 4 corners (obb), a box plus K keypoints of
   2 or 3 values (pose; K and the dimension come from ``kpt_shape``), and optionally a
-  confidence column (IR ``score``). Row <-> IR mapping, the OBB corner order and the snapping
-  of de-normalised values to whole pixels are documented in ``_rows``.
+  confidence column (IR ``score``; such a row is a model's: ``origin`` ``model``). Row <-> IR
+  mapping, the OBB corner order and the snapping of de-normalised values to whole pixels are
+  documented in ``_rows``.
 * Class index i is the i-th IR label; ``names`` (list, or mapping 0..nc-1) gives the names.
 * De-normalising needs the image size: from the image header (``imagesize``), or an explicit
   size source (``image_sizes`` file, the writer's ``annoformat_sizes.json`` sidecar, or a fixed

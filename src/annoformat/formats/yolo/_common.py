@@ -16,7 +16,7 @@ CAPABILITIES = Capabilities(
     media=frozenset({"image"}),
     annotation_types=frozenset({*GEOMETRY, "tag"}),
     # crowd regions are dropped whole (_task.fate), so the flag itself is never lost
-    fields=frozenset({"score", "crowd"}),
+    fields=frozenset({"score", "crowd", "origin"}),
     item_attributes=False,
     subsets=True,
     empty_items=True,

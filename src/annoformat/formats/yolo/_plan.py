@@ -38,7 +38,7 @@ from annoformat.formats.yolo._task import (
 )
 from annoformat.geometry import area_of, enclosing_box, same_value
 from annoformat.model import Dataset, Image
-from annoformat.spec import LossPlan, plan_capabilities, where
+from annoformat.spec import LossPlan, plan_capabilities, plan_origin, where
 
 
 class _Tally:
@@ -64,8 +64,11 @@ class _Tally:
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
     """What :func:`~annoformat.formats.yolo.write` will approximate, drop or renumber."""
-    caps = CAPABILITIES if writes_scores(ds, options) else WITHOUT_SCORES
-    loss = plan_capabilities(ds, caps, NAME)
+    scores = writes_scores(ds, options)
+    loss = plan_capabilities(ds, CAPABILITIES if scores else WITHOUT_SCORES, NAME)
+    # a row's origin is its confidence column: a model's with a written score, else unknown
+    plan_origin(ds, CAPABILITIES, loss, lambda item, ann: "model" if scores and (
+        ann.score is not None) else "unknown")
     found = kinds_of(ds) if options.task == "auto" else None
     if found is not None:
         kinds = clash(found)

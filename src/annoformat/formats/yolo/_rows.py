@@ -202,7 +202,9 @@ def parse_rows(text: str, path: str, width: int | None, height: int | None, item
                 continue
             if fit == "tolerated" and kind == "bbox":
                 vals[:4] = _clip_box(vals[:4])
-        common = {"label": label, "id": ordinal, "score": score}
+        # a confidence column: a model's output (predictions), else nothing said
+        common = {"label": label, "id": ordinal, "score": score,
+                  "origin": "unknown" if score is None else "model"}
         if kind in ("bbox", "pose"):
             cx, cy, bw, bh = vals[0], vals[1], vals[2], vals[3]
             # (a box cut at the border has new values: no rounding to the written ones)
