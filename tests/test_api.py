@@ -26,6 +26,8 @@ EXPECTED = {
     "rename_labels", "split", "subsets",
     # quality (issue 15): a reference against a candidate
     "Comparison", "compare",
+    # label quality (annoformat.quality)
+    "Stats", "stats",
 }
 
 

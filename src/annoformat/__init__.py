@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         subsets,
     )
     from annoformat.quality.compare import Comparison, compare
+    from annoformat.quality.stats import Stats, stats
     from annoformat.registry import detect, list_formats
 
 __version__ = "0.1.0"
@@ -79,6 +80,7 @@ _ORIGIN = {
     **dict.fromkeys(["drop_labels", "filter_annotations", "filter_items", "merge_labels",
                      "rename_labels", "split", "subsets"], "annoformat.ops"),
     **dict.fromkeys(["Comparison", "compare"], "annoformat.quality.compare"),
+    **dict.fromkeys(["Stats", "stats"], "annoformat.quality.stats"),
     **dict.fromkeys(["detect", "list_formats"], "annoformat.registry"),
 }
 
@@ -106,6 +108,7 @@ __all__ = [
     "RotatedBBox",
     "Severity",
     "Span",
+    "Stats",
     "Tag",
     "Text",
     "UsageError",
@@ -123,6 +126,7 @@ __all__ = [
     "rename_labels",
     "save",
     "split",
+    "stats",
     "subsets",
     "summarize",
     "validate",

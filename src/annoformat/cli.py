@@ -363,6 +363,58 @@ def info(path: Path, format_name: str | None, as_json: bool) -> None:
             click.echo(f"  {escape_text(name)}: {count}")
 
 
+@main.command("stats", epilog=_EPILOG)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--from", "from_", default=None, cls=_FormatOption,
+              help="Format of PATH (detected if omitted).")
+@click.option("--by", type=click.Choice(["subset", "annotator", "label"]), default=None,
+              help="Also per group; by annotator names the one who labels unlike the others "
+              "(AF727).")
+@click.option("--against", type=click.Path(path_type=Path), default=None,
+              help="A reference dataset (an earlier batch): label share changes with a "
+              "chi-square test, Jensen-Shannon distances, labels and attribute values that "
+              "appear or vanish (AF720-AF726).")
+@click.option("--against-from", default=None, cls=_FormatOption,
+              help="Format of --against (detected if omitted).")
+@click.option("--drift-threshold", type=click.FloatRange(0, 1), default=0.1,
+              show_default=True, help="Jensen-Shannon distance above which label or size "
+              "distributions count as drifted (also for the annotator outlier).")
+@click.option("--significance", type=click.FloatRange(0, 1, min_open=True), default=0.001,
+              show_default=True, help="p-value below which a label's share change is "
+              "flagged (AF722).")
+@click.option("--images", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where the images are, for the HTML report (default: beside PATH).")
+@click.option("--fail-on-drift", is_flag=True,
+              help="Exit 1 when drift or an outlier annotator is flagged (a CI gate).")
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Write the output to this file instead of stdout.")
+@click.option("--output", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True, help="Text tables, one JSON document, or a self-contained "
+              "HTML page with plots.")
+@_guarded
+def stats_cmd(path: Path, from_: str | None, by: str | None, against: Path | None,
+              against_from: str | None, drift_threshold: float, significance: float,
+              images: Path | None, fail_on_drift: bool, out: Path | None, output: str) -> None:
+    """Statistics of a dataset: items, objects per item, labels, box sizes, attributes;
+    per subset, annotator or label; drift against another dataset."""
+    from annoformat.quality.stats import stats
+    from annoformat.quality.stats_text import render_text
+
+    result = stats(path, format=from_, by=by, against=against,  # type: ignore[arg-type]
+                   against_format=against_from, drift_threshold=drift_threshold,
+                   significance=significance, images=images)
+    text = {"json": result.to_json, "html": result.to_html}.get(output, lambda: render_text(
+        result))()
+    if out is not None:
+        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+    if len(result.report):
+        click.echo(render(result.report, "text"), err=True)
+    flagged = any(d.severity is not Severity.INFO for d in result.report)
+    sys.exit(EXIT_FINDINGS if fail_on_drift and flagged else EXIT_OK)
+
+
 @main.command("detect", epilog=_EPILOG)
 @click.argument("path", type=click.Path(path_type=Path))
 @_guarded

@@ -7,6 +7,8 @@ taken (AF012 for a plugin). Families (DESIGN.md): AF0xx I/O and syntax, AF1xx sc
 references and identity, AF3xx geometry, AF4xx text spans, AF5xx conversion loss, AF6xx project
 rules, AF7xx quality (compare and the other quality commands), AF9xx safety limits. Codes are
 never reused; a retired code stays with ``retired=True``.
+rules, AF7xx quality (comparison, agreement, statistics and drift), AF9xx safety limits. Codes
+are never reused; a retired code stays with ``retired=True``.
 
 Example:
     >>> from annoformat.codes import entry
@@ -472,6 +474,73 @@ _ENTRIES = [
          "METRIC=VALUE with a known metric, a threshold outside (0, 1]).",
          "annoformat compare a.json b.json --fail-under f2=0.9",
          "Metrics: precision, recall, f1, accuracy, mean_iou; thresholds are in (0, 1]."),
+    # --- AF72x-AF73x: statistics and drift (annoformat stats) -----------------------------
+    Code("AF720", "label-distribution-drift", WARN, "label distribution differs from {other}: "
+         "Jensen-Shannon distance {distance} is above {threshold}",
+         "The labels' shares in this dataset and in the reference (--against) are farther apart "
+         "than the drift threshold: a new batch labelled under another reading of the "
+         "guidelines, a different sampling of the data, or a class renamed on one side. The "
+         "distance is 0 for equal distributions and 1 for disjoint ones.",
+         "annoformat stats batch2.json --against batch1.json",
+         "Look at the per-label share changes (the labels table); raise --drift-threshold "
+         "if such a difference is expected."),
+    Code("AF721", "box-size-drift", WARN, "box sizes differ from {other}: Jensen-Shannon "
+         "distance {distance} of the size histograms is above {threshold}",
+         "The objects' sizes (sqrt(w*h), in octave bins) are distributed differently from the "
+         "reference: images at another resolution, boxes drawn tighter or looser, or a "
+         "different kind of scene.",
+         "annoformat stats batch2.json --against batch1.json",
+         "Compare the size quantiles of both sides; check the image sizes and the guidelines "
+         "for how tight a box is drawn."),
+    Code("AF722", "label-share-changed", WARN, "label {label!r}: {share} of the annotations "
+         "here, {other_share} in {other} (chi-square p = {p}, below {significance})",
+         "The label's share of all annotations changed between the reference and this "
+         "dataset by more than chance explains (chi-square test on this label against all "
+         "others). With many annotations even a small change is significant: read the change "
+         "as well as the p-value.",
+         "annoformat stats batch2.json --against batch1.json",
+         "Check whether the change is real (data) or a labelling difference (guidelines); "
+         "pass a smaller --significance to flag only stronger evidence."),
+    Code("AF723", "label-appeared", WARN, "label {label!r} ({count} annotation(s)) does not "
+         "occur in {other}",
+         "A label used here is absent from the reference: a new class, or a typo or renamed "
+         "class that would split one class in two for training.",
+         "'Car' in batch2.json, only 'car' in batch1.json",
+         "Rename or merge it with a label map (annoformat convert --label-map), or add it to "
+         "the reference on purpose."),
+    Code("AF724", "label-vanished", WARN, "label {label!r} ({count} annotation(s) in {other}) "
+         "does not occur here",
+         "A label of the reference is absent here: a class the batch forgot, or one renamed.",
+         "'truck' in batch1.json, none in batch2.json",
+         "Check whether the data lacks the class or the annotators skipped it."),
+    Code("AF725", "attribute-values-appeared", INFO, "attribute {attribute!r}: {count} value(s) "
+         "not in {other}: {values}",
+         "Attribute values used here are absent from the reference: new options, or spellings "
+         "that differ ('Red' and 'red').",
+         "color 'Red' here, only 'red' in the reference",
+         "Normalise the values, or declare the new ones in the label's attribute spec."),
+    Code("AF726", "attribute-values-vanished", INFO, "attribute {attribute!r}: {count} "
+         "value(s) of {other} not used here: {values}",
+         "Attribute values of the reference are absent here: options the annotators no longer "
+         "pick, or values renamed.",
+         "occluded 'partial' in the reference, never here",
+         "Check the labelling tool's attribute options for this batch."),
+    Code("AF727", "annotator-outlier", WARN, "annotator {annotator!r} labels unlike the others: "
+         "Jensen-Shannon distance {distance} of their label distribution to the others' pooled "
+         "is above {threshold}",
+         "Of all annotators, this one's label distribution is the farthest from the others' "
+         "together, and farther than the drift threshold: a different reading of the "
+         "guidelines, or a different share of the data.",
+         "annoformat stats tasks.json --by annotator",
+         "Review a sample of this annotator's work (annoformat compare against a reference); "
+         "if their items differ by design, this is expected."),
+    Code("AF728", "too-few-annotators", INFO, "--by annotator needs annotations of at least two "
+         "named annotators; found {count}",
+         "Only annotations that name their annotator (Label Studio completed_by, Prodigy "
+         "_annotator_id, doccano user, the IR's annotator field) take part; with fewer than two "
+         "there is nobody to compare.",
+         "annoformat stats coco.json --by annotator",
+         "Use a format that keeps who annotated, or group by subset or label."),
     # --- AF9xx: safety limits --------------------------------------------------------------
     Code("AF901", "file-too-large", ERR, "{path} is {size} bytes, over the {limit}-byte limit",
          "A cap protects against runaway inputs.", "a 20 GB JSON file",
