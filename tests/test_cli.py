@@ -142,8 +142,8 @@ def test_report_file_is_written(tmp_path: Path) -> None:
 
 def test_commands_are_registered_under_their_names() -> None:
     """click < 8.2 names a command after its function (``convert-cmd``) unless told."""
-    assert sorted(main.commands) == ["codes", "compare", "convert", "detect", "formats", "info",
-                                     "stats",
+    assert sorted(main.commands) == ["agree", "codes", "compare", "convert", "detect", "formats",
+                                     "info", "merge", "stats",
                                      "validate"]
 
 
