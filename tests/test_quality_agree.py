@@ -18,6 +18,7 @@ import annoformat as af
 from annoformat.diagnostics import AnnoformatError, UsageError
 from annoformat.model import BBox, Dataset, Image, Item, Label
 from annoformat.quality.cluster import cluster_item
+
 from conftest import FIXTURES
 
 AGREE = FIXTURES / "_agree"
@@ -51,7 +52,7 @@ def test_one_file_exact_numbers() -> None:
     assert pairs["ann", "cat"]["accuracy"] == pytest.approx(0.4)
     assert pairs["bob", "cat"]["accuracy"] == pytest.approx(1 / 6)
     # units: (car car car) (person person none) (car truck car) (day day night) (car - -)
-    names, rows = a.reliability()
+    _, rows = a.reliability()
     assert rows == [["car", "car", "car"], ["person", "person", "(none)"],
                     ["car", "truck", "car"], ["day", "day", "night"], ["car", None, None]]
     # D_o = 0 + 2 + 2 + 2 = 6; n = 12 values, sum n_c^2 = 36; D_e = (144 - 36) / 11

@@ -161,14 +161,16 @@ def agreement(sources: Source | Sequence[Source], *, annotators: Iterable[str] =
                     if row["agreement"] is not None and row["agreement"] < 1),
                    key=lambda r: (rows[r]["agreement"], -rows[r]["disagreements"], r))[:review]
     return Agreement(
-        annotators=[{"name": n, "source": panel.sources[k],
-                     "items": sum(1 for row in panel.cells if row[k] is not None),
-                     "annotations": sum(len(row[k].annotations) for row in panel.cells
-                                        if row[k] is not None)}
-                    for k, n in enumerate(panel.names)],
+        annotators=[_annotator(panel, k) for k in range(len(panel.names))],
         items=rows, pairwise=pairwise, alpha=alpha,
         review=[_review_entry(panel, units, r, rows[r]) for r in queue], units=units, report=report,
         panel=panel)
+
+
+def _annotator(panel: Panel, k: int) -> dict[str, Any]:
+    cells = [row[k] for row in panel.cells if row[k] is not None]
+    return {"name": panel.names[k], "source": panel.sources[k], "items": len(cells),
+            "annotations": sum(len(c.annotations) for c in cells if c is not None)}
 
 
 def _restamped(cell: Item, row: int, like: Item) -> Item:

@@ -138,7 +138,7 @@ def _one_file(ds: Dataset, wanted: list[str], report: Report, command: str) -> P
         raise AnnoformatError(report)
     column = {n: k for k, n in enumerate(names)}
     cells: list[list[Item | None]] = []
-    orphans, orphan_items = 0, []
+    orphans, orphan_items = 0, list[str]()
     for item in ds.items:
         per: list[list[object]] = [[] for _ in names]
         for ann in item.annotations:
