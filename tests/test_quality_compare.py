@@ -92,6 +92,11 @@ def test_item_attributes_are_compared_per_item() -> None:
     c = af.compare(one([], attributes={"weather": "rain"}), one([], attributes={"weather": "sun"}))
     assert [(x.type, x.detail) for x in c.conflicts] == [
         ("mismatching_attributes", {"scope": "item", "attributes": ["weather"]})]
+    assert json.loads(c.to_json())["conflicts"] == [{
+        "type": "mismatching_attributes", "severity": "warning",
+        "item": {"subset": None, "id": "1", "media": "a.jpg"}, "reference": None,
+        "candidate": None, "labels": [None, None], "iou": None, "scope": "item",
+        "attributes": ["weather"], "locations": {}}]
 
 
 def test_crowd_counts_unless_ignored() -> None:
@@ -177,3 +182,41 @@ def test_gate() -> None:
 def test_paths_and_datasets_are_both_accepted() -> None:
     path = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
     assert af.compare(path, af.load(path)).summary["f1"] == 1.0
+
+
+def test_the_text_report_names_every_conflict_type() -> None:
+    from annoformat.quality.text import render_text
+
+    ref = one([box("car", 0, attributes={"c": 1}, group=1), box("car", 30, group=1),
+               Polyline(label="lane", points=[10, 50, 90, 50]), Tag(label="day")],
+              attributes={"w": "rain"})
+    cand = one([box("car", 2, attributes={"c": 2}), box("van", 30), box("car", 60, 60, 30, 30),
+                box("car", 61, 61, 5, 5), Polyline(label="lane", points=[90, 50, 10, 50]),
+                Tag(label="night")], attributes={"w": "sun"})
+    lines = render_text(af.compare(ref, cand)).splitlines()
+    assert lines[0] == "compare: 1 item(s) paired, 4 reference and 6 candidate annotation(s)"
+    assert lines[2] == ("(all)  4          6          2        0.333      0.500   0.400  "
+                        "0.250     0.833")
+    assert lines[8] == ("conflicts: 5 error(s), 7 warning(s): covered_annotation 1, "
+                        "extra_annotation 3, low_overlap 1, mismatching_attributes 2, "
+                        "mismatching_direction 1, mismatching_groups 2, mismatching_label 1, "
+                        "missing_annotation 1")
+    assert lines[11:] == [
+        "missing_annotation (error): a.jpg: reference [3] 'day' has no match in the candidate",
+        "extra_annotation (error): a.jpg: candidate [2] 'car' has no match in the reference",
+        "extra_annotation (error): a.jpg: candidate [3] 'car' has no match in the reference",
+        "extra_annotation (error): a.jpg: candidate [5] 'night' has no match in the reference",
+        "mismatching_label (error): a.jpg: reference [1] 'car' ~ candidate [1] 'van', iou 1.000",
+        "low_overlap (warning): a.jpg: reference [0] 'car' ~ candidate [0] 'car', iou 0.667",
+        "mismatching_attributes (warning): a.jpg: item attributes differ: w",
+        "mismatching_attributes (warning): a.jpg: reference [0] 'car' ~ candidate [0] 'car', "
+        "iou 0.667 (c)",
+        "mismatching_groups (warning): a.jpg: reference [0] 'car' ~ candidate [0] 'car' "
+        "(groups 1 / None)",
+        "mismatching_groups (warning): a.jpg: reference [1] 'car' ~ candidate [1] 'van' "
+        "(groups 1 / None)",
+        "mismatching_direction (warning): a.jpg: reference [2] 'lane' ~ candidate [4] 'lane', "
+        "line_iou 1.000",
+        "covered_annotation (warning): a.jpg: candidate [3] 'car' lies 100% inside another "
+        "candidate region",
+    ]

@@ -23,26 +23,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from annoformat.diagnostics import AnnoformatError, Report, UsageError
 from annoformat.model import Dataset, Item, Polyline, Text
+from annoformat.quality.checks import considered, covered, group_mismatches
 from annoformat.quality.items import pair_items
-from annoformat.quality.match import Matching, Settings, match_annotations
+from annoformat.quality.match import Settings, match_annotations
 from annoformat.quality.similarity import (
-    AREA_KINDS,
     MEASURE,
-    box_coverage,
-    box_intersection,
-    boxes,
-    convex_intersection_area,
-    kind_of,
+    SpanMatch,
     line_radius,
     reversed_direction,
-    rle_coverage,
-    to_rles,
 )
 from annoformat.sourcemap import Origin, SourceMap, recording
 
@@ -85,8 +79,9 @@ class Conflict:
         if self.measure is not None:
             out["measure"] = self.measure
         out.update(self.detail)
-        out["locations"] = {side: _origin_dict(o, k) for (side, o), k in
-                            zip(self.where.items(), self.index, strict=True) if k is not None}
+        out["locations"] = {side: _origin_dict(self.where.get(side), k) for side, k in
+                            zip(("reference", "candidate"), self.index, strict=True)
+                            if k is not None}
         return out
 
 
@@ -221,7 +216,8 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
         1.0
     """
     settings = Settings(iou=iou, low_overlap=low_overlap, oks_sigma=oks_sigma,
-                        line_thickness=line_thickness, span_match=span_match,  # type: ignore[arg-type]
+                        line_thickness=line_thickness,
+                        span_match=cast(SpanMatch, span_match),  # checked by problems()
                         ignore_attributes=frozenset(ignore_attributes), ignore_crowd=ignore_crowd,
                         compare_attributes=compare_attributes, compare_groups=compare_groups)
     report = report if report is not None else Report()
@@ -263,10 +259,6 @@ def _name(ann: Any) -> str:
     return ann.label if ann.label is not None else UNLABELLED
 
 
-def _considered(ann: Any, settings: Settings) -> bool:
-    return kind_of(ann) is not None and not (settings.ignore_crowd and getattr(ann, "crowd", None))
-
-
 class _Engine:
     """Accumulates metrics, confusion and conflicts item by item."""
 
@@ -306,10 +298,10 @@ class _Engine:
                 where={"reference": self._origin(0, ri, r), "candidate": self._origin(1, ci, c)},
                 **extra))
 
-        for r in (i for i, a in enumerate(ref) if _considered(a, s)):
+        for r in (i for i, a in enumerate(ref) if considered(a, s)):
             tally.reference += 1
             self.labels[_name(ref[r])].reference += 1
-        for c in (j for j, a in enumerate(cand) if _considered(a, s)):
+        for c in (j for j, a in enumerate(cand) if considered(a, s)):
             tally.candidate += 1
             self.labels[_name(cand[c])].candidate += 1
         for p in m.pairs:
@@ -344,10 +336,10 @@ class _Engine:
             self.confusion[NONE][_name(cand[c])] += 1
             conflict("extra_annotation", None, c)
         if s.compare_groups:
-            for r, c in _group_mismatches(m, ref, cand):
+            for r, c in group_mismatches(m, ref, cand):
                 conflict("mismatching_groups", r, c, detail={"groups": [ref[r].group,
                                                                         cand[c].group]})
-        for c, share, other in _covered(cand, m, s):
+        for c, share, other in covered(cand, m, s):
             conflict("covered_annotation", None, c,
                      detail={"coverage": share, "covered_by": cand[other].id})
         if s.compare_attributes:
@@ -373,88 +365,6 @@ def _differing(a: Mapping[str, Any], b: Mapping[str, Any], ignored: frozenset[st
 
 
 _MISSING = object()
-
-
-def _group_mismatches(m: Matching, ref: list[Any], cand: list[Any]) -> list[tuple[int, int]]:
-    """Matched pairs whose group mates differ: the partners of the reference annotation's group
-    mates are not exactly the candidate's group mates (a group of None or 0 has no mates)."""
-    partner = {p.ref: p.cand for p in m.pairs}
-    ref_groups: dict[int, list[int]] = defaultdict(list)
-    cand_groups: dict[int, list[int]] = defaultdict(list)
-    for p in m.pairs:
-        if ref[p.ref].group:
-            ref_groups[ref[p.ref].group].append(p.ref)
-        if cand[p.cand].group:
-            cand_groups[cand[p.cand].group].append(p.cand)
-    out = []
-    for p in m.pairs:
-        g, h = ref[p.ref].group, cand[p.cand].group
-        mates = {partner[r] for r in ref_groups.get(g, [])} - {p.cand} if g else set()
-        theirs = set(cand_groups.get(h, [])) - {p.cand} if h else set()
-        if mates != theirs:
-            out.append((p.ref, p.cand))
-    return out
-
-
-def _covered(cand: list[Any], m: Matching, s: Settings) -> list[tuple[int, float, int]]:
-    """``(index, share, covering index)`` of each candidate region lying at least
-    ``s.coverage`` inside another candidate region of the same kind (the most covering one)."""
-    import numpy as np
-
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for j, ann in enumerate(cand):
-        kind = kind_of(ann)
-        if kind in AREA_KINDS and _considered(ann, s):
-            by_kind[str(kind)].append(j)
-    out: list[tuple[int, float, int]] = []
-    for kind, idx in by_kind.items():
-        if len(idx) < 2:
-            continue
-        anns = [cand[j] for j in idx]
-        if kind == "bbox":
-            cov = box_coverage(boxes(anns))
-        elif kind == "rotated_bbox":
-            cov = _rotated_coverage(anns)
-        else:
-            cov = _region_coverage(anns, m, s.coverage)
-        np.fill_diagonal(cov, 0.0)
-        for k in range(len(idx)):
-            other = int(np.argmax(cov[k]))
-            if cov[k, other] >= s.coverage:
-                out.append((idx[k], float(cov[k, other]), idx[other]))
-    return out
-
-
-def _region_coverage(anns: list[Any], m: Matching, least: float) -> Any:
-    """Coverage of polygons, masks, ellipses, rasterising only the regions that may be covered:
-    a region mostly inside another has most of its area inside the other's box (half of the
-    threshold is the margin for rasterisation)."""
-    import numpy as np
-
-    shared = box_intersection(boxes(anns), boxes(anns))
-    np.fill_diagonal(shared, 0.0)
-    area = np.array([a.pixel_area for a in anns])
-    maybe = (shared > 0) & (shared >= 0.5 * least * area[:, None])
-    out = np.zeros(shared.shape)
-    if maybe.any():
-        rows, cols = np.nonzero(maybe.any(axis=1))[0], np.nonzero(maybe.any(axis=0))[0]
-        sub = rle_coverage(to_rles([anns[i] for i in rows], m.canvas),
-                           to_rles([anns[j] for j in cols], m.canvas))
-        block = np.ix_(rows, cols)
-        out[block] = np.where(maybe[block], sub, 0.0)
-    return out
-
-
-def _rotated_coverage(anns: list[Any]) -> Any:
-    import numpy as np
-
-    out = np.zeros((len(anns), len(anns)))
-    for i, a in enumerate(anns):
-        area = a.pixel_area
-        for j, b in enumerate(anns):
-            if area > 0:
-                out[i, j] = convex_intersection_area(a.corners, b.corners) / area
-    return out
 
 
 #: JSON files up to this size get line numbers in conflict locations; finding them tokenises

@@ -29,9 +29,9 @@ from annoformat.quality.similarity import (
     SpanMatch,
     canvas_for,
     kind_of,
+    same_geometry,
     similarity,
 )
-
 
 #: the IoU bound's margin: pairs bounded below ``iou * _BOUND_MARGIN`` are not computed, the
 #: margin covering the gap between a polygon's geometric and rasterised areas
@@ -140,6 +140,12 @@ def match_annotations(ref: Sequence[Any], cand: Sequence[Any], settings: Setting
     unmatched_ref: list[int] = []
     unmatched_cand: list[int] = []
     for kind, (ri, ci) in by_kind.items():
+        if len(ri) == len(ci) and all(same_geometry(ref[i], cand[j])
+                                      for i, j in zip(ri, ci, strict=True)):
+            # the same shapes in the same order: every pair has similarity 1, the most there
+            # is, so this assignment's total cannot be beaten (an unchanged item at COCO scale)
+            pairs += [Pair(i, j, 1.0, kind) for i, j in zip(ri, ci, strict=True)]
+            continue
         # pairs surely below the threshold are excluded anyway: their IoU is not rasterised
         sim = similarity([ref[i] for i in ri], [cand[j] for j in ci], kind, canvas,
                          oks_sigma=settings.oks_sigma, line_thickness=settings.line_thickness,

@@ -39,6 +39,7 @@ from annoformat.model import (
     Polyline,
     RotatedBBox,
     Span,
+    Tag,
 )
 
 Matrix = np.ndarray[Any, np.dtype[np.float64]]
@@ -225,12 +226,18 @@ def _box_ring(box: tuple[float, float, float, float]) -> list[float]:
     return [x, y, x + w, y, x + w, y + h, x, y + h]
 
 
-_GEOMETRY: dict[type, tuple[str, ...]] = {Polygon: ("rings",), Mask: ("counts", "height", "width"),
-             Ellipse: ("cx", "cy", "rx", "ry", "rotation")}
+_GEOMETRY: dict[type, tuple[str, ...]] = {
+    Polygon: ("rings",), Mask: ("counts", "height", "width"),
+    Ellipse: ("cx", "cy", "rx", "ry", "rotation"), BBox: ("x", "y", "w", "h"),
+    RotatedBBox: ("x", "y", "w", "h", "rotation"), Polyline: ("points",),
+    Points: ("points", "visibility"), Keypoints: ("points", "visibility", "area", "bbox"),
+    Span: ("start", "end"), Tag: ("label",),
+}
 
 
 def same_geometry(a: Any, b: Any) -> bool:
-    """True when two regions are the same shape, value for value (IoU 1 without rasterising)."""
+    """True when two annotations are the same shape, value for value: similarity 1 without
+    computing it (tags: the same label)."""
     fields = _GEOMETRY.get(type(a))
     return (fields is not None and type(a) is type(b)
             and all(getattr(a, f) == getattr(b, f) for f in fields))
