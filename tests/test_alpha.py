@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annoformat.quality.alpha import nominal_alpha
+from annoformat.quality.alpha import nominal_alpha, nominal_alpha_without_each
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four
 # observers, twelve units, values 1-5, with gaps; nominal alpha 0.743
@@ -81,3 +81,17 @@ def test_equals_the_krippendorff_package(units: list[list[int | None]]) -> None:
         assert math.isnan(theirs)
     else:
         assert mine == pytest.approx(theirs, abs=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_coders.filter(lambda units: len(units[0]) >= 3))
+def test_leaving_each_coder_out_equals_the_package_without_that_row(
+        units: list[list[int | None]]) -> None:
+    coders = [list(col) for col in zip(*units, strict=True)]
+    for j, mine in enumerate(nominal_alpha_without_each(units)):
+        try:
+            theirs = _package(coders[:j] + coders[j + 1:])
+        except ValueError:
+            assert mine is None
+            continue
+        assert math.isnan(theirs) if mine is None else mine == pytest.approx(theirs, abs=1e-9)

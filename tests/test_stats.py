@@ -17,7 +17,7 @@ from annoformat.model import BBox, Dataset, Image, Item, Label, Polyline, Tag
 from annoformat.quality.drift import chi_square, js_distance
 from annoformat.quality.stats import SIZE_BINS, Quantiles, size_bin
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, Case, fixture_cases
 
 A = FIXTURES / "_stats" / "batch-a" / "annotations.json"
 B = FIXTURES / "_stats" / "batch-b" / "annotations.json"
@@ -252,3 +252,46 @@ def test_the_readme_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(main, command.split()[2:])
     assert result.exit_code == 0
     assert (result.stdout + result.stderr).splitlines() == expected
+
+
+def test_the_histogram_bins_every_size_as_size_bin_does() -> None:
+    import random
+
+    rng = random.Random(7)
+    sides = [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 2048.0, 4096.0] + [
+        rng.uniform(0, 3000) for _ in range(300)]
+    boxes = [BBox(label="a", x=0, y=0, w=w, h=rng.choice(sides)) for w in sides]
+    ds = Dataset(items=[Item(id="1", media=Image(path="a.jpg"), annotations=boxes)])
+    expected = [0] * len(SIZE_BINS)
+    for box in boxes:
+        expected[size_bin(math.sqrt(box.w * box.h))] += 1
+    assert list(af.stats(ds).summary.size_histogram.values()) == expected
+
+
+def test_output_file_is_never_an_input(tmp_path: Path) -> None:
+    src = tmp_path / "a.json"
+    src.write_bytes(A.read_bytes())
+    result = CliRunner().invoke(main, ["stats", str(src), "--output", "json", "-o", str(src)])
+    assert result.exit_code == 1 and "AF014 destination-is-source" in result.stderr
+    assert src.read_bytes() == A.read_bytes()
+    out = tmp_path / "deep" / "s.json"  # folders made; an old file replaced
+    for _ in range(2):
+        assert CliRunner().invoke(main, ["stats", str(src), "--output", "json", "-o",
+                                         str(out)]).exit_code == 0
+    assert json.loads(out.read_text())["summary"]["items"] == 4
+    assert sorted(p.name for p in out.parent.iterdir()) == ["s.json"]
+
+
+@pytest.mark.parametrize("case", [c for c in fixture_cases("good")], ids=lambda c: c.id)
+def test_every_good_fixture_has_statistics_in_every_output(case: Case) -> None:
+    from annoformat.quality.stats_text import render_text
+
+    ds = af.load(case.input, case.format)
+    s = af.stats(ds, by="label", against=ds)
+    assert s.summary.items == len(ds.items)
+    assert s.summary.annotations == sum(len(it.annotations) for it in ds.items)
+    assert sum(c.count for c in s.summary.labels.values()) == s.summary.annotations
+    assert s.against is not None and s.against.label_distance in (0.0, None)
+    assert s.report.codes() == []  # a dataset does not drift from itself
+    json.loads(s.to_json())
+    assert render_text(s) and s.to_html().startswith("<!DOCTYPE html>")

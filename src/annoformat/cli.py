@@ -405,8 +405,16 @@ def stats_cmd(path: Path, from_: str | None, by: str | None, against: Path | Non
                    significance=significance, images=images)
     text = {"json": result.to_json, "html": result.to_html}.get(output, lambda: render_text(
         result))()
-    if out is not None:
-        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    if out is not None:  # atomically, and never over an input (AF014)
+        from annoformat._output import staged_output
+
+        written = Report()
+        inputs = [path] if against is None else [path, against]
+        with staged_output(out, written, overwrite=True, sources=inputs) as staging:
+            if staging is not None:
+                staging.path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+        if staging is None or not staging.committed:
+            raise AnnoformatError(written)
     else:
         click.echo(text)
     if len(result.report):

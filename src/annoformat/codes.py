@@ -7,8 +7,6 @@ taken (AF012 for a plugin). Families (DESIGN.md): AF0xx I/O and syntax, AF1xx sc
 references and identity, AF3xx geometry, AF4xx text spans, AF5xx conversion loss, AF6xx project
 rules, AF7xx quality (compare and the other quality commands), AF9xx safety limits. Codes are
 never reused; a retired code stays with ``retired=True``.
-rules, AF7xx quality (comparison, agreement, statistics and drift), AF9xx safety limits. Codes
-are never reused; a retired code stays with ``retired=True``.
 
 Example:
     >>> from annoformat.codes import entry

@@ -61,3 +61,17 @@ def nominal_alpha(units: Iterable[Sequence[Hashable | None]]) -> float | None:
     if expected == 0:
         return None
     return 1.0 - observed / expected
+
+
+def nominal_alpha_without_each(units: Sequence[Sequence[Hashable | None]]) -> list[float | None]:
+    """For each coder (column), the alpha of the others: the coder whose removal raises alpha
+    most agrees least with the rest (``agree``'s per-annotator view).
+
+    Example:
+        >>> [round(a, 3) if a is not None else None for a in nominal_alpha_without_each(
+        ...     [[1, 1, 2], [2, 2, 1], [1, 1, 1], [2, 2, 2]])]
+        [0.125, 0.125, 1.0]
+    """
+    coders = max((len(row) for row in units), default=0)
+    return [nominal_alpha([[v for k, v in enumerate(row) if k != j] for row in units])
+            for j in range(coders)]

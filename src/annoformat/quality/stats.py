@@ -33,13 +33,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
+from annoformat._io import gc_paused
 from annoformat.convert import load
 from annoformat.diagnostics import Report
 from annoformat.model import BBox, Dataset, Ellipse, Item, Mask, Polygon, RotatedBBox
+
+if TYPE_CHECKING:  # drift imports this module; it is imported here only when asked for
+    from annoformat.quality.drift import Drift
 
 GroupBy = Literal["subset", "annotator", "label"]
 #: the annotation types whose enclosing box is an object's size
@@ -66,20 +70,20 @@ class Quantiles:
     mean: float | None = None
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> Quantiles:
+    def of(cls, values: Sequence[float] | Any) -> Quantiles:
         """Quantiles of ``values`` (linear interpolation, as numpy's default).
 
         Example:
             >>> Quantiles.of([1, 2, 3, 4]).p25
             1.75
         """
-        if not values:
-            return cls(0)
         import numpy as np
 
         arr = np.asarray(values, dtype=float)
+        if not arr.size:
+            return cls(0)
         low, p25, median, p75, high = np.percentile(arr, [0, 25, 50, 75, 100]).tolist()
-        return cls(len(values), low, p25, median, p75, high, float(arr.mean()))
+        return cls(int(arr.size), low, p25, median, p75, high, float(arr.mean()))
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -142,6 +146,8 @@ def size_bin(size: float) -> int:
 def summarize(pairs: Iterable[tuple[Item, Sequence[Any]]]) -> Summary:
     """Statistics of ``(item, annotations)`` pairs: the annotations are those of the item that
     the group holds (all of them for a whole dataset)."""
+    import numpy as np
+
     items = empty = 0
     per_item: list[int] = []
     types: Counter[str] = Counter()
@@ -149,32 +155,47 @@ def summarize(pairs: Iterable[tuple[Item, Sequence[Any]]]) -> Summary:
     widths: list[float] = []
     heights: list[float] = []
     attributes: dict[str, Counter[str]] = {}
-    for _item, anns in pairs:
-        items += 1
-        per_item.append(len(anns))
-        empty += not anns
-        for ann in anns:
-            types[ann.type] += 1
-            labels[ann.label if ann.label is not None else NONE] += 1
-            for key, value in ann.attributes.items():
-                attributes.setdefault(key, Counter())[attribute_text(value)] += 1
-            if isinstance(ann, AREA_TYPES):
-                _, _, w, h = ann.box
-                widths.append(w)
-                heights.append(h)
+    with gc_paused():  # millions of small objects alive: the cyclic GC would rescan them all
+        for _item, anns in pairs:
+            items += 1
+            per_item.append(len(anns))
+            empty += not anns
+            for ann in anns:
+                types[ann.type] += 1
+                labels[ann.label if ann.label is not None else NONE] += 1
+                for key, value in ann.attributes.items():
+                    kind = type(value)
+                    text = (value if kind is str else ("true" if value else "false")
+                            if kind is bool else attribute_text(value))
+                    counts = attributes.get(key)
+                    if counts is None:
+                        counts = attributes[key] = Counter()
+                    counts[text] += 1
+                if type(ann) is BBox:  # the common case, without building a tuple
+                    widths.append(ann.w)
+                    heights.append(ann.h)
+                elif isinstance(ann, AREA_TYPES):
+                    _, _, w, h = ann.box
+                    widths.append(w)
+                    heights.append(h)
     total = sum(types.values())
-    areas = [w * h for w, h in zip(widths, heights, strict=True)]
-    sizes = [math.sqrt(a) for a in areas]
-    histogram = Counter(size_bin(s) for s in sizes)
+    w_arr = np.asarray(widths, dtype=float)
+    h_arr = np.asarray(heights, dtype=float)
+    areas = w_arr * h_arr
+    sizes = np.sqrt(areas)
+    # size_bin, vectorised: floor(log2(size)) for sizes of 2 and more, bin 0 below
+    bins = np.clip(np.floor(np.log2(np.maximum(sizes, 1.0))), 0, len(SIZE_BINS) - 1)
+    histogram = np.bincount(bins.astype(np.int64), minlength=len(SIZE_BINS)).tolist()
+    tall = h_arr > 0
     return Summary(
         items=items, empty_items=empty, annotations=total, types=dict(sorted(types.items())),
         objects_per_item=Quantiles.of(per_item),
         labels={name: LabelCount(n, n / total) for name, n in
                 sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))},
-        box_width=Quantiles.of(widths), box_height=Quantiles.of(heights),
+        box_width=Quantiles.of(w_arr), box_height=Quantiles.of(h_arr),
         box_area=Quantiles.of(areas), box_size=Quantiles.of(sizes),
-        aspect_ratio=Quantiles.of([w / h for w, h in zip(widths, heights, strict=True) if h > 0]),
-        size_histogram={name: histogram.get(k, 0) for k, name in enumerate(SIZE_BINS)},
+        aspect_ratio=Quantiles.of(w_arr[tall] / h_arr[tall]),
+        size_histogram=dict(zip(SIZE_BINS, histogram, strict=True)),
         attributes={key: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
                     for key, c in sorted(attributes.items())},
     )
@@ -224,7 +245,7 @@ class Stats:
     by: GroupBy | None = None
     groups: dict[str, Summary] = field(default_factory=dict)
     outlier: Outlier | None = None
-    against: Any = None  #: a :class:`~annoformat.quality.drift.Drift`, or None
+    against: Drift | None = None
     report: Report = field(default_factory=Report)
     #: items an HTML report draws (the ones with most objects), and where their images are
     samples: list[Item] = field(default_factory=list, repr=False)

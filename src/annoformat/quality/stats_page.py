@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from annoformat.media import MediaIndex
+from annoformat.quality.drift import Drift
 from annoformat.quality.html import Page, draw_item
 from annoformat.quality.stats import Quantiles, Stats, Summary
 
@@ -73,7 +74,7 @@ def page(result: Stats) -> str:
                       f"{result.outlier.distance:.4f} to the other annotators' pooled labels")
         out.bar_chart("distance to the others", result.outlier.distances)
     if result.against is not None:
-        _drift(out, result)
+        _drift(out, result.against)
     if len(result.report):
         out.heading("Findings")
         out.table(["code", "severity", "message"],
@@ -82,8 +83,7 @@ def page(result: Stats) -> str:
     return out.render()
 
 
-def _drift(out: Page, result: Stats) -> None:
-    d = result.against
+def _drift(out: Page, d: Drift) -> None:
     out.heading(f"Against {d.other_path or 'the other dataset'}")
     out.table(["", "value"], [
         ["label distance (Jensen-Shannon)", _f(d.label_distance)],
