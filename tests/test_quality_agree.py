@@ -234,3 +234,18 @@ def test_review_is_capped_and_worst_first() -> None:
     assert [r["item"]["id"] for r in a.review] == ["i2"]
     assert a.matrix("f1")[0] == [1.0, 0.75, pytest.approx(4 / 7)]
     assert a.matrix("precision")[2][0] == a.pairwise[1]["recall"]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/quality.md"])
+def test_the_worked_example_is_the_real_output(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from annoformat.cli import main
+
+    text = (FIXTURES.parent / page).read_text(encoding="utf-8")
+    block = text.split("<!-- agree-example", 1)[1].split("```console\n", 1)[1]
+    command, *expected = block.split("\n```", 1)[0].splitlines()
+    monkeypatch.chdir(FIXTURES.parent)
+    result = CliRunner().invoke(main, command.split()[2:])
+    assert result.exit_code == 0
+    assert (result.stdout + result.stderr).splitlines() == expected

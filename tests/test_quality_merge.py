@@ -116,3 +116,17 @@ def test_one_file_merge_and_jsonl_round_trip(tmp_path: Path) -> None:
     spans = back.items[0].annotations
     assert [(s.label, s.start, s.end, s.score) for s in spans] == [  # type: ignore[union-attr]
         ("PER", 0, 3, 1.0), ("PER", 8, 11, 0.5)]
+
+
+def test_the_worked_example_is_the_real_output(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (FIXTURES.parent / "docs" / "quality.md").read_text(encoding="utf-8")
+    block = text.split("## `merge`", 1)[1].split("```console\n", 1)[1]
+    command, *expected = block.split("\n```", 1)[0].splitlines()
+    (tmp_path / "fixtures").symlink_to(FIXTURES)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, command.split()[2:])
+    assert result.exit_code == 0
+    assert (result.stdout + result.stderr).splitlines() == expected
+    first = af.load(tmp_path / "consensus.jsonl").items[0].annotations[0]
+    assert first.attributes["consensus_iou"] == 0.878788 and first.score == 1.0
