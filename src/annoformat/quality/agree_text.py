@@ -69,8 +69,8 @@ def render_text(result: Agreement, *, review: int = 10) -> str:
 
 def render_html(result: Agreement, *, images: Path | None = None, review: int = 10) -> str:
     """One self-contained page: the matrix, alpha (a bar chart of ``without``), and the
-    review queue drawn (the first two annotators of each item overlaid) where images are
-    found under ``images``."""
+    review queue drawn (the first two annotators of each item overlaid, the disagreeing
+    objects highlighted) over the images found under ``images``."""
     names = [a["name"] for a in result.annotators]
     page = Page("annoformat agree")
     page.heading("Annotators")
@@ -99,7 +99,11 @@ def render_html(result: Agreement, *, images: Path | None = None, review: int = 
         who = [panel.names[k] for k, c in enumerate(panel.cells[r]) if c is not None]
         media = entry["item"]["media"]
         image = _image(images, media)
-        svg = draw_item(cells[0], image=image, candidate=cells[1] if len(cells) > 1 else None)
+        marked = [{d["annotations"].get(name) for d in entry["disagreeing"]} - {None}
+                  for name in who[:2]]
+        svg = draw_item(cells[0], image=image, candidate=cells[1] if len(cells) > 1 else None,
+                        highlight_reference=marked[0],
+                        highlight_candidate=marked[1] if len(marked) > 1 else ())
         page.figure(svg, f"{media or entry['item']['id']}: {who[0]} (solid)"
                     + (f" vs {who[1]} (dashed)" if len(who) > 1 else "")
                     + f", agreement {_f(entry['agreement'])}")
