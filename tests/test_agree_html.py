@@ -35,6 +35,9 @@ def test_page_is_self_contained_and_shows_the_review(tmp_path: Path) -> None:
                       html) == [("reference", "car", "1"), ("candidate", "truck", "2"),
                                 ("reference", "person", "2"), ("candidate", "person", "4")]
     assert "overall: 0.3889" in html
+    # a tag has no place in the image: the caption says who tagged what
+    assert "i3.jpg: ann (solid) vs bob (dashed), agreement 0.3333; tag: ann=day, bob=day, " \
+        "cat=night" in html
 
 
 def test_page_in_a_browser(browser: Any, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811

@@ -106,7 +106,9 @@ def render_html(result: Agreement, *, images: Path | None = None, review: int = 
                         highlight_candidate=marked[1] if len(marked) > 1 else ())
         page.figure(svg, f"{media or entry['item']['id']}: {who[0]} (solid)"
                     + (f" vs {who[1]} (dashed)" if len(who) > 1 else "")
-                    + f", agreement {_f(entry['agreement'])}")
+                    + f", agreement {_f(entry['agreement'])}; " + "; ".join(
+                        f"{d['kind']}: " + ", ".join(f"{k}={v}" for k, v in d["labels"].items())
+                        for d in entry["disagreeing"]))
     return page.render()
 
 
