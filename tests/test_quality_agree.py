@@ -249,3 +249,31 @@ def test_the_worked_example_is_the_real_output(page: str, monkeypatch: pytest.Mo
     result = CliRunner().invoke(main, command.split()[2:])
     assert result.exit_code == 0
     assert (result.stdout + result.stderr).splitlines() == expected
+
+
+def test_one_record_per_annotator_is_one_item() -> None:
+    """Prodigy's db-out: each annotator's answer is its own record with the same text (the
+    prodigy reader gives them different ids); in one file they are one item."""
+    from annoformat.model import Span, Text
+
+    text = Text(text="Apple hired Ada.")
+
+    def record(rid: str, who: str, *spans: tuple[str, int, int]) -> Item:
+        return Item(id=rid, media=text, annotations=[
+            Span(label=lab, start=s, end=e, annotator=who) for lab, s, e in spans])
+
+    ds = Dataset(items=[record("1", "alice", ("ORG", 0, 5), ("PER", 12, 15)),
+                        record("2", "bob", ("PER", 12, 15)),
+                        record("3", "carol", ("ORG", 0, 5)), Item(id="4", media=text)])
+    a = af.agreement(ds)
+    assert len(a.items) == 1 and a.items[0]["annotators"] == ["alice", "bob", "carol"]
+    assert sorted(a.reliability()[1]) == [["ORG", "(none)", "ORG"], ["PER", "PER", "(none)"]]
+    # D_o = 2 + 2 = 4; n = 6 (ORG 2, PER 2, none 2): D_e = (36 - 12) / 5
+    assert a.alpha["overall"] == pytest.approx(1 - 4 / (24 / 5), abs=1e-12)
+    assert {(p["a"], p["b"]): p["f1"] for p in a.pairwise} == {
+        ("alice", "bob"): pytest.approx(2 / 3), ("alice", "carol"): pytest.approx(2 / 3),
+        ("bob", "carol"): 0.0}
+    merged = af.merge(ds, quorum=2)
+    assert [(s.label, s.start, s.attributes["consensus_by"])  # type: ignore[union-attr]
+            for s in merged.items[0].annotations] == [("ORG", 0, "alice,carol"),
+                                                     ("PER", 12, "alice,bob")]

@@ -9,7 +9,8 @@ an item absent from a file does not (AF742). **One file** (or Dataset) whose ann
 ``annotator``: an item counts for an annotator only when that annotator left at least one
 annotation on it, since one file cannot tell "saw it, found nothing" from "never got it"
 (Label Studio and Prodigy hand each task to some annotators only); annotations without an
-annotator are left out (AF741).
+annotator are left out (AF741). Records of one file with the same subset and media (image path
+and frame, or text) are one item: Prodigy writes one record per annotator and input.
 
 Example:
     >>> from annoformat.model import BBox, Dataset, Image, Item
@@ -23,12 +24,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from annoformat.diagnostics import AnnoformatError, Report, UsageError
-from annoformat.model import Dataset, Item, Label
+from annoformat.model import Dataset, Item, Label, Text, VideoFrame
 from annoformat.quality.items import label as item_label
 from annoformat.quality.items import pair_items
 
@@ -137,24 +138,41 @@ def _one_file(ds: Dataset, wanted: list[str], report: Report, command: str) -> P
                    detail=" in one file (" + (", ".join(names) or "no annotator field") + ")")
         raise AnnoformatError(report)
     column = {n: k for k, n in enumerate(names)}
+    groups: dict[Hashable, list[Item]] = {}
+    for item in ds.items:
+        groups.setdefault(_same_work(item), []).append(item)
+    reps: list[Item] = []
     cells: list[list[Item | None]] = []
     orphans, orphan_items = 0, list[str]()
-    for item in ds.items:
+    for copies in groups.values():
         per: list[list[object]] = [[] for _ in names]
-        for ann in item.annotations:
-            if ann.annotator is None:
-                orphans += 1
-                if not orphan_items or orphan_items[-1] != item_label(item):
-                    orphan_items.append(item_label(item))
-            elif ann.annotator in column:
-                per[column[ann.annotator]].append(ann)
-        cells.append([item.model_copy(update={"annotations": anns}) if anns else None
+        for item in copies:
+            for ann in item.annotations:
+                if ann.annotator is None:
+                    orphans += 1
+                    if not orphan_items or orphan_items[-1] != item_label(item):
+                        orphan_items.append(item_label(item))
+                elif ann.annotator in column:
+                    per[column[ann.annotator]].append(ann)
+        reps.append(copies[0])
+        cells.append([copies[0].model_copy(update={"annotations": anns}) if anns else None
                       for anns in per])
     if orphans:
         report.add("AF741", count=orphans, items=len(orphan_items),
                    examples=examples(orphan_items))
-    return Panel(names, [None] * len(names), list(ds.items), cells, list(ds.labels),
+    return Panel(names, [None] * len(names), reps, cells, list(ds.labels),
                  single_file=True)
+
+
+def _same_work(item: Item) -> Hashable:
+    """What makes two records of one file the same piece of work: the subset and the media
+    (image path and frame, or the text). Prodigy's ``db-out`` writes one record per annotator
+    for one input; they are one item with several annotators' answers."""
+    media = item.media
+    if isinstance(media, Text):
+        return (item.subset, "text", media.text)
+    frame = media.frame if isinstance(media, VideoFrame) else None
+    return (item.subset, "image", media.path.replace("\\", "/"), frame)
 
 
 def _several(datasets: Sequence[Dataset], names: list[str], report: Report) -> Panel:
