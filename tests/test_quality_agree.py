@@ -277,3 +277,20 @@ def test_one_record_per_annotator_is_one_item() -> None:
     assert [(s.label, s.start, s.attributes["consensus_by"])  # type: ignore[union-attr]
             for s in merged.items[0].annotations] == [("ORG", 0, "alice,carol"),
                                                      ("PER", 12, "alice,bob")]
+
+
+def test_model_output_takes_part_only_when_asked() -> None:
+    src = AGREE / "with-model.jsonl"
+    humans = af.agreement(src)
+    assert [x["name"] for x in humans.annotators] == ["ann", "bob"]
+    assert humans.report.codes() == ["AF746"]
+    # (car, car) (none, bus): D_o = 2, n = 4 (car 2, none 1, bus 1): D_e = (16 - 6) / 3
+    assert humans.alpha["overall"] == pytest.approx(1 - 2 / (10 / 3), abs=1e-12)
+    every = af.agreement(src, with_models=True)
+    assert [x["name"] for x in every.annotators] == ["ann", "bob", "detector-v2"]
+    assert every.reliability()[1] == [["car", "car", "bus"], ["(none)", "bus", "(none)"]]
+    assert every.report.codes() == []
+    merged = af.merge(src, quorum=2, with_models=True)
+    (box,) = merged.items[0].annotations
+    assert (box.label, box.origin, box.attributes["consensus_by"]) == (
+        "car", "unknown", "ann,bob,detector-v2")

@@ -557,6 +557,9 @@ _GEOMETRY = [
                  "stems). One file: take only these annotators (repeatable)."),
     click.option("--from", "from_", default=None, cls=_FormatOption,
                  help="Format of the inputs (detected if omitted)."),
+    click.option("--with-models", is_flag=True,
+                 help="One file: let model output (origin model, e.g. Label Studio "
+                 "predictions) take part as annotators (AF746)."),
 ]
 
 
@@ -580,7 +583,7 @@ def _geometry(func: _F) -> _F:
               "self-contained HTML page.")
 @_guarded
 def agree_cmd(paths: tuple[Path, ...], iou: float, oks_sigma: float, span_match: str,
-              annotators: tuple[str, ...], from_: str | None, review: int,
+              annotators: tuple[str, ...], from_: str | None, with_models: bool, review: int,
               images: Path | None, out: Path | None, output: str) -> None:
     """Agreement among annotators: one file per annotator, or one file whose annotations name
     their annotator. Pairwise f1/precision/recall/accuracy, Krippendorff's alpha (overall, by
@@ -590,7 +593,8 @@ def agree_cmd(paths: tuple[Path, ...], iou: float, oks_sigma: float, span_match:
     from annoformat.quality.agree_text import render_html, render_text
 
     result = agreement(list(paths), annotators=annotators, format=from_, iou=iou,
-                       oks_sigma=oks_sigma, span_match=span_match, review=review)
+                       oks_sigma=oks_sigma, span_match=span_match, review=review,
+                       with_models=with_models)
     if output == "json":
         text = result.to_json()
     elif output == "html":
@@ -626,7 +630,7 @@ def agree_cmd(paths: tuple[Path, ...], iou: float, oks_sigma: float, span_match:
 @_guarded
 def merge_cmd(paths: tuple[Path, ...], quorum: int, to: str, out: Path, iou: float,
               oks_sigma: float, span_match: str, annotators: tuple[str, ...],
-              from_: str | None, allow_loss: bool, strict: bool, overwrite: bool,
+              from_: str | None, with_models: bool, allow_loss: bool, strict: bool, overwrite: bool,
               opts: tuple[str, ...]) -> None:
     """Consensus of several annotators (one file each, or one file naming them): objects that
     at least --quorum annotators drew, label by majority vote, mean box or medoid shape, votes
@@ -636,7 +640,8 @@ def merge_cmd(paths: tuple[Path, ...], quorum: int, to: str, out: Path, iou: flo
 
     report = Report()
     ds = merge(list(paths), quorum=quorum, annotators=annotators, format=from_, iou=iou,
-               oks_sigma=oks_sigma, span_match=span_match, report=report)
+               oks_sigma=oks_sigma, span_match=span_match, with_models=with_models,
+               report=report)
     kept = sum(len(it.annotations) for it in ds.items)
     save(ds, out, to, allow_loss=allow_loss, strict=strict, overwrite=overwrite,
          report=report, **_parse_opts(opts))

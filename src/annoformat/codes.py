@@ -577,6 +577,12 @@ _ENTRIES = [
          "values over all units; otherwise expected disagreement is zero or nothing pairs.",
          "two annotators who both drew one car each, matching",
          "Nothing to fix: the pairwise metrics still say how the annotators agree."),
+    Code("AF746", "model-output-left-out", INFO, "{count} annotation(s) made by a model "
+         "({names}) take no part; --with-models counts them as annotators",
+         "In one file, annotations whose origin is a model (Label Studio predictions, COCO "
+         "results, CVAT auto shapes) are pre-labels, not an annotator's judgement, so "
+         "agreement and consensus leave them out unless asked.",
+         "a Label Studio export with predictions", "Pass --with-models to include them."),
     Code("AF750", "invalid-quorum", ERR, "--quorum {quorum}: {reason}",
          "The quorum is how many annotators must have drawn an object for it to be kept; it "
          "is at least 1 and at most the number of annotators.",

@@ -123,12 +123,12 @@ class Agreement:
 def agreement(sources: Source | Sequence[Source], *, annotators: Iterable[str] = (),
               format: str | None = None, iou: float = 0.5, oks_sigma: float = 0.09,
               line_thickness: float = 0.01, span_match: str = "exact",
-              ignore_crowd: bool = False, review: int = 20,
+              ignore_crowd: bool = False, review: int = 20, with_models: bool = False,
               report: Report | None = None) -> Agreement:
     """Agreement among annotators: several sources (one per annotator, named by
     ``annotators`` in order, else by file stem) or one source whose annotations carry
-    ``annotator`` (``annotators`` then picks some). Geometry settings are ``compare``'s;
-    ``review`` caps the review queue.
+    ``annotator`` (``annotators`` then picks some; model output takes part only
+    ``with_models``). Geometry settings are ``compare``'s; ``review`` caps the review queue.
 
     Raises:
         AnnoformatError: an input cannot be read, or fewer than two annotators (AF740).
@@ -151,7 +151,8 @@ def agreement(sources: Source | Sequence[Source], *, annotators: Iterable[str] =
                       value=getattr(settings, name), reason=why)
         raise UsageError(usage)
     many = [sources] if isinstance(sources, (str, Path, Dataset)) else list(sources)
-    panel = read_panel(many, annotators=list(annotators), format=format, report=report)
+    panel = read_panel(many, annotators=list(annotators), format=format, report=report,
+                       with_models=with_models)
     pairwise, per_item = _pairwise(panel, settings)
     units = _units(panel, settings)
     _coverage_findings(panel, report)

@@ -47,11 +47,12 @@ from annoformat.quality.panel import Panel, Source, examples, read_panel
 
 def merge(sources: Source | Sequence[Source], *, quorum: int, annotators: Iterable[str] = (),
           format: str | None = None, iou: float = 0.5, oks_sigma: float = 0.09,
-          line_thickness: float = 0.01, span_match: str = "exact",
+          line_thickness: float = 0.01, span_match: str = "exact", with_models: bool = False,
           report: Report | None = None) -> Dataset:
     """The consensus of several annotators: several sources (one per annotator) or one
-    source whose annotations carry ``annotator``; objects kept when ``quorum`` annotators
-    drew them. Save the result with :func:`annoformat.save` (the loss policy applies).
+    source whose annotations carry ``annotator`` (model output taking part only
+    ``with_models``); objects kept when ``quorum`` annotators drew them. Save the result
+    with :func:`annoformat.save` (the loss policy applies).
 
     Raises:
         AnnoformatError: an input cannot be read, or fewer than two annotators (AF740).
@@ -77,7 +78,7 @@ def merge(sources: Source | Sequence[Source], *, quorum: int, annotators: Iterab
         raise UsageError(usage)
     many = [sources] if isinstance(sources, (str, Path, Dataset)) else list(sources)
     panel = read_panel(many, annotators=list(annotators), format=format, report=report,
-                       command="merge")
+                       command="merge", with_models=with_models)
     if quorum > len(panel.names):
         usage.add("AF750", quorum=quorum, reason=f"there are only {len(panel.names)} "
                   f"annotators ({', '.join(panel.names)})")

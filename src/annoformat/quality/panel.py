@@ -9,8 +9,10 @@ an item absent from a file does not (AF742). **One file** (or Dataset) whose ann
 ``annotator``: an item counts for an annotator only when that annotator left at least one
 annotation on it, since one file cannot tell "saw it, found nothing" from "never got it"
 (Label Studio and Prodigy hand each task to some annotators only); annotations without an
-annotator are left out (AF741). Records of one file with the same subset and media (image path
-and frame, or text) are one item: Prodigy writes one record per annotator and input.
+annotator are left out (AF741), and so are a model's (``origin: model``, Label Studio
+predictions, COCO results) unless asked for (AF746): a pre-label is not an annotator.
+Records of one file with the same subset and media (image path and frame, or text) are one
+item: Prodigy writes one record per annotator and input.
 
 Example:
     >>> from annoformat.model import BBox, Dataset, Image, Item
@@ -64,9 +66,10 @@ def examples(names: Sequence[str]) -> str:
 
 def read_panel(sources: Sequence[Source], *, annotators: Sequence[str] = (),
                format: str | None = None, report: Report | None = None,
-               command: str = "agree") -> Panel:
+               command: str = "agree", with_models: bool = False) -> Panel:
     """Read the annotators' work: several sources (one per annotator) or one source whose
-    annotations name their annotator (then ``annotators`` picks some of them).
+    annotations name their annotator (then ``annotators`` picks some of them, and model
+    output, ``origin == "model"``, takes part only ``with_models``: AF746).
 
     Raises:
         UsageError: bad ``annotators`` (AF743).
@@ -78,7 +81,7 @@ def read_panel(sources: Sequence[Source], *, annotators: Sequence[str] = (),
         raise AnnoformatError(report)
     datasets = [_load(s, format, report) for s in sources]
     if len(datasets) == 1:
-        panel = _one_file(datasets[0], list(annotators), report, command)
+        panel = _one_file(datasets[0], list(annotators), report, command, with_models)
     else:
         panel = _several(datasets, _names(sources, list(annotators)), report)
         panel.sources = [None if isinstance(s, Dataset) else str(s) for s in sources]
@@ -123,7 +126,16 @@ def _labels(datasets: Sequence[Dataset]) -> list[Label]:
     return list(seen.values())
 
 
-def _one_file(ds: Dataset, wanted: list[str], report: Report, command: str) -> Panel:
+def _one_file(ds: Dataset, wanted: list[str], report: Report, command: str,
+              with_models: bool) -> Panel:
+    models = [a for it in ds.items for a in it.annotations if a.origin == "model"]
+    if models and not with_models:
+        report.add("AF746", count=len(models), names=examples(sorted(
+            {a.annotator or "(unnamed)" for a in models})))
+        ds = Dataset.model_construct(labels=ds.labels, info=ds.info, extras=ds.extras, items=[
+            it.model_copy(update={"annotations": [a for a in it.annotations
+                                                  if a.origin != "model"]})
+            for it in ds.items])
     found = sorted({a.annotator for it in ds.items for a in it.annotations
                     if a.annotator is not None})
     unknown = [n for n in wanted if n not in found]
