@@ -294,3 +294,23 @@ def test_model_output_takes_part_only_when_asked() -> None:
     (box,) = merged.items[0].annotations
     assert (box.label, box.origin, box.attributes["consensus_by"]) == (
         "car", "unknown", "ann,bob,detector-v2")
+
+
+def test_a_box_never_clusters_with_a_polygon() -> None:
+    from annoformat.model import Polygon
+
+    square = Polygon(label="car", rings=[[0, 0, 10, 0, 10, 10, 0, 10]])
+    clusters = cluster_item([[BBox(label="car", x=0, y=0, w=10, h=10)], [square]],
+                            width=50, height=50)
+    assert [(c.kind, c.members) for c in clusters] == [("bbox", {0: 0}), ("region", {1: 0})]
+
+
+def test_a_pair_with_no_item_in_common_has_null_metrics() -> None:
+    a = _boxes([("car", 0)], path="a.jpg")
+    b = _boxes([("car", 0)], path="b.jpg")
+    c = Dataset(labels=a.labels, items=[*a.items, *b.items])
+    result = af.agreement([a, b, c], annotators=["a", "b", "c"])
+    ab = result.pairwise[0]
+    assert (ab["a"], ab["b"], ab["items"], ab["f1"], ab["accuracy"]) == ("a", "b", 0, None, None)
+    assert [(p["items"], p["f1"]) for p in result.pairwise[1:]] == [(1, 1.0), (1, 1.0)]
+    assert result.report.codes() == ["AF742", "AF745"]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import annoformat as af
 from annoformat.cli import main
@@ -130,3 +132,18 @@ def test_the_worked_example_is_the_real_output(tmp_path: Path,
     assert (result.stdout + result.stderr).splitlines() == expected
     first = af.load(tmp_path / "consensus.jsonl").items[0].annotations[0]
     assert first.attributes["consensus_iou"] == 0.878788 and first.score == 1.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 150), st.integers(0, 150), st.integers(2, 40),
+                          st.integers(2, 40), st.sampled_from(["car", "truck", "bus"])),
+                max_size=6, unique_by=lambda t: t[:4]), st.integers(2, 4))
+def test_identical_annotators_merge_to_their_own_objects(
+        boxes: list[tuple[int, int, int, int, str]], n: int) -> None:
+    """Distinct boxes: keeping each box with its own copies is the unique best assignment."""
+    ds = _ds(*(BBox(label=lab, x=x, y=y, w=w, h=h) for x, y, w, h, lab in boxes))
+    merged = af.merge([ds] * n, quorum=n, annotators=[str(k) for k in range(n)])
+    found = merged.items[0].annotations
+    assert sorted((a.x, a.y, a.w, a.h, a.label) for a in found) == sorted(  # type: ignore[union-attr]
+        (float(x), float(y), float(w), float(h), lab) for x, y, w, h, lab in boxes)
+    assert all(a.score == 1.0 and a.attributes["consensus_votes"] == n for a in found)
