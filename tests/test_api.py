@@ -26,6 +26,8 @@ EXPECTED = {
     "rename_labels", "split", "subsets",
     # quality (issue 15): a reference against a candidate
     "Comparison", "compare",
+    # agreement among annotators and consensus merge (annoformat.quality.agree / merge)
+    "Agreement", "agreement", "merge",
     # label quality (annoformat.quality)
     "Stats", "stats",
 }

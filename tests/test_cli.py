@@ -142,8 +142,9 @@ def test_report_file_is_written(tmp_path: Path) -> None:
 
 def test_commands_are_registered_under_their_names() -> None:
     """click < 8.2 names a command after its function (``convert-cmd``) unless told."""
-    assert sorted(main.commands) == ["codes", "compare", "convert", "detect", "formats", "info",
-                                     "stats", "validate"]
+    assert sorted(main.commands) == ["agree", "codes", "compare", "convert", "detect", "formats",
+                                     "info", "merge", "stats",
+                                     "validate"]
 
 
 def test_a_closed_output_pipe_is_not_success(tmp_path: Path) -> None:

@@ -60,7 +60,9 @@ if TYPE_CHECKING:
         split,
         subsets,
     )
+    from annoformat.quality.agree import Agreement, agreement
     from annoformat.quality.compare import Comparison, compare
+    from annoformat.quality.merge import merge
     from annoformat.quality.stats import Stats, stats
     from annoformat.registry import detect, list_formats
 
@@ -79,12 +81,15 @@ _ORIGIN = {
                      "Span", "Tag", "Text", "VideoFrame"], "annoformat.model"),
     **dict.fromkeys(["drop_labels", "filter_annotations", "filter_items", "merge_labels",
                      "rename_labels", "split", "subsets"], "annoformat.ops"),
+    **dict.fromkeys(["Agreement", "agreement"], "annoformat.quality.agree"),
     **dict.fromkeys(["Comparison", "compare"], "annoformat.quality.compare"),
+    **dict.fromkeys(["merge"], "annoformat.quality.merge"),
     **dict.fromkeys(["Stats", "stats"], "annoformat.quality.stats"),
     **dict.fromkeys(["detect", "list_formats"], "annoformat.registry"),
 }
 
 __all__ = [
+    "Agreement",
     "AnnoformatError",
     "Annotation",
     "BBox",
@@ -114,6 +119,7 @@ __all__ = [
     "UsageError",
     "VideoFrame",
     "__version__",
+    "agreement",
     "compare",
     "convert",
     "detect",
@@ -122,6 +128,7 @@ __all__ = [
     "filter_items",
     "list_formats",
     "load",
+    "merge",
     "merge_labels",
     "rename_labels",
     "save",

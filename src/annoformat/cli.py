@@ -592,6 +592,114 @@ def compare_cmd(reference: Path, candidate: Path, from_ref: str | None, from_can
     sys.exit(EXIT_FINDINGS if gate.has_errors else EXIT_OK)
 
 
+_GEOMETRY = [
+    click.option("--iou", type=float, default=0.5, show_default=True,
+                 help="Least similarity (IoU, OKS, line IoU, span IoU) of two objects that "
+                 "may match."),
+    click.option("--oks-sigma", type=float, default=0.09, show_default=True,
+                 help="OKS sigma of every point (points, keypoints)."),
+    click.option("--span-match", type=click.Choice(["exact", "overlap"]), default="exact",
+                 show_default=True, help="Spans match on equal offsets, or by character IoU."),
+    click.option("--annotator", "annotators", multiple=True, metavar="NAME",
+                 help="Several files: their annotators' names, in order (default: the file "
+                 "stems). One file: take only these annotators (repeatable)."),
+    click.option("--from", "from_", default=None, cls=_FormatOption,
+                 help="Format of the inputs (detected if omitted)."),
+    click.option("--with-models", is_flag=True,
+                 help="One file: let model output (origin model, e.g. Label Studio "
+                 "predictions) take part as annotators (AF746)."),
+]
+
+
+def _geometry(func: _F) -> _F:
+    for option in reversed(_GEOMETRY):
+        func = option(func)
+    return func
+
+
+@main.command("agree", epilog=_EPILOG)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_geometry
+@click.option("--review", type=click.IntRange(min=0), default=20, show_default=True,
+              help="How many of the least-agreed items the review queue holds.")
+@click.option("--images", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where the images are, for the HTML page (default: beside the first path).")
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Write the output to this file instead of stdout.")
+@click.option("--output", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True, help="A report to read, the JSON document for scripts, or a "
+              "self-contained HTML page.")
+@_guarded
+def agree_cmd(paths: tuple[Path, ...], iou: float, oks_sigma: float, span_match: str,
+              annotators: tuple[str, ...], from_: str | None, with_models: bool, review: int,
+              images: Path | None, out: Path | None, output: str) -> None:
+    """Agreement among annotators: one file per annotator, or one file whose annotations name
+    their annotator. Pairwise f1/precision/recall/accuracy, Krippendorff's alpha (overall, by
+    label, without each annotator) and the least-agreed items. Exits 0 whatever the
+    agreement."""
+    from annoformat.quality.agree import agreement
+    from annoformat.quality.agree_text import render_html, render_text
+
+    result = agreement(list(paths), annotators=annotators, format=from_, iou=iou,
+                       oks_sigma=oks_sigma, span_match=span_match, review=review,
+                       with_models=with_models)
+    if output == "json":
+        text = result.to_json()
+    elif output == "html":
+        root = images if images is not None else (paths[0] if paths[0].is_dir()
+                                                  else paths[0].parent)
+        text = render_html(result, images=root, review=review)
+    else:
+        text = render_text(result, review=review)
+    if out is not None:
+        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+    if len(result.report):
+        click.echo(render(result.report, "text"), err=True)
+    sys.exit(EXIT_OK)
+
+
+@main.command("merge", epilog=_EPILOG)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--quorum", type=int, required=True,
+              help="Keep an object when at least this many annotators drew it.")
+@click.option("--to", "to", required=True, cls=_FormatOption, help="Format of the output.")
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Where the merged dataset is written (atomically).")
+@_geometry
+@click.option("--allow-loss", is_flag=True, help="Write even if the target drops "
+              "annotations, geometry or attributes (such as the consensus_* votes); each loss "
+              "is still reported.")
+@click.option("--strict", is_flag=True, help="Refuse any loss, metadata included.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing destination.")
+@click.option("--opt", "opts", multiple=True, metavar="KEY=VALUE",
+              help="Option of the target format (repeatable).")
+@_guarded
+def merge_cmd(paths: tuple[Path, ...], quorum: int, to: str, out: Path, iou: float,
+              oks_sigma: float, span_match: str, annotators: tuple[str, ...],
+              from_: str | None, with_models: bool, allow_loss: bool, strict: bool, overwrite: bool,
+              opts: tuple[str, ...]) -> None:
+    """Consensus of several annotators (one file each, or one file naming them): objects that
+    at least --quorum annotators drew, label by majority vote, mean box or medoid shape, votes
+    and agreement kept as attributes and score; written in format --to at OUT."""
+    from annoformat.convert import save
+    from annoformat.quality.merge import merge
+
+    report = Report()
+    ds = merge(list(paths), quorum=quorum, annotators=annotators, format=from_, iou=iou,
+               oks_sigma=oks_sigma, span_match=span_match, with_models=with_models,
+               report=report)
+    kept = sum(len(it.annotations) for it in ds.items)
+    save(ds, out, to, allow_loss=allow_loss, strict=strict, overwrite=overwrite,
+         report=report, **_parse_opts(opts))
+    click.echo(f"merged: {len(ds.items)} item(s), {kept} object(s) kept at quorum {quorum}; "
+               f"written to {escape_text(str(out))}", err=True)
+    if len(report):
+        click.echo(render(report, "text"), err=True)
+    sys.exit(EXIT_OK)
+
+
 @main.command("codes", epilog=_EPILOG)
 @click.argument("code", required=False)
 @click.option("--markdown", is_flag=True, help="Print the whole catalogue as Markdown.")

@@ -547,6 +547,77 @@ _ENTRIES = [
          "there is nobody to compare.",
          "annoformat stats coco.json --by annotator",
          "Use a format that keeps who annotated, or group by subset or label."),
+    # --- AF740-AF759: agreement and consensus merge (annoformat agree, annoformat merge) ------
+    Code("AF740", "too-few-annotators-to-agree", ERR, "{command} needs at least two annotators; "
+         "found {count}{detail}",
+         "Agreement and consensus are about several annotators: give one file per annotator, or "
+         "one file whose annotations name their annotator (Label Studio completed_by, Prodigy "
+         "_annotator_id, doccano user, the IR's annotator field).",
+         "annoformat agree alice.json", "Pass each annotator's file, or a file that names them."),
+    Code("AF741", "annotations-without-annotator", WARN, "{count} annotation(s) on {items} "
+         "item(s) name no annotator and take no part: {examples}",
+         "In one file, annotations are told apart by their annotator field; those without one "
+         "belong to nobody (often model predictions or an import) and are left out.",
+         "a Label Studio export whose predictions carry no model_version",
+         "Give them an annotator, or pass one file per annotator."),
+    Code("AF742", "items-not-in-every-file", INFO, "{count} item(s) are missing from the files of "
+         "some annotators: they count only for those who have them: {examples}",
+         "Items are paired across the annotators' files like compare pairs them (subset and "
+         "media path, file name, text id, text, line). An item absent from a file was not "
+         "given to that annotator, so it is missing data for them, not a disagreement.",
+         "alice.json holds 10 images, bob.json 8 of them",
+         "Expected when annotators had overlapping but different batches."),
+    Code("AF743", "invalid-annotator-names", ERR, "--annotator {value}: {reason}",
+         "With several files, --annotator names them in order (one name per file, all "
+         "different); without it, the file stems name them and must differ too. With one "
+         "file, --annotator picks annotators that the file names.",
+         "annoformat agree a/labels.json b/labels.json",
+         "Give one distinct --annotator NAME per file, in the order of the files."),
+    Code("AF744", "items-with-one-annotator", INFO, "{count} item(s) were annotated by fewer than "
+         "two annotators and take no part in the agreement: {examples}",
+         "Agreement needs two judgements of the same item. With one file, an item counts for "
+         "an annotator only when that annotator left at least one annotation on it.",
+         "a Label Studio project where each task went to one annotator only",
+         "Give the items to at least two annotators (task overlap)."),
+    Code("AF745", "alpha-undefined", INFO, "Krippendorff's alpha is undefined here ({reason}): "
+         "it is reported as null",
+         "Alpha needs at least one unit coded by two annotators and at least two different "
+         "values over all units; otherwise expected disagreement is zero or nothing pairs.",
+         "two annotators who both drew one car each, matching",
+         "Nothing to fix: the pairwise metrics still say how the annotators agree."),
+    Code("AF746", "model-output-left-out", INFO, "{count} annotation(s) made by a model "
+         "({names}) take no part; --with-models counts them as annotators",
+         "In one file, annotations whose origin is a model (Label Studio predictions, COCO "
+         "results, CVAT auto shapes) are pre-labels, not an annotator's judgement, so "
+         "agreement and consensus leave them out unless asked.",
+         "a Label Studio export with predictions", "Pass --with-models to include them."),
+    Code("AF750", "invalid-quorum", ERR, "--quorum {quorum}: {reason}",
+         "The quorum is how many annotators must have drawn an object for it to be kept; it "
+         "is at least 1 and at most the number of annotators.",
+         "annoformat merge a.json b.json --quorum 3 --to coco -o out.json",
+         "Give a quorum between 1 and the number of annotators."),
+    Code("AF751", "below-quorum", WARN, "{count} object(s) drawn by fewer than {quorum} "
+         "annotator(s) were left out of the merge ({members} annotation(s)): {examples}",
+         "Each cluster of matching objects across annotators is kept when at least --quorum "
+         "annotators drew it; the others are dropped from the consensus.",
+         "a box only one annotator of three drew, with --quorum 2",
+         "Review them (annoformat agree lists the least-agreed items), or lower --quorum."),
+    Code("AF752", "label-vote-tie", WARN, "{count} merged object(s) had a tied label vote; the "
+         "tied label first in the label list was kept: {examples}",
+         "The merged label is the majority of the cluster's labels; on a tie the order of the "
+         "dataset's labels decides, which is arbitrary.",
+         "two annotators drew the same box, one said car, the other truck",
+         "Review these objects, or merge with an odd number of annotators."),
+    Code("AF753", "relations-not-merged", WARN, "{count} relation(s) were left out of the merge",
+         "Relations link annotations of one annotator; the merged objects are new, so no "
+         "relation can be carried over.", "a doccano relation-extraction export",
+         "Merge the entities, then link them again."),
+    Code("AF754", "empty-items-disagree", INFO, "{count} item(s) that some annotators left "
+         "empty hold objects from others: {examples}",
+         "Several files: an item present in an annotator's file counts for that annotator even "
+         "when they left it empty (they saw it and found nothing), so the others' objects "
+         "there are disagreement.", "alice left a1.jpg empty, bob drew two cars on it",
+         "Review these items first."),
     # --- AF9xx: safety limits --------------------------------------------------------------
     Code("AF901", "file-too-large", ERR, "{path} is {size} bytes, over the {limit}-byte limit",
          "A cap protects against runaway inputs.", "a 20 GB JSON file",
