@@ -141,8 +141,7 @@ KEEPS_IDS = {"coco"}
 
 
 def _without_ids(keys: Counter[Key]) -> Counter[Key]:
-    return Counter({(k[0], k[1], None, k[3]): 0 for k in keys}) + Counter(
-        [(k[0], k[1], None, k[3]) for k in keys.elements()])
+    return Counter((k[0], k[1], None, k[3]) for k in keys.elements())
 
 
 @pytest.mark.parametrize("ref_fmt", sorted(FORMATS))
