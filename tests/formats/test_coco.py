@@ -613,3 +613,14 @@ def test_results_are_a_models_and_provenance_rides_in_attributes(tmp_path: Path)
     back = af.load(out, format="coco")
     assert [(a.annotator, a.origin, a.attributes) for a in back.items[0].annotations] == [
         ("ann-7", "human", {}), (None, "model", {}), (None, "unknown", {"origin": "Germany"})]
+
+
+def test_a_skeleton_written_with_integral_floats_reads_as_integers(tmp_path: Path) -> None:
+    """JSON Schema's integer admits 1.0; the skeleton is still read (it was AF099 before)."""
+    doc = json.loads((FIX / "keypoints" / "person_keypoints.json").read_text())
+    first = doc["categories"][0]["skeleton"][0]
+    doc["categories"][0]["skeleton"][0] = [float(first[0]), first[1]]
+    (tmp_path / "a.json").write_text(json.dumps(doc))
+    ds = af.load(tmp_path / "a.json")
+    edge = ds.labels[0].skeleton[0]
+    assert edge == (first[0] - 1, first[1] - 1) and type(edge[0]) is int

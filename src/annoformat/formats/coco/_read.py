@@ -157,7 +157,7 @@ class _Reader:
             label = build(
                 Label, name=name, id=cid, parent=cat.get("supercategory"),
                 keypoints=list(cat.get("keypoints", [])),
-                skeleton=[(a - base, b - base) for a, b in edges],
+                skeleton=[(int(a) - base, int(b) - base) for a, b in edges],  # 1.0 is an integer
                 extras={"coco": extra} if extra else {},
             )
             self.labels[name] = label
