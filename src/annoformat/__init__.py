@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from annoformat.quality.stats import Stats, stats
     from annoformat.registry import detect, list_formats
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: public name -> the module that defines it
 _ORIGIN = {
