@@ -8,10 +8,11 @@ ERR = Severity.ERROR
 WARN = Severity.WARNING
 
 CODES = (
-    Code("AF008", "huge-integer", ERR, "integer {value} at {pointer} does not fit in 64 bits",
+    Code("AF008", "huge-integer", ERR, "{value} at {pointer} is not a 64-bit integer",
          "Ids and counts beyond 64 bits are read as floats by most JSON libraries and lose "
-         "digits, so two ids can silently become equal.", '{"id": 123456789012345678901234567890}',
-         "Renumber the ids within 64-bit range."),
+         "digits, so two ids can silently become equal; an id written with a decimal point "
+         "(7.0) is not an integer either.", '{"id": 123456789012345678901234567890}',
+         "Renumber the ids within 64-bit range, written as plain integers."),
     Code("AF201", "unknown-image", ERR, "annotation refers to image id {image_id}, which is not in "
          "'images'", "Every COCO annotation must belong to a listed image.",
          '{"annotations": [{"id": 1, "image_id": 99, ...}]}  (no image 99)',
