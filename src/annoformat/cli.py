@@ -563,14 +563,21 @@ def _capability_table(formats: list[Any]) -> str:
               help="Exit 1 when the overall metric (precision, recall, f1, accuracy, "
               "mean_iou) is below VALUE (repeatable): a CI gate.")
 @click.option("--worst", type=click.IntRange(min=0), default=10, show_default=True,
-              help="How many of the worst items the text output lists.")
-@click.option("--output", "output", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="A report to read, or the JSON document for scripts.")
+              help="How many of the worst items the text output lists (and the HTML page draws).")
+@click.option("--images", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where the images are, for the HTML report (default: the reference's "
+              "image folder).")
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Write the output to this file instead of stdout.")
+@click.option("--output", "output", type=click.Choice(["text", "json", "html"]),
+              default="text", show_default=True, help="A report to read, the JSON document "
+              "for scripts, or a self-contained HTML page (worst items drawn, plots).")
 @_guarded
 def compare_cmd(reference: Path, candidate: Path, from_ref: str | None, from_cand: str | None,
                 iou: float, low_overlap: float, oks_sigma: float, line_thickness: float,
                 span_match: str, ignore_attributes: tuple[str, ...], ignore_crowd: bool,
-                fail_under: tuple[str, ...], worst: int, output: str) -> None:
+                fail_under: tuple[str, ...], worst: int, images: Path | None, out: Path | None,
+                output: str) -> None:
     """Compare CANDIDATE against REFERENCE (ground truth), in any two formats: matched
     objects, conflicts (CVAT's names) and precision, recall, f1, accuracy, mean IoU. Exits 0
     whatever the metrics, unless a --fail-under gate fails (1)."""
@@ -582,7 +589,22 @@ def compare_cmd(reference: Path, candidate: Path, from_ref: str | None, from_can
                      low_overlap=low_overlap, oks_sigma=oks_sigma,
                      line_thickness=line_thickness, span_match=span_match,
                      ignore_attributes=ignore_attributes, ignore_crowd=ignore_crowd)
-    click.echo(result.to_json() if output == "json" else render_text(result, worst=worst))
+    if output == "html":
+        text = result.to_html(images=images, worst=worst)
+    else:
+        text = result.to_json() if output == "json" else render_text(result, worst=worst)
+    if out is not None:  # atomically, and never over an input (AF014)
+        from annoformat._output import staged_output
+
+        written = Report()
+        with staged_output(out, written, overwrite=True,
+                           sources=[reference, candidate]) as staging:
+            if staging is not None:
+                staging.path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+        if staging is None or not staging.committed:
+            raise AnnoformatError(written)
+    else:
+        click.echo(text)
     findings = Report()
     findings.extend(result.report)
     gate = result.gate(gates)

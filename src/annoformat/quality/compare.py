@@ -131,6 +131,8 @@ class Comparison:
     report: Report
     settings: Settings
     sources: dict[str, str | None] = field(default_factory=dict)
+    #: the two datasets compared (what the HTML page draws its worst items from)
+    datasets: tuple[Dataset, Dataset] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document ``--output json`` prints."""
@@ -140,6 +142,19 @@ class Comparison:
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON text."""
         return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2).decode()
+
+    def to_html(self, *, images: str | Path | None = None, worst: int = 10) -> str:
+        """The self-contained HTML report (:mod:`annoformat.quality.compare_page`): the
+        ``worst`` items are drawn over their images, found under ``images`` (default: the
+        reference's image folder, as ``convert`` looks for it)."""
+        from annoformat.quality.compare_page import page
+
+        root = Path(images) if images is not None else None
+        if root is None and self.sources.get("reference"):
+            from annoformat.media import search_root
+
+            root = search_root(Path(str(self.sources["reference"])))
+        return page(self, images=root, worst=worst)
 
     def counts(self) -> Counter[str]:
         """Conflicts by type."""
@@ -245,7 +260,8 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
         confusion={k: dict(sorted(v.items())) for k, v in sorted(engine.confusion.items())},
         conflicts=engine.conflicts, items=engine.rows, report=report, settings=settings,
         sources={"reference": None if isinstance(reference, Dataset) else str(reference),
-                 "candidate": None if isinstance(candidate, Dataset) else str(candidate)})
+                 "candidate": None if isinstance(candidate, Dataset) else str(candidate)},
+        datasets=(ref, cand))
 
 
 def item_key(item: Item) -> dict[str, Any]:

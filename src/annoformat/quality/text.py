@@ -41,12 +41,13 @@ def _table(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
     return lines
 
 
-def _item_name(item: dict[str, Any]) -> str:
+def item_name(item: dict[str, Any]) -> str:
+    """``subset/media`` (or ``id N``) of an item's JSON key, as reports name it."""
     name = item["media"] if item.get("media") is not None else f"id {item['id']}"
     return f"{item['subset']}/{name}" if item.get("subset") else str(name)
 
 
-def _where(c: Conflict) -> tuple[str, str]:
+def where_of(c: Conflict) -> tuple[str, str]:
     """``path:line: `` and `` [pointer]`` of the annotation a conflict is best read at."""
     origin = c.where.get("candidate") or c.where.get("reference")
     if origin is None:
@@ -55,7 +56,8 @@ def _where(c: Conflict) -> tuple[str, str]:
     return at, f" [{origin.pointer}]" if origin.pointer else ""
 
 
-def _message(c: Conflict) -> str:
+def describe(c: Conflict) -> str:
+    """What a conflict is about, in words: the annotations (id or index, label) and why."""
     def who(side: str, index: int | None) -> str:
         ident = c.reference if side == "reference" else c.candidate
         label = c.labels[0] if side == "reference" else c.labels[1]
@@ -98,11 +100,11 @@ def render_text(comparison: Comparison, *, worst: int = WORST) -> str:
     rated.sort(key=lambda row: (row["accuracy"], -row["reference"]))
     if rated:
         lines.append(f"worst items (accuracy; {min(worst, len(rated))} of {len(rated)} below 1):")
-        lines += [f"  {escape_text(_item_name(row['item']))}  {row['accuracy']:.3f}  "
+        lines += [f"  {escape_text(item_name(row['item']))}  {row['accuracy']:.3f}  "
                   f"(reference {row['reference']}, candidate {row['candidate']}, matched "
                   f"{row['matched']})" for row in rated[:worst]]
     for c in comparison.conflicts:
-        at, pointer = _where(c)
-        lines.append(escape_text(f"{at}{c.type} ({c.severity}): {_item_name(c.item)}: "
-                                 f"{_message(c)}{pointer}"))
+        at, pointer = where_of(c)
+        lines.append(escape_text(f"{at}{c.type} ({c.severity}): {item_name(c.item)}: "
+                                 f"{describe(c)}{pointer}"))
     return "\n".join(lines)
