@@ -151,3 +151,41 @@ def test_reference_and_candidate_overlay_in_a_browser(
     assert _color_near(png, round(5 * scale), round(45 * scale), _rgb(HIGHLIGHT))
     mask = browser.find_element(By.CSS_SELECTOR, '.ann[data-type="mask"] image')
     assert (mask.size["width"], mask.size["height"]) == (500, 400)
+
+
+def test_compare_report_in_a_browser(browser: Any, capsys: pytest.CaptureFixture[str],
+                                     tmp_path: Path) -> None:
+    # `compare --output html` of batch-a against a perturbed copy (tests/test_compare_html.py)
+    from test_compare_html import perturbed
+
+    html = af.compare(A, perturbed(tmp_path)).to_html()
+    shot = _open(browser, html, "compare-batch-a", capsys)
+    assert shot.stat().st_size > 10_000
+    views = browser.find_elements(By.CSS_SELECTOR, "svg.item-view")
+    assert [v.get_attribute("data-item") for v in views] == ["2", "1", "3"]  # worst first
+    assert all(v.is_displayed() for v in views)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.item-view image.media")) == 3
+    shown = browser.find_elements(By.CSS_SELECTOR, "svg.item-view .ann")
+    assert len(shown) == 12 and all(o.is_displayed() for o in shown)
+    marked = browser.find_elements(By.CSS_SELECTOR, "svg.item-view .ann.highlight")
+    assert [(o.get_attribute("class"), o.get_attribute("data-id")) for o in marked] == [
+        ("ann reference highlight", "4"), ("ann reference highlight", "5"),
+        ("ann candidate highlight", "4"), ("ann reference highlight", "1"),
+        ("ann reference highlight", "3"), ("ann candidate highlight", "1"),
+        ("ann candidate highlight", "3"), ("ann candidate highlight", "7")]
+    bars = browser.find_elements(By.CSS_SELECTOR, "svg.metrics rect.bar")
+    assert [browser.execute_script("return getComputedStyle(arguments[0]).fill", b)
+            for b in bars[:3]] == ["rgb(76, 120, 168)", "rgb(245, 133, 24)", "rgb(84, 162, 75)"]
+    assert len(bars) == 9 and all(b.is_displayed() for b in bars[:3])
+    # a2's missing car #4 (0, 0, 32, 16) has a red right edge; its moved candidate
+    # (60, 50, 32, 16) a red top; a1's matched car #2 (50, 40, 20, 10) stays blue
+    scale = 3.6  # 360 screen px for 100 image px
+    png = views[0].screenshot_as_png
+    assert _color_near(png, round(32 * scale), round(8 * scale), _rgb(HIGHLIGHT))
+    assert _color_near(png, round(76 * scale), round(50 * scale), _rgb(HIGHLIGHT))
+    png = views[1].screenshot_as_png
+    assert _color_near(png, round(50 * scale), round(45 * scale), _rgb(REFERENCE))
+    assert not _color_near(png, round(50 * scale), round(45 * scale), _rgb(HIGHLIGHT))
+    car = browser.find_element(By.CSS_SELECTOR, 'svg.item-view[data-item="2"] '
+                                                'rect.ann.reference[data-id="4"]')
+    assert (car.size["width"], car.size["height"]) == pytest.approx((115, 58), abs=4)

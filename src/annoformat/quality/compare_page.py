@@ -35,7 +35,8 @@ WORST = 10
 CONFLICTS_LISTED = 1000
 _COLUMNS = ("reference", "candidate", "matched", "precision", "recall", "f1", "accuracy",
             "mean_iou")
-#: the bars of each label, in this order and colour (Tableau's palette, told apart in print)
+#: the bars of each label, in this order and colour (an inline style: the page's ``.bar``
+#: rule would override a fill attribute)
 _BARS = (("precision", "#4c78a8"), ("recall", "#f58518"), ("f1", "#54a24b"))
 
 
@@ -80,7 +81,7 @@ def metric_chart(by_label: dict[str, dict[str, Any]], *, width: int = 640) -> st
             y = top + k * (bar + 1)
             w = 0.0 if value is None else max(value, 0.0) * span
             out.append(f'<rect class="bar {name}" x="{left}" y="{y}" width="{w:.1f}" '
-                       f'height="{bar}" fill="{color}" data-label="{escape(label)}" '
+                       f'height="{bar}" style="fill:{color}" data-label="{escape(label)}" '
                        f'data-metric="{name}"><title>{escape(label)} {name}: {_f(value)}'
                        f'</title></rect><text x="{left + w + 4:.1f}" y="{y + 10}">{_f(value)}'
                        "</text>")
