@@ -118,6 +118,7 @@ def test_items_without_an_image_are_listed_not_drawn(tmp_path: Path) -> None:
     empty.mkdir()
     html = af.compare(A, perturbed(tmp_path)).to_html(images=empty, worst=2)
     assert views(html) == []
+    assert "none drawn (--worst 0)." in af.compare(A, perturbed(tmp_path)).to_html(worst=0)
     assert f"2 of the worst item(s) are not drawn: their image was not found under {empty}." \
         in html
     assert re.findall(r"<tr><td>(a\d\.png)</td><td class=\"n\">([\d.]+)</td>.*?"

@@ -182,7 +182,8 @@ def _worst(out: Page, comparison: Comparison, images: Path | None, worst: int,
     rows = worst_items(comparison, worst)
     out.heading("Worst items")
     if not rows:
-        out.paragraph("every paired item has an accuracy of 1 (or nothing to compare).")
+        out.paragraph("none drawn (--worst 0)." if worst <= 0 and worst_items(comparison, 1)
+                      else "every paired item has an accuracy of 1 (or nothing to compare).")
         return
     out.paragraph("Reference solid (blue), candidate dashed (orange); annotations in a conflict "
                   "in red. Lowest accuracy first.", "note")
