@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -22,7 +24,7 @@ from annoformat.model import (
     Span,
     Tag,
 )
-from annoformat.quality.match import Settings, assign, match_annotations
+from annoformat.quality.match import Settings, assign, match_annotations, solve
 from annoformat.quality.similarity import (
     Canvas,
     box_iou,
@@ -61,6 +63,41 @@ def test_assignment_total_equals_brute_force(sim: np.ndarray, threshold: float) 
     assert all(s >= threshold for _, _, s in found)
     assert len({r for r, _, _ in found}) == len(found) == len({c for _, c, _ in found})
     assert sum(s for _, _, s in found) == pytest.approx(brute_force(sim, threshold))
+
+
+wide_matrices = st.integers(0, 7).flatmap(lambda n: st.integers(0, 7).flatmap(
+    lambda m: st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.55, 0.6, 0.75, 0.9, 1.0]),
+                       min_size=n * m, max_size=n * m).map(
+        lambda v: np.array(v, dtype=np.float64).reshape(n, m))))
+
+
+@settings(max_examples=400, deadline=None)
+@given(wide_matrices, st.sampled_from([0.5, 0.7]))
+def test_the_shortcut_gives_the_solvers_pairs(sim: np.ndarray, threshold: float) -> None:
+    # few distinct values: ties between assignments are frequent and must go to the solver
+    assert assign(sim, threshold) == solve(sim, sim >= threshold)
+
+
+@settings(max_examples=200, deadline=None)
+@given(wide_matrices.map(lambda m: m * 0.999 + np.arange(m.size).reshape(m.shape) * 1e-4))
+def test_the_shortcut_gives_the_solvers_pairs_without_ties(sim: np.ndarray) -> None:
+    assert assign(sim, 0.5) == solve(sim, sim >= 0.5)
+
+
+def test_a_tie_is_left_to_the_solver_and_a_clear_winner_is_not() -> None:
+    tie = np.array([[1.0, 1.0], [1.0, 1.0]])
+    clear = np.array([[0.9, 0.6], [0.6, 0.8]])
+    assert assign(tie, 0.5) == solve(tie, tie >= 0.5)
+    assert assign(clear, 0.5) == [(0, 0, 0.9), (1, 1, 0.8)]
+
+
+def test_a_unique_optimum_does_not_import_scipy() -> None:
+    code = ("import sys, numpy as np; from annoformat.quality.match import assign; "
+            "print(assign(np.array([[0.9, 0.6, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 0.7]]), 0.5), "
+            "'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[(0, 0, 0.9), (1, 1, 0.8), (2, 2, 0.7)] False"
 
 
 def test_pairs_below_the_threshold_are_excluded_before_the_assignment() -> None:
