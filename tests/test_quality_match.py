@@ -183,3 +183,30 @@ def test_crowd_is_left_out_only_when_asked() -> None:
     assert len(match_annotations(ref, ref).pairs) == 1
     m = match_annotations(ref, ref, Settings(ignore_crowd=True))
     assert (m.pairs, m.unmatched_ref, m.unmatched_cand) == ([], [], [])
+
+
+_corner = st.sampled_from([0, 2, 4, 10, 12, 20])
+_size = st.sampled_from([6, 10, 12, 16])
+_squares = st.lists(st.tuples(_corner, _corner, _size, _size), max_size=6)
+
+
+def _polygon(x: int, y: int, w: int, h: int) -> Polygon:
+    return Polygon(label="a", rings=[[x, y, x + w, y, x + w, y + h, x, y + h]])
+
+
+@settings(max_examples=150, deadline=None)
+@given(_squares, _squares, st.sampled_from([0.3, 0.5]))
+def test_matching_equals_the_full_matrix_and_the_solver(ref_boxes: list[tuple[int, ...]],
+                                                         cand_boxes: list[tuple[int, ...]],
+                                                         threshold: float) -> None:
+    # few corners and sizes: duplicates, identical items and tied assignments are common; the
+    # shortcuts (identical lists, the IoU bound, no-competition and enumerated assignments)
+    # must give exactly the pairs of the whole IoU matrix put through scipy
+    ref = [_polygon(*b) for b in ref_boxes]
+    cand = [_polygon(*b) for b in cand_boxes]
+    canvas = Canvas(40, 40)
+    m = match_annotations(ref, cand, Settings(iou=threshold), width=40, height=40)
+    full = similarity(ref, cand, "region", canvas)
+    expected = solve(full, full >= threshold) if ref and cand else []
+    assert [(p.ref, p.cand, p.similarity) for p in m.pairs] == expected
+    assert m.unmatched_ref == [i for i in range(len(ref)) if i not in {r for r, _, _ in expected}]
