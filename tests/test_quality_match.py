@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -22,7 +24,7 @@ from annoformat.model import (
     Span,
     Tag,
 )
-from annoformat.quality.match import Settings, assign, match_annotations
+from annoformat.quality.match import Settings, assign, match_annotations, solve
 from annoformat.quality.similarity import (
     Canvas,
     box_iou,
@@ -61,6 +63,41 @@ def test_assignment_total_equals_brute_force(sim: np.ndarray, threshold: float) 
     assert all(s >= threshold for _, _, s in found)
     assert len({r for r, _, _ in found}) == len(found) == len({c for _, c, _ in found})
     assert sum(s for _, _, s in found) == pytest.approx(brute_force(sim, threshold))
+
+
+wide_matrices = st.integers(0, 7).flatmap(lambda n: st.integers(0, 7).flatmap(
+    lambda m: st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.55, 0.6, 0.75, 0.9, 1.0]),
+                       min_size=n * m, max_size=n * m).map(
+        lambda v: np.array(v, dtype=np.float64).reshape(n, m))))
+
+
+@settings(max_examples=400, deadline=None)
+@given(wide_matrices, st.sampled_from([0.5, 0.7]))
+def test_the_shortcut_gives_the_solvers_pairs(sim: np.ndarray, threshold: float) -> None:
+    # few distinct values: ties between assignments are frequent and must go to the solver
+    assert assign(sim, threshold) == solve(sim, sim >= threshold)
+
+
+@settings(max_examples=200, deadline=None)
+@given(wide_matrices.map(lambda m: m * 0.999 + np.arange(m.size).reshape(m.shape) * 1e-4))
+def test_the_shortcut_gives_the_solvers_pairs_without_ties(sim: np.ndarray) -> None:
+    assert assign(sim, 0.5) == solve(sim, sim >= 0.5)
+
+
+def test_a_tie_is_left_to_the_solver_and_a_clear_winner_is_not() -> None:
+    tie = np.array([[1.0, 1.0], [1.0, 1.0]])
+    clear = np.array([[0.9, 0.6], [0.6, 0.8]])
+    assert assign(tie, 0.5) == solve(tie, tie >= 0.5)
+    assert assign(clear, 0.5) == [(0, 0, 0.9), (1, 1, 0.8)]
+
+
+def test_a_unique_optimum_does_not_import_scipy() -> None:
+    code = ("import sys, numpy as np; from annoformat.quality.match import assign; "
+            "print(assign(np.array([[0.9, 0.6, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 0.7]]), 0.5), "
+            "'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[(0, 0, 0.9), (1, 1, 0.8), (2, 2, 0.7)] False"
 
 
 def test_pairs_below_the_threshold_are_excluded_before_the_assignment() -> None:
@@ -146,3 +183,30 @@ def test_crowd_is_left_out_only_when_asked() -> None:
     assert len(match_annotations(ref, ref).pairs) == 1
     m = match_annotations(ref, ref, Settings(ignore_crowd=True))
     assert (m.pairs, m.unmatched_ref, m.unmatched_cand) == ([], [], [])
+
+
+_corner = st.sampled_from([0, 2, 4, 10, 12, 20])
+_size = st.sampled_from([6, 10, 12, 16])
+_squares = st.lists(st.tuples(_corner, _corner, _size, _size), max_size=6)
+
+
+def _polygon(x: int, y: int, w: int, h: int) -> Polygon:
+    return Polygon(label="a", rings=[[x, y, x + w, y, x + w, y + h, x, y + h]])
+
+
+@settings(max_examples=150, deadline=None)
+@given(_squares, _squares, st.sampled_from([0.3, 0.5]))
+def test_matching_equals_the_full_matrix_and_the_solver(ref_boxes: list[tuple[int, ...]],
+                                                         cand_boxes: list[tuple[int, ...]],
+                                                         threshold: float) -> None:
+    # few corners and sizes: duplicates, identical items and tied assignments are common; the
+    # shortcuts (identical lists, the IoU bound, no-competition and enumerated assignments)
+    # must give exactly the pairs of the whole IoU matrix put through scipy
+    ref = [_polygon(*b) for b in ref_boxes]
+    cand = [_polygon(*b) for b in cand_boxes]
+    canvas = Canvas(40, 40)
+    m = match_annotations(ref, cand, Settings(iou=threshold), width=40, height=40)
+    full = similarity(ref, cand, "region", canvas)
+    expected = solve(full, full >= threshold) if ref and cand else []
+    assert [(p.ref, p.cand, p.similarity) for p in m.pairs] == expected
+    assert m.unmatched_ref == [i for i in range(len(ref)) if i not in {r for r, _, _ in expected}]

@@ -106,7 +106,9 @@ def assign(sim: Matrix, threshold: float) -> list[tuple[int, int, float]]:
     the pairs at or above ``threshold`` (> 0), in row order.
 
     Excluded pairs weigh 0 in the assignment and are dropped from its answer: as every allowed
-    pair weighs more than 0, that is the best assignment over allowed pairs only.
+    pair weighs more than 0, that is the best assignment over allowed pairs only. Small
+    competitions are settled without the solver when their best assignment is unique
+    (:func:`_settle`); otherwise ``scipy.optimize.linear_sum_assignment`` decides.
     """
     allowed = sim >= threshold
     if not allowed.any():
@@ -115,11 +117,103 @@ def assign(sim: Matrix, threshold: float) -> list[tuple[int, int, float]]:
     if rows_n.max() <= 1 and cols_n.max() <= 1:  # no competition: the common case, no solver
         r, c = np.nonzero(allowed)
         return [(int(i), int(j), float(sim[i, j])) for i, j in zip(r, c, strict=True)]
+    settled = _settle(sim, allowed)
+    if settled is not None:
+        return settled
+    return solve(sim, allowed)
+
+
+def solve(sim: Matrix, allowed: Any) -> list[tuple[int, int, float]]:
+    """:func:`assign` by the Hungarian method alone (scipy), the reference the shortcut of
+    :func:`_settle` is tested against."""
     from scipy.optimize import linear_sum_assignment
 
     rows, cols = linear_sum_assignment(np.where(allowed, sim, 0.0), maximize=True)
     return [(int(i), int(j), float(sim[i, j]))
             for i, j in zip(rows, cols, strict=True) if allowed[i, j]]
+
+
+#: the most partial assignments :func:`_settle` enumerates before leaving it to the solver
+_ENUMERATED = 4096
+#: how much the best total must beat the runner-up by for the answer to be the solver's too:
+#: far above the rounding of a sum of a few similarities, far below any real difference
+_MARGIN = 1e-9
+
+
+def _settle(sim: Matrix, allowed: Any) -> list[tuple[int, int, float]] | None:
+    """The best assignment, found by enumerating each connected group of competing pairs,
+    when every group is small and its best assignment beats every other by more than
+    ``_MARGIN``; None otherwise (a tie, which the solver breaks its own way, or too many).
+
+    The groups are independent (no pair joins two of them), so the best assignment is the
+    union of their best ones; a unique optimum is what any exact solver returns, hence the
+    same pairs as :func:`solve` (and scipy need not even be imported: about half a second).
+    """
+    edges: dict[int, list[int]] = {}
+    for i, j in zip(*np.nonzero(allowed), strict=True):
+        edges.setdefault(int(i), []).append(int(j))
+    col_rows: dict[int, list[int]] = {}
+    for i, js in edges.items():
+        for j in js:
+            col_rows.setdefault(j, []).append(i)
+    weight = {(i, j): float(sim[i, j]) for i, js in edges.items() for j in js}
+    seen: set[int] = set()
+    out: list[tuple[int, int, float]] = []
+    for start in sorted(edges):
+        if start in seen:
+            continue
+        group, todo = [], [start]  # the rows joined to ``start`` through shared columns
+        seen.add(start)
+        while todo:
+            i = todo.pop()
+            group.append(i)
+            for j in edges[i]:
+                for k in col_rows[j]:
+                    if k not in seen:
+                        seen.add(k)
+                        todo.append(k)
+        best = _best_unique(sorted(group), edges, weight)
+        if best is None:
+            return None
+        out += [(i, j, weight[i, j]) for i, j in best]
+    out.sort()
+    return out
+
+
+def _best_unique(rows: list[int], edges: dict[int, list[int]],
+                 weight: dict[tuple[int, int], float]) -> list[tuple[int, int]] | None:
+    """The partial assignment of ``rows`` of greatest total, if it beats every other by more
+    than ``_MARGIN`` and at most ``_ENUMERATED`` were looked at; else None."""
+    best: list[tuple[int, int]] = []
+    top = second = -1.0
+    visited = 0
+    chosen: list[tuple[int, int]] = []
+    used: set[int] = set()
+
+    def walk(k: int, total: float) -> bool:
+        nonlocal best, top, second, visited
+        if k == len(rows):
+            visited += 1
+            if total > top:
+                top, second, best = total, top, list(chosen)
+            elif total > second:
+                second = total
+            return visited <= _ENUMERATED
+        i = rows[k]
+        for j in edges[i]:
+            if j not in used:
+                used.add(j)
+                chosen.append((i, j))
+                ok = walk(k + 1, total + weight[i, j])
+                chosen.pop()
+                used.discard(j)
+                if not ok:
+                    return False
+        return walk(k + 1, total)
+
+    if not walk(0, 0.0) or top - second <= _MARGIN:
+        return None
+    return best
 
 
 def match_annotations(ref: Sequence[Any], cand: Sequence[Any], settings: Settings | None = None,
