@@ -71,8 +71,10 @@ def _guarded(func: _F) -> _F:
         except UsageError as exc:
             click.echo(render(exc.report, "text"), err=True)
             sys.exit(EXIT_USAGE)
-        except AnnoformatError as exc:
+        except AnnoformatError as exc:  # a refusal: what was found, then what would proceed
             click.echo(render(exc.report, "text"), err=True)
+            for line in advice(exc.report):
+                click.echo(f"to proceed: {line}", err=True)
             sys.exit(EXIT_FINDINGS)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
