@@ -314,3 +314,23 @@ def test_a_pair_with_no_item_in_common_has_null_metrics() -> None:
     assert (ab["a"], ab["b"], ab["items"], ab["f1"], ab["accuracy"]) == ("a", "b", 0, None, None)
     assert [(p["items"], p["f1"]) for p in result.pairwise[1:]] == [(1, 1.0), (1, 1.0)]
     assert result.report.codes() == ["AF742", "AF745"]
+
+
+def test_agree_out_never_replaces_an_input_and_writes_atomically(tmp_path: Path) -> None:
+    """`agree -o` goes through the same atomic output as stats and compare: AF014 on an input."""
+    from click.testing import CliRunner
+
+    from annoformat.cli import main
+
+    src = tmp_path / "one.jsonl"
+    src.write_bytes((FIXTURES / "_agree" / "one-file.jsonl").read_bytes())
+    before = src.read_bytes()
+    refused = CliRunner().invoke(main, ["agree", str(src), "-o", str(src)])
+    assert refused.exit_code == 1 and "AF014" in refused.stderr
+    assert src.read_bytes() == before
+    done = CliRunner().invoke(main, ["agree", str(src), "--output", "json",
+                                     "-o", str(tmp_path / "a.json")])
+    assert done.exit_code == 0, done.output
+    names = [a["name"] for a in json.loads((tmp_path / "a.json").read_text())["annotators"]]
+    assert names == ["ann", "bob", "cat"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "one.jsonl"]

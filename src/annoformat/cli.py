@@ -436,22 +436,27 @@ def stats_cmd(path: Path, from_: str | None, by: str | None, against: Path | Non
                    significance=significance, images=images)
     text = {"json": result.to_json, "html": result.to_html}.get(output, lambda: render_text(
         result))()
-    if out is not None:  # atomically, and never over an input (AF014)
-        from annoformat._output import staged_output
-
-        written = Report()
-        inputs = [path] if against is None else [path, against]
-        with staged_output(out, written, overwrite=True, sources=inputs) as staging:
-            if staging is not None:
-                staging.path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-        if staging is None or not staging.committed:
-            raise AnnoformatError(written)
-    else:
-        click.echo(text)
+    _emit(text, out, [path] if against is None else [path, against])
     if len(result.report):
         click.echo(render(result.report, "text"), err=True)
     flagged = any(d.severity is not Severity.INFO for d in result.report)
     sys.exit(EXIT_FINDINGS if fail_on_drift and flagged else EXIT_OK)
+
+
+def _emit(text: str, out: Path | None, inputs: list[Path]) -> None:
+    """A report to stdout, or to ``out`` atomically and never over one of the ``inputs``
+    (AF014), replacing an earlier report there."""
+    if out is None:
+        click.echo(text)
+        return
+    from annoformat._output import staged_output
+
+    written = Report()
+    with staged_output(out, written, overwrite=True, sources=inputs) as staging:
+        if staging is not None:
+            staging.path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    if staging is None or not staging.committed:
+        raise AnnoformatError(written)
 
 
 @main.command("detect", epilog=_EPILOG)
@@ -595,18 +600,7 @@ def compare_cmd(reference: Path, candidate: Path, from_ref: str | None, from_can
         text = result.to_html(images=images, worst=worst)
     else:
         text = result.to_json() if output == "json" else render_text(result, worst=worst)
-    if out is not None:  # atomically, and never over an input (AF014)
-        from annoformat._output import staged_output
-
-        written = Report()
-        with staged_output(out, written, overwrite=True,
-                           sources=[reference, candidate]) as staging:
-            if staging is not None:
-                staging.path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-        if staging is None or not staging.committed:
-            raise AnnoformatError(written)
-    else:
-        click.echo(text)
+    _emit(text, out, [reference, candidate])
     findings = Report()
     findings.extend(result.report)
     gate = result.gate(gates)
@@ -675,10 +669,7 @@ def agree_cmd(paths: tuple[Path, ...], iou: float, oks_sigma: float, span_match:
         text = render_html(result, images=root, review=review)
     else:
         text = render_text(result, review=review)
-    if out is not None:
-        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    else:
-        click.echo(text)
+    _emit(text, out, list(paths))
     if len(result.report):
         click.echo(render(result.report, "text"), err=True)
     sys.exit(EXIT_OK)
