@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -42,9 +41,10 @@ from annoformat.model import Dataset, Item
 from annoformat.quality.alpha import nominal_alpha
 from annoformat.quality.cluster import cluster_item
 from annoformat.quality.compare import UNLABELLED, compare, item_key
+from annoformat.quality.items import Source
 from annoformat.quality.items import label as item_label
 from annoformat.quality.match import Settings
-from annoformat.quality.panel import Panel, Source, examples, read_panel
+from annoformat.quality.panel import Panel, examples, read_panel
 
 #: a unit's value: the labels an annotator gave it (one for a region or span, any number of
 #: tags); the empty tuple is *none* (counted for the item, drew nothing there)
@@ -143,15 +143,10 @@ def agreement(sources: Source | Sequence[Source], *, annotators: Iterable[str] =
     report = report if report is not None else Report()
     settings = Settings(iou=iou, oks_sigma=oks_sigma, line_thickness=line_thickness,
                         span_match=span_match, ignore_crowd=ignore_crowd)  # type: ignore[arg-type]
-    if settings.problems():
-        usage = Report()
-        for p in settings.problems():
-            name, _, why = p.partition(": ")
-            usage.add("AF707", option="--" + name.replace("_", "-"),
-                      value=getattr(settings, name), reason=why)
+    usage = settings.usage_errors()
+    if len(usage):
         raise UsageError(usage)
-    many = [sources] if isinstance(sources, (str, Path, Dataset)) else list(sources)
-    panel = read_panel(many, annotators=list(annotators), format=format, report=report,
+    panel = read_panel(sources, annotators=list(annotators), format=format, report=report,
                        with_models=with_models)
     pairwise, per_item = _pairwise(panel, settings)
     units = _units(panel, settings)

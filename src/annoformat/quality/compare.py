@@ -30,7 +30,7 @@ import orjson
 from annoformat.diagnostics import AnnoformatError, Report, UsageError
 from annoformat.model import Dataset, Item, Polyline, Text
 from annoformat.quality.checks import considered, covered, group_mismatches
-from annoformat.quality.items import pair_items
+from annoformat.quality.items import Source, pair_items, read_source
 from annoformat.quality.match import Settings, match_annotations
 from annoformat.quality.similarity import (
     MEASURE,
@@ -194,16 +194,12 @@ def parse_fail_under(pairs: Iterable[str]) -> dict[str, float]:
     return out
 
 
-Source = str | Path | Dataset
-
-
 def _read(source: Source, fmt: str | None, report: Report) -> tuple[Dataset, SourceMap | None]:
+    """The dataset, with where each annotation was read when it came from a file."""
     if isinstance(source, Dataset):
         return source, None
-    from annoformat.convert import load
-
     with recording() as sm:
-        ds = load(source, fmt, report=report)
+        ds = read_source(source, fmt, report)
     return ds, sm
 
 
@@ -236,13 +232,8 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
                         ignore_attributes=frozenset(ignore_attributes), ignore_crowd=ignore_crowd,
                         compare_attributes=compare_attributes, compare_groups=compare_groups)
     report = report if report is not None else Report()
-    problems = settings.problems()
-    if problems:
-        usage = Report()
-        for p in problems:
-            name, _, why = p.partition(": ")
-            usage.add("AF707", option="--" + name.replace("_", "-"),
-                      value=getattr(settings, name), reason=why)
+    usage = settings.usage_errors()
+    if len(usage):
         raise UsageError(usage)
     ref, ref_map = _read(reference, from_ref, report)
     cand, cand_map = _read(candidate, from_cand, report)

@@ -21,10 +21,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from posixpath import basename
 
 from annoformat.diagnostics import Report
 from annoformat.model import Dataset, Item, Text, VideoFrame
+
+#: what the quality functions take: a path in any format annoformat reads, or a Dataset
+Source = str | Path | Dataset
+
+
+def read_source(source: Source, format: str | None = None,
+                report: Report | None = None) -> Dataset:
+    """``source`` itself when it is a Dataset, else what :func:`annoformat.load` reads there
+    (``format`` detected when None; findings into ``report``)."""
+    if isinstance(source, Dataset):
+        return source
+    from annoformat.convert import load
+
+    return load(source, format, report=report)
 
 _SHOWN = 5
 

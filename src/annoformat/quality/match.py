@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from annoformat.diagnostics import Report
 from annoformat.quality.similarity import (
     Canvas,
     Matrix,
@@ -63,6 +64,15 @@ class Settings:
     compare_attributes: bool = True
     compare_groups: bool = True
     coverage: float = 0.9
+
+    def usage_errors(self) -> Report:
+        """AF707 for each setting out of range, named as the CLI option (empty when fine)."""
+        usage = Report()
+        for problem in self.problems():
+            name, _, why = problem.partition(": ")
+            usage.add("AF707", option="--" + name.replace("_", "-"),
+                      value=getattr(self, name), reason=why)
+        return usage
 
     def problems(self) -> list[str]:
         """What is wrong with these settings, as ``name: why`` (empty when they are fine)."""

@@ -34,15 +34,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from annoformat.diagnostics import Report, UsageError
 from annoformat.model import Dataset, Item
 from annoformat.quality.cluster import Cluster, cluster_item
+from annoformat.quality.items import Source
 from annoformat.quality.items import label as item_label
 from annoformat.quality.match import Settings
-from annoformat.quality.panel import Panel, Source, examples, read_panel
+from annoformat.quality.panel import Panel, examples, read_panel
 
 
 def merge(sources: Source | Sequence[Source], *, quorum: int, annotators: Iterable[str] = (),
@@ -67,17 +67,12 @@ def merge(sources: Source | Sequence[Source], *, quorum: int, annotators: Iterab
     report = report if report is not None else Report()
     settings = Settings(iou=iou, oks_sigma=oks_sigma, line_thickness=line_thickness,
                         span_match=span_match)  # type: ignore[arg-type]
-    usage = Report()
-    for p in settings.problems():
-        name, _, why = p.partition(": ")
-        usage.add("AF707", option="--" + name.replace("_", "-"), value=getattr(settings, name),
-                  reason=why)
+    usage = settings.usage_errors()
     if quorum < 1:
         usage.add("AF750", quorum=quorum, reason="it must be at least 1")
     if len(usage):
         raise UsageError(usage)
-    many = [sources] if isinstance(sources, (str, Path, Dataset)) else list(sources)
-    panel = read_panel(many, annotators=list(annotators), format=format, report=report,
+    panel = read_panel(sources, annotators=list(annotators), format=format, report=report,
                        command="merge", with_models=with_models)
     if quorum > len(panel.names):
         usage.add("AF750", quorum=quorum, reason=f"there are only {len(panel.names)} "

@@ -32,10 +32,9 @@ from pathlib import Path
 
 from annoformat.diagnostics import AnnoformatError, Report, UsageError
 from annoformat.model import Dataset, Item, Label, Text, VideoFrame
+from annoformat.quality.items import Source, pair_items, read_source
 from annoformat.quality.items import label as item_label
-from annoformat.quality.items import pair_items
 
-Source = str | Path | Dataset
 _SHOWN = 5
 
 
@@ -64,7 +63,7 @@ def examples(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
-def read_panel(sources: Sequence[Source], *, annotators: Sequence[str] = (),
+def read_panel(given: Source | Sequence[Source], *, annotators: Sequence[str] = (),
                format: str | None = None, report: Report | None = None,
                command: str = "agree", with_models: bool = False) -> Panel:
     """Read the annotators' work: several sources (one per annotator) or one source whose
@@ -75,25 +74,18 @@ def read_panel(sources: Sequence[Source], *, annotators: Sequence[str] = (),
         UsageError: bad ``annotators`` (AF743).
         AnnoformatError: an input cannot be read, or fewer than two annotators (AF740).
     """
+    sources = [given] if isinstance(given, (str, Path, Dataset)) else list(given)
     report = report if report is not None else Report()
     if not sources:
         report.add("AF740", command=command, count=0, detail="")
         raise AnnoformatError(report)
-    datasets = [_load(s, format, report) for s in sources]
+    datasets = [read_source(s, format, report) for s in sources]
     if len(datasets) == 1:
         panel = _one_file(datasets[0], list(annotators), report, command, with_models)
     else:
         panel = _several(datasets, _names(sources, list(annotators)), report)
         panel.sources = [None if isinstance(s, Dataset) else str(s) for s in sources]
     return panel
-
-
-def _load(source: Source, fmt: str | None, report: Report) -> Dataset:
-    if isinstance(source, Dataset):
-        return source
-    from annoformat.convert import load
-
-    return load(source, fmt, report=report)
 
 
 def _names(sources: Sequence[Source], given: list[str]) -> list[str]:

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import orjson
 
 from annoformat._io import gc_paused
-from annoformat.convert import load
 from annoformat.diagnostics import Report
 from annoformat.model import BBox, Dataset, Ellipse, Item, Mask, Polygon, RotatedBBox
+from annoformat.quality.items import Source, read_source
 
 if TYPE_CHECKING:  # drift imports this module; it is imported here only when asked for
     from annoformat.quality.drift import Drift
@@ -275,10 +275,8 @@ class Stats:
         return page(self)
 
 
-def _load(source: str | Path | Dataset, format: str | None) -> tuple[Dataset, str | None]:
-    if isinstance(source, Dataset):
-        return source, None
-    return load(source, format), str(source)
+def _load(source: Source, format: str | None) -> tuple[Dataset, str | None]:
+    return read_source(source, format), None if isinstance(source, Dataset) else str(source)
 
 
 def annotator_outlier(parts: dict[str, Summary], report: Report, path: str | None,
