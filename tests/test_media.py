@@ -124,3 +124,25 @@ def test_progress_counts_the_images(tmp_path: Path) -> None:
     assert finished == [("read", 4, 4, "item"), ("write", 4, 4, "item"),
                         ("images", 4, 4, "image")]
     assert [e.done for e in seen if e.task == "images"] == [0, 1, 2, 3, 4, 4]
+
+
+def test_a_media_path_never_finds_a_file_outside_the_roots(tmp_path: Path) -> None:
+    """'../' and absolute media paths are looked for by file name inside the roots only: a
+    hostile dataset cannot make convert copy (or a report embed) a file from elsewhere."""
+    from annoformat.media import MediaIndex
+    from annoformat.model import Image, Item
+
+    root, outside = tmp_path / "data", tmp_path / "secret"
+    (root / "images").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "key.jpg").write_bytes(b"not yours")
+    (root / "images" / "a.jpg").write_bytes(b"ok")
+    index = MediaIndex.of([root])
+
+    def item(path: str) -> Item:
+        return Item(id="1", media=Image(path=path))
+
+    assert index.find(item("../secret/key.jpg")) is None
+    assert index.find(item(str(outside / "key.jpg"))) is None
+    assert index.find(item("../../elsewhere/a.jpg")) == root / "images" / "a.jpg"
+    assert index.find(item("/home/someone/data/a.jpg")) == root / "images" / "a.jpg"

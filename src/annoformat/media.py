@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from annoformat._io import is_safe_relative
 from annoformat.model import Image, Item, VideoFrame
 
 Mode = Literal["hardlink", "copy", "symlink", "none"]
@@ -85,6 +86,8 @@ class MediaIndex:
         rel = media.path.replace("\\", "/")
         while rel.startswith("./"):
             rel = rel[2:]
+        if not is_safe_relative(rel):  # '../../etc/passwd', '/abs/a.jpg': never a file
+            rel = rel.rsplit("/", 1)[-1]  # outside the roots; looked for there by name
         for root in self.roots:  # the usual places: no walk needed
             for folder in _usual(root, item.subset):
                 candidate = folder / rel
