@@ -12,9 +12,9 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from annoformat.diagnostics import escape_text
+from annoformat.media import MediaIndex
 from annoformat.quality.agree import Agreement
 from annoformat.quality.compare import item_key
 from annoformat.quality.html import Page, draw_item
@@ -90,6 +90,7 @@ def render_html(result: Agreement, *, images: Path | None = None, review: int = 
                                           if v is not None})
     page.heading("Review first")
     panel = result.panel
+    index = MediaIndex.of([images] if images is not None else [])
     for entry in result.review[:review]:
         r = next((r for r, it in enumerate(panel.items) if item_key(it) == entry["item"]),
                  None)
@@ -98,7 +99,7 @@ def render_html(result: Agreement, *, images: Path | None = None, review: int = 
         cells = [c for c in panel.cells[r] if c is not None]
         who = [panel.names[k] for k, c in enumerate(panel.cells[r]) if c is not None]
         media = entry["item"]["media"]
-        image = _image(images, media)
+        image = index.find(panel.items[r]) if images is not None else None
         marked = [{d["annotations"].get(name) for d in entry["disagreeing"]} - {None}
                   for name in who[:2]]
         svg = draw_item(cells[0], image=image, candidate=cells[1] if len(cells) > 1 else None,
@@ -110,10 +111,3 @@ def render_html(result: Agreement, *, images: Path | None = None, review: int = 
                         f"{d['kind']}: " + ", ".join(f"{k}={v}" for k, v in d["labels"].items())
                         for d in entry["disagreeing"]))
     return page.render()
-
-
-def _image(root: Path | None, media: Any) -> Path | None:
-    if root is None or not media:
-        return None
-    path = root / str(media)
-    return path if path.is_file() else None
