@@ -9,8 +9,11 @@ added; fixed seed). Each run is a fresh `annoformat` process (start-up included)
 interleaved and the medians printed with peak RSS (ru_maxrss from os.wait4):
 
 - validate REF: the time baseline; compare REF CAND --output json: target < 2x validate;
-- with --train (118,287 / 860,001, minutes and GBs: not for CI), also the memory of loading
-  both datasets in one process (af.load twice): compare's peak RSS target <= 1.5x that.
+- load REF + load CAND (af.load twice in one process): what compare cannot avoid, since it
+  works on both datasets' IR; it alone takes more than 2x validate, so the time is also given
+  as a ratio to it (proposed target <= 2x);
+- with --train (118,287 / 860,001, minutes and GBs: not for CI): compare's peak RSS target is
+  <= 1.5x loading both.
 """
 
 from __future__ import annotations
@@ -130,11 +133,10 @@ def main() -> None:
     ops = {
         "validate REF": [*cli, "validate", str(ref)],
         "compare REF CAND": [*cli, "compare", str(ref), str(cand), "--output", "json"],
+        "load REF + load CAND": [sys.executable, "-c", "import sys, annoformat as af; "
+                                 "a = af.load(sys.argv[1]); b = af.load(sys.argv[2])",
+                                 str(ref), str(cand)],
     }
-    if opts.train:
-        ops["load REF + load CAND"] = [sys.executable, "-c", "import sys, annoformat as af; "
-                                       "a = af.load(sys.argv[1]); b = af.load(sys.argv[2])",
-                                       str(ref), str(cand)]
     figures: dict[str, list[tuple[float, int]]] = {name: [] for name in ops}
     for _ in range(opts.repeat):  # round-robin: drift in machine load hits every row alike
         for name, args in ops.items():
@@ -148,6 +150,12 @@ def main() -> None:
     ratio = med["compare REF CAND"][0] / med["validate REF"][0]
     print(f"compare / validate time: {ratio:.2f}x (target < 2x): "
           f"{'met' if ratio < 2 else 'NOT met'}")
+    # compare must build both datasets' IR, which alone costs more than 2x validate
+    floor = med["load REF + load CAND"][0]
+    ratio = med["compare REF CAND"][0] / floor
+    print(f"compare / loading both time: {ratio:.2f}x (proposed target <= 2x): "
+          f"{'met' if ratio <= 2 else 'NOT met'}; loading both / validate: "
+          f"{floor / med['validate REF'][0]:.2f}x")
     if opts.train:
         mem = med["compare REF CAND"][1] / med["load REF + load CAND"][1]
         print(f"compare / loading both peak RSS: {mem:.2f}x (target <= 1.5x): "

@@ -95,9 +95,10 @@ def _region_coverage(anns: list[Any], m: Matching, least: float) -> Any:
     """Coverage of polygons, masks, ellipses, rasterising only the regions that may be covered:
     region i lying ``least`` inside region j has that much of its area inside both boxes, and
     j is at least that big (screened with a margin for rasterisation)."""
-    shared = box_intersection(boxes(anns), boxes(anns))
+    own = m.canvas.boxes(anns)
+    shared = box_intersection(own, own)
     np.fill_diagonal(shared, 0.0)
-    area = np.array([a.pixel_area for a in anns])
+    area = m.canvas.areas(anns)
     bar = _SCREEN_MARGIN * least * area[:, None]
     small = (area < _SCREENED_AREA)[:, None] | (area < _SCREENED_AREA)[None, :]
     maybe = (shared > 0) & (small | ((shared >= bar) & (area[None, :] >= bar)))

@@ -74,6 +74,32 @@ class Canvas:
     width: int
     height: int
     rles: dict[int, Any] = field(default_factory=dict, compare=False, repr=False)
+    _boxes: dict[int, tuple[float, float, float, float]] = field(
+        default_factory=dict, compare=False, repr=False)
+    _areas: dict[int, float] = field(default_factory=dict, compare=False, repr=False)
+
+    def boxes(self, anns: Sequence[Any]) -> Matrix:
+        """The ``x, y, w, h`` boxes of annotations of this item as an N x 4 array (each
+        computed once: matching and ``covered_annotation`` ask for the same ones)."""
+        known = self._boxes
+        rows = []
+        for a in anns:
+            box = known.get(id(a))
+            if box is None:
+                box = known[id(a)] = a.box
+            rows.append(box)
+        return np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+    def areas(self, anns: Sequence[Any]) -> Matrix:
+        """The geometric areas (px^2) of annotations of this item, each computed once."""
+        known = self._areas
+        out = np.empty(len(anns))
+        for k, a in enumerate(anns):
+            area = known.get(id(a))
+            if area is None:
+                area = known[id(a)] = a.pixel_area
+            out[k] = area
+        return out
 
 
 def canvas_for(width: int | None, height: int | None, anns: Sequence[Any]) -> Canvas:
@@ -255,11 +281,11 @@ def region_iou(ref: Sequence[Any], cand: Sequence[Any], canvas: Canvas, *,
     IoU cannot reach ``floor`` are 0 too (the intersection is at most the smaller area and the
     boxes' overlap). Only the annotations of the other pairs are rasterised: at COCO scale most
     pairs are settled before."""
-    shared = _box_intersection(_boxes(ref), _boxes(cand))
+    shared = _box_intersection(canvas.boxes(ref), canvas.boxes(cand))
     meet = shared > 0
     if floor > 0 and meet.any():
-        ra = np.array([a.pixel_area for a in ref])[:, None]
-        ca = np.array([a.pixel_area for a in cand])[None, :]
+        ra = canvas.areas(ref)[:, None]
+        ca = canvas.areas(cand)[None, :]
         most = np.minimum(shared, np.minimum(ra, ca))
         with np.errstate(divide="ignore", invalid="ignore"):
             bound = most / (ra + ca - most)
