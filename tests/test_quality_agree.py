@@ -236,21 +236,6 @@ def test_review_is_capped_and_worst_first() -> None:
     assert a.matrix("precision")[2][0] == a.pairwise[1]["recall"]
 
 
-@pytest.mark.parametrize("page", ["README.md", "docs/quality.md"])
-def test_the_worked_example_is_the_real_output(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from click.testing import CliRunner
-
-    from annoformat.cli import main
-
-    text = (FIXTURES.parent / page).read_text(encoding="utf-8")
-    block = text.split("<!-- agree-example", 1)[1].split("```console\n", 1)[1]
-    command, *expected = block.split("\n```", 1)[0].splitlines()
-    monkeypatch.chdir(FIXTURES.parent)
-    result = CliRunner().invoke(main, command.split()[2:])
-    assert result.exit_code == 0
-    assert (result.stdout + result.stderr).splitlines() == expected
-
-
 def test_one_record_per_annotator_is_one_item() -> None:
     """Prodigy's db-out: each annotator's answer is its own record with the same text (the
     prodigy reader gives them different ids); in one file they are one item."""

@@ -17,7 +17,7 @@ from annoformat.model import BBox, Dataset, Image, Item, Label, Polyline, Tag
 from annoformat.quality.drift import chi_square, js_distance
 from annoformat.quality.stats import SIZE_BINS, Quantiles, size_bin
 
-from conftest import FIXTURES, ROOT, Case, fixture_cases
+from conftest import FIXTURES, Case, fixture_cases
 
 A = FIXTURES / "_stats" / "batch-a" / "annotations.json"
 B = FIXTURES / "_stats" / "batch-b" / "annotations.json"
@@ -242,16 +242,6 @@ def test_names_from_the_input_are_escaped_in_text() -> None:
 
     text = render_text(af.stats(ds))
     assert "a\\nAF000 fake: x" in text and "\nAF000" not in text
-
-
-def test_the_readme_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- stats-example", 1)[1].split("```console\n", 1)[1]
-    command, *expected = block.split("\n```", 1)[0].splitlines()
-    monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(main, command.split()[2:])
-    assert result.exit_code == 0
-    assert (result.stdout + result.stderr).splitlines() == expected
 
 
 def test_the_histogram_bins_every_size_as_size_bin_does() -> None:
