@@ -137,8 +137,9 @@ def test_the_outputs_shown_in_the_docs_are_what_the_commands_print(page: Path,
         if step.kind in ("file", "append"):
             target = work / local(step.arg)
             # never through a link into the repository
-            inside = target.relative_to(work).parents
-            assert not any((work / p).is_symlink() for p in inside if p.parts), where
+            base = scratch if target.is_relative_to(scratch) else work
+            inside = target.relative_to(base)
+            assert not any((base / p).is_symlink() for p in (inside, *inside.parents)), where
             target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("a" if step.kind == "append" else "w", encoding="utf-8") as fh:
                 fh.write(local("\n".join(step.body)) + "\n")
