@@ -1,4 +1,5 @@
-"""`annoformat compare` at COCO-2017-val size against `annoformat validate` on the same file.
+"""`annoformat compare` (and stats, agree, merge) at COCO-2017-val size beside `annoformat
+validate` on the same file.
 
 Usage: python benchmarks/bench_compare.py [--images N --annotations M] [--repeat R]
                                           [--workdir DIR] [--train]
@@ -12,6 +13,9 @@ interleaved and the medians printed with peak RSS (ru_maxrss from os.wait4):
 - load REF + load CAND (af.load twice in one process): what compare cannot avoid, since it
   works on both datasets' IR; it alone takes more than 2x validate, so the time is also given
   as a ratio to it (proposed target <= 2x);
+- with --quality: stats REF, stats REF --against CAND, agree REF CAND and merge REF CAND
+  --quorum 2 --to coco (the other quality commands), each as a ratio to validate and to
+  loading what it reads;
 - with --train (118,287 / 860,001, minutes and GBs: not for CI): compare's peak RSS target is
   <= 1.5x loading both.
 """
@@ -117,6 +121,8 @@ def main() -> None:
     parser.add_argument("--annotations", type=int)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir")
+    parser.add_argument("--quality", action="store_true",
+                        help="also time stats, stats --against, agree and merge")
     parser.add_argument("--train", action="store_true",
                         help="COCO-2017-train size, and the memory of loading both datasets")
     opts = parser.parse_args()
@@ -137,6 +143,18 @@ def main() -> None:
                                  "a = af.load(sys.argv[1]); b = af.load(sys.argv[2])",
                                  str(ref), str(cand)],
     }
+    if opts.quality:
+        merged = where / "merged.json"
+        ops |= {
+            "load REF": [sys.executable, "-c", "import sys, annoformat as af; "
+                         "a = af.load(sys.argv[1])", str(ref)],
+            "stats REF": [*cli, "stats", str(ref), "--output", "json"],
+            "stats REF --against CAND": [*cli, "stats", str(ref), "--against", str(cand),
+                                         "--output", "json"],
+            "agree REF CAND": [*cli, "agree", str(ref), str(cand), "--output", "json"],
+            "merge REF CAND": [*cli, "merge", str(ref), str(cand), "--quorum", "2", "--to",
+                               "coco", "-o", str(merged), "--overwrite"],
+        }
     figures: dict[str, list[tuple[float, int]]] = {name: [] for name in ops}
     for _ in range(opts.repeat):  # round-robin: drift in machine load hits every row alike
         for name, args in ops.items():
@@ -146,7 +164,7 @@ def main() -> None:
     med = {name: (statistics.median(w for w, _ in runs), statistics.median(m for _, m in runs))
            for name, runs in figures.items()}
     for name, (wall, rss) in med.items():
-        print(f"  {name:<22} {wall:8.2f} s  {rss / MIB:8.0f} MiB")
+        print(f"  {name:<26} {wall:8.2f} s  {rss / MIB:8.0f} MiB")
     ratio = med["compare REF CAND"][0] / med["validate REF"][0]
     print(f"compare / validate time: {ratio:.2f}x (target < 2x): "
           f"{'met' if ratio < 2 else 'NOT met'}")
@@ -156,6 +174,14 @@ def main() -> None:
     print(f"compare / loading both time: {ratio:.2f}x (proposed target <= 2x): "
           f"{'met' if ratio <= 2 else 'NOT met'}; loading both / validate: "
           f"{floor / med['validate REF'][0]:.2f}x")
+    if opts.quality:
+        print("other quality commands (x validate, x loading what they read):")
+        bases = {"stats REF": "load REF"}
+        for name in ("stats REF", "stats REF --against CAND", "agree REF CAND",
+                     "merge REF CAND"):
+            base = med[bases.get(name, "load REF + load CAND")][0]
+            print(f"  {name:<26} {med[name][0] / med['validate REF'][0]:6.2f}x "
+                  f"{med[name][0] / base:6.2f}x")
     if opts.train:
         mem = med["compare REF CAND"][1] / med["load REF + load CAND"][1]
         print(f"compare / loading both peak RSS: {mem:.2f}x (target <= 1.5x): "

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annoformat.quality.alpha import nominal_alpha, nominal_alpha_without_each
+from annoformat.quality.alpha import nominal_alpha, nominal_alpha_without_each, presence_alphas
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four
 # observers, twelve units, values 1-5, with gaps; nominal alpha 0.743
@@ -95,3 +95,26 @@ def test_leaving_each_coder_out_equals_the_package_without_that_row(
             assert mine is None
             continue
         assert math.isnan(theirs) if mine is None else mine == pytest.approx(theirs, abs=1e-9)
+
+
+_label_sets = st.integers(2, 4).flatmap(lambda k: st.lists(
+    st.lists(st.one_of(st.none(), st.frozensets(st.sampled_from("abc"), max_size=2).map(
+        lambda s: tuple(sorted(s)))), min_size=k, max_size=k),
+    min_size=1, max_size=20))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_label_sets)
+def test_presence_alphas_equal_nominal_alpha_over_the_boolean_rows(
+        units: list[list[tuple[str, ...] | None]]) -> None:
+    """agree's per-label alpha in one pass, against the definition: alpha of "label in cell"."""
+    mine = presence_alphas(units)
+    labels = {x for row in units for cell in row if cell for x in cell}
+    assert set(mine) == labels
+    for label in labels:
+        rows = [[None if cell is None else label in cell for cell in row] for row in units]
+        expected = nominal_alpha(rows)
+        got = mine[label]
+        assert (got is None) == (expected is None), (label, got, expected)
+        if got is not None:
+            assert got == pytest.approx(expected, abs=1e-12)

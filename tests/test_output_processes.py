@@ -39,14 +39,14 @@ def _snapshot(root: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
-def _generated(tmp: Path, annotations: int, seed: int = 1) -> Path:
+def _generated(tmp: Path, annotations: int, seed: int = 1, images: int | None = None) -> Path:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import generate_coco
     finally:
         sys.path.pop(0)
     path = tmp / f"gen-{annotations}-{seed}.json"
-    generate_coco.generate(path, max(annotations // 7, 1), annotations, seed)
+    generate_coco.generate(path, images or max(annotations // 7, 1), annotations, seed)
     return path
 
 
@@ -224,13 +224,18 @@ def test_a_write_the_os_cuts_short_names_the_destination_and_leaves_nothing(
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_and_sigterm_exit_with_their_status_and_leave_nothing(
         tmp_path: Path, sig: signal.Signals, status: int) -> None:
-    src = _generated(tmp_path, 30_000)
+    src = _generated(tmp_path, 25_000, images=20_000)  # 20k label files: a write that lasts
     dest = tmp_path / "out"
     proc = subprocess.Popen([*CLI, "convert", str(src), str(dest), "--to", "yolo", "--media",
                              "none", "--allow-loss"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
-    time.sleep(1.5)  # well into the conversion (it takes several seconds)
+    # into the write: the staging folder exists (a fixed sleep raced the conversion's end on
+    # a fast machine, and an output committed before the signal is rightly kept)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".out.") for p in tmp_path.iterdir()):
+        assert proc.poll() is None and time.monotonic() < deadline, "never started writing"
+        time.sleep(0.01)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == status, err

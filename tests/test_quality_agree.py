@@ -118,6 +118,25 @@ def test_clusters_need_every_member_to_match() -> None:
     assert clusters[1].similarity is None
 
 
+def test_cluster_similarity_takes_oks_both_ways() -> None:
+    """OKS is not symmetric (the first object's scale): a cluster's mean is over both
+    directions of every two members, as the definition of ``Cluster.similarity`` says."""
+    from annoformat.model import Points
+    from annoformat.quality.similarity import Canvas, similarity
+
+    pts = [Points(label="p", points=[10, 10, 30, 10, 20, 40]),
+           Points(label="p", points=[11, 10, 31, 12, 20, 41]),
+           Points(label="p", points=[10, 12, 32, 10, 21, 43])]
+    clusters = cluster_item([[p] for p in pts], width=100, height=100)
+    assert [c.members for c in clusters] == [{0: 0, 1: 0, 2: 0}]
+    full = similarity(pts, pts, "points", Canvas(100, 100))
+    assert full[0, 1] != full[1, 0]  # the case is worth testing
+    off = [full[i, j] for i in range(3) for j in range(3) if i != j]
+    assert clusters[0].similarity == pytest.approx(sum(off) / 6, abs=1e-12)
+    assert clusters[0].pair_mean == pytest.approx(
+        {k: (full[k].sum() - full[k, k]) / 2 for k in range(3)}, abs=1e-12)
+
+
 def test_an_annotator_gives_at_most_one_member_per_cluster() -> None:
     anns = [[*_boxes([("car", 0), ("car", 1)]).items[0].annotations],
             [*_boxes([("car", 0)]).items[0].annotations]]

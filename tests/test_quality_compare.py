@@ -126,6 +126,11 @@ def test_covered_annotation_is_a_candidate_region_90_percent_inside_another() ->
     covered = [x for x in c.conflicts if x.type == "covered_annotation"]
     assert [(x.index, x.detail["coverage"], x.severity) for x in covered] == [
         ((None, 1), 1.0, "warning")]
+    # agree's pairwise comparisons skip the check; nothing else changes
+    quiet = af.compare(ref, cand, look_for_covered=False)
+    assert [x.type for x in quiet.conflicts] == [
+        x.type for x in c.conflicts if x.type != "covered_annotation"]
+    assert quiet.summary == c.summary
 
 
 def test_polyline_direction() -> None:

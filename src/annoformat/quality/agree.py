@@ -38,7 +38,7 @@ import orjson
 
 from annoformat.diagnostics import Report, UsageError
 from annoformat.model import Dataset, Item
-from annoformat.quality.alpha import nominal_alpha
+from annoformat.quality.alpha import nominal_alpha, presence_alphas
 from annoformat.quality.cluster import cluster_item
 from annoformat.quality.compare import UNLABELLED, compare, item_key
 from annoformat.quality.items import Source
@@ -190,7 +190,7 @@ def _pairwise(panel: Panel, settings: Settings) -> tuple[list[dict[str, Any]],
             c = compare(sides[0], sides[1], iou=settings.iou, oks_sigma=settings.oks_sigma,
                         line_thickness=settings.line_thickness, span_match=settings.span_match,
                         ignore_crowd=settings.ignore_crowd, compare_attributes=False,
-                        compare_groups=False)
+                        compare_groups=False, look_for_covered=False)
             entry.update({m: c.summary[m] for m in PAIR_METRICS})
             for row in c.items:
                 if row["accuracy"] is not None:
@@ -242,9 +242,8 @@ def _alpha(panel: Panel, units: list[Unit], report: Report) -> dict[str, Any]:
         paired = any(sum(v is not None for v in row) >= 2 for row in rows)
         report.add("AF745", reason="one value in every unit" if paired
                    else "no unit was coded by two annotators")
-    labels = sorted({lab for row in rows for v in row if v for lab in v})
-    by_label = {lab: nominal_alpha([[None if v is None else lab in v for v in row]
-                                    for row in rows]) for lab in labels}
+    per_label = presence_alphas(rows)
+    by_label = {lab: per_label[lab] for lab in sorted(per_label, key=str)}
     without = {n: nominal_alpha(_rows(units, [j for j in everyone if j != k]))
                for k, n in enumerate(panel.names)}
     return {"overall": overall, "by_label": by_label, "without": without}

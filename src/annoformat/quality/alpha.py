@@ -23,14 +23,14 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 
 
-def _missing(value: object) -> bool:
-    # NaN too: reliability data often comes as float arrays with NaN for "not coded"
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def _coded(row: Iterable[Hashable | None]) -> list[Hashable]:
+    # NaN too (the one value unequal to itself): reliability data often comes as float arrays
+    # with NaN for "not coded"
+    return [v for v in row if v is not None and v == v]
 
 
 def nominal_alpha(units: Iterable[Sequence[Hashable | None]]) -> float | None:
@@ -45,15 +45,20 @@ def nominal_alpha(units: Iterable[Sequence[Hashable | None]]) -> float | None:
         >>> nominal_alpha([[1, 1, None], [2, 2, 2], [1, 1, 1]])
         1.0
     """
-    totals: Counter[Hashable] = Counter()
+    totals: dict[Hashable, int] = {}
     observed = 0.0
     for row in units:
-        counts = Counter(v for v in row if not _missing(v))
-        m = sum(counts.values())
+        values = _coded(row)
+        m = len(values)
         if m < 2:  # not pairable: a value nobody else coded says nothing about agreement
             continue
-        observed += (m * m - sum(k * k for k in counts.values())) / (m - 1)
-        totals.update(counts)
+        if m == 2:  # most units (two annotators): no Counter needed
+            observed += 0.0 if values[0] == values[1] else 2.0
+        else:
+            counts = Counter(values)
+            observed += (m * m - sum(k * k for k in counts.values())) / (m - 1)
+        for v in values:
+            totals[v] = totals.get(v, 0) + 1
     n = sum(totals.values())
     if n < 2:
         return None
@@ -61,6 +66,42 @@ def nominal_alpha(units: Iterable[Sequence[Hashable | None]]) -> float | None:
     if expected == 0:
         return None
     return 1.0 - observed / expected
+
+
+def presence_alphas(units: Iterable[Sequence[Collection[Hashable] | None]],
+                    ) -> dict[Hashable, float | None]:
+    """For each value ``x`` found in the cells, the nominal alpha of "``x`` is in the cell"
+    (True / False, None where a coder gave no cell): what ``agree`` reports per label. Equal to
+    ``nominal_alpha`` over those boolean rows, in one pass: with ``t`` of a unit's ``m`` cells
+    holding ``x``, the unit adds ``2 t (m - t) / (m - 1)`` to the observed disagreement, and the
+    expected one is ``2 T F / (n - 1)`` with ``T`` cells holding ``x`` and ``F`` not.
+
+    Example:
+        >>> presence_alphas([[("a",), ("a",)], [("a", "b"), ("a",)], [("b",), None]])
+        {'a': None, 'b': 0.0}
+    """
+    n = 0
+    observed: dict[Hashable, float] = {}
+    holding: dict[Hashable, int] = {}
+    seen: dict[Hashable, None] = {}  # every value, in order of appearance
+    for row in units:
+        cells = [c for c in row if c is not None]
+        m = len(cells)
+        for cell in cells:
+            seen.update(dict.fromkeys(cell))
+        if m < 2:
+            continue
+        n += m
+        in_unit = Counter(x for cell in cells for x in set(cell))
+        for x, t in in_unit.items():
+            observed[x] = observed.get(x, 0.0) + 2 * t * (m - t) / (m - 1)
+            holding[x] = holding.get(x, 0) + t
+    out: dict[Hashable, float | None] = {}
+    for x in seen:
+        t_all = holding.get(x, 0)
+        expected = 2 * t_all * (n - t_all) / (n - 1) if n >= 2 else 0.0
+        out[x] = None if expected == 0 else 1.0 - observed.get(x, 0.0) / expected
+    return out
 
 
 def nominal_alpha_without_each(units: Sequence[Sequence[Hashable | None]]) -> list[float | None]:

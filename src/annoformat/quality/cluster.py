@@ -63,14 +63,41 @@ def cluster_item(annotations: Sequence[Sequence[Any] | None], settings: Settings
     out: list[Cluster] = []
     for kind, idx in by_kind.items():
         objs = [flat[g][2] for g in idx]
-        sim = similarity(objs, objs, kind, canvas, oks_sigma=settings.oks_sigma,
-                         line_thickness=settings.line_thickness,
-                         span_match=settings.span_match, floor=settings.iou * 0.8)
         owner = [flat[g][0] for g in idx]
+        sim = _between_annotators(objs, owner, kind, canvas, settings)
         groups = _grow(sim, owner, settings.iou)
         for group in groups:
             out.append(_cluster(kind, group, sim, owner, [flat[g][1] for g in idx]))
     return out
+
+
+#: kinds whose similarity is not symmetric (OKS takes the first object as the reference)
+_ASYMMETRIC = frozenset({"points", "keypoints"})
+
+
+def _between_annotators(objs: list[Any], owner: list[int], kind: str, canvas: Any,
+                        settings: Settings) -> Any:
+    """The similarity of every two objects of different annotators (``[p, q]``: p as the
+    reference); pairs of one annotator's objects are never compared (an annotator has at most
+    one member per cluster) and stay 0."""
+    sim = np.zeros((len(objs), len(objs)))
+    where: dict[int, list[int]] = {}
+    for p, k in enumerate(owner):
+        where.setdefault(k, []).append(p)
+    coders = sorted(where)
+
+    def measure(first: list[int], second: list[int]) -> Any:
+        return similarity([objs[p] for p in first], [objs[q] for q in second], kind, canvas,
+                          oks_sigma=settings.oks_sigma, line_thickness=settings.line_thickness,
+                          span_match=settings.span_match, floor=settings.iou * 0.8)
+
+    for n, a in enumerate(coders):
+        for b in coders[n + 1:]:
+            rows, cols = where[a], where[b]
+            block = measure(rows, cols)
+            sim[np.ix_(rows, cols)] = block
+            sim[np.ix_(cols, rows)] = measure(cols, rows) if kind in _ASYMMETRIC else block.T
+    return sim
 
 
 def _grow(sim: Any, owner: list[int], threshold: float) -> list[list[int]]:
@@ -79,12 +106,14 @@ def _grow(sim: Any, owner: list[int], threshold: float) -> list[list[int]]:
     for k in sorted(set(owner)):
         mine = [p for p, o in enumerate(owner) if o == k]
         if clusters:
-            weight = np.zeros((len(mine), len(clusters)))
-            for r, p in enumerate(mine):
-                for c, members in enumerate(clusters):
-                    values = sim[p, members]
-                    if values.min() >= threshold:  # complete linkage: every member matches
-                        weight[r, c] = values.mean()
+            # every member's similarity, columns grouped by cluster: each cluster's minimum
+            # (complete linkage: every member must match) and mean in one call each
+            members = [p for c in clusters for p in c]
+            starts = np.cumsum([0] + [len(c) for c in clusters[:-1]])
+            block = sim[np.ix_(mine, members)]
+            least = np.minimum.reduceat(block, starts, axis=1)
+            mean = np.add.reduceat(block, starts, axis=1) / [len(c) for c in clusters]
+            weight = np.where(least >= threshold, mean, 0.0)
             found = assign(weight, threshold)
         else:
             found = []

@@ -208,7 +208,7 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
             oks_sigma: float = 0.09, line_thickness: float = 0.01, span_match: str = "exact",
             ignore_attributes: Iterable[str] = (), ignore_crowd: bool = False,
             compare_attributes: bool = True, compare_groups: bool = True,
-            report: Report | None = None) -> Comparison:
+            look_for_covered: bool = True, report: Report | None = None) -> Comparison:
     """Compare ``candidate`` against ``reference`` (paths in any known format, or Datasets).
 
     ``from_ref`` / ``from_cand`` name their formats (detected otherwise); the other settings
@@ -230,7 +230,8 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
                         line_thickness=line_thickness,
                         span_match=cast(SpanMatch, span_match),  # checked by problems()
                         ignore_attributes=frozenset(ignore_attributes), ignore_crowd=ignore_crowd,
-                        compare_attributes=compare_attributes, compare_groups=compare_groups)
+                        compare_attributes=compare_attributes, compare_groups=compare_groups,
+                        look_for_covered=look_for_covered)
     report = report if report is not None else Report()
     usage = settings.usage_errors()
     if len(usage):
@@ -346,7 +347,7 @@ class _Engine:
             for r, c in group_mismatches(m, ref, cand):
                 conflict("mismatching_groups", r, c, detail={"groups": [ref[r].group,
                                                                         cand[c].group]})
-        for c, share, other in covered(cand, m, s):
+        for c, share, other in covered(cand, m, s) if s.look_for_covered else ():
             conflict("covered_annotation", None, c,
                      detail={"coverage": share, "covered_by": cand[other].id})
         if s.compare_attributes:

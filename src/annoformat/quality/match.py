@@ -51,7 +51,8 @@ class Settings:
     the comparison; ``ignore_crowd``: crowd objects are left out on both sides;
     ``compare_attributes`` / ``compare_groups``: whether those conflicts are looked for;
     ``coverage``: the share of a candidate region inside another that makes it
-    ``covered_annotation``.
+    ``covered_annotation``; ``look_for_covered``: whether that is looked for (``agree``'s
+    pairwise metrics do not use it, and it is the costliest check).
     """
 
     iou: float = 0.5
@@ -64,6 +65,7 @@ class Settings:
     compare_attributes: bool = True
     compare_groups: bool = True
     coverage: float = 0.9
+    look_for_covered: bool = True
 
     def usage_errors(self) -> Report:
         """AF707 for each setting out of range, named as the CLI option (empty when fine)."""
