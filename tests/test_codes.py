@@ -54,7 +54,9 @@ def test_every_code_raised_in_src_is_in_the_catalogue() -> None:
 
 #: codes only a Python caller can trigger (no file or command line reaches them), each with the
 #: test that does
-API_ONLY = {"AF103": ("test_api.py", "test_a_wrong_type_assigned_in_code_is_caught_at_save")}
+API_ONLY = {"AF103": ("test_api.py", "test_a_wrong_type_assigned_in_code_is_caught_at_save"),
+            # a worker killed on every attempt: a real cluster, no file can ask for it
+            "AF932": ("test_dask.py", "test_a_shard_the_cluster_gives_up_on_is_af932")}
 
 
 def test_every_code_is_triggered_by_a_fixture() -> None:

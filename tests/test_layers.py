@@ -165,3 +165,22 @@ def test_a_module_outside_every_layer_is_reported(tmp_path: Path) -> None:
     (root / "stray.py").write_text("x = 1\n")
     assert _new(before, violations(root)) == [
         "stray.py: module 'stray' is in no layer; add it to LAYERS"]
+
+
+def test_only_the_dask_module_imports_dask() -> None:
+    """The ``annoformat[dask]`` extra stays optional: no other module imports dask, distributed
+    or fsspec, and importing annoformat (or running a conversion) loads none of them."""
+    import subprocess
+    import sys
+
+    pattern = re.compile(r"^\s*(?:import|from)\s+(dask|distributed|fsspec)\b", re.M)
+    users = sorted(p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")
+                   if pattern.search(p.read_text(encoding="utf-8")))
+    assert users == ["dask.py"]
+    code = ("import sys, annoformat as af; af.convert(sys.argv[1], sys.argv[2], to='jsonl'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('dask', 'distributed', 'fsspec')))")
+    out = subprocess.run([sys.executable, "-c", code,
+                          str(SRC.parents[1] / "fixtures/coco/good/minimal/annotations.json"),
+                          "/dev/null/never"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

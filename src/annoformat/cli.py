@@ -151,9 +151,25 @@ class _FormatOption(click.Option):
         return record[0], f"{record[1]} One of: {names} (aliases: `annoformat formats`)."
 
 
+def _scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and value.startswith("local:") and not (
+            value[6:].isdigit() and int(value[6:]) >= 1):
+        raise click.BadParameter(f"{value!r}: local:N takes a number of workers of 1 or more")
+    return value
+
+
+#: sharded runs on Dask; paths stay strings so that URLs keep their ``//``
+_SCHEDULER = click.option(
+    "--scheduler", default=None, metavar="WHERE", callback=_scheduler,
+    help="Run on Dask, one task per shard (needs annoformat[dask]): the source is a URL or "
+    "glob of shard files (s3://..., gs://..., a path), each written to DST/<shard>. WHERE: "
+    "sync (this process), local:N (N worker processes) or a scheduler address "
+    "(tcp://host:8786).")
+
+
 @main.command("convert", epilog=_EPILOG)
-@click.argument("src", type=click.Path(path_type=Path))
-@click.argument("dst", type=click.Path(path_type=Path))
+@click.argument("src", type=click.Path())
+@click.argument("dst", type=click.Path())
 @click.option("--to", "to", required=True, cls=_FormatOption, help="Target format.")
 @click.option("--from", "from_", default=None, cls=_FormatOption,
               help="Source format (detected if omitted).")
@@ -180,26 +196,40 @@ class _FormatOption(click.Option):
 @click.option("-v", "--verbose", is_flag=True, help="List every finding (metadata ones are "
               "otherwise folded into one line).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors, and the summary.")
+@_SCHEDULER
 @_PROGRESS
 @_OUTPUT
 @_guarded
-def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bool,
+def convert_cmd(src: str, dst: str, to: str, from_: str | None, allow_loss: bool,
                 strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
                 opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
                 media: Mode, images: Path | None, verbose: bool, quiet: bool,
-                progress: bool | None, output: str) -> None:
+                scheduler: str | None, progress: bool | None, output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
-    from annoformat.convert import convert
+    if scheduler is not None:
+        local_only = [name for name, given in (
+            ("--label-map", label_map), ("--images", images), ("--allow-empty", allow_empty),
+            ("--media", media != "hardlink")) if given]
+        if local_only:
+            raise click.UsageError(f"{', '.join(local_only)}: not with --scheduler (a sharded "
+                                   "run converts labels only)")
+        from annoformat.dask import convert as sharded
 
-    bars = _Progress(progress)
-    try:
-        result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
+        result = sharded(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
                          overwrite=overwrite, options=_parse_opts(opts),
-                         read_options=_parse_opts(read_opts), label_map=label_map,
-                         progress=bars.callback, allow_empty=allow_empty, media=media,
-                         images=images)
-    finally:
-        bars.close()
+                         read_options=_parse_opts(read_opts), scheduler=scheduler)
+    else:
+        from annoformat.convert import convert
+
+        bars = _Progress(progress)
+        try:
+            result = convert(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
+                             overwrite=overwrite, options=_parse_opts(opts),
+                             read_options=_parse_opts(read_opts), label_map=label_map,
+                             progress=bars.callback, allow_empty=allow_empty, media=media,
+                             images=images)
+        finally:
+            bars.close()
     if report_file is not None:
         report_file.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2))
     if output != "text":  # machine outputs: everything, as is
@@ -319,7 +349,7 @@ def _summary_text(result: ConversionResult) -> str:
 
 
 @main.command("validate", epilog=_EPILOG)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "format_name", default=None, cls=_FormatOption,
               help="Format of the inputs (detected if omitted).")
 @click.option("--max-errors", type=click.IntRange(min=1), default=None,
@@ -335,26 +365,32 @@ def _summary_text(result: ConversionResult) -> str:
 @click.option("--no-images", is_flag=True,
               help="Do not ask for the images of datasets that train on them (YOLO, AF040): "
               "for repositories that keep images elsewhere (DVC, object storage).")
+@_SCHEDULER
 @_PROGRESS
 @_OUTPUT
 @_guarded
-def validate_cmd(paths: tuple[Path, ...], format_name: str | None, max_errors: int | None,
+def validate_cmd(paths: tuple[str, ...], format_name: str | None, max_errors: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], config: Path | None,
-                 no_config: bool, skip_unknown: bool, no_images: bool, progress: bool | None,
-                 output: str) -> None:
+                 no_config: bool, skip_unknown: bool, no_images: bool,
+                 scheduler: str | None, progress: bool | None, output: str) -> None:
     """Validate files or dataset folders: syntax, schema, semantics, project rules."""
-    from annoformat.convert import validate
-
     total = Report()
-    bars = _Progress(progress)
-    try:
-        for path in paths:
-            total.extend(validate(path, format_name, max_errors=max_errors,
-                                  config=False if no_config else config,
-                                  skip_unknown=skip_unknown, images=not no_images,
-                                  progress=bars.callback))
-    finally:
-        bars.close()
+    if scheduler is not None:  # every path's shards in one run (project rules do not apply)
+        from annoformat.dask import validate as sharded
+
+        total.extend(sharded(list(paths), format_name, scheduler=scheduler))
+    else:
+        from annoformat.convert import validate
+
+        bars = _Progress(progress)
+        try:
+            for path in paths:
+                total.extend(validate(path, format_name, max_errors=max_errors,
+                                      config=False if no_config else config,
+                                      skip_unknown=skip_unknown, images=not no_images,
+                                      progress=bars.callback))
+        finally:
+            bars.close()
     try:
         shown = total.filter(select, ignore)
     except KeyError as exc:

@@ -643,6 +643,30 @@ _ENTRIES = [
          "validate a 300 MB CVAT XML under `ulimit -v 500000`",
          "Give the process more memory (raise the limit, close other programs), or split the "
          "file (one per subset or task)."),
+    # --- AF93x: sharded runs (annoformat.dask) ----------------------------------------------
+    Code("AF930", "shard-unreachable", ERR, "the shard could not be fetched: {reason}",
+         "A shard named by URL is read through fsspec; the storage refused it (missing, no "
+         "access, a dropped connection). The other shards are still checked; nothing is "
+         "written while one is unreadable.",
+         "annoformat validate 's3://bucket/part-*.jsonl' --scheduler local:2   (no credentials)",
+         "Check the URL and the credentials the workers see (they read the shards, not the "
+         "client)."),
+    Code("AF931", "shard-labels-disagree", ERR, "label {label!r} is declared differently here "
+         "than in {first}: {detail}",
+         "Each shard's output gets the labels of every shard as one list, so that a YOLO class "
+         "index or a COCO category id means the same everywhere. Two shards that declare a "
+         "label with another id, parent, keypoints or attribute specs cannot share one list.",
+         "part-1.json has category 'car' with id 3, part-2.json with id 7",
+         "Make the shards' label declarations agree (a label map on each), or convert them "
+         "apart."),
+    Code("AF932", "shards-lost", ERR, "the cluster gave up on a shard: {reason}",
+         "A shard's task ran on workers that died (out of memory, killed, a lost machine) more "
+         "often than the scheduler allows (distributed.scheduler.allowed-failures, 3 by "
+         "default). Shards are written whole or not at all, so what is at the destination is "
+         "complete; the conversion as a whole is not.",
+         "a shard too big for a worker's memory limit, killed on every attempt",
+         "Give workers more memory or split the shard, and run the conversion again (with "
+         "--overwrite: written shards are replaced whole)."),
     Code("AF903", "too-many-diagnostics", INFO, "stopped recording after {limit} diagnostics "
          "(--max-errors); more may exist", "The report is capped to keep output readable.",
          "annoformat validate big.json --max-errors 10", "Fix the first ones, or raise the cap."),

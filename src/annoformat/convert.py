@@ -278,14 +278,32 @@ def _check_read(ds: Dataset, path: Path, report: Report, since: int) -> None:
 
 def plan_loss(ds: Dataset, target: Format, report: Report, options: Any = None, *,
               allow_loss: bool = False, strict: bool = False) -> LossPlan:
-    """Ask ``target`` what writing ``ds`` will lose, and record it as AF5xx findings.
-
-    This is where the loss policy is applied, once: a fact whose code is an error refuses the
-    conversion unless ``allow_loss`` (then it is a warning); ``strict`` makes every fact an
-    error; a refusal (``Code.refusal``) stays an error whatever is allowed.
-    """
+    """Ask ``target`` what writing ``ds`` will lose, and record it as AF5xx findings
+    (:func:`record_plan`)."""
     opts = options if options is not None else target.options()
     plan = target.plan_loss(ds, opts)
+    record_plan(plan, report, allow_loss=allow_loss, strict=strict)
+    return plan
+
+
+def record_plan(plan: LossPlan, report: Report, *, allow_loss: bool = False,
+                strict: bool = False) -> None:
+    """Apply the loss policy to ``plan`` and record each fact as an AF5xx finding.
+
+    This is where the loss policy is applied, once per conversion (a sharded one applies it to
+    the plan merged from its shards'): a fact whose code is an error refuses the conversion
+    unless ``allow_loss`` (then it is a warning); ``strict`` makes every fact an error; a
+    refusal (``Code.refusal``) stays an error whatever is allowed.
+
+    Example:
+        >>> from annoformat.spec import LossPlan
+        >>> plan = LossPlan("voc")
+        >>> plan.count("AF502", "1/7", kind="polygon", target="its bbox")
+        >>> report = Report()
+        >>> record_plan(plan, report, allow_loss=True)
+        >>> [(d.code, d.severity.value) for d in report]
+        [('AF502', 'warning')]
+    """
     # by code, then by the fact's own fields (kind, field, what...): stable across runs
     for fact in sorted(plan, key=lambda f: (f.code, [str(v) for v in f.ctx.values()])):
         code = entry(fact.code)
@@ -300,7 +318,6 @@ def plan_loss(ds: Dataset, target: Format, report: Report, options: Any = None, 
         if fact.ids:
             ctx["ids"] = fact.ids  # every one: messages show the first few
         report.add(fact.code, severity=severity, **ctx)
-    return plan
 
 
 _DONE = {"hardlink": "hard-linked", "copy": "copied", "symlink": "symlinked"}
@@ -411,6 +428,31 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
         written = not report.has_errors and _write(ds, Path(path), fmt, opts, report,
                                                    overwrite, ())
     if not written:
+        raise AnnoformatError(report)
+    return report
+
+
+def write_planned(ds: Dataset, path: str | Path, format: str, options: Any = None, *,
+                  overwrite: bool = False, report: Report | None = None) -> Report:
+    """Write ``ds``, already checked and planned, atomically to ``path``: the second half of a
+    conversion, for pipelines that apply the loss policy themselves (``annoformat.dask`` plans
+    every shard, records the merged plan once with :func:`record_plan`, then writes each shard
+    with this). No check and no plan are run here, and images are not placed.
+
+    Raises:
+        AnnoformatError: the destination is refused or the writer failed.
+
+    Example:
+        >>> import annoformat as af, tempfile, os
+        >>> ds = af.load("fixtures/coco/good/minimal/annotations.json")
+        >>> out = os.path.join(tempfile.mkdtemp(), "copy.json")
+        >>> write_planned(ds, out, "coco").has_errors
+        False
+    """
+    report = report if report is not None else Report()
+    fmt = get_format(format)
+    opts = fmt.options_for(parse_options(fmt, options or {}), Path(path))
+    if not _write(ds, Path(path), fmt, opts, report, overwrite, ()):
         raise AnnoformatError(report)
     return report
 

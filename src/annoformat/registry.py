@@ -97,7 +97,9 @@ def _may_declare(group: str) -> bool:
     """False only when no distribution on ``sys.path`` mentions ``group`` in its
     ``entry_points.txt``, looked up where ``importlib.metadata`` looks (``*.dist-info``,
     ``*.egg-info``, ``*.egg/EGG-INFO``); True when unsure (a zip on the path, another finder)."""
-    if any(hasattr(f, "find_distributions") and f is not PathFinder for f in sys.meta_path):
+    if any(hasattr(f, "find_distributions") and f is not PathFinder
+           # the importlib_metadata backport's (dask imports it) searches sys.path as well
+           and type(f).__name__ != "MetadataPathFinder" for f in sys.meta_path):
         return True
     for entry in sys.path:
         root = entry or "."

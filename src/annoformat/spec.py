@@ -563,6 +563,10 @@ class FormatSpec(Generic[OptionsT]):
     media: Callable[[Dataset, OptionsT], dict[int, str]] | None = None
     #: other names users call it by (``yolov8``, ``pascal_voc``): accepted by ``--to``/``--from``
     aliases: tuple[str, ...] = ()
+    #: a whole dataset can be written as one file named with ``extensions[0]`` (COCO, CVAT,
+    #: the JSONL dialects); False for formats written as a folder (VOC, YOLO), which a sharded
+    #: run uploads as one ``.zip`` per shard
+    one_file: bool = True
     #: the entry point that provided it (None for built-ins); set by the registry
     plugin: str | None = field(default=None, compare=False)
 

@@ -181,6 +181,7 @@ FORMAT = FormatSpec(
     name=NAME,
     description="Pascal VOC XML: dataset folder (Annotations, ImageSets), folder of XMLs, one XML",
     extensions=(".xml",),
+    one_file=False,
     capabilities=CAPABILITIES,
     options=Options,
     schemas=(SCHEMA,),

@@ -99,6 +99,7 @@ FORMAT = FormatSpec(
     description="YOLO labels: Ultralytics data.yaml, Darknet obj.data, bare classes.txt; "
     "detect, segment, obb, pose, classify",
     extensions=(".yaml", ".yml", ".txt", ".data"),
+    one_file=False,
     capabilities=CAPABILITIES,
     options=Options,
     schemas=(SCHEMA,),

@@ -1,0 +1,281 @@
+"""Sharded runs on Dask (annoformat.dask): a real LocalCluster of two worker processes, real
+fsspec file systems (local and memory://), a real worker killed in the middle of a shard.
+
+The Dask path must give what the local path gives: for each fixture as one shard, the same
+output bytes and the same findings (the sharded path places no images, which it says).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import pytest
+from distributed import Client, LocalCluster, WorkerPlugin
+
+import annoformat as af
+import annoformat.dask as afd
+from annoformat.diagnostics import Report
+from annoformat.registry import get_format
+
+from conftest import FIXTURES
+
+COCO = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Client]:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as lc, Client(lc) as client:
+        yield client
+
+
+def _findings(report: Report, *paths: tuple[str, str]) -> list[tuple[str, str, str]]:
+    """(code, severity, message) with each ``(old, new)`` path spelled the same; AF061 (images
+    not placed) is the one finding the two paths word differently."""
+    out = []
+    for d in report:
+        if d.code == "AF061":
+            continue
+        text = f"{d.location.path}: {d.message}"
+        for old, new in paths:
+            text = text.replace(old, new)
+        out.append((d.code, d.severity.value, text))
+    return sorted(out)
+
+
+def _zip_folder(folder: Path, dest: Path) -> Path:
+    with zipfile.ZipFile(dest, "w") as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(folder).as_posix())
+    return dest
+
+
+def _files(path: Path) -> dict[str, bytes]:
+    """A written output as {relative name: bytes}: a file, a folder or a zip."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            return {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+    if path.is_dir():
+        return {p.relative_to(path).as_posix(): p.read_bytes()
+                for p in sorted(path.rglob("*")) if p.is_file()}
+    return {"": path.read_bytes()}
+
+
+CASES = [
+    ("coco/good/minimal/annotations.json", "jsonl"),
+    ("coco/good/minimal/annotations.json", "cvat"),
+    ("coco/good/minimal/annotations.json", "yolo"),
+    ("cvat/good/images-all-shapes/annotations.xml", "coco"),
+    ("doccano/good/relations/data.jsonl", "label-studio"),
+    ("jsonl/good/mixed/dataset.jsonl", "jsonl"),
+    ("yolo/good/ultralytics-detect/dataset", "coco"),  # a folder format: a .zip shard
+    ("voc/good/dataset/VOC2007", "voc"),
+]
+
+
+@pytest.mark.parametrize(("source", "to"), CASES, ids=[f"{s.split('/')[0]}-{t}" for s, t in CASES])
+def test_a_fixture_as_one_shard_gives_what_the_local_path_gives(
+        cluster: Client, tmp_path: Path, source: str, to: str) -> None:
+    src = FIXTURES / source
+    if src.is_dir():  # a folder dataset travels as a zip shard
+        src = _zip_folder(src, tmp_path / f"{src.name}.zip")
+    target = get_format(to)
+    name = src.name.split(".", 1)[0] + (target.extensions[0] if target.one_file else "")
+    local = af.convert(src, tmp_path / "local" / name, to=to, allow_loss=True, media="none")
+    assert local.written, local.report.codes()
+    sharded = afd.convert(str(src), str(tmp_path / "dask"), to=to, allow_loss=True,
+                          scheduler=cluster)
+    assert sharded.written, sharded.report.codes()
+    written = sorted((tmp_path / "dask").iterdir())
+    assert len(written) == 1  # and no hidden upload left behind
+    assert _files(written[0]) == _files(tmp_path / "local" / name)
+    assert sharded.summary == local.summary
+    assert sharded.source_format == local.source_format
+    out_url = fsspec.core.url_to_fs(str(tmp_path))[0].unstrip_protocol(str(written[0]))
+    # a folder format's shard is a zip: its findings name ``OUT!/member``
+    assert _findings(sharded.report, ("file://", ""), (out_url.removeprefix("file://"),
+                                                       "OUT"), ("OUT!", "OUT")) == _findings(
+        local.report, (str(tmp_path / "local" / name), "OUT"))
+
+
+def test_validate_equals_the_local_validate_and_read_gives_the_items(cluster: Client) -> None:
+    bad = FIXTURES / "coco" / "bad" / "AF203-duplicate-image-id" / "annotations.json"
+    sharded = afd.validate([str(bad), str(COCO)], scheduler=cluster)
+    local = [*af.validate(bad, config=False), *af.validate(COCO, config=False)]
+    assert sorted((d.code, d.location.path.removeprefix("file://"), d.message)
+                  for d in sharded) == sorted((d.code, d.location.path, d.message)
+                                              for d in local)
+    bag = afd.read(str(COCO))
+    items = bag.compute(scheduler=cluster)
+    assert [i.id for i in items] == [i.id for i in af.load(COCO).items]
+
+
+def _coco_shard(path: Path, first_image: int, categories: list[tuple[int, str]]) -> Path:
+    doc = json.loads(COCO.read_text())
+    for image in doc["images"]:
+        image["id"] += first_image
+        image["file_name"] = f"{first_image}-{image['file_name']}"
+    for ann in doc["annotations"]:
+        ann["image_id"] += first_image
+        ann["id"] += first_image * 10
+    doc["categories"] = [{"id": i, "name": n} for i, n in categories]
+    for ann in doc["annotations"]:
+        ann["category_id"] = {1: categories[0][0], 4: categories[1][0]}[ann["category_id"]]
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_one_plan_for_every_shard_and_one_refusal_writes_nothing(tmp_path: Path) -> None:
+    a = _coco_shard(tmp_path / "part-1.json", 100, [(1, "cat"), (4, "dog")])
+    b = _coco_shard(tmp_path / "part-2.json", 200, [(1, "cat"), (4, "dog")])
+    out = tmp_path / "out"
+    refused = afd.convert(str(tmp_path / "part-*.json"), str(out), to="voc", scheduler="sync")
+    assert not refused.written and not out.exists()
+    # the polygon and the mask of each shard: one fact each, counted over both shards
+    dropped = {(d.code, d.ctx["count"]) for d in refused.report if d.code == "AF502"}
+    single = {(d.code, d.ctx["count"]) for d in af.convert(
+        a, tmp_path / "one", to="voc", media="none").report if d.code == "AF502"}
+    assert dropped == {(code, 2 * n) for code, n in single}
+    assert refused.summary["items"] == 6 and refused.summary["annotations"] == 8
+    done = afd.convert([str(a), str(b)], str(out), to="voc", allow_loss=True,
+                       scheduler="sync")
+    assert done.written
+    assert sorted(p.name for p in out.iterdir()) == ["part-1.zip", "part-2.zip"]
+
+
+def test_labels_are_one_list_across_shards(tmp_path: Path) -> None:
+    _coco_shard(tmp_path / "part-1.json", 100, [(1, "cat"), (4, "dog")])
+    _coco_shard(tmp_path / "part-2.json", 200, [(5, "bird"), (4, "dog")])
+    out = tmp_path / "out"
+    done = afd.convert(str(tmp_path / "*.json"), str(out), to="yolo", allow_loss=True,
+                       scheduler="sync")
+    assert done.written, done.report.codes()
+    names = []
+    for part in ("part-1.zip", "part-2.zip"):
+        with zipfile.ZipFile(out / part) as zf:
+            names.append(re.findall(r"^  (\d+): (\w+)$", zf.read("data.yaml").decode(), re.M))
+    assert names[0] == names[1] == [("0", "cat"), ("1", "dog"), ("2", "bird")]
+
+
+def test_what_only_the_whole_set_shows(tmp_path: Path) -> None:
+    a = _coco_shard(tmp_path / "part-1.json", 100, [(1, "cat"), (4, "dog")])
+    (tmp_path / "part-2.json").write_bytes(a.read_bytes())  # the same images again
+    _coco_shard(tmp_path / "part-3.json", 300, [(2, "cat"), (4, "dog")])  # cat: another id
+    report = afd.validate(str(tmp_path / "part-*.json"), scheduler="sync")
+    got = [(d.code, d.location.path.rsplit("/", 1)[1], d.message) for d in report]
+    assert [g for g in got if g[0] == "AF207"] == [
+        ("AF207", "part-2.json", f"item id {i!r} occurs more than once in subset None")
+        for i in ("101", "102", "103")]
+    assert [g[:2] for g in got if g[0] == "AF931"] == [("AF931", "part-3.json")]
+    assert "declared differently" in next(g for g in got if g[0] == "AF931")[2]
+
+
+def test_memory_file_system_in_and_out(tmp_path: Path) -> None:
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/in/part-1.json", _coco_shard(tmp_path / "a.json", 100,
+                                           [(1, "cat"), (4, "dog")]).read_bytes())
+    fs.pipe("/in/part-2.json", _coco_shard(tmp_path / "b.json", 200,
+                                           [(1, "cat"), (4, "dog")]).read_bytes())
+    try:
+        # memory:// lives in one process: worker threads of this one
+        with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                          dashboard_address=":0") as lc, Client(lc) as client:
+            done = afd.convert("memory://in/part-*.json", "memory://out", to="jsonl",
+                               scheduler=client)
+        assert done.written, done.report.codes()
+        assert sorted(fs.ls("/out", detail=False)) == ["/out/part-1.jsonl", "/out/part-2.jsonl"]
+        back = tmp_path / "back.jsonl"
+        back.write_bytes(fs.cat("/out/part-2.jsonl"))
+        assert [i.id for i in af.load(back).items] == ["201", "202", "203"]
+    finally:
+        fs.rm("/in", recursive=True)
+        if fs.exists("/out"):
+            fs.rm("/out", recursive=True)
+
+
+class _KillOnce(WorkerPlugin):
+    """Kills its worker process (SIGKILL, no clean-up) when it starts the first shard write
+    while the marker file exists; the marker is removed first, so only one worker dies."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        name = key[0] if isinstance(key, tuple) else str(key)
+        if finish == "executing" and "_write_shard" in name:
+            try:
+                os.remove(self.marker)
+            except FileNotFoundError:
+                return
+            os.kill(os.getpid(), 9)
+
+
+def test_a_killed_worker_s_shard_is_written_again_and_whole(tmp_path: Path) -> None:
+    for n in range(4):
+        _coco_shard(tmp_path / f"part-{n}.json", 100 * (n + 1), [(1, "cat"), (4, "dog")])
+    marker = tmp_path / "kill-once"
+    marker.touch()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as lc, Client(lc) as client:
+        client.register_plugin(_KillOnce(str(marker)))
+        done = afd.convert(str(tmp_path / "part-*.json"), str(tmp_path / "out"), to="coco",
+                           allow_loss=True, scheduler=client)
+    assert not marker.exists()  # a worker did die
+    assert done.written, done.report.codes()
+    out = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert out == [f"part-{n}.json" for n in range(4)]  # nothing hidden or partial left
+    for n in range(4):
+        expected = tmp_path / f"expected-{n}.json"
+        af.convert(tmp_path / f"part-{n}.json", expected, to="coco", allow_loss=True)
+        assert (tmp_path / "out" / f"part-{n}.json").read_bytes() == expected.read_bytes()
+
+
+class _KillAlways(WorkerPlugin):
+    """Kills its worker whenever it starts a shard's first pass."""
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        name = key[0] if isinstance(key, tuple) else str(key)
+        if finish == "executing" and "_read_shard" in name:
+            os.kill(os.getpid(), 9)
+
+
+def test_a_shard_the_cluster_gives_up_on_is_af932(tmp_path: Path) -> None:
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True,
+            dashboard_address=":0") as lc, Client(lc) as client:
+        client.register_plugin(_KillAlways())
+        done = afd.convert(str(COCO), str(tmp_path / "out"), to="jsonl", scheduler=client)
+    assert not done.written and not (tmp_path / "out").exists()
+    (lost,) = done.report
+    assert lost.code == "AF932" and lost.location.path == str(COCO)
+    assert "KilledWorker" in lost.message
+
+
+def test_the_cli_runs_shards_on_a_local_cluster(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from annoformat.cli import main
+
+    for n in (1, 2):
+        _coco_shard(tmp_path / f"part-{n}.json", 100 * n, [(1, "cat"), (4, "dog")])
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, ["convert", str(tmp_path / "part-*.json"), str(out),
+                                     "--to", "cvat", "--allow-loss", "--scheduler", "local:2"])
+    assert done.exit_code == 0, done.stderr
+    assert "coco -> cvat: 6 item(s) (2 without annotations), 8 annotation(s)" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["part-1.xml", "part-2.xml"]
+    checked = CliRunner().invoke(main, ["validate", f"{out}/*.xml", "--scheduler", "local:1"])
+    assert checked.exit_code == 0, checked.stderr
+    bad = CliRunner().invoke(main, ["convert", str(tmp_path / "part-*.json"), str(out),
+                                    "--to", "cvat", "--scheduler", "local:x", "--overwrite"])
+    assert bad.exit_code == 2 and "local:N" in bad.stderr
