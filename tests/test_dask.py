@@ -139,6 +139,8 @@ def test_one_plan_for_every_shard_and_one_refusal_writes_nothing(tmp_path: Path)
     out = tmp_path / "out"
     refused = afd.convert(str(tmp_path / "part-*.json"), str(out), to="voc", scheduler="sync")
     assert not refused.written and not out.exists()
+    # the shards written ahead of the decision are gone with their staging folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part-1.json", "part-2.json"]
     # the polygon and the mask of each shard: one fact each, counted over both shards
     dropped = {(d.code, d.ctx["count"]) for d in refused.report if d.code == "AF502"}
     single = {(d.code, d.ctx["count"]) for d in af.convert(
@@ -202,15 +204,16 @@ def test_memory_file_system_in_and_out(tmp_path: Path) -> None:
 
 
 class _KillOnce(WorkerPlugin):
-    """Kills its worker process (SIGKILL, no clean-up) when it starts the first shard write
-    while the marker file exists; the marker is removed first, so only one worker dies."""
+    """Kills its worker process (SIGKILL, no clean-up) when it starts a shard's first pass
+    (which writes the shard ahead) while the marker file exists; the marker is removed first,
+    so only one worker dies."""
 
     def __init__(self, marker: str) -> None:
         self.marker = marker
 
     def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
         name = key[0] if isinstance(key, tuple) else str(key)
-        if finish == "executing" and "_write_shard" in name:
+        if finish == "executing" and "_read_shard" in name:
             try:
                 os.remove(self.marker)
             except FileNotFoundError:

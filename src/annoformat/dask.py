@@ -177,10 +177,17 @@ class _ShardRead:
     labels: list[Label] = field(default_factory=list)
     facts: list[Loss] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    #: where the shard's output was written ahead of the decision (None: not written)
+    staged: str | None = None
+    written: Report = field(default_factory=Report)
 
 
 def _read_shard(url: str, from_: str | None, read_options: dict[str, Any],
-                to: str | None = None, options: dict[str, Any] | None = None) -> _ShardRead:
+                to: str | None = None, options: dict[str, Any] | None = None,
+                staging: str | None = None, dest: str | None = None) -> _ShardRead:
+    """A shard's first pass: read, check, plan for ``to``; and, with ``staging``, write its
+    output there ahead of the decision (moved to ``dest`` if the conversion goes ahead and
+    the shard's labels are the merged list, so most shards are read once)."""
     report = Report()
     ds, fmt = _load_shard(url, from_, read_options, report)
     out = _ShardRead(url, report, fmt)
@@ -195,6 +202,8 @@ def _read_shard(url: str, from_: str | None, read_options: dict[str, Any],
                                   Path(_output_name(url, target)))
         out.facts = list(target.plan_loss(ds, opts))
         out.summary = summarize(ds)
+        if staging is not None and dest is not None:
+            out.staged = _put(ds, url, to, options or {}, staging, dest, out.written)
     return out
 
 
@@ -287,31 +296,41 @@ def _output_name(url: str, target: Format) -> str:
 
 def _write_shard(url: str, from_: str | None, read_options: dict[str, Any], to: str,
                  options: dict[str, Any], labels: list[Label], dest: str) -> Report:
-    """The second pass of one shard: read it again, write it with every shard's labels,
-    upload it under a hidden name and rename it into place."""
-    import fsspec
-
+    """The second pass of a shard whose staged output cannot be used (its labels are not
+    the merged list): read it again, write it with every shard's labels."""
     report, again = Report(), Report()
     ds, _ = _load_shard(url, from_, read_options, again)  # its findings are the first pass'
     if ds is None:  # changed since the first pass: why, as this read saw it
         return again
     ds.labels = list(labels)
+    _put(ds, url, to, options, dest, dest, report)
+    return report
+
+
+def _put(ds: Any, url: str, to: str, options: dict[str, Any], folder: str, dest: str,
+         report: Report) -> str | None:
+    """Write ``ds`` as the shard's output into ``folder`` (a URL): written locally, uploaded
+    under a hidden name, renamed into place. Findings name it as it will be in ``dest``.
+    Returns its path in ``folder``'s file system (None when it was not written)."""
+    import fsspec
+
     target = get_format(to)
     name = _output_name(url, target)
+    fs, root = fsspec.core.url_to_fs(folder)
+    shown = fs.unstrip_protocol(posixpath.join(fsspec.core.url_to_fs(dest)[1], name))
     with tempfile.TemporaryDirectory(prefix="annoformat-shard-out-") as tmp:
         local = Path(tmp) / name  # a .zip for a folder format: the writer zips it
         try:
             write_planned(ds, local, to, options, report=report)
         except AnnoformatError:
-            return report
-        fs, root = fsspec.core.url_to_fs(dest)
-        final = posixpath.join(root, name)
-        report.relocate(str(local), fs.unstrip_protocol(final))
+            return None
+        report.relocate(str(local), shown)
         opts = target.options_for(parse_options(target, options), local)
         images = len(target.media(ds, opts)) if target.media is not None else 0
         if images:
-            report.add("AF061", path=fs.unstrip_protocol(final), format=target.name,
-                       count=images, reason="a sharded run does not place images")
+            report.add("AF061", path=shown, format=target.name, count=images,
+                       reason="a sharded run does not place images")
+        final = posixpath.join(root, name)
         part = posixpath.join(root, f".{name}.{uuid.uuid4().hex}.part")
         try:
             fs.makedirs(root, exist_ok=True)
@@ -320,8 +339,9 @@ def _write_shard(url: str, from_: str | None, read_options: dict[str, Any], to: 
         except OSError as exc:
             with contextlib.suppress(OSError):
                 fs.rm(part)
-            report.add("AF015", path=fs.unstrip_protocol(final), reason=str(exc))
-    return report
+            report.add("AF015", path=shown, reason=str(exc))
+            return None
+    return str(final)
 
 
 def convert(urls: Urls, dest: str, to: str, from_: str | None = None, *,
@@ -345,7 +365,6 @@ def convert(urls: Urls, dest: str, to: str, from_: str | None = None, *,
         (True, 4, ['annotations.jsonl'])
     """
     import fsspec
-    from dask.delayed import delayed
 
     report = Report()
     target = get_format(to)
@@ -360,37 +379,71 @@ def convert(urls: Urls, dest: str, to: str, from_: str | None = None, *,
         report.add("AF013", path=dest)
         return result
     opts, read_opts = options or {}, read_options or {}
-    with _scheduler(scheduler) as where:
-        reads = _compute([delayed(_read_shard)(u, from_, read_opts, to, opts)
-                          for u in parts], where, report, result.source)
-        if reads is None:
-            return result
-        for r in reads:
-            report.extend(r.report)
-        labels = _whole_set(reads, report)
-        formats = sorted({r.format for r in reads if r.format})
-        result.source_format = formats[0] if len(formats) == 1 else ", ".join(formats) or None
-        result.summary = _summed([r.summary for r in reads], len(labels))
-        if report.has_errors:
-            return result
-        plan = LossPlan(target.name)
-        for r in reads:
-            for f in r.facts:
-                plan.add(f.code, count=f.count, ids=f.ids, severity=f.severity, **f.ctx)
-        since = len(report.diagnostics)
-        record_plan(plan, report, allow_loss=allow_loss, strict=strict)
-        for diag in report.diagnostics[since:]:  # located at the source, as convert does
-            diag.location.path = diag.location.path or result.source
-        if report.has_errors:
-            return result
-        written = _compute([delayed(_write_shard)(u, from_, read_opts, to, opts, labels,
-                                                  dest) for u in parts], where, report,
-                           result.source)
-    for shard_report in written or ():
-        report.extend(shard_report)
-    _remove_parts(fs, root)
-    result.written = not report.has_errors
+    # beside the destination, so that a refused run leaves the destination as it was
+    staging = posixpath.join(posixpath.dirname(root.rstrip("/")),
+                             f".{posixpath.basename(root.rstrip('/'))}.annoformat-"
+                             f"{uuid.uuid4().hex}")
+    try:
+        with _scheduler(scheduler) as where:
+            _convert_shards(parts, dest, fs.unstrip_protocol(staging), result, where,
+                            from_=from_, read_options=read_opts, to=to, options=opts,
+                            allow_loss=allow_loss, strict=strict)
+    finally:
+        if fs.exists(staging):
+            fs.rm(staging, recursive=True)
+    if result.written:
+        _remove_parts(fs, root)
     return result
+
+
+def _convert_shards(parts: list[str], dest: str, staging: str, result: ConversionResult,
+                    where: Any, *, from_: str | None, read_options: dict[str, Any], to: str,
+                    options: dict[str, Any], allow_loss: bool, strict: bool) -> None:
+    import fsspec
+    from dask.delayed import delayed
+
+    report = result.report
+    reads = _compute([delayed(_read_shard)(u, from_, read_options, to, options, staging, dest)
+                      for u in parts], where, report, result.source)
+    if reads is None:
+        return
+    for r in reads:
+        report.extend(r.report)
+    labels = _whole_set(reads, report)
+    formats = sorted({r.format for r in reads if r.format})
+    result.source_format = formats[0] if len(formats) == 1 else ", ".join(formats) or None
+    result.summary = _summed([r.summary for r in reads], len(labels))
+    if report.has_errors:
+        return
+    plan = LossPlan(get_format(to).name)
+    for r in reads:
+        for f in r.facts:
+            plan.add(f.code, count=f.count, ids=f.ids, severity=f.severity, **f.ctx)
+    since = len(report.diagnostics)
+    record_plan(plan, report, allow_loss=allow_loss, strict=strict)
+    for diag in report.diagnostics[since:]:  # located at the source, as convert does
+        diag.location.path = diag.location.path or result.source
+    if report.has_errors:
+        return
+    fs, root = fsspec.core.url_to_fs(dest)
+    fs.makedirs(root, exist_ok=True)
+    again = []
+    for r in reads:  # written ahead with the labels every shard ends up with: move it in
+        if r.staged is not None and r.labels == labels:
+            report.extend(r.written)
+            try:
+                fs.mv(r.staged, posixpath.join(root, posixpath.basename(r.staged)))
+            except OSError as exc:
+                report.add("AF015", path=dest, reason=_reason(exc))
+        else:
+            again.append(r.url)
+    if again:
+        written = _compute([delayed(_write_shard)(u, from_, read_options, to, options, labels,
+                                                  dest) for u in again], where, report,
+                           result.source)
+        for shard_report in written or ():
+            report.extend(shard_report)
+    result.written = not report.has_errors
 
 
 def _remove_parts(fs: Any, root: str) -> None:

@@ -1,0 +1,166 @@
+"""Sharded conversion on Dask: one and two workers on a generated JSONL dataset.
+
+Usage: python benchmarks/bench_scale.py [--scale S] [--shards N] [--repeat R] [--workdir DIR]
+
+The dataset is annoformat's JSONL (a header declaring 80 labels, then one image item per line
+with its boxes) with as many items as COCO-2017-train has images times ``--scale`` (default
+10: 1,182,870 items, 7.27 boxes each on average: 8.6M boxes), split into ``--shards`` files
+(default 40), generated once into the work directory (default under /dev/shm) with a fixed
+seed. Each run converts every shard to COCO (one JSON file per shard) with
+``annoformat.dask.convert`` on a ``LocalCluster`` of one worker process, then of two (one
+thread each), round-robin ``--repeat`` times; the clusters are
+started before the timing (start-up is printed apart). Also timed, as the reference, the local
+path: ``annoformat.convert`` on each shard in turn, in this process. A sharded conversion reads
+each shard once when every shard declares the same labels (as here): its output is written
+ahead of the decision and moved into place after.
+
+Printed: median wall seconds, records per second, the workers' peak RSS (ru_maxrss of each
+worker process, read after the run), and the speed-up of two workers over one. The
+streaming path (flat memory as the dataset grows, issue #17's first half) is not built yet;
+its rows will join this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+TRAIN_IMAGES = 118_287
+BOXES_PER_IMAGE = 860_001 / 118_287
+SEED = 17
+LABELS = [f"class-{k:02d}" for k in range(80)]
+
+
+def workdir(given: str | None) -> Path:
+    base = Path(given) if given else Path("/dev/shm" if Path("/dev/shm").is_dir()
+                                          else tempfile.gettempdir())
+    out = base / f"annoformat-bench-scale-{os.getuid()}"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def generate(folder: Path, items: int, shards: int) -> list[Path]:
+    """``shards`` JSONL files holding ``items`` image items in all (kept between runs)."""
+    import orjson
+
+    done = folder / f"jsonl-{items}-{shards}-{SEED}"
+    paths = [done / f"part-{k:04d}.jsonl" for k in range(shards)]
+    if (done / "complete").exists():
+        return paths
+    shutil.rmtree(done, ignore_errors=True)
+    done.mkdir(parents=True)
+    rng = random.Random(SEED)
+    header = orjson.dumps({"annoformat": "1", "labels": [{"name": n} for n in LABELS]})
+    per = -(-items // shards)
+    n = ann = 0
+    for path in paths:
+        with path.open("wb") as out:
+            out.write(header + b"\n")
+            for _ in range(min(per, items - n)):
+                n += 1
+                boxes = []
+                for _ in range(rng.randint(0, int(2 * BOXES_PER_IMAGE))):
+                    ann += 1
+                    w, h = rng.uniform(4, 300), rng.uniform(4, 300)
+                    boxes.append({"type": "bbox", "label": rng.choice(LABELS), "id": ann,
+                                  "x": round(rng.uniform(0, 640 - w), 2),
+                                  "y": round(rng.uniform(0, 480 - h), 2),
+                                  "w": round(w, 2), "h": round(h, 2)})
+                out.write(orjson.dumps({"id": str(n), "media": {
+                    "kind": "image", "path": f"img/{n}.jpg", "width": 640, "height": 480},
+                    "annotations": boxes}) + b"\n")
+    (done / "complete").touch()
+    return paths
+
+
+def local_path(paths: list[Path], out: Path) -> float:
+    import annoformat as af
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    start = time.perf_counter()
+    for p in paths:
+        result = af.convert(p, out / (p.stem + ".json"), to="coco", allow_loss=True)
+        assert result.written, result.report.codes()
+    return time.perf_counter() - start
+
+
+def sharded(client: object, pattern: str, out: Path) -> float:
+    import annoformat.dask as afd
+
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    result = afd.convert(pattern, str(out), to="coco", allow_loss=True, scheduler=client)
+    elapsed = time.perf_counter() - start
+    assert result.written, result.report.codes()[:10]
+    return elapsed
+
+
+def _peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=10.0)
+    parser.add_argument("--shards", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir")
+    opts = parser.parse_args()
+
+    from distributed import Client, LocalCluster
+
+    where = workdir(opts.workdir)
+    items = int(TRAIN_IMAGES * opts.scale)
+    t0 = time.perf_counter()
+    paths = generate(where, items, opts.shards)
+    size = sum(p.stat().st_size for p in paths)
+    print(f"{items:,} JSONL image items in {opts.shards} shards, {size / 2**20:,.0f} MiB "
+          f"({time.perf_counter() - t0:.1f} s to generate or find)")
+    pattern = str(paths[0].parent / "part-*.jsonl")
+    clusters = {}
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        lc = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=":0", memory_limit=0, silence_logs=logging.ERROR)
+        clusters[workers] = (lc, Client(lc))
+        print(f"LocalCluster of {workers} worker(s) started in {time.perf_counter() - t0:.1f} s")
+    names = {1: "dask, 1 worker", 2: "dask, 2 workers"}
+    runs: dict[str, list[float]] = {"local path (this process)": [], **{n: [] for n in
+                                                                        names.values()}}
+    out = where / "out"
+    for _ in range(opts.repeat):  # round-robin: drift in machine load hits every row alike
+        runs["local path (this process)"].append(local_path(paths, out))
+        for workers, name in names.items():
+            runs[name].append(sharded(clusters[workers][1], pattern, out))
+    peaks = {w: sorted(c.run(_peak_kib).values()) for w, (_, c) in clusters.items()}
+    for _, (lc, client) in clusters.items():
+        client.close()
+        lc.close()
+    shutil.rmtree(out, ignore_errors=True)
+    print(f"medians of {opts.repeat} runs:")
+    med = {name: statistics.median(v) for name, v in runs.items()}
+    for name, seconds in med.items():
+        print(f"  {name:<28} {seconds:8.1f} s  {items / seconds:10,.0f} items/s")
+    for w, kib in peaks.items():
+        print(f"  worker peak RSS, {w} worker(s): "
+              + ", ".join(f"{k / 1024:,.0f} MiB" for k in kib))
+    print(f"  this process' peak RSS (local path): {_peak_kib() / 1024:,.0f} MiB")
+    print(f"speed-up of 2 workers over 1: {med['dask, 1 worker'] / med['dask, 2 workers']:.2f}x; "
+          f"1 worker / local path: {med['dask, 1 worker'] / med['local path (this process)']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
