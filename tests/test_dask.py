@@ -116,6 +116,11 @@ def test_validate_equals_the_local_validate_and_read_gives_the_items(cluster: Cl
     bag = afd.read(str(COCO))
     items = bag.compute(scheduler=cluster)
     assert [i.id for i in items] == [i.id for i in af.load(COCO).items]
+    # a shard with errors: the worker's AnnoformatError reaches the caller whole
+    with pytest.raises(af.AnnoformatError) as raised:
+        afd.read([str(COCO), str(bad)]).compute(scheduler=cluster)
+    assert raised.value.report.codes() == ["AF203"]
+    assert raised.value.report.diagnostics[0].location.path == f"file://{bad}"
 
 
 def _coco_shard(path: Path, first_image: int, categories: list[tuple[int, str]]) -> Path:

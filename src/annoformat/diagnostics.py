@@ -316,12 +316,22 @@ class AnnoformatError(Exception):
     def __init__(self, report: Report, message: str | None = None, *,
                  api: str = "save") -> None:
         self.report = report
+        self.api = api
         self.advice = advice(report, api=api)
         first = next(iter(report.errors), None) or next(iter(report), None)
         text = message or (f"{first.code} {first.message}" if first else "annoformat error")
         if self.advice and message is None:
             text += " (to proceed: " + " ".join(self.advice) + ")"
         super().__init__(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled whole (a process pool or a Dask worker sends it to the caller)
+        return (_rebuilt, (type(self), self.report, str(self), self.api))
+
+
+def _rebuilt(cls: type[AnnoformatError], report: Report, text: str,
+             api: str) -> AnnoformatError:
+    return cls(report, text, api=api)
 
 
 class UsageError(AnnoformatError):
