@@ -137,6 +137,12 @@ _PROGRESS = click.option("--progress/--no-progress", "progress", default=None,
                          "stderr. Default: only when stderr is a terminal.")
 
 
+_JOBS = click.option("--jobs", "-j", "jobs", type=click.IntRange(min=1), default=None,
+                     help="Processes for the files of per-file formats (Pascal VOC): default "
+                     "every usable core (CPU affinity and cgroup quota); 1 works in this "
+                     "process. The output is the same for any number.")
+
+
 class _FormatOption(click.Option):
     """An option naming a format: its help lists the formats, found when help is shown (not
     at import: discovering the formats is what a hook's start-up should not pay for)."""
@@ -180,6 +186,7 @@ class _FormatOption(click.Option):
 @click.option("-v", "--verbose", is_flag=True, help="List every finding (metadata ones are "
               "otherwise folded into one line).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors, and the summary.")
+@_JOBS
 @_PROGRESS
 @_OUTPUT
 @_guarded
@@ -187,7 +194,7 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
                 strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
                 opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
                 media: Mode, images: Path | None, verbose: bool, quiet: bool,
-                progress: bool | None, output: str) -> None:
+                jobs: int | None, progress: bool | None, output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
     from annoformat.convert import convert
 
@@ -197,7 +204,7 @@ def convert_cmd(src: Path, dst: Path, to: str, from_: str | None, allow_loss: bo
                          overwrite=overwrite, options=_parse_opts(opts),
                          read_options=_parse_opts(read_opts), label_map=label_map,
                          progress=bars.callback, allow_empty=allow_empty, media=media,
-                         images=images)
+                         images=images, jobs=jobs)
     finally:
         bars.close()
     if report_file is not None:
@@ -335,13 +342,14 @@ def _summary_text(result: ConversionResult) -> str:
 @click.option("--no-images", is_flag=True,
               help="Do not ask for the images of datasets that train on them (YOLO, AF040): "
               "for repositories that keep images elsewhere (DVC, object storage).")
+@_JOBS
 @_PROGRESS
 @_OUTPUT
 @_guarded
 def validate_cmd(paths: tuple[Path, ...], format_name: str | None, max_errors: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], config: Path | None,
-                 no_config: bool, skip_unknown: bool, no_images: bool, progress: bool | None,
-                 output: str) -> None:
+                 no_config: bool, skip_unknown: bool, no_images: bool, jobs: int | None,
+                 progress: bool | None, output: str) -> None:
     """Validate files or dataset folders: syntax, schema, semantics, project rules."""
     from annoformat.convert import validate
 
@@ -352,7 +360,7 @@ def validate_cmd(paths: tuple[Path, ...], format_name: str | None, max_errors: i
             total.extend(validate(path, format_name, max_errors=max_errors,
                                   config=False if no_config else config,
                                   skip_unknown=skip_unknown, images=not no_images,
-                                  progress=bars.callback))
+                                  progress=bars.callback, jobs=jobs))
     finally:
         bars.close()
     try:
