@@ -24,6 +24,7 @@ from annoformat.formats import voc
 from annoformat.formats.voc._read import _Reader
 from annoformat.formats.voc._write import _Writer
 from annoformat.model import BBox, Dataset, Image, Item, Label, Mask, Polygon
+from annoformat.parallel import use_jobs
 from annoformat.testing import first_difference
 from annoformat.testing.strategies_voc import voc_datasets
 
@@ -34,6 +35,13 @@ COCO_MINIMAL = FIX / "coco" / "good" / "minimal" / "annotations.json"
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
+
+
+@pytest.fixture(autouse=True, params=[1, 2], ids=["jobs1", "jobs2"])
+def jobs(request: pytest.FixtureRequest) -> Any:
+    """Every test here with one job and with a pool of two (even for one file)."""
+    with use_jobs(request.param, min_items=1):
+        yield request.param
 
 
 def _box(ann: Any) -> tuple[float, float, float, float]:
