@@ -28,7 +28,17 @@ from annoformat.formats.voc._common import (
     stem_of,
     typed_value,
 )
-from annoformat.model import BBox, Dataset, Image, Item, Label, build, defaults_of, trusted
+from annoformat.model import (
+    BBox,
+    Dataset,
+    Image,
+    Item,
+    Label,
+    Mask,
+    build,
+    defaults_of,
+    trusted,
+)
 from annoformat.parallel import map_ordered
 from annoformat.progress import track
 
@@ -589,31 +599,40 @@ class _Calls(Report):
 
 
 #: what parsing one XML file gives: the item's fields (None: not read), the report's calls,
-#: each annotation's (line, xpath) when asked, <object> position -> annotation index, and the
-#: labels its objects name (in order)
+#: each annotation's (line, xpath) when asked, and the labels it names (in order)
 _Parsed = tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]],
-                list[tuple[int | None, str]], dict[int, int], list[str]]
+                list[tuple[int | None, str]], list[str]]
+#: a file's task: the XML, the item id (None: a lone file), subset, other image sets, PNGs
+_Task = tuple[str, str | None, str | None, list[str], dict[str, Path]]
 
 
-def _parse_file(job: tuple[Options, bool], task: tuple[str, str | None, str | None, list[str]]
-                ) -> _Parsed:
-    """One XML file read, checked and turned into plain data (module-level: a pool runs it)."""
-    options, want_origins = job
-    file, item_id, subset, extra_sets = task
+def _parse_file(job: tuple[Options, labelmap.Classes, bool], task: _Task) -> _Parsed:
+    """One XML file (and its segmentation PNGs) read, checked and turned into plain data
+    (module-level: a pool runs it; plain data: pickling models would cost more than parsing)."""
+    options, classes, want_origins = job
+    file, item_id, subset, extra_sets, found = task
     calls = _Calls()
     reader = _Reader(options, Report())  # (its AF209 for labels= is the caller's to say)
     reader.report = calls
     fields = reader.item(Path(file), item_id, subset, extra_sets)
     origins = ([(_line(el), xpath_of(el)) for el in reader.origins] if want_origins and fields
                else [])
+    if fields is not None and found:
+        item = seg.attach(_built(fields), reader.objects, found, classes, calls,
+                          reader.declare)
+        fields = {**item.__dict__, "media": item.media.__dict__,
+                  "annotations": [(type(a) is Mask, a.__dict__) for a in item.annotations]}
     names = [] if reader.allowed is not None else list(reader.labels)
-    return fields, calls.calls, origins, reader.objects, names
+    return fields, calls.calls, origins, names
 
 
 def _built(fields: dict[str, Any]) -> Item:
-    """The IR item of :func:`_parse_file`'s fields."""
+    """The IR item of :func:`_parse_file`'s fields (annotations: box fields, or (is a mask,
+    fields) once segmentation PNGs made some masks)."""
     fields["media"] = trusted(Image, fields["media"])
-    fields["annotations"] = [trusted(BBox, ann) for ann in fields["annotations"]]
+    fields["annotations"] = [trusted(BBox, ann) if isinstance(ann, dict)
+                             else trusted(Mask if ann[0] else BBox, ann[1])
+                             for ann in fields["annotations"]]
     return trusted(Item, fields)
 
 
@@ -662,26 +681,25 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
     sm = sourcemap.current()  # project rules want file:line for what they find
     # each XML file is parsed and checked on its own (in a pool with jobs > 1); the items, the
     # labels and the report are built here in file order, so any number of jobs gives the same
-    tasks = [(str(xml), None if layout.single else stem, subset, extra_sets)
+    # (with its segmentation PNGs, popped here: what is left has no annotation file)
+    tasks = [(str(xml), None if layout.single else stem, subset, extra_sets,
+              {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs})
              for stem, subset, extra_sets in order
              if (xml := layout.xmls.get(stem)) is not None]
-    parsed = map_ordered(partial(_parse_file, (options, sm is not None)), tasks)
+    parsed = map_ordered(partial(_parse_file, (options, classes, sm is not None)), tasks)
     for stem, subset, extra_sets in track(order, "read"):
         xml = layout.xmls.get(stem)
         origins: list[tuple[int | None, str]] = []
         if xml is not None:
-            fields, calls, origins, objects, names = next(parsed)
+            fields, calls, origins, names = next(parsed)
             for code, kwargs in calls:
                 report.add(code, **kwargs)
             for name in names:
-                reader.labels.setdefault(name, build(Label, name=name))
+                if name not in reader.labels:
+                    reader.labels[name] = build(Label, name=name)
             item = _built(fields) if fields is not None else None
         else:
             item = reader.bare_item(layout, stem, subset, extra_sets, first_line[stem])
-        if item is not None and segmentation and xml is not None:
-            found = {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs}
-            if found:
-                item = seg.attach(item, objects, found, classes, report, reader.declare)
         if item is not None:
             if sm is not None:
                 _record_origins(sm, len(items), item, xml, origins)
