@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from annoformat.formats.voc._common import (
     xml_stem,
 )
 from annoformat.model import Dataset, Image, Item, Mask, Polygon
+from annoformat.parallel import map_ordered
 from annoformat.progress import track
 
 _UNSAFE_STEM = re.compile(r"[/\\\x00]")
@@ -237,21 +239,33 @@ def _class_sets(ds: Dataset, items: list[Item], stems: list[str],
     return out
 
 
-def _check(docs: list[tuple[Path, bytes]], report: Report) -> bool:
-    ok = True
-    for path, data in docs:
-        scratch = Report()
-        root = parse_xml(data, str(path), scratch)
-        if root is None:
-            report.add("AF102", path=str(path), format=NAME,
-                       reason=scratch.diagnostics[0].message)
-            ok = False
-            continue
-        for line, xpath, message in schemas.xsd_errors(SCHEMA, root):
-            report.add("AF102", path=str(path), line=line, pointer=xpath, format=NAME,
-                       reason=message)
-            ok = False
-    return ok
+def _xml_errors(data: bytes, shown: str) -> list[tuple[int | None, str | None, str]]:
+    """(line, xpath, why) for each way a written document is not well-formed VOC."""
+    scratch = Report()
+    root = parse_xml(data, shown, scratch)
+    if root is None:
+        return [(None, None, scratch.diagnostics[0].message)]
+    return [(line, xpath, message) for line, xpath, message in schemas.xsd_errors(SCHEMA, root)]
+
+
+#: a document to finish: its path, and its bytes, or the item whose PNGs decide them
+_Task = tuple[str, bytes | None, Item | None]
+#: a finished document: its bytes, its PNGs (object, class) or None, its XSD errors
+_Done = tuple[bytes, tuple[bytes, bytes] | None, list[tuple[int | None, str | None, str]]]
+
+
+def _finish(job: tuple[_Writer, labelmap.Classes], task: _Task) -> _Done:
+    """Paint an item's segmentation PNGs when it has masks, and check its document against the
+    schema (module-level: a pool runs it; only items with masks travel to it whole)."""
+    writer, classes = job
+    shown, data, item = task
+    rendered = None
+    if item is not None:
+        objects = writer.objects(item)
+        rendered = seg.render(item, [ann for ann, _ in objects], classes)
+        data = writer.document(item, objects, rendered is not None)
+    assert data is not None
+    return data, rendered, _xml_errors(data, shown)
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
@@ -278,14 +292,24 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     segmentation_sets: dict[str, list[str]] = {}
     painted = png_masks(options)
     classes = labelmap.table(ds.labels)
-    for item, stem in track(zip(items, stems, strict=True), "write", len(items)):
-        target = dest if single else dest / "Annotations" / f"{stem}.xml"
-        objects = writer.objects(item)
-        rendered = None
-        if painted and (item.extras.get("voc", {}).get("void")
-                        or any(isinstance(ann, Mask) for ann in item.annotations)):
-            rendered = seg.render(item, [ann for ann, _ in objects], classes)
-        docs.append((target, writer.document(item, objects, rendered is not None)))
+    targets = [dest if single else dest / "Annotations" / f"{stem}.xml" for stem in stems]
+    # the documents of plain items are made here; painting PNGs and checking every document
+    # against the schema is per-file work for map_ordered (in a pool with jobs > 1)
+    tasks: list[_Task] = [
+        (str(target), None, item) if painted and (
+            item.extras.get("voc", {}).get("void")
+            or any(isinstance(ann, Mask) for ann in item.annotations))
+        else (str(target), writer.document(item, writer.objects(item), False), None)
+        for item, target in zip(items, targets, strict=True)]
+    ok = True
+    done = map_ordered(partial(_finish, (writer, classes)), tasks)
+    for item, stem, target, (data, rendered, errors) in track(
+            zip(items, stems, targets, done, strict=True), "write", len(items)):
+        for line, xpath, message in errors:
+            report.add("AF102", path=str(target), line=line, pointer=xpath, format=NAME,
+                       reason=message)
+            ok = False
+        docs.append((target, data))
         for name in image_sets(item):
             sets.setdefault(name, []).append(stem)
             if rendered is not None:
@@ -293,7 +317,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
         if rendered is not None:
             pngs += [(dest / seg.OBJECT_DIR / f"{stem}.png", rendered[0]),
                      (dest / seg.CLASS_DIR / f"{stem}.png", rendered[1])]
-    if not _check(docs, report):
+    if not ok:
         return
     if pngs:
         (dest / seg.OBJECT_DIR).mkdir(parents=True, exist_ok=True)
