@@ -728,3 +728,31 @@ def test_plan_names_what_segmentation_pngs_cannot_carry(tmp_path: Path) -> None:
     overlap = voc.plan(ds.model_copy(update={"items": [item]}), voc.Options())
     assert [(f.code, f.ctx.get("kind"), f.ids) for f in overlap if f.code == "AF502"] == [
         ("AF502", "overlapping mask", ["a/#1"])]
+
+
+def test_image_headers_are_read_once_by_default_and_not_at_all_without_images(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import imagesize
+
+    dataset = FIX / "voc" / "bad" / "AF311-image-size-mismatch" / "dataset"
+    opened: list[str] = []
+    real = imagesize.get
+
+    def counting(path: str) -> tuple[int, int]:
+        opened.append(Path(path).name)
+        return real(path)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(imagesize, "get", counting)
+    with use_jobs(1):  # (the count is kept in this process)
+        checked = af.validate(dataset, format="voc", config=False)
+        assert opened == ["cat.png"]
+        assert [(d.code, d.location.line) for d in checked.errors] == [("AF311", 4)]
+        assert "AF345" not in checked.codes()
+        opened.clear()
+        trusted_ = af.validate(dataset, format="voc", config=False, images=False)
+    assert opened == []
+    assert not trusted_.has_errors
+    [note] = [d for d in trusted_ if d.code == "AF345"]
+    assert note.ctx["count"] == 1
+    assert note.location.path == str(dataset)
+    assert note.message.startswith("1 image size(s) taken from <size> without opening")

@@ -252,6 +252,7 @@ class _Reader:
         #: the last item's objects: 1-based position among its <object>s -> annotation index
         self.objects: dict[int, int] = {}
         self.one_based = options.origin == "one-based"
+        self.unchecked = 0  # sizes taken from <size> without the image (images=false)
         self.labels: dict[str, Label] = {}
         self.allowed: set[str] | None = None
         if options.labels is not None:
@@ -357,7 +358,10 @@ class _Reader:
                 report.add("AF308", path=shown, line=_line(where), pointer=xpath_of(where),
                            item_id=item_id, width=width, height=height)
         elif size is not None:
-            _check_image_size(file, filename, width, height, size, item_id, report)
+            if self.options.images:
+                _check_image_size(file, filename, width, height, size, item_id, report)
+            else:
+                self.unchecked += 1
         if raw:
             extras["xml"] = raw
         if root.attrib:
@@ -599,9 +603,10 @@ class _Calls(Report):
 
 
 #: what parsing one XML file gives: the item's fields (None: not read), the report's calls,
-#: each annotation's (line, xpath) when asked, and the labels it names (in order)
+#: each annotation's (line, xpath) when asked, the labels it names (in order), and 1 when its
+#: size was not checked against the image (images=false)
 _Parsed = tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]],
-                list[tuple[int | None, str]], list[str]]
+                list[tuple[int | None, str]], list[str], int]
 #: a file's task: the XML, the item id (None: a lone file), subset, other image sets, PNGs
 _Task = tuple[str, str | None, str | None, list[str], dict[str, Path]]
 
@@ -623,7 +628,7 @@ def _parse_file(job: tuple[Options, labelmap.Classes, bool], task: _Task) -> _Pa
         fields = {**item.__dict__, "media": item.media.__dict__,
                   "annotations": [(type(a) is Mask, a.__dict__) for a in item.annotations]}
     names = [] if reader.allowed is not None else list(reader.labels)
-    return fields, calls.calls, origins, names
+    return fields, calls.calls, origins, names, reader.unchecked
 
 
 def _built(fields: dict[str, Any]) -> Item:
@@ -691,7 +696,8 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
         xml = layout.xmls.get(stem)
         origins: list[tuple[int | None, str]] = []
         if xml is not None:
-            fields, calls, origins, names = next(parsed)
+            fields, calls, origins, names, unchecked = next(parsed)
+            reader.unchecked += unchecked
             for code, kwargs in calls:
                 report.add(code, **kwargs)
             for name in names:
@@ -704,6 +710,8 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
             if sm is not None:
                 _record_origins(sm, len(items), item, xml, origins)
             items.append(item)
+    if reader.unchecked:
+        report.add("AF345", path=str(path), count=reader.unchecked)
     for pngs in segmentation.values():  # never ignored without a word
         for stem, png in pngs.items():
             report.add("AF049", path=str(png), item_id=stem,
