@@ -103,8 +103,8 @@ class Options(spec.Options):
                      "box (AF502) or left out (drop, AF501)"))
     images: bool = Field(
         default=True,
-        description=("reading: check each stated <size> against the image's header "
-                     "(AF311); false: trust <size>, AF345 says how many went unchecked"))
+        description=("reading: check each <size> against its image's header (AF311); "
+                     "false: trust <size> (AF345)"))
     coordinates: Literal["exact", "int"] = Field(
         default="exact",
         description=("writing: exact (fractions kept) or int "
