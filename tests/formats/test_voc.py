@@ -756,3 +756,28 @@ def test_image_headers_are_read_once_by_default_and_not_at_all_without_images(
     assert note.ctx["count"] == 1
     assert note.location.path == str(dataset)
     assert note.message.startswith("1 image size(s) taken from <size> without opening")
+
+
+@SETTINGS
+@given(ds=voc_datasets())
+def test_plain_documents_made_from_plain_data_are_the_documents(ds: Dataset) -> None:
+    """The writer sends workers an item's plain data instead of the item when it has nothing
+    VOC-specific: the document made from it must be the one made from the item."""
+    writer = _Writer(voc.Options())
+    for item in ds.items:
+        objects = writer.objects(item)
+        plain = writer.plain(item, objects)
+        if plain is not None:
+            assert writer.plain_document(plain) == writer.document(item, objects, False)
+
+
+def test_coco_items_are_plain_and_written_alike() -> None:
+    ds = af.load(COCO_MINIMAL)
+    writer = _Writer(voc.Options())
+    plain = [writer.plain(item, writer.objects(item)) for item in ds.items]
+    # (dog.jpg has a polygon with attributes: its document is made from the item)
+    assert [p[0] if p is not None else None for p in plain] == ["cat.jpg", None, "empty.jpg"]
+    for item, data in zip(ds.items, plain, strict=True):
+        if data is not None:
+            assert writer.plain_document(data) == writer.document(item, writer.objects(item),
+                                                                  False)

@@ -225,7 +225,9 @@ def _png(values: np.ndarray[Any, Any], colours: list[tuple[int, int, int]]) -> b
     img = PILImage.fromarray(values.astype(np.uint8))  # mode L; putpalette makes it P
     img.putpalette([v for colour in colours for v in colour])
     out = io.BytesIO()
-    img.save(out, format="PNG")
+    # level 1: 2.5x faster than zlib's default 6 on mask PNGs (1.3 -> 0.5 ms at 640x480),
+    # about a third larger (masks are runs of a few values: a few KB either way)
+    img.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 

@@ -75,6 +75,10 @@ _PLAIN_OBJECT = ("\t<object>\n\t\t<name>{}</name>\n\t\t<pose>Unspecified</pose>\
                  "\t</object>")
 
 
+#: an item's image name, width, height and its objects' (label, box): see _Writer.plain
+_Plain = tuple[str, int | None, int | None, list[tuple[str, tuple[float, float, float, float]]]]
+
+
 def _flag(value: bool) -> str:
     return "1" if value else "0"
 
@@ -148,6 +152,30 @@ class _Writer:
         return nest([ann for ann in item.annotations if is_object(ann, self.regions)])[0]
 
     # -- documents --------------------------------------------------------------------------
+    def plain(self, item: Item, objects: list[tuple[Any, list[Any]]]) -> _Plain | None:
+        """What the document of an item with nothing VOC-specific needs (its image's name and
+        size, each object's label and box), as plain data for a worker; None for others."""
+        if item.extras.get("voc"):
+            return None
+        boxes = []
+        for ann, parts in objects:
+            if parts or ann.attributes or ann.extras.get("voc") or ann.occluded is not None:
+                return None
+            boxes.append((ann.label, self._box_of(ann)))
+        media = item.media
+        assert isinstance(media, Image)
+        return media.path, media.width, media.height, boxes
+
+    def plain_document(self, plain: _Plain) -> bytes:
+        """The document of :meth:`plain`'s data: what :meth:`document` writes for that item."""
+        path, width, height, boxes = plain
+        out = [f"<annotation>\n\t<filename>{_esc(path)}</filename>\n\t<size>\n"
+               f"\t\t<width>{width or 0}</width>\n\t\t<height>{height or 0}</height>\n"
+               "\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>"]
+        out += [_PLAIN_OBJECT.format(_esc(label), *self._corners(box)) for label, box in boxes]
+        out.append("</annotation>\n")
+        return "\n".join(out).encode()
+
     def document(self, item: Item, objects: list[tuple[Any, list[Any]]], segmented: bool
                  ) -> bytes:
         """The annotation file of ``item`` (``segmented``: it gets segmentation PNGs)."""
@@ -248,8 +276,9 @@ def _xml_errors(data: bytes, shown: str) -> list[tuple[int | None, str | None, s
     return [(line, xpath, message) for line, xpath, message in schemas.xsd_errors(SCHEMA, root)]
 
 
-#: a document to finish: its path, and its bytes, or the item whose PNGs decide them
-_Task = tuple[str, bytes | None, Item | None]
+#: a document to finish: its path, and its bytes, or what they are made of: the plain data of
+#: an item with nothing VOC-specific, or the item (with masks: its PNGs decide them)
+_Task = tuple[str, bytes | _Plain | None, Item | None]
 #: a finished document: its bytes, its PNGs (object, class) or None, its XSD errors
 _Done = tuple[bytes, tuple[bytes, bytes] | None, list[tuple[int | None, str | None, str]]]
 
@@ -258,13 +287,17 @@ def _finish(job: tuple[_Writer, labelmap.Classes], task: _Task) -> _Done:
     """Paint an item's segmentation PNGs when it has masks, and check its document against the
     schema (module-level: a pool runs it; only items with masks travel to it whole)."""
     writer, classes = job
-    shown, data, item = task
+    shown, given, item = task
     rendered = None
     if item is not None:
         objects = writer.objects(item)
         rendered = seg.render(item, [ann for ann, _ in objects], classes)
         data = writer.document(item, objects, rendered is not None)
-    assert data is not None
+    elif isinstance(given, tuple):
+        data = writer.plain_document(given)
+    else:
+        assert given is not None
+        data = given
     return data, rendered, _xml_errors(data, shown)
 
 
@@ -293,14 +326,18 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     painted = png_masks(options)
     classes = labelmap.table(ds.labels)
     targets = [dest if single else dest / "Annotations" / f"{stem}.xml" for stem in stems]
-    # the documents of plain items are made here; painting PNGs and checking every document
-    # against the schema is per-file work for map_ordered (in a pool with jobs > 1)
-    tasks: list[_Task] = [
-        (str(target), None, item) if painted and (
-            item.extras.get("voc", {}).get("void")
-            or any(isinstance(ann, Mask) for ann in item.annotations))
-        else (str(target), writer.document(item, writer.objects(item), False), None)
-        for item, target in zip(items, targets, strict=True)]
+    # per-file work for map_ordered (in a pool with jobs > 1): making the documents of plain
+    # items (from plain data: pickling models costs more than formatting them), painting PNGs,
+    # checking every document against the schema; other documents are made here
+    tasks: list[_Task] = []
+    for item, target in zip(items, targets, strict=True):
+        if painted and (item.extras.get("voc", {}).get("void")
+                        or any(isinstance(ann, Mask) for ann in item.annotations)):
+            tasks.append((str(target), None, item))
+            continue
+        objects = writer.objects(item)
+        tasks.append((str(target), writer.plain(item, objects)
+                      or writer.document(item, objects, False), None))
     ok = True
     done = map_ordered(partial(_finish, (writer, classes)), tasks)
     for item, stem, target, (data, rendered, errors) in track(
