@@ -122,7 +122,8 @@ def floor_voc_to_coco(src: str, dst: str) -> int:
 def af_coco_to_voc(src: str, dst: str, jobs: int | None = None) -> int:
     import annoformat
 
-    result = annoformat.convert(src, dst, to="voc", allow_loss=True, jobs=jobs)
+    extra = {} if jobs is None else {"jobs": jobs}  # (a 'before' has none)
+    result = annoformat.convert(src, dst, to="voc", allow_loss=True, **extra)
     if not result.written:
         raise SystemExit(f"not written: {result.report.codes()[:10]}")
     return int(result.summary["items"])
@@ -131,7 +132,8 @@ def af_coco_to_voc(src: str, dst: str, jobs: int | None = None) -> int:
 def af_voc_to_coco(src: str, dst: str, jobs: int | None = None) -> int:
     import annoformat
 
-    result = annoformat.convert(src, dst, to="coco", jobs=jobs)
+    extra = {} if jobs is None else {"jobs": jobs}  # (a 'before' has none)
+    result = annoformat.convert(src, dst, to="coco", **extra)
     if not result.written:
         raise SystemExit(f"not written: {result.report.codes()[:10]}")
     return int(result.summary["annotations"])
@@ -169,9 +171,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def env() -> dict[str, str]:
+def env(src: Path | None = None) -> dict[str, str]:
     out = dict(os.environ)
-    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO / "src"),
+    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(src or REPO / "src"),
                                                     out.get("PYTHONPATH", "")) if p)
     return out
 
@@ -183,14 +185,15 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
-def run(op: str, src: Path, dst: Path, workdir: Path, timeout: float) -> dict[str, float]:
+def run(op: str, src: Path, dst: Path, workdir: Path, timeout: float,
+        code: Path | None = None) -> dict[str, float]:
     remove(dst)
     result = workdir / f"result_{op}.json"
     result.unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", op, str(src), str(dst),
            str(result)]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env(), stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env(code), stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0 or not result.exists():
@@ -238,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", default="1,2",
                         help="comma-separated jobs values for the annoformat rows (default 1,2)")
     parser.add_argument("--no-disk", action="store_true", help="only the RAM-backed folder")
+    parser.add_argument("--before", type=Path, default=None, metavar="SRC",
+                        help="also run the annoformat of this src/ folder (e.g. main's), "
+                        "interleaved, as the 'before' rows")
     args = parser.parse_args(argv)
     if args.child:
         return child(*args.child)
@@ -267,13 +273,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("COCO->VOC", "floor_c2v", "af_c2v", coco, base / "out_voc"),
                 ("VOC->COCO", "floor_v2c", "af_v2c", voc_src, base / "out_coco.json")):
             group = [(f"{name} floor ({where})", floor_op, src, dst)]
+            if args.before:  # another checkout's annoformat (no jobs keyword), same run
+                group.append((f"{name} af before ({where})", af_op, src, dst))
             group += [(f"{name} af jobs={j} ({where})", f"{af_op}:{j}", src, dst) for j in jobs]
             rows += group
             groups.append([label for label, *_ in group])
     figures: dict[str, list[dict[str, float]]] = {label: [] for label, *_ in rows}
     for rep in range(1, args.repeat + 1):
         for label, op, src, dst in rows:
-            fig = run(op, src, dst, args.workdir, args.timeout)
+            code = args.before if " af before " in label else None
+            fig = run(op, src, dst, args.workdir, args.timeout, code)
             figures[label].append(fig)
             log(f"[{rep}/{args.repeat}] {label}: {fig['wall_s']:.2f} s wall, "
                 f"{fig['op_s']:.2f} s in-proc, {fig['rss'] / MIB:.0f} MiB, count {fig['count']}")
@@ -293,18 +302,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{median(runs, 'op_s'):>11.2f}{ratio[1]:>8.2f}x"
                   f"{median(runs, 'rss') / MIB:>10.0f}{ratio[2]:>8.2f}x"
                   f"{median(runs, 'pool_rss') / MIB:>10.0f}")
+        mine = [label for label in group[1:] if " af before " not in label]
         for label in group[1:]:
             wall_ratio = median(figures[label], "wall_s") / median(figures[floor], "wall_s")
             verdicts.append(f"target: {label} wall <= {TARGET:g}x floor: {wall_ratio:.2f}x "
                             f"{'PASS' if wall_ratio <= TARGET else 'FAIL'}")
         if floor.startswith("VOC->COCO"):  # the read's memory, one process (the first jobs)
-            mem = median(figures[group[1]], "rss") / median(figures[floor], "rss")
-            verdicts.append(f"target: {group[1]} peak memory <= {MEMORY_TARGET:g}x floor: "
+            mem = median(figures[mine[0]], "rss") / median(figures[floor], "rss")
+            verdicts.append(f"target: {mine[0]} peak memory <= {MEMORY_TARGET:g}x floor: "
                             f"{mem:.2f}x {'PASS' if mem <= MEMORY_TARGET else 'FAIL'}")
-        for label in group[2:]:
-            wall = median(figures[group[1]], "wall_s") / median(figures[label], "wall_s")
-            op = median(figures[group[1]], "op_s") / median(figures[label], "op_s")
-            line = (f"--jobs scaling: {label} vs {group[1]}: {wall:.2f}x wall, {op:.2f}x "
+        for label in mine[1:]:
+            wall = median(figures[mine[0]], "wall_s") / median(figures[label], "wall_s")
+            op = median(figures[mine[0]], "op_s") / median(figures[label], "op_s")
+            line = (f"--jobs scaling: {label} vs {mine[0]}: {wall:.2f}x wall, {op:.2f}x "
                     "in-proc")
             if floor.startswith("VOC->COCO"):
                 verdict = "PASS" if wall >= SCALING_TARGET else "FAIL"
