@@ -2,12 +2,18 @@
 
 Usage: python benchmarks/bench_voc.py [--images N --annotations M | --coco FILE] [--repeat R]
                                       [--workdir DIR] [--diskdir DIR] [--json OUT] [--smoke]
+                                      [--jobs 1,2] [--no-disk]
 
 The floor is the least a converter can do: orjson and string formatting for COCO -> VOC, lxml
 parsing plus orjson for VOC -> COCO, with the same coordinate convention and no checks.
 annoformat runs ``annoformat.convert`` with every check on (schema, XSD of every XML read or
 written, semantics, loss planning, staged output). COCO -> VOC passes ``allow_loss=True``:
-COCO segmentations become their enclosing boxes (reported as AF501/AF502).
+COCO segmentations become their enclosing boxes (reported as AF501/AF502). Each annoformat row
+runs once per ``--jobs`` value (``jobs=N``: ``convert(..., jobs=N)``); the ``--jobs`` scaling
+lines compare the first value's medians with each other's (wall and in-process).
+
+Targets (#16): annoformat wall <= 1.5x the floor's with every check on; VOC -> COCO peak
+memory <= 1.5x the floor's; ``--jobs 2`` >= 1.7x ``--jobs 1`` for VOC -> COCO.
 
 Every run is a fresh interpreter (this script re-invoked with ``--child``): ``wall s`` is the
 whole process (start-up and imports included), ``in-proc s`` the conversion alone, ``peak MiB``
@@ -37,7 +43,9 @@ REPO = HERE.parent
 FULL_SIZE = (118_287, 860_001)
 SMOKE_SIZE = (2_000, 15_000)
 SEED = 2017
-TARGET = 2.0
+TARGET = 1.5
+MEMORY_TARGET = 1.5
+SCALING_TARGET = 1.7
 MIB = 2**20
 
 
@@ -111,19 +119,21 @@ def floor_voc_to_coco(src: str, dst: str) -> int:
     return len(anns)
 
 
-def af_coco_to_voc(src: str, dst: str) -> int:
+def af_coco_to_voc(src: str, dst: str, jobs: int | None = None) -> int:
     import annoformat
 
-    result = annoformat.convert(src, dst, to="voc", allow_loss=True)
+    extra = {} if jobs is None else {"jobs": jobs}  # (a 'before' has none)
+    result = annoformat.convert(src, dst, to="voc", allow_loss=True, **extra)
     if not result.written:
         raise SystemExit(f"not written: {result.report.codes()[:10]}")
     return int(result.summary["items"])
 
 
-def af_voc_to_coco(src: str, dst: str) -> int:
+def af_voc_to_coco(src: str, dst: str, jobs: int | None = None) -> int:
     import annoformat
 
-    result = annoformat.convert(src, dst, to="coco")
+    extra = {} if jobs is None else {"jobs": jobs}  # (a 'before' has none)
+    result = annoformat.convert(src, dst, to="coco", **extra)
     if not result.written:
         raise SystemExit(f"not written: {result.report.codes()[:10]}")
     return int(result.summary["annotations"])
@@ -140,11 +150,17 @@ CHILD_OPS = {
 def child(op: str, src: str, dst: str, result: str) -> int:
     import resource
 
+    name, _, jobs = op.partition(":")  # af_v2c:2 runs with jobs=2
     start = time.perf_counter()
-    count = CHILD_OPS[op](src, dst)
+    count = (CHILD_OPS[name](src, dst, int(jobs)) if jobs
+             else CHILD_OPS[name](src, dst))
     elapsed = time.perf_counter() - start
+    # this process's peak, and the largest peak of one of its pool's workers (Linux: the
+    # largest child's; forked workers share the parent's pages until they change them)
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    Path(result).write_text(json.dumps({"op_s": elapsed, "count": count, "maxrss": maxrss}))
+    pool = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    Path(result).write_text(json.dumps({"op_s": elapsed, "count": count, "maxrss": maxrss,
+                                        "pool": pool}))
     return 0
 
 
@@ -155,9 +171,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def env() -> dict[str, str]:
+def env(src: Path | None = None) -> dict[str, str]:
     out = dict(os.environ)
-    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO / "src"),
+    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(src or REPO / "src"),
                                                     out.get("PYTHONPATH", "")) if p)
     return out
 
@@ -169,24 +185,27 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
-def run(op: str, src: Path, dst: Path, workdir: Path, timeout: float) -> dict[str, float]:
+def run(op: str, src: Path, dst: Path, workdir: Path, timeout: float,
+        code: Path | None = None) -> dict[str, float]:
     remove(dst)
     result = workdir / f"result_{op}.json"
     result.unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", op, str(src), str(dst),
            str(result)]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env(), stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env(code), stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0 or not result.exists():
         raise RuntimeError(f"{op} failed with status {status}")
     record = json.loads(result.read_text())
     remove(dst)
-    rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    unit = 1 if sys.platform == "darwin" else 1024
     if wall > timeout:
         raise RuntimeError(f"{op} took {wall:.0f} s, over the {timeout:g} s timeout")
-    return {"wall_s": wall, "op_s": record["op_s"], "rss": rss, "count": record["count"]}
+    del usage  # (wait4's peak is the largest of the process and its workers: not the parent's)
+    return {"wall_s": wall, "op_s": record["op_s"], "rss": record["maxrss"] * unit,
+            "pool_rss": record["pool"] * unit, "count": record["count"]}
 
 
 def ensure_coco(args: argparse.Namespace) -> Path:
@@ -219,6 +238,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--smoke", action="store_true", help=f"sizes {SMOKE_SIZE}")
+    parser.add_argument("--jobs", default="1,2",
+                        help="comma-separated jobs values for the annoformat rows (default 1,2)")
+    parser.add_argument("--no-disk", action="store_true", help="only the RAM-backed folder")
+    parser.add_argument("--before", type=Path, default=None, metavar="SRC",
+                        help="also run the annoformat of this src/ folder (e.g. main's), "
+                        "interleaved, as the 'before' rows")
     args = parser.parse_args(argv)
     if args.child:
         return child(*args.child)
@@ -239,41 +264,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         if child_result.returncode:
             raise SystemExit("could not write the VOC input")
     # (row, op, source, destination)
-    rows = []
-    for where, base in (("shm", args.workdir), ("disk", args.diskdir)):
-        rows += [
-            (f"COCO->VOC floor  ({where})", "floor_c2v", coco, base / "out_voc"),
-            (f"COCO->VOC annoformat ({where})", "af_c2v", coco, base / "out_voc"),
-            (f"VOC->COCO floor  ({where})", "floor_v2c", voc_src, base / "out_coco.json"),
-            (f"VOC->COCO annoformat ({where})", "af_v2c", voc_src, base / "out_coco.json"),
-        ]
+    jobs = [int(j) for j in args.jobs.split(",")]
+    places = [("shm", args.workdir)] + ([] if args.no_disk else [("disk", args.diskdir)])
+    rows = []  # per group: the floor first, then annoformat with each jobs value
+    groups: list[list[str]] = []
+    for where, base in places:
+        for name, floor_op, af_op, src, dst in (
+                ("COCO->VOC", "floor_c2v", "af_c2v", coco, base / "out_voc"),
+                ("VOC->COCO", "floor_v2c", "af_v2c", voc_src, base / "out_coco.json")):
+            group = [(f"{name} floor ({where})", floor_op, src, dst)]
+            if args.before:  # another checkout's annoformat (no jobs keyword), same run
+                group.append((f"{name} af before ({where})", af_op, src, dst))
+            group += [(f"{name} af jobs={j} ({where})", f"{af_op}:{j}", src, dst) for j in jobs]
+            rows += group
+            groups.append([label for label, *_ in group])
     figures: dict[str, list[dict[str, float]]] = {label: [] for label, *_ in rows}
     for rep in range(1, args.repeat + 1):
         for label, op, src, dst in rows:
-            fig = run(op, src, dst, args.workdir, args.timeout)
+            code = args.before if " af before " in label else None
+            fig = run(op, src, dst, args.workdir, args.timeout, code)
             figures[label].append(fig)
             log(f"[{rep}/{args.repeat}] {label}: {fig['wall_s']:.2f} s wall, "
                 f"{fig['op_s']:.2f} s in-proc, {fig['rss'] / MIB:.0f} MiB, count {fig['count']}")
     size_mib = coco.stat().st_size / MIB
     print(f"VOC benchmark: {args.images:,} images, {args.annotations:,} annotations "
           f"({size_mib:.1f} MiB COCO); medians of {args.repeat} fresh-process runs")
-    print(f"{'operation':<34}{'wall s':>8}{'x floor':>9}{'in-proc s':>11}{'x floor':>9}"
-          f"{'peak MiB':>10}{'x floor':>9}")
+    print(f"{'operation':<32}{'wall s':>8}{'x floor':>9}{'in-proc s':>11}{'x floor':>9}"
+          f"{'peak MiB':>10}{'x floor':>9}{'pool MiB':>10}")
     verdicts = []
-    for i in range(0, len(rows), 2):
-        floor, lib = rows[i][0], rows[i + 1][0]
-        for label in (floor, lib):
+    for group in groups:
+        floor = group[0]
+        for label in group:
             runs = figures[label]
             ratio = [median(runs, k) / median(figures[floor], k) for k in ("wall_s", "op_s",
                                                                              "rss")]
-            print(f"{label:<34}{median(runs, 'wall_s'):>8.2f}{ratio[0]:>8.2f}x"
+            print(f"{label:<32}{median(runs, 'wall_s'):>8.2f}{ratio[0]:>8.2f}x"
                   f"{median(runs, 'op_s'):>11.2f}{ratio[1]:>8.2f}x"
-                  f"{median(runs, 'rss') / MIB:>10.0f}{ratio[2]:>8.2f}x")
-        wall_ratio = median(figures[lib], "wall_s") / median(figures[floor], "wall_s")
-        verdicts.append((lib, wall_ratio))
-    for label, ratio in verdicts:
-        verdict = "PASS" if ratio <= TARGET else "FAIL"
-        print(f"target: {label} wall <= {TARGET:g}x floor: {ratio:.2f}x {verdict}")
+                  f"{median(runs, 'rss') / MIB:>10.0f}{ratio[2]:>8.2f}x"
+                  f"{median(runs, 'pool_rss') / MIB:>10.0f}")
+        mine = [label for label in group[1:] if " af before " not in label]
+        for label in group[1:]:
+            wall_ratio = median(figures[label], "wall_s") / median(figures[floor], "wall_s")
+            verdicts.append(f"target: {label} wall <= {TARGET:g}x floor: {wall_ratio:.2f}x "
+                            f"{'PASS' if wall_ratio <= TARGET else 'FAIL'}")
+        if floor.startswith("VOC->COCO"):  # the read's memory, one process (the first jobs)
+            mem = median(figures[mine[0]], "rss") / median(figures[floor], "rss")
+            verdicts.append(f"target: {mine[0]} peak memory <= {MEMORY_TARGET:g}x floor: "
+                            f"{mem:.2f}x {'PASS' if mem <= MEMORY_TARGET else 'FAIL'}")
+        for label in mine[1:]:
+            wall = median(figures[mine[0]], "wall_s") / median(figures[label], "wall_s")
+            op = median(figures[mine[0]], "op_s") / median(figures[label], "op_s")
+            line = (f"--jobs scaling: {label} vs {mine[0]}: {wall:.2f}x wall, {op:.2f}x "
+                    "in-proc")
+            if floor.startswith("VOC->COCO"):
+                verdict = "PASS" if wall >= SCALING_TARGET else "FAIL"
+                line += f" (target >= {SCALING_TARGET:g}x: {verdict})"
+            verdicts.append(line)
+    for line in verdicts:
+        print(line)
     if args.json:
         args.json.write_text(json.dumps({"images": args.images, "annotations": args.annotations,
                                          "repeat": args.repeat, "figures": figures}, indent=2))

@@ -2,7 +2,7 @@
 
 Layers, lowest first; a module may import from its own layer or any lower one:
 model ← codes ← diagnostics ← support (_io, _archive, _xml, schemas, sourcemap, masks, geometry,
-media, checks, progress)
+media, checks, progress, parallel)
 ← spec ← plugin ← formats ← registry, sources, testing ← labelmap, rules, convert, quality ←
 cli, _entry (the console script), dask, the package.
 Private means a name or module starting with ``_``: a ``_module`` is imported only from inside
@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"codes"},
     {"diagnostics"},
     {"_io", "_output", "_archive", "_xml", "schemas", "sourcemap", "masks", "geometry", "media",
-     "checks", "progress"},
+     "checks", "progress", "parallel"},
     {"spec"},
     {"plugin"},
     {"formats"},

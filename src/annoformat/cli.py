@@ -137,6 +137,12 @@ _PROGRESS = click.option("--progress/--no-progress", "progress", default=None,
                          "stderr. Default: only when stderr is a terminal.")
 
 
+_JOBS = click.option("--jobs", "-j", "jobs", type=click.IntRange(min=1), default=None,
+                     help="Processes for the files of per-file formats (Pascal VOC): default "
+                     "every usable core (CPU affinity and cgroup quota); 1 works in this "
+                     "process. The output is the same for any number.")
+
+
 class _FormatOption(click.Option):
     """An option naming a format: its help lists the formats, found when help is shown (not
     at import: discovering the formats is what a hook's start-up should not pay for)."""
@@ -196,6 +202,7 @@ _SCHEDULER = click.option(
 @click.option("-v", "--verbose", is_flag=True, help="List every finding (metadata ones are "
               "otherwise folded into one line).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors, and the summary.")
+@_JOBS
 @_SCHEDULER
 @_PROGRESS
 @_OUTPUT
@@ -204,7 +211,8 @@ def convert_cmd(src: str, dst: str, to: str, from_: str | None, allow_loss: bool
                 strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
                 opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
                 media: Mode, images: Path | None, verbose: bool, quiet: bool,
-                scheduler: str | None, progress: bool | None, output: str) -> None:
+                jobs: int | None, scheduler: str | None, progress: bool | None,
+                output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
     if scheduler is not None:
         local_only = [name for name, given in (
@@ -227,7 +235,7 @@ def convert_cmd(src: str, dst: str, to: str, from_: str | None, allow_loss: bool
                              overwrite=overwrite, options=_parse_opts(opts),
                              read_options=_parse_opts(read_opts), label_map=label_map,
                              progress=bars.callback, allow_empty=allow_empty, media=media,
-                             images=images)
+                             images=images, jobs=jobs)
         finally:
             bars.close()
     if report_file is not None:
@@ -365,13 +373,14 @@ def _summary_text(result: ConversionResult) -> str:
 @click.option("--no-images", is_flag=True,
               help="Do not ask for the images of datasets that train on them (YOLO, AF040): "
               "for repositories that keep images elsewhere (DVC, object storage).")
+@_JOBS
 @_SCHEDULER
 @_PROGRESS
 @_OUTPUT
 @_guarded
 def validate_cmd(paths: tuple[str, ...], format_name: str | None, max_errors: int | None,
                  select: tuple[str, ...], ignore: tuple[str, ...], config: Path | None,
-                 no_config: bool, skip_unknown: bool, no_images: bool,
+                 no_config: bool, skip_unknown: bool, no_images: bool, jobs: int | None,
                  scheduler: str | None, progress: bool | None, output: str) -> None:
     """Validate files or dataset folders: syntax, schema, semantics, project rules."""
     total = Report()
@@ -388,7 +397,7 @@ def validate_cmd(paths: tuple[str, ...], format_name: str | None, max_errors: in
                 total.extend(validate(path, format_name, max_errors=max_errors,
                                       config=False if no_config else config,
                                       skip_unknown=skip_unknown, images=not no_images,
-                                      progress=bars.callback))
+                                      progress=bars.callback, jobs=jobs))
         finally:
             bars.close()
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,6 +28,7 @@ from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError, advice
 from annoformat.media import MODES, MediaIndex, Mode, place, search_root
 from annoformat.model import ANNOTATION_TYPES, Dataset
+from annoformat.parallel import use_jobs
 from annoformat.progress import ProgressCallback, begin, finish, reporting, track
 from annoformat.registry import Format, detect, get_format, parse_options
 from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_config, load_rules
@@ -108,15 +110,24 @@ def _resolve_format(path: Path, name: str | None, report: Report) -> Format | No
     return found.format
 
 
+def _jobs(n: int | None) -> AbstractContextManager[None]:
+    if n is None:
+        return nullcontext()
+    if n < 1:
+        raise UsageError(Report(), f"jobs must be at least 1, not {n}")
+    return use_jobs(n)
+
+
 def load(path: str | Path, format: str | None = None, *, report: Report | None = None,
          allow_empty: bool = False, progress: ProgressCallback | None = None,
-         **options: Any) -> Dataset:
+         jobs: int | None = None, **options: Any) -> Dataset:
     """Read a dataset in any known format (a file, a folder or a ``.zip``) into the IR.
 
     The format is detected unless ``format`` is given; ``options`` are the format's own
     (see ``annoformat formats``). Diagnostics go into ``report`` when one is passed. Zero items
     read from a source that holds files is an error (AF009) unless ``allow_empty``.
     ``progress`` receives a :class:`~annoformat.progress.ProgressEvent` as items are read.
+    ``jobs``: processes for per-file formats (default: every usable core; 1: this process).
 
     Raises:
         AnnoformatError: the input has errors (the report says which, where).
@@ -128,7 +139,7 @@ def load(path: str | Path, format: str | None = None, *, report: Report | None =
         (3, ['cat', 'dog'])
     """
     report = report if report is not None else Report()
-    with reporting(progress), opened(Path(path), report) as root:
+    with _jobs(jobs), reporting(progress), opened(Path(path), report) as root:
         ds = _load(root, format, report, allow_empty, options) if root is not None else None
     if ds is None:  # raised here, once an archive's paths in the report are the user's
         raise AnnoformatError(report, api="load")
@@ -196,7 +207,7 @@ def validate(path: str | Path | Dataset, format: str | None = None, *,
              max_errors: int | None = None,
              config: str | Path | Literal[False] | None = None,
              skip_unknown: bool = False, images: bool = True,
-             progress: ProgressCallback | None = None) -> Report:
+             progress: ProgressCallback | None = None, jobs: int | None = None) -> Report:
     """Check a file, a dataset (folder or ``.zip``) or a folder of datasets: syntax, schema,
     semantics, then the project's rules. A :class:`Dataset` in memory is checked field by field
     (AF103 for a value of the wrong type) and then semantically.
@@ -207,7 +218,8 @@ def validate(path: str | Path | Dataset, format: str | None = None, *,
     no format recognises has every dataset under it validated; what was skipped is listed
     (AF018). ``images=False`` does not ask for the images of formats that train on them
     (YOLO's AF040), for repositories that keep images elsewhere. ``progress`` receives a
-    :class:`~annoformat.progress.ProgressEvent` as items are read.
+    :class:`~annoformat.progress.ProgressEvent` as items are read. ``jobs``: processes for
+    per-file formats (default: every usable core; 1: this process).
 
     Example:
         >>> import annoformat as af
@@ -227,7 +239,7 @@ def validate(path: str | Path | Dataset, format: str | None = None, *,
             rules = load_rules(config_path, report)
             if rules is None:
                 return report
-    with reporting(progress), opened(p, report) as root:
+    with _jobs(jobs), reporting(progress), opened(p, report) as root:
         if root is None:
             return report
         if format is None and root.is_dir() and detect(root).format is None:
@@ -464,7 +476,7 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
             label_map: str | Path | LabelMap | None = None,
             progress: ProgressCallback | None = None,
             allow_empty: bool = False, media: Mode = "hardlink",
-            images: str | Path | None = None) -> ConversionResult:
+            images: str | Path | None = None, jobs: int | None = None) -> ConversionResult:
     """Convert ``src`` to format ``to`` at ``dst``; never a half-written destination.
 
     Refusals (bad input, loss not allowed, destination exists) do not raise: the result has
@@ -479,6 +491,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     beside its labels (YOLO, VOC, a COCO folder) gets each item's image as ``media`` says
     (``hardlink``, falling back to a copy across file systems; ``copy``; ``symlink``; ``none``),
     found under ``images`` or the source's own folder; what is missing is reported (AF060/061).
+    ``jobs``: processes for per-file formats' reads and writes (default: every usable core;
+    1: this process); the output is the same for any number.
 
     Example:
         >>> import annoformat as af, tempfile, os
@@ -498,7 +512,7 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
     if not check_destination(dst_p, report, overwrite=overwrite):  # before any reading
         return result
-    with reporting(progress), opened(src_p, report) as root:
+    with _jobs(jobs), reporting(progress), opened(src_p, report) as root:
         if root is not None:
             found_in = Path(images) if images is not None else search_root(root)
             media_plan = _Media(media, found_in, links_ok=not is_archive(src_p))

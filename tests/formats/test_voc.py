@@ -24,6 +24,7 @@ from annoformat.formats import voc
 from annoformat.formats.voc._read import _Reader
 from annoformat.formats.voc._write import _Writer
 from annoformat.model import BBox, Dataset, Image, Item, Label, Mask, Polygon
+from annoformat.parallel import use_jobs
 from annoformat.testing import first_difference
 from annoformat.testing.strategies_voc import voc_datasets
 
@@ -34,6 +35,13 @@ COCO_MINIMAL = FIX / "coco" / "good" / "minimal" / "annotations.json"
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
+
+
+@pytest.fixture(autouse=True, params=[1, 2], ids=["jobs1", "jobs2"])
+def jobs(request: pytest.FixtureRequest) -> Any:
+    """Every test here with one job and with a pool of two (even for one file)."""
+    with use_jobs(request.param, min_items=1):
+        yield request.param
 
 
 def _box(ann: Any) -> tuple[float, float, float, float]:
@@ -720,3 +728,56 @@ def test_plan_names_what_segmentation_pngs_cannot_carry(tmp_path: Path) -> None:
     overlap = voc.plan(ds.model_copy(update={"items": [item]}), voc.Options())
     assert [(f.code, f.ctx.get("kind"), f.ids) for f in overlap if f.code == "AF502"] == [
         ("AF502", "overlapping mask", ["a/#1"])]
+
+
+def test_image_headers_are_read_once_by_default_and_not_at_all_without_images(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import imagesize
+
+    dataset = FIX / "voc" / "bad" / "AF311-image-size-mismatch" / "dataset"
+    opened: list[str] = []
+    real = imagesize.get
+
+    def counting(path: str) -> tuple[int, int]:
+        opened.append(Path(path).name)
+        return real(path)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(imagesize, "get", counting)
+    with use_jobs(1):  # (the count is kept in this process)
+        checked = af.validate(dataset, format="voc", config=False)
+        assert opened == ["cat.png"]
+        assert [(d.code, d.location.line) for d in checked.errors] == [("AF311", 4)]
+        assert "AF345" not in checked.codes()
+        opened.clear()
+        trusted_ = af.validate(dataset, format="voc", config=False, images=False)
+    assert opened == []
+    assert not trusted_.has_errors
+    [note] = [d for d in trusted_ if d.code == "AF345"]
+    assert note.ctx["count"] == 1
+    assert note.location.path == str(dataset)
+    assert note.message.startswith("1 image size(s) taken from <size> without opening")
+
+
+@SETTINGS
+@given(ds=voc_datasets())
+def test_plain_documents_made_from_plain_data_are_the_documents(ds: Dataset) -> None:
+    """The writer sends workers an item's plain data instead of the item when it has nothing
+    VOC-specific: the document made from it must be the one made from the item."""
+    writer = _Writer(voc.Options())
+    for item in ds.items:
+        objects = writer.objects(item)
+        plain = writer.plain(item, objects)
+        if plain is not None:
+            assert writer.plain_document(plain) == writer.document(item, objects, False)
+
+
+def test_coco_items_are_plain_and_written_alike() -> None:
+    ds = af.load(COCO_MINIMAL)
+    writer = _Writer(voc.Options())
+    plain = [writer.plain(item, writer.objects(item)) for item in ds.items]
+    # (dog.jpg has a polygon with attributes: its document is made from the item)
+    assert [p[0] if p is not None else None for p in plain] == ["cat.jpg", None, "empty.jpg"]
+    for item, data in zip(ds.items, plain, strict=True):
+        if data is not None:
+            assert writer.plain_document(data) == writer.document(item, writer.objects(item),
+                                                                  False)

@@ -112,4 +112,12 @@ CODES = (
          "{image}", "LabelImg and others write 0 (or nothing) when they did not know the image "
          "size; the image header gives it.", "<size><width>0</width><height>0</height>...",
          "Nothing to do; write the size into the file to read it without the image."),
+    Code("AF345", "voc-image-sizes-not-checked", INFO, "{count} image size(s) taken from "
+         "<size> without opening the images (images=false): not checked against the image "
+         "files (AF311)", "By default the reader reads the header of every image it finds "
+         "(JPEGImages/ or beside the XML) once, to check the size the XML states. With "
+         "images=false (validate --no-images, or --read-opt images=false) it trusts <size> and "
+         "says so here; an image is still opened when its <size> is missing or 0 (AF321).",
+         "--read-opt images=false on a devkit with JPEGImages/",
+         "Nothing to do if the sizes are trusted; read with images=true to check them."),
 )

@@ -74,6 +74,10 @@ class Options(spec.Options):
     ``year``: reading a devkit (``VOCdevkit/`` or a folder holding ``VOC2007/``,
     ``VOC2012/``...), the one year to read (``2007`` or ``VOC2007``); by default every year is
     read and each subset is named after its year (``trainval-VOC2007``).
+    ``images``: reading, ``true`` (the default) reads the header of each image found in
+    ``JPEGImages/`` or beside its XML, once, to check the ``<size>`` the XML states (AF311);
+    ``false`` (also ``validate --no-images``) trusts ``<size>`` and says how many sizes went
+    unchecked (AF345). An image whose ``<size>`` is missing or 0 is read either way (AF321).
     """
 
     # defer_build: the validator is built on first use, not when discovery imports it
@@ -97,6 +101,10 @@ class Options(spec.Options):
         default="bbox",
         description=("writing: polygons and masks as their enclosing "
                      "box (AF502) or left out (drop, AF501)"))
+    images: bool = Field(
+        default=True,
+        description=("reading: check each <size> against its image's header (AF311); "
+                     "false: trust <size> (AF345)"))
     coordinates: Literal["exact", "int"] = Field(
         default="exact",
         description=("writing: exact (fractions kept) or int "

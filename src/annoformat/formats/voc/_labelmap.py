@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ def voc_classes() -> Classes:
     return [(name, palette(i)) for i, name in enumerate(VOC_CLASSES)]
 
 
+@functools.cache  # (256 colours, asked for per pixel value of every PNG written)
 def palette(index: int) -> tuple[int, int, int]:
     """The VOC devkit's colour for class ``index`` (bits of the index spread over r, g, b)."""
     r = g = b = 0

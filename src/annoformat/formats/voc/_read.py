@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -12,7 +13,7 @@ from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative, read_bytes
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
-from annoformat.diagnostics import Report
+from annoformat.diagnostics import Diagnostic, Report
 from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc import _labelmap as labelmap
 from annoformat.formats.voc import _segmentation as seg
@@ -27,7 +28,18 @@ from annoformat.formats.voc._common import (
     stem_of,
     typed_value,
 )
-from annoformat.model import BBox, Dataset, Image, Item, Label, build, defaults_of, trusted
+from annoformat.model import (
+    BBox,
+    Dataset,
+    Image,
+    Item,
+    Label,
+    Mask,
+    build,
+    defaults_of,
+    trusted,
+)
+from annoformat.parallel import map_ordered
 from annoformat.progress import track
 
 if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
@@ -240,6 +252,7 @@ class _Reader:
         #: the last item's objects: 1-based position among its <object>s -> annotation index
         self.objects: dict[int, int] = {}
         self.one_based = options.origin == "one-based"
+        self.unchecked = 0  # sizes taken from <size> without the image (images=false)
         self.labels: dict[str, Label] = {}
         self.allowed: set[str] | None = None
         if options.labels is not None:
@@ -259,8 +272,9 @@ class _Reader:
 
     # -- items ------------------------------------------------------------------------------
     def item(self, file: Path, item_id: str | None, subset: str | None,
-             extra_sets: list[str]) -> Item | None:
-        """The item of one XML file; ``item_id`` None (a lone file): the image's stem."""
+             extra_sets: list[str]) -> dict[str, Any] | None:
+        """The fields of the item of one XML file (plain data, built by :func:`_built`);
+        ``item_id`` None (a lone file): the image's stem."""
         report = self.report
         shown = str(file)
         data = read_bytes(file, report)
@@ -344,14 +358,17 @@ class _Reader:
                 report.add("AF308", path=shown, line=_line(where), pointer=xpath_of(where),
                            item_id=item_id, width=width, height=height)
         elif size is not None:
-            _check_image_size(file, filename, width, height, size, item_id, report)
+            if self.options.images:
+                _check_image_size(file, filename, width, height, size, item_id, report)
+            else:
+                self.unchecked += 1
         if raw:
             extras["xml"] = raw
         if root.attrib:
             extras["xml_attributes"] = dict(root.attrib)
         if extra_sets:
             extras["imagesets"] = extra_sets
-        annotations: list[Any] = []
+        annotations: list[dict[str, Any]] = []
         self.origins = []
         self.objects = {}
         for index, obj in enumerate(objects, 1):
@@ -365,14 +382,12 @@ class _Reader:
                      if p is not None]
             if parts:
                 fields["group"] = index
-            annotations.append(trusted(BBox, fields))
-            annotations.extend(trusted(BBox, p[0]) for p, _ in parts)
+            annotations.append(fields)
+            annotations.extend(p[0] for p, _ in parts)
             self.origins += [obj, *(el for _, el in parts)]
-        media = trusted(Image, {"kind": "image", "path": filename, "width": width,
-                                "height": height})
-        return trusted(Item, {"id": item_id, "subset": subset, "media": media,
-                              "annotations": annotations, "attributes": {},
-                              "extras": {"voc": extras} if extras else {}})
+        media = {"kind": "image", "path": filename, "width": width, "height": height}
+        return {"id": item_id, "subset": subset, "media": media, "annotations": annotations,
+                "attributes": {}, "extras": {"voc": extras} if extras else {}}
 
     def bare_item(self, layout: _Layout, item_id: str, subset: str | None,
                   extra_sets: list[str], line: int) -> Item:
@@ -566,12 +581,64 @@ def _check_class_sets(layout: _Layout, items: list[Item], report: Report) -> Non
 
 
 def _record_origins(sm: sourcemap.SourceMap, index: int, item: Item, xml: Path | None,
-            elements: list[etree._Element]) -> None:
+                    origins: list[tuple[int | None, str]]) -> None:
     if xml is None:
         return
     sm.item(index, str(xml), line=1)
-    for j, el in enumerate(elements[: len(item.annotations)]):
-        sm.annotation(index, j, str(xml), line=_line(el), pointer=xpath_of(el))
+    for j, (line, xpath) in enumerate(origins[: len(item.annotations)]):
+        sm.annotation(index, j, str(xml), line=line, pointer=xpath)
+
+
+class _Calls(Report):
+    """A report that also keeps the arguments of each ``add``: a worker's findings, replayed
+    into the caller's report in file order (which caps them with its ``max_errors``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, code: str, **kwargs: Any) -> Diagnostic:
+        self.calls.append((code, kwargs))
+        return super().add(code, **kwargs)
+
+
+#: what parsing one XML file gives: the item's fields (None: not read), the report's calls,
+#: each annotation's (line, xpath) when asked, the labels it names (in order), and 1 when its
+#: size was not checked against the image (images=false)
+_Parsed = tuple[dict[str, Any] | None, list[tuple[str, dict[str, Any]]],
+                list[tuple[int | None, str]], list[str], int]
+#: a file's task: the XML, the item id (None: a lone file), subset, other image sets, PNGs
+_Task = tuple[str, str | None, str | None, list[str], dict[str, Path]]
+
+
+def _parse_file(job: tuple[Options, labelmap.Classes, bool], task: _Task) -> _Parsed:
+    """One XML file (and its segmentation PNGs) read, checked and turned into plain data
+    (module-level: a pool runs it; plain data: pickling models would cost more than parsing)."""
+    options, classes, want_origins = job
+    file, item_id, subset, extra_sets, found = task
+    calls = _Calls()
+    reader = _Reader(options, Report())  # (its AF209 for labels= is the caller's to say)
+    reader.report = calls
+    fields = reader.item(Path(file), item_id, subset, extra_sets)
+    origins = ([(_line(el), xpath_of(el)) for el in reader.origins] if want_origins and fields
+               else [])
+    if fields is not None and found:
+        item = seg.attach(_built(fields), reader.objects, found, classes, calls,
+                          reader.declare)
+        fields = {**item.__dict__, "media": item.media.__dict__,
+                  "annotations": [(type(a) is Mask, a.__dict__) for a in item.annotations]}
+    names = [] if reader.allowed is not None else list(reader.labels)
+    return fields, calls.calls, origins, names, reader.unchecked
+
+
+def _built(fields: dict[str, Any]) -> Item:
+    """The IR item of :func:`_parse_file`'s fields (annotations: box fields, or (is a mask,
+    fields) once segmentation PNGs made some masks)."""
+    fields["media"] = trusted(Image, fields["media"])
+    fields["annotations"] = [trusted(BBox, ann) if isinstance(ann, dict)
+                             else trusted(Mask if ann[0] else BBox, ann[1])
+                             for ann in fields["annotations"]]
+    return trusted(Item, fields)
 
 
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
@@ -617,21 +684,34 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
     order += [(stem, None, []) for stem in layout.xmls if stem not in membership]
     items: list[Item] = []
     sm = sourcemap.current()  # project rules want file:line for what they find
+    # each XML file is parsed and checked on its own (in a pool with jobs > 1); the items, the
+    # labels and the report are built here in file order, so any number of jobs gives the same
+    # (with its segmentation PNGs, popped here: what is left has no annotation file)
+    tasks = [(str(xml), None if layout.single else stem, subset, extra_sets,
+              {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs})
+             for stem, subset, extra_sets in order
+             if (xml := layout.xmls.get(stem)) is not None]
+    parsed = map_ordered(partial(_parse_file, (options, classes, sm is not None)), tasks)
     for stem, subset, extra_sets in track(order, "read"):
         xml = layout.xmls.get(stem)
+        origins: list[tuple[int | None, str]] = []
         if xml is not None:
-            item = reader.item(xml, None if layout.single else stem, subset, extra_sets)
+            fields, calls, origins, names, unchecked = next(parsed)
+            reader.unchecked += unchecked
+            for code, kwargs in calls:
+                report.add(code, **kwargs)
+            for name in names:
+                if name not in reader.labels:
+                    reader.labels[name] = build(Label, name=name)
+            item = _built(fields) if fields is not None else None
         else:
             item = reader.bare_item(layout, stem, subset, extra_sets, first_line[stem])
-        if item is not None and segmentation and xml is not None:
-            found = {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs}
-            if found:
-                item = seg.attach(item, reader.objects, found, classes, report, reader.declare)
         if item is not None:
             if sm is not None:
-                _record_origins(sm, len(items), item, xml,
-                                reader.origins if xml is not None else [])
+                _record_origins(sm, len(items), item, xml, origins)
             items.append(item)
+    if reader.unchecked:
+        report.add("AF345", path=str(path), count=reader.unchecked)
     for pngs in segmentation.values():  # never ignored without a word
         for stem, png in pngs.items():
             report.add("AF049", path=str(png), item_id=stem,

@@ -61,9 +61,10 @@ def pngs(root: Path) -> dict[str, dict[str, Path]]:
 
 
 def _load(path: Path, colours: dict[int, int], item_id: str, report: Report
-          ) -> np.ndarray[Any, Any] | None:
-    """The PNG's values (palette indices, grey levels, or colours mapped through ``colours``),
-    as int32 with ``_UNKNOWN`` where a colour names nothing (AF049, once per PNG)."""
+          ) -> tuple[np.ndarray[Any, Any], list[int]] | None:
+    """The PNG's values (palette indices, grey levels, or colours mapped through ``colours``,
+    as int32 with ``_UNKNOWN`` where a colour names nothing: AF049, once per PNG) and the
+    distinct values, ascending."""
     import numpy as np
     from PIL import Image as PILImage  # Pillow only for datasets that have PNGs
 
@@ -84,10 +85,16 @@ def _load(path: Path, colours: dict[int, int], item_id: str, report: Report
                                reason=f"colour(s) {shown} name no class or instance; those "
                                       "pixels are not read")
                 out: np.ndarray[Any, Any] = values[inverse.reshape(keys.shape)]
-                return out
+                return out, sorted(set(values.tolist()))
             if mode not in ("P", "L", "I", "I;16"):
                 img = img.convert("L")
-            return np.asarray(img, dtype=np.int32)
+            if img.mode in ("P", "L"):
+                # 8-bit stays 8-bit (a quarter of the memory); Pillow's histogram gives the
+                # values present far faster than numpy can from the pixels
+                present = [i for i, n in enumerate(img.histogram()) if n]
+                return np.asarray(img, dtype=np.uint8), present
+            arr = np.asarray(img, dtype=np.int32)
+            return arr, np.unique(arr).tolist()
     except (OSError, ValueError, SyntaxError) as exc:  # PIL raises all three for bad files
         report.add("AF049", path=str(path), item_id=item_id,
                    reason=f"not an image Pillow can read ({exc}); its masks are not read")
@@ -127,14 +134,16 @@ def attach(item: Item, objects: dict[int, int], found: dict[str, Path], classes:
     media = item.media
     width, height = getattr(media, "width", None), getattr(media, "height", None)
     arrays: dict[str, np.ndarray[Any, Any]] = {}
+    values: dict[str, list[int]] = {}
     for name, path in found.items():
         colours = _INSTANCE_COLOURS if name == OBJECT_DIR else {
             _key(colour): i for i, (_, colour) in enumerate(classes)}
         if name == CLASS_DIR:
             colours.setdefault(_key(palette(VOID)), VOID)
-        arr = _load(path, colours, item.id, report)
-        if arr is None:
+        loaded = _load(path, colours, item.id, report)
+        if loaded is None:
             continue
+        arr, values[name] = loaded
         if arr.ndim != 2 or (width and height and arr.shape != (height, width)):
             report.add("AF305", path=str(path), item_id=item.id, mask_width=arr.shape[1],
                        mask_height=arr.shape[0], width=width, height=height)
@@ -150,7 +159,7 @@ def attach(item: Item, objects: dict[int, int], found: dict[str, Path], classes:
     if inst is not None:
         void |= inst == VOID
         path = found[OBJECT_DIR]
-        for value in np.unique(inst).tolist():
+        for value in values[OBJECT_DIR]:
             if value in (0, VOID, _UNKNOWN):
                 continue
             pixels = inst == value
@@ -182,7 +191,7 @@ def attach(item: Item, objects: dict[int, int], found: dict[str, Path], classes:
     if cls is not None:
         void |= cls == VOID
         path = found[CLASS_DIR]
-        for value in np.unique(cls).tolist():
+        for value in values[CLASS_DIR]:
             if value in (0, VOID, _UNKNOWN):
                 continue
             pixels = (cls == value) & ~covered
@@ -216,7 +225,9 @@ def _png(values: np.ndarray[Any, Any], colours: list[tuple[int, int, int]]) -> b
     img = PILImage.fromarray(values.astype(np.uint8))  # mode L; putpalette makes it P
     img.putpalette([v for colour in colours for v in colour])
     out = io.BytesIO()
-    img.save(out, format="PNG")
+    # level 1: 2.5x faster than zlib's default 6 on mask PNGs (1.3 -> 0.5 ms at 640x480),
+    # about a third larger (masks are runs of a few values: a few KB either way)
+    img.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from annoformat.formats.voc._common import (
     xml_stem,
 )
 from annoformat.model import Dataset, Image, Item, Mask, Polygon
+from annoformat.parallel import map_ordered
 from annoformat.progress import track
 
 _UNSAFE_STEM = re.compile(r"[/\\\x00]")
@@ -71,6 +73,10 @@ _PLAIN_OBJECT = ("\t<object>\n\t\t<name>{}</name>\n\t\t<pose>Unspecified</pose>\
                  "\t\t<bndbox>\n\t\t\t<xmin>{}</xmin>\n\t\t\t<ymin>{}</ymin>\n"
                  "\t\t\t<xmax>{}</xmax>\n\t\t\t<ymax>{}</ymax>\n\t\t</bndbox>\n"
                  "\t</object>")
+
+
+#: an item's image name, width, height and its objects' (label, box): see _Writer.plain
+_Plain = tuple[str, int | None, int | None, list[tuple[str, tuple[float, float, float, float]]]]
 
 
 def _flag(value: bool) -> str:
@@ -146,6 +152,30 @@ class _Writer:
         return nest([ann for ann in item.annotations if is_object(ann, self.regions)])[0]
 
     # -- documents --------------------------------------------------------------------------
+    def plain(self, item: Item, objects: list[tuple[Any, list[Any]]]) -> _Plain | None:
+        """What the document of an item with nothing VOC-specific needs (its image's name and
+        size, each object's label and box), as plain data for a worker; None for others."""
+        if item.extras.get("voc"):
+            return None
+        boxes = []
+        for ann, parts in objects:
+            if parts or ann.attributes or ann.extras.get("voc") or ann.occluded is not None:
+                return None
+            boxes.append((ann.label, self._box_of(ann)))
+        media = item.media
+        assert isinstance(media, Image)
+        return media.path, media.width, media.height, boxes
+
+    def plain_document(self, plain: _Plain) -> bytes:
+        """The document of :meth:`plain`'s data: what :meth:`document` writes for that item."""
+        path, width, height, boxes = plain
+        out = [f"<annotation>\n\t<filename>{_esc(path)}</filename>\n\t<size>\n"
+               f"\t\t<width>{width or 0}</width>\n\t\t<height>{height or 0}</height>\n"
+               "\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>"]
+        out += [_PLAIN_OBJECT.format(_esc(label), *self._corners(box)) for label, box in boxes]
+        out.append("</annotation>\n")
+        return "\n".join(out).encode()
+
     def document(self, item: Item, objects: list[tuple[Any, list[Any]]], segmented: bool
                  ) -> bytes:
         """The annotation file of ``item`` (``segmented``: it gets segmentation PNGs)."""
@@ -237,21 +267,38 @@ def _class_sets(ds: Dataset, items: list[Item], stems: list[str],
     return out
 
 
-def _check(docs: list[tuple[Path, bytes]], report: Report) -> bool:
-    ok = True
-    for path, data in docs:
-        scratch = Report()
-        root = parse_xml(data, str(path), scratch)
-        if root is None:
-            report.add("AF102", path=str(path), format=NAME,
-                       reason=scratch.diagnostics[0].message)
-            ok = False
-            continue
-        for line, xpath, message in schemas.xsd_errors(SCHEMA, root):
-            report.add("AF102", path=str(path), line=line, pointer=xpath, format=NAME,
-                       reason=message)
-            ok = False
-    return ok
+def _xml_errors(data: bytes, shown: str) -> list[tuple[int | None, str | None, str]]:
+    """(line, xpath, why) for each way a written document is not well-formed VOC."""
+    scratch = Report()
+    root = parse_xml(data, shown, scratch)
+    if root is None:
+        return [(None, None, scratch.diagnostics[0].message)]
+    return [(line, xpath, message) for line, xpath, message in schemas.xsd_errors(SCHEMA, root)]
+
+
+#: a document to finish: its path, and its bytes, or what they are made of: the plain data of
+#: an item with nothing VOC-specific, or the item (with masks: its PNGs decide them)
+_Task = tuple[str, bytes | _Plain | None, Item | None]
+#: a finished document: its bytes, its PNGs (object, class) or None, its XSD errors
+_Done = tuple[bytes, tuple[bytes, bytes] | None, list[tuple[int | None, str | None, str]]]
+
+
+def _finish(job: tuple[_Writer, labelmap.Classes], task: _Task) -> _Done:
+    """Paint an item's segmentation PNGs when it has masks, and check its document against the
+    schema (module-level: a pool runs it; only items with masks travel to it whole)."""
+    writer, classes = job
+    shown, given, item = task
+    rendered = None
+    if item is not None:
+        objects = writer.objects(item)
+        rendered = seg.render(item, [ann for ann, _ in objects], classes)
+        data = writer.document(item, objects, rendered is not None)
+    elif isinstance(given, tuple):
+        data = writer.plain_document(given)
+    else:
+        assert given is not None
+        data = given
+    return data, rendered, _xml_errors(data, shown)
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
@@ -278,14 +325,28 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     segmentation_sets: dict[str, list[str]] = {}
     painted = png_masks(options)
     classes = labelmap.table(ds.labels)
-    for item, stem in track(zip(items, stems, strict=True), "write", len(items)):
-        target = dest if single else dest / "Annotations" / f"{stem}.xml"
-        objects = writer.objects(item)
-        rendered = None
+    targets = [dest if single else dest / "Annotations" / f"{stem}.xml" for stem in stems]
+    # per-file work for map_ordered (in a pool with jobs > 1): making the documents of plain
+    # items (from plain data: pickling models costs more than formatting them), painting PNGs,
+    # checking every document against the schema; other documents are made here
+    tasks: list[_Task] = []
+    for item, target in zip(items, targets, strict=True):
         if painted and (item.extras.get("voc", {}).get("void")
                         or any(isinstance(ann, Mask) for ann in item.annotations)):
-            rendered = seg.render(item, [ann for ann, _ in objects], classes)
-        docs.append((target, writer.document(item, objects, rendered is not None)))
+            tasks.append((str(target), None, item))
+            continue
+        objects = writer.objects(item)
+        tasks.append((str(target), writer.plain(item, objects)
+                      or writer.document(item, objects, False), None))
+    ok = True
+    done = map_ordered(partial(_finish, (writer, classes)), tasks)
+    for item, stem, target, (data, rendered, errors) in track(
+            zip(items, stems, targets, done, strict=True), "write", len(items)):
+        for line, xpath, message in errors:
+            report.add("AF102", path=str(target), line=line, pointer=xpath, format=NAME,
+                       reason=message)
+            ok = False
+        docs.append((target, data))
         for name in image_sets(item):
             sets.setdefault(name, []).append(stem)
             if rendered is not None:
@@ -293,7 +354,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
         if rendered is not None:
             pngs += [(dest / seg.OBJECT_DIR / f"{stem}.png", rendered[0]),
                      (dest / seg.CLASS_DIR / f"{stem}.png", rendered[1])]
-    if not _check(docs, report):
+    if not ok:
         return
     if pngs:
         (dest / seg.OBJECT_DIR).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,163 @@
+"""Per-file work on every usable core, with results in input order.
+
+Readers and writers of per-file formats keep the work on one file in a module-level function
+(picklable arguments and results) and call :func:`map_ordered` on it. With ``jobs() > 1`` and
+enough items the function runs in a process pool; otherwise in this process. Either way the
+results come back in input order, so what is built from them (and written) does not depend on
+the number of jobs.
+
+Example:
+    >>> from annoformat.parallel import map_ordered, use_jobs
+    >>> with use_jobs(2):
+    ...     list(map_ordered(abs, [-3, 1, -2]))
+    [3, 1, 2]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: below this many items a pool costs more than it saves (start-up, pickling)
+MIN_ITEMS = 256
+
+_JOBS: ContextVar[int | None] = ContextVar("annoformat_jobs", default=None)
+_MIN_ITEMS: ContextVar[int] = ContextVar("annoformat_min_items", default=MIN_ITEMS)
+_CGROUP = Path("/sys/fs/cgroup")
+
+
+def cgroup_cpus(root: Path = _CGROUP) -> float | None:
+    """The CPU limit a cgroup puts on this process (v2 ``cpu.max``, else v1
+    ``cpu.cfs_quota_us / cpu.cfs_period_us``), in cores; None when there is none.
+
+    Example:
+        >>> cgroup_cpus(Path("/nonexistent")) is None
+        True
+    """
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        if quota != "max" and int(period) > 0:
+            return int(quota) / int(period)
+        return None
+    except (OSError, ValueError):
+        pass
+    for folder in (root / "cpu", root / "cpu,cpuacct", root):
+        try:
+            v1_quota = int((folder / "cpu.cfs_quota_us").read_text())
+            v1_period = int((folder / "cpu.cfs_period_us").read_text())
+        except (OSError, ValueError):
+            continue
+        return v1_quota / v1_period if v1_quota > 0 and v1_period > 0 else None
+    return None
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity, capped by a cgroup CPU quota
+    (rounded up: 1.5 cores of quota still let two processes share the time).
+
+    Example:
+        >>> usable_cores() >= 1
+        True
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    limit = cgroup_cpus()
+    if limit is not None:
+        cores = min(cores, math.ceil(limit))
+    return max(1, cores)
+
+
+def jobs() -> int:
+    """The number of processes per-file work may use: set by :func:`use_jobs`, else
+    :func:`usable_cores`.
+
+    Example:
+        >>> with use_jobs(1):
+        ...     jobs()
+        1
+    """
+    n = _JOBS.get()
+    return usable_cores() if n is None else n
+
+
+@contextmanager
+def use_jobs(n: int, *, min_items: int | None = None) -> Iterator[None]:
+    """Run the enclosed work with ``n`` processes (1: all in this process). ``min_items``:
+    the fewest items worth a pool (default :data:`MIN_ITEMS`; tests set 1 to use the pool on
+    small fixtures).
+
+    Example:
+        >>> with use_jobs(2):
+        ...     jobs()
+        2
+    """
+    if n < 1:
+        raise ValueError(f"jobs must be at least 1, got {n}")
+    token = _JOBS.set(n)
+    limit = _MIN_ITEMS.set(min_items) if min_items is not None else None
+    try:
+        yield
+    finally:
+        if limit is not None:
+            _MIN_ITEMS.reset(limit)
+        _JOBS.reset(token)
+
+
+def _worker_init() -> None:
+    # a worker does its items itself: no pools inside the pool
+    _JOBS.set(1)
+
+
+def _context() -> Any:
+    # fork: workers start in milliseconds with the parent's modules already imported (spawn
+    # would import annoformat again in each); only where fork is the platform's own way.
+    # (multiprocessing is imported here: only work that uses a pool pays its import)
+    import multiprocessing
+
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def map_ordered(fn: Callable[[T], R], items: Iterable[T], *,
+                chunksize: int | None = None) -> Iterator[R]:
+    """``fn`` of each item, in input order: in a pool of :func:`jobs` processes when that is
+    more than 1 and there are at least ``min_items`` items, else here. ``fn`` must be a
+    module-level function with picklable arguments and results.
+
+    Example:
+        >>> list(map_ordered(str, [1, 2]))
+        ['1', '2']
+    """
+    n = jobs()
+    if n <= 1:
+        return map(fn, items)
+    listed = items if isinstance(items, (list, tuple)) else list(items)
+    if len(listed) < max(1, _MIN_ITEMS.get()):
+        return map(fn, listed)
+    return _pooled(fn, listed, n, chunksize)
+
+
+def _pooled(fn: Callable[[T], R], items: list[T] | tuple[T, ...], n: int,
+            chunksize: int | None) -> Iterator[R]:
+    workers = min(n, len(items))
+    if chunksize is None:  # a few chunks per worker keep them all busy to the end
+        chunksize = max(1, min(512, len(items) // (workers * 8)))
+    pool = _context().Pool(workers, initializer=_worker_init)
+    try:
+        yield from pool.imap(fn, items, chunksize)
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()  # (also when the consumer stops early or fails)
