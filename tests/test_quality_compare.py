@@ -225,3 +225,19 @@ def test_the_text_report_names_every_conflict_type() -> None:
         "covered_annotation (warning): a.jpg: candidate [3] 'car' lies 100% inside another "
         "candidate region",
     ]
+
+
+def test_the_same_comparison_on_one_core_and_on_two() -> None:
+    """Items are compared in a pool of processes (the datasets inherited, not sent); the
+    result is merged in item order, so it is the same document."""
+    from annoformat.parallel import use_jobs
+
+    ref = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
+    cand = FIXTURES / "cli" / "data" / "compare" / "candidate.json"
+    with use_jobs(1):
+        one = af.compare(ref, cand).to_json()
+    with use_jobs(2, min_items=1):
+        two = af.compare(ref, cand).to_json()
+    doc = json.loads(one)
+    assert len(doc["items"]) == 3 and len(doc["conflicts"]) == 5
+    assert two == one

@@ -624,12 +624,15 @@ def _capability_table(formats: list[Any]) -> str:
 @click.option("--output", "output", type=click.Choice(["text", "json", "html"]),
               default="text", show_default=True, help="A report to read, the JSON document "
               "for scripts, or a self-contained HTML page (worst items drawn, plots).")
+@click.option("--jobs", "-j", "jobs", type=click.IntRange(min=1), default=None,
+              help="Processes comparing items: default every usable core; 1 works in this "
+              "process. The result is the same for any number.")
 @_guarded
 def compare_cmd(reference: Path, candidate: Path, from_ref: str | None, from_cand: str | None,
                 iou: float, low_overlap: float, oks_sigma: float, line_thickness: float,
                 span_match: str, ignore_attributes: tuple[str, ...], ignore_crowd: bool,
                 fail_under: tuple[str, ...], worst: int, images: Path | None, out: Path | None,
-                output: str) -> None:
+                output: str, jobs: int | None) -> None:
     """Compare CANDIDATE against REFERENCE (ground truth), in any two formats: matched
     objects, conflicts (CVAT's names) and precision, recall, f1, accuracy, mean IoU. Exits 0
     whatever the metrics, unless a --fail-under gate fails (1)."""
@@ -640,7 +643,8 @@ def compare_cmd(reference: Path, candidate: Path, from_ref: str | None, from_can
     result = compare(reference, candidate, from_ref=from_ref, from_cand=from_cand, iou=iou,
                      low_overlap=low_overlap, oks_sigma=oks_sigma,
                      line_thickness=line_thickness, span_match=span_match,
-                     ignore_attributes=ignore_attributes, ignore_crowd=ignore_crowd)
+                     ignore_attributes=ignore_attributes, ignore_crowd=ignore_crowd,
+                     jobs=jobs)
     if output == "html":
         text = result.to_html(images=images, worst=worst)
     else:

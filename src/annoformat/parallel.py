@@ -161,3 +161,52 @@ def _pooled(fn: Callable[[T], R], items: list[T] | tuple[T, ...], n: int,
         pool.join()
     finally:
         pool.terminate()  # (also when the consumer stops early or fails)
+
+
+S = TypeVar("S")
+
+#: what :func:`map_shared`'s workers read: set once per worker by its initializer
+_SHARED: list[Any] = []
+
+
+def _shared_init(shared: Any) -> None:
+    _worker_init()
+    _SHARED[:] = [shared]
+
+
+def _call_shared(task: tuple[Callable[[Any, Any], Any], Any]) -> Any:
+    fn, item = task
+    return fn(_SHARED[0], item)
+
+
+def map_shared(fn: Callable[[S, T], R], shared: S, items: Iterable[T], *,
+               chunksize: int | None = None) -> Iterator[R]:
+    """``fn(shared, item)`` of each item, in input order, as :func:`map_ordered`, for work
+    that reads one large object (the two datasets ``compare`` pairs items of): ``shared``
+    reaches each worker once (inherited where processes fork, pickled once per worker
+    elsewhere) and only the items travel with each task.
+
+    Example:
+        >>> with use_jobs(2, min_items=1):
+        ...     list(map_shared(divmod, 7, [2, 3]))
+        [(3, 1), (2, 1)]
+    """
+    n = jobs()
+    listed = items if isinstance(items, (list, tuple)) else list(items)
+    if n <= 1 or len(listed) < max(1, _MIN_ITEMS.get()):
+        return (fn(shared, item) for item in listed)
+    return _pooled_shared(fn, shared, listed, n, chunksize)
+
+
+def _pooled_shared(fn: Callable[[S, T], R], shared: S, items: list[T] | tuple[T, ...],
+                   n: int, chunksize: int | None) -> Iterator[R]:
+    workers = min(n, len(items))
+    if chunksize is None:
+        chunksize = max(1, min(512, len(items) // (workers * 8)))
+    pool = _context().Pool(workers, initializer=_shared_init, initargs=(shared,))
+    try:
+        yield from pool.imap(_call_shared, [(fn, item) for item in items], chunksize)
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()

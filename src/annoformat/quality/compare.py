@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ import orjson
 
 from annoformat.diagnostics import AnnoformatError, Report, UsageError
 from annoformat.model import Dataset, Item, Polyline, Text
+from annoformat.parallel import map_shared, use_jobs
 from annoformat.quality.checks import considered, covered, group_mismatches
 from annoformat.quality.items import Source, pair_items, read_source
 from annoformat.quality.match import Settings, match_annotations
@@ -101,6 +103,13 @@ class _Tally:
     def __init__(self) -> None:
         self.reference = self.candidate = self.matched = self.iou_n = 0
         self.iou_sum = 0.0
+
+    def add(self, other: _Tally) -> None:
+        self.reference += other.reference
+        self.candidate += other.candidate
+        self.matched += other.matched
+        self.iou_n += other.iou_n
+        self.iou_sum += other.iou_sum
 
     def metrics(self) -> dict[str, Any]:
         r, c, m = self.reference, self.candidate, self.matched
@@ -208,12 +217,14 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
             oks_sigma: float = 0.09, line_thickness: float = 0.01, span_match: str = "exact",
             ignore_attributes: Iterable[str] = (), ignore_crowd: bool = False,
             compare_attributes: bool = True, compare_groups: bool = True,
-            look_for_covered: bool = True, report: Report | None = None) -> Comparison:
+            look_for_covered: bool = True, jobs: int | None = None,
+            report: Report | None = None) -> Comparison:
     """Compare ``candidate`` against ``reference`` (paths in any known format, or Datasets).
 
-    ``from_ref`` / ``from_cand`` name their formats (detected otherwise); the other settings
-    are :class:`~annoformat.quality.match.Settings`'. Findings about the inputs (items on one
-    side only, AF701-AF705) go into ``report`` and ``Comparison.report``.
+    ``from_ref`` / ``from_cand`` name their formats (detected otherwise); ``jobs``: processes
+    comparing items (default: every usable core; 1: this process; the result is the same);
+    the other settings are :class:`~annoformat.quality.match.Settings`'. Findings about the
+    inputs (items on one side only, AF701-AF705) go into ``report`` and ``Comparison.report``.
 
     Raises:
         AnnoformatError: an input cannot be read, or no item pairs (AF705).
@@ -234,6 +245,8 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
                         look_for_covered=look_for_covered)
     report = report if report is not None else Report()
     usage = settings.usage_errors()
+    if jobs is not None and jobs < 1:
+        usage.add("AF707", option="--jobs", value=jobs, reason="at least 1 process")
     if len(usage):
         raise UsageError(usage)
     ref, ref_map = _read(reference, from_ref, report)
@@ -243,8 +256,11 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
         report.add("AF705", reference=len(ref.items), candidate=len(cand.items))
         raise AnnoformatError(report)
     engine = _Engine(settings, ref_map, cand_map)
-    for ri, ci in pairs:
-        engine.item(ri, ref.items[ri], ci, cand.items[ci])
+    # items are independent: on every usable core (--jobs), merged back in item order
+    shared = (settings, ref_map, cand_map, ref.items, cand.items)
+    with contextlib.nullcontext() if jobs is None else use_jobs(jobs):
+        for outcome in map_shared(_item_outcome, shared, pairs):
+            engine.merge(outcome)
     _fill_lines(engine.conflicts)
     return Comparison(
         summary=engine.total.metrics(),
@@ -254,6 +270,16 @@ def compare(reference: Source, candidate: Source, *, from_ref: str | None = None
         sources={"reference": None if isinstance(reference, Dataset) else str(reference),
                  "candidate": None if isinstance(candidate, Dataset) else str(candidate)},
         datasets=(ref, cand))
+
+
+def _item_outcome(shared: tuple[Any, ...], pair: tuple[int, int]) -> _Engine:
+    """One item pair compared on an engine of its own (in a pool worker, or here)."""
+    settings, ref_map, cand_map, ref_items, cand_items = shared
+    ri, ci = pair
+    engine = _Engine(settings, ref_map, cand_map)
+    engine.item(ri, ref_items[ri], ci, cand_items[ci])
+    engine.maps = (None, None)  # not sent back: the caller has them
+    return engine
 
 
 def item_key(item: Item) -> dict[str, Any]:
@@ -279,6 +305,16 @@ class _Engine:
         self.confusion: dict[str, Counter[str]] = defaultdict(Counter)
         self.conflicts: list[Conflict] = []
         self.rows: list[dict[str, Any]] = []
+
+    def merge(self, other: _Engine) -> None:
+        """Add what ``other`` found (the next items, in order)."""
+        self.total.add(other.total)
+        for name, tally in other.labels.items():
+            self.labels[name].add(tally)
+        for ref_label, row in other.confusion.items():
+            self.confusion[ref_label].update(row)
+        self.conflicts += other.conflicts
+        self.rows += other.rows
 
     def _origin(self, side: int, item_index: int, index: int | None) -> Origin | None:
         sm = self.maps[side]
@@ -358,8 +394,7 @@ class _Engine:
         found.sort(key=lambda f: (_ORDER[f.type], f.index[0] if f.index[0] is not None else -1,
                                   f.index[1] if f.index[1] is not None else -1))
         self.conflicts += found
-        for attr in ("reference", "candidate", "matched", "iou_sum", "iou_n"):
-            setattr(self.total, attr, getattr(self.total, attr) + getattr(tally, attr))
+        self.total.add(tally)
         metrics = tally.metrics()
         self.rows.append({"item": key, "reference": tally.reference,
                           "candidate": tally.candidate, "matched": tally.matched,
