@@ -70,7 +70,17 @@ _BASES = {cls: defaults_of(cls) for cls in (BBox, RotatedBBox, Polygon, Polyline
 
 
 def _points(text: str) -> list[float]:
-    return [float(v) for v in text.replace(";", ",").split(",")]
+    return list(map(float, text.replace(";", ",").split(",")))
+
+
+#: the keys of an annotation's field dict in the order the general path makes them (defaults,
+#: then the shared fields, then the geometry): the fast path fills a copy in place
+_COMMON = ("label", "group", "track_id", "origin", "occluded", "z_order", "attributes", "extras")
+_TEMPLATES = {cls: {**_BASES[cls], **dict.fromkeys(_COMMON), **dict.fromkeys(geo)}
+              for cls, geo in ((BBox, ("x", "y", "w", "h")), (Polygon, ("rings",)),
+                               (Polyline, ("points",)), (Points, ("points",)),
+                               (Ellipse, ("cx", "cy", "rx", "ry", "rotation")), (Tag, ()))}
+_SLOW = object()  # the fast path's "not mine": the general path reads the shape (and reports)
 
 
 def _flag(value: str | None) -> bool | None:
@@ -493,10 +503,12 @@ class Reader:
             tag = el.tag
             if not isinstance(tag, str):
                 continue
-            ann = self._shape(el, tag, el.get("label", ""), key[1], width, height, None)
+            ann = self._fast(el, tag, width, height, key[1])
+            if ann is _SLOW:
+                ann = self._shape(el, tag, el.get("label", ""), key[1], width, height, None)
             if ann is None:
                 continue
-            if tag == "polygon" and RING in el.attrib and _join(anns, joined, ann, el):
+            if tag == "polygon" and el.get(RING) is not None and _join(anns, joined, ann, el):
                 continue
             anns.append(ann)
             if self.origins is not None:
@@ -509,6 +521,72 @@ class Reader:
                                          "extras": {"cvat": extras} if extras else {}}))
 
     # -- shapes --------------------------------------------------------------------------
+    def _fast(self, el: etree._Element, tag: str, width: int | None, height: int | None,
+              item_id: str) -> Any:
+        """An image's shape as :meth:`_shape` reads it, for the usual case only (a box,
+        polygon, polyline, points, ellipse or tag of a declared label with no geometry
+        finding): one dict filled in place, no intermediate ones. Anything else is
+        ``_SLOW``, decided before any diagnostic is recorded, so the general path says all."""
+        get = el.get
+        label = get("label")
+        if tag == "box":
+            rotation = get("rotation")
+            if rotation is not None and float(rotation):
+                return _SLOW
+            x, y = float(get("xtl")), float(get("ytl"))  # type: ignore[arg-type]
+            w, h = float(get("xbr")) - x, float(get("ybr")) - y  # type: ignore[arg-type]
+            if (w <= 0 or h <= 0 or x < 0 or y < 0 or (width and x + w > width)
+                    or (height and y + h > height)):
+                return _SLOW
+            cls: type[Any] = BBox
+        elif tag == "polygon" or tag == "polyline" or tag == "points":
+            pts = _points(get("points", ""))
+            if len(pts) < 2 * _MIN_POINTS[tag]:
+                return _SLOW
+            cls = Polygon if tag == "polygon" else Polyline if tag == "polyline" else Points
+        elif tag == "ellipse":
+            rx, ry = float(get("rx")), float(get("ry"))  # type: ignore[arg-type]
+            if not (rx > 0 and ry > 0):
+                return _SLOW
+            cls = Ellipse
+        elif tag != "tag":
+            return _SLOW
+        else:
+            cls = Tag
+        if not label or label not in self.labels:
+            return _SLOW
+        source = get("source")
+        origin = ORIGINS.get(source, "unknown") if source else "unknown"
+        fields = _TEMPLATES[cls].copy()
+        fields["label"] = label
+        group, occluded, z_order = get("group_id"), get("occluded"), get("z_order")
+        if group is not None:
+            fields["group"] = int(group)
+        fields["origin"] = origin
+        if occluded is not None:
+            fields["occluded"] = occluded == "1"
+        if z_order is not None:
+            fields["z_order"] = int(z_order)
+        if len(el):
+            common: dict[str, Any] = {}
+            fields["attributes"] = self._attributes(el, self.specs[label], item_id, common)
+            if common:
+                fields["track_id"] = common["track_id"]
+        else:
+            fields["attributes"] = {}
+        fields["extras"] = {} if source == SOURCES[origin] else {"cvat": {"source": source}}
+        if cls is BBox:
+            fields["x"], fields["y"], fields["w"], fields["h"] = x, y, w, h
+        elif cls is Polygon:
+            fields["rings"] = [pts]
+        elif cls is Ellipse:
+            fields["cx"], fields["cy"] = float(get("cx")), float(get("cy"))  # type: ignore[arg-type]
+            fields["rx"], fields["ry"] = rx, ry
+            fields["rotation"] = float(get("rotation", "0"))
+        elif cls is not Tag:
+            fields["points"] = pts
+        return trusted(cls, fields)
+
     def _shape(self, el: etree._Element, tag: str, label: str, item_id: str,
                width: int | None, height: int | None, track: dict[str, Any] | None) -> Any:
         """One shape element as an IR annotation (None, with a diagnostic, when unusable)."""
