@@ -89,3 +89,26 @@ def test_libxml2_allocation_failures_are_af905_not_invalid_xml(message: str) -> 
     report = Report()
     syntax_error(etree.XMLSyntaxError(message, 2, 0, 0), b"", "big.xml", report)
     assert report.codes() == ["AF905"]
+
+
+def test_images_checked_in_batches_say_what_one_by_one_says() -> None:
+    # 700 images: runs of them are checked against the XSD as one document; an error in one
+    # sends its batch through the one-by-one check, with the real document's XPath
+    bad = _doc(*[IMAGES % (i, i, BOX % (b"q" if i == 400 else b"5")) for i in range(700)])
+    ds, diags, _ = _read_all(bad, 4096)
+    assert ds is None
+    assert [(c, loc["pointer"]) for c, loc, _ in diags] == [
+        ("AF101", "/annotations/image[401]/box")]
+    foo = _doc(*[IMAGES % (i, i, b"") if i != 500 else b"<foo/>" for i in range(700)])
+    _, diags, _ = _read_all(foo, 4096)
+    assert [(c, loc["pointer"]) for c, loc, _ in diags] == [("AF101", "/annotations/foo")]
+    # semantic findings of images read in a batch keep their places and order
+    dup = _doc(*[IMAGES % (i % 300, i, BOX % (b"0" if i % 7 == 0 else b"5"))
+                 for i in range(700)])
+    ds, diags, _ = _read_all(dup, 4096)
+    found = [(c, loc["pointer"]) for c, loc, _ in diags]
+    assert len(ds["items"]) == 300 and len(found) == 443
+    assert found[:2] == [("AF302", "/annotations/image[1]/box"),
+                         ("AF302", "/annotations/image[8]/box")]
+    assert ("AF203", "/annotations/image[301]") in found
+    assert sum(c == "AF203" for c, _ in found) == 400

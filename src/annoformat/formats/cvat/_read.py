@@ -129,6 +129,8 @@ class _Pending:
 _TOP = ("annotations", "version", "meta", "image", "track")
 _RANK = {None: 0, "version": 1, "meta": 2, "item": 3}
 _HEAD = 1 << 16
+#: root children read per drain: runs of images among them are checked as one document
+_BATCH = 256
 
 
 class Reader:
@@ -243,13 +245,17 @@ class Reader:
                 head += chunk
                 if len(head) >= _HEAD:
                     break
+            ended = 0  # children of the root finished since the last drain
             for chunk in itertools.chain((head,), chunks):
                 parser.feed(chunk)
                 for _, el in _events(parser):
                     if root is None:
                         root = self._begin(el)
                     if el.getparent() is root:
-                        self._drain(root, el)
+                        ended += 1
+                        if ended >= _BATCH:
+                            self._drain(root, el)
+                            ended = 0
             last = parser.close()
             for _, el in _events(parser):
                 if root is None:
@@ -287,11 +293,54 @@ class Reader:
         """Read and drop the root's children before ``upto`` (all of them when None): each is
         complete, and so is the text after it, once the parser has finished ``upto``."""
         self._check_root(root)
+        batch: list[etree._Element] = []
+        wrapper = None
         while True:
             child = next(iter(root), None)
             if child is None or child is upto:
-                return
+                break
+            if (child.tag == "image" and self.state == "item" and self.tentative == "images"
+                    and not self.errors and self.unexpected is None):
+                if wrapper is None:
+                    wrapper = self._wrapper("item", "images")
+                wrapper.append(child)  # out of the document, as _child does
+                batch.append(child)
+                continue
+            if wrapper is not None:
+                self._images(wrapper, batch)
+                batch, wrapper = [], None
             self._child(child)
+        if wrapper is not None:
+            self._images(wrapper, batch)
+
+    def _wrapper(self, state: str | None, flavour: str) -> etree._Element:
+        """A root holding a stand-in for the children before (see :func:`_stub`)."""
+        from lxml import etree
+
+        wrapper = etree.Element("annotations")
+        if self.root_line is not None:
+            cast(Any, wrapper).sourceline = self.root_line
+        _stub(wrapper, state, flavour)
+        return wrapper
+
+    def _images(self, wrapper: etree._Element, batch: list[etree._Element]) -> None:
+        """Images that follow images, checked against the XSD in one document (behind a
+        stand-in image) and read; when that finds an error, each goes through :meth:`_child`
+        instead, which says what the one-by-one check says."""
+        if not compiled_xsd(SCHEMAS["images"]).validate(wrapper):
+            for el in batch:
+                self._child(el)
+            return
+        counts = self.counts
+        self.has_image = True
+        self.flavour = "images"
+        for el in batch:
+            ordinal = counts["image"] = counts.get("image", 0) + 1
+            self.current = (el, "image", ordinal)
+            self._steps = {}
+            self._image(el)
+        self.current = None
+        self._steps = {}
 
     def _check_root(self, root: etree._Element) -> None:
         """The root's own attributes and text, checked once (before its first child)."""
