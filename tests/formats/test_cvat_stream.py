@@ -112,3 +112,42 @@ def test_images_checked_in_batches_say_what_one_by_one_says() -> None:
                          ("AF302", "/annotations/image[8]/box")]
     assert ("AF203", "/annotations/image[301]") in found
     assert sum(c == "AF203" for c, _ in found) == 400
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_batches_read_through_bytes_as_a_worker_would_change_nothing(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = path.read_bytes()
+    whole = _read_all(data)
+    monkeypatch.setattr(Reader, "via_bytes", True)
+    assert _read_all(data) == whole
+
+
+def test_a_worker_gets_lines_ordinals_and_findings_of_the_file() -> None:
+    # several batches (the pull parser drains every 256 root children), a finding in each,
+    # a repeated id across batches, one schema error far in: all as the in-process read says
+    many = _doc(*[IMAGES % (i % 600, i, BOX % (b"0" if i % 250 == 0 else b"5"))
+                  for i in range(700)]).replace(b"><", b">\n<")
+    bad = many.replace(b'xbr="5"', b'xbr="z"', 1)
+    starts: list[int] = []
+    real = _read.read_images
+
+    def spy(*args: Any) -> Any:
+        starts.append(args[-1])
+        return real(*args)
+
+    for data in (many, bad):
+        whole = _read_all(data, 512)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_read, "read_images", spy)
+            mp.setattr(Reader, "via_bytes", True)
+            assert _read_all(data, 512) == whole
+    # drains every 256 root children (version and meta count); the first image is read alone
+    assert starts[:3] == [2, 254, 510]
+    _, diags, _ = _read_all(many, 512)
+    assert [(c, loc["line"], loc["pointer"]) for c, loc, _ in diags][:4] == [
+        ("AF302", 14, "/annotations/image[1]/box"),
+        ("AF302", 764, "/annotations/image[251]/box"),
+        ("AF302", 1514, "/annotations/image[501]/box"),
+        ("AF203", 1813, "/annotations/image[601]")]
+    assert len(diags) == 103

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import pickle
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pydantic import JsonValue
 
@@ -125,6 +127,73 @@ class _Pending:
         self.calls.append((code, ctx))
 
 
+@dataclass(frozen=True)
+class ImageContext:
+    """What reading an ``<image>`` needs from the document before it: the declared labels
+    and their attribute specs, the task's subset, whether origins are recorded. Picklable."""
+
+    path: str
+    labels: dict[str, Label]
+    specs: dict[str, dict[str, AttributeSpec]]
+    element_specs: dict[str, dict[str, dict[str, AttributeSpec]]]
+    implied: str | None
+    origins: bool
+
+
+class ImageRead(NamedTuple):
+    """One ``<image>`` read on its own: the item, and what :meth:`Reader._merge` needs to add
+    it in file order (its key for the repeated-id check, its findings, cuboids, and where each
+    annotation is when origins are recorded). Picklable."""
+
+    key: tuple[str | None, str]
+    image_id: str
+    line: int | None
+    ordinal: int
+    item: Item
+    calls: list[tuple[str, dict[str, Any]]]
+    origins: list[tuple[int | None, _Pointer]] | None
+    cuboids: list[int]
+
+
+def batch_bytes(wrapper: etree._Element) -> tuple[bytes, list[int | None]]:
+    """A batch of images (see :meth:`Reader._wrapper`) as bytes, and every node's line in the
+    file in document order (serialising loses them; :func:`read_images` puts them back)."""
+    from lxml import etree
+
+    return etree.tostring(wrapper), [cast(Any, node).sourceline for node in wrapper.iter()]
+
+
+def read_images(context: ImageContext, data: bytes, lines: list[int | None],
+                start: int) -> list[ImageRead] | None:
+    """A run of ``<image>`` elements read on their own, in file order, as a process-pool
+    worker would (module level, picklable arguments and result): ``data`` and ``lines`` from
+    :func:`batch_bytes`, ``start`` the ordinal of the first image among the root's images.
+    None when the XSD finds an error: the caller then checks them one by one, which says where.
+
+    Example:
+        >>> from lxml import etree
+        >>> batch = etree.fromstring('<annotations><image id="0" name=""/>'
+        ...                          '<image id="7" name="a.jpg"/></annotations>')
+        >>> context = Reader("f.xml", Report()).context()
+        >>> [r.item.id for r in read_images(context, *batch_bytes(batch), 2)]
+        ['7']
+    """
+    from lxml import etree
+
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                  load_dtd=False, huge_tree=True))
+    for node, line in zip(root.iter(), lines, strict=True):
+        if line is not None:
+            cast(Any, node).sourceline = line
+    if not compiled_xsd(SCHEMAS["images"]).validate(root):
+        return None
+    reader = Reader(context.path, Report())
+    reader.labels, reader.specs = context.labels, context.specs
+    reader.element_specs, reader.implied = context.element_specs, context.implied
+    reader.origins = {} if context.origins else None
+    return [reader._read_image(el, start + i) for i, el in enumerate(list(root)[1:])]
+
+
 #: the root's children that end a step of the streaming read
 _TOP = ("annotations", "version", "meta", "image", "track")
 _RANK = {None: 0, "version": 1, "meta": 2, "item": 3}
@@ -144,6 +213,9 @@ class Reader:
     read said is said again: a syntax error anywhere is AF020 alone, schema errors are AF101
     alone (with libxml2's lines, XPaths and messages), else the semantic findings in file order.
     """
+
+    #: batches of images go through bytes and pickle as a process pool's would (the tests)
+    via_bytes = False
 
     def __init__(self, path: str, report: Report) -> None:
         self.path = path
@@ -327,20 +399,31 @@ class Reader:
         """Images that follow images, checked against the XSD in one document (behind a
         stand-in image) and read; when that finds an error, each goes through :meth:`_child`
         instead, which says what the one-by-one check says."""
-        if not compiled_xsd(SCHEMAS["images"]).validate(wrapper):
+        start = self.counts.get("image", 0) + 1
+        if self.via_bytes:  # what a process pool does (read_images); the tests run it so
+            payload = pickle.dumps((self.context(), *batch_bytes(wrapper), start))
+            done = pickle.loads(pickle.dumps(read_images(*pickle.loads(payload))))
+        elif compiled_xsd(SCHEMAS["images"]).validate(wrapper):
+            done = [self._read_image(el, start + i) for i, el in enumerate(batch)]
+        else:
+            done = None
+        if done is None:
             for el in batch:
                 self._child(el)
             return
-        counts = self.counts
+        self.counts["image"] = start + len(batch) - 1
         self.has_image = True
         self.flavour = "images"
-        for el in batch:
-            ordinal = counts["image"] = counts.get("image", 0) + 1
-            self.current = (el, "image", ordinal)
-            self._steps = {}
-            self._image(el)
+        for one in done:
+            self._merge(one)
         self.current = None
         self._steps = {}
+
+    def context(self) -> ImageContext:
+        """What reading an image needs from the document before it (for :func:`read_images`)."""
+        return ImageContext(path=self.path, labels=self.labels, specs=self.specs,
+                            element_specs=self.element_specs, implied=self.implied,
+                            origins=self.origins is not None)
 
     def _check_root(self, root: etree._Element) -> None:
         """The root's own attributes and text, checked once (before its first child)."""
@@ -523,17 +606,49 @@ class Reader:
                           pointer=None if pointer is None else pointer.render(root, counts))
 
     def _image(self, image: etree._Element) -> None:
+        assert self.current is not None
+        self._merge(self._read_image(image, self.current[2]))
+
+    def _merge(self, done: ImageRead) -> None:
+        """An image read on its own (here or in another process) added to the dataset in file
+        order: a repeated id is AF203 and the image is dropped with what it said."""
+        first, key = self.first, done.key
+        if key in first:
+            self.report.add("AF203", path=self.path, line=done.line,
+                            pointer=_Pointer("image", done.ordinal), image_id=done.image_id,
+                            item_id=key[1], first=f"line {first[key]}")
+            return
+        first[key] = done.line or 0
+        self.report.calls += done.calls
+        self.cuboids += done.cuboids
+        self.items.append(done.item)
+        if self.origins is not None and done.origins is not None:
+            for ann, origin in zip(done.item.annotations, done.origins, strict=True):
+                self.origins[id(ann)] = origin
+
+    def _read_image(self, image: etree._Element, ordinal: int) -> ImageRead:
+        """One ``<image>`` read without the images before it (its id is not checked against
+        theirs: :meth:`_merge` does that), its findings and cuboids kept apart."""
+        report, cuboids, origins = self.report, self.cuboids, self.origins
+        self.report, self.cuboids = _Pending(), []
+        self.origins = None if origins is None else {}
+        self.current, self._steps = (image, "image", ordinal), {}
+        try:
+            item = self._image_item(image)
+            mine = self.origins
+            return ImageRead(
+                key=(item.subset, item.id), image_id=str(image.get("id")),
+                line=line_of(image), ordinal=ordinal, item=item, calls=self.report.calls,
+                origins=None if mine is None else [mine[id(a)] for a in item.annotations],
+                cuboids=self.cuboids)
+        finally:
+            self.report, self.cuboids, self.origins = report, cuboids, origins
+
+    def _image_item(self, image: etree._Element) -> Item:
         attrib = image.attrib
         iid = attrib["id"]
         subset = subset_read(str(attrib["subset"])) if "subset" in attrib else self.implied
-        line = line_of(image)
         key = (subset, str(int(iid)))
-        first = self.first
-        if key in first:
-            self.report.add("AF203", **self._at(image), image_id=iid, item_id=key[1],
-                            first=f"line {first[key]}")
-            return
-        first[key] = line or 0
         name = str(attrib["name"])
         if not is_safe_relative(name):
             self.report.add("AF016", **self._at(image), value=name, item_id=key[1])
@@ -548,26 +663,27 @@ class Reader:
             extras["task_id"] = attrib["task_id"]
         anns: list[Any] = []
         joined: list[tuple[Polygon, bool]] = []  # multi-ring polygons; group added?
+        fast, origins, item_id = self._fast, self.origins, key[1]
         for el in image:
             tag = el.tag
             if not isinstance(tag, str):
                 continue
-            ann = self._fast(el, tag, width, height, key[1])
+            ann = fast(el, tag, width, height, item_id)
             if ann is _SLOW:
-                ann = self._shape(el, tag, el.get("label", ""), key[1], width, height, None)
+                ann = self._shape(el, tag, el.get("label", ""), item_id, width, height, None)
             if ann is None:
                 continue
             if tag == "polygon" and el.get(RING) is not None and _join(anns, joined, ann, el):
                 continue
             anns.append(ann)
-            if self.origins is not None:
-                self.origins[id(ann)] = (line_of(el), self._pointer(el))
+            if origins is not None:
+                origins[id(ann)] = (line_of(el), self._pointer(el))
         for polygon, added in joined:
             if added and len(polygon.rings) > 1:
                 polygon.group = None
-        self.items.append(trusted(Item, {"id": key[1], "subset": subset, "media": media,
-                                         "annotations": anns, "attributes": {},
-                                         "extras": {"cvat": extras} if extras else {}}))
+        return trusted(Item, {"id": key[1], "subset": subset, "media": media,
+                              "annotations": anns, "attributes": {},
+                              "extras": {"cvat": extras} if extras else {}})
 
     # -- shapes --------------------------------------------------------------------------
     def _fast(self, el: etree._Element, tag: str, width: int | None, height: int | None,
