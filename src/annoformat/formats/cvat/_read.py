@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import pickle
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -212,6 +211,12 @@ class Reader:
     IR, and dropped. Memory is the IR plus a few elements, not the document. What the whole-file
     read said is said again: a syntax error anywhere is AF020 alone, schema errors are AF101
     alone (with libxml2's lines, XPaths and messages), else the semantic findings in file order.
+
+    Speed: the children are drained every ``_BATCH`` of them, and a run of images is checked
+    as one small document (one libxml2 call, not one per image; an error sends the run through
+    the one-by-one check, which says where). Each image is read on its own into an
+    :class:`ImageRead` and merged in file order (:meth:`_merge`), so a run can be read in
+    another process (:func:`read_images`). Usual shapes take :meth:`_fast`.
     """
 
     #: batches of images go through bytes and pickle as a process pool's would (the tests)
@@ -401,6 +406,8 @@ class Reader:
         instead, which says what the one-by-one check says."""
         start = self.counts.get("image", 0) + 1
         if self.via_bytes:  # what a process pool does (read_images); the tests run it so
+            import pickle
+
             payload = pickle.dumps((self.context(), *batch_bytes(wrapper), start))
             done = pickle.loads(pickle.dumps(read_images(*pickle.loads(payload))))
         elif compiled_xsd(SCHEMAS["images"]).validate(wrapper):
