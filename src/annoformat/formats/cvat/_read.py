@@ -671,10 +671,13 @@ class Reader:
         anns: list[Any] = []
         joined: list[tuple[Polygon, bool]] = []  # multi-ring polygons; group added?
         fast, origins, item_id = self._fast, self.origins, key[1]
+        nth: dict[str, int] = {}  # each tag's count so far (XPath steps, when recorded)
         for el in image:
             tag = el.tag
             if not isinstance(tag, str):
                 continue
+            if origins is not None:
+                nth[tag] = nth.get(tag, 0) + 1
             ann = fast(el, tag, width, height, item_id)
             if ann is _SLOW:
                 ann = self._shape(el, tag, el.get("label", ""), item_id, width, height, None)
@@ -684,7 +687,15 @@ class Reader:
                 continue
             anns.append(ann)
             if origins is not None:
-                origins[id(ann)] = (line_of(el), self._pointer(el))
+                origins[id(ann)] = (line_of(el), _Pointer(tag, nth[tag]))  # a step, for now
+        if origins is not None:  # the steps numbered as libxml2 does, the image's count known
+            assert self.current is not None
+            ordinal = self.current[2]
+            for ann in anns:
+                line, step = origins[id(ann)]
+                tag = cast(str, step.tag)
+                origins[id(ann)] = (line, _Pointer("image", ordinal, tag if nth[tag] < 2
+                                                   else f"{tag}[{step.ordinal}]"))
         for polygon, added in joined:
             if added and len(polygon.rings) > 1:
                 polygon.group = None
