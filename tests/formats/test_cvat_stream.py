@@ -132,9 +132,9 @@ def test_a_worker_gets_lines_ordinals_and_findings_of_the_file() -> None:
     starts: list[int] = []
     real = _read.read_images
 
-    def spy(*args: Any) -> Any:
-        starts.append(args[-1])
-        return real(*args)
+    def spy(context: Any, batch: Any) -> Any:
+        starts.append(batch[2])
+        return real(context, batch)
 
     for data in (many, bad):
         whole = _read_all(data, 512)

@@ -154,30 +154,38 @@ class ImageRead(NamedTuple):
     cuboids: list[int]
 
 
-def batch_bytes(wrapper: etree._Element) -> tuple[bytes, list[int | None]]:
-    """A batch of images (see :meth:`Reader._wrapper`) as bytes, and every node's line in the
-    file in document order (serialising loses them; :func:`read_images` puts them back)."""
+#: a run of images as a worker gets it (:func:`batch_bytes`): the XML of a root holding a
+#: stand-in image and them, every node's line in the file, the ordinal of the first image
+ImageBatch = tuple[bytes, list[int | None], int]
+
+
+def batch_bytes(wrapper: etree._Element, start: int) -> ImageBatch:
+    """A batch of images (see :meth:`Reader._wrapper`) as bytes, with every node's line in the
+    file in document order (serialising loses them; :func:`read_images` puts them back) and
+    ``start``, the ordinal of its first image among the root's images."""
     from lxml import etree
 
-    return etree.tostring(wrapper), [cast(Any, node).sourceline for node in wrapper.iter()]
+    lines = [cast(Any, node).sourceline for node in wrapper.iter()]
+    return etree.tostring(wrapper), lines, start
 
 
-def read_images(context: ImageContext, data: bytes, lines: list[int | None],
-                start: int) -> list[ImageRead] | None:
+def read_images(context: ImageContext, batch: ImageBatch) -> list[ImageRead] | None:
     """A run of ``<image>`` elements read on their own, in file order, as a process-pool
-    worker would (module level, picklable arguments and result): ``data`` and ``lines`` from
-    :func:`batch_bytes`, ``start`` the ordinal of the first image among the root's images.
-    None when the XSD finds an error: the caller then checks them one by one, which says where.
+    worker would: module level, picklable arguments and result, shaped for
+    ``parallel.map_shared(read_images, reader.context(), batches)``. None when the XSD finds
+    an error: the caller then checks them one by one, which says where.
 
     Example:
         >>> from lxml import etree
-        >>> batch = etree.fromstring('<annotations><image id="0" name=""/>'
-        ...                          '<image id="7" name="a.jpg"/></annotations>')
+        >>> run = etree.fromstring('<annotations><image id="0" name=""/>'
+        ...                        '<image id="7" name="a.jpg"/></annotations>')
         >>> context = Reader("f.xml", Report()).context()
-        >>> [r.item.id for r in read_images(context, *batch_bytes(batch), 2)]
+        >>> [r.item.id for r in read_images(context, batch_bytes(run, 2))]
         ['7']
     """
     from lxml import etree
+
+    data, lines, start = batch
 
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
                                                   load_dtd=False, huge_tree=True))
@@ -408,7 +416,7 @@ class Reader:
         if self.via_bytes:  # what a process pool does (read_images); the tests run it so
             import pickle
 
-            payload = pickle.dumps((self.context(), *batch_bytes(wrapper), start))
+            payload = pickle.dumps((self.context(), batch_bytes(wrapper, start)))
             done = pickle.loads(pickle.dumps(read_images(*pickle.loads(payload))))
         elif compiled_xsd(SCHEMAS["images"]).validate(wrapper):
             done = [self._read_image(el, start + i) for i, el in enumerate(batch)]
