@@ -89,3 +89,65 @@ def test_libxml2_allocation_failures_are_af905_not_invalid_xml(message: str) -> 
     report = Report()
     syntax_error(etree.XMLSyntaxError(message, 2, 0, 0), b"", "big.xml", report)
     assert report.codes() == ["AF905"]
+
+
+def test_images_checked_in_batches_say_what_one_by_one_says() -> None:
+    # 700 images: runs of them are checked against the XSD as one document; an error in one
+    # sends its batch through the one-by-one check, with the real document's XPath
+    bad = _doc(*[IMAGES % (i, i, BOX % (b"q" if i == 400 else b"5")) for i in range(700)])
+    ds, diags, _ = _read_all(bad, 4096)
+    assert ds is None
+    assert [(c, loc["pointer"]) for c, loc, _ in diags] == [
+        ("AF101", "/annotations/image[401]/box")]
+    foo = _doc(*[IMAGES % (i, i, b"") if i != 500 else b"<foo/>" for i in range(700)])
+    _, diags, _ = _read_all(foo, 4096)
+    assert [(c, loc["pointer"]) for c, loc, _ in diags] == [("AF101", "/annotations/foo")]
+    # semantic findings of images read in a batch keep their places and order
+    dup = _doc(*[IMAGES % (i % 300, i, BOX % (b"0" if i % 7 == 0 else b"5"))
+                 for i in range(700)])
+    ds, diags, _ = _read_all(dup, 4096)
+    found = [(c, loc["pointer"]) for c, loc, _ in diags]
+    assert len(ds["items"]) == 300 and len(found) == 443
+    assert found[:2] == [("AF302", "/annotations/image[1]/box"),
+                         ("AF302", "/annotations/image[8]/box")]
+    assert ("AF203", "/annotations/image[301]") in found
+    assert sum(c == "AF203" for c, _ in found) == 400
+
+
+@pytest.mark.parametrize("path", XML_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_batches_read_through_bytes_as_a_worker_would_change_nothing(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = path.read_bytes()
+    whole = _read_all(data)
+    monkeypatch.setattr(Reader, "via_bytes", True)
+    assert _read_all(data) == whole
+
+
+def test_a_worker_gets_lines_ordinals_and_findings_of_the_file() -> None:
+    # several batches (the pull parser drains every 256 root children), a finding in each,
+    # a repeated id across batches, one schema error far in: all as the in-process read says
+    many = _doc(*[IMAGES % (i % 600, i, BOX % (b"0" if i % 250 == 0 else b"5"))
+                  for i in range(700)]).replace(b"><", b">\n<")
+    bad = many.replace(b'xbr="5"', b'xbr="z"', 1)
+    starts: list[int] = []
+    real = _read.read_images
+
+    def spy(context: Any, batch: Any) -> Any:
+        starts.append(batch[2])
+        return real(context, batch)
+
+    for data in (many, bad):
+        whole = _read_all(data, 512)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_read, "read_images", spy)
+            mp.setattr(Reader, "via_bytes", True)
+            assert _read_all(data, 512) == whole
+    # drains every 256 root children (version and meta count); the first image is read alone
+    assert starts[:3] == [2, 254, 510]
+    _, diags, _ = _read_all(many, 512)
+    assert [(c, loc["line"], loc["pointer"]) for c, loc, _ in diags][:4] == [
+        ("AF302", 14, "/annotations/image[1]/box"),
+        ("AF302", 764, "/annotations/image[251]/box"),
+        ("AF302", 1514, "/annotations/image[501]/box"),
+        ("AF203", 1813, "/annotations/image[601]")]
+    assert len(diags) == 103

@@ -58,7 +58,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from annoformat import schemas
-from annoformat._io import memory_problem, stream_bytes
+from annoformat._io import gc_paused, memory_problem, stream_bytes
 from annoformat._xml import parse_xml
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat import _export as export
@@ -150,8 +150,10 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
             return None
         chunks = stream_bytes(file, report)
         # bytes: the items (<image>, or frames of <track>s) are counted only at the end
-        ds = (Reader(str(file), report).read_stream(track_bytes(chunks, "read", _size(file)))
-              if chunks is not None else None)
+        if chunks is None:
+            return None
+        with gc_paused():  # a million acyclic objects (the IR) at 100k images: no cycle scans
+            ds = Reader(str(file), report).read_stream(track_bytes(chunks, "read", _size(file)))
         if ds is None:
             return None
         parts.append((file, ds))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pydantic import JsonValue
 
@@ -70,7 +71,17 @@ _BASES = {cls: defaults_of(cls) for cls in (BBox, RotatedBBox, Polygon, Polyline
 
 
 def _points(text: str) -> list[float]:
-    return [float(v) for v in text.replace(";", ",").split(",")]
+    return list(map(float, text.replace(";", ",").split(",")))
+
+
+#: the keys of an annotation's field dict in the order the general path makes them (defaults,
+#: then the shared fields, then the geometry): the fast path fills a copy in place
+_COMMON = ("label", "group", "track_id", "origin", "occluded", "z_order", "attributes", "extras")
+_TEMPLATES = {cls: {**_BASES[cls], **dict.fromkeys(_COMMON), **dict.fromkeys(geo)}
+              for cls, geo in ((BBox, ("x", "y", "w", "h")), (Polygon, ("rings",)),
+                               (Polyline, ("points",)), (Points, ("points",)),
+                               (Ellipse, ("cx", "cy", "rx", "ry", "rotation")), (Tag, ()))}
+_SLOW = object()  # the fast path's "not mine": the general path reads the shape (and reports)
 
 
 def _flag(value: str | None) -> bool | None:
@@ -115,10 +126,87 @@ class _Pending:
         self.calls.append((code, ctx))
 
 
+@dataclass(frozen=True)
+class ImageContext:
+    """What reading an ``<image>`` needs from the document before it: the declared labels
+    and their attribute specs, the task's subset, whether origins are recorded. Picklable."""
+
+    path: str
+    labels: dict[str, Label]
+    specs: dict[str, dict[str, AttributeSpec]]
+    element_specs: dict[str, dict[str, dict[str, AttributeSpec]]]
+    implied: str | None
+    origins: bool
+
+
+class ImageRead(NamedTuple):
+    """One ``<image>`` read on its own: the item, and what :meth:`Reader._merge` needs to add
+    it in file order (its key for the repeated-id check, its findings, cuboids, and where each
+    annotation is when origins are recorded). Picklable."""
+
+    key: tuple[str | None, str]
+    image_id: str
+    line: int | None
+    ordinal: int
+    item: Item
+    calls: list[tuple[str, dict[str, Any]]]
+    origins: list[tuple[int | None, _Pointer]] | None
+    cuboids: list[int]
+
+
+#: a run of images as a worker gets it (:func:`batch_bytes`): the XML of a root holding a
+#: stand-in image and them, every node's line in the file, the ordinal of the first image
+ImageBatch = tuple[bytes, list[int | None], int]
+
+
+def batch_bytes(wrapper: etree._Element, start: int) -> ImageBatch:
+    """A batch of images (see :meth:`Reader._wrapper`) as bytes, with every node's line in the
+    file in document order (serialising loses them; :func:`read_images` puts them back) and
+    ``start``, the ordinal of its first image among the root's images."""
+    from lxml import etree
+
+    lines = [cast(Any, node).sourceline for node in wrapper.iter()]
+    return etree.tostring(wrapper), lines, start
+
+
+def read_images(context: ImageContext, batch: ImageBatch) -> list[ImageRead] | None:
+    """A run of ``<image>`` elements read on their own, in file order, as a process-pool
+    worker would: module level, picklable arguments and result, shaped for
+    ``parallel.map_shared(read_images, reader.context(), batches)``. None when the XSD finds
+    an error: the caller then checks them one by one, which says where.
+
+    Example:
+        >>> from lxml import etree
+        >>> run = etree.fromstring('<annotations><image id="0" name=""/>'
+        ...                        '<image id="7" name="a.jpg"/></annotations>')
+        >>> context = Reader("f.xml", Report()).context()
+        >>> [r.item.id for r in read_images(context, batch_bytes(run, 2))]
+        ['7']
+    """
+    from lxml import etree
+
+    data, lines, start = batch
+
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                  load_dtd=False, huge_tree=True))
+    for node, line in zip(root.iter(), lines, strict=True):
+        if line is not None:
+            cast(Any, node).sourceline = line
+    if not compiled_xsd(SCHEMAS["images"]).validate(root):
+        return None
+    reader = Reader(context.path, Report())
+    reader.labels, reader.specs = context.labels, context.specs
+    reader.element_specs, reader.implied = context.element_specs, context.implied
+    reader.origins = {} if context.origins else None
+    return [reader._read_image(el, start + i) for i, el in enumerate(list(root)[1:])]
+
+
 #: the root's children that end a step of the streaming read
 _TOP = ("annotations", "version", "meta", "image", "track")
 _RANK = {None: 0, "version": 1, "meta": 2, "item": 3}
 _HEAD = 1 << 16
+#: root children read per drain: runs of images among them are checked as one document
+_BATCH = 256
 
 
 class Reader:
@@ -131,7 +219,16 @@ class Reader:
     IR, and dropped. Memory is the IR plus a few elements, not the document. What the whole-file
     read said is said again: a syntax error anywhere is AF020 alone, schema errors are AF101
     alone (with libxml2's lines, XPaths and messages), else the semantic findings in file order.
+
+    Speed: the children are drained every ``_BATCH`` of them, and a run of images is checked
+    as one small document (one libxml2 call, not one per image; an error sends the run through
+    the one-by-one check, which says where). Each image is read on its own into an
+    :class:`ImageRead` and merged in file order (:meth:`_merge`), so a run can be read in
+    another process (:func:`read_images`). Usual shapes take :meth:`_fast`.
     """
+
+    #: batches of images go through bytes and pickle as a process pool's would (the tests)
+    via_bytes = False
 
     def __init__(self, path: str, report: Report) -> None:
         self.path = path
@@ -233,13 +330,17 @@ class Reader:
                 head += chunk
                 if len(head) >= _HEAD:
                     break
+            ended = 0  # children of the root finished since the last drain
             for chunk in itertools.chain((head,), chunks):
                 parser.feed(chunk)
                 for _, el in _events(parser):
                     if root is None:
                         root = self._begin(el)
                     if el.getparent() is root:
-                        self._drain(root, el)
+                        ended += 1
+                        if ended >= _BATCH:
+                            self._drain(root, el)
+                            ended = 0
             last = parser.close()
             for _, el in _events(parser):
                 if root is None:
@@ -277,11 +378,67 @@ class Reader:
         """Read and drop the root's children before ``upto`` (all of them when None): each is
         complete, and so is the text after it, once the parser has finished ``upto``."""
         self._check_root(root)
+        batch: list[etree._Element] = []
+        wrapper = None
         while True:
             child = next(iter(root), None)
             if child is None or child is upto:
-                return
+                break
+            if (child.tag == "image" and self.state == "item" and self.tentative == "images"
+                    and not self.errors and self.unexpected is None):
+                if wrapper is None:
+                    wrapper = self._wrapper("item", "images")
+                wrapper.append(child)  # out of the document, as _child does
+                batch.append(child)
+                continue
+            if wrapper is not None:
+                self._images(wrapper, batch)
+                batch, wrapper = [], None
             self._child(child)
+        if wrapper is not None:
+            self._images(wrapper, batch)
+
+    def _wrapper(self, state: str | None, flavour: str) -> etree._Element:
+        """A root holding a stand-in for the children before (see :func:`_stub`)."""
+        from lxml import etree
+
+        wrapper = etree.Element("annotations")
+        if self.root_line is not None:
+            cast(Any, wrapper).sourceline = self.root_line
+        _stub(wrapper, state, flavour)
+        return wrapper
+
+    def _images(self, wrapper: etree._Element, batch: list[etree._Element]) -> None:
+        """Images that follow images, checked against the XSD in one document (behind a
+        stand-in image) and read; when that finds an error, each goes through :meth:`_child`
+        instead, which says what the one-by-one check says."""
+        start = self.counts.get("image", 0) + 1
+        if self.via_bytes:  # what a process pool does (read_images); the tests run it so
+            import pickle
+
+            payload = pickle.dumps((self.context(), batch_bytes(wrapper, start)))
+            done = pickle.loads(pickle.dumps(read_images(*pickle.loads(payload))))
+        elif compiled_xsd(SCHEMAS["images"]).validate(wrapper):
+            done = [self._read_image(el, start + i) for i, el in enumerate(batch)]
+        else:
+            done = None
+        if done is None:
+            for el in batch:
+                self._child(el)
+            return
+        self.counts["image"] = start + len(batch) - 1
+        self.has_image = True
+        self.flavour = "images"
+        for one in done:
+            self._merge(one)
+        self.current = None
+        self._steps = {}
+
+    def context(self) -> ImageContext:
+        """What reading an image needs from the document before it (for :func:`read_images`)."""
+        return ImageContext(path=self.path, labels=self.labels, specs=self.specs,
+                            element_specs=self.element_specs, implied=self.implied,
+                            origins=self.origins is not None)
 
     def _check_root(self, root: etree._Element) -> None:
         """The root's own attributes and text, checked once (before its first child)."""
@@ -464,17 +621,49 @@ class Reader:
                           pointer=None if pointer is None else pointer.render(root, counts))
 
     def _image(self, image: etree._Element) -> None:
+        assert self.current is not None
+        self._merge(self._read_image(image, self.current[2]))
+
+    def _merge(self, done: ImageRead) -> None:
+        """An image read on its own (here or in another process) added to the dataset in file
+        order: a repeated id is AF203 and the image is dropped with what it said."""
+        first, key = self.first, done.key
+        if key in first:
+            self.report.add("AF203", path=self.path, line=done.line,
+                            pointer=_Pointer("image", done.ordinal), image_id=done.image_id,
+                            item_id=key[1], first=f"line {first[key]}")
+            return
+        first[key] = done.line or 0
+        self.report.calls += done.calls
+        self.cuboids += done.cuboids
+        self.items.append(done.item)
+        if self.origins is not None and done.origins is not None:
+            for ann, origin in zip(done.item.annotations, done.origins, strict=True):
+                self.origins[id(ann)] = origin
+
+    def _read_image(self, image: etree._Element, ordinal: int) -> ImageRead:
+        """One ``<image>`` read without the images before it (its id is not checked against
+        theirs: :meth:`_merge` does that), its findings and cuboids kept apart."""
+        report, cuboids, origins = self.report, self.cuboids, self.origins
+        self.report, self.cuboids = _Pending(), []
+        self.origins = None if origins is None else {}
+        self.current, self._steps = (image, "image", ordinal), {}
+        try:
+            item = self._image_item(image)
+            mine = self.origins
+            return ImageRead(
+                key=(item.subset, item.id), image_id=str(image.get("id")),
+                line=line_of(image), ordinal=ordinal, item=item, calls=self.report.calls,
+                origins=None if mine is None else [mine[id(a)] for a in item.annotations],
+                cuboids=self.cuboids)
+        finally:
+            self.report, self.cuboids, self.origins = report, cuboids, origins
+
+    def _image_item(self, image: etree._Element) -> Item:
         attrib = image.attrib
         iid = attrib["id"]
         subset = subset_read(str(attrib["subset"])) if "subset" in attrib else self.implied
-        line = line_of(image)
         key = (subset, str(int(iid)))
-        first = self.first
-        if key in first:
-            self.report.add("AF203", **self._at(image), image_id=iid, item_id=key[1],
-                            first=f"line {first[key]}")
-            return
-        first[key] = line or 0
         name = str(attrib["name"])
         if not is_safe_relative(name):
             self.report.add("AF016", **self._at(image), value=name, item_id=key[1])
@@ -489,26 +678,106 @@ class Reader:
             extras["task_id"] = attrib["task_id"]
         anns: list[Any] = []
         joined: list[tuple[Polygon, bool]] = []  # multi-ring polygons; group added?
+        fast, origins, item_id = self._fast, self.origins, key[1]
+        nth: dict[str, int] = {}  # each tag's count so far (XPath steps, when recorded)
         for el in image:
             tag = el.tag
             if not isinstance(tag, str):
                 continue
-            ann = self._shape(el, tag, el.get("label", ""), key[1], width, height, None)
+            if origins is not None:
+                nth[tag] = nth.get(tag, 0) + 1
+            ann = fast(el, tag, width, height, item_id)
+            if ann is _SLOW:
+                ann = self._shape(el, tag, el.get("label", ""), item_id, width, height, None)
             if ann is None:
                 continue
-            if tag == "polygon" and RING in el.attrib and _join(anns, joined, ann, el):
+            if tag == "polygon" and el.get(RING) is not None and _join(anns, joined, ann, el):
                 continue
             anns.append(ann)
-            if self.origins is not None:
-                self.origins[id(ann)] = (line_of(el), self._pointer(el))
+            if origins is not None:
+                origins[id(ann)] = (line_of(el), _Pointer(tag, nth[tag]))  # a step, for now
+        if origins is not None:  # the steps numbered as libxml2 does, the image's count known
+            assert self.current is not None
+            ordinal = self.current[2]
+            for ann in anns:
+                line, step = origins[id(ann)]
+                tag = cast(str, step.tag)
+                origins[id(ann)] = (line, _Pointer("image", ordinal, tag if nth[tag] < 2
+                                                   else f"{tag}[{step.ordinal}]"))
         for polygon, added in joined:
             if added and len(polygon.rings) > 1:
                 polygon.group = None
-        self.items.append(trusted(Item, {"id": key[1], "subset": subset, "media": media,
-                                         "annotations": anns, "attributes": {},
-                                         "extras": {"cvat": extras} if extras else {}}))
+        return trusted(Item, {"id": key[1], "subset": subset, "media": media,
+                              "annotations": anns, "attributes": {},
+                              "extras": {"cvat": extras} if extras else {}})
 
     # -- shapes --------------------------------------------------------------------------
+    def _fast(self, el: etree._Element, tag: str, width: int | None, height: int | None,
+              item_id: str) -> Any:
+        """An image's shape as :meth:`_shape` reads it, for the usual case only (a box,
+        polygon, polyline, points, ellipse or tag of a declared label with no geometry
+        finding): one dict filled in place, no intermediate ones. Anything else is
+        ``_SLOW``, decided before any diagnostic is recorded, so the general path says all."""
+        get = el.get
+        label = get("label")
+        if tag == "box":
+            rotation = get("rotation")
+            if rotation is not None and float(rotation):
+                return _SLOW
+            x, y = float(get("xtl")), float(get("ytl"))  # type: ignore[arg-type]
+            w, h = float(get("xbr")) - x, float(get("ybr")) - y  # type: ignore[arg-type]
+            if (w <= 0 or h <= 0 or x < 0 or y < 0 or (width and x + w > width)
+                    or (height and y + h > height)):
+                return _SLOW
+            cls: type[Any] = BBox
+        elif tag == "polygon" or tag == "polyline" or tag == "points":
+            pts = _points(get("points", ""))
+            if len(pts) < 2 * _MIN_POINTS[tag]:
+                return _SLOW
+            cls = Polygon if tag == "polygon" else Polyline if tag == "polyline" else Points
+        elif tag == "ellipse":
+            rx, ry = float(get("rx")), float(get("ry"))  # type: ignore[arg-type]
+            if not (rx > 0 and ry > 0):
+                return _SLOW
+            cls = Ellipse
+        elif tag != "tag":
+            return _SLOW
+        else:
+            cls = Tag
+        if not label or label not in self.labels:
+            return _SLOW
+        source = get("source")
+        origin = ORIGINS.get(source, "unknown") if source else "unknown"
+        fields = _TEMPLATES[cls].copy()
+        fields["label"] = label
+        group, occluded, z_order = get("group_id"), get("occluded"), get("z_order")
+        if group is not None:
+            fields["group"] = int(group)
+        fields["origin"] = origin
+        if occluded is not None:
+            fields["occluded"] = occluded == "1"
+        if z_order is not None:
+            fields["z_order"] = int(z_order)
+        if len(el):
+            common: dict[str, Any] = {}
+            fields["attributes"] = self._attributes(el, self.specs[label], item_id, common)
+            if common:
+                fields["track_id"] = common["track_id"]
+        else:
+            fields["attributes"] = {}
+        fields["extras"] = {} if source == SOURCES[origin] else {"cvat": {"source": source}}
+        if cls is BBox:
+            fields["x"], fields["y"], fields["w"], fields["h"] = x, y, w, h
+        elif cls is Polygon:
+            fields["rings"] = [pts]
+        elif cls is Ellipse:
+            fields["cx"], fields["cy"] = float(get("cx")), float(get("cy"))  # type: ignore[arg-type]
+            fields["rx"], fields["ry"] = rx, ry
+            fields["rotation"] = float(get("rotation", "0"))
+        elif cls is not Tag:
+            fields["points"] = pts
+        return trusted(cls, fields)
+
     def _shape(self, el: etree._Element, tag: str, label: str, item_id: str,
                width: int | None, height: int | None, track: dict[str, Any] | None) -> Any:
         """One shape element as an IR annotation (None, with a diagnostic, when unusable)."""
