@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from annoformat.formats.coco._common import (
     tidy_product,
     tidy_shoelace,
 )
+from annoformat.formats.coco._tidy import tidy_products, tidy_sums
 from annoformat.geometry import area_of, enclosing_box
 from annoformat.model import (
     BBox,
@@ -122,6 +124,36 @@ def _annotation_dict(parts: list[Any], image_id: int, ann_id: int, cat_id: int,
     return out
 
 
+#: what must be unset on a box for the plain path: nothing of it goes to ``attributes`` or
+#: ``score`` (``_annotation_dict`` writes these when set)
+_UNSET = itemgetter("score", "annotator", *FIELD_ATTRS)
+_NONE = (None,) * (2 + len(FIELD_ATTRS))
+
+
+def _plain_box(fields: dict[str, Any]) -> bool:
+    """Whether a lone ``BBox`` (its ``__dict__``) is written as its box, corner ring, area and
+    ``iscrowd`` and nothing else: ``_annotation_dict`` would give exactly that dict."""
+    return (not fields["attributes"] and not fields["extras"] and fields["origin"] == "unknown"
+            and _UNSET(fields) == _NONE and type(fields["x"]) is float
+            and type(fields["y"]) is float and type(fields["w"]) is float
+            and type(fields["h"]) is float and fields["w"] > 0 and fields["h"] > 0)
+
+
+def _fill_boxes(boxes: list[dict[str, Any]]) -> None:
+    """The corner rings and missing areas of the plain boxes, computed together (``_tidy``)."""
+    bboxes = [d["bbox"] for d in boxes]
+    xs, ys = [b[0] for b in bboxes], [b[1] for b in bboxes]
+    ws, hs = [b[2] for b in bboxes], [b[3] for b in bboxes]
+    for d, x, y, x2, y2 in zip(boxes, xs, ys, tidy_sums(xs, ws), tidy_sums(ys, hs),
+                               strict=True):
+        d["segmentation"] = [[x, y, x, y2, x2, y2, x2, y]]  # box_ring's order
+    no_area = [d for d in boxes if d["area"] is None]
+    if no_area:
+        areas = tidy_products([d["bbox"][2] for d in no_area], [d["bbox"][3] for d in no_area])
+        for d, area in zip(no_area, areas, strict=True):
+            d["area"] = area
+
+
 def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
               cat_ids: dict[str, int], box_segmentation: str, key: str) -> dict[str, Any]:
     if box_segmentation == "auto":  # as the source file wrote them, else the corners
@@ -142,6 +174,7 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
     groups = [objects(item.annotations) for item in items]
     all_ann_ids = kept_ids(parts[0].id for item_groups in groups for parts in item_groups)
     next_ann = 1
+    boxes: list[dict[str, Any]] = []  # plain boxes: ring and area filled in by _fill_boxes
     for item, image_id, item_groups in track(zip(items, item_ids, groups, strict=True),
                                              "write", len(items)):
         media = item.media
@@ -160,9 +193,20 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
         for parts in item_groups:
             ann_id = all_ann_ids[next_ann - 1] if all_ann_ids is not None else next_ann
             next_ann += 1
-            label = parts[0].label
-            annotations.append(_annotation_dict(parts, image_id, ann_id, cat_ids[label],
+            main = parts[0]
+            fields = main.__dict__
+            if (len(parts) == 1 and type(main) is BBox and box_segmentation == "polygon"
+                    and _plain_box(fields)):
+                out = {"id": ann_id, "image_id": image_id, "category_id": cat_ids[main.label],
+                       "segmentation": None,
+                       "bbox": [fields["x"], fields["y"], fields["w"], fields["h"]],
+                       "area": fields["area"], "iscrowd": 1 if fields["crowd"] else 0}
+                boxes.append(out)
+                annotations.append(out)
+                continue
+            annotations.append(_annotation_dict(parts, image_id, ann_id, cat_ids[main.label],
                                                 box_segmentation=box_segmentation))
+    _fill_boxes(boxes)
     doc["images"] = images
     if not record.get("no_annotations") or annotations:
         doc["annotations"] = annotations
