@@ -197,7 +197,7 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
             fields = main.__dict__
             if (len(parts) == 1 and type(main) is BBox and box_segmentation == "polygon"
                     and _plain_box(fields)):
-                out = {"id": ann_id, "image_id": image_id, "category_id": cat_ids[main.label],
+                out = {"id": ann_id, "image_id": image_id, "category_id": cat_ids[fields["label"]],
                        "segmentation": None,
                        "bbox": [fields["x"], fields["y"], fields["w"], fields["h"]],
                        "area": fields["area"], "iscrowd": 1 if fields["crowd"] else 0}
