@@ -130,11 +130,17 @@ _UNSET = itemgetter("score", "annotator", *FIELD_ATTRS)
 _NONE = (None,) * (2 + len(FIELD_ATTRS))
 
 
+def _plain(fields: dict[str, Any]) -> bool:
+    """Whether a lone annotation (its ``__dict__``) has nothing ``_annotation_dict`` would put
+    in ``attributes``, ``score`` or other keys: its geometry, area and ``iscrowd`` only."""
+    return (not fields["attributes"] and not fields["extras"] and fields["origin"] == "unknown"
+            and _UNSET(fields) == _NONE)
+
+
 def _plain_box(fields: dict[str, Any]) -> bool:
     """Whether a lone ``BBox`` (its ``__dict__``) is written as its box, corner ring, area and
     ``iscrowd`` and nothing else: ``_annotation_dict`` would give exactly that dict."""
-    return (not fields["attributes"] and not fields["extras"] and fields["origin"] == "unknown"
-            and _UNSET(fields) == _NONE and type(fields["x"]) is float
+    return (_plain(fields) and type(fields["x"]) is float
             and type(fields["y"]) is float and type(fields["w"]) is float
             and type(fields["h"]) is float and fields["w"] > 0 and fields["h"] > 0)
 
@@ -203,6 +209,14 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
                        "area": fields["area"], "iscrowd": 1 if fields["crowd"] else 0}
                 boxes.append(out)
                 annotations.append(out)
+                continue
+            if len(parts) == 1 and type(main) is Polygon and _plain(fields):
+                # what _annotation_dict gives a lone polygon, without its generic steps
+                bbox = bbox_of(main)
+                annotations.append({
+                    "id": ann_id, "image_id": image_id, "category_id": cat_ids[fields["label"]],
+                    "segmentation": fields["rings"], "bbox": bbox,
+                    "area": _area_of(main, bbox), "iscrowd": 1 if fields["crowd"] else 0})
                 continue
             annotations.append(_annotation_dict(parts, image_id, ann_id, cat_ids[main.label],
                                                 box_segmentation=box_segmentation))
