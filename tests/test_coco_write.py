@@ -1,8 +1,8 @@
 """The COCO writer's shortcuts give exactly what its general path gives.
 
-Plain boxes and polygons (nothing in attributes, extras, score) skip ``_annotation_dict`` and
-the boxes' corner rings and areas are computed together (``coco/_tidy.py``, numpy from
-``BATCH`` values on): both must be byte-for-byte the general path's output.
+Plain boxes and polygons (nothing in attributes, extras, score) skip ``_annotation_dict``, and
+annotations are checked and serialised ``CHUNK`` at a time: the bytes must be those of the
+general path and of the whole document dumped at once.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from annoformat.diagnostics import Report
-from annoformat.formats.coco import CAPABILITIES, _tidy, _write
-from annoformat.formats.coco._common import Options, tidy_product, tidy_sum
+from annoformat.formats.coco import CAPABILITIES, _write
+from annoformat.formats.coco._common import Options, box_ring, tidy_product
 from annoformat.model import BBox, Dataset, Image, Item, Label, Polygon
 from annoformat.testing.strategies import datasets
 
@@ -49,7 +49,7 @@ def _box_dataset(n: int) -> Dataset:
     rnd = random.Random(16)
     items = []
     for i in range(n // 4):
-        anns = []
+        anns: list[BBox | Polygon] = []
         for k in range(4):
             x, y = round(rnd.uniform(0, 600), rnd.choice((0, 1, 2, 6))), rnd.uniform(0, 400)
             w, h = round(rnd.uniform(0.5, 300), 2), round(rnd.uniform(0.5, 300), 3)
@@ -61,39 +61,43 @@ def _box_dataset(n: int) -> Dataset:
                                  area=None if k else 1.5, crowd=k == 2 or None))
         items.append(Item(id=str(i), media=Image(path=f"{i}.jpg", width=640, height=480),
                           annotations=anns))
-    return Dataset(labels=[Label(name="a")], items=items)
+    return Dataset(labels=[Label(name="a")], items=items, info={"year": 2017},
+                   extras={"coco": {"files": {"": {"other": {"extra_key": [1, 2]}}}}})
 
 
-def test_batched_box_values_equal_the_scalar_ones(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    ds = _box_dataset(4000)
-    monkeypatch.setattr(_tidy, "BATCH", 100)  # numpy's path at this size
+def test_chunked_output_is_the_whole_document_dumped_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ds = _box_dataset(400)
+    monkeypatch.setattr(_write, "CHUNK", 7)
     fast, general = _both(ds, tmp_path, monkeypatch)
     assert fast == general
     doc = orjson.loads(fast)
+    assert orjson.dumps(doc) == fast  # compact orjson output: the splice adds nothing
+    assert list(doc) == ["info", "images", "annotations", "categories", "extra_key"]
+    assert [a["id"] for a in doc["annotations"]] == list(range(1, 401))
     first = doc["annotations"][0]
     box = ds.items[0].annotations[0]
+    assert isinstance(box, BBox)
     assert first["bbox"] == [box.x, box.y, box.w, box.h]
     assert first["area"] == 1.5  # stored: kept as it came
-    assert doc["annotations"][1]["area"] == tidy_product(ds.items[0].annotations[1].w,
-                                                         ds.items[0].annotations[1].h)
+    second = ds.items[0].annotations[1]
+    assert isinstance(second, BBox)
+    assert doc["annotations"][1]["area"] == tidy_product(second.w, second.h)
+    assert doc["annotations"][1]["segmentation"] == [box_ring(second.x, second.y, second.w,
+                                                              second.h)]
     assert doc["annotations"][2]["iscrowd"] == 1
+    monkeypatch.setattr(_write, "CHUNK", 10**9)
+    assert _written(ds, tmp_path / "one.json") == fast
 
 
-def test_tidy_sums_and_products_equal_the_scalar_functions() -> None:
-    rnd = random.Random(7)
-    a = [round(rnd.uniform(-5, 2000), rnd.choice((0, 1, 2, 3, 10, 17))) for _ in range(30_000)]
-    b = [round(rnd.uniform(0, 700), rnd.choice((0, 1, 2, 6))) for _ in range(30_000)]
-    # zeros (no error bound: left as they are), tiny and huge values, and sums whose decimal
-    # place count is a whole number (where numpy's log10 could round the other way)
-    a += [0.0, 1e-300, 5e-324, 1e15, 123456789.123456789]
-    b += [0.0, 0.0, 0.0, 2.5, 0.1]
-    for e in range(-5, 8):
-        s = 10.0 ** e * 2 ** 51 / 10 ** 15
-        a.append(s / 3)
-        b.append(s * 2 / 3)
-    assert len(a) >= _tidy.BATCH  # the numpy path
-    sums, products = _tidy.tidy_sums(a, b), _tidy.tidy_products(a, b)
-    assert sums == [tidy_sum(x, y) for x, y in zip(a, b, strict=True)]
-    assert products == [tidy_product(x, y) for x, y in zip(a, b, strict=True)]
-    assert _tidy.tidy_sums([10.1], [106.1]) == [116.2]  # the scalar path below BATCH
+def test_schema_error_in_a_later_chunk_points_at_the_document_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ds = _box_dataset(28)
+    bad = ds.items[6].annotations[1]  # the 26th object
+    bad.extras = {"coco": {"_segmentation": "not a segmentation"}}
+    monkeypatch.setattr(_write, "CHUNK", 10)
+    report = Report()
+    _write.write(ds, tmp_path / "out.json", Options(), report)
+    assert {(d.code, d.location.pointer) for d in report.errors} == {
+        ("AF102", "/annotations/25/segmentation")}
+    assert not (tmp_path / "out.json").exists()
