@@ -101,3 +101,21 @@ def test_schema_error_in_a_later_chunk_points_at_the_document_index(
     assert {(d.code, d.location.pointer) for d in report.errors} == {
         ("AF102", "/annotations/25/segmentation")}
     assert not (tmp_path / "out.json").exists()
+
+
+def test_inlined_corners_and_areas_equal_box_ring_and_tidy_product() -> None:
+    rnd = random.Random(7)
+    boxes = [(round(rnd.uniform(-5, 2000), rnd.choice((0, 1, 2, 3, 10, 17))),
+              round(rnd.uniform(-5, 2000), rnd.choice((0, 2, 6))),
+              round(rnd.uniform(1e-3, 700), rnd.choice((0, 1, 2, 6, 17))),
+              round(rnd.uniform(1e-3, 700), rnd.choice((0, 2, 3)))) for _ in range(20_000)]
+    boxes += [(0.0, 0.0, 1.0, 1.0), (1e15, 123456789.123456789, 2.5, 0.1),
+              (5e-324, 1e-300, 1e-300, 5e-324), (-0.0, 3.0, 1e300, 1e300)]
+    # sums whose decimal place count is close to a whole number
+    boxes += [(s / 3, s / 3, s * 2 / 3, s * 2 / 3)
+              for s in (10.0 ** e * 2 ** 51 / 10 ** 15 for e in range(-5, 8))]
+    dicts = [{"bbox": list(b), "area": None} for b in boxes]
+    _write._fill_boxes(dicts)
+    for d, (x, y, w, h) in zip(dicts, boxes, strict=True):
+        assert d["segmentation"] == [box_ring(x, y, w, h)]
+        assert d["area"] == tidy_product(w, h)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from operator import itemgetter
 from pathlib import Path
@@ -31,7 +32,6 @@ from annoformat.formats.coco._common import (
     results_file,
     tidy_product,
     tidy_shoelace,
-    tidy_sum,
 )
 from annoformat.geometry import area_of, enclosing_box
 from annoformat.model import (
@@ -147,14 +147,29 @@ def _plain_box(fields: dict[str, Any]) -> bool:
             and type(fields["h"]) is float and fields["w"] > 0 and fields["h"] > 0)
 
 
+#: ``_common``'s error unit; _fill_boxes inlines tidy_sum and tidy_product (tested equal)
+_ULP = 2.0 ** -52
+
+
 def _fill_boxes(boxes: list[dict[str, Any]]) -> None:
-    """The corner rings (``box_ring``'s order) and missing areas of the plain boxes."""
+    """The corner rings (``box_ring``'s order) and missing areas of the plain boxes: the
+    values of ``tidy_sum`` and ``tidy_product``, inlined (2.6M calls at COCO-2017 scale)."""
+    log10, floor = math.log10, math.floor
     for d in boxes:
-        x, y, w, h = d["bbox"]
-        x2, y2 = tidy_sum(x, w), tidy_sum(y, h)
+        x, y, w, h = d["bbox"]  # floats, w and h > 0 (_plain_box)
+        x2, y2 = x + w, y + h
+        err = _ULP * (abs(x) + w)
+        if err > 0 and x2 - x2 == 0.0:  # finite
+            x2 = round(x2, floor(-log10(2 * err)))
+        err = _ULP * (abs(y) + h)
+        if err > 0 and y2 - y2 == 0.0:
+            y2 = round(y2, floor(-log10(2 * err)))
         d["segmentation"] = [[x, y, x, y2, x2, y2, x2, y]]
         if d["area"] is None:
-            d["area"] = tidy_product(w, h)
+            area = w * h
+            err = 2 * _ULP * area
+            d["area"] = (round(area, floor(-log10(2 * err))) if err > 0 and area - area == 0.0
+                         else area)
 
 
 #: annotations serialised (and checked) at a time: the document never holds them all as dicts
