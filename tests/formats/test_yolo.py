@@ -715,9 +715,9 @@ def test_coco_keypoints_need_task_pose_and_then_keep_boxes_and_points(tmp_path: 
 
 
 def test_label_file_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from annoformat.formats.yolo import _read as read_module
+    from annoformat.formats.yolo import _labels as labels_module
 
-    monkeypatch.setattr(read_module, "MAX_LABEL_BYTES", 30)
+    monkeypatch.setattr(labels_module, "MAX_LABEL_BYTES", 30)
     root = _copy(GOOD / "ultralytics-detect" / "dataset", tmp_path)
     _, report = _read(root)
     assert [(d.code, Path(d.location.path or "").name) for d in report.errors] == [

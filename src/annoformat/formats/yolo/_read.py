@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from annoformat import schemas, sourcemap
-from annoformat._io import gc_paused, kind_of_mode
+from annoformat._io import gc_paused
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo import _layout as lay
 from annoformat.formats.yolo._common import SCHEMA, Options
-from annoformat.formats.yolo._rows import RowContext, parse_rows
+from annoformat.formats.yolo._labels import Found, LabelFile, LabelJob, RowSpec, Sink, parse_file
+from annoformat.formats.yolo._rows import Adds, build_rows
 from annoformat.formats.yolo._sizes import SIDECAR, Sizes, header_size, load_sizes
 from annoformat.model import Dataset, Image, Item, Label, Tag, build, defaults_of, trusted
 from annoformat.progress import counter
 
-MAX_LABEL_BYTES = 64 * 1024 * 1024
 _BASE_TAG = defaults_of(Tag)
 
 
@@ -67,6 +67,7 @@ class _Reader:
         # labels only (no image in any split, no size source): set by read_dataset
         self.without_sizes = False
         self.unsized = 0
+        self.names: tuple[str, ...] = ()  # the class names, in class order
         # label file and non-blank line numbers per item, only when someone asks for origins
         self.origins: dict[int, tuple[str, list[int]]] | None = (
             {} if sourcemap.current() is not None else None)
@@ -89,7 +90,8 @@ class _Reader:
         except ValueError:
             return p.as_posix()
 
-    def _size(self, image: Path, exists: bool) -> tuple[int | None, int | None, str | None]:
+    def _size(self, image: Path, exists: bool, report: Adds
+              ) -> tuple[int | None, int | None, str | None]:
         """Width, height and the size source's image name (for images that are absent)."""
         if self.sizes:
             found = self.sizes.lookup(self._root_rel(image))
@@ -98,76 +100,58 @@ class _Reader:
         if exists:
             got = header_size(image)
             if isinstance(got, str):
-                self.report.add("AF037", path=str(image), reason=got)
+                report.add("AF037", path=str(image), reason=got)
                 return None, None, None
             return got[0], got[1], None
         return None, None, None
 
-    def _label_text(self, path: str) -> str | None:
-        try:
-            with open(path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                kind, size = kind_of_mode(st.st_mode), st.st_size
-                if kind is not None:
-                    self.report.add("AF065", path=path, kind=kind)
-                    return None
-                if size > MAX_LABEL_BYTES:
-                    self.report.add("AF901", path=path, size=size, limit=MAX_LABEL_BYTES)
-                    return None
-                data = fh.read()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self.report.add("AF002", path=path, reason=exc.strerror or str(exc))
-            return None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            self.report.add("AF003", path=str(path), line=line, offset=exc.start,
-                            reason=exc.reason)
-            return None
-        if text.startswith("\ufeff"):
-            self.report.add("AF004", path=str(path), line=1, column=1)
-            text = text[1:]
-        return text
+    def _replay(self, found: list[Found]) -> None:
+        add = self.report.add
+        for code, fields in found:
+            add(code, **fields)
 
     def _item(self, item_id: str, subset: str | None, media_path: str, width: int | None,
-              height: int | None, label: str, text: str | None,
-              ctx: RowContext) -> None:
+              height: int | None, label: str, got: LabelFile) -> None:
+        self._replay(got.row_found)
         annotations: list[Any] = []
-        if text is not None and width is None and self.without_sizes:
-            # no image anywhere, no size source: the rows are checked in normalised units
-            # (class, columns, range) and their geometry, which needs pixels, is not kept
-            parse_rows(text, label, 1, 1, item_id, ctx)
-            self.unsized += 1
-        elif text is not None:
-            parsed = parse_rows(text, label, width, height, item_id, ctx)
-            if parsed is None:
+        if got.read and width is None and self.without_sizes:
+            self.unsized += 1  # rows checked in normalised units, geometry not kept
+        elif got.read:
+            if got.rows is None:
                 self.report.add("AF333", path=label, item_id=item_id, image=media_path)
             else:
-                annotations = parsed
-                self.kinds.update(a.type for a in parsed)
+                annotations = build_rows(got.rows, self.names)
+                self.kinds.update(a.type for a in annotations)
         media = trusted(Image, {"kind": "image", "path": media_path, "width": width,
                                 "height": height})
         item = trusted(Item, {"id": item_id, "subset": subset, "media": media,
                               "annotations": annotations, "attributes": {}, "extras": {}})
         if self.origins is not None:
-            rows = [n for n, row in enumerate((text or "").splitlines(), start=1) if row.split()]
-            self.origins[id(item)] = (label, rows)
+            self.origins[id(item)] = (label, got.lines or [])
         self.items.append(item)
         if self.count is not None:
             self.count.add()
 
-    def read_split(self, split: lay.Split, ctx: RowContext) -> None:
+    def read_split(self, split: lay.Split, spec: RowSpec) -> None:
         start = len(self.items)
-        self._read_split(split, ctx)
+        self._read_split(split, spec)
         self.items[start:] = sorted(self.items[start:], key=lambda item: item.id)
 
-    def _read_split(self, split: lay.Split, ctx: RowContext) -> None:
+    def _job(self, label: str, item_id: str, width: int | None, height: int | None,
+             spec: RowSpec) -> LabelJob:
+        return LabelJob(label, item_id, width, height, self.without_sizes,
+                        self.origins is not None, spec)
+
+    def _read_split(self, split: lay.Split, spec: RowSpec) -> None:
         root = self.layout.root
         by_label: dict[str, str] = {}
+        # first the images, each with what was found before its label file is read (AF215
+        # alone for a second image of one label file); the label files are parsed by
+        # parse_file (per file, picklable: a process pool can map it), the results taken
+        # in the same order, so diagnostics keep the order of a file-by-file read
+        entries: list[tuple[Sink, LabelJob | None, str, Path, bool]] = []
         for image in split.images:
+            early = Sink()
             try:
                 rel = image.relative_to(split.base).as_posix()
             except ValueError:
@@ -176,21 +160,33 @@ class _Reader:
             label = lay.label_path(image, root)
             key = str(label)
             if key in by_label:
-                self.report.add("AF215", path=key, item_id=item_id, first=by_label[key],
-                                second=rel, label=self._root_rel(label))
+                early.add("AF215", path=key, item_id=item_id, first=by_label[key],
+                          second=rel, label=self._root_rel(label))
+                entries.append((early, None, rel, image, False))
                 continue
             by_label[key] = rel
             exists = image.is_file()
-            width, height, _name = self._size(image, exists)
-            text = self._label_text(key)
-            if not exists and width is None:
-                self.report.add("AF035", path=str(label) if text is not None else str(image),
-                                item_id=item_id, image=self._root_rel(image),
-                                what=self._missing_what(text))
-            self._item(item_id, split.subset, rel, width, height, key, text, ctx)
+            width, height, _name = self._size(image, exists, early)
+            entries.append((early, self._job(key, item_id, width, height, spec), rel, image,
+                            exists))
+        results = map(parse_file, [job for _, job, _, _, _ in entries if job is not None])
+        for early, job, rel, image, exists in entries:
+            self._replay(early.found)
+            if job is None:
+                continue
+            got = next(results)
+            self._replay(got.read_found)
+            if not exists and job.width is None:
+                self.report.add("AF035", path=job.path if got.read else str(image),
+                                item_id=job.item_id, image=self._root_rel(image),
+                                what=self._missing_what(got.read))
+            self._item(job.item_id, split.subset, rel, job.width, job.height, job.path, got)
+        entries.clear()
         # label files without an image: strings, not Paths (COCO-2017 has 118k of them)
         root_rel = self._root_rel(split.base)
         prefix = "" if root_rel in ("", ".") else root_rel + "/"
+        names: dict[str, str] = {}  # label file -> the media path its item gets
+        jobs = []
         for _folder, rel_label, label_s in self._label_files(split):
             if label_s in by_label:
                 continue
@@ -201,11 +197,16 @@ class _Reader:
                 width, height, name = found
                 rel = name[len(prefix):] if name.startswith(prefix) else name
                 self.absent.append(rel_label)
-            text = self._label_text(label_s)
-            if width is None and not self.without_sizes:
-                self.report.add("AF035", path=label_s, item_id=rel_label,
-                                image=prefix + rel_label + ".*", what=self._missing_what(text))
-            self._item(rel_label, split.subset, rel, width, height, label_s, text, ctx)
+            names[label_s] = rel
+            jobs.append(self._job(label_s, rel_label, width, height, spec))
+        for job, got in zip(jobs, map(parse_file, jobs), strict=True):
+            self._replay(got.read_found)
+            if job.width is None and not self.without_sizes:
+                self.report.add("AF035", path=job.path, item_id=job.item_id,
+                                image=prefix + job.item_id + ".*",
+                                what=self._missing_what(got.read))
+            self._item(job.item_id, split.subset, names[job.path], job.width, job.height,
+                       job.path, got)
 
     def _label_files(self, split: lay.Split) -> Iterator[tuple[str, str, str]]:
         """(folder, path relative to it without .txt, full path) of candidate label files."""
@@ -221,8 +222,8 @@ class _Reader:
                     if name[-4:].lower() == ".txt":
                         yield top, rel_dir + name[:-4], os.path.join(dirpath, name)
 
-    def _missing_what(self, text: str | None) -> str:
-        if text is None:
+    def _missing_what(self, read: bool) -> str:
+        if not read:
             return "the item has no label file either and its size is unknown"
         return "no size source gives its size"
 
@@ -231,7 +232,7 @@ class _Reader:
             for image in split.images:
                 rel = image.relative_to(split.base).as_posix()
                 cls = rel.split("/", 1)[0]
-                width, height, _ = self._size(image, True)
+                width, height, _ = self._size(image, True, self.report)
                 # the path from the dataset root (train/cat/a.jpg), as the other layouts'
                 # are: one image_root then serves every split when it is written back
                 path = image.relative_to(self.layout.root).as_posix()
@@ -316,9 +317,10 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
         if task == "classify":
             reader.read_classify()
         else:
-            ctx = RowContext(names, task, kpt_shape, options.scores, options.snap, report)
+            spec = RowSpec(tuple(names), task, kpt_shape, options.scores, options.snap)
+            reader.names = spec.names
             for split in layout.splits:
-                reader.read_split(split, ctx)
+                reader.read_split(split, spec)
     if reader.count is not None:
         reader.count.close()
     _record_origins(reader)

@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import floor
-from typing import Any
+from typing import Any, Protocol
 
 from annoformat.checks import EPSILON, check_box
-from annoformat.diagnostics import Report
 from annoformat.model import BBox, Keypoints, Polygon, RotatedBBox, defaults_of, trusted
 
 _BASE_BBOX = defaults_of(BBox)
@@ -49,16 +49,23 @@ SNAP = 1e-6
 TOLERANCE = 0.01  # Ultralytics' verify_image_label: [-0.01, 1.01]
 
 
+class Adds(Protocol):
+    """Where diagnostics go: a ``Report``, or a per-file list replayed into one later."""
+
+    def add(self, code: str, **ctx: Any) -> Any:
+        """Record diagnostic ``code`` with its location and template fields."""
+
+
 @dataclass
 class RowContext:
     """What every row of a dataset is read with."""
 
-    names: list[str]
+    names: Sequence[str]
     task: str  # auto, detect, segment, obb, pose
     kpt_shape: tuple[int, int] | None
     scores: bool | None
     snap: bool
-    report: Report
+    report: Adds
     #: inline the plain 5-column row (tests turn it off to check both paths agree)
     fast: bool = True
 
@@ -96,9 +103,59 @@ def _shape(n: int, ctx: RowContext) -> tuple[str, bool] | str:
     return "5, or an odd number >= 7 for a polygon"
 
 
+def _keys_of(cls: type[Any], **values: Any) -> dict[str, Any]:
+    """A dict of every field of ``cls`` (in field order; ``values``, else None) whose copies
+    share one key table: CPython keeps an instance ``__dict__`` "split" (keys stored once per
+    class, values per object), and ``dict.copy`` and assigning existing keys keep it so. A
+    box's dict then takes 296 bytes, not 464 (COCO-2017 train: 860k boxes, ~140 MB)."""
+    holder = type("_Keys", (), {})()  # a class of its own: its key table holds these keys only
+    for name in cls.model_fields:
+        setattr(holder, name, values.get(name))
+    keys: dict[str, Any] = holder.__dict__
+    return keys
+
+
+_BOX_KEYS = _keys_of(BBox, **_BASE_BBOX)
+_POLY_KEYS = _keys_of(Polygon, **_BASE_POLY)
+
+
+def build_rows(rows: list[Any], names: Sequence[str]) -> list[Any]:
+    """IR annotations of the compact rows :func:`parse_compact` gives, in row order.
+
+    A row is ``(class, ordinal, x, y, w, h)`` (a plain box, pixels), ``(class, ordinal,
+    ring)`` (a polygon without a score) or ``(model class, fields)`` (anything else)."""
+    out: list[Any] = []
+    append = out.append
+    for row in rows:
+        n = len(row)
+        if n == 6:
+            d = _BOX_KEYS.copy()
+            d["label"], d["id"], d["x"], d["y"], d["w"], d["h"] = (
+                names[row[0]], row[1], row[2], row[3], row[4], row[5])
+            d["attributes"], d["extras"] = {}, {}
+            append(trusted(BBox, d))
+        elif n == 3:
+            d = _POLY_KEYS.copy()
+            d["label"], d["id"], d["rings"] = names[row[0]], row[1], [row[2]]
+            d["attributes"], d["extras"] = {}, {}
+            append(trusted(Polygon, d))
+        else:
+            append(trusted(row[0], row[1]))
+    return out
+
+
 def parse_rows(text: str, path: str, width: int | None, height: int | None, item_id: str,
                ctx: RowContext) -> list[Any] | None:
     """IR annotations of one label file; None when it has rows but the size is unknown."""
+    rows = parse_compact(text, path, width, height, item_id, ctx)
+    return None if rows is None else build_rows(rows, ctx.names)
+
+
+def parse_compact(text: str, path: str, width: int | None, height: int | None, item_id: str,
+                  ctx: RowContext) -> list[Any] | None:
+    """The rows of one label file in the compact form :func:`build_rows` takes (plain values:
+    they pickle small); None when it has rows but the size is unknown. Diagnostics go to
+    ``ctx.report``."""
     report = ctx.report
     names = ctx.names
     nc = len(names)
@@ -151,12 +208,7 @@ def parse_rows(text: str, path: str, width: int | None, height: int | None, item
                 # a size snapped to 0 (AF302) or a box past the border take the full path
                 if (w > 0 and h > 0 and x >= -EPSILON and y >= -EPSILON
                         and x + w <= width + EPSILON and y + h <= height + EPSILON):
-                    out.append(trusted(BBox, {
-                        "label": names[ci], "id": ordinal, "attributes": {},
-                        "group": None, "z_order": None, "occluded": None, "score": None,
-                        "track_id": None, "annotator": None, "origin": "unknown",
-                        "extras": {}, "type": "bbox", "x": x, "y": y,
-                        "w": w, "h": h, "crowd": None, "area": None}))
+                    out.append((ci, ordinal, x, y, w, h))
                     continue
         shape = _shape(len(fields), ctx)
         if isinstance(shape, str):
@@ -220,14 +272,14 @@ def parse_rows(text: str, path: str, width: int | None, height: int | None, item
                            annotation_id=ordinal, **f.ctx)
             if findings and findings[0].code == "AF302":
                 continue
-            out.append(trusted(BBox, {**_BASE_BBOX, **common, "x": x, "y": y, "w": w, "h": h}))
+            out.append((BBox, {**_BASE_BBOX, **common, "x": x, "y": y, "w": w, "h": h}))
             if kind == "pose":
                 assert ctx.kpt_shape is not None
                 kp = _keypoints(vals[4:], ctx.kpt_shape[1], width, height, snap, line, path,
                                 lineno, item_id, report)
                 if kp is not None:
-                    out.append(trusted(Keypoints, {**_BASE_KP, **common, "points": kp[0],
-                                                   "visibility": kp[1]}))
+                    out.append((Keypoints, {**_BASE_KP, **common, "points": kp[0],
+                                            "visibility": kp[1]}))
         elif kind == "polygon":
             # no float noise (see _exact): a token of n characters has at most n - 1 decimals,
             # a bound found in C (overestimating only rounds less); then snap, as _px does
@@ -241,18 +293,21 @@ def parse_rows(text: str, path: str, width: int | None, height: int | None, item
                             else p for i, p in enumerate(ring)]
             else:
                 ring = [_px(v, height if i % 2 else width, snap) for i, v in enumerate(vals)]
-            out.append(trusted(Polygon, {**_BASE_POLY, **common, "rings": [ring]}))
+            if score is None:
+                out.append((ci, ordinal, ring))
+            else:
+                out.append((Polygon, {**_BASE_POLY, **common, "rings": [ring]}))
         else:
             corners = [_px(v, height if i % 2 else width, snap) for i, v in enumerate(vals)]
             rect = corners_to_rotated(corners, width, height)
             if rect is None:
                 report.add("AF334", path=path, line=lineno, item_id=item_id,
                            annotation_id=ordinal, sides=_sides(corners))
-                out.append(trusted(Polygon, {**_BASE_POLY, **common, "rings": [corners]}))
+                out.append((Polygon, {**_BASE_POLY, **common, "rings": [corners]}))
             else:
                 rx, ry, rw, rh, rot = rect
-                out.append(trusted(RotatedBBox, {**_BASE_ROT, **common, "x": rx, "y": ry,
-                                                 "w": rw, "h": rh, "rotation": rot}))
+                out.append((RotatedBBox, {**_BASE_ROT, **common, "x": rx, "y": ry,
+                                          "w": rw, "h": rh, "rotation": rot}))
     return out
 
 
@@ -293,7 +348,7 @@ def _px(v: float, side: int, snap: bool, decimals: int | None = None) -> float:
 
 
 def _report_number(line: str, fields: list[str], path: str, lineno: int, item_id: str,
-                   report: Report) -> None:
+                   report: Adds) -> None:
     for i, tok in enumerate(fields[1:], start=1):
         try:
             ok = "_" not in tok and math.isfinite(float(tok))
@@ -306,7 +361,7 @@ def _report_number(line: str, fields: list[str], path: str, lineno: int, item_id
 
 
 def _range(vals: list[float], first_field: int, line: str, path: str, lineno: int,
-           item_id: str, report: Report, clamp: bool) -> str:
+           item_id: str, report: Adds, clamp: bool) -> str:
     """AF330 (row refused) outside Ultralytics' tolerance; AF336 (cut at the border) within it.
 
     Ultralytics' ``verify_image_label`` accepts coordinates in [-0.01, 1.01] and clips them to
@@ -340,7 +395,7 @@ def _clip_box(box: list[float]) -> list[float]:
 
 
 def _pose_range(vals: list[float], dim: int, line: str, path: str, lineno: int, item_id: str,
-                report: Report) -> bool:
+                report: Adds) -> bool:
     """AF309 / AF330 refuse the row; keypoints within Ultralytics' tolerance are clamped (AF336)."""
     tolerated = None
     for i, v in enumerate(vals):
@@ -366,7 +421,7 @@ def _pose_range(vals: list[float], dim: int, line: str, path: str, lineno: int, 
 
 def _keypoints(vals: list[float], dim: int, width: int, height: int, snap: bool, line: str,
                path: str, lineno: int, item_id: str,
-               report: Report) -> tuple[list[float], list[int]] | None:
+               report: Adds) -> tuple[list[float], list[int]] | None:
     """Points and visibility, or None when every point is absent (the row is a plain box)."""
     points: list[float] = []
     vis: list[int] = []
