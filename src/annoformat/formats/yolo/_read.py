@@ -16,6 +16,7 @@ from annoformat.formats.yolo._labels import Found, LabelFile, LabelJob, RowSpec,
 from annoformat.formats.yolo._rows import Adds, build_rows
 from annoformat.formats.yolo._sizes import SIDECAR, Sizes, header_size, load_sizes
 from annoformat.model import Dataset, Image, Item, Label, Tag, build, defaults_of, trusted
+from annoformat.parallel import map_ordered
 from annoformat.progress import counter
 
 _BASE_TAG = defaults_of(Tag)
@@ -169,7 +170,8 @@ class _Reader:
             width, height, _name = self._size(image, exists, early)
             entries.append((early, self._job(key, item_id, width, height, spec), rel, image,
                             exists))
-        results = map(parse_file, [job for _, job, _, _, _ in entries if job is not None])
+        results = map_ordered(parse_file, [job for _, job, _, _, _ in entries
+                                           if job is not None])
         for early, job, rel, image, exists in entries:
             self._replay(early.found)
             if job is None:
@@ -199,7 +201,7 @@ class _Reader:
                 self.absent.append(rel_label)
             names[label_s] = rel
             jobs.append(self._job(label_s, rel_label, width, height, spec))
-        for job, got in zip(jobs, map(parse_file, jobs), strict=True):
+        for job, got in zip(jobs, map_ordered(parse_file, jobs), strict=True):
             self._replay(got.read_found)
             if job.width is None and not self.without_sizes:
                 self.report.add("AF035", path=job.path, item_id=job.item_id,
