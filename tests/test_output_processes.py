@@ -233,7 +233,8 @@ def test_ctrl_c_and_sigterm_exit_with_their_status_and_leave_nothing(
     # into the write: the staging folder exists (a fixed sleep raced the conversion's end on
     # a fast machine, and an output committed before the signal is rightly kept)
     deadline = time.monotonic() + 60
-    while not any(p.name.startswith(".out.") for p in tmp_path.iterdir()):
+    while not any(p.name.startswith(".out.") and p.name.endswith(".annoformat-tmp")
+                  for p in tmp_path.iterdir()):
         assert proc.poll() is None and time.monotonic() < deadline, "never started writing"
         time.sleep(0.01)
     proc.send_signal(sig)

@@ -173,30 +173,45 @@ def _locked(dest: Path, parent: Path, report: Report) -> Iterator[bool]:
         yield True
         return
     lock = parent / f".{dest.name}{_LOCK}"
-    while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            report.add("AF062", path=str(dest), reason=f"{lock} is locked by another process")
-            yield False
-            return
-        # the holder before us may have removed the file between our open and our lock
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(lock))
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
-        os.close(fd)
+    fd: int | None = None
+    held = False
     try:
+        while True:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                fd = None
+                report.add("AF062", path=str(dest), reason=f"{lock} is locked by another "
+                           "process")
+                yield False
+                return
+            held = True
+            # the holder before us may have removed the file between our open and our lock
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(lock))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+            fd, held = None, False
         os.write(fd, f"{os.getpid()}\n".encode())
         yield True
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(lock)
-        os.close(fd)
+        # also when Ctrl-C or SIGTERM lands while the lock is being taken: a lock file that
+        # nobody holds is removed (one that another process holds is left to it)
+        if fd is not None:
+            if not held:
+                with contextlib.suppress(OSError):
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held = True
+            if held:
+                with contextlib.suppress(OSError):
+                    if os.path.samestat(os.fstat(fd), os.stat(lock)):
+                        os.unlink(lock)
+            os.close(fd)
 
 
 def _remove_stale(dest: Path, parent: Path, report: Report) -> None:
