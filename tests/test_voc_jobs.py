@@ -110,3 +110,18 @@ def test_jobs_below_one_is_a_usage_error(tmp_path: Path) -> None:
     assert "--jobs" in result.output
     with pytest.raises(af.UsageError):
         af.load(tmp_path, jobs=0)
+
+
+def test_max_errors_caps_the_same_findings_with_two_jobs(tmp_path: Path) -> None:
+    src = tmp_path / "coco.json"
+    src.write_bytes(orjson.dumps(_coco(MIN_ITEMS + 4)))
+    voc = tmp_path / "voc"
+    assert af.convert(src, voc, to="voc").written
+    for name in ("img00003.xml", "img00007.xml", "img00011.xml"):  # three reversed boxes
+        bad = voc / "Annotations" / name
+        bad.write_text(bad.read_text().replace("<xmax>40.75</xmax>", "<xmax>1</xmax>", 1))
+    one = af.validate(voc, max_errors=2, jobs=1)
+    two = af.validate(voc, max_errors=2, jobs=2)
+    assert [(d.code, d.location.path) for d in two] == [(d.code, d.location.path) for d in one]
+    assert [d.code for d in one] == ["AF329", "AF320", "AF903"]
+    assert two.counts == one.counts
