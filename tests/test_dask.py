@@ -287,3 +287,19 @@ def test_the_cli_runs_shards_on_a_local_cluster(tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, ["convert", str(tmp_path / "part-*.json"), str(out),
                                     "--to", "cvat", "--scheduler", "local:x", "--overwrite"])
     assert bad.exit_code == 2 and "local:N" in bad.stderr
+
+
+def test_overwrite_replaces_the_destination_as_a_whole(tmp_path: Path) -> None:
+    for n in range(3):
+        _coco_shard(tmp_path / f"part-{n}.json", 100 * (n + 1), [(1, "cat"), (4, "dog")])
+    out = tmp_path / "out"
+    first = afd.convert(str(tmp_path / "part-*.json"), str(out), to="jsonl", scheduler="sync")
+    assert first.written
+    (out / ".part-9.jsonl.0123.part").write_text("an upload a killed worker left")
+    (tmp_path / "part-2.json").unlink()
+    again = afd.convert(str(tmp_path / "part-*.json"), str(out), to="jsonl", scheduler="sync")
+    assert not again.written and again.report.codes() == ["AF013"]
+    again = afd.convert(str(tmp_path / "part-*.json"), str(out), to="jsonl", overwrite=True,
+                        scheduler="sync")
+    assert again.written
+    assert sorted(p.name for p in out.iterdir()) == ["part-0.jsonl", "part-1.jsonl"]

@@ -392,7 +392,13 @@ def convert(urls: Urls, dest: str, to: str, from_: str | None = None, *,
         if fs.exists(staging):
             fs.rm(staging, recursive=True)
     if result.written:
-        _remove_parts(fs, root)
+        # the destination is this run's shards only, as --overwrite replaces a local one
+        # whole: what an earlier run left (more shards, another format) goes
+        ours = {_output_name(u, target) for u in parts}
+        for entry in fs.ls(root, detail=False):
+            if posixpath.basename(entry.rstrip("/")) not in ours:
+                with contextlib.suppress(OSError):
+                    fs.rm(entry, recursive=True)
     return result
 
 
@@ -444,13 +450,6 @@ def _convert_shards(parts: list[str], dest: str, staging: str, result: Conversio
         for shard_report in written or ():
             report.extend(shard_report)
     result.written = not report.has_errors
-
-
-def _remove_parts(fs: Any, root: str) -> None:
-    """Hidden uploads a killed worker left behind (its shard was written again by another)."""
-    for leftover in fs.glob(posixpath.join(root, ".*.part")):
-        with contextlib.suppress(OSError):
-            fs.rm(leftover)
 
 
 def _summed(summaries: list[dict[str, Any]], labels: int) -> dict[str, Any]:
