@@ -310,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--smoke", action="store_true", help=f"sizes {SMOKE}")
+    parser.add_argument("--json", type=Path, help="also dump the medians here")
     parser.add_argument("--child", nargs=4, metavar=("OP", "SRC", "DST", "RESULT"))
     args = parser.parse_args(argv)
     if args.child:
@@ -336,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.repeat} fresh-process runs; wall = whole process")
     print(f"{'operation':<24}{'wall s':>8}{'x lxml':>8}{'in-proc s':>11}{'peak MiB':>10}"
           f"{'x lxml':>8}")
+    rows = []
     for op, label in OPS:
         wall = statistics.median(r["wall_s"] for r in runs[op])
         rss = statistics.median(r["peak_bytes"] for r in runs[op])
@@ -345,6 +347,12 @@ def main(argv: list[str] | None = None) -> int:
         base_rss = statistics.median(r["peak_bytes"] for r in base)
         print(f"{label:<24}{wall:>8.2f}{wall / base_wall:>8.2f}{inproc:>11.2f}"
               f"{rss / MIB:>10.0f}{rss / base_rss:>8.2f}")
+        rows.append({"op": op, "label": label, "wall_s": wall, "op_s": inproc,
+                     "peak_bytes": rss, "base": BASE.get(op, "lxml"),
+                     "x_base_wall": wall / base_wall, "x_base_mem": rss / base_rss})
+    if args.json:
+        args.json.write_text(json.dumps({"images": images, "shapes": shapes,
+                                         "repeat": args.repeat, "rows": rows}, indent=1))
     return 0
 
 
