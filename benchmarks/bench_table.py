@@ -11,7 +11,7 @@ load drifting between scripts does not bias a row; it still widens the spread, s
 table from a quiet machine.
 
 At full size (COCO-2017-train: 118,287 images, 860,001 objects; CVAT: 100,000 images, 800,000
-shapes) a run takes about an hour and several GiB; ``--smoke`` runs the small sizes (a check
+shapes) a run takes 30 to 60 minutes and several GiB; ``--smoke`` runs the small sizes (a check
 that the scripts and this table still fit together, not figures).
 """
 
