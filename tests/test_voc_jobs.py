@@ -1,7 +1,7 @@
-"""Pascal VOC with one job and with two: the same items, labels, findings and bytes.
+"""Pascal VOC (and YOLO) with one job and with two: the same items, labels, findings and bytes.
 
-Every VOC conformance fixture (good and bad) is read in this process and through a pool of two
-(``min_items=1``: the pool even for one file) and must give the same IR and the same
+Every VOC and YOLO conformance fixture (good and bad) is read in this process and through a
+pool of two (``min_items=1``: the pool even for one file) and must give the same IR and the same
 diagnostics, message and location included (the conformance suite checks the one-job result
 against the goldens). A dataset large enough for the default pool threshold is converted both
 ways with ``--jobs 1`` and ``--jobs 2`` and the outputs compared byte for byte.
@@ -27,13 +27,15 @@ from annoformat.testing import canonical_json
 
 from conftest import Case, fixture_cases
 
-VOC_CASES = [c for c in fixture_cases("good") + fixture_cases("bad") if c.format == "voc"]
+#: the formats whose files are read through the pool (YOLO's CLI check: test_yolo_jobs.py)
+POOLED_CASES = [c for c in fixture_cases("good") + fixture_cases("bad")
+                if c.format in ("voc", "yolo")]
 
 
 def _read(case: Case, jobs: int) -> tuple[bytes | None, list[tuple[Any, ...]], Any]:
     opts_file = case.folder / "options.json"
     opts = json.loads(opts_file.read_text()) if opts_file.exists() else {}
-    fmt = get_format("voc")
+    fmt = get_format(case.format)
     report = Report()
     with use_jobs(jobs, min_items=1), recording() as sm:
         ds = fmt.read(case.input, parse_options(fmt, opts), report)
@@ -41,7 +43,7 @@ def _read(case: Case, jobs: int) -> tuple[bytes | None, list[tuple[Any, ...]], A
     return (canonical_json(ds) if ds is not None else None), diags, sm
 
 
-@pytest.mark.parametrize("case", VOC_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", POOLED_CASES, ids=lambda c: c.id)
 def test_two_jobs_read_what_one_job_reads(case: Case) -> None:
     ir_one, diags_one, sm_one = _read(case, 1)
     ir_two, diags_two, sm_two = _read(case, 2)

@@ -150,11 +150,12 @@ def map_ordered(fn: Callable[[T], R], items: Iterable[T], *,
 
 
 def _pooled(fn: Callable[[T], R], items: list[T] | tuple[T, ...], n: int,
-            chunksize: int | None) -> Iterator[R]:
+            chunksize: int | None, init: Callable[..., None] = _worker_init,
+            initargs: tuple[Any, ...] = ()) -> Iterator[R]:
     workers = min(n, len(items))
     if chunksize is None:  # a few chunks per worker keep them all busy to the end
         chunksize = max(1, min(512, len(items) // (workers * 8)))
-    pool = _context().Pool(workers, initializer=_worker_init)
+    pool = _context().Pool(workers, initializer=init, initargs=initargs)
     try:
         yield from pool.imap(fn, items, chunksize)
         pool.close()
@@ -195,18 +196,5 @@ def map_shared(fn: Callable[[S, T], R], shared: S, items: Iterable[T], *,
     listed = items if isinstance(items, (list, tuple)) else list(items)
     if n <= 1 or len(listed) < max(1, _MIN_ITEMS.get()):
         return (fn(shared, item) for item in listed)
-    return _pooled_shared(fn, shared, listed, n, chunksize)
-
-
-def _pooled_shared(fn: Callable[[S, T], R], shared: S, items: list[T] | tuple[T, ...],
-                   n: int, chunksize: int | None) -> Iterator[R]:
-    workers = min(n, len(items))
-    if chunksize is None:
-        chunksize = max(1, min(512, len(items) // (workers * 8)))
-    pool = _context().Pool(workers, initializer=_shared_init, initargs=(shared,))
-    try:
-        yield from pool.imap(_call_shared, [(fn, item) for item in items], chunksize)
-        pool.close()
-        pool.join()
-    finally:
-        pool.terminate()
+    tasks: list[tuple[Callable[[S, T], R], T]] = [(fn, item) for item in listed]
+    return _pooled(_call_shared, tasks, n, chunksize, _shared_init, (shared,))
