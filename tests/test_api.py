@@ -30,6 +30,8 @@ EXPECTED = {
     "Agreement", "agreement", "merge",
     # label quality (annoformat.quality)
     "Stats", "stats",
+    # datasets one item at a time (issue 17)
+    "iter_items",
 }
 
 

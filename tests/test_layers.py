@@ -3,7 +3,7 @@
 Layers, lowest first; a module may import from its own layer or any lower one:
 model ← codes ← diagnostics ← support (_io, _archive, _xml, schemas, sourcemap, masks, geometry,
 media, checks, progress, parallel)
-← spec ← plugin ← formats ← registry, sources, testing ← labelmap, rules, convert, quality ←
+← spec ← plugin ← formats ← registry, sources, testing ← labelmap, rules, convert, stream, quality ←
 cli, _entry (the console script), dask, the package.
 Private means a name or module starting with ``_``: a ``_module`` is imported only from inside
 its own package, a ``_name`` only inside its own module, a format's writer modules never
@@ -32,7 +32,7 @@ LAYERS: list[set[str]] = [
     {"plugin"},
     {"formats"},
     {"registry", "sources", "testing"},
-    {"labelmap", "rules", "convert", "quality"},
+    {"labelmap", "rules", "convert", "stream", "quality"},
     {"ops"},
     {"cli", "_entry", "dask", "__init__", "__main__"},
 ]

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from annoformat.quality.merge import merge
     from annoformat.quality.stats import Stats, stats
     from annoformat.registry import detect, list_formats
+    from annoformat.stream import iter_items
 
 __version__ = "0.2.0"
 
@@ -86,6 +87,7 @@ _ORIGIN = {
     **dict.fromkeys(["merge"], "annoformat.quality.merge"),
     **dict.fromkeys(["Stats", "stats"], "annoformat.quality.stats"),
     **dict.fromkeys(["detect", "list_formats"], "annoformat.registry"),
+    **dict.fromkeys(["iter_items"], "annoformat.stream"),
 }
 
 __all__ = [
@@ -126,6 +128,7 @@ __all__ = [
     "drop_labels",
     "filter_annotations",
     "filter_items",
+    "iter_items",
     "list_formats",
     "load",
     "merge",

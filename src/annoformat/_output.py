@@ -36,8 +36,8 @@ import ctypes
 import errno
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,10 +111,12 @@ def staged_output(dest: Path, report: Report, *, overwrite: bool = False,
         with _locked(dest, parent, report) as locked:
             if locked:
                 _remove_stale(dest, parent, report)
-                tmp_root = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=_SUFFIX,
-                                                 dir=parent))
+                # the name is chosen before the folder is made and the folder made inside the
+                # try: a Ctrl-C landing just after the mkdir still reaches the finally below
+                tmp_root = _staging_name(dest, parent)
                 since = len(report.diagnostics)
                 try:
+                    os.mkdir(tmp_root, 0o700)
                     staging = Staging(tmp_root / dest.name)
                     errors_before = report.counts["error"]
                     yield staging
@@ -212,6 +214,14 @@ def _locked(dest: Path, parent: Path, report: Report) -> Iterator[bool]:
                     if os.path.samestat(os.fstat(fd), os.stat(lock)):
                         os.unlink(lock)
             os.close(fd)
+
+
+def _staging_name(dest: Path, parent: Path) -> Path:
+    """A free ``.<name>.<8 characters>.annoformat-tmp`` beside ``dest`` (we hold the lock)."""
+    while True:
+        path = parent / f".{dest.name}.{secrets.token_hex(4)}{_SUFFIX}"
+        if not _lexists(path):
+            return path
 
 
 def _remove_stale(dest: Path, parent: Path, report: Report) -> None:

@@ -100,7 +100,7 @@ def summarize(ds: Dataset) -> dict[str, Any]:
     }
 
 
-def _resolve_format(path: Path, name: str | None, report: Report) -> Format | None:
+def resolve_format(path: Path, name: str | None, report: Report) -> Format | None:
     """The named format, or the one detected (None, with AF001/AF010/AF011 recorded)."""
     if name:
         return get_format(name)
@@ -163,7 +163,7 @@ def _read(fmt: Format, root: Path, options: Any, report: Report) -> Dataset | No
 
 def _load(root: Path, format: str | None, report: Report, allow_empty: bool,
           options: dict[str, Any]) -> Dataset | None:
-    fmt = _resolve_format(root, format, report)
+    fmt = resolve_format(root, format, report)
     if fmt is None:
         return None
     since = len(report.diagnostics)
@@ -249,7 +249,7 @@ def validate(path: str | Path | Dataset, format: str | None = None, *,
                     _validate_one(sub, sub_fmt, rules, report, images)
                 return apply_overrides(report, rules) if rules is not None else report
         scratch = Report()
-        fmt = _resolve_format(root, format, scratch)
+        fmt = resolve_format(root, format, scratch)
         for diag in scratch:
             if skip_unknown and diag.code == "AF010":
                 diag.severity = Severity.INFO
@@ -530,7 +530,7 @@ def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
              label_map: str | Path | LabelMap | None, media: _Media) -> None:
     """The conversion of the source as readers see it (``root``: ``src`` or its unpacking)."""
     report = result.report
-    source = _resolve_format(root, result.source_format, report)
+    source = resolve_format(root, result.source_format, report)
     if source is None:
         return
     result.source_format = source.name

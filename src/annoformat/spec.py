@@ -531,6 +531,30 @@ def _samples(caps: Capabilities) -> dict[str, tuple[Image | Text, list[Any]]]:
     return out
 
 
+@dataclass
+class Stream:
+    """A dataset read one item at a time: what :attr:`FormatSpec.stream` returns.
+
+    ``head`` holds what the source states before its items (labels in class order, info,
+    extras); its ``items`` stay empty. ``items`` yields the items in the order ``read`` gives
+    them and records the reader's diagnostics into the report as it goes, in ``read``'s order.
+    Labels that a source only reveals in its items (a JSONL dialect, VOC without a label map)
+    are appended to ``head.labels`` as they are met. So once ``items`` is exhausted, ``head``
+    with those items equals what ``read`` returns, and the report holds what ``read`` records.
+    Memory stays bounded by one item plus compact whole-set state (ids seen, label names).
+
+    Example:
+        >>> from annoformat.model import Dataset, Image, Item, Label
+        >>> one = Item(id="1", media=Image(path="1.jpg"))
+        >>> s = Stream(Dataset(labels=[Label(name="cat")]), iter([one]))
+        >>> [item.id for item in s.items], s.head.label_names()
+        (['1'], ['cat'])
+    """
+
+    head: Dataset
+    items: Iterator[Item]
+
+
 @dataclass(frozen=True)
 class FormatSpec(Generic[OptionsT]):
     """Everything annoformat needs to know about one format.
@@ -555,6 +579,9 @@ class FormatSpec(Generic[OptionsT]):
     read: Callable[[Path, OptionsT, Report], Dataset | None]
     write: Callable[[Dataset, Path, OptionsT, Report], None]
     plan: Callable[[Dataset, OptionsT], LossPlan] | None = None
+    #: ``stream(path, options, report)``: the same dataset as ``read``, one item at a time in
+    #: bounded memory (:class:`Stream`); None for a format read only whole
+    stream: Callable[[Path, OptionsT, Report], Stream | None] | None = None
     #: options made definite for a destination (``layout=auto`` and a ``.json`` name: one file)
     resolve: Callable[[OptionsT, Path], OptionsT] | None = None
     codes: tuple[Code, ...] = ()
