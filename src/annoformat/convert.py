@@ -34,7 +34,7 @@ from annoformat.registry import Format, detect, get_format, parse_options
 from annoformat.rules import ProjectRules, apply_overrides, check_rules, find_config, load_rules
 from annoformat.sourcemap import recording
 from annoformat.sources import check_not_empty, datasets_under, opened
-from annoformat.spec import LossPlan
+from annoformat.spec import MERGEABLE, LossPlan, Unused
 
 if TYPE_CHECKING:  # label maps (YAML) load only when a conversion is given one
     from annoformat.labelmap import LabelMap
@@ -324,9 +324,15 @@ def record_plan(plan: LossPlan, report: Report, *, allow_loss: bool = False,
             severity = Severity.ERROR
         elif allow_loss and severity is Severity.ERROR:
             severity = Severity.WARNING
-        ctx: dict[str, Any] = {"format": plan.format, **fact.ctx}
+        ctx: dict[str, Any] = {"format": plan.format, **{
+            k: str(v) if isinstance(v, MERGEABLE) else v for k, v in fact.ctx.items()}}
+        unused = [v for v in fact.ctx.values() if isinstance(v, Unused)]
+        if unused and not len(unused[0]):
+            continue  # every name it listed is used by some part of the dataset
         if fact.count is not None:
             ctx["count"] = fact.count
+        elif unused:
+            ctx["count"] = len(unused[0])
         if fact.ids:
             ctx["ids"] = fact.ids  # every one: messages show the first few
         report.add(fact.code, severity=severity, **ctx)

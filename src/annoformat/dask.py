@@ -422,9 +422,11 @@ def _convert_shards(parts: list[str], dest: str, staging: str, result: Conversio
     if report.has_errors:
         return
     plan = LossPlan(get_format(to).name)
-    for r in reads:
+    for r in reads:  # one plan, as the whole set's: names unite, head facts count once
+        part = LossPlan(plan.format)
         for f in r.facts:
-            plan.add(f.code, count=f.count, ids=f.ids, severity=f.severity, **f.ctx)
+            part.add(f.code, count=f.count, ids=f.ids, severity=f.severity, **f.ctx)
+        plan.merge(part)
     since = len(report.diagnostics)
     record_plan(plan, report, allow_loss=allow_loss, strict=strict)
     for diag in report.diagnostics[since:]:  # located at the source, as convert does

@@ -178,6 +178,165 @@ class EmptyOptions(Options):
     """A format without options."""
 
 
+class Names:
+    """Names in a loss fact's message, gathered over a dataset's parts (chunks, shards).
+
+    Two facts that differ only in their ``Names`` are one fact: the names unite, in the order
+    first met (or sorted), and the message shows them joined by ``sep``, the first
+    ``limit`` of them. So the plan of a whole dataset equals the merged plans of its parts.
+
+    Example:
+        >>> str(Names(["b", "a"]).merge(Names(["c", "a"])))
+        'b, a, c'
+        >>> str(Names(["b", "a", "c"], sort=True, limit=2))
+        'a, b'
+    """
+
+    __slots__ = ("limit", "names", "sep", "sort")
+
+    def __init__(self, names: Iterable[str] = (), *, sort: bool = False,
+                 limit: int | None = None, sep: str = ", ") -> None:
+        self.names: dict[str, None] = dict.fromkeys(names)
+        self.sort, self.limit, self.sep = sort, limit, sep
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What must be equal for two facts to merge (the names are not)."""
+        return ("Names", self.sort, self.limit, self.sep)
+
+    def merge(self, other: Names) -> Names:
+        """Both parts' names, this one's first."""
+        return Names([*self.names, *other.names], sort=self.sort, limit=self.limit,
+                     sep=self.sep)
+
+    def __str__(self) -> str:
+        shown = sorted(self.names) if self.sort else list(self.names)
+        return self.sep.join(shown[:self.limit] if self.limit is not None else shown)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Names) and self.identity == other.identity
+                and list(self.names) == list(other.names))
+
+    def __hash__(self) -> int:
+        return hash((self.identity, tuple(self.names)))
+
+    def __repr__(self) -> str:
+        return f"Names({list(self.names)!r})"
+
+
+class Phrase:
+    """A message part built from :class:`Names` and counts that merge across a dataset's
+    parts: ``template`` is filled with the names (:meth:`Names.__str__`), the counts, and the
+    number of each :class:`Names` under ``distinct`` (a ``{tracks}`` of track ids seen).
+    ``when`` names a count or a distinct set without which the phrase is empty.
+
+    Example:
+        >>> a = Phrase("{n} object(s) in {tracks} track(s)", n=2, distinct={"tracks": ["t1"]})
+        >>> str(a.merge(Phrase("{n} object(s) in {tracks} track(s)", n=1,
+        ...                    distinct={"tracks": ["t1", "t2"]})))
+        '3 object(s) in 2 track(s)'
+    """
+
+    __slots__ = ("counts", "distinct", "names", "template", "when")
+
+    def __init__(self, template: str, *, when: str | None = None,
+                 names: dict[str, Names | Phrase] | None = None,
+                 distinct: dict[str, Iterable[str]] | None = None, **counts: int) -> None:
+        self.template, self.when = template, when
+        self.names: dict[str, Names | Phrase] = dict(names or {})
+        self.distinct = {k: Names(v) for k, v in (distinct or {}).items()}
+        self.counts = counts
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What must be equal for two facts to merge."""
+        return ("Phrase", self.template, self.when,
+                tuple(sorted((k, v.identity) for k, v in self.names.items())),
+                tuple(sorted(self.distinct)), tuple(sorted(self.counts)))
+
+    def merge(self, other: Phrase) -> Phrase:
+        """The counts added, the names and distinct sets united."""
+        merged = Phrase(self.template, when=self.when)
+        merged.counts = {k: v + other.counts.get(k, 0) for k, v in self.counts.items()}
+        merged.names = {k: v.merge(other.names[k])  # type: ignore[arg-type]
+                        for k, v in self.names.items()}
+        merged.distinct = {k: v.merge(other.distinct[k]) for k, v in self.distinct.items()}
+        return merged
+
+    def __str__(self) -> str:
+        sizes = {k: len(v) for k, v in self.distinct.items()}
+        if self.when is not None and not {**self.counts, **sizes}.get(self.when):
+            return ""
+        return self.template.format(**self.counts, **sizes,
+                                    **{k: str(v) for k, v in self.names.items()})
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Phrase) and self.identity == other.identity
+                and str(self) == str(other) and self.distinct == other.distinct)
+
+    def __hash__(self) -> int:
+        return hash((self.identity, str(self)))
+
+    def __repr__(self) -> str:
+        return f"Phrase({str(self)!r})"
+
+
+class Unused:
+    """The declared names that nothing uses, over a dataset's parts: a name used in any part
+    is used. A fact holding one counts its names (``len``) and is no fact once they are none.
+
+    Example:
+        >>> a = Unused(["cat", "dog", "cow"], {"cat"}).merge(Unused(["cat", "dog", "cow"], {"dog"}))
+        >>> str(a), len(a)
+        ('cow', 1)
+    """
+
+    __slots__ = ("declared", "limit", "used")
+
+    def __init__(self, declared: Iterable[str], used: Iterable[str], *,
+                 limit: int | None = None) -> None:
+        self.declared: dict[str, None] = dict.fromkeys(declared)
+        self.used, self.limit = set(used), limit
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What must be equal for two facts to merge."""
+        return ("Unused", self.limit)
+
+    def merge(self, other: Unused) -> Unused:
+        """Declared in either part, used in either part."""
+        return Unused([*self.declared, *other.declared], self.used | other.used,
+                      limit=self.limit)
+
+    def names(self) -> list[str]:
+        """The unused names, in declaration order."""
+        return [n for n in self.declared if n not in self.used]
+
+    def __len__(self) -> int:
+        return len(self.names())
+
+    def __str__(self) -> str:
+        names = self.names()
+        return ", ".join(names[:self.limit] if self.limit is not None else names)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unused) and (self.identity, self.names()) == (
+            other.identity, other.names())
+
+    def __hash__(self) -> int:
+        return hash((self.identity, tuple(self.names())))
+
+    def __repr__(self) -> str:
+        return f"Unused({self.names()!r})"
+
+
+#: message values that merge across parts instead of telling two facts apart
+MERGEABLE = (Names, Phrase, Unused)
+
+
 @dataclass
 class Loss:
     """One fact of loss: a code, how many objects, every affected id, and the message's
@@ -215,7 +374,14 @@ class LossPlan:
 
     @staticmethod
     def _key(code: str, severity: Severity | None, ctx: dict[str, Any]) -> tuple[Any, ...]:
-        return (code, severity, tuple(sorted((k, repr(v)) for k, v in ctx.items())))
+        return (code, severity, tuple(sorted(
+            (k, v.identity if isinstance(v, MERGEABLE) else repr(v)) for k, v in ctx.items())))
+
+    @staticmethod
+    def _unite(fact: Loss, ctx: dict[str, Any]) -> None:
+        for k, v in ctx.items():
+            if isinstance(v, MERGEABLE):
+                fact.ctx[k] = fact.ctx[k].merge(v)
 
     def count(self, code: str, ref: str | None = None, *, n: int = 1,
               severity: Severity | None = None, **ctx: Any) -> None:
@@ -224,6 +390,8 @@ class LossPlan:
         fact = self._facts.get(key)
         if fact is None:
             fact = self._facts[key] = Loss(code, 0, [], severity, ctx)
+        else:
+            self._unite(fact, ctx)
         fact.count = (fact.count or 0) + n
         if ref is not None:
             fact.ids.append(ref)
@@ -234,11 +402,39 @@ class LossPlan:
         key = self._key(code, severity, ctx)
         if key in self._facts:
             fact = self._facts[key]
+            self._unite(fact, ctx)
             if count is not None:
                 fact.count = (fact.count or 0) + count
             fact.ids += ids or []
             return
         self._facts[key] = Loss(code, count, list(ids or []), severity, ctx)
+
+    def merge(self, other: LossPlan, *, offset: int = 0) -> None:
+        """Add the facts of ``other`` (the plan of the dataset's next part) to this one;
+        ``offset`` is the position of that part's first item in the whole dataset (the IR
+        pointers ``/items/N/...`` of its facts are moved by it).
+
+        Example:
+            >>> a, b = LossPlan("voc"), LossPlan("voc")
+            >>> a.add("AF503", count=2, names=Names(["occluded"]))
+            >>> b.add("AF503", count=1, names=Names(["truncated"]))
+            >>> a.merge(b)
+            >>> [(f.code, f.count, str(f.ctx["names"])) for f in a]
+            [('AF503', 3, 'occluded, truncated')]
+        """
+        for fact in other:
+            mine = self._facts.get(self._key(fact.code, fact.severity, fact.ctx))
+            ids, count = fact.ids, fact.count
+            if offset:
+                ids = [_moved(ref, offset) for ref in ids]
+            if mine is not None and ids and mine.ids:
+                # an object both parts name is one object: the labels and other head fields
+                # every part of a dataset carries (``/labels/0/...``)
+                seen = set(mine.ids)
+                ids = [ref for ref in ids if ref not in seen]
+                if count is not None:
+                    count -= len(fact.ids) - len(ids)
+            self.add(fact.code, count=count, ids=ids, severity=fact.severity, **fact.ctx)
 
     def __iter__(self) -> Iterator[Loss]:
         return iter(self._facts.values())
@@ -254,6 +450,14 @@ class LossPlan:
     def refused(self) -> bool:
         """True when the writer cannot write this dataset at all with these options."""
         return any(f.refusal for f in self._facts.values())
+
+
+_ITEM_POINTER = re.compile(r"/items/(\d+)")
+
+
+def _moved(ref: str, offset: int) -> str:
+    match = _ITEM_POINTER.match(ref)
+    return f"/items/{int(match[1]) + offset}{ref[match.end():]}" if match else ref
 
 
 def where(item_id: str, ann_id: Any, position: int) -> str:
@@ -338,18 +542,20 @@ def plan_capabilities(ds: Dataset, caps: Capabilities, name: str,
                     if key != name and carries_data(extra):
                         foreign[f"annotation extras ({key})"] += 1
     if dropped:  # never by item count alone: what they held goes with them
-        kinds = sorted({item.media.kind for item in dropped})
-        inside_count = sum(len(item.annotations) for item in dropped)
-        tracks = len({a.track_id for item in dropped for a in item.annotations
-                      if a.track_id is not None})
-        inside = f"{inside_count} annotation(s)" + (f" in {tracks} track(s)" if tracks else "")
-        plan.add("AF509", count=len(dropped), ids=[item.id for item in dropped],
-                 reason=f"the format holds no {' or '.join(kinds)} items; they hold {inside}")
+        tracks = Phrase(" in {tracks} track(s)", when="tracks", distinct={"tracks": [
+            str(a.track_id) for item in dropped for a in item.annotations
+            if a.track_id is not None]})
+        reason = Phrase("the format holds no {kinds} items; they hold {inside} annotation(s)"
+                        "{in_tracks}",
+                        names={"kinds": Names({item.media.kind for item in dropped}, sort=True,
+                                              sep=" or "), "in_tracks": tracks},
+                        inside=sum(len(item.annotations) for item in dropped))
+        plan.add("AF509", count=len(dropped), ids=[item.id for item in dropped], reason=reason)
     if empty_items and not caps.empty_items:
         plan.add("AF509", count=empty_items,
                  reason="the format has no way to list items without annotations")
     if attr_names:
-        plan.add("AF503", count=sum(attr_names.values()), names=", ".join(sorted(attr_names)))
+        plan.add("AF503", count=sum(attr_names.values()), names=Names(attr_names, sort=True))
     _plan_metadata(ds, caps, name, plan, foreign)
     return plan
 
@@ -387,10 +593,10 @@ def plan_origin(ds: Dataset, caps: Capabilities, plan: LossPlan,
 def _plan_metadata(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
                    foreign: Counter[str]) -> None:
     if ds.info and "info" not in caps.metadata:
-        plan.add("AF507", what="info", detail=", ".join(sorted(ds.info)))
+        plan.add("AF507", what="info", detail=Names(ds.info, sort=True))
     if not caps.subsets and any(item.subset for item in ds.items):
         plan.add("AF507", what="subsets",
-                 detail=", ".join(sorted({i.subset for i in ds.items if i.subset})))
+                 detail=Names({i.subset for i in ds.items if i.subset}, sort=True))
     checks = [
         ("label_parents", "supercategories", [lb.name for lb in ds.labels if lb.parent]),
         ("keypoint_names", "keypoint names and skeletons",
@@ -400,18 +606,23 @@ def _plan_metadata(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
     ]
     for key, what, names in checks:
         if names and key not in caps.metadata:
-            plan.add("AF507", what=what, detail=", ".join(names[:MAX_IDS]))
+            plan.add("AF507", what=what, detail=Names(names, limit=MAX_IDS))
     if caps.extras:  # the target keeps every format's extras verbatim
         return
+    # objects counted by name, not by number: the dataset and its labels are in every part of
+    # a dataset planned in parts (a stream, shards), its items and annotations in one each
+    named: dict[str, list[str]] = {}
     for key in ds.extras:
         if key != name and ds.extras[key] and carries_data(ds.extras[key]):
-            foreign[f"dataset extras ({key})"] += 1
+            named.setdefault(f"dataset extras ({key})", []).append("(the dataset)")
     for label in ds.labels:
         for key in label.extras:
             if key != name and carries_data(label.extras[key]):
-                foreign[f"label extras ({key})"] += 1
-    for what, count in sorted(foreign.items()):
-        plan.add("AF507", what=what, detail=f"{count} object(s)")
+                named.setdefault(f"label extras ({key})", []).append(label.name)
+    for what in sorted(foreign.keys() | named.keys()):
+        detail = (Phrase("{n} object(s)", distinct={"n": named[what]}) if what in named
+                  else Phrase("{n} object(s)", n=foreign[what]))
+        plan.add("AF507", what=what, detail=detail)
 
 
 #: the names a ``lines`` format writes one per line

@@ -716,8 +716,8 @@ def test_plan_names_what_segmentation_pngs_cannot_carry(tmp_path: Path) -> None:
     ds, _ = _load(tmp_path / "voc")
     assert ds is not None
     one = voc.plan(ds, voc.Options(layout="file"))
-    assert sorted((f.code, f.ctx.get("kind") or f.ctx.get("what"), f.count)
-                  for f in one) == [
+    assert sorted((f.code, str(f.ctx.get("kind") or f.ctx.get("what")), f.count)
+                  for f in one if f.code != "AF512") == [
         ("AF501", "class-region mask (SegmentationClass, no object; a single XML file or not "
                   "the image's size)", 1),
         ("AF502", "mask", 2), ("AF507", "subsets", None),

@@ -21,7 +21,7 @@ from annoformat.formats.coco._common import (
     results_file,
 )
 from annoformat.model import Dataset, Item
-from annoformat.spec import LossPlan, plan_capabilities, where
+from annoformat.spec import LossPlan, Names, Phrase, plan_capabilities, where
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
@@ -33,13 +33,13 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
         subsets = {item.subset for _, items in docs for item in items if item.subset}
         if subsets:
             loss.add("AF507", what="subsets", format=f"{NAME} (single file)",
-                     detail=", ".join(sorted(subsets)))
+                     detail=Names(subsets, sort=True))
     elif layout == "roboflow":
         unnamed = [item.id for subset, items in docs if subset is None for item in items]
         if unnamed:
             loss.add("AF507", what="'no subset'", format=f"{NAME} (roboflow)",
-                     detail=f"{len(unnamed)} item(s) without a subset are written to subset "
-                     "'default'")
+                     detail=Phrase("{n} item(s) without a subset are written to subset "
+                                   "'default'", n=len(unnamed)))
     _polygons_read_as_boxes(docs, loss)
     if results_file(ds, layout):
         return loss  # detections keep their image and annotation ids

@@ -28,7 +28,7 @@ from annoformat.formats.voc._common import (
     xml_stem,
 )
 from annoformat.model import Dataset, Image
-from annoformat.spec import MAX_IDS, LossPlan, plan_capabilities, where
+from annoformat.spec import MAX_IDS, LossPlan, Names, Phrase, Unused, plan_capabilities, where
 
 _GROUPS = ("VOC groups only an object with the parts nested in it (extras voc part); other "
            "groups become plain objects")
@@ -136,19 +136,21 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
                  kind="class-region mask (SegmentationClass, no object; a single XML file or "
                       "not the image's size)")
     if voids.count:
-        loss.add("AF507", what=f"void pixels of {voids.count} item(s)", format=NAME,
-                 detail="SegmentationObject/Class value 255 needs a dataset folder and the "
-                        "image's size; first: " + ", ".join(voids.ids[:MAX_IDS]))
+        loss.add("AF507", what=Phrase("void pixels of {n} item(s)", n=voids.count), format=NAME,
+                 detail=Phrase("SegmentationObject/Class value 255 needs a dataset folder and "
+                               "the image's size; first: {ids}",
+                               names={"ids": Names(voids.ids, limit=MAX_IDS)}))
     if moved.count:
         loss.add("AF502", count=moved.count, ids=moved.ids, kind="box with fractional corners",
                  target="integer pixels (coordinates=int)")
     if groups.count:
         loss.add("AF510", count=groups.count, ids=groups.ids, reason=_GROUPS)
     if typed.count:
-        loss.add("AF511", count=typed.count, ids=typed.ids, names=", ".join(sorted(typed_names)))
-    unused = [name for name in ds.label_names() if name not in used]
-    if unused:
-        loss.add("AF512", count=len(unused), names=", ".join(unused[:MAX_IDS]))
+        loss.add("AF511", count=typed.count, ids=typed.ids, names=Names(typed_names, sort=True))
+    names = ds.label_names()
+    if names:  # stated even when all are used: a part's plan says which it uses (recorded
+        # only when some are not, counted then)
+        loss.add("AF512", names=Unused(names, used & set(names), limit=MAX_IDS))
     if renamed.count:
         loss.add("AF508", count=renamed.count, ids=renamed.ids, what="image",
                  reason="VOC identifies an image by its file stem")
@@ -157,5 +159,5 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
                  reason="VOC objects have no ids; they read back without one")
     if sets:
         loss.add("AF507", what="subsets", format=f"{NAME} (single file)",
-                 detail=", ".join(sorted(sets)))
+                 detail=Names(sets, sort=True))
     return loss

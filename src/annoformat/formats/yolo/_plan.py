@@ -38,7 +38,7 @@ from annoformat.formats.yolo._task import (
 )
 from annoformat.geometry import area_of, enclosing_box, same_value
 from annoformat.model import Dataset, Image
-from annoformat.spec import LossPlan, plan_capabilities, plan_origin, where
+from annoformat.spec import LossPlan, Names, Phrase, plan_capabilities, plan_origin, where
 
 
 class _Tally:
@@ -73,7 +73,7 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     if found is not None:
         kinds = clash(found)
         if kinds is not None:
-            loss.add("AF515", kinds=", ".join(kinds))
+            loss.add("AF515", kinds=Names(kinds))
             return loss
     task, _ = choose_task(ds, options, found)
     layout = output_layout(ds, options, task)
@@ -81,10 +81,11 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     if none_as is not None:
         count = sum(1 for item in ds.items if item.subset is None)
         loss.add("AF507", what="'no subset'", format=f"{NAME} ({layout})",
-                 detail=f"{count} item(s) without a subset are written to subset {none_as!r}")
+                 detail=Phrase("{n} item(s) without a subset are written to subset "
+                               + repr(none_as).replace("{", "{{").replace("}", "}}"), n=count))
     if layout == "bare" and any(item.subset for item in ds.items):
         loss.add("AF507", what="subsets", format=f"{NAME} (bare folder)",
-                 detail=", ".join(sorted({i.subset for i in ds.items if i.subset})))
+                 detail=Names({i.subset for i in ds.items if i.subset}, sort=True))
     tally = _Tally()
     if layout == "classify":
         _plan_classify(ds, tally, loss)
@@ -157,18 +158,19 @@ def _plan_rows(ds: Dataset, task: str, tally: _Tally, loss: LossPlan) -> None:
                 row += 1  # one row per object (a polygon's parts are joined)
     if ids_lost:
         loss.add("AF507", what="annotation ids",
-                 detail=f"{ids_lost} annotation(s); YOLO rows are numbered by position")
+                 detail=Phrase("{n} annotation(s); YOLO rows are numbered by position",
+                               n=ids_lost))
     if renamed:
         loss.add("AF507", what="item ids",
-                 detail=f"{renamed} item(s); YOLO names items by image path")
+                 detail=Phrase("{n} item(s); YOLO names items by image path", n=renamed))
     if areas:
         loss.add("AF507", what="stored areas",
-                 detail=f"{areas} annotation(s) whose area differs from the one their "
-                        "written geometry gives; YOLO rows hold geometry only")
+                 detail=Phrase("{n} annotation(s) whose area differs from the one their "
+                               "written geometry gives; YOLO rows hold geometry only", n=areas))
     if stored:
         loss.add("AF507", what="stored enclosing boxes of polygons",
-                 detail=f"{stored} annotation(s) whose stored box differs from the "
-                        "polygon's; recomputed from the polygon")
+                 detail=Phrase("{n} annotation(s) whose stored box differs from the "
+                               "polygon's; recomputed from the polygon", n=stored))
 
 
 def _plan_classify(ds: Dataset, tally: _Tally, loss: LossPlan) -> None:
