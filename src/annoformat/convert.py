@@ -482,7 +482,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
             label_map: str | Path | LabelMap | None = None,
             progress: ProgressCallback | None = None,
             allow_empty: bool = False, media: Mode = "hardlink",
-            images: str | Path | None = None, jobs: int | None = None) -> ConversionResult:
+            images: str | Path | None = None, jobs: int | None = None,
+            stream: bool | None = None) -> ConversionResult:
     """Convert ``src`` to format ``to`` at ``dst``; never a half-written destination.
 
     Refusals (bad input, loss not allowed, destination exists) do not raise: the result has
@@ -499,6 +500,10 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     found under ``images`` or the source's own folder; what is missing is reported (AF060/061).
     ``jobs``: processes for per-file formats' reads and writes (default: every usable core;
     1: this process); the output is the same for any number.
+    ``stream``: write as it reads, in memory that does not grow with the dataset
+    (:func:`annoformat.stream.convert_stream`); by default (None) when the source reads item by
+    item and the target joins parts (JSONL, doccano) and no ``label_map`` is given; False reads
+    the whole dataset first. The output and the report are the same either way.
 
     Example:
         >>> import annoformat as af, tempfile, os
@@ -514,6 +519,20 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         raise UsageError(Report(), f"media must be one of {', '.join(MODES)}, not {media!r}")
     report = Report()
     target = get_format(to)
+    if stream is None and target.join is not None and label_map is None:
+        source = (get_format(from_) if from_ else
+                  None if is_archive(src_p) or not src_p.exists() else detect(src_p).format)
+        stream = source is not None and source.stream is not None
+    if stream:
+        from annoformat.stream import convert_stream
+
+        if label_map is not None:
+            raise UsageError(report, "a label map is applied to the whole dataset: it cannot "
+                             "be used with stream=True")
+        with _jobs(jobs), reporting(progress):
+            return convert_stream(src_p, dst_p, to, from_, allow_loss=allow_loss,
+                                  strict=strict, overwrite=overwrite, options=options,
+                                  read_options=read_options, allow_empty=allow_empty)
     write_opts = target.options_for(parse_options(target, options or {}), dst_p)
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
     if not check_destination(dst_p, report, overwrite=overwrite):  # before any reading

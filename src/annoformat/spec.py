@@ -428,10 +428,11 @@ class LossPlan:
             if offset:
                 ids = [_moved(ref, offset) for ref in ids]
             if mine is not None and ids and mine.ids:
-                # an object both parts name is one object: the labels and other head fields
-                # every part of a dataset carries (``/labels/0/...``)
-                seen = set(mine.ids)
-                ids = [ref for ref in ids if ref not in seen]
+                # a field of the head that every part of a dataset carries (``/labels/0/...``)
+                # is one object; items are told apart by position (item ids may repeat across
+                # subsets)
+                seen = {ref for ref in mine.ids if ref.startswith("/")}
+                ids = [ref for ref in ids if ref not in seen or ref.startswith("/items/")]
                 if count is not None:
                     count -= len(fact.ids) - len(ids)
             self.add(fact.code, count=count, ids=ids, severity=fact.severity, **fact.ctx)
@@ -793,6 +794,11 @@ class FormatSpec(Generic[OptionsT]):
     #: ``stream(path, options, report)``: the same dataset as ``read``, one item at a time in
     #: bounded memory (:class:`Stream`); None for a format read only whole
     stream: Callable[[Path, OptionsT, Report], Stream | None] | None = None
+    #: ``join(parts, head, dest, options, report)``: the file ``write`` gives for a whole
+    #: dataset, made from the files ``write`` gave for its parts in order (each part with the
+    #: head known when it was written) and ``head``, the dataset-level data known at the end;
+    #: what lets a conversion write as it reads (None: written whole)
+    join: Callable[[list[Path], Dataset, Path, OptionsT, Report], None] | None = None
     #: options made definite for a destination (``layout=auto`` and a ``.json`` name: one file)
     resolve: Callable[[OptionsT, Path], OptionsT] | None = None
     codes: tuple[Code, ...] = ()

@@ -14,16 +14,34 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from annoformat.convert import resolve_format
-from annoformat.diagnostics import AnnoformatError, Report
-from annoformat.model import Item
-from annoformat.registry import parse_options
-from annoformat.sources import opened
-from annoformat.spec import Stream
+from annoformat.checks import (
+    check_skeletons,
+    check_text_fields,
+    item_text_fields,
+    label_text_fields,
+)
+from annoformat.convert import ConversionResult, record_plan, resolve_format, summarize
+from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
+from annoformat.model import Dataset, Item
+from annoformat.registry import Format, get_format, parse_options
+from annoformat.sources import check_not_empty, opened
+from annoformat.spec import LossPlan, Stream
+
+
+def _stream(fmt: Format, root: Path, options: dict[str, Any], report: Report) -> Stream | None:
+    opts = parse_options(fmt, options)
+    if fmt.stream is not None:
+        return fmt.stream(root, opts, report)
+    ds = fmt.read(root, opts, report)
+    if ds is None:
+        return None
+    items, ds.items = ds.items, []
+    return Stream(ds, iter(items))
 
 
 @contextlib.contextmanager
@@ -34,17 +52,7 @@ def open_stream(path: Path, format: str | None, options: dict[str, Any],
     nothing can be read."""
     with opened(path, report) as root:
         fmt = resolve_format(root, format, report) if root is not None else None
-        if root is None or fmt is None:
-            yield None
-        elif fmt.stream is not None:
-            yield fmt.stream(root, parse_options(fmt, options), report)
-        else:
-            ds = fmt.read(root, parse_options(fmt, options), report)
-            if ds is None:
-                yield None
-            else:
-                items, ds.items = ds.items, []
-                yield Stream(ds, iter(items))
+        yield _stream(fmt, root, options, report) if root and fmt else None
 
 
 def iter_items(path: str | Path, format: str | None = None, *, report: Report | None = None,
@@ -71,3 +79,145 @@ def iter_items(path: str | Path, format: str | None = None, *, report: Report | 
             yield from stream.items
     if stream is None or report.has_errors:
         raise AnnoformatError(report, api="iter_items")
+
+
+def _parts(stream: Stream, size: int) -> Iterator[tuple[int, Dataset]]:
+    """The stream's items in datasets of ``size`` items with the head known so far, and the
+    position of each one's first item."""
+    offset, batch = 0, []
+    for item in stream.items:
+        batch.append(item)
+        if len(batch) == size:
+            yield offset, stream.head.model_copy(update={"items": batch})
+            offset, batch = offset + size, []
+    if batch or not offset:
+        yield offset, stream.head.model_copy(update={"items": batch})
+
+
+def _moved(d: Diagnostic, offset: int) -> None:
+    pointer = d.location.pointer
+    if offset and pointer and pointer.startswith("/items/"):
+        number, _, rest = pointer[len("/items/"):].partition("/")
+        if number.isdigit():
+            d.location.pointer = f"/items/{int(number) + offset}" + (f"/{rest}" if rest else "")
+
+
+def _summed(into: dict[str, Any], part: dict[str, Any]) -> None:
+    for key, value in part.items():
+        if isinstance(value, dict):
+            _summed(into.setdefault(key, {}), value)
+        else:
+            into[key] = into.get(key, 0) + value
+
+
+def _ordered(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: dict(sorted(v.items())) if isinstance(v, dict) else v for k, v in summary.items()}
+
+
+def convert_stream(src: str | Path, dst: str | Path, to: str, from_: str | None = None, *,
+                   allow_loss: bool = False, strict: bool = False, overwrite: bool = False,
+                   options: dict[str, Any] | None = None,
+                   read_options: dict[str, Any] | None = None, allow_empty: bool = False,
+                   part_items: int = 10_000) -> ConversionResult:
+    """:func:`~annoformat.convert` that writes as it reads, ``part_items`` items at a time, so
+    that memory does not grow with the dataset: for targets that join parts
+    (``FormatSpec.join``), from any source (bounded where the source streams).
+
+    The output and the report are those ``convert`` gives: each part is checked, planned and
+    written into the staging folder as it is read; the parts' plans merge into the plan of the
+    whole (:meth:`~annoformat.plugin.LossPlan.merge`), the loss policy is applied to it once,
+    and the output is moved into place only when nothing refused it.
+
+    Example:
+        >>> import annoformat as af, tempfile, os
+        >>> out = os.path.join(tempfile.mkdtemp(), "out.jsonl")
+        >>> r = convert_stream("fixtures/coco/good/minimal/annotations.json", out, to="jsonl")
+        >>> r.written, r.summary["annotations"]
+        (True, 4)
+    """
+    from annoformat._output import check_destination, staged_output
+
+    src_p, dst_p = Path(src), Path(dst)
+    report = Report()
+    target = get_format(to)
+    if target.join is None:
+        raise UsageError(report, f"{target.name} is written whole; a streamed conversion "
+                         "writes only formats that join parts (jsonl, doccano)")
+    opts = target.options_for(parse_options(target, options or {}), dst_p)
+    result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
+    if not check_destination(dst_p, report, overwrite=overwrite):
+        return result
+    with opened(src_p, report) as root:
+        source = resolve_format(root, from_, report) if root is not None else None
+        if root is None or source is None:
+            return result
+        result.source_format = source.name
+        with staged_output(dst_p, report, overwrite=overwrite, sources=[src_p]) as staging:
+            if staging is None:
+                return result
+            _convert_parts(root, src_p, source, target, opts, staging.path, result,
+                           read_options or {}, allow_loss=allow_loss, strict=strict,
+                           allow_empty=allow_empty, part_items=part_items)
+        result.written = staging.committed
+    return result
+
+
+def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: Any,
+                   staged: Path, result: ConversionResult, read_options: dict[str, Any], *,
+                   allow_loss: bool, strict: bool, allow_empty: bool, part_items: int) -> None:
+    assert target.join is not None
+    report = result.report
+    since_read = len(report.diagnostics)
+    stream = _stream(source, root, read_options, report)
+    if stream is None or report.has_errors:
+        return
+    plan = LossPlan(target.name)
+    checked: list[Diagnostic] = []  # AF067 of the items, kept unless the reader found its own
+    files: list[Path] = []
+    summary: dict[str, Any] = {}
+    folder = staged.parent / "parts"
+    folder.mkdir()
+    declared: set[str] = set()
+    for offset, part in _parts(stream, part_items):
+        if report.has_errors:
+            return  # a reader error: nothing is written; the staging folder goes
+        declared.update(label.name for label in part.labels)
+        scratch = Report()
+        for i, item in enumerate(part.items):
+            check_text_fields(item_text_fields(item, f"/items/{offset + i}", declared), scratch,
+                              str(root))
+        checked += scratch.diagnostics
+        _summed(summary, summarize(part))
+        plan.merge(target.plan_loss(part, opts), offset=offset)
+        files.append(folder / f"{len(files)}{staged.suffix}")
+        since = len(report.diagnostics)
+        target.write(part, files[-1], opts, report)
+        for d in report.diagnostics[since:]:
+            _moved(d, offset)
+        report.relocate(str(files[-1]), str(staged), since=since)
+    if report.has_errors:
+        return
+    head = stream.head
+    reader_checked = any(d.code == "AF067" for d in report.diagnostics[since_read:])
+    whole = head.model_copy(update={"items": []})
+    scratch = Report()
+    check_text_fields(label_text_fields(head.labels), scratch, str(root))
+    check_skeletons(whole, scratch, str(root))
+    report.extend(d for d in checked + scratch.diagnostics
+                  if not (reader_checked and d.code == "AF067"))
+    if report.has_errors:
+        return
+    if not summary.get("items") and not allow_empty and not check_not_empty(
+            whole, root, source, report):
+        return
+    summary["labels"] = len(head.labels)
+    result.summary = _ordered(summary)
+    since = len(report.diagnostics)
+    record_plan(plan, report, allow_loss=allow_loss, strict=strict)
+    for diag in report.diagnostics[since:]:
+        if diag.location.path is None:
+            diag.location.path = str(src)
+    if report.has_errors:
+        return
+    target.join(files, head, staged, opts, report)
+    shutil.rmtree(folder)

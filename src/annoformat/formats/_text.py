@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -437,3 +438,19 @@ def record_origin(index: int, item: Item, path: str, line: int | None) -> None:
     sm.item(index, path, line=line)
     for j in range(len(item.annotations)):
         sm.annotation(index, j, path, line=line)
+
+
+def join_lines(parts: list[Path], dest: Path, report: Report, *, first: bytes = b"",
+               skip: int = 0) -> None:
+    """``dest`` made of ``first`` and then each part's lines after its first ``skip`` (its
+    header), copied in blocks: a format's ``join`` for line-per-item files."""
+    try:
+        with dest.open("wb", buffering=1 << 20) as out:
+            out.write(first)
+            for part in parts:
+                with part.open("rb", buffering=1 << 20) as fh:
+                    for _ in range(skip):
+                        fh.readline()
+                    shutil.copyfileobj(fh, out, 1 << 20)
+    except OSError as exc:
+        report.add("AF015", path=str(dest), reason=exc.strerror or str(exc))

@@ -43,6 +43,7 @@ from annoformat.formats._text import (
     TextOptions,
     fresh_defaults,
     iter_checked_records,
+    join_lines,
     jsonl_keys,
     record_origin,
     report_spans,
@@ -348,6 +349,12 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     write_records(dest, records, SCHEMA, NAME, report)
 
 
+def join(parts: list[Path], head: Dataset, dest: Path, options: Options,
+         report: Report) -> None:
+    """The file of a dataset written in parts: their records, one after another."""
+    join_lines(parts, dest, report)
+
+
 ERR = Severity.ERROR
 #: the diagnostic codes only this format raises
 CODES = (
@@ -367,6 +374,7 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    join=join,
     plan=plan,
     codes=CODES,
 )

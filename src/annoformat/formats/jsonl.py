@@ -49,6 +49,7 @@ from annoformat.formats._text import (
     dump_line,
     first_record,
     iter_lines,
+    join_lines,
     parse_line,
     report_spans,
     write_lines,
@@ -296,6 +297,13 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
                 report)
 
 
+def join(parts: list[Path], head: Dataset, dest: Path, options: Options,
+         report: Report) -> None:
+    """The file of a dataset written in parts: the header of the whole (its labels as known at
+    the end), then every part's item lines."""
+    join_lines(parts, dest, report, first=dump_line(header_record(head)), skip=1)
+
+
 ERR = Severity.ERROR
 #: the diagnostic codes only this format raises
 CODES = (
@@ -326,6 +334,7 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    join=join,
     codes=CODES,
     aliases=('annoformat',),
 )

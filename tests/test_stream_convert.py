@@ -1,0 +1,59 @@
+"""A conversion written part by part (``stream.convert_stream``) gives what ``convert`` gives:
+the same output bytes, report (every finding, rendered), summary and verdict, for every good
+and bad fixture of every format into every target that joins parts, with parts of 2 items so
+that every fixture with more than two items is planned, checked and written in pieces.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import annoformat as af
+from annoformat.registry import list_formats
+from annoformat.stream import convert_stream
+
+from conftest import Case, fixture_cases
+
+CASES = fixture_cases("good") + fixture_cases("bad")
+JOINED = [name for name, fmt in list_formats().items() if fmt.join is not None]
+
+
+def _rendered(result: af.ConversionResult, out: Path) -> str:
+    return result.report.render("text").replace(str(out), "OUT")
+
+
+@pytest.mark.parametrize("target", JOINED)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_a_conversion_in_parts_gives_what_a_whole_one_gives(
+        case: Case, target: str, tmp_path: Path) -> None:
+    opts = case.folder / "options.json"
+    read_options = json.loads(opts.read_text()) if opts.exists() else None
+    whole_out, parts_out = tmp_path / "whole.jsonl", tmp_path / "parts.jsonl"
+    whole = af.convert(case.input, whole_out, to=target, from_=case.format, allow_loss=True,
+                       read_options=read_options, media="none", stream=False)
+    parts = convert_stream(case.input, parts_out, to=target, from_=case.format,
+                           allow_loss=True, read_options=read_options, part_items=2)
+    assert _rendered(parts, parts_out) == _rendered(whole, whole_out)
+    assert (parts.written, parts.summary, parts.source_format) == (
+        whole.written, whole.summary, whole.source_format)
+    if whole.written:
+        assert parts_out.read_bytes() == whole_out.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (whole_out, parts_out) if p.exists())  # no staging left
+
+
+def test_a_refused_plan_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    result = convert_stream("fixtures/coco/good/minimal/annotations.json", out, to="doccano",
+                            part_items=1)
+    assert not result.written and "AF509" in result.report.codes()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_target_written_whole_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(af.UsageError, match="coco is written whole"):
+        convert_stream("fixtures/coco/good/minimal/annotations.json", tmp_path / "o.json",
+                       to="coco")
