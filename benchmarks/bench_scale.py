@@ -1,6 +1,16 @@
-"""Sharded conversion on Dask: one and two workers on a generated JSONL dataset.
+"""Scale: streamed conversions in flat memory, and sharded conversion on Dask.
 
 Usage: python benchmarks/bench_scale.py [--scale S] [--shards N] [--repeat R] [--workdir DIR]
+       python benchmarks/bench_scale.py --streaming [--scales 1,2,4] [--workdir DIR]
+
+``--streaming``: one JSONL file of S x COCO-2017-train items for each S of ``--scales`` (the
+same generator as below, one shard), converted JSONL -> JSONL by ``annoformat.convert`` in a
+fresh process each (which writes as it reads: the source streams, the target joins parts), and
+once more at the first scale with ``stream=False`` (the whole dataset in memory first), for
+contrast. Printed: each run's wall seconds and the process' peak RSS (ru_maxrss from wait4),
+and the peak at the largest scale over the peak at the smallest (flat: within 1.2).
+
+Without ``--streaming``:
 
 The dataset is annoformat's JSONL (a header declaring 80 labels, then one image item per line
 with its boxes) with as many items as COCO-2017-train has images times ``--scale`` (default
@@ -15,9 +25,7 @@ each shard once when every shard declares the same labels (as here): its output 
 ahead of the decision and moved into place after.
 
 Printed: median wall seconds, records per second, the workers' peak RSS (ru_maxrss of each
-worker process, read after the run), and the speed-up of two workers over one. The
-streaming path (flat memory as the dataset grows, issue #17's first half) is not built yet;
-its rows will join this script.
+worker process, read after the run), and the speed-up of two workers over one.
 """
 
 from __future__ import annotations
@@ -108,6 +116,52 @@ def sharded(client: object, pattern: str, out: Path) -> float:
     return elapsed
 
 
+_CONVERT = """
+import sys
+import annoformat as af
+r = af.convert(sys.argv[1], sys.argv[2], to="jsonl", allow_loss=True,
+               stream=None if sys.argv[3] == "auto" else False)
+assert r.written, r.report.codes()[:10]
+"""
+
+
+def streamed(src: Path, out: Path, stream: str) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one conversion in a fresh process."""
+    import subprocess
+
+    out.unlink(missing_ok=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _CONVERT, str(src), str(out), stream],
+                            env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")})
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    assert os.waitstatus_to_exitcode(status) == 0, "the conversion failed"
+    out.unlink()
+    return elapsed, usage.ru_maxrss
+
+
+def streaming(where: Path, scales: list[float]) -> None:
+    rows = []
+    for scale in scales:
+        items = int(TRAIN_IMAGES * scale)
+        t0 = time.perf_counter()
+        (src,) = generate(where, items, 1)
+        print(f"{scale:g}x train: {items:,} items, {src.stat().st_size / 2**20:,.0f} MiB "
+              f"({time.perf_counter() - t0:.1f} s to generate or find)", flush=True)
+        rows.append((f"{scale:g}x, streamed", items, *streamed(src, where / "out.jsonl",
+                                                               "auto")))
+        if scale == scales[0]:
+            rows.append((f"{scale:g}x, whole in memory", items,
+                         *streamed(src, where / "out.jsonl", "whole")))
+    print("JSONL -> JSONL, one fresh process per run:")
+    for name, items, seconds, kib in rows:
+        print(f"  {name:<24} {seconds:7.1f} s  {items / seconds:9,.0f} items/s  "
+              f"peak RSS {kib / 1024:7,.0f} MiB")
+    peaks = [kib for name, _, _, kib in rows if name.endswith("streamed")]
+    print(f"peak RSS at {scales[-1]:g}x / at {scales[0]:g}x (streamed): "
+          f"{peaks[-1] / peaks[0]:.2f} (flat: within 1.20)")
+
+
 def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -118,11 +172,16 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir")
+    parser.add_argument("--streaming", action="store_true")
+    parser.add_argument("--scales", default="1,2,4")
     opts = parser.parse_args()
+    where = workdir(opts.workdir)
+    if opts.streaming:
+        streaming(where, [float(s) for s in opts.scales.split(",")])
+        return
 
     from distributed import Client, LocalCluster
 
-    where = workdir(opts.workdir)
     items = int(TRAIN_IMAGES * opts.scale)
     t0 = time.perf_counter()
     paths = generate(where, items, opts.shards)
