@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import annoformat as af
+from annoformat.progress import ProgressEvent
 from annoformat.registry import list_formats
 from annoformat.stream import convert_stream
 
@@ -57,3 +58,13 @@ def test_a_target_written_whole_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(af.UsageError, match="coco is written whole"):
         convert_stream("fixtures/coco/good/minimal/annotations.json", tmp_path / "o.json",
                        to="coco")
+
+
+def test_progress_counts_the_items_written_over_all_parts(tmp_path: Path) -> None:
+    events: list[ProgressEvent] = []
+    result = af.convert("fixtures/coco/good/minimal/annotations.json", tmp_path / "o.jsonl",
+                        to="jsonl", stream=True, progress=events.append)
+    assert result.written
+    writes = [(e.done, e.total, e.finished) for e in events if e.task == "write"]
+    assert writes == [(0, None, False), (3, 3, True)]
+    assert [e.finished for e in events if e.task == "read"].count(True) >= 1

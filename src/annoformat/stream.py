@@ -28,6 +28,7 @@ from annoformat.checks import (
 from annoformat.convert import ConversionResult, record_plan, resolve_format, summarize
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
 from annoformat.model import Dataset, Item
+from annoformat.progress import begin, counter, finish, reporting
 from annoformat.registry import Format, get_format, parse_options
 from annoformat.sources import check_not_empty, opened
 from annoformat.spec import LossPlan, Stream
@@ -168,6 +169,7 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
     assert target.join is not None
     report = result.report
     since_read = len(report.diagnostics)
+    begin("read")
     stream = _stream(source, root, read_options, report)
     if stream is None or report.has_errors:
         return
@@ -178,6 +180,9 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
     folder = staged.parent / "parts"
     folder.mkdir()
     declared: set[str] = set()
+    # one count of the items written over all parts (a part's own write is not shown: its
+    # bar would start again every part)
+    written = counter("write")
     for offset, part in _parts(stream, part_items):
         if report.has_errors:
             return  # a reader error: nothing is written; the staging folder goes
@@ -191,12 +196,18 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
         plan.merge(target.plan_loss(part, opts), offset=offset)
         files.append(folder / f"{len(files)}{staged.suffix}")
         since = len(report.diagnostics)
-        target.write(part, files[-1], opts, report)
+        with reporting(None):
+            target.write(part, files[-1], opts, report)
+        if written is not None:
+            written.add(len(part.items))
         for d in report.diagnostics[since:]:
             _moved(d, offset)
         report.relocate(str(files[-1]), str(staged), since=since)
+    if written is not None:
+        written.close()
     if report.has_errors:
         return
+    finish("read", summary.get("items", 0))
     head = stream.head
     reader_checked = any(d.code == "AF067" for d in report.diagnostics[since_read:])
     whole = head.model_copy(update={"items": []})
