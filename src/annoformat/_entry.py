@@ -93,6 +93,15 @@ def _terminated(signum: int, frame: Any) -> None:
     raise _Terminated
 
 
+def interrupt_handled() -> None:
+    """Call once a Ctrl-C is handled, before exiting with 130: under ``python -m annoformat``
+    CPython kills itself with SIGINT at exit (status -2, not ours) when the KeyboardInterrupt
+    landed while a library was evaluating a string of code (``namedtuple`` and ``dataclass``
+    do, during a lazy import), even though it was then caught; that flag is cleared at the
+    start of every string evaluation, so one harmless evaluation clears it."""
+    exec("None")
+
+
 class _Fallback(Exception):
     """The fast path cannot print exactly what click would: click runs the command instead."""
 
@@ -137,6 +146,7 @@ def run_validate(args: ValidateArgs) -> int:
         return EXIT_FINDINGS if shown.has_errors else EXIT_OK
     except KeyboardInterrupt:
         terminated = isinstance(sys.exc_info()[1], _Terminated)
+        interrupt_handled()
         _echo(sys.stderr, "terminated" if terminated else "interrupted")
         return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     finally:

@@ -21,6 +21,7 @@ import click
 import orjson
 
 from annoformat import __version__
+from annoformat._entry import interrupt_handled
 from annoformat._io import parse_size
 from annoformat.codes import OWNERS, Severity, catalogue, lookup
 from annoformat.codes import markdown as codes_markdown
@@ -66,6 +67,7 @@ def _guarded(func: _F) -> _F:
             return func(*args, **kwargs)
         except KeyboardInterrupt:
             terminated = isinstance(sys.exc_info()[1], _Terminated)
+            interrupt_handled()
             click.echo("terminated" if terminated else "interrupted", err=True)
             sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
         except UsageError as exc:
