@@ -90,6 +90,18 @@ def test_save_checks_the_ir_first(tmp_path: Path) -> None:
     assert not (tmp_path / "o.json").exists()
 
 
+def test_save_refuses_a_mask_whose_rle_does_not_fit_before_planning(tmp_path: Path) -> None:
+    # the YOLO plan outlines masks: an RLE that does not decode crashed it (a traceback)
+    ds = af.Dataset(labels=[af.Label(name="A")], items=[af.Item(
+        id="0", media=af.Image(path="a.jpg", width=4, height=4),
+        annotations=[af.Mask(label="A", counts="PP", height=4, width=4)])])
+    with pytest.raises(af.AnnoformatError) as exc:
+        af.save(ds, tmp_path / "o", "yolo", task="segment", allow_loss=True)
+    diag = exc.value.report.diagnostics[0]
+    assert (diag.code, diag.location.pointer) == ("AF307", "/items/0/annotations/0/counts")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_load_raises_with_the_full_report() -> None:
     with pytest.raises(af.AnnoformatError) as exc:
         af.load(FIXTURES / "coco" / "bad" / "AF302-non-positive-size" / "annotations.json")

@@ -441,6 +441,8 @@ def save(ds: Dataset, path: str | Path, format: str, *, allow_loss: bool = False
             ds, report):
         raise AnnoformatError(report)
     check_dataset(ds, report)
+    if report.has_errors:  # the plan and the writer are handed only valid geometry
+        raise AnnoformatError(report)
     plan_loss(ds, fmt, report, opts, allow_loss=allow_loss, strict=strict)
     with reporting(progress):
         written = not report.has_errors and _write(ds, Path(path), fmt, opts, report,
