@@ -26,22 +26,32 @@ def _rendered(result: af.ConversionResult, out: Path) -> str:
     return result.report.render("text").replace(str(out), "OUT")
 
 
+def _tree(path: Path) -> dict[str, bytes]:
+    if path.is_file():
+        return {"": path.read_bytes()}
+    return {p.relative_to(path).as_posix(): p.read_bytes()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
 @pytest.mark.parametrize("target", JOINED)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_a_conversion_in_parts_gives_what_a_whole_one_gives(
         case: Case, target: str, tmp_path: Path) -> None:
     opts = case.folder / "options.json"
     read_options = json.loads(opts.read_text()) if opts.exists() else None
-    whole_out, parts_out = tmp_path / "whole.jsonl", tmp_path / "parts.jsonl"
+    fmt = list_formats()[target]
+    ext = fmt.extensions[0] if fmt.one_file and fmt.extensions else ""
+    whole_out, parts_out = tmp_path / f"whole{ext}", tmp_path / f"parts{ext}"
     whole = af.convert(case.input, whole_out, to=target, from_=case.format, allow_loss=True,
                        read_options=read_options, media="none", stream=False)
     parts = convert_stream(case.input, parts_out, to=target, from_=case.format,
-                           allow_loss=True, read_options=read_options, part_items=2)
+                           allow_loss=True, read_options=read_options, media="none",
+                           part_items=2)
     assert _rendered(parts, parts_out) == _rendered(whole, whole_out)
     assert (parts.written, parts.summary, parts.source_format) == (
         whole.written, whole.summary, whole.source_format)
     if whole.written:
-        assert parts_out.read_bytes() == whole_out.read_bytes()
+        assert _tree(parts_out) == _tree(whole_out)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in (whole_out, parts_out) if p.exists())  # no staging left
 
@@ -68,3 +78,21 @@ def test_progress_counts_the_items_written_over_all_parts(tmp_path: Path) -> Non
     writes = [(e.done, e.total, e.finished) for e in events if e.task == "write"]
     assert writes == [(0, None, False), (3, 3, True)]
     assert [e.finished for e in events if e.task == "read"].count(True) >= 1
+
+
+MEDIA = [c for c in fixture_cases("good") if c.id in {
+    "voc/good/dataset", "voc/good/datumaro-voc", "yolo/good/ultralytics-detect",
+    "yolo/good/darknet-cvat"}]
+
+
+@pytest.mark.parametrize("case", MEDIA, ids=lambda c: c.id)
+def test_images_are_placed_part_by_part_as_a_whole_conversion_places_them(
+        case: Case, tmp_path: Path) -> None:
+    whole = af.convert(case.input, tmp_path / "whole", to="voc", from_=case.format,
+                       allow_loss=True, media="copy", stream=False)
+    parts = convert_stream(case.input, tmp_path / "parts", to="voc", from_=case.format,
+                           allow_loss=True, media="copy", part_items=1)
+    assert whole.summary["media"]["copied"] > 0
+    assert (parts.written, parts.summary) == (whole.written, whole.summary)
+    assert _rendered(parts, tmp_path / "parts") == _rendered(whole, tmp_path / "whole")
+    assert _tree(tmp_path / "parts") == _tree(tmp_path / "whole")

@@ -342,46 +342,59 @@ _DONE = {"hardlink": "hard-linked", "copy": "copied", "symlink": "symlinked"}
 
 
 @dataclass
-class _Media:
-    """How a conversion brings the images along (see ``annoformat.media``)."""
+class MediaPlacement:
+    """How a conversion brings the images along (see ``annoformat.media``), and what it did:
+    :meth:`place` for the dataset (or each part of it, in order), then :meth:`record`."""
 
     mode: Mode
     root: Path  # where the source's images are looked for
     links_ok: bool = True  # symbolic links would point into a temporary unpacking: copy
     placed: Counter[str] = field(default_factory=Counter)
+    wanted: int = 0
+    missing: list[str] = field(default_factory=list)  # the first ids, for the message
+    missing_count: int = 0
+    index: MediaIndex | None = None
 
+    def place(self, ds: Dataset, target: Path, fmt: Format, options: Any) -> None:
+        """Link or copy each item's image to where ``fmt`` keeps it inside ``target``."""
+        assert fmt.media is not None
+        wanted = fmt.media(ds, options)
+        if not wanted or not target.is_dir():
+            return
+        self.wanted += len(wanted)
+        if self.mode == "none":
+            return
+        if self.index is None:
+            self.index = MediaIndex.of([self.root])
+        mode: Mode = self.mode if self.links_ok or self.mode != "symlink" else "copy"
+        for i, rel in track(wanted.items(), "images", len(wanted), unit="image"):
+            item = ds.items[i]
+            found = self.index.find(item)
+            if found is None:
+                self.missing_count += 1
+                if len(self.missing) < 10:
+                    self.missing.append(item.id)
+                continue
+            self.placed[_DONE[place(found, target / rel, mode)]] += 1
 
-def _place_media(ds: Dataset, target: Path, fmt: Format, options: Any, media: _Media,
-                 report: Report) -> None:
-    """Link or copy each item's image to where ``fmt`` keeps it, inside the staged output."""
-    assert fmt.media is not None
-    wanted = fmt.media(ds, options)
-    if not wanted or not target.is_dir():
-        return
-    if media.mode == "none":
-        report.add("AF061", path=str(target), format=fmt.name, count=len(wanted),
-                   reason="--media none")
-        return
-    index = MediaIndex.of([media.root])
-    missing = []
-    mode: Mode = media.mode if media.links_ok or media.mode != "symlink" else "copy"
-    for i, rel in track(wanted.items(), "images", len(wanted), unit="image"):
-        item = ds.items[i]
-        found = index.find(item)
-        if found is None:
-            missing.append(item.id)
-            continue
-        media.placed[_DONE[place(found, target / rel, mode)]] += 1
-    if missing and not media.placed:
-        report.add("AF061", path=str(target), format=fmt.name, count=len(wanted),
-                   reason=f"no image was found under {media.root}")
-    elif missing:
-        report.add("AF060", path=str(media.root), count=len(missing), root=str(media.root),
-                   ids=", ".join(missing[:10]) + (", ..." if len(missing) > 10 else ""))
+    def record(self, target: Path, fmt: Format, report: Report) -> None:
+        """What could not be placed: AF061 (no image at all), AF060 (some)."""
+        if not self.wanted:
+            return
+        if self.mode == "none":
+            report.add("AF061", path=str(target), format=fmt.name, count=self.wanted,
+                       reason="--media none")
+        elif self.missing_count and not self.placed:
+            report.add("AF061", path=str(target), format=fmt.name, count=self.wanted,
+                       reason=f"no image was found under {self.root}")
+        elif self.missing_count:
+            report.add("AF060", path=str(self.root), count=self.missing_count,
+                       root=str(self.root), ids=", ".join(self.missing)
+                       + (", ..." if self.missing_count > 10 else ""))
 
 
 def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
-           overwrite: bool, sources: Iterable[Path], media: _Media | None = None) -> bool:
+           overwrite: bool, sources: Iterable[Path], media: MediaPlacement | None = None) -> bool:
     """Write ``ds`` to ``dest`` through a staging folder; True only once it is in place."""
     from annoformat._output import staged_output  # (ctypes) only for a write
 
@@ -400,7 +413,8 @@ def _write(ds: Dataset, dest: Path, fmt: Format, options: Any, report: Report,
         if report.counts["error"] == errors:
             finish("write", len(ds.items))
         if media is not None and fmt.media is not None and report.counts["error"] == errors:
-            _place_media(ds, target, fmt, options, media, report)
+            media.place(ds, target, fmt, options)
+            media.record(target, fmt, report)
         # name the destination, not the temporary copy
         if archive:
             inside = f"{dest}!/{member}" if target.is_file() else f"{dest}!"
@@ -534,7 +548,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         with _jobs(jobs), reporting(progress):
             return convert_stream(src_p, dst_p, to, from_, allow_loss=allow_loss,
                                   strict=strict, overwrite=overwrite, options=options,
-                                  read_options=read_options, allow_empty=allow_empty)
+                                  read_options=read_options, allow_empty=allow_empty,
+                                  media=media, images=images)
     write_opts = target.options_for(parse_options(target, options or {}), dst_p)
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
     if not check_destination(dst_p, report, overwrite=overwrite):  # before any reading
@@ -542,7 +557,7 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     with _jobs(jobs), reporting(progress), opened(src_p, report) as root:
         if root is not None:
             found_in = Path(images) if images is not None else search_root(root)
-            media_plan = _Media(media, found_in, links_ok=not is_archive(src_p))
+            media_plan = MediaPlacement(media, found_in, links_ok=not is_archive(src_p))
             _convert(root, src_p, dst_p, target, write_opts, result, allow_loss=allow_loss,
                      strict=strict, overwrite=overwrite, allow_empty=allow_empty,
                      read_options=read_options, label_map=label_map, media=media_plan)
@@ -554,7 +569,7 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
 def _convert(root: Path, src: Path, dst: Path, target: Format, write_opts: Any,
              result: ConversionResult, *, allow_loss: bool, strict: bool, overwrite: bool,
              allow_empty: bool, read_options: dict[str, Any] | None,
-             label_map: str | Path | LabelMap | None, media: _Media) -> None:
+             label_map: str | Path | LabelMap | None, media: MediaPlacement) -> None:
     """The conversion of the source as readers see it (``root``: ``src`` or its unpacking)."""
     report = result.report
     source = resolve_format(root, result.source_format, report)

@@ -19,14 +19,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from annoformat._archive import is_archive
 from annoformat.checks import (
     check_skeletons,
     check_text_fields,
     item_text_fields,
     label_text_fields,
 )
-from annoformat.convert import ConversionResult, record_plan, resolve_format, summarize
+from annoformat.convert import (
+    ConversionResult,
+    MediaPlacement,
+    record_plan,
+    resolve_format,
+    summarize,
+)
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
+from annoformat.media import Mode, search_root
 from annoformat.model import Dataset, Item
 from annoformat.progress import begin, counter, finish, reporting
 from annoformat.registry import Format, get_format, parse_options
@@ -103,6 +111,16 @@ def _moved(d: Diagnostic, offset: int) -> None:
             d.location.pointer = f"/items/{int(number) + offset}" + (f"/{rest}" if rest else "")
 
 
+def _said(d: Diagnostic, said: set[tuple[Any, ...]]) -> bool:
+    """True the first time a finding is met (and then remembered)."""
+    loc = d.location
+    key = (d.code, d.message, loc.path, loc.line, loc.pointer)
+    if key in said:
+        return False
+    said.add(key)
+    return True
+
+
 def _summed(into: dict[str, Any], part: dict[str, Any]) -> None:
     for key, value in part.items():
         if isinstance(value, dict):
@@ -119,6 +137,7 @@ def convert_stream(src: str | Path, dst: str | Path, to: str, from_: str | None 
                    allow_loss: bool = False, strict: bool = False, overwrite: bool = False,
                    options: dict[str, Any] | None = None,
                    read_options: dict[str, Any] | None = None, allow_empty: bool = False,
+                   media: Mode = "hardlink", images: str | Path | None = None,
                    part_items: int = 10_000) -> ConversionResult:
     """:func:`~annoformat.convert` that writes as it reads, ``part_items`` items at a time, so
     that memory does not grow with the dataset: for targets that join parts
@@ -153,18 +172,23 @@ def convert_stream(src: str | Path, dst: str | Path, to: str, from_: str | None 
         if root is None or source is None:
             return result
         result.source_format = source.name
+        placement = MediaPlacement(media, Path(images) if images is not None
+                                   else search_root(root), links_ok=not is_archive(src_p))
         with staged_output(dst_p, report, overwrite=overwrite, sources=[src_p]) as staging:
             if staging is None:
                 return result
             _convert_parts(root, src_p, source, target, opts, staging.path, result,
-                           read_options or {}, allow_loss=allow_loss, strict=strict,
-                           allow_empty=allow_empty, part_items=part_items)
+                           read_options or {}, placement, allow_loss=allow_loss,
+                           strict=strict, allow_empty=allow_empty, part_items=part_items)
         result.written = staging.committed
+        if placement.placed:
+            result.summary["media"] = dict(sorted(placement.placed.items()))
     return result
 
 
 def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: Any,
-                   staged: Path, result: ConversionResult, read_options: dict[str, Any], *,
+                   staged: Path, result: ConversionResult, read_options: dict[str, Any],
+                   placement: MediaPlacement, *,
                    allow_loss: bool, strict: bool, allow_empty: bool, part_items: int) -> None:
     assert target.join is not None
     report = result.report
@@ -177,9 +201,14 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
     checked: list[Diagnostic] = []  # AF067 of the items, kept unless the reader found its own
     files: list[Path] = []
     summary: dict[str, Any] = {}
-    folder = staged.parent / "parts"
+    folder = staged.with_name(staged.name + ".parts")  # beside it, never its own name
     folder.mkdir()
     declared: set[str] = set()
+    said: set[tuple[Any, ...]] = set()
+    # the writer's findings wait for the plan: a refused plan means nothing was written, as
+    # in convert, where the plan comes before the write
+    held: list[Diagnostic] = []
+    failed = False
     # one count of the items written over all parts (a part's own write is not shown: its
     # bar would start again every part)
     written = counter("write")
@@ -194,15 +223,24 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
         checked += scratch.diagnostics
         _summed(summary, summarize(part))
         plan.merge(target.plan_loss(part, opts), offset=offset)
+        if failed:
+            continue  # planned still: the report holds the plan of the whole, as convert's
         files.append(folder / f"{len(files)}{staged.suffix}")
-        since = len(report.diagnostics)
+        wrote = Report()
         with reporting(None):
-            target.write(part, files[-1], opts, report)
+            target.write(part, files[-1], opts, wrote)
         if written is not None:
             written.add(len(part.items))
-        for d in report.diagnostics[since:]:
+        wrote.relocate(str(files[-1]), str(staged))
+        for d in wrote.diagnostics:
             _moved(d, offset)
-        report.relocate(str(files[-1]), str(staged), since=since)
+        # what every part's writer says alike (VOC's AF329 convention) is said once
+        held += [d for d in wrote.diagnostics if _said(d, said)]
+        failed = wrote.has_errors
+        if target.media is not None and not failed and target.media(part, opts):
+            staged.mkdir(exist_ok=True)  # the images go where the joined folder will be
+            with reporting(None):
+                placement.place(part, staged, target, opts)
     if written is not None:
         written.close()
     if report.has_errors:
@@ -230,5 +268,10 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
             diag.location.path = str(src)
     if report.has_errors:
         return
+    report.extend(held)
+    if report.has_errors:
+        return
     target.join(files, head, staged, opts, report)
     shutil.rmtree(folder)
+    if target.media is not None and not report.has_errors:
+        placement.record(staged, target, report)

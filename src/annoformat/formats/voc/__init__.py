@@ -97,8 +97,19 @@ if TYPE_CHECKING:  # the reader, the writer and the plan load when used, not at 
     from annoformat.model import Dataset
     from annoformat.spec import LossPlan
 
-__all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
-           "resolve_options", "set_order", "write"]
+__all__ = [
+    "CAPABILITIES",
+    "FORMAT",
+    "SCHEMA",
+    "Options",
+    "detect",
+    "join",
+    "plan",
+    "read",
+    "resolve_options",
+    "set_order",
+    "write",
+]
 
 
 _ROOT = re.compile(rb"<annotation[\s>/]")
@@ -177,6 +188,14 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     write_voc(ds, dest, options, report)
 
 
+def join(parts: list[Path], head: Dataset, dest: Path, options: Options,
+         report: Report) -> None:
+    """The VOC folder of a dataset written in parts; see ``_join.join``."""
+    from annoformat.formats.voc._join import join as join_voc
+
+    join_voc(parts, head, dest, options, report)
+
+
 FORMAT = FormatSpec(
     name=NAME,
     description="Pascal VOC XML: dataset folder (Annotations, ImageSets), folder of XMLs, one XML",
@@ -188,6 +207,7 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    join=join,
     plan=plan,
     resolve=resolve_options,
     codes=CODES,
