@@ -364,10 +364,10 @@ def test_api_save_of_a_1e308_box_never_writes_309_digits(tmp_path: Path) -> None
     with pytest.raises(af.AnnoformatError) as caught:
         af.save(ds, tmp_path / "voc", format="voc", allow_loss=True, regions="bbox")
     report = caught.value.report
+    # each object where it is; the plan, which would repeat them, is not asked (save stops at
+    # the checks' errors)
     assert [(d.code, d.location.pointer) for d in report.errors] == [
-        ("AF312", "/items/0/annotations/0"), ("AF312", "/items/0/annotations/1/rings/0"),
-        ("AF312", None)]
-    assert report.errors[-1].ctx["ids"] == ["1/#0", "1/#1"]
+        ("AF312", "/items/0/annotations/0"), ("AF312", "/items/0/annotations/1/rings/0")]
     assert not (tmp_path / "voc").exists()
 
 
