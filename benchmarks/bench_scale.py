@@ -3,12 +3,15 @@
 Usage: python benchmarks/bench_scale.py [--scale S] [--shards N] [--repeat R] [--workdir DIR]
        python benchmarks/bench_scale.py --streaming [--scales 1,2,4] [--workdir DIR]
 
-``--streaming``: one JSONL file of S x COCO-2017-train items for each S of ``--scales`` (the
-same generator as below, one shard), converted JSONL -> JSONL by ``annoformat.convert`` in a
-fresh process each (which writes as it reads: the source streams, the target joins parts), and
-once more at the first scale with ``stream=False`` (the whole dataset in memory first), for
-contrast. Printed: each run's wall seconds and the process' peak RSS (ru_maxrss from wait4),
-and the peak at the largest scale over the peak at the smallest (flat: within 1.2).
+``--streaming``: for each S of ``--scales``, a dataset of S x COCO-2017-train images for each
+pair of ``--pairs``: ``jsonl``, one JSONL file (the generator below, one shard) converted to
+JSONL; ``yolo-voc``, a YOLO detect dataset (made once from ``generate_coco.py``'s file)
+converted to VOC, labels only. Each conversion runs in a fresh process through
+``annoformat.convert`` (which writes as it reads when the source streams and the target joins
+parts), and once more at the first scale with ``stream=False`` (the whole dataset in memory
+first), for contrast. Printed: each run's wall seconds and the process' peak RSS (ru_maxrss
+from wait4), and the peak at the largest scale over the peak at the smallest (flat: within
+1.2).
 
 Without ``--streaming``:
 
@@ -119,47 +122,74 @@ def sharded(client: object, pattern: str, out: Path) -> float:
 _CONVERT = """
 import sys
 import annoformat as af
-r = af.convert(sys.argv[1], sys.argv[2], to="jsonl", allow_loss=True,
-               stream=None if sys.argv[3] == "auto" else False)
+r = af.convert(sys.argv[1], sys.argv[2], to=sys.argv[3], allow_loss=True, media="none",
+               stream=None if sys.argv[4] == "auto" else False)
 assert r.written, r.report.codes()[:10]
 """
 
 
-def streamed(src: Path, out: Path, stream: str) -> tuple[float, int]:
+def streamed(src: Path, out: Path, to: str, stream: str) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one conversion in a fresh process."""
     import subprocess
 
+    shutil.rmtree(out, ignore_errors=True)
     out.unlink(missing_ok=True)
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _CONVERT, str(src), str(out), stream],
+    proc = subprocess.Popen([sys.executable, "-c", _CONVERT, str(src), str(out), to, stream],
                             env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")})
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     assert os.waitstatus_to_exitcode(status) == 0, "the conversion failed"
-    out.unlink()
+    shutil.rmtree(out, ignore_errors=True)
+    out.unlink(missing_ok=True)
     return elapsed, usage.ru_maxrss
 
 
-def streaming(where: Path, scales: list[float]) -> None:
-    rows = []
-    for scale in scales:
-        items = int(TRAIN_IMAGES * scale)
-        t0 = time.perf_counter()
-        (src,) = generate(where, items, 1)
-        print(f"{scale:g}x train: {items:,} items, {src.stat().st_size / 2**20:,.0f} MiB "
-              f"({time.perf_counter() - t0:.1f} s to generate or find)", flush=True)
-        rows.append((f"{scale:g}x, streamed", items, *streamed(src, where / "out.jsonl",
-                                                               "auto")))
-        if scale == scales[0]:
-            rows.append((f"{scale:g}x, whole in memory", items,
-                         *streamed(src, where / "out.jsonl", "whole")))
-    print("JSONL -> JSONL, one fresh process per run:")
-    for name, items, seconds, kib in rows:
-        print(f"  {name:<24} {seconds:7.1f} s  {items / seconds:9,.0f} items/s  "
-              f"peak RSS {kib / 1024:7,.0f} MiB")
-    peaks = [kib for name, _, _, kib in rows if name.endswith("streamed")]
-    print(f"peak RSS at {scales[-1]:g}x / at {scales[0]:g}x (streamed): "
-          f"{peaks[-1] / peaks[0]:.2f} (flat: within 1.20)")
+def yolo_source(folder: Path, items: int) -> Path:
+    """A YOLO dataset of ``items`` images (COCO-train's boxes and polygons per image), made
+    once from a generated COCO file (kept between runs)."""
+    sys.path.insert(0, str(HERE))
+    import generate_coco
+
+    import annoformat as af
+
+    done = folder / f"yolo-{items}"
+    if (done / "complete").exists():
+        return done / "yolo"
+    shutil.rmtree(done, ignore_errors=True)
+    done.mkdir(parents=True)
+    coco = done / "coco.json"
+    generate_coco.generate(coco, items, round(items * BOXES_PER_IMAGE), SEED)
+    result = af.convert(coco, done / "yolo", to="yolo", media="none", allow_loss=True,
+                        options={"task": "detect"})
+    assert result.written, result.report.codes()[:10]
+    coco.unlink()
+    (done / "complete").touch()
+    return done / "yolo"
+
+
+def streaming(where: Path, scales: list[float], pairs: list[str]) -> None:
+    for pair in pairs:
+        rows = []
+        for scale in scales:
+            items = int(TRAIN_IMAGES * scale)
+            t0 = time.perf_counter()
+            src = generate(where, items, 1)[0] if pair == "jsonl" else yolo_source(where, items)
+            print(f"{scale:g}x train: {items:,} items ({time.perf_counter() - t0:.1f} s to "
+                  "generate or find)", flush=True)
+            to, out = ("jsonl", where / "out.jsonl") if pair == "jsonl" else ("voc", where / "out")
+            rows.append((f"{scale:g}x, streamed", items, *streamed(src, out, to, "auto")))
+            if scale == scales[0]:
+                rows.append((f"{scale:g}x, whole in memory", items,
+                             *streamed(src, out, to, "whole")))
+        print(f"{'JSONL -> JSONL' if pair == 'jsonl' else 'YOLO -> VOC'}, one fresh process "
+              "per run:")
+        for name, n, seconds, kib in rows:
+            print(f"  {name:<24} {seconds:7.1f} s  {n / seconds:9,.0f} items/s  "
+                  f"peak RSS {kib / 1024:7,.0f} MiB")
+        peaks = [kib for name, _, _, kib in rows if name.endswith("streamed")]
+        print(f"peak RSS at {scales[-1]:g}x / at {scales[0]:g}x (streamed): "
+              f"{peaks[-1] / peaks[0]:.2f} (flat: within 1.20)", flush=True)
 
 
 def _peak_kib() -> int:
@@ -174,10 +204,12 @@ def main() -> None:
     parser.add_argument("--workdir")
     parser.add_argument("--streaming", action="store_true")
     parser.add_argument("--scales", default="1,2,4")
+    parser.add_argument("--pairs", default="jsonl,yolo-voc",
+                        help="streamed conversions: jsonl (JSONL -> JSONL), yolo-voc")
     opts = parser.parse_args()
     where = workdir(opts.workdir)
     if opts.streaming:
-        streaming(where, [float(s) for s in opts.scales.split(",")])
+        streaming(where, [float(s) for s in opts.scales.split(",")], opts.pairs.split(","))
         return
 
     from distributed import Client, LocalCluster
