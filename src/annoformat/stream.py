@@ -195,7 +195,11 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
     since_read = len(report.diagnostics)
     begin("read")
     stream = _stream(source, root, read_options, report)
-    if stream is None or report.has_errors:
+    if stream is None:
+        return
+    if report.has_errors:  # read on for the reader's other findings, as convert reports them
+        for _ in stream.items:
+            pass
         return
     plan = LossPlan(target.name)
     checked: list[Diagnostic] = []  # AF067 of the items, kept unless the reader found its own
@@ -214,7 +218,8 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
     written = counter("write")
     for offset, part in _parts(stream, part_items):
         if report.has_errors:
-            return  # a reader error: nothing is written; the staging folder goes
+            continue  # a reader error: read on for the reader's other findings (as convert
+            # reports them), write nothing; the staging folder goes
         declared.update(label.name for label in part.labels)
         scratch = Report()
         for i, item in enumerate(part.items):
@@ -249,6 +254,8 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
     head = stream.head
     reader_checked = any(d.code == "AF067" for d in report.diagnostics[since_read:])
     whole = head.model_copy(update={"items": []})
+    # what the source stated only as it ended (CVAT's meta after its images): planned once
+    plan.merge(target.plan_loss(whole, opts))
     scratch = Report()
     check_text_fields(label_text_fields(head.labels), scratch, str(root))
     check_skeletons(whole, scratch, str(root))
