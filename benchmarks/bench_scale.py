@@ -168,13 +168,26 @@ def yolo_source(folder: Path, items: int) -> Path:
     return done / "yolo"
 
 
+def _made_apart(folder: Path, items: int) -> Path:
+    """:func:`yolo_source` in a process of its own: a child forked from this process would
+    start with this process' pages, and its peak RSS (ru_maxrss counts them) with them."""
+    import subprocess
+
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import bench_scale; "
+            "print(bench_scale.yolo_source(bench_scale.Path(sys.argv[2]), int(sys.argv[3])))")
+    out = subprocess.run([sys.executable, "-c", code, str(HERE), str(folder), str(items)],
+                         check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")})
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
 def streaming(where: Path, scales: list[float], pairs: list[str]) -> None:
     for pair in pairs:
         rows = []
         for scale in scales:
             items = int(TRAIN_IMAGES * scale)
             t0 = time.perf_counter()
-            src = generate(where, items, 1)[0] if pair == "jsonl" else yolo_source(where, items)
+            src = generate(where, items, 1)[0] if pair == "jsonl" else _made_apart(where, items)
             print(f"{scale:g}x train: {items:,} items ({time.perf_counter() - t0:.1f} s to "
                   "generate or find)", flush=True)
             to, out = ("jsonl", where / "out.jsonl") if pair == "jsonl" else ("voc", where / "out")

@@ -51,3 +51,16 @@ def test_the_plans_of_the_parts_merge_into_the_plan_of_the_whole(
     for part, offset in zip(parts, (0, cut), strict=True):
         merged.merge(fmt.plan_loss(part, opts), offset=min(offset, len(ds.items)))
     assert _recorded(merged) == _recorded(fmt.plan_loss(ds, opts))
+
+
+def test_a_plan_keeps_ten_thousand_ids_a_fact_and_counts_every_object() -> None:
+    plan = LossPlan("yolo")
+    for n in range(LossPlan.KEPT_IDS + 5):
+        plan.count("AF516", f"i{n}/1", kind="polygon", target="bbox", task="detect")
+    (fact,) = plan
+    assert (fact.count, len(fact.ids)) == (LossPlan.KEPT_IDS + 5, LossPlan.KEPT_IDS)
+    report = Report()
+    record_plan(plan, report, allow_loss=True)
+    (found,) = report.diagnostics
+    assert found.ctx["ids"][-1] == "... 5 more"
+    assert found.message.endswith(f"'i19/1', '... {LossPlan.KEPT_IDS + 5 - 20} more']")

@@ -333,8 +333,10 @@ def record_plan(plan: LossPlan, report: Report, *, allow_loss: bool = False,
             ctx["count"] = fact.count
         elif unused:
             ctx["count"] = len(unused[0])
-        if fact.ids:
-            ctx["ids"] = fact.ids  # every one: messages show the first few
+        if fact.ids:  # every one kept (LossPlan.KEPT_IDS): messages show the first few
+            kept = len(fact.ids)
+            more = (fact.count or 0) - kept if kept == LossPlan.KEPT_IDS else 0
+            ctx["ids"] = [*fact.ids, f"... {more} more"] if more > 0 else fact.ids
         report.add(fact.code, severity=severity, **ctx)
 
 

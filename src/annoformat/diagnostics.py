@@ -105,9 +105,15 @@ _FORMATTER = string.Formatter()
 SHOWN_IN_MESSAGE = 20
 
 
+#: the last entry of a list that was kept short where it was made (a loss plan's ids)
+_MORE = re.compile(r"\.\.\. (\d+) more")
+
+
 def _shortened(value: Any) -> Any:
     if isinstance(value, list) and len(value) > SHOWN_IN_MESSAGE:
-        return [*value[:SHOWN_IN_MESSAGE], f"... {len(value) - SHOWN_IN_MESSAGE} more"]
+        last = _MORE.fullmatch(value[-1]) if isinstance(value[-1], str) else None
+        hidden = len(value) - SHOWN_IN_MESSAGE - (1 - int(last[1]) if last else 0)
+        return [*value[:SHOWN_IN_MESSAGE], f"... {hidden} more"]
     return value
 
 

@@ -368,6 +368,10 @@ class LossPlan:
         [('AF502', 2, ['1/7', '2/3'])]
     """
 
+    #: ids kept per fact: the count stays exact, and the findings end the list with
+    #: ``"... N more"`` (a plan's memory does not grow with a dataset streamed in parts)
+    KEPT_IDS = 10_000
+
     def __init__(self, format: str) -> None:
         self.format = format
         self._facts: dict[tuple[Any, ...], Loss] = {}
@@ -393,7 +397,7 @@ class LossPlan:
         else:
             self._unite(fact, ctx)
         fact.count = (fact.count or 0) + n
-        if ref is not None:
+        if ref is not None and len(fact.ids) < self.KEPT_IDS:
             fact.ids.append(ref)
 
     def add(self, code: str, *, count: int | None = None, ids: list[str] | None = None,
@@ -405,9 +409,9 @@ class LossPlan:
             self._unite(fact, ctx)
             if count is not None:
                 fact.count = (fact.count or 0) + count
-            fact.ids += ids or []
+            fact.ids += (ids or [])[:self.KEPT_IDS - len(fact.ids)]
             return
-        self._facts[key] = Loss(code, count, list(ids or []), severity, ctx)
+        self._facts[key] = Loss(code, count, list(ids or [])[:self.KEPT_IDS], severity, ctx)
 
     def merge(self, other: LossPlan, *, offset: int = 0) -> None:
         """Add the facts of ``other`` (the plan of the dataset's next part) to this one;
