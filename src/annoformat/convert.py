@@ -520,8 +520,9 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     1: this process); the output is the same for any number.
     ``stream``: write as it reads, in memory that does not grow with the dataset
     (:func:`annoformat.stream.convert_stream`); by default (None) when the source reads item by
-    item and the target joins parts (JSONL, doccano) and no ``label_map`` is given; False reads
-    the whole dataset first. The output and the report are the same either way.
+    item, the target joins parts (JSONL, doccano, VOC), no ``label_map`` is given and ``dst``
+    is not a ``.zip``; False reads the whole dataset first. The output and the report are the
+    same either way.
 
     Example:
         >>> import annoformat as af, tempfile, os
@@ -537,7 +538,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
         raise UsageError(Report(), f"media must be one of {', '.join(MODES)}, not {media!r}")
     report = Report()
     target = get_format(to)
-    if stream is None and target.join is not None and label_map is None:
+    if (stream is None and target.join is not None and label_map is None
+            and dst_p.suffix.lower() != ".zip"):
         source = (get_format(from_) if from_ else
                   None if is_archive(src_p) or not src_p.exists() else detect(src_p).format)
         stream = source is not None and source.stream is not None

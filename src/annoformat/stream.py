@@ -162,7 +162,10 @@ def convert_stream(src: str | Path, dst: str | Path, to: str, from_: str | None 
     target = get_format(to)
     if target.join is None:
         raise UsageError(report, f"{target.name} is written whole; a streamed conversion "
-                         "writes only formats that join parts (jsonl, doccano)")
+                         "writes only formats that join parts (jsonl, doccano, voc)")
+    if dst_p.suffix.lower() == ".zip":
+        raise UsageError(report, "a .zip destination is written whole; a streamed "
+                         "conversion writes a file or a folder")
     opts = target.options_for(parse_options(target, options or {}), dst_p)
     result = ConversionResult(str(src_p), str(dst_p), from_, target.name, False, report)
     if not check_destination(dst_p, report, overwrite=overwrite):
