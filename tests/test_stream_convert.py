@@ -100,6 +100,6 @@ def test_images_are_placed_part_by_part_as_a_whole_conversion_places_them(
 
 def test_a_zip_destination_is_written_whole_even_from_a_stream(tmp_path: Path) -> None:
     # the default path for a streaming source: not into a .zip (the archive is made whole)
-    with pytest.raises(af.UsageError, match=".zip destination is written whole"):
+    with pytest.raises(af.UsageError, match=r"\.zip destination is written whole"):
         convert_stream("fixtures/jsonl/good/mixed/dataset.jsonl", tmp_path / "o.zip",
                        to="jsonl")
