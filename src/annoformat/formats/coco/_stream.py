@@ -33,6 +33,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,9 +73,9 @@ _BIG = re.compile(r"(?:images\.|annotations\.)?item(?:\.|\Z)")
 _KEPT = re.compile(rf"(?!{_BIG.pattern})|(?=.{{{2 * 1000}}})")
 #: orjson refuses nesting past 1024 levels (AF902); from this depth on a file is read whole
 _DEEP = 1000
-#: what only orjson refuses (a lone surrogate; pairs are caught too, and read whole) or what
-#: yajl refuses where orjson reads a float (from 2**63 on, integers are 19 digits or more)
-_DIVERGENT = re.compile(rb"\\u[dD][89a-fA-F]|[0-9]{19}")
+#: what only orjson refuses: a lone surrogate (pairs are caught too, and read whole); what
+#: only yajl refuses (integers from 2**63 on, which orjson reads) fails the top-level pass
+_DIVERGENT = re.compile(rb"\\u[dD][89a-fA-F]")
 _SNIFF = 64 * 1024
 _BATCH = 4096
 
@@ -100,17 +101,18 @@ def stream(path: Path, options: Options, report: Report) -> Stream | None:
         return None
     reader = Reader(report)
     head: Dataset = trusted(Dataset, {"labels": [], "items": [], "info": {}, "extras": {}})
-    return Stream(head, _items(reader, head, files, path.is_dir()))
+    count = itertools.count()
+    # the first file's passes run now, so that the head holds its labels before any item
+    first = _open(reader, head, files[0][0], files[0][1], path.is_dir(), count)
+    return Stream(head, _items(reader, head, files, path.is_dir(), count, first))
 
 
 def _items(reader: Reader, head: Dataset, files: list[tuple[Path, str | None]],
-           in_folder: bool) -> Iterator[Item]:
-    count = itertools.count()
-    for file, subset in files:
-        reader.roboflow = reader.roboflow or file.name == ROBOFLOW
-        _sync(reader, head)
-        yield from _file(reader, head, file, subset, in_folder, count)
-        _sync(reader, head)
+           in_folder: bool, count: Iterator[int], first: Iterator[Item]) -> Iterator[Item]:
+    yield from first
+    for file, subset in files[1:]:
+        yield from _open(reader, head, file, subset, in_folder, count)
+    _sync(reader, head)
 
 
 def _sync(reader: Reader, head: Dataset) -> None:
@@ -120,8 +122,11 @@ def _sync(reader: Reader, head: Dataset) -> None:
     head.extras = reader.extras()
 
 
-def _file(reader: Reader, head: Dataset, path: Path, subset: str | None, in_folder: bool,
+def _open(reader: Reader, head: Dataset, path: Path, subset: str | None, in_folder: bool,
           count: Iterator[int]) -> Iterator[Item]:
+    """Run the passes over one file (its findings recorded, the head brought up to date) and
+    give the iterator of its items."""
+    reader.roboflow = reader.roboflow or path.name == ROBOFLOW
     report = reader.report
     saved = (dict(reader.labels), dict(reader.label_ids), reader.info, reader.results,
              dict(reader.box_segmentation), dict(reader.files))
@@ -141,18 +146,18 @@ def _file(reader: Reader, head: Dataset, path: Path, subset: str | None, in_fold
         reader.read_file(path, subset, in_folder)
         items, reader.items = reader.items, []
         _sync(reader, head)
-        for item in items:
-            next(count)
-            yield item
-        return
+        return _counted(items, count)
     finally:
         buffered, reader.report = reader.report, report
-    try:
-        _record(report, buffered, path, bom)
-        _sync(reader, head)
-        yield from _built(spill, path, subset, reader.results, count)
-    finally:
-        spill.close()
+    _record(report, buffered, path, bom)
+    _sync(reader, head)
+    return _built(spill, path, subset, reader.results, count)
+
+
+def _counted(items: list[Item], count: Iterator[int]) -> Iterator[Item]:
+    for item in items:
+        next(count)
+        yield item
 
 
 def _plain(path: Path) -> bool:
@@ -362,6 +367,14 @@ def _built(spill: _Spill, path: Path, subset: str | None, results: bool,
     shown = str(path)
     sm = sourcemap.current()
     prefix = "" if results else "/annotations"
+    try:
+        yield from _merged(spill, shown, subset, results, count, sm, prefix)
+    finally:
+        spill.close()
+
+
+def _merged(spill: _Spill, shown: str, subset: str | None, results: bool,
+            count: Iterator[int], sm: Any, prefix: str) -> Iterator[Item]:
     anns = itertools.groupby(spill.annotations(), key=operator.itemgetter(0))
     pending = next(anns, None)
     for k, i, raw in spill.images():
@@ -390,6 +403,8 @@ class _Spill:
         self.folder = tempfile.mkdtemp(prefix="annoformat-coco-")
         self.db = sqlite3.connect(os.path.join(self.folder, "spill.sqlite"),
                                   isolation_level=None)
+        # a stream dropped before its items were read still leaves nothing behind
+        self._finalizer = weakref.finalize(self, _remove, self.db, self.folder)
         for sql in ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF",
                     "PRAGMA temp_store=FILE",
                     "CREATE TABLE images (k INTEGER PRIMARY KEY, i INTEGER, raw BLOB)",
@@ -439,5 +454,9 @@ class _Spill:
         return out
 
     def close(self) -> None:
-        self.db.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._finalizer()
+
+
+def _remove(db: sqlite3.Connection, folder: str) -> None:
+    db.close()
+    shutil.rmtree(folder, ignore_errors=True)
