@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from annoformat import schemas, sourcemap
 from annoformat._io import fill_json_positions, is_safe_relative, parse_json, read_bytes
@@ -46,6 +46,14 @@ from annoformat.model import (
     trusted,
 )
 from annoformat.progress import counter, track
+
+
+class Firsts(Protocol):
+    """Where each id (or name) was first met: a dict, or a streaming reader's compact table."""
+
+    def get(self, key: Any, /) -> int | None: ...
+
+    def __setitem__(self, key: Any, value: int, /) -> None: ...
 
 
 class Reader:
@@ -195,24 +203,26 @@ class Reader:
             record["no_annotations"] = True
         return self.categories(doc["categories"], path)
 
-    def check_image(self, i: int, img: dict[str, Any], path: str, first_image: dict[int, int],
-                    first_name: dict[Any, int], name_key: Any = None) -> bool:
+    def check_image(self, i: int, img: dict[str, Any], path: str, first_image: Firsts,
+                    first_name: Firsts, name_key: Any = None) -> bool:
         """Record the problems of image ``i``; False when it is no item (a bad or repeated
         id). ``first_name`` is keyed by the file name, or by ``name_key(file name)``."""
         report = self.report
         iid = img["id"]
         if not self.int_ok(iid, path, f"/images/{i}/id"):
             return False
-        if iid in first_image:
+        first = first_image.get(iid)
+        if first is not None:
             report.add("AF203", path=path, pointer=f"/images/{i}/id", image_id=iid,
-                       item_id=str(iid), first=f"/images/{first_image[iid]}")
+                       item_id=str(iid), first=f"/images/{first}")
             return False
         first_image[iid] = i
         name = img["file_name"]
         key = name if name_key is None else name_key(name)
-        if key in first_name:
+        first = first_name.get(key)
+        if first is not None:
             report.add("AF206", path=path, pointer=f"/images/{i}/file_name", file_name=name,
-                       item_id=str(iid), first=f"/images/{first_name[key]}")
+                       item_id=str(iid), first=f"/images/{first}")
         else:
             first_name[key] = i
         if not is_safe_relative(name):
@@ -319,7 +329,7 @@ class Reader:
                 self.box_styles.append((out[0], style, a.get("segmentation")))
 
     def annotation(self, j: int, a: dict[str, Any], path: str, prefix: str,
-                   cats: dict[int, Label], first_ann: dict[int, int], item_id: str,
+                   cats: dict[int, Label], first_ann: Firsts, item_id: str,
                    width: int | None, height: int | None, results: bool
                    ) -> tuple[list[Any], str | None] | None:
         """The IR annotations of COCO annotation ``j`` of an item (sized ``width`` x
@@ -340,9 +350,10 @@ class Reader:
             if type(aid) is not int:  # checked inline: the pointer costs a string per call
                 self.int_ok(aid, path, f"{prefix}/{j}/id")
                 return None
-            if aid in first_ann:
+            first = first_ann.get(aid)
+            if first is not None:
                 report.add("AF204", path=path, pointer=f"{prefix}/{j}/id", annotation_id=aid,
-                           item_id=item_id, first=f"{prefix}/{first_ann[aid]}")
+                           item_id=item_id, first=f"{prefix}/{first}")
                 return None
             first_ann[aid] = j
         # every field of the IR annotation, with fresh dicts: `trusted` takes it as is

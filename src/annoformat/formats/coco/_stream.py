@@ -34,6 +34,7 @@ import sqlite3
 import stat
 import tempfile
 import weakref
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +61,7 @@ from annoformat.formats.coco._common import (
     input_layout,
 )
 from annoformat.formats.coco._read import Reader, detection_item, image_item
+from annoformat.formats.coco._table import IntTable
 from annoformat.model import BBox, Dataset, Item, Keypoints, Label, Mask, Polygon, trusted
 from annoformat.spec import Stream
 
@@ -241,36 +243,36 @@ def _passes(reader: Reader, path: Path, subset: str | None, in_folder: bool, bom
     record: dict[str, Any] = {}
     if in_folder and path.stem != canonical_stem(subset) and path.name != ROBOFLOW:
         record["stem"] = path.stem
-    first_ann: dict[int, int] = {}
+    # the whole-file state: ids to where they were first met, sizes by image position
+    first_ann = IntTable()
+    index = IntTable()
     if isinstance(top, list):
         reader.results = True
         valid = _validator("detection").is_valid
         cats: dict[int, Label] = {}
-        index: dict[Any, tuple[int, Any, Any]] = {}
         for j, det in enumerate(_entries(path, bom, "item")):
             if not valid(det):
                 raise _Whole
-            if reader.detection_ids(j, det, shown, cats) and det["image_id"] not in index:
-                index[det["image_id"]] = (len(index), None, None)
+            if reader.detection_ids(j, det, shown, cats) and index.get(det["image_id"]) is None:
+                index[det["image_id"]] = len(index)
                 spill.image(len(index) - 1, -1, orjson.dumps(det["image_id"]))
-        _annotations(reader, _entries(path, bom, "item"), shown, "", cats, index, spill,
-                     first_ann, results=True)
+        _annotations(reader, _entries(path, bom, "item"), shown, "", cats, index, None, spill,
+                     first_ann)
     else:
         cats = reader.document_head(top, shown, record)
         valid = _validator("image").is_valid
-        first_image: dict[int, int] = {}
-        first_name: dict[Any, int] = {}
-        index = {}
+        first_name = IntTable()
+        sizes = _Sizes()
         for i, img in enumerate(_entries(path, bom, "images.item")):
             if not valid(img):
                 raise _Whole
+            sizes.append(img.get("width"), img.get("height"))
             # file names kept as their 64-bit hashes: a false AF206 is a 1-in-10^19 chance
-            if reader.check_image(i, img, shown, first_image, first_name, hash):
-                index[img["id"]] = (len(index), img.get("width"), img.get("height"))
-                spill.image(len(index) - 1, i, orjson.dumps(img))
-        del first_image, first_name
+            if reader.check_image(i, img, shown, index, first_name, hash):
+                spill.image(i, i, orjson.dumps(img))
+        del first_name
         styles = _annotations(reader, _entries(path, bom, "annotations.item"), shown,
-                              "/annotations", cats, index, spill, first_ann, results=False)
+                              "/annotations", cats, index, sizes, spill, first_ann)
         if styles:
             usual = styles.most_common(1)[0][0]
             spill.usual = usual
@@ -281,11 +283,36 @@ def _passes(reader: Reader, path: Path, subset: str | None, in_folder: bool, bom
     spill.done()
 
 
+class _Sizes:
+    """Width and height by image position, 16 bytes an image; what is not a plain int (None,
+    a float such as 640.0) is kept aside as it is, so the checks see the value read sees."""
+
+    def __init__(self) -> None:
+        self.widths = array("q")
+        self.heights = array("q")
+        self.odd: dict[int, tuple[Any, Any]] = {}
+
+    def append(self, width: Any, height: Any) -> None:
+        if type(width) is int and type(height) is int and width >= 0 and height >= 0:
+            self.widths.append(width)
+            self.heights.append(height)
+        else:
+            self.odd[len(self.widths)] = (width, height)
+            self.widths.append(-1)
+            self.heights.append(-1)
+
+    def get(self, i: int) -> tuple[Any, Any]:
+        width = self.widths[i]
+        return (width, self.heights[i]) if width >= 0 else self.odd[i]
+
+
 def _annotations(reader: Reader, entries: Iterator[Any], shown: str, prefix: str,
-                 cats: dict[int, Label], index: dict[Any, tuple[int, Any, Any]],
-                 spill: _Spill, first_ann: dict[int, int], *, results: bool) -> Counter[str]:
+                 cats: dict[int, Label], index: IntTable, sizes: _Sizes | None,
+                 spill: _Spill, first_ann: IntTable) -> Counter[str]:
     """Annotations in file order (so their problems are recorded in read's order), spilled
-    under their item; how many box-only objects wrote their segmentation each way."""
+    under their item's position; how many box-only objects wrote their segmentation each way.
+    ``sizes`` is None for a results file (its items have no size)."""
+    results = sizes is None
     valid = _validator("detection" if results else "annotation").is_valid
     styles: Counter[str] = Counter()
     report = reader.report
@@ -293,13 +320,15 @@ def _annotations(reader: Reader, entries: Iterator[Any], shown: str, prefix: str
         if not results and not valid(a):
             raise _Whole
         iid = a["image_id"]
-        found = index.get(iid)
+        if type(iid) is not int:  # 3.0 finds image 3, as a dict lookup does in read
+            iid = int(iid) if isinstance(iid, float) and iid.is_integer() else None
+        found = index.get(iid) if iid is not None else None
         if found is None:
-            if type(iid) is int:
+            if type(a["image_id"]) is int:
                 report.add("AF201", path=shown, pointer=f"{prefix}/{j}/image_id", image_id=iid,
                            annotation_id=a.get("id"))
             continue
-        k, width, height = found
+        width, height = sizes.get(found) if sizes is not None else (None, None)
         made = reader.annotation(j, a, shown, prefix, cats, first_ann, str(iid), width, height,
                                  results)
         if made is None:
@@ -308,7 +337,7 @@ def _annotations(reader: Reader, entries: Iterator[Any], shown: str, prefix: str
         if style is not None:
             styles[style] += 1
         seg = a.get("segmentation") if style is not None else None
-        spill.annotation(k, j, style, seg, out)
+        spill.annotation(found, j, style, seg, out)
     return styles
 
 
