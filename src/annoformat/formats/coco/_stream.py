@@ -36,7 +36,7 @@ import tempfile
 import weakref
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ from annoformat.formats.coco._common import (
     input_layout,
 )
 from annoformat.formats.coco._read import Reader, detection_item, image_item
-from annoformat.formats.coco._table import IntTable
+from annoformat.formats.coco._table import DenseTable
 from annoformat.model import BBox, Dataset, Item, Keypoints, Label, Mask, Polygon, trusted
 from annoformat.spec import Stream
 
@@ -80,6 +80,9 @@ _DEEP = 1000
 _DIVERGENT = re.compile(rb"\\u[dD][89a-fA-F]")
 _SNIFF = 64 * 1024
 _BATCH = 4096
+_GOLD = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads keys that share low bits
+_M64 = (1 << 64) - 1
+_INT32 = 1 << 31
 
 
 class _Whole(Exception):
@@ -243,9 +246,11 @@ def _passes(reader: Reader, path: Path, subset: str | None, in_folder: bool, bom
     record: dict[str, Any] = {}
     if in_folder and path.stem != canonical_stem(subset) and path.name != ROBOFLOW:
         record["stem"] = path.stem
-    # the whole-file state: ids to where they were first met, sizes by image position
-    first_ann = IntTable()
-    index = IntTable()
+    # the whole-file state: image ids to their position (the annotations' lookups, in
+    # memory), annotation ids and file names to where they were first met (on disk, behind a
+    # fixed-size bit set), sizes by image position
+    first_ann = _Seen(spill, "ids", 26)
+    index = DenseTable()
     if isinstance(top, list):
         reader.results = True
         valid = _validator("detection").is_valid
@@ -261,7 +266,7 @@ def _passes(reader: Reader, path: Path, subset: str | None, in_folder: bool, bom
     else:
         cats = reader.document_head(top, shown, record)
         valid = _validator("image").is_valid
-        first_name = IntTable()
+        first_name = _Seen(spill, "names", 23)
         sizes = _Sizes()
         for i, img in enumerate(_entries(path, bom, "images.item")):
             if not valid(img):
@@ -283,17 +288,57 @@ def _passes(reader: Reader, path: Path, subset: str | None, in_folder: bool, bom
     spill.done()
 
 
+class _Seen:
+    """Where each key (an annotation id, a file name's hash) was first met, in bounded
+    memory: a bit set of ``2**bits`` bits says which keys may have been met (a hash of the key
+    picks the bit), and the spill store's table holds the positions, asked only when the bit
+    is set. With n keys, a lookup goes to disk for a fraction n / 2**bits of new keys."""
+
+    def __init__(self, spill: _Spill, table: str, bits: int) -> None:
+        self.db = spill.db
+        self.table = table
+        self.shift = 64 - bits
+        self.bits = bytearray(1 << (bits - 3))
+        self.pending: dict[int, int] = {}
+        self.db.execute(f"CREATE TABLE {table} (k INTEGER PRIMARY KEY, v INTEGER)")
+        spill.flushes.append(self._flush)
+
+    def get(self, key: int, /) -> int | None:
+        h = ((key * _GOLD) & _M64) >> self.shift
+        if not self.bits[h >> 3] & (1 << (h & 7)):
+            return None
+        value = self.pending.get(key)
+        if value is not None:
+            return value
+        row = self.db.execute(f"SELECT v FROM {self.table} WHERE k = ?", (key,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def __setitem__(self, key: int, value: int, /) -> None:
+        h = ((key * _GOLD) & _M64) >> self.shift
+        self.bits[h >> 3] |= 1 << (h & 7)
+        self.pending[key] = value
+        if len(self.pending) >= 4 * _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        # in key order: neighbouring keys land on the same pages of the on-disk tree
+        self.db.executemany(f"INSERT INTO {self.table} VALUES (?, ?)",
+                            sorted(self.pending.items()))
+        self.pending.clear()
+
+
 class _Sizes:
-    """Width and height by image position, 16 bytes an image; what is not a plain int (None,
+    """Width and height by image position, 8 bytes an image; what is not a plain int (None,
     a float such as 640.0) is kept aside as it is, so the checks see the value read sees."""
 
     def __init__(self) -> None:
-        self.widths = array("q")
-        self.heights = array("q")
+        self.widths = array("i")
+        self.heights = array("i")
         self.odd: dict[int, tuple[Any, Any]] = {}
 
     def append(self, width: Any, height: Any) -> None:
-        if type(width) is int and type(height) is int and width >= 0 and height >= 0:
+        if (type(width) is int and type(height) is int and 0 <= width < _INT32
+                and 0 <= height < _INT32):
             self.widths.append(width)
             self.heights.append(height)
         else:
@@ -307,8 +352,8 @@ class _Sizes:
 
 
 def _annotations(reader: Reader, entries: Iterator[Any], shown: str, prefix: str,
-                 cats: dict[int, Label], index: IntTable, sizes: _Sizes | None,
-                 spill: _Spill, first_ann: IntTable) -> Counter[str]:
+                 cats: dict[int, Label], index: DenseTable, sizes: _Sizes | None,
+                 spill: _Spill, first_ann: _Seen) -> Counter[str]:
     """Annotations in file order (so their problems are recorded in read's order), spilled
     under their item's position; how many box-only objects wrote their segmentation each way.
     ``sizes`` is None for a results file (its items have no size)."""
@@ -440,6 +485,8 @@ class _Spill:
                     "CREATE TABLE anns (k INTEGER, j INTEGER, raw BLOB, PRIMARY KEY (k, j))"
                     " WITHOUT ROWID", "BEGIN"):
             self.db.execute(sql)
+        #: what else writes into the store in batches, flushed before it is read
+        self.flushes: list[Callable[[], None]] = []
         self.image_rows: list[tuple[int, int, bytes]] = []
         self.ann_rows: list[tuple[int, int, bytes]] = []
         #: how most box-only objects of the file wrote their segmentation
@@ -465,6 +512,8 @@ class _Spill:
 
     def done(self) -> None:
         self._flush()
+        for flush in self.flushes:
+            flush()
         self.db.execute("COMMIT")
 
     def images(self) -> Iterator[tuple[int, int, bytes]]:

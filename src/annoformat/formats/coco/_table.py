@@ -71,3 +71,46 @@ class IntTable:
         for key, value in zip(keys, vals, strict=True):
             if value:
                 self[key] = value - 1
+
+
+class DenseTable:
+    """:class:`IntTable`'s map for ids that mostly run from 0 up without big gaps (COCO image
+    ids): an array indexed by the id, 4 bytes an id up to the largest, grown while the ids stay
+    within 8 slots per entry; the others go to an :class:`IntTable`.
+
+    Example:
+        >>> t = DenseTable()
+        >>> t[3] = 0
+        >>> t[10**15] = 1
+        >>> t.get(3), t.get(10**15), t.get(4), len(t)
+        (0, 1, None, 2)
+    """
+
+    def __init__(self) -> None:
+        self._slots = array("i")  # value + 1; 0 marks an empty slot
+        self._others = IntTable()
+        self._used = 0
+
+    def __len__(self) -> int:
+        return self._used
+
+    def get(self, key: int, /) -> int | None:
+        slots = self._slots
+        if 0 <= key < len(slots):
+            value = slots[key]
+            if value:
+                return value - 1
+        return self._others.get(key) if len(self._others) else None
+
+    def __setitem__(self, key: int, value: int, /) -> None:
+        slots = self._slots
+        if key >= len(slots) and 0 <= key < 8 * (self._used + 4096):
+            slots.frombytes(bytes(4 * max(key + 1 - len(slots), len(slots))))
+        if 0 <= key < len(slots):
+            if not slots[key] and self._others.get(key) is None:
+                self._used += 1
+            slots[key] = value + 1
+        else:
+            if self._others.get(key) is None:
+                self._used += 1
+            self._others[key] = value
