@@ -141,7 +141,9 @@ def _open(reader: Reader, head: Dataset, path: Path, subset: str | None, in_fold
         spill = _Spill()
         reader.report = Report()
         _passes(reader, path, subset, in_folder, bom, spill)
-    except _Whole:
+    except (_Whole, ijson.JSONError, sqlite3.Error, OSError):
+        # what the passes cannot give as read does, and a file that changed between passes
+        # or a store that could not be written: read whole, by read's code
         if spill is not None:
             spill.close()
         reader.report = report
