@@ -55,10 +55,10 @@ from annoformat.spec import Detection, FormatSpec
 if TYPE_CHECKING:  # the reader, the writer and the plan load when used, not at discovery
     from annoformat.diagnostics import Report
     from annoformat.model import Dataset
-    from annoformat.spec import LossPlan
+    from annoformat.spec import LossPlan, Stream
 
 __all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
-           "resolve_options", "write"]
+           "resolve_options", "stream", "write"]
 
 
 def detect(path: Path) -> Detection:
@@ -84,6 +84,14 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
     from annoformat.formats.coco._read import read as read_coco
 
     return read_coco(path, options, report)
+
+
+def stream(path: Path, options: Options, report: Report) -> Stream | None:
+    """The same dataset as :func:`read`, one item at a time in memory that does not grow with
+    the file (None if it could not be read); see ``_stream.stream``."""
+    from annoformat.formats.coco._stream import stream as stream_coco
+
+    return stream_coco(path, options, report)
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
@@ -112,6 +120,7 @@ FORMAT = FormatSpec(
     read=read,
     write=write,
     plan=plan,
+    stream=stream,
     resolve=resolve_options,
     codes=CODES,
     media=media_paths,
