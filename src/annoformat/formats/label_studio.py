@@ -42,10 +42,12 @@ from annoformat.formats._text import (
     Labels,
     TextOptions,
     Utf16Offsets,
+    collect,
     fresh_defaults,
     item_id_of,
     iter_records,
     jsonl_keys,
+    labelled_stream,
     raw_id_of,
     record_origin,
     report_spans,
@@ -61,6 +63,7 @@ from annoformat.spec import (
     FormatSpec,
     LossPlan,
     Severity,
+    Stream,
     plan_capabilities,
     plan_origin,
 )
@@ -390,11 +393,15 @@ def _group(ann: Any) -> Any:
         "annotation", 0)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream:
+    """The tasks of ``path`` one at a time (labels appended to the head as met); memory is
+    one task plus a hash per item id (AF207) and the label names."""
+    return labelled_stream(options, lambda labels: iter_items(path, options, report, labels))
+
+
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a Label Studio JSON export (array) or JSONL of tasks into the IR."""
-    labels = Labels(options.labels)
-    items = list(iter_items(path, options, report, labels))
-    return Dataset(labels=labels.labels(), items=items)
+    return collect(stream(path, options, report))
 
 
 # --------------------------------------------------------------------------------------------
@@ -605,6 +612,7 @@ FORMAT = FormatSpec(
     schemas=(SCHEMA,),
     detect=detect,
     read=read,
+    stream=stream,
     write=write,
     plan=plan,
     codes=CODES,
