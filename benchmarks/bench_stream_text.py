@@ -13,6 +13,8 @@ interpreter that iterates ``annoformat.iter_items(path, format=...)`` and counts
 printed: the child's peak RSS (``ru_maxrss`` from ``os.wait4``), items per second (the
 child's own clock around the iteration), and the peak as a ratio to the 1x run's: flat means
 within +-20 % from 1x to 4x. The peak includes the interpreter and its imports (~70 MiB).
+A Label Studio array up to 16 MiB is parsed whole by design (see docs/formats/label-studio.md);
+``--ijson-always`` streams those too.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ import sys, time
 sys.path.insert(0, sys.argv[1])
 import annoformat as af
 fmt, path = sys.argv[2], sys.argv[3]
+if sys.argv[4] == "1":  # every Label Studio array through ijson, however small
+    from annoformat.formats import label_studio
+    label_studio.WHOLE_JSON_BYTES = 0
 t0 = time.perf_counter()
 count = sum(1 for _ in af.iter_items(path, format=fmt))
 print(count, time.perf_counter() - t0)
@@ -58,14 +63,21 @@ def label_studio(folder: Path, records: int) -> Path:
         fh.write(b"[\n")
         for i, line in enumerate(src):
             rec = orjson.loads(line)
+            text = rec["text"]
             result = [{"id": f"r{i}-{k}", "from_name": "label", "to_name": "text",
-                       "type": "labels", "value": {"start": s, "end": e, "labels": [lab]}}
+                       "type": "labels", "value": {"start": _u16(text, s), "end": _u16(text, e),
+                                                   "labels": [lab]}}
                       for k, (s, e, lab) in enumerate(rec["label"])]
             task = {"id": rec["id"], "data": {"text": rec["text"]},
                     "annotations": [{"id": i, "completed_by": 1, "result": result}]}
             fh.write((b",\n" if i else b"") + orjson.dumps(task))
         fh.write(b"\n]\n")
     return out
+
+
+def _u16(text: str, offset: int) -> int:
+    """Label Studio's offsets are UTF-16 code units; doccano's code points."""
+    return len(text[:offset].encode("utf-16-le")) // 2
 
 
 def dataset(fmt: str, folder: Path, items: int) -> Path:
@@ -81,9 +93,10 @@ def dataset(fmt: str, folder: Path, items: int) -> Path:
     return path
 
 
-def run(fmt: str, path: Path) -> tuple[int, float, float]:
+def run(fmt: str, path: Path, ijson_always: bool) -> tuple[int, float, float]:
     """(items, seconds, peak MiB) of iterating ``path`` in a fresh interpreter."""
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(ROOT / "src"), fmt, str(path)],
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(ROOT / "src"), fmt, str(path),
+                             "1" if ijson_always else "0"],
                             stdout=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     assert proc.stdout is not None
@@ -100,6 +113,8 @@ def main() -> None:
     parser.add_argument("--scales", default="1,2,4")
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--ijson-always", action="store_true",
+                        help="stream Label Studio arrays under 16 MiB too (read whole by default)")
     args = parser.parse_args()
     shm = Path("/dev/shm")
     workdir = args.workdir or Path(tempfile.gettempdir() if not shm.is_dir() else shm) / (
@@ -114,7 +129,7 @@ def main() -> None:
         first = None
         for scale in scales:
             path = dataset(fmt, workdir, args.base * scale)
-            count, seconds, peak = run(fmt, path)
+            count, seconds, peak = run(fmt, path, args.ijson_always)
             first = first or peak
             print(f"{fmt:<13}{scale:>5}x{count:>10}{path.stat().st_size / 2**20:>9.0f}"
                   f"{peak:>10.1f}{count / seconds:>11.0f}{peak / first:>11.2f}", flush=True)

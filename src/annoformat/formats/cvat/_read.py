@@ -215,7 +215,10 @@ class Reader:
     each ``<image>`` or ``<track>``): moved out of the document into a small one of their own,
     checked against the XSD there (a copy of the root holding the child, behind a stand-in for
     what came before it, so libxml2 sees the same content model and says the same), turned into
-    IR, and dropped. Memory is the IR plus a few elements, not the document. What the whole-file
+    IR, and dropped. :meth:`iter_stream` hands the items over a batch at a time, so memory is
+    one chunk of bytes and one batch (a video's frames wait for its last track: a frame holds
+    every track's shape), plus a hash and a line per image (AF203) and the findings, which are
+    recorded at the end; :meth:`read_stream` collects them. What the whole-file
     read said is said again: a syntax error anywhere is AF020 alone, schema errors are AF101
     alone (with libxml2's lines, XPaths and messages), else the semantic findings in file order.
 
