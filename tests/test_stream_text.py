@@ -15,6 +15,7 @@ import pytest
 import annoformat as af
 from annoformat.diagnostics import Report
 from annoformat.formats import cvat, doccano, jsonl, label_studio
+from annoformat.formats._seen import SeenKeys
 from annoformat.model import Dataset
 from annoformat.registry import get_format, parse_options
 from annoformat.stream import open_stream
@@ -142,9 +143,10 @@ def test_streaming_memory_does_not_grow_with_the_dataset(
         peaks[n] = _peak(lambda: sum(1 for _ in af.iter_items(src, fmt)))  # noqa: B023
     spec = get_format(fmt)
     loaded = _peak(lambda: spec.read(src, parse_options(spec, {}), Report()))
-    # what grows: one hash per item id, with its line for CVAT (AF203 names it): ~130 bytes
-    # an item in a dict as tracemalloc counts it, up to twice that while the dict resizes
-    assert peaks[24_000] < peaks[8_000] + 16_000 * 250
+    # what grows: one hash per item id, with its line for CVAT (AF203 names it), in flat
+    # tables of a power of two slots, 8 or 16 bytes a slot, half of them empty at most, the old
+    # table beside the new while growing: 24k ids peak at 1.5 MiB, 8k at 0.4
+    assert peaks[24_000] < peaks[8_000] + 16_000 * 160
     assert peaks[24_000] * 4 < loaded
 
 
@@ -158,3 +160,14 @@ def test_a_cvat_folder_of_subset_files_streams_its_labels_and_subsets() -> None:
     assert isinstance(whole, Dataset)
     assert {item.subset for item in items} == {item.subset for item in whole.items}
     assert stream.head.labels == whole.labels and stream.head.extras == whole.extras
+
+
+def test_seen_keys_remember_each_key_with_its_first_value_across_growth() -> None:
+    seen, plain = SeenKeys(), SeenKeys(values=False)
+    keys = [("train", str(i)) for i in range(5_000)] + [str(i) for i in range(5_000)]
+    assert [seen.first(k, n) for n, k in enumerate(keys)] == [None] * 10_000
+    assert [plain.first(k) for k in keys] == [None] * 10_000
+    assert len(seen) == len(plain) == 10_000
+    assert [seen.first(k, -1) for k in keys[::997]] == list(range(0, 10_000, 997))
+    assert plain.first("4999") == 0 and plain.first("5000") is None
+    assert len(seen) == 10_000 and len(plain) == 10_001

@@ -27,6 +27,7 @@ from annoformat import schemas, sourcemap
 from annoformat._io import kind_of_mode, parse_json
 from annoformat.checks import Finding, check_span, check_span_set
 from annoformat.diagnostics import Report
+from annoformat.formats._seen import SeenKeys
 from annoformat.model import Dataset, Item, Label, Span, Text, build, defaults_of
 from annoformat.progress import counter
 from annoformat.spec import Stream
@@ -130,21 +131,17 @@ def iter_checked_records(path: Path, report: Report, schema: str,
 
 
 class ItemIds:
-    """AF207 for an item id seen before in the stream; keeps one hash per id (flat memory)."""
+    """AF207 for an item id seen before in the stream; keeps one hash per id (16 bytes)."""
 
     def __init__(self, report: Report, enabled: bool = True) -> None:
         self.report = report
         self.enabled = enabled
-        self.seen: set[int] = set()
+        self.seen = SeenKeys(values=False)
 
     def check(self, item: Item, path: str, line: int | None, pointer: str = "/id") -> None:
-        if not self.enabled:
-            return
-        key = hash(item.id)
-        if key in self.seen:
+        if self.enabled and self.seen.first(item.id) is not None:
             self.report.add("AF207", path=path, line=line, pointer=pointer, item_id=item.id,
                             subset=None)
-        self.seen.add(key)
 
 
 def first_record(path: Path, limit: int = 1 << 20) -> Any:

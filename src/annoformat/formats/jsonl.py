@@ -44,6 +44,7 @@ from annoformat.checks import (
     label_text_fields,
 )
 from annoformat.diagnostics import Report
+from annoformat.formats._seen import SeenKeys
 from annoformat.formats._text import (
     JSONL_EXTENSIONS,
     MAX_LINE_BYTES,
@@ -146,9 +147,9 @@ def iter_items(path: Path, options: Options, report: Report,
     Each line is validated by the IR model (strict); a line that fails is reported with the
     schema's JSON Pointers and skipped. Duplicate ids, undeclared labels, geometry, spans and
     control characters in names (AF067) are checked as the items go by. Memory is flat but for
-    one hash per item for the duplicate-id check (AF207; two different ids with equal 64-bit
-    hashes would be reported as a duplicate, odds ~1e-7 for 4M items); ``check_ids=False``
-    drops that too.
+    one 64-bit hash per item for the duplicate-id check (AF207, 16 bytes an item; two different
+    ids with equal hashes would be reported as a duplicate, odds ~1e-7 for 4M items);
+    ``check_ids=False`` drops that too.
     """
     head, items = open_items(path, options, report, check_ids)
     if head is not None and header is not None:
@@ -189,7 +190,7 @@ def open_items(path: Path, options: Options, report: Report, check_ids: bool = T
 
 def _items(lines: Iterator[tuple[int, bytes]], head: Header, options: Options, shown: str,
            report: Report, check_ids: bool) -> Iterator[Item]:
-    seen: set[int] = set()
+    seen = SeenKeys(values=False)
     declared = {label.name: label for label in head.labels}
     sm = sourcemap.current()  # project rules want file:line for what they find
     yielded = 0
@@ -207,12 +208,9 @@ def _items(lines: Iterator[tuple[int, bytes]], head: Header, options: Options, s
             _schema_errors(value, exc, shown, number, report,
                            item_id if isinstance(item_id, str) else None)
             continue
-        if check_ids:
-            key = hash((item.subset, item.id))
-            if key in seen:
-                report.add("AF207", path=shown, line=number, pointer="/id", item_id=item.id,
-                           subset=item.subset)
-            seen.add(key)
+        if check_ids and seen.first((item.subset, item.id)) is not None:
+            report.add("AF207", path=shown, line=number, pointer="/id", item_id=item.id,
+                       subset=item.subset)
         _check_item(item, declared, options, shown, number, report)
         check_text_fields(item_text_fields(item, "", declared), report, shown, number)
         if sm is not None:

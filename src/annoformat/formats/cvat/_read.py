@@ -15,6 +15,7 @@ from annoformat._io import ReadAborted, is_safe_relative
 from annoformat._xml import doctype_line, doctype_of, pull_parser, syntax_error
 from annoformat.checks import check_box, check_flat_points
 from annoformat.diagnostics import Report
+from annoformat.formats._seen import SeenKeys
 from annoformat.formats.cvat._common import (
     ORIGINS,
     RING,
@@ -267,10 +268,10 @@ class Reader:
         self.extras: dict[str, Any] = {}
         self.label_list: list[Label] = []
         # read images not yet handed over (see iter_stream), and what stays of those that were:
-        # one hash per (subset, id) with its line (AF203), the subsets in first-seen order,
+        # a hash per (subset, id) with its line (AF203: 32 bytes), the subsets in first-seen order,
         # each image's annotation origins only while a source map records them
         self.ready: list[Item] = []
-        self.first: dict[int, int] = {}
+        self.first = SeenKeys()
         self.subsets: dict[str | None, None] = {}
         self.image_origins: list[list[tuple[int | None, _Pointer]]] = []
         self.result: Dataset | None = None
@@ -669,15 +670,12 @@ class Reader:
     def _merge(self, done: ImageRead) -> None:
         """An image read on its own (here or in another process) added to the dataset in file
         order: a repeated id is AF203 and the image is dropped with what it said."""
-        # a hash, not the key: flat memory (two ids with equal 64-bit hashes: odds ~1e-9
-        # for 100k images)
-        first, key = self.first, hash(done.key)
-        if key in first:
+        first = self.first.first(done.key, done.line or 0)
+        if first is not None:
             self.report.add("AF203", path=self.path, line=done.line,
                             pointer=_Pointer("image", done.ordinal), image_id=done.image_id,
-                            item_id=done.key[1], first=f"line {first[key]}")
+                            item_id=done.key[1], first=f"line {first}")
             return
-        first[key] = done.line or 0
         self.report.calls += done.calls
         self.cuboids += done.cuboids
         self.ready.append(done.item)
