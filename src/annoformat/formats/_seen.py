@@ -3,9 +3,10 @@
 A Python ``set`` of 64-bit hashes costs about 70 bytes a key (an int object and a slot) and a
 ``dict`` with a line per key about 110; at half a billion JSONL records that is the reader's
 whole memory. :class:`SeenKeys` keeps the hashes (and optionally one int per key) in flat
-``array`` tables with open addressing: 16 bytes a key (32 with values) at its fullest, twice
-that while it grows. Two different keys with equal 64-bit hashes are taken for one (odds
-~1e-8 for 500M keys), as with a set of hashes.
+``array`` tables with open addressing, a power of two slots of 8 bytes (16 with values), half
+of them used at most: 16 to 32 bytes a key (32 to 64 with values), the old table beside the
+new while it grows. Two different keys with equal 64-bit hashes are taken for one (odds
+n²/2⁶⁵: 1e-8 for 600k keys, 0.7 % for 500M), as with a set of hashes.
 """
 
 from __future__ import annotations
