@@ -28,8 +28,10 @@ from annoformat import schemas, sourcemap
 from annoformat._io import kind_of_mode, parse_json
 from annoformat.checks import Finding, check_span, check_span_set
 from annoformat.diagnostics import Report
-from annoformat.model import Item, Label, Span, Text, build, defaults_of
+from annoformat.formats._seen import SeenKeys
+from annoformat.model import Dataset, Item, Label, Span, Text, build, defaults_of
 from annoformat.progress import counter
+from annoformat.spec import Stream
 
 BOM = b"\xef\xbb\xbf"
 #: default cap on one record (AF925); a record that large is not an annotation
@@ -130,21 +132,17 @@ def iter_checked_records(path: Path, report: Report, schema: str,
 
 
 class ItemIds:
-    """AF207 for an item id seen before in the stream; keeps one hash per id (flat memory)."""
+    """AF207 for an item id seen before in the stream; keeps one hash per id (16 bytes)."""
 
     def __init__(self, report: Report, enabled: bool = True) -> None:
         self.report = report
         self.enabled = enabled
-        self.seen: set[int] = set()
+        self.seen = SeenKeys(values=False)
 
     def check(self, item: Item, path: str, line: int | None, pointer: str = "/id") -> None:
-        if not self.enabled:
-            return
-        key = hash(item.id)
-        if key in self.seen:
+        if self.enabled and self.seen.first(item.id) is not None:
             self.report.add("AF207", path=path, line=line, pointer=pointer, item_id=item.id,
                             subset=None)
-        self.seen.add(key)
 
 
 def first_record(path: Path, limit: int = 1 << 20) -> Any:
@@ -346,22 +344,51 @@ def fresh_defaults(cls: type[BaseModel]) -> dict[str, Any]:
 
 
 class Labels:
-    """Label names in first-seen order; with a declared set, others are AF208."""
+    """Label names in first-seen order; with a declared set, others are AF208.
 
-    def __init__(self, declared: Iterable[str] | None = None) -> None:
+    ``sink`` (a stream's ``head.labels``) gets each label as it is first met, so a stream's
+    head holds the labels read so far; memory is one entry per distinct label.
+    """
+
+    def __init__(self, declared: Iterable[str] | None = None,
+                 sink: list[Label] | None = None) -> None:
         self.declared = set(declared) if declared is not None else None
         self.seen: dict[str, None] = dict.fromkeys(declared or ())
+        self.sink = sink
+        if sink is not None:
+            sink.extend(build(Label, name=name) for name in self.seen)
 
     def use(self, name: str, report: Report, **where: Any) -> bool:
         """Record ``name``; False (with AF208) when it is outside the declared set."""
         if self.declared is not None and name not in self.declared:
             report.add("AF208", label=name, **where)
             return False
-        self.seen[name] = None
+        if name not in self.seen:
+            self.seen[name] = None
+            if self.sink is not None:
+                self.sink.append(build(Label, name=name))
         return True
 
     def labels(self) -> list[Label]:
         return [build(Label, name=name) for name in self.seen]
+
+
+def labelled_stream(options: TextOptions,
+                    items: Callable[[Labels], Iterator[Item]]) -> Stream:
+    """A stream whose head gathers the labels ``items(labels)`` meets, in first-seen order
+    (the declared ``options.labels`` first), as a dialect's ``read`` lists them."""
+    head = Dataset()
+    return Stream(head, items(Labels(options.labels, sink=head.labels)))
+
+
+def collect(stream: Stream | None) -> Dataset | None:
+    """A stream drained into the Dataset ``read`` returns: ``read`` is this over ``stream``,
+    so the two never drift."""
+    if stream is None:
+        return None
+    items = list(stream.items)  # first: the head fills in while the items are read
+    stream.head.items = items
+    return stream.head
 
 
 def _all_clean(text: str, spans: list[tuple[int, int, str | None, Any, str | None]]) -> bool:

@@ -35,6 +35,7 @@ from annoformat.formats._text import (
     Labels,
     TextOptions,
     Tokenizer,
+    collect,
     fresh_defaults,
     iter_lines,
     report_spans,
@@ -51,6 +52,7 @@ from annoformat.spec import (
     FormatSpec,
     LossPlan,
     Severity,
+    Stream,
     plan_capabilities,
 )
 
@@ -158,8 +160,8 @@ def _blocks(path: Path, options: Options, report: Report,
         if len(cols) < 2:
             report.add("AF055", path=shown, line=number, count=len(cols))
             continue
-        if "\t" in line and "delimiter" not in extras:
-            extras["delimiter"] = "\t"
+        if "\t" in line and NAME not in extras:
+            extras[NAME] = {"delimiter": "\t"}
         if not block.tokens:
             block.first_line = number
         block.tokens.append(cols[0])
@@ -206,7 +208,8 @@ def _decode(block: _Block, item_id: str, path: str,
 
 def iter_items(path: Path, options: Options, report: Report, labels: Labels,
                extras: dict[str, Any] | None = None) -> Iterator[Item]:
-    """Stream the documents of a CoNLL file as IR items; ``extras`` gets file-level facts."""
+    """Stream the documents of a CoNLL file as IR items; ``extras`` (the dataset's) gets
+    the file-level facts, under ``"conll"``."""
     shown = str(path)
     extras = extras if extras is not None else {}
     for index, (block, docstart) in enumerate(_blocks(path, options, report, extras), start=1):
@@ -232,13 +235,17 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
         yield item
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream:
+    """The documents of ``path`` one at a time; the head gets the labels as met and the
+    file-level facts (the delimiter) once known. Memory: one document plus the label names."""
+    head = Dataset()
+    labels = Labels(options.labels, sink=head.labels)
+    return Stream(head, iter_items(path, options, report, labels, head.extras))
+
+
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a CoNLL file into the IR (one text item per blank-line-separated document)."""
-    labels = Labels(options.labels)
-    extras: dict[str, Any] = {}
-    items = list(iter_items(path, options, report, labels, extras))
-    return Dataset(labels=labels.labels(), items=items,
-                   extras={NAME: extras} if extras else {})
+    return collect(stream(path, options, report))
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,6 +411,7 @@ FORMAT = FormatSpec(
     schemas=(),  # not JSON: no schema file
     detect=detect,
     read=read,
+    stream=stream,
     write=write,
     plan=plan,
     codes=CODES,

@@ -41,10 +41,12 @@ from annoformat.formats._text import (
     ItemIds,
     Labels,
     TextOptions,
+    collect,
     fresh_defaults,
     iter_checked_records,
     join_lines,
     jsonl_keys,
+    labelled_stream,
     record_origin,
     report_spans,
     text_items,
@@ -59,6 +61,7 @@ from annoformat.spec import (
     FormatSpec,
     LossPlan,
     Severity,
+    Stream,
     plan_capabilities,
     plan_origin,
     where,
@@ -239,11 +242,15 @@ def _check_relations(rec: dict[str, Any], anns: list[Any], pointers: list[str],
                            entity_id=rel[end], **where)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream:
+    """The records of ``path`` one at a time (labels appended to the head as met); memory is
+    one record plus a hash per item id (AF207) and the label names."""
+    return labelled_stream(options, lambda labels: iter_items(path, options, report, labels))
+
+
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a doccano JSONL export into the IR."""
-    labels = Labels(options.labels)
-    items = list(iter_items(path, options, report, labels))
-    return Dataset(labels=labels.labels(), items=items)
+    return collect(stream(path, options, report))
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,6 +380,7 @@ FORMAT = FormatSpec(
     schemas=(SCHEMA,),
     detect=detect,
     read=read,
+    stream=stream,
     write=write,
     join=join,
     plan=plan,

@@ -27,6 +27,7 @@ valid); pass ``allow_overlap=false`` to check them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,11 @@ from annoformat.checks import (
     label_text_fields,
 )
 from annoformat.diagnostics import Report
+from annoformat.formats._seen import SeenKeys
 from annoformat.formats._text import (
     JSONL_EXTENSIONS,
     MAX_LINE_BYTES,
+    collect,
     dump_line,
     first_record,
     iter_lines,
@@ -56,7 +59,7 @@ from annoformat.formats._text import (
 )
 from annoformat.model import Dataset, Extras, Image, Item, Label, Relation, Text, VideoFrame
 from annoformat.progress import track
-from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity
+from annoformat.spec import Capabilities, Code, Detection, FormatSpec, Severity, Stream
 
 SCHEMA = "jsonl.schema.json"
 VERSION = "1"
@@ -145,40 +148,54 @@ def iter_items(path: Path, options: Options, report: Report,
     Each line is validated by the IR model (strict); a line that fails is reported with the
     schema's JSON Pointers and skipped. Duplicate ids, undeclared labels, geometry, spans and
     control characters in names (AF067) are checked as the items go by. Memory is flat but for
-    one hash per item for the duplicate-id check (AF207; two different ids with equal 64-bit
-    hashes would be reported as a duplicate, odds ~1e-7 for 4M items); ``check_ids=False``
-    drops that too.
+    one 64-bit hash per item for the duplicate-id check (AF207, 16 bytes an item; two different
+    ids with equal hashes would be reported as a duplicate, odds ~1e-7 for 4M items);
+    ``check_ids=False`` drops that too.
     """
+    head, items = open_items(path, options, report, check_ids)
+    if head is not None and header is not None:
+        header["header"] = head
+    if items is not None:
+        yield from items
+
+
+def open_items(path: Path, options: Options, report: Report, check_ids: bool = True
+               ) -> tuple[Header | None, Iterator[Item] | None]:
+    """The header of ``path`` read now, and its items still to read: ``(None, items)`` for a
+    file without a header (AF050, its first line read as an item), ``(None, None)`` when the
+    header is unusable (reported) or the file holds no line."""
     shown = str(path)
-    head: Header | None = None
-    seen: set[int] = set()
-    declared: dict[str, Label] = {}
+    lines = iter_lines(path, report, options.max_line_bytes)
+    for number, line in lines:  # the first non-blank line only
+        value = parse_line(line, number, shown, report)
+        if value is None:
+            return None, None
+        if not isinstance(value, dict) or MARKER not in value:
+            report.add("AF050", path=shown, line=number, reason="it has no 'annoformat' key")
+            lines = itertools.chain([(number, line)], lines)
+            return None, _items(lines, Header(annoformat=VERSION), options, shown, report,
+                                check_ids)
+        if value[MARKER] != VERSION:
+            report.add("AF051", path=shown, line=number, pointer="/annoformat",
+                       version=value[MARKER], supported=VERSION)
+            return None, None
+        try:
+            head = Header.model_validate_json(line)
+        except ValidationError as exc:
+            _schema_errors(value, exc, shown, number, report)
+            return None, None
+        check_text_fields(label_text_fields(head.labels), report, shown, number)
+        return head, _items(lines, head, options, shown, report, check_ids)
+    return None, None
+
+
+def _items(lines: Iterator[tuple[int, bytes]], head: Header, options: Options, shown: str,
+           report: Report, check_ids: bool) -> Iterator[Item]:
+    seen = SeenKeys(values=False)
+    declared = {label.name: label for label in head.labels}
     sm = sourcemap.current()  # project rules want file:line for what they find
     yielded = 0
-    for number, line in iter_lines(path, report, options.max_line_bytes):
-        if head is None:  # the first non-blank line
-            value = parse_line(line, number, shown, report)
-            if value is None:
-                return
-            if not isinstance(value, dict) or MARKER not in value:
-                report.add("AF050", path=shown, line=number,
-                           reason="it has no 'annoformat' key")
-                head = Header(annoformat=VERSION)
-            elif value[MARKER] != VERSION:
-                report.add("AF051", path=shown, line=number, pointer="/annoformat",
-                           version=value[MARKER], supported=VERSION)
-                return
-            else:
-                try:
-                    head = Header.model_validate_json(line)
-                except ValidationError as exc:
-                    _schema_errors(value, exc, shown, number, report)
-                    return
-                declared = {label.name: label for label in head.labels}
-                check_text_fields(label_text_fields(head.labels), report, shown, number)
-                if header is not None:
-                    header["header"] = head
-                continue
+    for number, line in lines:
         try:
             item = Item.model_validate_json(line)
         except ValidationError as exc:
@@ -192,13 +209,10 @@ def iter_items(path: Path, options: Options, report: Report,
             _schema_errors(value, exc, shown, number, report,
                            item_id if isinstance(item_id, str) else None)
             continue
-        if check_ids:
-            key = hash((item.subset, item.id))
-            if key in seen:
-                report.add("AF207", path=shown, line=number, pointer="/id", item_id=item.id,
-                           subset=item.subset)
-            seen.add(key)
-        _check_item(item, declared, head, options, shown, number, report)
+        if check_ids and seen.first((item.subset, item.id)) is not None:
+            report.add("AF207", path=shown, line=number, pointer="/id", item_id=item.id,
+                       subset=item.subset)
+        _check_item(item, declared, options, shown, number, report)
         check_text_fields(item_text_fields(item, "", declared), report, shown, number)
         if sm is not None:
             sm.item(yielded, shown, line=number)
@@ -208,8 +222,8 @@ def iter_items(path: Path, options: Options, report: Report,
         yield item
 
 
-def _check_item(item: Item, declared: dict[str, Label], head: Header | None, options: Options,
-                path: str, line: int, report: Report) -> None:
+def _check_item(item: Item, declared: dict[str, Label], options: Options, path: str, line: int,
+                report: Report) -> None:
     media = item.media
     width = height = None
     if isinstance(media, (Image, VideoFrame)):
@@ -217,7 +231,7 @@ def _check_item(item: Item, declared: dict[str, Label], head: Header | None, opt
     text = isinstance(media, Text)
     for j, ann in enumerate(item.annotations):
         label = declared.get(ann.label) if ann.label is not None else None
-        if ann.label is not None and label is None and head is not None and head.labels:
+        if ann.label is not None and label is None and declared:
             report.add("AF208", path=path, line=line, pointer=f"/annotations/{j}/label",
                        item_id=item.id, annotation_id=ann.id, label=ann.label)
         if text:  # spans and tags have no geometry
@@ -232,17 +246,21 @@ def _check_item(item: Item, declared: dict[str, Label], head: Header | None, opt
                        item_id=item.id, **f.ctx)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream | None:
+    """The header read now (``head``: labels, info, extras) and the items one line at a time;
+    None when the header is unusable. Memory: one line plus a hash per item (AF207)."""
+    errors = report.counts["error"]
+    head, items = open_items(path, options, report)
+    if items is None:
+        return None if report.counts["error"] > errors else Stream(Dataset(), iter(()))
+    if head is None:  # AF050: no header, the items still read
+        return Stream(Dataset(), items)
+    return Stream(Dataset(labels=head.labels, info=head.info, extras=head.extras), items)
+
+
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a native JSONL file into a Dataset (None when the header is unusable)."""
-    header: dict[str, Header] = {}
-    errors = report.counts["error"]
-    items = list(iter_items(path, options, report, header))
-    head = header.get("header")
-    if head is None and report.counts["error"] > errors and not items:
-        return None
-    if head is None:
-        return Dataset(items=items)
-    return Dataset(labels=head.labels, items=items, info=head.info, extras=head.extras)
+    return collect(stream(path, options, report))
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,6 +351,7 @@ FORMAT = FormatSpec(
     schemas=(SCHEMA,),
     detect=detect,
     read=read,
+    stream=stream,
     write=write,
     join=join,
     codes=CODES,

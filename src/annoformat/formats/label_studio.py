@@ -34,7 +34,12 @@ import orjson
 from pydantic import Field
 
 from annoformat import schemas
-from annoformat._io import fill_json_positions, parse_json, read_bytes
+from annoformat._io import (
+    DUPLICATE_KEY_SCAN_BYTES,
+    fill_json_positions,
+    parse_json,
+    read_bytes,
+)
 from annoformat.checks import check_relations
 from annoformat.diagnostics import Report
 from annoformat.formats._text import (
@@ -42,10 +47,12 @@ from annoformat.formats._text import (
     Labels,
     TextOptions,
     Utf16Offsets,
+    collect,
     fresh_defaults,
     item_id_of,
     iter_records,
     jsonl_keys,
+    labelled_stream,
     raw_id_of,
     record_origin,
     report_spans,
@@ -61,6 +68,7 @@ from annoformat.spec import (
     FormatSpec,
     LossPlan,
     Severity,
+    Stream,
     plan_capabilities,
     plan_origin,
 )
@@ -125,13 +133,57 @@ def detect(path: Path) -> Detection:
 # reading
 
 
-def _tasks(path: Path, options: Options, report: Report
+#: a JSON export up to this size is parsed whole even when streamed (memory bounded by it);
+#: it is also the size up to which repeated keys are looked for (AF006), which a streaming
+#: parser cannot say, so the two reads report the same
+WHOLE_JSON_BYTES = DUPLICATE_KEY_SCAN_BYTES
+
+
+def _tasks(path: Path, options: Options, report: Report, whole: bool = True
            ) -> Iterator[tuple[int | None, str, Any]]:
-    """``(line, pointer_prefix, task)``: JSONL streams; a JSON array is parsed whole."""
+    """``(line, pointer_prefix, task)``: JSONL streams; a JSON array is parsed whole, or, when
+    not ``whole`` and larger than :data:`WHOLE_JSON_BYTES`, one task at a time (ijson)."""
     if path.suffix.lower() != ".json":
         for line, task in iter_records(path, report, options.max_line_bytes):
             yield line, "", task
         return
+    if not whole and _streamable(path):
+        yield from _array_tasks(path, report)
+        return
+    yield from _whole_tasks(path, report)
+
+
+def _streamable(path: Path) -> bool:
+    """A file above :data:`WHOLE_JSON_BYTES` that starts (no BOM) like an array; any other
+    is read whole, which words its findings (syntax, not an array) exactly."""
+    try:
+        if path.stat().st_size <= WHOLE_JSON_BYTES:
+            return False
+        with path.open("rb") as fh:
+            return fh.read(4096).lstrip(b" \t\r\n").startswith(b"[")
+    except OSError:
+        return False
+
+
+def _array_tasks(path: Path, report: Report) -> Iterator[tuple[int | None, str, Any]]:
+    """The array's tasks one at a time (ijson's C parser: memory is one task). A syntax error
+    part-way is worded by the whole-file parse (the file is then read whole, once), after the
+    findings of the tasks before it."""
+    import ijson  # when a large export is streamed, not at discovery
+
+    i = 0
+    try:
+        with path.open("rb") as fh:
+            for task in ijson.items(fh, "item", use_float=True):
+                yield None, f"/{i}", task
+                i += 1
+    except (ijson.JSONError, UnicodeDecodeError, OSError):
+        data = read_bytes(path, report)
+        if data is not None:
+            parse_json(data, str(path), report)
+
+
+def _whole_tasks(path: Path, report: Report) -> Iterator[tuple[int | None, str, Any]]:
     data = read_bytes(path, report)
     if data is None:
         return
@@ -146,13 +198,15 @@ def _tasks(path: Path, options: Options, report: Report
 
 
 def iter_items(path: Path, options: Options, report: Report, labels: Labels,
-               check_ids: bool = True) -> Iterator[Item]:
-    """Stream the tasks of a Label Studio export as IR items."""
+               check_ids: bool = True, whole: bool = True) -> Iterator[Item]:
+    """Stream the tasks of a Label Studio export as IR items (a large JSON array too, unless
+    ``whole``: see :func:`_tasks`)."""
     shown = str(path)
     ids = ItemIds(report, check_ids)
     since = len(report.diagnostics)
     yielded = 0
-    for index, (line, prefix, task) in enumerate(_tasks(path, options, report), start=1):
+    tasks = _tasks(path, options, report, whole)
+    for index, (line, prefix, task) in enumerate(tasks, start=1):
         data = task.get("data") if isinstance(task, dict) else None
         if isinstance(data, dict) and not isinstance(data.get(options.text_key), str):
             report.add("AF130", path=shown, line=line, pointer=f"{prefix}/data/"
@@ -167,7 +221,9 @@ def iter_items(path: Path, options: Options, report: Report, labels: Labels,
         record_origin(yielded, item, shown, line)
         yielded += 1
         yield item
-    if path.suffix.lower() == ".json":
+    if path.suffix.lower() == ".json" and any(  # only then the file is read again
+            d.location.line is None and d.location.pointer is not None
+            for d in report.diagnostics[since:]):
         data_bytes = read_bytes(path, Report())
         if data_bytes is not None:
             fill_json_positions(report, shown, data_bytes, since=since)
@@ -390,11 +446,18 @@ def _group(ann: Any) -> Any:
         "annotation", 0)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream:
+    """The tasks of ``path`` one at a time (labels appended to the head as met); memory is
+    one task plus a hash per item id (AF207) and the label names."""
+    return labelled_stream(
+        options, lambda labels: iter_items(path, options, report, labels, whole=False))
+
+
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a Label Studio JSON export (array) or JSONL of tasks into the IR."""
-    labels = Labels(options.labels)
-    items = list(iter_items(path, options, report, labels))
-    return Dataset(labels=labels.labels(), items=items)
+    # a JSON array parsed whole: orjson is several times faster than a streaming parser
+    return collect(labelled_stream(
+        options, lambda labels: iter_items(path, options, report, labels)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -605,6 +668,7 @@ FORMAT = FormatSpec(
     schemas=(SCHEMA,),
     detect=detect,
     read=read,
+    stream=stream,
     write=write,
     plan=plan,
     codes=CODES,

@@ -38,9 +38,11 @@ from annoformat.formats._text import (
     ItemIds,
     Labels,
     TextOptions,
+    collect,
     fresh_defaults,
     iter_checked_records,
     jsonl_keys,
+    labelled_stream,
     record_origin,
     report_spans,
     text_items,
@@ -55,6 +57,7 @@ from annoformat.spec import (
     FormatSpec,
     LossPlan,
     Severity,
+    Stream,
     plan_capabilities,
     plan_origin,
     where,
@@ -250,11 +253,15 @@ def _check_token_indices(span: dict[str, Any], bounds: tuple[dict[int, int], dic
                    **ctx, **where)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream:
+    """The records of ``path`` one at a time (labels appended to the head as met); memory is
+    one record plus a hash per item id (AF207) and the label names."""
+    return labelled_stream(options, lambda labels: iter_items(path, options, report, labels))
+
+
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a Prodigy JSONL file into the IR."""
-    labels = Labels(options.labels)
-    items = list(iter_items(path, options, report, labels))
-    return Dataset(labels=labels.labels(), items=items)
+    return collect(stream(path, options, report))
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,6 +387,7 @@ FORMAT = FormatSpec(
     schemas=(SCHEMA,),
     detect=detect,
     read=read,
+    stream=stream,
     write=write,
     plan=plan,
     codes=CODES,

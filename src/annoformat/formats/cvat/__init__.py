@@ -55,6 +55,7 @@ Facts a maintainer needs:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from annoformat import schemas
@@ -71,11 +72,11 @@ from annoformat.formats.cvat._common import (
     resolve_options,
 )
 from annoformat.formats.cvat._read import SCHEMAS, Reader, schema_message
-from annoformat.model import Dataset
+from annoformat.model import Dataset, Item, Label, trusted
 from annoformat.progress import track_bytes
-from annoformat.spec import Capabilities, Detection, FormatSpec, LossPlan
+from annoformat.spec import Capabilities, Detection, FormatSpec, LossPlan, Stream
 
-__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "write"]
+__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "stream", "write"]
 
 _TYPES = frozenset({"bbox", "rotated_bbox", "polygon", "polyline", "points", "keypoints", "mask",
                     "ellipse", "tag"})
@@ -137,27 +138,77 @@ def _size(file: Path) -> int:
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a CVAT for images / for video 1.1 file, or an export folder (``annotations.xml``,
     or one XML per subset as datumaro writes), into the IR (None if it cannot be read)."""
-    files = export.files_of(path) if path.is_dir() else [path]
-    if not files:
+    head = _head_of(path, report)
+    if head is None:
+        return None
+    with gc_paused():  # a million acyclic objects (the IR) at 100k images: no cycle scans
+        items = list(_items(path, head, report, whole=True))
+    if not head.extras:  # a file could not be used (the report says why)
+        return None
+    head.items = items
+    return head
+
+
+def stream(path: Path, options: Options, report: Report) -> Stream | None:
+    """:func:`read` one item at a time: the images of a file as they are parsed (the file's
+    XML is dropped element by element), a video's frames once its last ``<track>`` is read
+    (a frame holds a shape of every track: the tracks are kept until then). The head's labels
+    come with each file's ``<meta>``, its extras at the end."""
+    head = _head_of(path, report)
+    return None if head is None else Stream(head, _items(path, head, report, whole=False))
+
+
+def _head_of(path: Path, report: Report) -> Dataset | None:
+    if path.is_dir() and not export.files_of(path):
         report.add("AF002", path=str(path),
                    reason=f"a folder without {export.EXPORT_XML} or CVAT XML files")
         return None
+    return trusted(Dataset, {"labels": [], "items": [], "info": {}, "extras": {}})
+
+
+def _items(path: Path, head: Dataset, report: Report, whole: bool) -> Iterator[Item]:
+    """The items of ``path``'s files in order; ``head`` gets their labels (the first
+    declaration of a name wins) as each file's meta is read, and the merged extras once the
+    last file is (none when a file cannot be used). ``whole``: the file will be held whole,
+    refused up front when that cannot fit (AF905)."""
+    files = export.files_of(path) if path.is_dir() else [path]
+    several = len(files) > 1
+    names: set[str] = set()
     parts = []
     for file in files:
-        problem = memory_problem(_size(file), resident=MEMORY_FACTOR, address=MEMORY_FACTOR)
-        if problem is not None:  # lxml does not come back from a failed allocation: never try
-            report.add("AF905", path=str(file), detail=problem)
-            return None
+        if whole:
+            problem = memory_problem(_size(file), resident=MEMORY_FACTOR,
+                                     address=MEMORY_FACTOR)
+            if problem is not None:  # lxml does not come back from a failed allocation
+                report.add("AF905", path=str(file), detail=problem)
+                return
         chunks = stream_bytes(file, report)
         # bytes: the items (<image>, or frames of <track>s) are counted only at the end
         if chunks is None:
-            return None
-        with gc_paused():  # a million acyclic objects (the IR) at 100k images: no cycle scans
-            ds = Reader(str(file), report).read_stream(track_bytes(chunks, "read", _size(file)))
-        if ds is None:
-            return None
-        parts.append((file, ds))
-    return export.merged(parts)
+            return
+        reader = Reader(str(file), report)
+        met = 0
+        for item in reader.iter_stream(track_bytes(chunks, "read", _size(file))):
+            if met < len(reader.label_list):  # the file's <meta> was read
+                met = _add_labels(head, reader.label_list, names)
+            if several and item.subset is None:
+                item = item.model_copy(update={"subset": file.stem})
+            yield item
+        if reader.result is None:
+            return
+        _add_labels(head, reader.result.labels, names)
+        parts.append((file, reader.result))
+    merged = export.merged(parts)
+    head.labels[:] = merged.labels  # one file: its labels as declared, a repeated name too
+    head.extras = merged.extras
+
+
+def _add_labels(head: Dataset, labels: list[Label], names: set[str]) -> int:
+    for label in labels:
+        if label.name not in names:
+            names.add(label.name)
+            head.labels.append(label)
+    return len(labels)
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
@@ -212,6 +263,7 @@ FORMAT = FormatSpec(
     schemas=tuple(SCHEMAS.values()),
     detect=detect,
     read=read,
+    stream=stream,
     write=write,
     plan=plan,
     resolve=resolve_options,

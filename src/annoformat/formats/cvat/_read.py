@@ -15,6 +15,7 @@ from annoformat._io import ReadAborted, is_safe_relative
 from annoformat._xml import doctype_line, doctype_of, pull_parser, syntax_error
 from annoformat.checks import check_box, check_flat_points
 from annoformat.diagnostics import Report
+from annoformat.formats._seen import SeenKeys
 from annoformat.formats.cvat._common import (
     ORIGINS,
     RING,
@@ -22,7 +23,6 @@ from annoformat.formats.cvat._common import (
     SOURCES,
     fit_meta,
     subset_read,
-    subsets_of,
 )
 from annoformat.formats.cvat._meta import (
     MetaReader,
@@ -216,7 +216,10 @@ class Reader:
     each ``<image>`` or ``<track>``): moved out of the document into a small one of their own,
     checked against the XSD there (a copy of the root holding the child, behind a stand-in for
     what came before it, so libxml2 sees the same content model and says the same), turned into
-    IR, and dropped. Memory is the IR plus a few elements, not the document. What the whole-file
+    IR, and dropped. :meth:`iter_stream` hands the items over a batch at a time, so memory is
+    one chunk of bytes and one batch (a video's frames wait for its last track: a frame holds
+    every track's shape), plus a hash and a line per image (AF203) and the findings, which are
+    recorded at the end; :meth:`read_stream` collects them. What the whole-file
     read said is said again: a syntax error anywhere is AF020 alone, schema errors are AF101
     alone (with libxml2's lines, XPaths and messages), else the semantic findings in file order.
 
@@ -264,8 +267,14 @@ class Reader:
         self.meta_report = _Pending()
         self.extras: dict[str, Any] = {}
         self.label_list: list[Label] = []
-        self.items: list[Item] = []
-        self.first: dict[tuple[str | None, str], int] = {}
+        # read images not yet handed over (see iter_stream), and what stays of those that were:
+        # a hash per (subset, id) with its line (AF203: 32 bytes), the subsets in first-seen order,
+        # each image's annotation origins only while a source map records them
+        self.ready: list[Item] = []
+        self.first = SeenKeys()
+        self.subsets: dict[str | None, None] = {}
+        self.image_origins: list[list[tuple[int | None, _Pointer]]] = []
+        self.result: Dataset | None = None
         self.implied: str | None = None
         self.video: _Video | None = None
 
@@ -310,14 +319,30 @@ class Reader:
     def read_stream(self, chunks: Iterable[bytes]) -> Dataset | None:
         """Read the file from its bytes in chunks; None when it cannot be used (the report
         says why). Running out of memory is AF905, naming the file."""
-        try:
-            return self._stream(chunks)
-        except MemoryError:
-            self.items, self.report, self.errors = [], _Pending(), []
-            self.out.add("AF905", path=self.path, detail="")
-            return None
+        items = list(self.iter_stream(chunks))
+        if self.result is not None:
+            self.result.items = items
+        return self.result
 
-    def _stream(self, chunks: Iterable[bytes]) -> Dataset | None:
+    def iter_stream(self, chunks: Iterable[bytes]) -> Iterator[Item]:
+        """The items as the file's bytes arrive in chunks (images as they are read; a video's
+        frames once its last track is, since each frame gathers every track's shape), then
+        :attr:`result`: the Dataset without its items, or None when the file cannot be used
+        (the report says why; items handed over before that are not the file's). The
+        findings are recorded at the end, as :meth:`read_stream` records them."""
+        self.result = None
+        try:
+            yield from self._stream(chunks)
+        except MemoryError:
+            self.ready, self.report, self.errors = [], _Pending(), []
+            self.out.add("AF905", path=self.path, detail="")
+            self.result = None
+
+    def _take(self) -> Iterator[Item]:
+        ready, self.ready = self.ready, []
+        yield from ready
+
+    def _stream(self, chunks: Iterable[bytes]) -> Iterator[Item]:
         from lxml import etree
 
         parser = pull_parser(_TOP)
@@ -341,6 +366,7 @@ class Reader:
                         if ended >= _BATCH:
                             self._drain(root, el)
                             ended = 0
+                            yield from self._take()  # one batch: bounded however big a chunk
             last = parser.close()
             for _, el in _events(parser):
                 if root is None:
@@ -349,14 +375,15 @@ class Reader:
                 root = self._begin(last)
         except etree.XMLSyntaxError as exc:
             syntax_error(exc, head, self.path, self.out, streamed=True)
-            return None
+            return
         except ReadAborted:
-            return None
+            return
         self._drain(root, None)
+        yield from self._take()
         if self.doctype is not None:
             self.out.add("AF021", path=self.path, line=doctype_line(head),
                          reason=f"document declares {self.doctype}")
-            return None
+            return
         self._check_root(root)
         self._schema_verdict()
         if self.errors:
@@ -365,8 +392,9 @@ class Reader:
                 self.out.add("AF101", path=self.path, line=line,
                              pointer=pointer.render(self.root_tag, counts) or None,
                              reason=schema_message(message))
-            return None
-        return self._finish()
+            return
+        self.result = self._finish()
+        yield from self._take()
 
     def _begin(self, el: etree._Element) -> etree._Element:
         root = el.getroottree().getroot()
@@ -578,7 +606,8 @@ class Reader:
         self.implied = subset_read(meta.findtext("task/subset"))
 
     def _finish(self) -> Dataset:
-        """The Dataset, and the findings in the order of the whole-file read."""
+        """The Dataset without its items (a video's frames made ready), and the findings in
+        the order of the whole-file read."""
         report, path = self.out, self.path
         extras: dict[str, Any] = {"flavour": self.flavour}
         version = self.version
@@ -590,9 +619,9 @@ class Reader:
         if self.flavour == "video":
             if self.video is None:
                 self.video = _Video(self, self.meta)
-            self.items = self.video.items(extras)
+            self.ready = self.video.items(extras)
         else:  # the meta as the writer would write it for these subsets (nothing dropped)
-            extras["meta"] = fit_meta(extras["meta"], subsets_of(self.items))
+            extras["meta"] = fit_meta(extras["meta"], list(self.subsets))
         counts, root = self.counts, self.root_tag
         for code, ctx in self.meta_report.calls + self.report.calls:
             pointer = ctx.get("pointer")
@@ -602,9 +631,13 @@ class Reader:
         if self.cuboids:
             report.add("AF343", path=path, line=self.cuboids[0], count=len(self.cuboids))
         if self.origins is not None:
-            for index, item in enumerate(self.items):
-                self._record(index, item)
-        return trusted(Dataset, {"labels": self.label_list, "items": self.items, "info": {},
+            if self.flavour == "video":
+                for index, item in enumerate(self.ready):
+                    self._record(index, item)
+            else:
+                for index, rows in enumerate(self.image_origins):
+                    self._record_rows(index, rows)
+        return trusted(Dataset, {"labels": self.label_list, "items": [], "info": {},
                                  "extras": {"cvat": extras}})
 
     # -- images 1.1 ----------------------------------------------------------------------
@@ -620,6 +653,16 @@ class Reader:
             sm.annotation(index, j, self.path, line=line,
                           pointer=None if pointer is None else pointer.render(root, counts))
 
+    def _record_rows(self, index: int, rows: list[tuple[int | None, _Pointer]]) -> None:
+        """:meth:`_record` for an image handed over already: its annotations' origins."""
+        sm = sourcemap.current()
+        if sm is None:
+            return
+        sm.item(index, self.path)
+        counts, root = self.counts, self.root_tag
+        for j, (line, pointer) in enumerate(rows):
+            sm.annotation(index, j, self.path, line=line, pointer=pointer.render(root, counts))
+
     def _image(self, image: etree._Element) -> None:
         assert self.current is not None
         self._merge(self._read_image(image, self.current[2]))
@@ -627,19 +670,18 @@ class Reader:
     def _merge(self, done: ImageRead) -> None:
         """An image read on its own (here or in another process) added to the dataset in file
         order: a repeated id is AF203 and the image is dropped with what it said."""
-        first, key = self.first, done.key
-        if key in first:
+        first = self.first.first(done.key, done.line or 0)
+        if first is not None:
             self.report.add("AF203", path=self.path, line=done.line,
                             pointer=_Pointer("image", done.ordinal), image_id=done.image_id,
-                            item_id=key[1], first=f"line {first[key]}")
+                            item_id=done.key[1], first=f"line {first}")
             return
-        first[key] = done.line or 0
         self.report.calls += done.calls
         self.cuboids += done.cuboids
-        self.items.append(done.item)
+        self.ready.append(done.item)
+        self.subsets[done.item.subset] = None
         if self.origins is not None and done.origins is not None:
-            for ann, origin in zip(done.item.annotations, done.origins, strict=True):
-                self.origins[id(ann)] = origin
+            self.image_origins.append(done.origins)
 
     def _read_image(self, image: etree._Element, ordinal: int) -> ImageRead:
         """One ``<image>`` read without the images before it (its id is not checked against
