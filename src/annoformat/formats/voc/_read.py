@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -41,9 +42,13 @@ from annoformat.model import (
 )
 from annoformat.parallel import map_ordered
 from annoformat.progress import track
+from annoformat.spec import Stream
 
 if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
     from lxml import etree
+
+#: what XML files are parsed with: ``map`` here (a stream), ``map_ordered`` (a whole read)
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
 
 _IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG")
 _TRUE = frozenset({"1", "true"})
@@ -552,18 +557,24 @@ class _Reader:
         return box
 
 
-def _check_class_sets(layout: _Layout, items: list[Item], report: Report) -> None:
+#: what the class image sets are checked against, per item id: the labels of its objects that
+#: are not difficult, and those that are only difficult (parts are not objects of the sets)
+Held = dict[str, tuple[frozenset[str], frozenset[str]]]
+
+
+def _held(item: Item) -> tuple[frozenset[str], frozenset[str]]:
+    present: set[str] = set()
+    difficult: set[str] = set()
+    for ann in item.annotations:
+        if ann.label is None or ann.extras.get("voc", {}).get("part"):
+            continue  # parts (<part> of an object) are not objects of the image sets
+        (difficult if ann.attributes.get("difficult") is True else present).add(ann.label)
+    return frozenset(present), frozenset(difficult)
+
+
+def _check_class_sets(layout: _Layout, held: Held, report: Report) -> None:
     """Each ``<class>_<subset>.txt`` row against the image's objects: 1 when it has the class,
     0 when only difficult ones, -1 when none (AF045 when the file says otherwise)."""
-    held: dict[str, tuple[set[str], set[str]]] = {}
-    for item in items:
-        present: set[str] = set()
-        difficult: set[str] = set()
-        for ann in item.annotations:
-            if ann.label is None or ann.extras.get("voc", {}).get("part"):
-                continue  # parts (<part> of an object) are not objects of the image sets
-            (difficult if ann.attributes.get("difficult") is True else present).add(ann.label)
-        held[item.id] = (present, difficult)
     subsets = sorted(layout.sets, key=len, reverse=True)
     for stem, (file, rows) in layout.class_files.items():
         subset = next((s for s in subsets if stem.endswith("_" + s)), None)
@@ -654,7 +665,40 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
     return _read_root(path, options, report)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream | None:
+    """:func:`read`, one XML file at a time. A devkit of several years is read whole (its
+    items are ordered by subset across the years, its labels by first use)."""
+    found = devkit.years(path) if path.is_dir() and not _xml_files(path) else []
+    if found and options.year is not None:
+        chosen = devkit.year_of(path, found, options.year, report)
+        return open_root(chosen, options, report) if chosen is not None else None
+    if found:
+        ds = read(path, options, report)
+        if ds is None:
+            return None
+        items, ds.items = ds.items, []
+        return Stream(ds, iter(items))
+    folders = devkit.subset_folders(path) if path.is_dir() and not _xml_files(path) else []
+    if folders:
+        return devkit.stream_subsets(folders, lambda root: open_root(root, options, report))
+    return open_root(path, options, report)
+
+
 def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
+    opened = open_root(path, options, report, map_ordered)
+    if opened is None:
+        return None
+    items = list(opened.items)
+    head = opened.head
+    return trusted(Dataset, {"labels": head.labels, "items": items, "info": {},
+                             "extras": head.extras})
+
+
+def open_root(path: Path, options: Options, report: Report,
+              mapper: Mapper = map) -> Stream | None:
+    """One dataset folder, folder of XML files or XML file as a :class:`Stream`: the layout,
+    the image sets and the labelmap now, an XML file (and its PNGs) per item as they are
+    taken; ``mapper`` parses the XML files (``map_ordered``: in a pool)."""
     layout = _layout(path, report)
     if layout is None:
         return None
@@ -671,6 +715,19 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
         for label in declared:  # declared order; objects' labels must then be among them
             if options.labels is None:
                 reader.labels.setdefault(label.name, label)
+    extras = {"voc": {"class_imagesets": layout.class_sets}} if layout.class_sets else {}
+    head = trusted(Dataset, {"labels": list(reader.labels.values()), "items": [], "info": {},
+                             "extras": extras})
+    items = _root_items(path, layout, reader, head, segmentation, classes, mapper)
+    return Stream(head, items)
+
+
+def _root_items(path: Path, layout: _Layout, reader: _Reader, head: Dataset,
+                segmentation: dict[str, dict[str, Path]], classes: labelmap.Classes,
+                mapper: Mapper) -> Iterator[Item]:
+    """The items in image-set order, then the XML files no set lists; then what needs them
+    all (AF345, the PNGs no item took: AF049, the class image sets: AF045)."""
+    report = reader.report
     membership: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
     for name in sorted(layout.sets, key=set_order):
@@ -681,17 +738,19 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
     order: list[tuple[str, str | None, list[str]]] = [
         (item_id, None if sets[0] == DEFAULT_SET else sets[0], sets[1:])
         for item_id, sets in membership.items()]
-    order += [(stem, None, []) for stem in layout.xmls if stem not in membership]
-    items: list[Item] = []
+    membership.clear()
+    order += [(stem, None, []) for stem in layout.xmls if stem not in first_line]
     sm = sourcemap.current()  # project rules want file:line for what they find
+    held: Held = {}  # only when there are class image sets to check
     # each XML file is parsed and checked on its own (in a pool with jobs > 1); the items, the
     # labels and the report are built here in file order, so any number of jobs gives the same
     # (with its segmentation PNGs, popped here: what is left has no annotation file)
-    tasks = [(str(xml), None if layout.single else stem, subset, extra_sets,
+    tasks = ((str(xml), None if layout.single else stem, subset, extra_sets,
               {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs})
              for stem, subset, extra_sets in order
-             if (xml := layout.xmls.get(stem)) is not None]
-    parsed = map_ordered(partial(_parse_file, (options, classes, sm is not None)), tasks)
+             if (xml := layout.xmls.get(stem)) is not None)
+    parsed = mapper(partial(_parse_file, (reader.options, classes, sm is not None)), tasks)
+    index = 0
     for stem, subset, extra_sets in track(order, "read"):
         xml = layout.xmls.get(stem)
         origins: list[tuple[int | None, str]] = []
@@ -702,14 +761,18 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
                 report.add(code, **kwargs)
             for name in names:
                 if name not in reader.labels:
-                    reader.labels[name] = build(Label, name=name)
+                    reader.labels[name] = label = build(Label, name=name)
+                    head.labels.append(label)  # a label met in the items: the head grows
             item = _built(fields) if fields is not None else None
         else:
             item = reader.bare_item(layout, stem, subset, extra_sets, first_line[stem])
         if item is not None:
             if sm is not None:
-                _record_origins(sm, len(items), item, xml, origins)
-            items.append(item)
+                _record_origins(sm, index, item, xml, origins)
+            if layout.class_files:
+                held[item.id] = _held(item)
+            index += 1
+            yield item
     if reader.unchecked:
         report.add("AF345", path=str(path), count=reader.unchecked)
     for pngs in segmentation.values():  # never ignored without a word
@@ -717,7 +780,4 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
             report.add("AF049", path=str(png), item_id=stem,
                        reason=f"no annotation file Annotations/{stem}.xml; not read")
     if layout.class_files:
-        _check_class_sets(layout, items, report)
-    extras = {"voc": {"class_imagesets": layout.class_sets}} if layout.class_sets else {}
-    return trusted(Dataset, {"labels": list(reader.labels.values()), "items": items,
-                             "info": {}, "extras": extras})
+        _check_class_sets(layout, held, report)
