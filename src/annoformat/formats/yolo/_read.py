@@ -15,7 +15,7 @@ set of annotation types, counters.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -70,9 +70,6 @@ def _names(doc: dict[str, Any], path: str, report: Report) -> list[str] | None:
 
 
 
-#: what label files are parsed with: ``map`` here (a stream), ``map_ordered`` (a whole read)
-Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
-
 _IMAGE, _LABEL, _SHARED = 0, 1, 2  # an image (and its label file), a label file alone, AF215
 
 
@@ -88,18 +85,13 @@ class _Entry(NamedTuple):
 
 
 class _Step(NamedTuple):
-    """An entry with what was found before its label file is parsed (picklable)."""
+    """An entry with what was found before its label file is parsed."""
 
     entry: _Entry
     early: list[Found]
     job: LabelJob | None
     exists: bool
     media: str  # the item's media path
-
-
-def _parse(step: _Step) -> tuple[_Step, LabelFile | None]:
-    """Parse the step's label file (module level: a process pool can map it)."""
-    return step, parse_file(step.job) if step.job is not None else None
 
 
 class _Reader:
@@ -253,12 +245,20 @@ class _Reader:
                 job = self._job(entry.path, entry.rel, width, height, spec)
                 yield _Step(entry, [], job, False, media)
 
-    def split_items(self, split: lay.Split, spec: RowSpec, mapper: Mapper) -> Iterator[Item]:
-        """The split's items in id order; ``mapper`` parses the label files (in order)."""
+    def split_items(self, split: lay.Split, spec: RowSpec, pool: bool) -> Iterator[Item]:
+        """The split's items in id order; ``pool``: the label files are parsed in a pool of
+        processes (``map_ordered``: the split's steps are listed first), else one by one."""
         root_rel = self._root_rel(split.base)
         prefix = "" if root_rel in ("", ".") else root_rel + "/"
-        entries = self._entries(split)
-        for step, got in mapper(_parse, self._steps(entries, spec, prefix)):
+        steps = self._steps(self._entries(split), spec, prefix)
+        pairs: Iterator[tuple[_Step, LabelFile | None]]
+        if pool:  # only the jobs travel to the workers
+            listed = list(steps)
+            parsed = map_ordered(parse_file, [s.job for s in listed if s.job is not None])
+            pairs = ((s, next(parsed) if s.job is not None else None) for s in listed)
+        else:
+            pairs = ((s, parse_file(s.job) if s.job is not None else None) for s in steps)
+        for step, got in pairs:
             self._replay(step.early)
             job = step.job
             if job is None or got is None:
@@ -318,7 +318,7 @@ class _Reader:
 def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:
     """The whole dataset: :func:`open_dataset`'s stream collected, label files parsed in a
     pool of processes when there are many (``--jobs``)."""
-    stream = open_dataset(path, options, report, map_ordered)
+    stream = open_dataset(path, options, report, pool=True)
     if stream is None:
         return None
     with gc_paused():  # ~1M acyclic objects at COCO-2017 scale
@@ -328,8 +328,8 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
                              "extras": head.extras})
 
 
-def open_dataset(path: Path, options: Options, report: Report,
-                 mapper: Mapper = map) -> Stream | None:
+def open_dataset(path: Path, options: Options, report: Report, *,
+                 pool: bool = False) -> Stream | None:
     """The dataset at ``path`` as a :class:`Stream`: data.yaml (or obj.names, classes.txt)
     and the size source are read now, the label files as the items are taken."""
     found = lay.kind_of(path)
@@ -403,10 +403,10 @@ def open_dataset(path: Path, options: Options, report: Report,
                              "extras": {"yolo": extras}})
     spec = RowSpec(tuple(names), task, kpt_shape, options.scores, options.snap)
     reader.names = spec.names
-    return Stream(head, _items(reader, spec, mapper, extras, config_shown, why))
+    return Stream(head, _items(reader, spec, pool, extras, config_shown, why))
 
 
-def _items(reader: _Reader, spec: RowSpec, mapper: Mapper, extras: dict[str, Any],
+def _items(reader: _Reader, spec: RowSpec, pool: bool, extras: dict[str, Any],
            config_shown: str, why: str) -> Iterator[Item]:
     """Every split's items, then what is known only once all were read (AF048, AF040, the
     task from the rows, whether rows had scores)."""
@@ -415,7 +415,7 @@ def _items(reader: _Reader, spec: RowSpec, mapper: Mapper, extras: dict[str, Any
         yield from reader.classify_items()
     else:
         for split in layout.splits:
-            yield from reader.split_items(split, spec, mapper)
+            yield from reader.split_items(split, spec, pool)
     if reader.count is not None:
         reader.count.close()
     if reader.unsized:
