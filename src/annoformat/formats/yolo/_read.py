@@ -70,26 +70,37 @@ def _names(doc: dict[str, Any], path: str, report: Report) -> list[str] | None:
 
 
 
-_IMAGE, _LABEL, _SHARED = 0, 1, 2  # an image (and its label file), a label file alone, AF215
+class _Shared:
+    """An image whose label file an earlier image took (AF215): no item of its own."""
+
+    __slots__ = ("first", "image")
+
+    def __init__(self, image: str, first: str) -> None:
+        self.image, self.first = image, first
 
 
-class _Entry(NamedTuple):
-    """One split member, before anything of it is read."""
+class _Lone:
+    """A label file without an image: its path from the label folder without .txt, and its
+    full path."""
 
-    item_id: str
-    kind: int
-    rel: str  # the image's path from the split base; a lone label file's, without .txt
-    path: str  # the image (_IMAGE, _SHARED) or the label file (_LABEL)
-    label: str = ""  # the image's label file (_IMAGE, _SHARED)
-    first: str = ""  # _SHARED: the image that took the label file first
+    __slots__ = ("path", "rel")
+
+    def __init__(self, rel: str, path: str) -> None:
+        self.rel, self.path = rel, path
+
+
+#: a split member before anything of it is read: an image (one of ``Split.images``: the
+#: same string, so a split's entries cost a list slot each), an image sharing its label file,
+#: or a label file alone
+_Entry = str | _Shared | _Lone
 
 
 class _Step(NamedTuple):
     """An entry with what was found before its label file is parsed."""
 
-    entry: _Entry
     early: list[Found]
     job: LabelJob | None
+    image: Path | None  # the image of an item that has one
     exists: bool
     media: str  # the item's media path
 
@@ -190,48 +201,72 @@ class _Reader:
         return LabelJob(label, item_id, width, height, self.without_sizes,
                         self.origins is not None, spec)
 
+    def _rel(self, image: str) -> str:
+        """The path an item id is made of: from the split base, else from the root."""
+        return image if not os.path.isabs(image) else self._root_rel(Path(image))
+
+    def _label_of(self, split: lay.Split, image: str) -> str:
+        return str(lay.label_path(lay.image_path(split, image), self.layout.root))
+
+    def _key(self, entry: _Entry) -> str:
+        if isinstance(entry, str):
+            return lay.strip_image_ext(self._rel(entry))
+        if isinstance(entry, _Shared):
+            return lay.strip_image_ext(self._rel(entry.image))
+        return entry.rel
+
     def _entries(self, split: lay.Split) -> list[_Entry]:
         """The split's images and lone label files in item id order (an AF215 image where
         its id falls); equal ids keep the images' order, then the label files'."""
-        root = self.layout.root
-        by_label: dict[str, str] = {}  # label file -> the image that took it
+        # which image took each label file, by the hash of its path (verified on a hit:
+        # ``collided`` holds the rare other file with the same hash)
+        taken: dict[int, str] = {}
+        collided: dict[str, str] = {}
+
+        def taker(label: str) -> str | None:
+            first = taken.get(hash(label))
+            if first is None or self._label_of(split, first) == label:
+                return first
+            return collided.get(label)
+
         entries: list[_Entry] = []
         for image in split.images:
-            try:
-                rel = image.relative_to(split.base).as_posix()
-            except ValueError:
-                rel = self._root_rel(image)
-            item_id = lay.strip_image_ext(rel)
-            label = str(lay.label_path(image, root))
-            first = by_label.get(label)
+            label = self._label_of(split, image)
+            first = taker(label)
             if first is not None:
-                entries.append(_Entry(item_id, _SHARED, rel, str(image), label, first))
+                entries.append(_Shared(image, first))
                 continue
-            by_label[label] = rel
-            entries.append(_Entry(item_id, _IMAGE, rel, str(image), label))
-        # label files without an image: strings, not Paths (COCO-2017 has 118k of them)
+            if hash(label) in taken:
+                collided[label] = image
+            else:
+                taken[hash(label)] = image
+            entries.append(image)
         for _folder, rel_label, label_s in self._label_files(split):
-            if label_s not in by_label:
-                entries.append(_Entry(rel_label, _LABEL, rel_label, label_s))
-        by_label.clear()
-        entries.sort(key=lambda entry: entry.item_id)
+            if taker(label_s) is None:
+                entries.append(_Lone(rel_label, label_s))
+        taken.clear()
+        entries.sort(key=self._key)
         return entries
 
-    def _steps(self, entries: list[_Entry], spec: RowSpec, prefix: str) -> Iterator[_Step]:
+    def _steps(self, split: lay.Split, spec: RowSpec, prefix: str) -> Iterator[_Step]:
         """Each entry with its size (an image header read here, one per item) and its job."""
-        for entry in entries:
+        for entry in self._entries(split):
             early = Sink()
-            if entry.kind == _SHARED:
-                label = Path(entry.label)
-                early.add("AF215", path=entry.label, item_id=entry.item_id, first=entry.first,
-                          second=entry.rel, label=self._root_rel(label))
-                yield _Step(entry, early.found, None, False, entry.rel)
-            elif entry.kind == _IMAGE:
-                image = Path(entry.path)
+            if isinstance(entry, _Shared):
+                label = self._label_of(split, entry.image)
+                rel = self._rel(entry.image)
+                early.add("AF215", path=label, item_id=lay.strip_image_ext(rel),
+                          first=self._rel(entry.first), second=rel,
+                          label=self._root_rel(Path(label)))
+                yield _Step(early.found, None, None, False, rel)
+            elif isinstance(entry, str):
+                image = lay.image_path(split, entry)
+                rel = self._rel(entry)
                 exists = image.is_file()
                 width, height, _name = self._size(image, exists, early)
-                job = self._job(entry.label, entry.item_id, width, height, spec)
-                yield _Step(entry, early.found, job, exists, entry.rel)
+                job = self._job(self._label_of(split, entry), lay.strip_image_ext(rel), width,
+                                height, spec)
+                yield _Step(early.found, job, image, exists, rel)
             else:
                 width = height = None
                 media = entry.rel
@@ -243,14 +278,14 @@ class _Reader:
                     if len(self.absent_ids) < 5:
                         self.absent_ids.append(entry.rel)
                 job = self._job(entry.path, entry.rel, width, height, spec)
-                yield _Step(entry, [], job, False, media)
+                yield _Step([], job, None, False, media)
 
     def split_items(self, split: lay.Split, spec: RowSpec, pool: bool) -> Iterator[Item]:
         """The split's items in id order; ``pool``: the label files are parsed in a pool of
         processes (``map_ordered``: the split's steps are listed first), else one by one."""
         root_rel = self._root_rel(split.base)
         prefix = "" if root_rel in ("", ".") else root_rel + "/"
-        steps = self._steps(self._entries(split), spec, prefix)
+        steps = self._steps(split, spec, prefix)
         pairs: Iterator[tuple[_Step, LabelFile | None]]
         if pool:  # only the jobs travel to the workers
             listed = list(steps)
@@ -264,12 +299,10 @@ class _Reader:
             if job is None or got is None:
                 continue
             self._replay(got.read_found)
-            entry = step.entry
-            if entry.kind == _IMAGE:
+            if step.image is not None:
                 if not step.exists and job.width is None:
-                    image = Path(entry.path)
-                    self.report.add("AF035", path=job.path if got.read else entry.path,
-                                    item_id=job.item_id, image=self._root_rel(image),
+                    self.report.add("AF035", path=job.path if got.read else str(step.image),
+                                    item_id=job.item_id, image=self._root_rel(step.image),
                                     what=self._missing_what(got.read))
             elif job.width is None and not self.without_sizes:
                 self.report.add("AF035", path=job.path, item_id=job.item_id,
@@ -299,8 +332,8 @@ class _Reader:
 
     def classify_items(self) -> Iterator[Item]:
         for split in self.layout.splits:
-            for image in split.images:
-                rel = image.relative_to(split.base).as_posix()
+            for rel in split.images:
+                image = lay.image_path(split, rel)
                 cls = rel.split("/", 1)[0]
                 width, height, _ = self._size(image, True, self.report)
                 # the path from the dataset root (train/cat/a.jpg), as the other layouts'
