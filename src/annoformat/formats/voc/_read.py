@@ -110,7 +110,8 @@ class _Set:
 class _Layout:
     root: Path | None  # the dataset folder when it has Annotations/ or ImageSets/Main/
     folder: Path  # where the XML files are
-    #: XML file stem -> name: strings, not Paths (a stream keeps them: 118k in COCO-2017)
+    #: XML file stem -> its name, or the stem itself (the same object) when the name is
+    #: ``<stem>.xml``: strings, not Paths (a stream keeps them: 118k in COCO-2017)
     xmls: dict[str, str]
     single: bool = False
     sets: dict[str, _Set] = field(default_factory=dict)
@@ -122,7 +123,14 @@ class _Layout:
     def xml(self, stem: str) -> str | None:
         """The path of the XML file of ``stem``, if there is one."""
         name = self.xmls.get(stem)
-        return None if name is None else os.path.join(self.folder, name)
+        if name is None:
+            return None
+        return os.path.join(self.folder, name + ".xml" if name == stem else name)
+
+    def shared(self, item_id: str) -> str:
+        """``item_id`` as the XML stem object when there is one (one string, not two)."""
+        stem = self.xmls.get(item_id)
+        return stem if stem == item_id else item_id
 
 
 def _xml_files(folder: Path) -> dict[str, str]:
@@ -134,7 +142,9 @@ def _xml_files(folder: Path) -> dict[str, str]:
                        if e.name[-4:].lower() == ".xml" and e.is_file())
     out: dict[str, str] = {}
     for name in names:
-        out.setdefault(name[:-4], name)
+        stem = name[:-4]
+        if stem not in out:
+            out[stem] = stem if name.endswith(".xml") else name
     return out
 
 
@@ -185,6 +195,7 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
                 report.add("AF025", path=shown, line=number, item_id=item_id, item=item_id,
                            imageset=file.name, first=first)
                 continue
+            item_id = layout.shared(item_id)
             listed.add(item_id)
             entries.ids.append(item_id)
             entries.lines.append(number)
@@ -201,7 +212,9 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
 
 def _layout(path: Path, report: Report) -> _Layout | None:
     if path.is_file():
-        return _Layout(None, path.parent, {path.stem: path.name}, single=True)
+        stem = path.stem
+        return _Layout(None, path.parent, {stem: stem if path.name == stem + ".xml"
+                                           else path.name}, single=True)
     if not path.is_dir():
         report.add("AF001", path=str(path))
         return None

@@ -317,13 +317,8 @@ class _Reader:
             yield str(label.parent), label.name[: -len(".txt")], str(label)
         for folder in split.label_dirs:
             top = str(folder)
-            for dirpath, dirnames, filenames in os.walk(top):
-                dirnames.sort()
-                rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
-                rel_dir = "" if rel_dir == "." else rel_dir + "/"
-                for name in sorted(filenames):
-                    if name[-4:].lower() == ".txt":
-                        yield top, rel_dir + name[:-4], os.path.join(dirpath, name)
+            for rel, path in _walk_txt(top):
+                yield top, rel, path
 
     def _missing_what(self, read: bool) -> str:
         if not read:
@@ -346,6 +341,31 @@ class _Reader:
                 yield trusted(Item, {
                     "id": lay.strip_image_ext(rel), "subset": split.subset, "media": media,
                     "annotations": [tag], "attributes": {}, "extras": {}})
+
+
+def _walk_txt(top: str) -> Iterator[tuple[str, str]]:
+    """(path from ``top`` without .txt, full path) of the .txt files under ``top``, as
+    ``os.walk`` finds them (symlinked folders not entered) but in no order and without a
+    list of each folder's names (COCO-2017 has 118k in one): the entries are sorted by id."""
+    stack = [("", top)]
+    while stack:
+        rel_dir, folder = stack.pop()
+        try:
+            scan = os.scandir(folder)
+        except OSError:
+            continue
+        with scan:
+            for entry in scan:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                name = entry.name
+                if is_dir:
+                    if not entry.is_symlink():
+                        stack.append((rel_dir + name + "/", entry.path))
+                elif name[-4:].lower() == ".txt":
+                    yield rel_dir + name[:-4], entry.path
 
 
 def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:
