@@ -6,10 +6,11 @@ time; :func:`read_dataset` collects it (with label files parsed in a pool: ``map
 split, the items come in id order, each with its diagnostics (its image header, label file,
 rows), so a stream and a whole read record the same report in the same order.
 
-Whole-set state while streaming: per split, the sorted list of its entries (item id, image
-path, label path: ~300 bytes per image; the layout's image list is that long already) and the
-image label paths taken (for AF215 and the label files without an image); the class names, a
-set of annotation types, counters.
+Whole-set state while streaming: per split, its image paths as strings (``Split.images``) and
+its entries sorted by id (the same strings; a label file without an image ~150 bytes), and
+while it is listed, the hash of each image's label path (for AF215 and the label files without
+an image): ~210 bytes per image at the peak; the class names, the annotation types met,
+counters.
 """
 
 from __future__ import annotations
