@@ -97,8 +97,29 @@ def relative_names(images: list[Path], base: Path) -> list[str]:
 
 
 def image_path(split: Split, image: str) -> Path:
-    """The path of one of ``split.images``."""
-    return split.base / image
+    """The path of one of ``split.images``. (Made from one joined string: ``base / image``
+    would intern ``image`` itself, and a split's names would then all stay in the interpreter's
+    table of interned strings.)"""
+    return Path(os.path.join(split.base, image))
+
+
+def label_of(split: Split, image: str, root: Path) -> str:
+    """``str(label_path(image_path(split, image), root))``, with strings where that is plain
+    (a POSIX path inside ``root``): a split's images are listed this way without a Path each."""
+    full = os.path.join(split.base, image)
+    root_s = str(root)
+    if os.sep != "/" or root_s in ("/", ".") or not full.startswith(root_s + "/"):
+        return str(label_path(Path(full), root))
+    parts = full[len(root_s) + 1:].split("/")
+    if "" in parts or "." in parts or ".." in parts:
+        return str(label_path(Path(full), root))
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "images":
+            parts[i] = "labels"
+            break
+    name = parts[-1]
+    parts[-1] = (name.rsplit(".", 1)[0] if "." in name else name) + ".txt"
+    return root_s + "/" + "/".join(parts)
 
 
 def label_path(image: Path, root: Path) -> Path:

@@ -207,7 +207,7 @@ class _Reader:
         return image if not os.path.isabs(image) else self._root_rel(Path(image))
 
     def _label_of(self, split: lay.Split, image: str) -> str:
-        return str(lay.label_path(lay.image_path(split, image), self.layout.root))
+        return lay.label_of(split, image, self.layout.root)
 
     def _key(self, entry: _Entry) -> str:
         if isinstance(entry, str):
