@@ -90,7 +90,7 @@ from annoformat.formats.voc._common import (
     resolve_options,
     set_order,
 )
-from annoformat.spec import Detection, FormatSpec
+from annoformat.spec import Detection, FormatSpec, Stream
 
 if TYPE_CHECKING:  # the reader, the writer and the plan load when used, not at discovery
     from annoformat.diagnostics import Report
@@ -108,6 +108,7 @@ __all__ = [
     "read",
     "resolve_options",
     "set_order",
+    "stream",
     "write",
 ]
 
@@ -173,6 +174,21 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
     return read_voc(path, options, report)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream | None:
+    """:func:`read`, one XML file at a time: the layout, image sets and labelmap first; labels
+    found in the XMLs join ``head.labels`` as they are met. See ``_read.stream``.
+
+    Example:
+        >>> from annoformat.diagnostics import Report
+        >>> s = stream(Path("fixtures/voc/good/folder-of-xmls"), Options(), Report())
+        >>> [item.id for item in s.items], s.head.label_names()
+        (['a', 'b'], ['cat'])
+    """
+    from annoformat.formats.voc._read import stream as stream_voc
+
+    return stream_voc(path, options, report)
+
+
 def plan(ds: Dataset, options: Options) -> LossPlan:
     """What :func:`write` will drop, approximate or rename; see ``_plan.plan``."""
     from annoformat.formats.voc._plan import plan as plan_voc
@@ -207,6 +223,7 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    stream=stream,
     join=join,
     plan=plan,
     resolve=resolve_options,

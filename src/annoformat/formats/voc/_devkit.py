@@ -9,13 +9,14 @@ another format. ``year=2007`` reads that year alone, subsets unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from annoformat.diagnostics import Report
 from annoformat.formats.voc._common import set_order
 from annoformat.model import Dataset, Item, Label, trusted
+from annoformat.spec import Stream
 
 
 def is_root(path: Path) -> bool:
@@ -48,6 +49,34 @@ def read_subsets(found: list[tuple[str, Path]],
                              "extras": {}})
 
 
+def stream_subsets(found: list[tuple[str, Path]],
+                   open_one: Callable[[Path], Stream | None]) -> Stream:
+    """:func:`read_subsets` one item at a time: each folder opened when the previous one is
+    done, its labels joining the head's as they are met."""
+    head = trusted(Dataset, {"labels": [], "items": [], "info": {}, "extras": {}})
+    return Stream(head, _subset_items(found, open_one, head))
+
+
+def _subset_items(found: list[tuple[str, Path]], open_one: Callable[[Path], Stream | None],
+                  head: Dataset) -> Iterator[Item]:
+    names: set[str] = set()
+
+    def join(labels: list[Label]) -> None:
+        for label in labels:
+            if label.name not in names:
+                names.add(label.name)
+                head.labels.append(label)
+
+    for name, folder in found:
+        part = open_one(folder)
+        if part is None:
+            continue  # its reason is recorded; the whole read fails as read_subsets does
+        for item in part.items:
+            join(part.head.labels)
+            yield item.model_copy(update={"subset": name})
+        join(part.head.labels)
+
+
 def years(path: Path) -> list[tuple[str, Path]]:
     """The year folders of the devkit at ``path`` (empty when it is not one)."""
     if not path.is_dir() or is_root(path):
@@ -57,16 +86,23 @@ def years(path: Path) -> list[tuple[str, Path]]:
     return [(c.name, c) for c in sorted(base.iterdir()) if c.is_dir() and is_root(c)]
 
 
+def year_of(path: Path, found: list[tuple[str, Path]], year: int | str,
+            report: Report) -> Path | None:
+    """The folder of ``year`` (``2007`` or ``VOC2007``); None with AF028 when there is none."""
+    chosen = [folder for name, folder in found if name in (str(year), f"VOC{year}")]
+    if not chosen:
+        report.add("AF028", path=str(path), year=year,
+                   found=", ".join(name for name, _ in found))
+        return None
+    return chosen[0]
+
+
 def read_devkit(path: Path, found: list[tuple[str, Path]], year: int | str | None, report: Report,
                 read_one: Callable[[Path], Dataset | None]) -> Dataset | None:
     """Every year of the devkit merged (or the one ``year``), read with ``read_one``."""
     if year is not None:
-        chosen = [(name, folder) for name, folder in found if name in (str(year), f"VOC{year}")]
-        if not chosen:
-            report.add("AF028", path=str(path), year=year,
-                       found=", ".join(name for name, _ in found))
-            return None
-        return read_one(chosen[0][1])
+        chosen = year_of(path, found, year, report)
+        return read_one(chosen) if chosen is not None else None
     parts = [(name, read_one(folder)) for name, folder in found]
     if any(ds is None for _, ds in parts):
         return None

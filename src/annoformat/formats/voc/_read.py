@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -41,6 +44,7 @@ from annoformat.model import (
 )
 from annoformat.parallel import map_ordered
 from annoformat.progress import track
+from annoformat.spec import Stream
 
 if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
     from lxml import etree
@@ -95,27 +99,52 @@ def _record(el: etree._Element) -> dict[str, str] | str:
 
 
 @dataclass
+class _Set:
+    """An image set file's ids in file order and the line of each (an array: 4 bytes each)."""
+
+    ids: list[str] = field(default_factory=list)
+    lines: array[int] = field(default_factory=lambda: array("I"))
+
+
+@dataclass
 class _Layout:
     root: Path | None  # the dataset folder when it has Annotations/ or ImageSets/Main/
-    xmls: dict[str, Path]
+    folder: Path  # where the XML files are
+    #: XML file stem -> its name, or the stem itself (the same object) when the name is
+    #: ``<stem>.xml``: strings, not Paths (a stream keeps them: 118k in COCO-2017)
+    xmls: dict[str, str]
     single: bool = False
-    sets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    sets: dict[str, _Set] = field(default_factory=dict)
     set_files: dict[str, Path] = field(default_factory=dict)
     class_sets: list[str] = field(default_factory=list)
     #: <class>_<subset>.txt: its path and (line, id, flag) rows, checked against the objects
     class_files: dict[str, tuple[Path, list[tuple[int, str, str]]]] = field(default_factory=dict)
 
+    def xml(self, stem: str) -> str | None:
+        """The path of the XML file of ``stem``, if there is one."""
+        name = self.xmls.get(stem)
+        if name is None:
+            return None
+        return os.path.join(self.folder, name + ".xml" if name == stem else name)
 
-def _xml_files(folder: Path) -> dict[str, Path]:
+    def shared(self, item_id: str) -> str:
+        """``item_id`` as the XML stem object when there is one (one string, not two)."""
+        stem = self.xmls.get(item_id)
+        return stem if stem == item_id else item_id
+
+
+def _xml_files(folder: Path) -> dict[str, str]:
     if not folder.is_dir():
         return {}
     # os.scandir and str sorting: sorting 118k Path objects alone takes a second
     with os.scandir(folder) as entries:
         names = sorted(e.name for e in entries
                        if e.name[-4:].lower() == ".xml" and e.is_file())
-    out: dict[str, Path] = {}
+    out: dict[str, str] = {}
     for name in names:
-        out.setdefault(name[:-4], folder / name)
+        stem = name[:-4]
+        if stem not in out:
+            out[stem] = stem if name.endswith(".xml") else name
     return out
 
 
@@ -139,19 +168,18 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
             line = data.count(b"\n", 0, exc.start) + 1
             report.add("AF003", path=shown, line=line, offset=exc.start, reason=exc.reason)
             continue
-        rows = []
-        for number, raw in enumerate(text.splitlines(), 1):
-            stripped = raw.strip()
-            if stripped and not stripped.startswith("#"):
-                rows.append((number, stripped.split()))
-        if rows and len(rows[0][1]) == 2 and rows[0][1][1] in _CLASS_FLAGS:
+        # (a generator: a set listing every image is not held twice)
+        rows = ((number, stripped.split()) for number, raw in enumerate(text.splitlines(), 1)
+                if (stripped := raw.strip()) and not stripped.startswith("#"))
+        head = next(rows, None)
+        if head is not None and len(head[1]) == 2 and head[1][1] in _CLASS_FLAGS:
             class_files.append(file.stem)
-            layout.class_files[file.stem] = (file, [(n, f[0], f[1]) for n, f in rows
+            layout.class_files[file.stem] = (file, [(n, f[0], f[1]) for n, f in (head, *rows)
                                                     if len(f) == 2])
             continue
-        entries: list[tuple[str, int]] = []
-        first: dict[str, int] = {}
-        for number, fields in rows:
+        entries = _Set()
+        listed: set[str] = set()
+        for number, fields in itertools.chain([head] if head is not None else [], rows):
             text_line = " ".join(fields)
             if len(fields) != 1:
                 report.add("AF024", path=shown, line=number, text=text_line,
@@ -162,12 +190,15 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
                 report.add("AF024", path=shown, line=number, text=text_line,
                            reason="an id is a file stem: no '/', '\\' or '..'")
                 continue
-            if item_id in first:
+            if item_id in listed:
+                first = entries.lines[entries.ids.index(item_id)]
                 report.add("AF025", path=shown, line=number, item_id=item_id, item=item_id,
-                           imageset=file.name, first=first[item_id])
+                           imageset=file.name, first=first)
                 continue
-            first[item_id] = number
-            entries.append((item_id, number))
+            item_id = layout.shared(item_id)
+            listed.add(item_id)
+            entries.ids.append(item_id)
+            entries.lines.append(number)
         layout.sets[file.stem] = entries
         layout.set_files[file.stem] = file
     subsets: set[str] = set()
@@ -181,17 +212,19 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
 
 def _layout(path: Path, report: Report) -> _Layout | None:
     if path.is_file():
-        return _Layout(None, {path.stem: path}, single=True)
+        stem = path.stem
+        return _Layout(None, path.parent, {stem: stem if path.name == stem + ".xml"
+                                           else path.name}, single=True)
     if not path.is_dir():
         report.add("AF001", path=str(path))
         return None
     main = path / "ImageSets" / "Main"
     if (path / "Annotations").is_dir() or main.is_dir():
-        layout = _Layout(path, _xml_files(path / "Annotations"))
+        layout = _Layout(path, path / "Annotations", _xml_files(path / "Annotations"))
         if main.is_dir():
             _image_sets(main, layout, report)
         return layout
-    return _Layout(None, _xml_files(path))
+    return _Layout(None, path, _xml_files(path))
 
 
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG")
@@ -552,18 +585,24 @@ class _Reader:
         return box
 
 
-def _check_class_sets(layout: _Layout, items: list[Item], report: Report) -> None:
+#: what the class image sets are checked against, per item id: the labels of its objects that
+#: are not difficult, and those that are only difficult (parts are not objects of the sets)
+Held = dict[str, tuple[frozenset[str], frozenset[str]]]
+
+
+def _held(item: Item) -> tuple[frozenset[str], frozenset[str]]:
+    present: set[str] = set()
+    difficult: set[str] = set()
+    for ann in item.annotations:
+        if ann.label is None or ann.extras.get("voc", {}).get("part"):
+            continue  # parts (<part> of an object) are not objects of the image sets
+        (difficult if ann.attributes.get("difficult") is True else present).add(ann.label)
+    return frozenset(present), frozenset(difficult)
+
+
+def _check_class_sets(layout: _Layout, held: Held, report: Report) -> None:
     """Each ``<class>_<subset>.txt`` row against the image's objects: 1 when it has the class,
     0 when only difficult ones, -1 when none (AF045 when the file says otherwise)."""
-    held: dict[str, tuple[set[str], set[str]]] = {}
-    for item in items:
-        present: set[str] = set()
-        difficult: set[str] = set()
-        for ann in item.annotations:
-            if ann.label is None or ann.extras.get("voc", {}).get("part"):
-                continue  # parts (<part> of an object) are not objects of the image sets
-            (difficult if ann.attributes.get("difficult") is True else present).add(ann.label)
-        held[item.id] = (present, difficult)
     subsets = sorted(layout.sets, key=len, reverse=True)
     for stem, (file, rows) in layout.class_files.items():
         subset = next((s for s in subsets if stem.endswith("_" + s)), None)
@@ -654,7 +693,41 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
     return _read_root(path, options, report)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream | None:
+    """:func:`read`, one XML file at a time. A devkit of several years is read whole (its
+    items are ordered by subset across the years, its labels by first use)."""
+    found = devkit.years(path) if path.is_dir() and not _xml_files(path) else []
+    if found and options.year is not None:
+        chosen = devkit.year_of(path, found, options.year, report)
+        return open_root(chosen, options, report) if chosen is not None else None
+    if found:
+        ds = read(path, options, report)
+        if ds is None:
+            return None
+        items, ds.items = ds.items, []
+        return Stream(ds, iter(items))
+    folders = devkit.subset_folders(path) if path.is_dir() and not _xml_files(path) else []
+    if folders:
+        return devkit.stream_subsets(folders, lambda root: open_root(root, options, report))
+    return open_root(path, options, report)
+
+
 def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
+    opened = open_root(path, options, report, pool=True)
+    if opened is None:
+        return None
+    items = list(opened.items)
+    head = opened.head
+    return trusted(Dataset, {"labels": head.labels, "items": items, "info": {},
+                             "extras": head.extras})
+
+
+def open_root(path: Path, options: Options, report: Report, *,
+              pool: bool = False) -> Stream | None:
+    """One dataset folder, folder of XML files or XML file as a :class:`Stream`: the layout,
+    the image sets and the labelmap now, an XML file (and its PNGs) per item as they are
+    taken; ``pool``: the XML files are parsed in a pool of processes (``map_ordered``) and
+    the order is listed first."""
     layout = _layout(path, report)
     if layout is None:
         return None
@@ -671,45 +744,80 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
         for label in declared:  # declared order; objects' labels must then be among them
             if options.labels is None:
                 reader.labels.setdefault(label.name, label)
-    membership: dict[str, list[str]] = {}
-    first_line: dict[str, int] = {}
-    for name in sorted(layout.sets, key=set_order):
-        for item_id, line in layout.sets[name]:
-            membership.setdefault(item_id, []).append(name)
-            first_line.setdefault(item_id, line)
-    # "default" is the image set of items without a subset (as datumaro names it)
-    order: list[tuple[str, str | None, list[str]]] = [
-        (item_id, None if sets[0] == DEFAULT_SET else sets[0], sets[1:])
-        for item_id, sets in membership.items()]
-    order += [(stem, None, []) for stem in layout.xmls if stem not in membership]
-    items: list[Item] = []
+    extras = {"voc": {"class_imagesets": layout.class_sets}} if layout.class_sets else {}
+    head = trusted(Dataset, {"labels": list(reader.labels.values()), "items": [], "info": {},
+                             "extras": extras})
+    items = _root_items(path, layout, reader, head, segmentation, classes, pool)
+    return Stream(head, items)
+
+
+def _order(layout: _Layout) -> Iterator[tuple[str, str | None, list[str], int]]:
+    """(id, subset, other image sets, line in its set) of each item: as the image sets list
+    them, the sets in set order, an id in its first set; then the XML files no set lists."""
+    names = sorted(layout.sets, key=set_order)
+    members = {name: set(layout.sets[name].ids) for name in names}
+    for k, name in enumerate(names):
+        entries = layout.sets[name]
+        earlier = [members[n] for n in names[:k]]
+        for item_id, line in zip(entries.ids, entries.lines, strict=True):
+            if any(item_id in m for m in earlier):
+                continue
+            # "default" is the image set of items without a subset (as datumaro names it)
+            yield (item_id, None if name == DEFAULT_SET else name,
+                   [n for n in names[k + 1:] if item_id in members[n]], line)
+    for stem in layout.xmls:
+        if not any(stem in m for m in members.values()):
+            yield stem, None, [], 0
+
+
+def _root_items(path: Path, layout: _Layout, reader: _Reader, head: Dataset,
+                segmentation: dict[str, dict[str, Path]], classes: labelmap.Classes,
+                pool: bool) -> Iterator[Item]:
+    """The items in image-set order, then the XML files no set lists; then what needs them
+    all (AF345, the PNGs no item took: AF049, the class image sets: AF045)."""
+    report = reader.report
     sm = sourcemap.current()  # project rules want file:line for what they find
-    # each XML file is parsed and checked on its own (in a pool with jobs > 1); the items, the
-    # labels and the report are built here in file order, so any number of jobs gives the same
-    # (with its segmentation PNGs, popped here: what is left has no annotation file)
-    tasks = [(str(xml), None if layout.single else stem, subset, extra_sets,
-              {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs})
-             for stem, subset, extra_sets in order
-             if (xml := layout.xmls.get(stem)) is not None]
-    parsed = map_ordered(partial(_parse_file, (options, classes, sm is not None)), tasks)
-    for stem, subset, extra_sets in track(order, "read"):
-        xml = layout.xmls.get(stem)
+    held: Held = {}  # only when there are class image sets to check
+    parse = partial(_parse_file, (reader.options, classes, sm is not None))
+
+    def task(stem: str, subset: str | None, extra_sets: list[str], xml: str) -> _Task:
+        # with its segmentation PNGs, popped here: what is left has no annotation file
+        return (xml, None if layout.single else stem, subset, extra_sets,
+                {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs})
+
+    order: Iterable[tuple[str, str | None, list[str], int]] = _order(layout)
+    if pool:
+        # each XML file is parsed and checked on its own, in a pool with jobs > 1; the items,
+        # the labels and the report are built here in file order, so any number of jobs
+        # gives the same
+        order = list(order)
+        parsed = map_ordered(parse, [task(stem, subset, extra_sets, xml)
+                                     for stem, subset, extra_sets, _ in order
+                                     if (xml := layout.xml(stem)) is not None])
+    index = 0
+    for stem, subset, extra_sets, line in track(order, "read"):
+        xml = layout.xml(stem)
         origins: list[tuple[int | None, str]] = []
         if xml is not None:
-            fields, calls, origins, names, unchecked = next(parsed)
+            got = next(parsed) if pool else parse(task(stem, subset, extra_sets, xml))
+            fields, calls, origins, names, unchecked = got
             reader.unchecked += unchecked
             for code, kwargs in calls:
                 report.add(code, **kwargs)
             for name in names:
                 if name not in reader.labels:
-                    reader.labels[name] = build(Label, name=name)
+                    reader.labels[name] = label = build(Label, name=name)
+                    head.labels.append(label)  # a label met in the items: the head grows
             item = _built(fields) if fields is not None else None
         else:
-            item = reader.bare_item(layout, stem, subset, extra_sets, first_line[stem])
+            item = reader.bare_item(layout, stem, subset, extra_sets, line)
         if item is not None:
             if sm is not None:
-                _record_origins(sm, len(items), item, xml, origins)
-            items.append(item)
+                _record_origins(sm, index, item, Path(xml) if xml else None, origins)
+            if layout.class_files:
+                held[item.id] = _held(item)
+            index += 1
+            yield item
     if reader.unchecked:
         report.add("AF345", path=str(path), count=reader.unchecked)
     for pngs in segmentation.values():  # never ignored without a word
@@ -717,7 +825,4 @@ def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
             report.add("AF049", path=str(png), item_id=stem,
                        reason=f"no annotation file Annotations/{stem}.xml; not read")
     if layout.class_files:
-        _check_class_sets(layout, items, report)
-    extras = {"voc": {"class_imagesets": layout.class_sets}} if layout.class_sets else {}
-    return trusted(Dataset, {"labels": list(reader.labels.values()), "items": items,
-                             "info": {}, "extras": extras})
+        _check_class_sets(layout, held, report)

@@ -46,10 +46,10 @@ from annoformat.formats.yolo._rows import rotated_to_corners
 from annoformat.formats.yolo._single import dataset_root, read_label_file
 from annoformat.formats.yolo._task import media_paths
 from annoformat.model import Dataset
-from annoformat.spec import Detection, FormatSpec, LossPlan
+from annoformat.spec import Detection, FormatSpec, LossPlan, Stream
 
 __all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "rotated_to_corners",
-           "write"]
+           "stream", "write"]
 
 
 def detect(path: Path) -> Detection:
@@ -80,6 +80,28 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
     return read_dataset(path, options, report)
 
 
+def stream(path: Path, options: Options, report: Report) -> Stream | None:
+    """:func:`read`, one item at a time: data.yaml (or obj.names, classes.txt) and the size
+    source first, then one label file and one image header per item.
+
+    Example:
+        >>> from annoformat.diagnostics import Report
+        >>> s = stream(Path("fixtures/yolo/good/ultralytics-detect/dataset"), Options(), Report())
+        >>> s.head.label_names()[:2], next(s.items).id
+        (['cat', 'dog'], 'a')
+    """
+    root = dataset_root(path) if kind_of(path) is None else None
+    if root is not None:  # one label file: its dataset is read once per process anyway
+        ds = read_label_file(path, root, options, report)
+        if ds is None:
+            return None
+        items, ds.items = ds.items, []
+        return Stream(ds, iter(items))
+    from annoformat.formats.yolo._read import open_dataset  # when used, not at discovery
+
+    return open_dataset(path, options, report)
+
+
 def plan(ds: Dataset, options: Options) -> LossPlan:
     """What :func:`write` will approximate, drop or renumber; see ``_plan.plan``."""
     from annoformat.formats.yolo._plan import plan as plan_yolo  # when used, not at discovery
@@ -106,6 +128,7 @@ FORMAT = FormatSpec(
     detect=detect,
     read=read,
     write=write,
+    stream=stream,
     plan=plan,
     codes=CODES,
     media=media_paths,

@@ -42,7 +42,9 @@ class Split:
 
     subset: str | None
     base: Path
-    images: list[Path] = field(default_factory=list)
+    #: POSIX paths relative to ``base``, or absolute when outside it (a list file's): strings,
+    #: not Paths, a tenth of the memory (a stream keeps them: COCO-2017 has 118k)
+    images: list[str] = field(default_factory=list)
     #: folders walked (recursively) for label files that have no image
     label_dirs: list[Path] = field(default_factory=list)
     #: further label files that may have no image
@@ -71,16 +73,53 @@ def strip_image_ext(name: str) -> str:
     return name.rsplit(".", 1)[0] if is_image(name) else name
 
 
-def walk_files(folder: Path, want: str) -> list[Path]:
-    """Files under ``folder`` (recursive, sorted): ``want`` = ``image`` or ``txt``."""
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
+def walk_files(folder: Path, want: str, prefix: str = "") -> list[str]:
+    """Files under ``folder`` (recursive, sorted) as POSIX paths relative to it, after
+    ``prefix``: ``want`` = ``image`` or ``txt``."""
+    out: list[str] = []
+    top = str(folder)
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        rel_dir = prefix + ("" if rel_dir == "." else rel_dir + "/")
         for name in sorted(filenames):
             if (is_image(name) if want == "image" else name.lower().endswith(".txt")):
-                out.append(Path(dirpath, name))
-    out.sort()
+                out.append(rel_dir + name)
+    if any("/" in rel for rel in out):
+        out.sort(key=lambda rel: rel.split("/"))  # as Paths sort: component by component
     return out
+
+
+def relative_names(images: list[Path], base: Path) -> list[str]:
+    """``images`` as :attr:`Split.images` holds them: relative to ``base``, else absolute."""
+    return [p.relative_to(base).as_posix() if _inside(p, base) else p.as_posix()
+            for p in images]
+
+
+def image_path(split: Split, image: str) -> Path:
+    """The path of one of ``split.images``. (Made from one joined string: ``base / image``
+    would intern ``image`` itself, and a split's names would then all stay in the interpreter's
+    table of interned strings.)"""
+    return Path(os.path.join(split.base, image))
+
+
+def label_of(split: Split, image: str, root: Path) -> str:
+    """``str(label_path(image_path(split, image), root))``, with strings where that is plain
+    (a POSIX path inside ``root``): a split's images are listed this way without a Path each."""
+    full = os.path.join(split.base, image)
+    root_s = str(root)
+    if os.sep != "/" or root_s in ("/", ".") or not full.startswith(root_s + "/"):
+        return str(label_path(Path(full), root))
+    parts = full[len(root_s) + 1:].split("/")
+    if "" in parts or "." in parts or ".." in parts:
+        return str(label_path(Path(full), root))
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "images":
+            parts[i] = "labels"
+            break
+    name = parts[-1]
+    parts[-1] = (name.rsplit(".", 1)[0] if "." in name else name) + ".txt"
+    return root_s + "/" + "/".join(parts)
 
 
 def label_path(image: Path, root: Path) -> Path:
@@ -233,7 +272,8 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
             elif target.suffix.lower() == ".txt" and target.is_file():
                 images = _list_file(target, root, report)
                 if images is not None:
-                    layout.splits.append(Split(target.stem, _common_folder(images, root), images))
+                    base = _common_folder(images, root)
+                    layout.splits.append(Split(target.stem, base, relative_names(images, base)))
             elif is_image(target.name) and target.is_file():
                 listed.append(target)
             elif not target.suffix and label_path(target / "x.jpg", root).parent.is_dir():
@@ -248,7 +288,8 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
                 report.add("AF001", path=str(target), pointer=f"/{key}")
         if listed:  # ids relative to the images' folder when they share one, as for a folder
             parents = {p.parent for p in listed}
-            layout.splits.append(Split(key, parents.pop() if len(parents) == 1 else root, listed))
+            base = parents.pop() if len(parents) == 1 else root
+            layout.splits.append(Split(key, base, relative_names(listed, base)))
 
 
 def _text_file(path: Path, report: Report, max_bytes: int) -> str | None:
@@ -341,7 +382,7 @@ def _darknet(path: Path, report: Report) -> Layout | None:
         base = root / f"obj_{subset}_data"
         if not all(_inside(img, base) for img in images):
             base = root
-        split = Split(subset, base, images)
+        split = Split(subset, base, relative_names(images, base))
         if base != root:
             split.label_dirs.append(base)
         layout.splits.append(split)
@@ -402,7 +443,7 @@ def _bare(path: Path, report: Report) -> Layout | None:
         split = Split(None, images_dir, images, [root / "labels"])
     else:
         entries = sorted(p for p in root.iterdir() if p.is_file())
-        images = [p for p in entries if is_image(p.name)]
+        images = [p.name for p in entries if is_image(p.name)]
         labels = [p for p in entries if p.suffix.lower() == ".txt" and p.name != "classes.txt"]
         split = Split(None, root, images, [], labels)
     layout.splits.append(split)
@@ -419,7 +460,7 @@ def _classify(path: Path) -> Layout:
         split = Split(key, folder)
         for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
             classes.add(sub.name)
-            split.images += walk_files(sub, "image")
+            split.images += walk_files(sub, "image", sub.name + "/")
         layout.splits.append(split)
     layout.names = sorted(classes)
     return layout

@@ -1,11 +1,24 @@
-"""Reading a YOLO dataset (any layout) into the IR."""
+"""Reading a YOLO dataset (any layout) into the IR, one item at a time.
+
+:func:`open_dataset` reads what the dataset states up front (data.yaml or obj.names, the size
+source) and returns a :class:`~annoformat.spec.Stream` whose items are read one label file at a
+time; :func:`read_dataset` collects it (with label files parsed in a pool: ``map_ordered``). Per
+split, the items come in id order, each with its diagnostics (its image header, label file,
+rows), so a stream and a whole read record the same report in the same order.
+
+Whole-set state while streaming: per split, its image paths as strings (``Split.images``) and
+its entries sorted by id (the same strings; a label file without an image ~150 bytes), and
+while it is listed, the hash of each image's label path (for AF215 and the label files without
+an image): ~210 bytes per image at the peak; the class names, the annotation types met,
+counters.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from annoformat import schemas, sourcemap
 from annoformat._io import gc_paused
@@ -18,6 +31,7 @@ from annoformat.formats.yolo._sizes import SIDECAR, Sizes, header_size, load_siz
 from annoformat.model import Dataset, Image, Item, Label, Tag, build, defaults_of, trusted
 from annoformat.parallel import map_ordered
 from annoformat.progress import counter
+from annoformat.spec import Stream
 
 _BASE_TAG = defaults_of(Tag)
 
@@ -56,22 +70,58 @@ def _names(doc: dict[str, Any], path: str, report: Report) -> list[str] | None:
     return names
 
 
+
+class _Shared:
+    """An image whose label file an earlier image took (AF215): no item of its own."""
+
+    __slots__ = ("first", "image")
+
+    def __init__(self, image: str, first: str) -> None:
+        self.image, self.first = image, first
+
+
+class _Lone:
+    """A label file without an image: its path from the label folder without .txt, and its
+    full path."""
+
+    __slots__ = ("path", "rel")
+
+    def __init__(self, rel: str, path: str) -> None:
+        self.rel, self.path = rel, path
+
+
+#: a split member before anything of it is read: an image (one of ``Split.images``: the
+#: same string, so a split's entries cost a list slot each), an image sharing its label file,
+#: or a label file alone
+_Entry = str | _Shared | _Lone
+
+
+class _Step(NamedTuple):
+    """An entry with what was found before its label file is parsed."""
+
+    early: list[Found]
+    job: LabelJob | None
+    image: Path | None  # the image of an item that has one
+    exists: bool
+    media: str  # the item's media path
+
+
 class _Reader:
     def __init__(self, layout: lay.Layout, options: Options, report: Report) -> None:
         self.layout = layout
         self.options = options
         self.report = report
         self.sizes = Sizes(options.image_size)
-        self.items: list[Item] = []
         self.kinds: set[str] = set()
-        self.absent: list[str] = []  # images sized from a size source, not on disk
-        # labels only (no image in any split, no size source): set by read_dataset
+        self.absent = 0  # images sized from a size source, not on disk
+        self.absent_ids: list[str] = []  # the first few of them, for AF040's message
+        # labels only (no image in any split, no size source): set by open_dataset
         self.without_sizes = False
         self.unsized = 0
+        self.scores = False  # a row with a confidence column was read
         self.names: tuple[str, ...] = ()  # the class names, in class order
-        # label file and non-blank line numbers per item, only when someone asks for origins
-        self.origins: dict[int, tuple[str, list[int]]] | None = (
-            {} if sourcemap.current() is not None else None)
+        self.origins = sourcemap.current()  # where items came from, only when someone asks
+        self.index = 0  # the next item's position in the dataset
         # the images listed are the items known up front; label files without an image are
         # found as the folders are walked, and counted beyond that total
         self.count = counter("read", sum(len(split.images) for split in layout.splits) or None)
@@ -112,7 +162,7 @@ class _Reader:
             add(code, **fields)
 
     def _item(self, item_id: str, subset: str | None, media_path: str, width: int | None,
-              height: int | None, label: str, got: LabelFile) -> None:
+              height: int | None, label: str, got: LabelFile) -> Item:
         self._replay(got.row_found)
         annotations: list[Any] = []
         if got.read and width is None and self.without_sizes:
@@ -123,92 +173,144 @@ class _Reader:
             else:
                 annotations = build_rows(got.rows, self.names)
                 self.kinds.update(a.type for a in annotations)
+                self.scores = self.scores or any(a.score is not None for a in annotations)
         media = trusted(Image, {"kind": "image", "path": media_path, "width": width,
                                 "height": height})
         item = trusted(Item, {"id": item_id, "subset": subset, "media": media,
                               "annotations": annotations, "attributes": {}, "extras": {}})
         if self.origins is not None:
-            self.origins[id(item)] = (label, got.lines or [])
-        self.items.append(item)
+            self._record_origin(item, label, got.lines or [])
+        self._counted()
+        return item
+
+    def _record_origin(self, item: Item, label: str, rows: list[int]) -> None:
+        """Tell the active source map which label file (and line) the item and rows came from."""
+        assert self.origins is not None
+        self.origins.item(self.index, label)
+        for j, ann in enumerate(item.annotations):
+            row = ann.id if isinstance(ann.id, int) else 0
+            self.origins.annotation(self.index, j, label,
+                                    line=rows[row - 1] if 0 < row <= len(rows) else None)
+
+    def _counted(self) -> None:
+        self.index += 1
         if self.count is not None:
             self.count.add()
-
-    def read_split(self, split: lay.Split, spec: RowSpec) -> None:
-        start = len(self.items)
-        self._read_split(split, spec)
-        self.items[start:] = sorted(self.items[start:], key=lambda item: item.id)
 
     def _job(self, label: str, item_id: str, width: int | None, height: int | None,
              spec: RowSpec) -> LabelJob:
         return LabelJob(label, item_id, width, height, self.without_sizes,
                         self.origins is not None, spec)
 
-    def _read_split(self, split: lay.Split, spec: RowSpec) -> None:
-        root = self.layout.root
-        by_label: dict[str, str] = {}
-        # first the images, each with what was found before its label file is read (AF215
-        # alone for a second image of one label file); the label files are parsed by
-        # parse_file (per file, picklable: a process pool can map it), the results taken
-        # in the same order, so diagnostics keep the order of a file-by-file read
-        entries: list[tuple[Sink, LabelJob | None, str, Path, bool]] = []
+    def _rel(self, image: str) -> str:
+        """The path an item id is made of: from the split base, else from the root."""
+        return image if not os.path.isabs(image) else self._root_rel(Path(image))
+
+    def _label_of(self, split: lay.Split, image: str) -> str:
+        return lay.label_of(split, image, self.layout.root)
+
+    def _key(self, entry: _Entry) -> str:
+        if isinstance(entry, str):
+            return lay.strip_image_ext(self._rel(entry))
+        if isinstance(entry, _Shared):
+            return lay.strip_image_ext(self._rel(entry.image))
+        return entry.rel
+
+    def _entries(self, split: lay.Split) -> list[_Entry]:
+        """The split's images and lone label files in item id order (an AF215 image where
+        its id falls); equal ids keep the images' order, then the label files'."""
+        # which image took each label file, by the hash of its path (verified on a hit:
+        # ``collided`` holds the rare other file with the same hash)
+        taken: dict[int, str] = {}
+        collided: dict[str, str] = {}
+
+        def taker(label: str) -> str | None:
+            first = taken.get(hash(label))
+            if first is None or self._label_of(split, first) == label:
+                return first
+            return collided.get(label)
+
+        entries: list[_Entry] = []
         for image in split.images:
+            label = self._label_of(split, image)
+            first = taker(label)
+            if first is not None:
+                entries.append(_Shared(image, first))
+                continue
+            if hash(label) in taken:
+                collided[label] = image
+            else:
+                taken[hash(label)] = image
+            entries.append(image)
+        for _folder, rel_label, label_s in self._label_files(split):
+            if taker(label_s) is None:
+                entries.append(_Lone(rel_label, label_s))
+        taken.clear()
+        entries.sort(key=self._key)
+        return entries
+
+    def _steps(self, split: lay.Split, spec: RowSpec, prefix: str) -> Iterator[_Step]:
+        """Each entry with its size (an image header read here, one per item) and its job."""
+        for entry in self._entries(split):
             early = Sink()
-            try:
-                rel = image.relative_to(split.base).as_posix()
-            except ValueError:
-                rel = self._root_rel(image)
-            item_id = lay.strip_image_ext(rel)
-            label = lay.label_path(image, root)
-            key = str(label)
-            if key in by_label:
-                early.add("AF215", path=key, item_id=item_id, first=by_label[key],
-                          second=rel, label=self._root_rel(label))
-                entries.append((early, None, rel, image, False))
-                continue
-            by_label[key] = rel
-            exists = image.is_file()
-            width, height, _name = self._size(image, exists, early)
-            entries.append((early, self._job(key, item_id, width, height, spec), rel, image,
-                            exists))
-        results = map_ordered(parse_file, [job for _, job, _, _, _ in entries
-                                           if job is not None])
-        for early, job, rel, image, exists in entries:
-            self._replay(early.found)
-            if job is None:
-                continue
-            got = next(results)
-            self._replay(got.read_found)
-            if not exists and job.width is None:
-                self.report.add("AF035", path=job.path if got.read else str(image),
-                                item_id=job.item_id, image=self._root_rel(image),
-                                what=self._missing_what(got.read))
-            self._item(job.item_id, split.subset, rel, job.width, job.height, job.path, got)
-        entries.clear()
-        # label files without an image: strings, not Paths (COCO-2017 has 118k of them)
+            if isinstance(entry, _Shared):
+                label = self._label_of(split, entry.image)
+                rel = self._rel(entry.image)
+                early.add("AF215", path=label, item_id=lay.strip_image_ext(rel),
+                          first=self._rel(entry.first), second=rel,
+                          label=self._root_rel(Path(label)))
+                yield _Step(early.found, None, None, False, rel)
+            elif isinstance(entry, str):
+                image = lay.image_path(split, entry)
+                rel = self._rel(entry)
+                exists = image.is_file()
+                width, height, _name = self._size(image, exists, early)
+                job = self._job(self._label_of(split, entry), lay.strip_image_ext(rel), width,
+                                height, spec)
+                yield _Step(early.found, job, image, exists, rel)
+            else:
+                width = height = None
+                media = entry.rel
+                found = self.sizes.lookup(prefix + entry.rel) if self.sizes else None
+                if found is not None:
+                    width, height, name = found
+                    media = name[len(prefix):] if name.startswith(prefix) else name
+                    self.absent += 1
+                    if len(self.absent_ids) < 5:
+                        self.absent_ids.append(entry.rel)
+                job = self._job(entry.path, entry.rel, width, height, spec)
+                yield _Step([], job, None, False, media)
+
+    def split_items(self, split: lay.Split, spec: RowSpec, pool: bool) -> Iterator[Item]:
+        """The split's items in id order; ``pool``: the label files are parsed in a pool of
+        processes (``map_ordered``: the split's steps are listed first), else one by one."""
         root_rel = self._root_rel(split.base)
         prefix = "" if root_rel in ("", ".") else root_rel + "/"
-        names: dict[str, str] = {}  # label file -> the media path its item gets
-        jobs = []
-        for _folder, rel_label, label_s in self._label_files(split):
-            if label_s in by_label:
+        steps = self._steps(split, spec, prefix)
+        pairs: Iterator[tuple[_Step, LabelFile | None]]
+        if pool:  # only the jobs travel to the workers
+            listed = list(steps)
+            parsed = map_ordered(parse_file, [s.job for s in listed if s.job is not None])
+            pairs = ((s, next(parsed) if s.job is not None else None) for s in listed)
+        else:
+            pairs = ((s, parse_file(s.job) if s.job is not None else None) for s in steps)
+        for step, got in pairs:
+            self._replay(step.early)
+            job = step.job
+            if job is None or got is None:
                 continue
-            width = height = None
-            rel = rel_label
-            found = self.sizes.lookup(prefix + rel_label) if self.sizes else None
-            if found is not None:
-                width, height, name = found
-                rel = name[len(prefix):] if name.startswith(prefix) else name
-                self.absent.append(rel_label)
-            names[label_s] = rel
-            jobs.append(self._job(label_s, rel_label, width, height, spec))
-        for job, got in zip(jobs, map_ordered(parse_file, jobs), strict=True):
             self._replay(got.read_found)
-            if job.width is None and not self.without_sizes:
+            if step.image is not None:
+                if not step.exists and job.width is None:
+                    self.report.add("AF035", path=job.path if got.read else str(step.image),
+                                    item_id=job.item_id, image=self._root_rel(step.image),
+                                    what=self._missing_what(got.read))
+            elif job.width is None and not self.without_sizes:
                 self.report.add("AF035", path=job.path, item_id=job.item_id,
                                 image=prefix + job.item_id + ".*",
                                 what=self._missing_what(got.read))
-            self._item(job.item_id, split.subset, names[job.path], job.width, job.height,
-                       job.path, got)
+            yield self._item(job.item_id, split.subset, step.media, job.width, job.height,
+                             job.path, got)
 
     def _label_files(self, split: lay.Split) -> Iterator[tuple[str, str, str]]:
         """(folder, path relative to it without .txt, full path) of candidate label files."""
@@ -216,23 +318,18 @@ class _Reader:
             yield str(label.parent), label.name[: -len(".txt")], str(label)
         for folder in split.label_dirs:
             top = str(folder)
-            for dirpath, dirnames, filenames in os.walk(top):
-                dirnames.sort()
-                rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
-                rel_dir = "" if rel_dir == "." else rel_dir + "/"
-                for name in sorted(filenames):
-                    if name[-4:].lower() == ".txt":
-                        yield top, rel_dir + name[:-4], os.path.join(dirpath, name)
+            for rel, path in _walk_txt(top):
+                yield top, rel, path
 
     def _missing_what(self, read: bool) -> str:
         if not read:
             return "the item has no label file either and its size is unknown"
         return "no size source gives its size"
 
-    def read_classify(self) -> None:
+    def classify_items(self) -> Iterator[Item]:
         for split in self.layout.splits:
-            for image in split.images:
-                rel = image.relative_to(split.base).as_posix()
+            for rel in split.images:
+                image = lay.image_path(split, rel)
                 cls = rel.split("/", 1)[0]
                 width, height, _ = self._size(image, True, self.report)
                 # the path from the dataset root (train/cat/a.jpg), as the other layouts'
@@ -241,14 +338,54 @@ class _Reader:
                 media = trusted(Image, {"kind": "image", "path": path, "width": width,
                                         "height": height})
                 tag = trusted(Tag, {**_BASE_TAG, "label": cls})
-                self.items.append(trusted(Item, {
+                self._counted()
+                yield trusted(Item, {
                     "id": lay.strip_image_ext(rel), "subset": split.subset, "media": media,
-                    "annotations": [tag], "attributes": {}, "extras": {}}))
-                if self.count is not None:
-                    self.count.add()
+                    "annotations": [tag], "attributes": {}, "extras": {}})
+
+
+def _walk_txt(top: str) -> Iterator[tuple[str, str]]:
+    """(path from ``top`` without .txt, full path) of the .txt files under ``top``, as
+    ``os.walk`` finds them (symlinked folders not entered) but in no order and without a
+    list of each folder's names (COCO-2017 has 118k in one): the entries are sorted by id."""
+    stack = [("", top)]
+    while stack:
+        rel_dir, folder = stack.pop()
+        try:
+            scan = os.scandir(folder)
+        except OSError:
+            continue
+        with scan:
+            for entry in scan:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                name = entry.name
+                if is_dir:
+                    if not entry.is_symlink():
+                        stack.append((rel_dir + name + "/", entry.path))
+                elif name[-4:].lower() == ".txt":
+                    yield rel_dir + name[:-4], entry.path
 
 
 def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:
+    """The whole dataset: :func:`open_dataset`'s stream collected, label files parsed in a
+    pool of processes when there are many (``--jobs``)."""
+    stream = open_dataset(path, options, report, pool=True)
+    if stream is None:
+        return None
+    with gc_paused():  # ~1M acyclic objects at COCO-2017 scale
+        items = list(stream.items)
+    head = stream.head
+    return trusted(Dataset, {"labels": head.labels, "items": items, "info": head.info,
+                             "extras": head.extras})
+
+
+def open_dataset(path: Path, options: Options, report: Report, *,
+                 pool: bool = False) -> Stream | None:
+    """The dataset at ``path`` as a :class:`Stream`: data.yaml (or obj.names, classes.txt)
+    and the size source are read now, the label files as the items are taken."""
     found = lay.kind_of(path)
     if found is None:
         report.add("AF057", path=str(path), format="yolo", reason="no data.yaml, obj.data, "
@@ -315,47 +452,36 @@ def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None
         return None
     reader.without_sizes = (bool(layout.splits) and not reader.sizes
                             and all(split.images_elsewhere for split in layout.splits))
-    with gc_paused():  # ~1M acyclic objects at COCO-2017 scale
-        if task == "classify":
-            reader.read_classify()
-        else:
-            spec = RowSpec(tuple(names), task, kpt_shape, options.scores, options.snap)
-            reader.names = spec.names
-            for split in layout.splits:
-                reader.read_split(split, spec)
+    labels = [build(Label, name=n) for n in names]
+    head = trusted(Dataset, {"labels": labels, "items": [], "info": {},
+                             "extras": {"yolo": extras}})
+    spec = RowSpec(tuple(names), task, kpt_shape, options.scores, options.snap)
+    reader.names = spec.names
+    return Stream(head, _items(reader, spec, pool, extras, config_shown, why))
+
+
+def _items(reader: _Reader, spec: RowSpec, pool: bool, extras: dict[str, Any],
+           config_shown: str, why: str) -> Iterator[Item]:
+    """Every split's items, then what is known only once all were read (AF048, AF040, the
+    task from the rows, whether rows had scores)."""
+    layout, report, task = reader.layout, reader.report, spec.task
+    if task == "classify":
+        yield from reader.classify_items()
+    else:
+        for split in layout.splits:
+            yield from reader.split_items(split, spec, pool)
     if reader.count is not None:
         reader.count.close()
-    _record_origins(reader)
     if reader.unsized:
         report.add("AF048", path=str(layout.root), count=reader.unsized)
-    if reader.absent and options.images:  # labels that cannot be trained on as they are
-        report.add("AF040", path=str(layout.root), count=len(reader.absent),
-                   ids=", ".join(reader.absent[:5]) + (", ..." if len(reader.absent) > 5
-                                                        else ""))
+    if reader.absent and reader.options.images:  # labels that cannot be trained on as they are
+        report.add("AF040", path=str(layout.root), count=reader.absent,
+                   ids=", ".join(reader.absent_ids) + (", ..." if reader.absent > 5 else ""))
     shown_task = task if task != "auto" else _task_of(reader.kinds)
-    report.add("AF034", path=config_shown, layout=kind, task=shown_task,
+    report.add("AF034", path=config_shown, layout=layout.kind, task=shown_task,
                reason=f"read: {why}" + ("" if task != "auto" else "; task from the rows"))
-    if any(a.score is not None for item in reader.items for a in item.annotations):
+    if reader.scores:
         extras["scores"] = True  # a predictions file: written back with its score column
-    labels = [build(Label, name=n) for n in names]
-    return trusted(Dataset, {"labels": labels, "items": reader.items, "info": {},
-                             "extras": {"yolo": extras}})
-
-
-def _record_origins(reader: _Reader) -> None:
-    """Tell the active source map which label file (and line) each item and row came from."""
-    sm = sourcemap.current()
-    if sm is None or reader.origins is None:
-        return
-    for index, item in enumerate(reader.items):
-        origin = reader.origins.get(id(item))
-        if origin is None:
-            continue
-        label, rows = origin
-        sm.item(index, label)
-        for j, ann in enumerate(item.annotations):
-            row = ann.id if isinstance(ann.id, int) else 0
-            sm.annotation(index, j, label, line=rows[row - 1] if 0 < row <= len(rows) else None)
 
 
 def _task_of(kinds: set[str]) -> str:
