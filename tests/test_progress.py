@@ -266,6 +266,7 @@ def test_the_images_placed_are_counted(tmp_path: Path) -> None:
     status, shown = _cli(["convert", str(src), str(tmp_path / "voc"), "--to", "voc",
                           "--progress"], tty=False, cwd=tmp_path)
     assert status == 0
-    assert "read items 4/4" in shown and "write items 4/4" in shown
-    assert re.search(r"images 4/4 .*image/s", shown), shown
+    # YOLO streams into VOC, written in parts: counts with no total known ahead
+    assert "read items 4 " in shown and "write items 4 " in shown, shown
+    assert re.search(r"images 4 .*image/s", shown), shown
     assert "images: 4 hard-linked" in shown

@@ -36,7 +36,7 @@ from annoformat.convert import (
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError
 from annoformat.media import Mode, search_root
 from annoformat.model import Dataset, Item
-from annoformat.progress import begin, counter, finish, reporting
+from annoformat.progress import Counter, begin, counter, finish, reporting
 from annoformat.registry import Format, get_format, parse_options
 from annoformat.sources import check_not_empty, opened
 from annoformat.spec import LossPlan, Stream
@@ -90,11 +90,24 @@ def iter_items(path: str | Path, format: str | None = None, *, report: Report | 
         raise AnnoformatError(report, api="iter_items")
 
 
-def _parts(stream: Stream, size: int) -> Iterator[tuple[int, Dataset]]:
+def _quiet(items: Iterator[Item]) -> Iterator[Item]:
+    """``items`` with the reader's own progress silenced (the conversion counts them)."""
+    while True:
+        with reporting(None):
+            try:
+                item = next(items)
+            except StopIteration:
+                return
+        yield item
+
+
+def _parts(stream: Stream, size: int, read: Counter | None) -> Iterator[tuple[int, Dataset]]:
     """The stream's items in datasets of ``size`` items with the head known so far, and the
     position of each one's first item."""
     offset, batch = 0, []
-    for item in stream.items:
+    for item in _quiet(stream.items):
+        if read is not None:
+            read.add()
         batch.append(item)
         if len(batch) == size:
             yield offset, stream.head.model_copy(update={"items": batch})
@@ -197,7 +210,8 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
     report = result.report
     since_read = len(report.diagnostics)
     begin("read")
-    stream = _stream(source, root, read_options, report)
+    with reporting(None):
+        stream = _stream(source, root, read_options, report)
     if stream is None:
         return
     if report.has_errors:  # read on for the reader's other findings, as convert reports them
@@ -216,10 +230,11 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
     # in convert, where the plan comes before the write
     held: list[Diagnostic] = []
     failed = False
-    # one count of the items written over all parts (a part's own write is not shown: its
-    # bar would start again every part)
-    written = counter("write")
-    for offset, part in _parts(stream, part_items):
+    # one count of the items read, written and placed over all parts (a part's own write
+    # is not shown: its bar would start again every part)
+    read, written = counter("read"), counter("write")
+    images: Counter | None = None
+    for offset, part in _parts(stream, part_items, read):
         if report.has_errors:
             continue  # a reader error: read on for the reader's other findings (as convert
             # reports them), write nothing; the staging folder goes
@@ -245,12 +260,18 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
         # what every part's writer says alike (VOC's AF329 convention) is said once
         held += [d for d in wrote.diagnostics if _said(d, said)]
         failed = wrote.has_errors
-        if target.media is not None and not failed and target.media(part, opts):
+        wanted = target.media(part, opts) if target.media is not None and not failed else {}
+        if wanted:
             staged.mkdir(exist_ok=True)  # the images go where the joined folder will be
             with reporting(None):
                 placement.place(part, staged, target, opts)
-    if written is not None:
-        written.close()
+            if placement.mode != "none":
+                images = images or counter("images", unit="image")
+                if images is not None:
+                    images.add(len(wanted))
+    for count in (read, written, images):
+        if count is not None:
+            count.close()
     if report.has_errors:
         return
     finish("read", summary.get("items", 0))
