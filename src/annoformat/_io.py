@@ -296,7 +296,7 @@ def parse_json(data: bytes, path: str, report: Report) -> Any:
     except MemoryError:
         report.add("AF905", path=path, detail="")
         return None
-    if len(data) <= DUPLICATE_KEY_SCAN_BYTES and _has_duplicate_keys(data):
+    if len(data) <= DUPLICATE_KEY_SCAN_BYTES and has_duplicate_keys(data):
         for ptr, key, offset in find_duplicate_keys(data):
             line, col = line_col(data, offset)
             report.add("AF006", path=path, line=line, column=col, pointer=ptr, key=key)
@@ -314,7 +314,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _has_duplicate_keys(data: bytes) -> bool:
+def has_duplicate_keys(data: bytes) -> bool:
+    """Whether a JSON object in ``data`` repeats a key (orjson keeps the last silently)."""
     try:
         json.loads(data, object_pairs_hook=_no_duplicates)
     except _Duplicate:

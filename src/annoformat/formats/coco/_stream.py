@@ -48,6 +48,7 @@ from annoformat._io import (
     DUPLICATE_KEY_SCAN_BYTES,
     fill_json_positions,
     find_duplicate_keys,
+    has_duplicate_keys,
     kind_of_mode,
     line_col,
     max_bytes_limit,
@@ -398,7 +399,7 @@ def _record(report: Report, buffered: Report, path: Path, bom: bool) -> None:
     size = path.stat().st_size - (3 if bom else 0)
     if size <= DUPLICATE_KEY_SCAN_BYTES:
         data = path.read_bytes()[3 if bom else 0:]
-        if _repeats_a_key(data):
+        if has_duplicate_keys(data):
             for ptr, key, offset in find_duplicate_keys(data):
                 line, col = line_col(data, offset)
                 report.add("AF006", path=shown, line=line, column=col, pointer=ptr, key=key)
@@ -411,30 +412,6 @@ def _record(report: Report, buffered: Report, path: Path, bom: bool) -> None:
            for d in report.diagnostics[since:]):
         # positions only when something was found: the one time the bytes are held whole
         fill_json_positions(report, shown, path.read_bytes(), since=since)
-
-
-class _Repeated(Exception):
-    pass
-
-
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _Repeated
-    return out
-
-
-def _repeats_a_key(data: bytes) -> bool:
-    """Whether an object repeats a key (the stdlib parser's hook; what ``parse_json`` asks)."""
-    import json
-
-    try:
-        json.loads(data, object_pairs_hook=_no_repeats)
-    except _Repeated:
-        return True
-    except ValueError:
-        return False
-    return False
 
 
 def _built(spill: _Spill, path: Path, subset: str | None, results: bool,
