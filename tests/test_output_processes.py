@@ -226,9 +226,13 @@ def test_ctrl_c_and_sigterm_exit_with_their_status_and_leave_nothing(
         tmp_path: Path, sig: signal.Signals, status: int) -> None:
     src = _generated(tmp_path, 25_000, images=20_000)  # 20k label files: a write that lasts
     dest = tmp_path / "out"
+    # Ctrl-C's default disposition in the child: a process started with SIGINT ignored (a
+    # background job of a non-interactive shell, and so pytest run that way) passes that on,
+    # and Python then never raises KeyboardInterrupt: the run went on to exit 0
     proc = subprocess.Popen([*CLI, "convert", str(src), str(dest), "--to", "yolo", "--media",
                              "none", "--allow-loss"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     # into the write: the staging folder exists (a fixed sleep raced the conversion's end on
     # a fast machine, and an output committed before the signal is rightly kept)
