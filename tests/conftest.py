@@ -7,6 +7,7 @@ formats, which is exactly what installing it would do.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# outputs are moved into place atomically but not flushed to disk (the suite's thousands of
+# small writes, and the CLI processes it starts, which inherit this): a CI disk's slow
+# flushes made a 4-minute suite take 89. tests/test_output_processes.py, which kills writes
+# at every step, and the test of the switch itself flush as a user's run does.
+os.environ["ANNOFORMAT_FSYNC"] = "0"
 FIXTURES = ROOT / "fixtures"
 sys.path.insert(0, str(Path(__file__).parent / "plugin_site"))
 

@@ -227,3 +227,39 @@ def test_stale_staging_folders_are_removed_and_reported(tmp_path: Path) -> None:
     assert (diag.code, diag.severity.value) == ("AF064", "info")
     assert "removed 2 staging folder(s)" in diag.message
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "out.json"]
+
+
+@pytest.mark.parametrize(("setting", "flushes"), [("1", True), (None, True), ("0", False),
+                                                  ("no", False)])
+def test_outputs_are_flushed_unless_the_environment_says_fsync_0(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None,
+        flushes: bool) -> None:
+    if setting is None:
+        monkeypatch.delenv("ANNOFORMAT_FSYNC", raising=False)
+    else:
+        monkeypatch.setenv("ANNOFORMAT_FSYNC", setting)
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting)
+    monkeypatch.setattr(_output, "_libc", lambda: None)  # no syncfs: a folder's files one by one
+    for dest, body in ((tmp_path / "one.json", "file"), (tmp_path / "folder", "folder")):
+        report = Report()
+        with staged_output(dest, report) as staging:
+            assert staging is not None
+            if body == "file":
+                staging.path.write_text("{}")
+            else:
+                staging.path.mkdir()
+                (staging.path / "a.txt").write_text("a")
+                (staging.path / "b.txt").write_text("b")
+        assert staging.committed and report.diagnostics == []
+    # the file, its folder, the parent after the move; two files, their folder, its parent,
+    # the parent after the move
+    assert len(synced) == (3 + 5 if flushes else 0)
+    assert (tmp_path / "one.json").read_text() == "{}"
+    assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == ["a.txt", "b.txt"]

@@ -30,6 +30,13 @@ MINIMAL = FIXTURES / "coco" / "good" / "minimal" / "annotations.json"
 CLI = [sys.executable, "-m", "annoformat"]
 
 
+@pytest.fixture(autouse=True)
+def _flushed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests kill and crash real writes: they flush to disk as a user's run does (the
+    suite's conftest turns flushing off)."""
+    monkeypatch.setenv("ANNOFORMAT_FSYNC", "1")
+
+
 def _snapshot(root: Path) -> dict[str, bytes]:
     if not (root.exists() or root.is_symlink()):
         return {}
