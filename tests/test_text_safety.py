@@ -44,6 +44,8 @@ from annoformat.model import (
 )
 from annoformat.registry import PLUGINS, get_format
 
+from conftest import FIXTURES
+
 #: every built-in format (each can write)
 WRITERS = sorted(n for n in af.list_formats() if n not in PLUGINS)
 #: C0 controls (NUL, BEL, ESC, tab and line breaks), DEL, C1 (NEL, CSI), a line separator
@@ -229,6 +231,22 @@ def test_voc_file_named_by_item_id_refused_by_the_writer(tmp_path: Path) -> None
         ("AF069", "1 file name(s) for voc would hold a control character: U+000A (LF) in "
          "'Annotations/a\\nb.xml'")]
     assert all(control_character(n) is None for n in _names_on_disk(tmp_path))
+
+
+@pytest.mark.parametrize("fmt", WRITERS)
+def test_images_known_by_id_only_are_refused_where_files_name_them(
+        fmt: str, tmp_path: Path) -> None:
+    # a COCO results file: detections of images named by id, no file name
+    src = FIXTURES / "coco" / "good" / "results" / "detections.json"
+    result = af.convert(src, tmp_path / "out", to=fmt, allow_loss=True)
+    refused = [d for d in result.report.errors if d.code == "AF071"]
+    if fmt in ("voc", "yolo", "cvat"):
+        assert not result.written and not (tmp_path / "out").exists()
+        assert [(d.message, d.ctx["ids"], d.location.path) for d in refused] == [(
+            f"2 item(s) have no image file name, and {fmt} names every image by its file",
+            ["42", "73"], str(src))]
+    else:  # COCO writes the results back; jsonl keeps the items; text formats hold no images
+        assert refused == []
 
 
 # -- terminal output ----------------------------------------------------------------------------

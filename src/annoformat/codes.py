@@ -176,6 +176,16 @@ _ENTRIES = [
          "every shell script that handles them. The conversion is refused.",
          '{"images": [{"file_name": "a\\nb.jpg", ...}]} converted to YOLO',
          "Rename the images (and their file names in the source).", refusal=True),
+    Code("AF071", "image-file-name-missing", ERR, "{count} item(s) have no image file name, "
+         "and {format} names every image by its file",
+         "VOC's <filename> and Annotations/<name>.xml, YOLO's label files and CVAT's <image "
+         "name> all come from the image's file name. An item without one (a COCO results file "
+         "names its images by id only) would be written as an empty name, or not at all: the "
+         "conversion is refused before anything is written; --allow-loss does not lift it.",
+         '[{"image_id": 42, "category_id": 18, "bbox": [...], "score": 0.9}] converted to VOC',
+         "Convert a file that names the images (the ground-truth COCO file the results were "
+         "made for, with the results merged into it), or convert to coco or jsonl, which keep "
+         "images known by id only.", refusal=True),
     Code("AF020", "invalid-xml", ERR, "invalid XML: {reason}",
          "The file is not well-formed XML (an unclosed tag, a truncated file, a stray '&').",
          "<annotation><object></annotation>", "Fix the syntax at the reported line."),

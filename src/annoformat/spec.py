@@ -107,7 +107,8 @@ class Capabilities:
     #: and declared values written one per line: no line break in one), ``tokens`` (labels
     #: written as whitespace-separated tags: no whitespace in one), ``trimmed`` (label names
     #: read back stripped: none empty or with spaces around it), ``labelmap`` (labels in a
-    #: datumaro labelmap.txt: no ':' in one)
+    #: datumaro labelmap.txt: no ':' in one), ``named`` (every image is named by its file:
+    #: none without a media path, AF071)
     text_limits: frozenset[str] = frozenset()
 
     def describe(self) -> dict[str, Any]:
@@ -645,6 +646,8 @@ def plan_safety(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
       document, a line break in a name listed one per line, whitespace in a tag;
     * AF069: a control character in a file name the writer would create; ``files`` are
       ``(item id, path relative to the destination)`` (``FormatSpec.media``'s paths);
+    * AF071: an image without a file name, where the format names images by their files
+      (``named`` in ``caps.text_limits``);
     * AF312: a coordinate beyond ``checks.COORDINATE_LIMIT`` (a 1e308 box would be printed
       as a 309-digit number).
 
@@ -667,6 +670,10 @@ def plan_safety(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
         char = control_character(path)
         if char is not None:
             plan.count("AF069", item_id, reason=f"{char} in {path!r}")
+    if "named" in caps.text_limits:
+        for item in ds.items:
+            if isinstance(item.media, Image) and not item.media.path:
+                plan.count("AF071", item.id, format=name)
     far, worst = far_coordinates(ds)
     if far:
         plan.add("AF312", count=len(far), ids=[where(i, a, n) for i, a, n in far],

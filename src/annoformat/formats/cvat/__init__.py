@@ -90,7 +90,7 @@ CAPABILITIES = Capabilities(
     metadata=frozenset({"keypoint_names", "attribute_specs"}),
     unlabelled=_TYPES,
     # XML 1.0, and a select attribute's <values> are one per line
-    text_limits=frozenset({"xml", "lines"}),
+    text_limits=frozenset({"xml", "lines", "named"}),
 )
 
 

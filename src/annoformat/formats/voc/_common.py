@@ -46,7 +46,7 @@ CAPABILITIES = spec.Capabilities(
     empty_items=True,
     metadata=frozenset(),
     # XML 1.0, and labelmap.txt lists the labels one per line
-    text_limits=frozenset({"xml", "lines", "trimmed", "labelmap"}),
+    text_limits=frozenset({"xml", "lines", "trimmed", "labelmap", "named"}),
 )
 
 _INT = re.compile(r"[+-]?\d+")

@@ -22,7 +22,7 @@ CAPABILITIES = Capabilities(
     empty_items=True,
     metadata=frozenset(),
     # obj.names and classes.txt list the labels one per line
-    text_limits=frozenset({"lines"}),
+    text_limits=frozenset({"lines", "named"}),
 )
 
 
