@@ -6,7 +6,9 @@ in as they are; the image-set lists are concatenated in part order (the order of
 a class's ``<class>_<set>.txt`` that a part lacks (none of its items holds the class) is made
 from that part's ``<set>.txt``, every image ``-1``; ``labelmap.txt`` is written from the labels
 known at the end. Two items of different parts that name one document are AF211, as within one
-part; what is kept to find them is one casefolded name per document.
+part; what is kept to find them is the 64-bit hash of each document's casefolded name (16 to 32
+bytes a document, ``SeenKeys``): on a repeated hash the document already moved in is looked
+up by name, which also tells a real repeat from two names that share a hash.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from annoformat.diagnostics import Report
+from annoformat.formats._seen import SeenKeys
 from annoformat.formats.voc import _labelmap as labelmap
 from annoformat.formats.voc import _segmentation as seg
 from annoformat.formats.voc._common import Options, resolve_options, single_file
@@ -35,18 +38,18 @@ def join(parts: list[Path], head: Dataset, dest: Path, options: Options,
                 os.replace(part, dest)
         return
     (dest / _ANNOTATIONS).mkdir(parents=True, exist_ok=True)
-    seen: dict[str, str] = {}
+    seen = SeenKeys(values=False)
     lists: dict[Path, list[tuple[Path, Path]]] = {}  # list -> (part, file) in part order
     documents = 0
     for part in parts:
         for doc in sorted((part / _ANNOTATIONS).iterdir()):
-            key = unicodedata.normalize("NFC", doc.stem).casefold()
-            if key in seen:
+            key = _key(doc.stem)
+            first = _moved_in(dest / _ANNOTATIONS, key) if seen.first(key) is not None else None
+            if first is not None:
                 report.add("AF211", path=str(dest / _ANNOTATIONS / doc.name),
-                           item_id=seen[key], item=seen[key], other=doc.stem,
+                           item_id=first, item=first, other=doc.stem,
                            file=f"{_ANNOTATIONS}/{doc.name}")
                 continue
-            seen[key] = doc.stem
             os.replace(doc, dest / _ANNOTATIONS / doc.name)
             documents += 1
         for folder in (seg.OBJECT_DIR, seg.CLASS_DIR):
@@ -66,6 +69,21 @@ def join(parts: list[Path], head: Dataset, dest: Path, options: Options,
                 out.write(listed.read_bytes())
     if documents:
         (dest / labelmap.FILE).write_text(labelmap.text(head.labels), encoding="utf-8")
+
+
+def _key(stem: str) -> str:
+    return unicodedata.normalize("NFC", stem).casefold()
+
+
+def _moved_in(folder: Path, key: str) -> str | None:
+    """The stem of the document in ``folder`` whose name is ``key`` once casefolded (None: a
+    hash shared by two different names). A scan of the folder, made only for a repeat."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            stem = entry.name[: -len(".xml")] if entry.name.endswith(".xml") else entry.name
+            if _key(stem) == key:
+                return stem
+    return None
 
 
 def _class_lists(head: Dataset, parts: list[Path],
