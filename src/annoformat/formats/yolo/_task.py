@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from annoformat._io import is_safe_relative
 from annoformat.formats.yolo._common import GEOMETRY, Options
-from annoformat.model import Dataset, Image, Item, Tag
+from annoformat.model import Dataset, Image, Item, Keypoints, Tag
 
 #: (keep | approx | drop, what the annotation is when it matters, what it is written as)
 Fate = tuple[Literal["keep", "approx", "drop"], str, str]
@@ -68,7 +68,7 @@ def census_of(items: Iterable[Item]) -> Census:
             kind = ann.type
             if kind in held:
                 out.kinds.add(kind)
-                if kind == "keypoints":
+                if isinstance(ann, Keypoints):
                     n = len(ann.visibility)
                     out.kpt_counts[n] = out.kpt_counts.get(n, 0) + 1
     return out
