@@ -279,7 +279,8 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
             if placement.mode != "none":
                 images = images or counter("images", unit="image")
                 if images is not None:
-                    images.add(len(wanted))
+                    for _ in wanted:  # one by one, as a whole conversion counts them
+                        images.add()
     for count in (read, written, images):
         if count is not None:
             count.close()

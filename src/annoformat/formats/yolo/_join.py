@@ -2,14 +2,16 @@
 reads, ``annoformat.stream``): what ``write`` gives for the whole dataset.
 
 Every part was written with the whole dataset's census (``settle``), so its label files are
-where the whole write puts them and its whole-set findings (AF034, AF039, AF044, AF335) are
-those of the whole, said once by the conversion. Here the label files (and classification's
-images) move in as they are; Darknet's lists are concatenated in part order; the size sidecar
-is merged entry by entry in item order; data.yaml, obj.data / obj.names or classes.txt are
-written once from the labels known at the end. Two items of different parts that would share
-a label file (also by case or Unicode normalisation) are AF215, as within one part: what is
-kept to find them is a 64-bit hash per label file (``SeenKeys``); each part's index file on
-disk names the first item when a collision is found.
+where the whole write puts them and its whole-set findings are those of the whole (AF335 is
+said by every part alike, and once by the conversion). Here the label files (and
+classification's images) move in as they are; Darknet's lists are concatenated in part order;
+the size sidecar is merged entry by entry in item order; data.yaml, obj.data / obj.names or
+classes.txt are written once from the labels known at the end, and what they say (AF034, AF039,
+AF044) is said here, once the parts are known not to collide (a whole write says it after its
+label files). Two items of different parts that would share a label file (also by case or
+Unicode normalisation) are AF215, as within one part: what is kept to find them is a 64-bit
+hash per label file (``SeenKeys``); each part's index file on disk names the first item when a
+collision is found.
 """
 
 from __future__ import annotations
@@ -45,10 +47,16 @@ def join(parts: list[Path], head: Dataset, dest: Path, options: Options,
          report: Report) -> None:
     """Move the parts' label files into ``dest`` and write its lists and dataset files."""
     seen = census(head, options)
-    task, _ = choose_task(head, options, seen.kinds)
+    task, reason = choose_task(head, options, seen.kinds)
     layout = output_layout(head, options, task)
     _collisions(parts, report)
     if report.has_errors:
+        return
+    meta = _Meta(none_as=none_subset(seen, layout))
+    said = Report()  # every part has said AF335 already, as the whole write says it once
+    kpt = kpt_shape(head, task, seen, said)
+    if not meta_files(head, task, layout, kpt, seen, meta, options, report, dest,
+                      _list_names(parts) if layout == "darknet" else None):
         return
     dest.mkdir(parents=True, exist_ok=True)
     lists: dict[str, list[Path]] = {}
@@ -73,15 +81,16 @@ def join(parts: list[Path], head: Dataset, dest: Path, options: Options,
                 out.write(listed.read_bytes())
     if sized and options.sizes_file:
         _merge_sizes(sized, dest / SIDECAR)
-    meta = _Meta()
-    meta.none_as = none_subset(seen, layout)
-    said = Report()  # every part has said what these say (AF039, AF335): the whole's own
-    kpt = kpt_shape(head, task, seen, said)
-    meta_files(head, task, layout, kpt, seen, meta, options, said, dest, sorted(lists))
     for d in meta.dirs:
         (dest / d).mkdir(parents=True, exist_ok=True)
     for rel, text in meta.files.items():
         (dest / rel).write_bytes(text.encode("utf-8"))
+    report.add("AF034", path=str(dest), layout=layout, task=task, reason=f"written: {reason}")
+
+
+def _list_names(parts: list[Path]) -> list[str]:
+    """Darknet's list files (``train.txt``...) over all parts, as ``write`` names them."""
+    return sorted({p.name for part in parts for p in part.glob("*.txt")})
 
 
 def _collisions(parts: list[Path], report: Report) -> None:

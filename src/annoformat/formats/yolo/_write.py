@@ -99,13 +99,15 @@ def write_dataset(ds: Dataset, dest: Path, options: Options, report: Report) -> 
         _label_files(ds, layout, rows, seen, report, files)
     if report.has_errors:
         return
-    if not meta_files(ds, task, layout, kpt, seen, files, options, report, dest):
+    if files.index is not None:  # a part: the join writes the dataset files and says AF034
+        files.files[INDEX] = "".join(orjson.dumps(row).decode() + "\n" for row in files.index)
+    elif not meta_files(ds, task, layout, kpt, seen, files, options, report, dest):
         return
     if files.sizes and options.sizes_file and layout != "classify":
         files.files[SIDECAR] = _sidecar(files.sizes)
-    report.add("AF034", path=str(dest), layout=layout, task=task, reason=f"written: {reason}")
-    if files.index is not None:
-        files.files[INDEX] = "".join(orjson.dumps(row).decode() + "\n" for row in files.index)
+    if files.index is None:
+        report.add("AF034", path=str(dest), layout=layout, task=task,
+                   reason=f"written: {reason}")
     dest.mkdir(parents=True, exist_ok=True)
     made = {""}
     for d in sorted(files.dirs):
