@@ -162,3 +162,16 @@ def test_pose_kpt_shape_comes_from_the_census(tmp_path: Path) -> None:
     mixed = _source(tmp_path / "mixed", [person("a", 3), person("b", 2)], labels=("person",))
     _, parts = _both(mixed, tmp_path / "mixed")
     assert parts.report.codes().count("AF335") == 1 and not parts.written
+
+
+def test_classification_copies_each_part_s_images_into_class_folders(tmp_path: Path) -> None:
+    (tmp_path / "imgs").mkdir()
+    items = []
+    for n, (subset, label) in enumerate([("train", "cat"), ("val", "dog"), ("train", "dog")]):
+        (tmp_path / "imgs" / f"{n}.jpg").write_bytes(bytes([n]))
+        items.append(_item(str(n), subset, af.Tag(label=label), path=f"{n}.jpg"))
+    src = _source(tmp_path, items)
+    _, parts = _both(src, tmp_path, image_root=str(tmp_path / "imgs"))
+    assert _tree(tmp_path / "out-parts") == {
+        "train/cat/0.jpg": b"\x00", "train/dog/2.jpg": b"\x02", "val/dog/1.jpg": b"\x01"}
+    assert parts.report.codes() == ["AF034"]
