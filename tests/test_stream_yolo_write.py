@@ -9,10 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import annoformat as af
 from annoformat import stream as stream_module
+from annoformat.convert import record_plan
+from annoformat.registry import get_format, parse_options
+from annoformat.spec import LossPlan
 from annoformat.stream import convert_stream
+from annoformat.testing.strategies_text import full_datasets
 
 
 def _item(name: str, subset: str | None, *anns: Any, path: str | None = None) -> af.Item:
@@ -175,3 +181,31 @@ def test_classification_copies_each_part_s_images_into_class_folders(tmp_path: P
     assert _tree(tmp_path / "out-parts") == {
         "train/cat/0.jpg": b"\x00", "train/dog/2.jpg": b"\x02", "val/dog/1.jpg": b"\x01"}
     assert parts.report.codes() == ["AF034"]
+
+
+@pytest.mark.parametrize("options", [{}, {"layout": "ultralytics"}, {"task": "pose"}],
+                         ids=["auto", "ultralytics", "pose"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ds=full_datasets(max_items=5), cut=st.integers(0, 5))
+def test_with_the_census_the_parts_plans_merge_into_the_whole_plan(
+        options: dict[str, Any], ds: af.Dataset, cut: int) -> None:
+    """The whole-set facts (AF515, the subset 'default' for items without one) become
+    mergeable once every part is planned with the whole dataset's census (``settle``)."""
+    # masks: this strategy's need not decode (plans get checked datasets, where AF307 refused
+    # them), and segment outlines them
+    assume(not any(a.type == "mask" for item in ds.items for a in item.annotations))
+    fmt = get_format("yolo")
+    assert fmt.settle is not None
+    opts = fmt.settle(ds.model_copy(update={"items": []}), lambda: iter(ds.items),
+                      parse_options(fmt, options))
+    merged = LossPlan("yolo")
+    for part, offset in ((ds.items[:cut], 0), (ds.items[cut:], cut)):
+        merged.merge(fmt.plan_loss(ds.model_copy(update={"items": part}), opts),
+                     offset=min(offset, len(ds.items)))
+    assert _recorded(merged) == _recorded(fmt.plan_loss(ds, parse_options(fmt, options)))
+
+
+def _recorded(plan: LossPlan) -> list[tuple[str, str, list[str]]]:
+    report = af.Report()
+    record_plan(plan, report, allow_loss=True)
+    return sorted((d.code, d.message, list(d.ctx.get("ids", []))) for d in report)
