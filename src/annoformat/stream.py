@@ -120,7 +120,10 @@ def _parts(stream: Stream, size: int, read: Counter | None) -> Iterator[tuple[in
         batch.append(item)
         if len(batch) == size:
             yield offset, stream.head.model_copy(update={"items": batch})
-            offset, batch = offset + size, []
+            # the caller is done with the part: its items go before the next part's come (else
+            # two parts are alive at the peak)
+            batch.clear()
+            offset += size
     if batch or not offset:
         yield offset, stream.head.model_copy(update={"items": batch})
 
