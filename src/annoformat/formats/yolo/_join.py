@@ -105,19 +105,20 @@ def _collisions(parts: list[Path], report: Report) -> None:
             for line in fh:
                 key, item_id, shown, label = orjson.loads(line)
                 first = keys.first(key, number)
-                if first is not None:
-                    report.add("AF215", item_id=item_id, first=_shown(parts[first], key),
-                               second=shown, label=label)
+                named = _shown(parts[first], key) if first is not None else None
+                if named is not None:  # None: two keys with one hash, not one file
+                    report.add("AF215", item_id=item_id, first=named, second=shown,
+                               label=label)
 
 
-def _shown(part: Path, key: str) -> str:
+def _shown(part: Path, key: str) -> str | None:
     """How the item of ``part`` whose label file has ``key`` is named (its index line)."""
     with open(part / INDEX, "rb") as fh:
         for line in fh:
             row = orjson.loads(line)
             if row[0] == key:
                 return str(row[2])
-    return key  # not reached: the key came from this index
+    return None
 
 
 def _merge_sizes(sidecars: list[Path], dest: Path) -> None:
