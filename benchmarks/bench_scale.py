@@ -6,12 +6,14 @@ Usage: python benchmarks/bench_scale.py [--scale S] [--shards N] [--repeat R] [-
 ``--streaming``: for each S of ``--scales``, a dataset of S x COCO-2017-train images for each
 pair of ``--pairs``: ``jsonl``, one JSONL file (the generator below, one shard) converted to
 JSONL; ``yolo-voc``, a YOLO detect dataset (made once from ``generate_coco.py``'s file)
-converted to VOC, labels only. Each conversion runs in a fresh process through
-``annoformat.convert`` (which writes as it reads when the source streams and the target joins
-parts), and once more at the first scale with ``stream=False`` (the whole dataset in memory
-first), for contrast. Printed: each run's wall seconds and the process' peak RSS (ru_maxrss
-from wait4), and the peak at the largest scale over the peak at the smallest (flat: within
-1.2).
+converted to VOC, labels only; ``voc-yolo``, a VOC dataset made the same way, converted to
+YOLO; ``coco-yolo``, ``generate_coco.py``'s file itself converted to YOLO (``task: auto``, so a
+second read of the source takes the census, docs/streaming.md). Each conversion runs in a fresh
+process through ``annoformat.convert`` (which writes as it reads when the source streams and
+the target joins parts), and once more at the first scale with ``stream=False`` (the whole
+dataset in memory first), for contrast. Printed: each run's wall seconds and the process' peak
+RSS (ru_maxrss from wait4), and the peak at the largest scale over the peak at the smallest
+(flat: within 1.2).
 
 Without ``--streaming``:
 
@@ -145,37 +147,46 @@ def streamed(src: Path, out: Path, to: str, stream: str) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
-def yolo_source(folder: Path, items: int) -> Path:
-    """A YOLO dataset of ``items`` images (COCO-train's boxes and polygons per image), made
-    once from a generated COCO file (kept between runs)."""
+def yolo_source(folder: Path, items: int, kind: str = "yolo") -> Path:
+    """A ``kind`` dataset (yolo: detect; voc; coco: the generated file itself) of ``items``
+    images (COCO-train's boxes and polygons per image), made once from a generated COCO file
+    (kept between runs)."""
     sys.path.insert(0, str(HERE))
     import generate_coco
 
     import annoformat as af
 
-    done = folder / f"yolo-{items}"
+    done = folder / f"{kind}-{items}"
+    coco = done / "coco.json"
+    made = coco if kind == "coco" else done / kind
     if (done / "complete").exists():
-        return done / "yolo"
+        return made
     shutil.rmtree(done, ignore_errors=True)
     done.mkdir(parents=True)
-    coco = done / "coco.json"
     generate_coco.generate(coco, items, round(items * BOXES_PER_IMAGE), SEED)
-    result = af.convert(coco, done / "yolo", to="yolo", media="none", allow_loss=True,
-                        options={"task": "detect"})
-    assert result.written, result.report.codes()[:10]
-    coco.unlink()
+    if kind != "coco":
+        result = af.convert(coco, made, to=kind, media="none", allow_loss=True,
+                            options={"task": "detect"} if kind == "yolo" else None)
+        assert result.written, result.report.codes()[:10]
+        coco.unlink()
     (done / "complete").touch()
-    return done / "yolo"
+    return made
 
 
-def _made_apart(folder: Path, items: int) -> Path:
+#: --pairs: (source kind, target format, what is printed)
+PAIRS = {"jsonl": ("jsonl", "jsonl", "JSONL -> JSONL"), "yolo-voc": ("yolo", "voc", "YOLO -> VOC"),
+         "voc-yolo": ("voc", "yolo", "VOC -> YOLO"), "coco-yolo": ("coco", "yolo", "COCO -> YOLO")}
+
+
+def _made_apart(folder: Path, items: int, kind: str = "yolo") -> Path:
     """:func:`yolo_source` in a process of its own: a child forked from this process would
     start with this process' pages, and its peak RSS (ru_maxrss counts them) with them."""
     import subprocess
 
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import bench_scale; "
-            "print(bench_scale.yolo_source(bench_scale.Path(sys.argv[2]), int(sys.argv[3])))")
-    out = subprocess.run([sys.executable, "-c", code, str(HERE), str(folder), str(items)],
+            "print(bench_scale.yolo_source(bench_scale.Path(sys.argv[2]), int(sys.argv[3]), "
+            "sys.argv[4]))")
+    out = subprocess.run([sys.executable, "-c", code, str(HERE), str(folder), str(items), kind],
                          check=True, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")})
     return Path(out.stdout.strip().splitlines()[-1])
@@ -187,16 +198,17 @@ def streaming(where: Path, scales: list[float], pairs: list[str]) -> None:
         for scale in scales:
             items = int(TRAIN_IMAGES * scale)
             t0 = time.perf_counter()
-            src = generate(where, items, 1)[0] if pair == "jsonl" else _made_apart(where, items)
+            kind, to, _ = PAIRS[pair]
+            src = (generate(where, items, 1)[0] if kind == "jsonl"
+                   else _made_apart(where, items, kind))
             print(f"{scale:g}x train: {items:,} items ({time.perf_counter() - t0:.1f} s to "
                   "generate or find)", flush=True)
-            to, out = ("jsonl", where / "out.jsonl") if pair == "jsonl" else ("voc", where / "out")
+            out = where / ("out.jsonl" if to == "jsonl" else "out")
             rows.append((f"{scale:g}x, streamed", items, *streamed(src, out, to, "auto")))
             if scale == scales[0]:
                 rows.append((f"{scale:g}x, whole in memory", items,
                              *streamed(src, out, to, "whole")))
-        print(f"{'JSONL -> JSONL' if pair == 'jsonl' else 'YOLO -> VOC'}, one fresh process "
-              "per run:")
+        print(f"{PAIRS[pair][2]}, one fresh process per run:")
         for name, n, seconds, kib in rows:
             print(f"  {name:<24} {seconds:7.1f} s  {n / seconds:9,.0f} items/s  "
                   f"peak RSS {kib / 1024:7,.0f} MiB")
@@ -218,7 +230,8 @@ def main() -> None:
     parser.add_argument("--streaming", action="store_true")
     parser.add_argument("--scales", default="1,2,4")
     parser.add_argument("--pairs", default="jsonl,yolo-voc",
-                        help="streamed conversions: jsonl (JSONL -> JSONL), yolo-voc")
+                        help="streamed conversions: jsonl (JSONL -> JSONL), yolo-voc, "
+                        "voc-yolo, coco-yolo")
     opts = parser.parse_args()
     where = workdir(opts.workdir)
     if opts.streaming:

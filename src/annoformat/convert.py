@@ -520,9 +520,9 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     1: this process); the output is the same for any number.
     ``stream``: write as it reads, in memory that does not grow with the dataset
     (:func:`annoformat.stream.convert_stream`); by default (None) when the source reads item by
-    item, the target joins parts (JSONL, doccano, VOC), no ``label_map`` is given and ``dst``
-    is not a ``.zip``; False reads the whole dataset first. The output and the report are the
-    same either way.
+    item, the target joins parts (JSONL, doccano, VOC, YOLO), no ``label_map`` is given and
+    ``dst`` is not a ``.zip``; False reads the whole dataset first. The output and the report
+    are the same either way.
 
     Example:
         >>> import annoformat as af, tempfile, os

@@ -810,6 +810,11 @@ class FormatSpec(Generic[OptionsT]):
     #: head known when it was written) and ``head``, the dataset-level data known at the end;
     #: what lets a conversion write as it reads (None: written whole)
     join: Callable[[list[Path], Dataset, Path, OptionsT, Report], None] | None = None
+    #: ``settle(head, items, options)``: the options a conversion in parts writes every part
+    #: with, so that decisions over the whole dataset (YOLO's task, subsets) are made before
+    #: the first part is written; ``items()`` reads the source's items again (a second pass,
+    #: its findings discarded), to be called only when the options leave something undecided
+    settle: Callable[[Dataset, Callable[[], Iterator[Item]], OptionsT], OptionsT] | None = None
     #: options made definite for a destination (``layout=auto`` and a ``.json`` name: one file)
     resolve: Callable[[OptionsT, Path], OptionsT] | None = None
     codes: tuple[Code, ...] = ()

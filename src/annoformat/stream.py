@@ -101,6 +101,15 @@ def _quiet(items: Iterator[Item]) -> Iterator[Item]:
         yield item
 
 
+def _again(source: Format, root: Path, read_options: dict[str, Any]) -> Iterator[Item]:
+    """The source's items read once more (a target's ``settle``), its findings discarded:
+    the first read reports them."""
+    with reporting(None):
+        again = _stream(source, root, read_options, Report())
+    if again is not None:
+        yield from _quiet(again.items)
+
+
 def _parts(stream: Stream, size: int, read: Counter | None) -> Iterator[tuple[int, Dataset]]:
     """The stream's items in datasets of ``size`` items with the head known so far, and the
     position of each one's first item."""
@@ -111,7 +120,10 @@ def _parts(stream: Stream, size: int, read: Counter | None) -> Iterator[tuple[in
         batch.append(item)
         if len(batch) == size:
             yield offset, stream.head.model_copy(update={"items": batch})
-            offset, batch = offset + size, []
+            # the caller is done with the part: its items go before the next part's come (else
+            # two parts are alive at the peak)
+            batch.clear()
+            offset += size
     if batch or not offset:
         yield offset, stream.head.model_copy(update={"items": batch})
 
@@ -175,7 +187,7 @@ def convert_stream(src: str | Path, dst: str | Path, to: str, from_: str | None 
     target = get_format(to)
     if target.join is None:
         raise UsageError(report, f"{target.name} is written whole; a streamed conversion "
-                         "writes only formats that join parts (jsonl, doccano, voc)")
+                         "writes only formats that join parts (jsonl, doccano, voc, yolo)")
     if dst_p.suffix.lower() == ".zip":
         raise UsageError(report, "a .zip destination is written whole; a streamed "
                          "conversion writes a file or a folder")
@@ -218,6 +230,8 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
         for _ in stream.items:
             pass
         return
+    if target.settle is not None:
+        opts = target.settle(stream.head, lambda: _again(source, root, read_options), opts)
     plan = LossPlan(target.name)
     checked: list[Diagnostic] = []  # AF067 of the items, kept unless the reader found its own
     files: list[Path] = []
@@ -268,7 +282,8 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
             if placement.mode != "none":
                 images = images or counter("images", unit="image")
                 if images is not None:
-                    images.add(len(wanted))
+                    for _ in wanted:  # one by one, as a whole conversion counts them
+                        images.add()
     for count in (read, written, images):
         if count is not None:
             count.close()

@@ -36,6 +36,7 @@ Facts a maintainer needs:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from annoformat.diagnostics import Report
@@ -45,11 +46,11 @@ from annoformat.formats.yolo._layout import kind_of
 from annoformat.formats.yolo._rows import rotated_to_corners
 from annoformat.formats.yolo._single import dataset_root, read_label_file
 from annoformat.formats.yolo._task import media_paths
-from annoformat.model import Dataset
+from annoformat.model import Dataset, Item
 from annoformat.spec import Detection, FormatSpec, LossPlan, Stream
 
-__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "plan", "read", "rotated_to_corners",
-           "stream", "write"]
+__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "join", "plan", "read",
+           "rotated_to_corners", "settle", "stream", "write"]
 
 
 def detect(path: Path) -> Detection:
@@ -116,6 +117,41 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     write_dataset(ds, dest, options, report)
 
 
+def settle(head: Dataset, items: Callable[[], Iterator[Item]], options: Options) -> Options:
+    """``options`` for writing a dataset in parts: with the whole dataset's census (kinds,
+    subsets, folders, keypoint counts; a few sets and counts) when the task or the layout
+    depends on the items, which costs a second read of the source (``items()``). An explicit
+    ``task`` (not pose) with ``layout=darknet`` decides every item alone: no second read.
+
+    Example:
+        >>> from annoformat.model import Image
+        >>> reads = []
+        >>> def again():
+        ...     reads.append(1)
+        ...     return iter([Item(id="a", media=Image(path="a.jpg"), subset="val")])
+        >>> o = settle(Dataset(), again, Options(task="detect", layout="darknet"))
+        >>> len(reads), settle(Dataset(), again, Options()) is not None, len(reads)
+        (0, True, 1)
+    """
+    from annoformat.formats.yolo._task import census_of, output_layout
+
+    settled = options.model_copy()
+    settled._in_parts = True
+    task = options.task
+    layout = output_layout(head, options, task if task != "auto" else "detect")
+    if task in ("auto", "pose") or layout in ("ultralytics", "bare"):
+        settled._census = census_of(items())
+    return settled
+
+
+def join(parts: list[Path], head: Dataset, dest: Path, options: Options,
+         report: Report) -> None:
+    """The YOLO folder of a dataset written in parts; see ``_join.join``."""
+    from annoformat.formats.yolo._join import join as join_parts  # when used
+
+    join_parts(parts, head, dest, options, report)
+
+
 FORMAT = FormatSpec(
     name=NAME,
     description="YOLO labels: Ultralytics data.yaml, Darknet obj.data, bare classes.txt; "
@@ -130,6 +166,8 @@ FORMAT = FormatSpec(
     write=write,
     stream=stream,
     plan=plan,
+    join=join,
+    settle=settle,
     codes=CODES,
     media=media_paths,
     aliases=('yolov5', 'yolov8', 'yolo11', 'ultralytics', 'darknet', 'yolo1.1'),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, PrivateAttr
 
 from annoformat.spec import Capabilities
 
@@ -95,6 +95,11 @@ class Options(BaseModel):
         default=True,
         description=("reading: say when images are absent "
                      "(AF040); false where images live elsewhere"))
+    # set by ``settle`` for a conversion written in parts: the whole dataset's census
+    # (``_task.Census``), so that every part decides as the whole would; never a user option
+    _census: Any = PrivateAttr(default=None)
+    # set by ``settle``: each part also writes its label-file index (``_join``)
+    _in_parts: bool = PrivateAttr(default=False)
 
 
 def writes_scores(ds: Any, options: Options) -> bool:

@@ -23,11 +23,11 @@ from annoformat.formats.yolo._common import (
 from annoformat.formats.yolo._layout import strip_image_ext
 from annoformat.formats.yolo._task import (
     EXACT,
+    census,
     choose_task,
     clash,
     class_tag,
     fate,
-    kinds_of,
     kpt_dim,
     none_subset,
     output_layout,
@@ -69,17 +69,18 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     # a row's origin is its confidence column: a model's with a written score, else unknown
     plan_origin(ds, CAPABILITIES, loss, lambda item, ann: "model" if scores and (
         ann.score is not None) else "unknown")
-    found = kinds_of(ds) if options.task == "auto" else None
-    if found is not None:
-        kinds = clash(found)
+    # the whole dataset's census when written in parts, so each part decides as the whole
+    seen = census(ds, options)
+    if options.task == "auto":
+        kinds = clash(seen.kinds)
         if kinds is not None:
             loss.add("AF515", kinds=Names(kinds))
             return loss
-    task, _ = choose_task(ds, options, found)
+    task, _ = choose_task(ds, options, seen.kinds)
     layout = output_layout(ds, options, task)
-    none_as = none_subset(ds, layout)
-    if none_as is not None:
-        count = sum(1 for item in ds.items if item.subset is None)
+    none_as = none_subset(seen, layout)
+    count = sum(1 for item in ds.items if item.subset is None) if none_as is not None else 0
+    if count:  # counts add up over parts: the subset is the whole census's decision
         loss.add("AF507", what="'no subset'", format=f"{NAME} ({layout})",
                  detail=Phrase("{n} item(s) without a subset are written to subset "
                                + repr(none_as).replace("{", "{{").replace("}", "}}"), n=count))

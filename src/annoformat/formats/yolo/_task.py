@@ -9,12 +9,13 @@ written; ``_write`` and ``_emit`` act on the same decisions and report no loss t
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from annoformat._io import is_safe_relative
 from annoformat.formats.yolo._common import GEOMETRY, Options
-from annoformat.model import Dataset, Image, Item, Tag
+from annoformat.model import Dataset, Image, Item, Keypoints, Tag
 
 #: (keep | approx | drop, what the annotation is when it matters, what it is written as)
 Fate = tuple[Literal["keep", "approx", "drop"], str, str]
@@ -22,6 +23,61 @@ KEEP: Fate = ("keep", "", "")
 DROP: Fate = ("drop", "", "")
 #: approximations that change the type, not the geometry (reported as warnings)
 EXACT = frozenset({("bbox", "4-point polygon"), ("bbox", "oriented box at 0 degrees")})
+
+
+@dataclass
+class Census:
+    """What the whole-set decisions need to know of a dataset's items, in a few sets and
+    counts (never per item): taken in one pass, over ``ds.items`` or over a second read of a
+    streamed source (``settle``), so that each part of a conversion decides as the whole.
+
+    Example:
+        >>> from annoformat.model import BBox
+        >>> c = census_of([Item(id="a", media=Image(path="x/a.jpg"), subset="val",
+        ...                     annotations=[BBox(label="c", x=0, y=0, w=1, h=1)])])
+        >>> sorted(c.kinds), c.subsets, c.image_subsets, c.nested
+        (['bbox'], {'val'}, ['val'], True)
+    """
+
+    #: annotation kinds a task can hold (:func:`kinds_of`)
+    kinds: set[str] = field(default_factory=set)
+    #: every item's subset (None: an item without one)
+    subsets: set[str | None] = field(default_factory=set)
+    #: the image items' subsets in the order first met (data.yaml lists splits in that order)
+    image_subsets: list[str | None] = field(default_factory=list)
+    #: an image path has a folder (a bare layout then keeps labels in labels/)
+    nested: bool = False
+    #: keypoints per annotation -> how many annotations (one value: pose's kpt_shape)
+    kpt_counts: dict[int, int] = field(default_factory=dict)
+
+
+def census_of(items: Iterable[Item]) -> Census:
+    """The :class:`Census` of ``items`` (one pass)."""
+    held = {*GEOMETRY, "tag"}
+    out = Census()
+    seen: set[str | None] = set()
+    for item in items:
+        out.subsets.add(item.subset)
+        media = item.media
+        if isinstance(media, Image):
+            if item.subset not in seen:
+                seen.add(item.subset)
+                out.image_subsets.append(item.subset)
+            out.nested = out.nested or "/" in media.path
+        for ann in item.annotations:
+            kind = ann.type
+            if kind in held:
+                out.kinds.add(kind)
+                if isinstance(ann, Keypoints):
+                    n = len(ann.visibility)
+                    out.kpt_counts[n] = out.kpt_counts.get(n, 0) + 1
+    return out
+
+
+def census(ds: Dataset, options: Options) -> Census:
+    """The census ``settle`` took of the whole dataset, else that of ``ds``."""
+    taken = options._census
+    return taken if isinstance(taken, Census) else census_of(ds.items)
 
 
 def kinds_of(ds: Dataset) -> set[str]:
@@ -73,13 +129,13 @@ def output_layout(ds: Dataset, options: Options, task: str) -> str:
     return "ultralytics" if layout == "classify" else layout
 
 
-def none_subset(ds: Dataset, layout: str) -> str | None:
+def none_subset(seen: Census, layout: str) -> str | None:
     """The subset items without one are written to, when the layout cannot leave them out.
 
     Ultralytics: ``images/`` would hold ``images/<subset>/`` and its recursive search mixes
     them; Darknet: every image is listed in a ``<subset>.txt``.
     """
-    subsets = {item.subset for item in ds.items}
+    subsets = seen.subsets
     if None not in subsets:
         return None
     if layout == "darknet":
@@ -251,9 +307,9 @@ def split_folders(layout: str, subset: str | None) -> tuple[str, str]:
     return f"labels/{subset}", f"images/{subset}"
 
 
-def flat_bare(ds: Dataset) -> bool:
+def flat_bare(seen: Census) -> bool:
     """A bare layout keeps labels beside images at the top only when no image is in a folder."""
-    return all("/" not in i.media.path for i in ds.items if isinstance(i.media, Image))
+    return not seen.nested
 
 
 def image_folder(layout: str, subset: str | None, flat: bool) -> str:
@@ -276,12 +332,13 @@ def written_path(path: str) -> str:
 def media_paths(ds: Dataset, options: Options) -> dict[int, str]:
     """Where each item's image goes (``FormatSpec.media``); classification's own writer places
     the images in class folders itself."""
-    task, _ = choose_task(ds, options)
+    seen = census(ds, options)
+    task, _ = choose_task(ds, options, seen.kinds)
     layout = output_layout(ds, options, task)
     if layout == "classify":
         return {}
-    none_as = none_subset(ds, layout)
-    flat = flat_bare(ds)
+    none_as = none_subset(seen, layout)
+    flat = flat_bare(seen)
     out = {}
     for index, item in enumerate(ds.items):
         media = item.media

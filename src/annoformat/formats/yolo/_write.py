@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ from annoformat.formats.yolo._emit import Rows
 from annoformat.formats.yolo._layout import strip_image_ext
 from annoformat.formats.yolo._sizes import SIDECAR, SIDECAR_FORMAT
 from annoformat.formats.yolo._task import (
+    Census,
+    census,
     choose_task,
     class_tag,
     flat_bare,
@@ -35,7 +36,7 @@ from annoformat.formats.yolo._task import (
     split_key,
     written_path,
 )
-from annoformat.model import Dataset, Image, Keypoints
+from annoformat.model import Dataset, Image
 from annoformat.progress import track
 
 
@@ -46,15 +47,22 @@ class _Files:
     sizes: dict[str, list[int]] = field(default_factory=dict)
     copies: list[tuple[Path, str]] = field(default_factory=list)
     none_as: str | None = None
+    #: a part's label files (casefolded key, item id, as AF215 names it, file): ``_join``
+    #: finds two parts' items that share one from these
+    index: list[tuple[str, str, str, str]] | None = None
+
+#: a part's index of its label files, beside them in its folder (``_join`` reads it)
+INDEX = ".annoformat-parts-index.jsonl"
 
 
-def _kpt_shape(ds: Dataset, task: str, report: Report) -> tuple[int, int] | None:
+def kpt_shape(ds: Dataset, task: str, seen: Census, report: Report
+              ) -> tuple[int, int] | None:
+    """data.yaml's ``kpt_shape`` for ``task`` (None outside pose, or AF335)."""
     if task != "pose":
         return None
     extras = ds.extras.get("yolo", {})
     dim = kpt_dim(ds)
-    counts = Counter(len(a.visibility) for item in ds.items for a in item.annotations
-                     if isinstance(a, Keypoints))
+    counts = seen.kpt_counts
     if len(counts) > 1:
         report.add("AF335", counts=", ".join(f"{n} ({c} annotations)" for n, c in
                                              sorted(counts.items())))
@@ -74,42 +82,32 @@ def _norm(name: str) -> str:
 def write_dataset(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     """Write ``ds`` as YOLO; the loss plan (``_plan``) has stated what this loses, and refused
     a dataset that no single task holds (AF515) when the task is ``auto``."""
-    task, reason = choose_task(ds, options)
-    extras = ds.extras.get("yolo", {})
+    seen = census(ds, options)
+    task, reason = choose_task(ds, options, seen.kinds)
     layout = output_layout(ds, options, task)
-    kpt = _kpt_shape(ds, task, report)
+    kpt = kpt_shape(ds, task, seen, report)
     if task == "pose" and kpt is None:
         return
     names = ds.label_names()
     rows = Rows(task, options.precision, options.clip, kpt, report, writes_scores(ds, options))
     rows.index = {n: i for i, n in enumerate(names)}
-    files = _Files(none_as=none_subset(ds, layout))
+    files = _Files(none_as=none_subset(seen, layout),
+                   index=[] if options._in_parts else None)
     if layout == "classify":
         _class_folders(ds, dest, options, report, files)
     else:
-        _label_files(ds, layout, rows, report, files)
+        _label_files(ds, layout, rows, seen, report, files)
     if report.has_errors:
         return
-    if layout == "ultralytics":
-        if options.val is not None and options.val not in {i.subset for i in ds.items}:
-            report.add("AF044", option="val", format="yolo",
-                       reason=f"no item is in subset {options.val!r}")
-            return
-        doc = _data_yaml(ds, task, kpt, files, extras, report, dest, options.val)
-        if not schemas.is_valid(SCHEMA, _str_keys(doc)):
-            for ptr, message in list(schemas.iter_errors(SCHEMA, _str_keys(doc)))[:20]:
-                report.add("AF102", pointer=ptr, format="yolo", reason=message)
-            return
-        from annoformat.formats.yolo._yaml import dump_yaml  # PyYAML only for a data.yaml
-
-        files.files["data.yaml"] = dump_yaml(doc).decode("utf-8")
-    elif layout == "darknet":
-        _darknet_meta(names, files)
-    elif layout == "bare":
-        files.files["classes.txt"] = "".join(n + "\n" for n in names)
+    if files.index is not None:  # a part: the join writes the dataset files and says AF034
+        files.files[INDEX] = "".join(orjson.dumps(row).decode() + "\n" for row in files.index)
+    elif not meta_files(ds, task, layout, kpt, seen, files, options, report, dest):
+        return
     if files.sizes and options.sizes_file and layout != "classify":
         files.files[SIDECAR] = _sidecar(files.sizes)
-    report.add("AF034", path=str(dest), layout=layout, task=task, reason=f"written: {reason}")
+    if files.index is None:
+        report.add("AF034", path=str(dest), layout=layout, task=task,
+                   reason=f"written: {reason}")
     dest.mkdir(parents=True, exist_ok=True)
     made = {""}
     for d in sorted(files.dirs):
@@ -129,6 +127,35 @@ def write_dataset(ds: Dataset, dest: Path, options: Options, report: Report) -> 
         shutil.copyfile(src, target)
 
 
+def meta_files(ds: Dataset, task: str, layout: str, kpt: tuple[int, int] | None,
+               seen: Census, files: Any, options: Options, report: Report, dest: Path,
+               lists: list[str] | None = None) -> bool:
+    """Add the layout's dataset files (data.yaml, obj.data and obj.names, classes.txt) to
+    ``files`` (``lists``: Darknet's list files, when not among ``files``); False when refused
+    (AF044, AF102)."""
+    names = ds.label_names()
+    if layout == "ultralytics":
+        if options.val is not None and options.val not in seen.subsets:
+            report.add("AF044", option="val", format="yolo",
+                       reason=f"no item is in subset {options.val!r}")
+            return False
+        doc = _data_yaml(ds, task, kpt, seen, files, report, dest, options.val)
+        if not schemas.is_valid(SCHEMA, _str_keys(doc)):
+            for ptr, message in list(schemas.iter_errors(SCHEMA, _str_keys(doc)))[:20]:
+                report.add("AF102", pointer=ptr, format="yolo", reason=message)
+            return False
+        from annoformat.formats.yolo._yaml import dump_yaml  # PyYAML only for a data.yaml
+
+        files.files["data.yaml"] = dump_yaml(doc).decode("utf-8")
+    elif layout == "darknet":
+        if lists is None:
+            lists = sorted(k for k in files.files if "/" not in k and k.endswith(".txt"))
+        _darknet_meta(names, lists, files)
+    elif layout == "bare":
+        files.files["classes.txt"] = "".join(n + "\n" for n in names)
+    return True
+
+
 def _sidecar(sizes: dict[str, list[int]]) -> str:
     """The size sidecar, one image per line (small diffs, fast to write at 100k images)."""
     entries = ",\n".join(f"    {orjson.dumps(k).decode()}: [{w}, {h}]"
@@ -145,11 +172,12 @@ def _str_keys(doc: Any) -> Any:
     return doc
 
 
-def _label_files(ds: Dataset, layout: str, rows: Rows, report: Report, files: _Files) -> None:
+def _label_files(ds: Dataset, layout: str, rows: Rows, seen: Census, report: Report,
+                 files: _Files) -> None:
     taken: dict[str, tuple[str, str]] = {}
     if layout == "bare":  # an image called classes.jpg must not overwrite the class names
         taken["classes.txt"] = ("(the class names)", "classes.txt")
-    flat = flat_bare(ds)
+    flat = flat_bare(seen)
     lists: dict[str, list[str]] = {}
     for item in track(ds.items, "write"):
         media = item.media
@@ -176,6 +204,8 @@ def _label_files(ds: Dataset, layout: str, rows: Rows, report: Report, files: _F
                        second=f"{item.id} ({media.path})", label=label_rel)
             continue
         taken[key] = (item.id, media.path)
+        if files.index is not None:
+            files.index.append((key, item.id, f"{item.id} ({media.path})", label_rel))
         image_rel = f"{image_dir}/{path}" if image_dir else path
         if layout == "darknet":
             lists.setdefault(subset or "train", []).append(f"data/{image_rel}")
@@ -225,6 +255,8 @@ def _class_folders(ds: Dataset, dest: Path, options: Options, report: Report,
             report.add("AF215", item_id=item.id, first=taken[key], second=item.id, label=rel)
             continue
         taken[key] = item.id
+        if files.index is not None:
+            files.index.append((key, item.id, item.id, rel))
         src = root / media.path
         if not src.is_file():
             report.add("AF038", path=str(src), item_id=item.id, reason="the image is missing")
@@ -232,14 +264,14 @@ def _class_folders(ds: Dataset, dest: Path, options: Options, report: Report,
         files.copies.append((src, rel))
 
 
-def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, files: _Files,
-               extras: dict[str, Any], report: Report, dest: Path,
+def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, seen: Census,
+               files: Any, report: Report, dest: Path,
                val: str | None = None) -> dict[str, Any]:
+    extras = ds.extras.get("yolo", {})
     splits: dict[str, list[str]] = {}
-    for item in ds.items:
-        if not isinstance(item.media, Image):  # text items were refused or dropped (AF509)
-            continue
-        subset = item.subset if item.subset is not None else files.none_as
+    # text items were refused or dropped (AF509): only images' subsets count
+    for subset in seen.image_subsets:
+        subset = subset if subset is not None else files.none_as
         folder = split_folders("ultralytics", subset)[1]
         key = "val" if val is not None and subset == val else split_key(subset)
         entries = splits.setdefault(key, [])
@@ -276,8 +308,7 @@ def _data_yaml(ds: Dataset, task: str, kpt: tuple[int, int] | None, files: _File
     return doc
 
 
-def _darknet_meta(names: list[str], files: _Files) -> None:
-    lists = sorted(k for k in files.files if "/" not in k and k.endswith(".txt"))
+def _darknet_meta(names: list[str], lists: list[str], files: Any) -> None:
     lines = [f"classes = {len(names)}"]
     for rel in lists:
         subset = rel[: -len(".txt")]
