@@ -17,6 +17,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
+import sqlite3
+import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,9 @@ from annoformat.diagnostics import Report
 SIDECAR = "annoformat_sizes.json"
 SIDECAR_FORMAT = "annoformat-image-sizes"
 MAX_SIZES_BYTES = 512 * 1024 * 1024
+#: beyond this many sizes they move to a temporary sqlite store (~200 B a size in dicts)
+SPILL_AT = 50_000
+_BATCH = 4096
 
 
 def _strip_ext(key: str) -> str:
@@ -34,34 +42,129 @@ def _strip_ext(key: str) -> str:
     return key[:dot] if dot > key.rfind("/") + 1 and dot < len(key) - 1 else key
 
 
-class Sizes:
-    """Looks up ``(width, height, name)`` by a root-relative POSIX path."""
+def _remove(db: sqlite3.Connection, folder: str) -> None:
+    db.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
-    def __init__(self, fixed: tuple[int, int] | None = None) -> None:
+
+class _Store:
+    """Sizes in a temporary sqlite file: memory stays flat however many images a source names.
+
+    The folder is removed when the store is dropped (or the process exits), whatever happened.
+    """
+
+    def __init__(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="annoformat-sizes-")
+        self.db = sqlite3.connect(os.path.join(self.folder, "sizes.sqlite"),
+                                  isolation_level=None, check_same_thread=False)
+        self._finalizer = weakref.finalize(self, _remove, self.db, self.folder)
+        for sql in ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF",
+                    "CREATE TABLE exact (k TEXT PRIMARY KEY, w INTEGER, h INTEGER) WITHOUT ROWID",
+                    "CREATE TABLE stem (s TEXT PRIMARY KEY, k TEXT, w INTEGER, h INTEGER)"
+                    " WITHOUT ROWID"):
+            self.db.execute(sql)
+        self.rows: list[tuple[str, int, int]] = []
+
+    def add(self, key: str, width: int, height: int) -> None:
+        self.rows.append((key, width, height))
+        if len(self.rows) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        # in order: a later size of a path replaces it (as dict assignment), the first path of a
+        # stem keeps the stem (as setdefault)
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR REPLACE INTO exact VALUES (?, ?, ?)", self.rows)
+        self.db.executemany("INSERT OR IGNORE INTO stem VALUES (?, ?, ?, ?)",
+                            [(_strip_ext(k), k, w, h) for k, w, h in self.rows])
+        self.db.execute("COMMIT")
+        self.rows.clear()
+
+    def exact(self, key: str) -> tuple[int, int] | None:
+        row = self.db.execute("SELECT w, h FROM exact WHERE k = ?", (key,)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def by_stem(self, stem: str) -> tuple[str, int, int] | None:
+        row = self.db.execute("SELECT k, w, h FROM stem WHERE s = ?", (stem,)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+class Sizes:
+    """Looks up ``(width, height, name)`` by a root-relative POSIX path.
+
+    Beyond ``spill_at`` sizes the table moves to a temporary sqlite store (same answers).
+
+    >>> sizes = Sizes(spill_at=1)
+    >>> sizes.add("a/b.jpg", 640, 480); sizes.add("a/c.png", 10, 20)
+    >>> sizes.lookup("a/c"), sizes.lookup("a/b.jpg")
+    ((10, 20, 'a/c.png'), (640, 480, 'a/b.jpg'))
+    """
+
+    def __init__(self, fixed: tuple[int, int] | None = None, spill_at: int | None = None) -> None:
         self.exact: dict[str, tuple[int, int]] = {}
         self.by_stem: dict[str, tuple[str, int, int]] = {}
         self.fixed = fixed
+        # read at construction, so a test can lower the module's SPILL_AT
+        self.spill_at = SPILL_AT if spill_at is None else spill_at
+        self.store: _Store | None = None
 
     def add(self, key: str, width: int, height: int) -> None:
         key = key.replace("\\", "/").removeprefix("./")
+        if self.store is not None:
+            self.store.add(key, width, height)
+            return
         self.exact[key] = (width, height)
         self.by_stem.setdefault(_strip_ext(key), (key, width, height))
+        if len(self.exact) > self.spill_at:
+            self._spill()
+
+    def _spill(self) -> None:
+        store = _Store()
+        # stems first in their first-come order, so INSERT OR IGNORE keeps the same path per stem
+        for key, width, height in self.by_stem.values():
+            store.add(key, width, height)
+        for key, (width, height) in self.exact.items():
+            store.add(key, width, height)
+        store.flush()
+        self.exact, self.by_stem, self.store = {}, {}, store
+
+    def _exact(self, key: str) -> tuple[int, int] | None:
+        if self.store is None:
+            return self.exact.get(key)
+        self.store.flush()
+        return self.store.exact(key)
+
+    def _by_stem(self, stem: str) -> tuple[str, int, int] | None:
+        if self.store is None:
+            return self.by_stem.get(stem)
+        self.store.flush()
+        return self.store.by_stem(stem)
 
     def lookup(self, rel: str) -> tuple[int, int, str] | None:
         """Size and the source's name for the image at ``rel`` (root-relative, may lack ext)."""
-        found = self.exact.get(rel)
+        found = self._exact(rel)
         if found is not None:
             return found[0], found[1], rel
         # ``rel`` may already lack its extension: "a_jpg.rf.1" must not lose ".1" (Roboflow)
-        by_stem = self.by_stem.get(rel) or self.by_stem.get(_strip_ext(rel))
+        by_stem = self._by_stem(rel) or self._by_stem(_strip_ext(rel))
         if by_stem is not None:
             return by_stem[1], by_stem[2], by_stem[0]
         if self.fixed is not None:
             return self.fixed[0], self.fixed[1], rel
         return None
 
+    def close(self) -> None:
+        """Remove the temporary store now (it also goes when the Sizes is dropped)."""
+        if self.store is not None:
+            self.store.close()
+
     def __bool__(self) -> bool:
-        return bool(self.exact) or self.fixed is not None
+        return bool(self.exact) or self.store is not None or self.fixed is not None
 
 
 def _positive_int(value: Any) -> bool:

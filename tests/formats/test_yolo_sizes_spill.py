@@ -1,0 +1,87 @@
+"""YOLO's size source beyond the spill threshold: a temporary sqlite store with the same answers
+as the in-memory table, and no file left behind (closed, dropped, or the read half-way)."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import annoformat as af
+from annoformat.diagnostics import Report
+from annoformat.formats.yolo import _sizes
+from annoformat.formats.yolo._sizes import Sizes
+from annoformat.registry import get_format, parse_options
+
+from conftest import FIXTURES
+
+NO_IMAGES = FIXTURES / "yolo" / "good" / "ultralytics-no-images" / "dataset"
+ENTRIES = [("a/b.jpg", 640, 480), ("a\\c.png", 10, 20), ("./a/b.png", 1, 2),  # stem a/b taken
+           ("a/b.jpg", 30, 40),  # a later size of a path replaces it
+           ("d/x_jpg.rf.1.jpg", 5, 6)]
+QUERIES = ["a/b.jpg", "a/b", "a/b.png", "a/c", "a/c.png", "a/c.gif", "d/x_jpg.rf.1",
+           "d/x_jpg.rf.1.jpg", "missing", "a/b.jpeg"]
+
+
+@pytest.fixture
+def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("spill_at", [0, 1, 2, 100])
+@pytest.mark.parametrize("fixed", [None, (7, 8)])
+def test_spilled_sizes_answer_as_the_dict(temp: Path, spill_at: int,
+                                          fixed: tuple[int, int] | None) -> None:
+    memory, spilled = Sizes(fixed, spill_at=10**9), Sizes(fixed, spill_at=spill_at)
+    for key, w, h in ENTRIES:
+        memory.add(key, w, h)
+        spilled.add(key, w, h)
+    assert (spilled.store is not None) == (spill_at < len(ENTRIES) - 1)  # 4 distinct paths
+    answers = [memory.lookup(q) for q in QUERIES]
+    # the stem keeps its first path and size (as the dict's setdefault)
+    assert answers[:3] == [(30, 40, "a/b.jpg"), (640, 480, "a/b.jpg"), (1, 2, "a/b.png")]
+    assert [spilled.lookup(q) for q in QUERIES] == answers
+    assert bool(spilled) and list(temp.iterdir()) == ([] if spilled.store is None
+                                                      else list(temp.iterdir()))
+    spilled.close()
+    assert list(temp.iterdir()) == []
+
+
+def test_a_dropped_store_leaves_nothing(temp: Path) -> None:
+    sizes = Sizes(spill_at=0)
+    sizes.add("a.jpg", 1, 1)
+    sizes.add("b.jpg", 1, 1)
+    assert len(list(temp.iterdir())) == 1
+    del sizes
+    gc.collect()
+    assert list(temp.iterdir()) == []
+
+
+def _read(path: Path) -> tuple[Any, list[Any]]:
+    fmt = get_format("yolo")
+    report = Report()
+    ds = fmt.read(path, parse_options(fmt, {}), report)
+    return ds, [(d.code, str(d.location)) for d in report]
+
+
+def test_read_and_stream_from_a_spilled_sidecar(temp: Path, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    whole, codes = _read(NO_IMAGES)
+    streamed = list(af.iter_items(NO_IMAGES, "yolo"))
+    monkeypatch.setattr(_sizes, "SPILL_AT", 0)
+    spilled, spilled_codes = _read(NO_IMAGES)
+    assert spilled.items == whole.items and spilled_codes == codes
+    assert list(af.iter_items(NO_IMAGES, "yolo")) == streamed == whole.items
+    # dropped half-way: the store goes with the stream
+    half = af.iter_items(NO_IMAGES, "yolo")
+    list(itertools.islice(half, 1))
+    del half
+    gc.collect()
+    assert list(temp.iterdir()) == []
