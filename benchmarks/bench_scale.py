@@ -6,14 +6,14 @@ Usage: python benchmarks/bench_scale.py [--scale S] [--shards N] [--repeat R] [-
 ``--streaming``: for each S of ``--scales``, a dataset of S x COCO-2017-train images for each
 pair of ``--pairs``: ``jsonl``, one JSONL file (the generator below, one shard) converted to
 JSONL; ``yolo-voc``, a YOLO detect dataset (made once from ``generate_coco.py``'s file)
-converted to VOC, labels only; ``voc-yolo``, a VOC dataset made the same way, converted to
-YOLO; ``coco-yolo``, ``generate_coco.py``'s file itself converted to YOLO (``task: auto``, so a
-second read of the source takes the census, docs/streaming.md). Each conversion runs in a fresh
-process through ``annoformat.convert`` (which writes as it reads when the source streams and
-the target joins parts), and once more at the first scale with ``stream=False`` (the whole
-dataset in memory first), for contrast. Printed: each run's wall seconds and the process' peak
-RSS (ru_maxrss from wait4), and the peak at the largest scale over the peak at the smallest
-(flat: within 1.2).
+converted to VOC, labels only; ``voc-yolo``, a VOC dataset (made once from that YOLO one)
+converted to YOLO; ``coco-yolo``, ``generate_coco.py``'s file itself converted to YOLO
+(``task: auto``, so a second read of the source takes the census, docs/streaming.md). Each
+conversion runs in a fresh process through ``annoformat.convert`` (which writes as it reads
+when the source streams and the target joins parts), and once more at the first scale with
+``stream=False`` (the whole dataset in memory first), for contrast. Printed: each run's wall
+seconds and the process' peak RSS (ru_maxrss from wait4), and the peak at the largest scale
+over the peak at the smallest (flat: within 1.2).
 
 Without ``--streaming``:
 
@@ -148,27 +148,29 @@ def streamed(src: Path, out: Path, to: str, stream: str) -> tuple[float, int]:
 
 
 def yolo_source(folder: Path, items: int, kind: str = "yolo") -> Path:
-    """A ``kind`` dataset (yolo: detect; voc; coco: the generated file itself) of ``items``
-    images (COCO-train's boxes and polygons per image), made once from a generated COCO file
-    (kept between runs)."""
+    """A ``kind`` dataset of ``items`` images (COCO-train's boxes and polygons per image),
+    made once and kept between runs: ``coco``, ``generate_coco.py``'s file; ``yolo`` (detect),
+    that file converted; ``voc``, the YOLO one converted. Both conversions are streamed, so
+    that a 4x-train source is made in flat memory (the whole path needs ~16 GiB there)."""
     sys.path.insert(0, str(HERE))
     import generate_coco
 
     import annoformat as af
 
     done = folder / f"{kind}-{items}"
-    coco = done / "coco.json"
-    made = coco if kind == "coco" else done / kind
+    made = done / ("coco.json" if kind == "coco" else kind)
     if (done / "complete").exists():
         return made
-    shutil.rmtree(done, ignore_errors=True)
-    done.mkdir(parents=True)
-    generate_coco.generate(coco, items, round(items * BOXES_PER_IMAGE), SEED)
-    if kind != "coco":
-        result = af.convert(coco, made, to=kind, media="none", allow_loss=True,
+    if kind == "coco":
+        done.mkdir(parents=True, exist_ok=True)
+        generate_coco.generate(made, items, round(items * BOXES_PER_IMAGE), SEED)
+    else:
+        src = yolo_source(folder, items, "coco" if kind == "yolo" else "yolo")
+        shutil.rmtree(done, ignore_errors=True)
+        done.mkdir(parents=True)
+        result = af.convert(src, made, to=kind, media="none", allow_loss=True,
                             options={"task": "detect"} if kind == "yolo" else None)
         assert result.written, result.report.codes()[:10]
-        coco.unlink()
     (done / "complete").touch()
     return made
 
