@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from annoformat.convert import record_plan
 from annoformat.diagnostics import Report
-from annoformat.model import Dataset
+from annoformat.model import Dataset, Image, Item, Label
 from annoformat.registry import get_format, parse_options
 from annoformat.spec import LossPlan
 from annoformat.testing.strategies_text import full_datasets
@@ -41,10 +41,18 @@ def _recorded(plan: LossPlan) -> list[tuple[str, str, list[str]]]:
 @pytest.mark.parametrize(("target", "options"), TARGETS, ids=[f"{t}-{o}" for t, o in TARGETS])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ds=full_datasets(max_items=5), cut=st.integers(0, 5))
+# found in CI: the whole set has a nested path ("/"), so YOLO bare puts images under images/;
+# a part alone, unsettled, would not
+@example(ds=Dataset(labels=[Label(name="A")], items=[
+    Item(id="0", media=Image(path="\x1f")), Item(id="1", media=Image(path="")),
+    Item(id="B", media=Image(path="/"))]), cut=1)
 def test_the_plans_of_the_parts_merge_into_the_plan_of_the_whole(
         target: str, options: dict[str, Any], ds: Dataset, cut: int) -> None:
     fmt = get_format(target)
     opts = parse_options(fmt, options)
+    if fmt.settle is not None:  # as a streamed conversion does: the whole set's decisions
+        # (YOLO bare: images/ or flat, by any nested path) made before the parts are planned
+        opts = fmt.settle(ds.model_copy(update={"items": []}), lambda: iter(ds.items), opts)
     parts = [ds.model_copy(update={"items": ds.items[:cut]}),
              ds.model_copy(update={"items": ds.items[cut:]})]
     merged = LossPlan(fmt.name)
