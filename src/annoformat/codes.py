@@ -653,6 +653,15 @@ _ENTRIES = [
          "validate a 300 MB CVAT XML under `ulimit -v 500000`",
          "Give the process more memory (raise the limit, close other programs), or split the "
          "file (one per subset or task)."),
+    Code("AF906", "listing-kept-in-memory", WARN, "{path}: the listing could not be sorted on "
+         "disk ({reason}); it is kept in memory",
+         "A streamed read lists a folder or an image set in item order before its first item; "
+         "past 50,000 entries it sorts them in runs written to the temporary folder (TMPDIR), "
+         "so memory stays flat however many files there are. When that folder cannot be "
+         "written (full, read-only, missing), the listing stays in memory: the result is the "
+         "same, the memory grows with the dataset.",
+         "stream a YOLO folder of 2M label files with TMPDIR on a full disk",
+         "Point TMPDIR at a writable folder with room (a few hundred bytes per file listed)."),
     # --- AF93x: sharded runs (annoformat.dask) ----------------------------------------------
     Code("AF930", "shard-unreachable", ERR, "the shard could not be fetched: {reason}",
          "A shard named by URL is read through fsspec; the storage refused it (missing, no "

@@ -75,7 +75,7 @@ def test_read_and_stream_from_a_spilled_sidecar(temp: Path, monkeypatch: pytest.
                                                 ) -> None:
     whole, codes = _read(NO_IMAGES)
     streamed = list(af.iter_items(NO_IMAGES, "yolo"))
-    monkeypatch.setattr(_sizes, "SPILL_AT", 0)
+    monkeypatch.setenv("ANNOFORMAT_SPILL_AT", "1")
     spilled, spilled_codes = _read(NO_IMAGES)
     assert spilled.items == whole.items and spilled_codes == codes
     assert list(af.iter_items(NO_IMAGES, "yolo")) == streamed == whole.items
@@ -85,3 +85,63 @@ def test_read_and_stream_from_a_spilled_sidecar(temp: Path, monkeypatch: pytest.
     del half
     gc.collect()
     assert list(temp.iterdir()) == []
+
+
+_WHOLE = _sizes._load_whole  # the whole read, before a test counts its calls
+SIZE_FILES = {
+    "sidecar.json": '{"format": "annoformat-image-sizes", "version": 1, "sizes": '
+                    '{"a/b.jpg": [640, 480], "c.png": [10, 20]}}',
+    "plain.json": '{"a/b.jpg": [640, 480], "a\\\\c.png": [1, 2]}',
+    "extras.json": '{"format": "annoformat-image-sizes", "note": {"x": [1, {"y": []}]}, '
+                   '"sizes": {"a.jpg": [3, 4]}, "version": 1}',
+    "sizes.csv": "path,width,height\na/b.jpg,640,480\n\nc.png,10,20\n",
+}
+#: read whole after the stream gives up: the whole read decides (valid or not)
+IRREGULAR = {
+    "bom.json": '\ufeff{"a.jpg": [1, 2]}',
+    "repeated.json": '{"a.jpg": [1, 2], "a.jpg": [3, 4]}',
+    "normalised-twice.json": '{"a/b.jpg": [1, 2], "./a/b.jpg": [3, 4]}',
+    "sizes-twice.json": '{"format": "annoformat-image-sizes", "sizes": {"a.jpg": [1, 2]}, '
+                        '"sizes": {"b.jpg": [1, 2]}}',
+    "format-later.json": '{"sizes": {"a.jpg": [1, 2]}, "format": "annoformat-image-sizes"}',
+    "other-format.json": '{"format": "something", "sizes": {"a.jpg": [1, 2]}}',
+    "no-sizes.json": '{"format": "annoformat-image-sizes"}',
+    "bool.json": '{"a.jpg": [true, 2]}',
+    "float.json": '{"a.jpg": [1.5, 2]}',
+    "three.json": '{"a.jpg": [1, 2, 3]}',
+    "zero.json": '{"a.jpg": [0, 2]}',
+    "list.json": '[["a.jpg", 1, 2]]',
+    "truncated.json": '{"a.jpg": [1, 2]',
+    "trailing.json": '{"a.jpg": [1, 2]} x',
+    "bom.csv": "\ufeffpath,width,height\na.jpg,1,2\n",
+    "bad-row.csv": "path,width,height\na.jpg,1\n",
+    "negative.csv": "path,width,height\na.jpg,-1,2\n",
+    "header.csv": "file,w,h\na.jpg,1,2\n",
+    "latin1.csv": b"path,width,height\n\xe9.jpg,1,2\n",
+    "repeated.csv": "path,width,height\na.jpg,1,2\na.jpg,3,4\n",
+}
+
+
+def _loaded(path: Path, load: Any) -> tuple[bool, list[Any], list[Any]]:
+    sizes = Sizes(spill_at=1)
+    report = Report()
+    ok = load(path, report, sizes)
+    found = [sizes.lookup(q) for q in ("a/b.jpg", "a/b", "a/c", "c.png", "a.jpg", "b.jpg", "é")]
+    return ok, [(d.code, d.location, d.message) for d in report], found
+
+
+@pytest.mark.parametrize("name", [*SIZE_FILES, *IRREGULAR])
+def test_a_size_file_streamed_reads_as_whole(name: str, tmp_path: Path, temp: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    content = SIZE_FILES.get(name, IRREGULAR.get(name))
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    whole = _loaded(path, _WHOLE)
+    called: list[Path] = []
+    monkeypatch.setattr(_sizes, "_load_whole",
+                        lambda *args: called.append(args[0]) or _WHOLE(*args))
+    assert _loaded(path, _sizes.load_sizes) == whole
+    assert called == ([] if name in SIZE_FILES else [path])  # a valid file is never read whole
+    if name in SIZE_FILES:
+        assert whole[0] and whole[1] == []
+

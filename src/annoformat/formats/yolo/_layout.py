@@ -19,11 +19,13 @@ Subsets are named after the split's folder (``images/train2017`` -> ``train2017`
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from annoformat._io import read_bytes
+from annoformat._spill import SortedSpill
 from annoformat.codes import Severity
 from annoformat.diagnostics import Report
 
@@ -36,6 +38,58 @@ YAML_KEYS = frozenset({"path", "train", "val", "test", "names", "nc", "kpt_shape
 MAX_LIST_BYTES = 256 * 1024 * 1024
 
 
+def _path_order(name: str) -> str:
+    """Sort key of a POSIX path as Paths sort, component by component: "/" below every
+    character (``a/x`` before ``a-b/x``)."""
+    return name.replace("/", "\x00")
+
+
+class Names:
+    """A split's image paths (strings) in listing order: sorted as paths (a folder walked),
+    or in the order added (a list file). Past ``SPILL_AT`` they are sorted runs on disk
+    (:class:`~annoformat._spill.SortedSpill`), so a split of millions of images is listed in
+    flat memory.
+
+    Example:
+        >>> names = Names(by_path=True)
+        >>> for name in ("a-b/x.jpg", "a/y.jpg", "a/x.jpg"):
+        ...     names.append(name)
+        >>> list(names), len(names)
+        (['a/x.jpg', 'a/y.jpg', 'a-b/x.jpg'], 3)
+    """
+
+    __slots__ = ("_by_path", "_spill")
+
+    def __init__(self, by_path: bool = False) -> None:
+        self._by_path = by_path
+        # sorted by path: the names themselves; else (position, name)
+        self._spill: SortedSpill[Any] = SortedSpill(_path_order if by_path else None)
+
+    def append(self, name: str) -> None:
+        self._spill.add(name if self._by_path else (len(self._spill), name))
+
+    def __len__(self) -> int:
+        return len(self._spill)
+
+    def __iter__(self) -> Iterator[str]:
+        if self._by_path:
+            return iter(self._spill)
+        return (name for _, name in self._spill)
+
+    @property
+    def failed(self) -> str | None:
+        """Why the listing could not go to disk (it stayed in memory), if it could not."""
+        return self._spill.failed
+
+
+def listed(names: Iterable[str], by_path: bool = False) -> Names:
+    """``names`` as a :class:`Names`."""
+    out = Names(by_path)
+    for name in names:
+        out.append(name)
+    return out
+
+
 @dataclass
 class Split:
     """One subset: its images (which may not exist) and the folders holding its label files."""
@@ -43,8 +97,8 @@ class Split:
     subset: str | None
     base: Path
     #: POSIX paths relative to ``base``, or absolute when outside it (a list file's): strings,
-    #: not Paths, a tenth of the memory (a stream keeps them: COCO-2017 has 118k)
-    images: list[str] = field(default_factory=list)
+    #: not Paths, on disk past a threshold (a stream keeps them: COCO-2017 has 118k)
+    images: Names = field(default_factory=Names)
     #: folders walked (recursively) for label files that have no image
     label_dirs: list[Path] = field(default_factory=list)
     #: further label files that may have no image
@@ -73,27 +127,36 @@ def strip_image_ext(name: str) -> str:
     return name.rsplit(".", 1)[0] if is_image(name) else name
 
 
-def walk_files(folder: Path, want: str, prefix: str = "") -> list[str]:
-    """Files under ``folder`` (recursive, sorted) as POSIX paths relative to it, after
-    ``prefix``: ``want`` = ``image`` or ``txt``."""
-    out: list[str] = []
-    top = str(folder)
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames.sort()
-        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
-        rel_dir = prefix + ("" if rel_dir == "." else rel_dir + "/")
-        for name in sorted(filenames):
-            if (is_image(name) if want == "image" else name.lower().endswith(".txt")):
-                out.append(rel_dir + name)
-    if any("/" in rel for rel in out):
-        out.sort(key=lambda rel: rel.split("/"))  # as Paths sort: component by component
+def walk_images(folder: Path, prefix: str = "", into: Names | None = None) -> Names:
+    """Image files under ``folder`` (recursive; symlinked folders not entered, as
+    ``os.walk``) as POSIX paths relative to it after ``prefix``, sorted as paths: added to
+    ``into`` when given. No folder's names are held in a list (COCO-2017 has 118k in one)."""
+    out = Names(by_path=True) if into is None else into
+    stack = [(prefix, str(folder))]
+    while stack:
+        rel_dir, path = stack.pop()
+        try:
+            scan = os.scandir(path)
+        except OSError:
+            continue
+        with scan:
+            for entry in scan:
+                try:
+                    is_dir = entry.is_dir() and not entry.is_symlink()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    stack.append((rel_dir + entry.name + "/", entry.path))
+                elif is_image(entry.name):
+                    out.append(rel_dir + entry.name)
     return out
 
 
-def relative_names(images: list[Path], base: Path) -> list[str]:
-    """``images`` as :attr:`Split.images` holds them: relative to ``base``, else absolute."""
-    return [p.relative_to(base).as_posix() if _inside(p, base) else p.as_posix()
-            for p in images]
+def relative_names(images: list[Path], base: Path) -> Names:
+    """``images`` as :attr:`Split.images` holds them: relative to ``base``, else absolute,
+    in their order."""
+    return listed(p.relative_to(base).as_posix() if _inside(p, base) else p.as_posix()
+                  for p in images)
 
 
 def image_path(split: Split, image: str) -> Path:
@@ -266,7 +329,7 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
                 continue
             seen.add(resolved)
             if target.is_dir():
-                split = Split(subset_name(target, root), target, walk_files(target, "image"))
+                split = Split(subset_name(target, root), target, walk_images(target))
                 split.label_dirs.append(label_path(target / "x.jpg", root).parent)
                 layout.splits.append(split)
             elif target.suffix.lower() == ".txt" and target.is_file():
@@ -278,7 +341,7 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
                 listed.append(target)
             elif not target.suffix and label_path(target / "x.jpg", root).parent.is_dir():
                 # labels kept without their images (DVC, object storage): the labels are read
-                split = Split(subset_name(target, root), target, [], images_elsewhere=True)
+                split = Split(subset_name(target, root), target, images_elsewhere=True)
                 split.label_dirs.append(label_path(target / "x.jpg", root).parent)
                 layout.splits.append(split)
             elif key == "test":  # Ultralytics trains without it (coco.yaml names test-dev)
@@ -389,7 +452,7 @@ def _darknet(path: Path, report: Report) -> Layout | None:
     if not layout.splits:  # no obj.data and no list files: CVAT's obj_<subset>_data/ folders
         for folder in sorted(root.glob("obj_*_data")):
             if folder.is_dir():
-                split = Split(folder.name[4:-5], folder, walk_files(folder, "image"))
+                split = Split(folder.name[4:-5], folder, walk_images(folder))
                 split.label_dirs.append(folder)
                 layout.splits.append(split)
     return layout
@@ -439,11 +502,11 @@ def _bare(path: Path, report: Report) -> Layout | None:
         return None
     if (root / "labels").is_dir():
         images_dir = root / "images"
-        images = walk_files(images_dir, "image") if images_dir.is_dir() else []
+        images = walk_images(images_dir) if images_dir.is_dir() else Names()
         split = Split(None, images_dir, images, [root / "labels"])
     else:
         entries = sorted(p for p in root.iterdir() if p.is_file())
-        images = [p.name for p in entries if is_image(p.name)]
+        images = listed(p.name for p in entries if is_image(p.name))
         labels = [p for p in entries if p.suffix.lower() == ".txt" and p.name != "classes.txt"]
         split = Split(None, root, images, [], labels)
     layout.splits.append(split)
@@ -457,10 +520,10 @@ def _classify(path: Path) -> Layout:
         folder = path / key
         if not folder.is_dir():
             continue
-        split = Split(key, folder)
+        split = Split(key, folder, Names(by_path=True))
         for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
             classes.add(sub.name)
-            split.images += walk_files(sub, "image", sub.name + "/")
+            walk_images(sub, sub.name + "/", split.images)
         layout.splits.append(split)
     layout.names = sorted(classes)
     return layout

@@ -6,11 +6,10 @@ time; :func:`read_dataset` collects it (with label files parsed in a pool: ``map
 split, the items come in id order, each with its diagnostics (its image header, label file,
 rows), so a stream and a whole read record the same report in the same order.
 
-Whole-set state while streaming: per split, its image paths as strings (``Split.images``) and
-its entries sorted by id (the same strings; a label file without an image ~150 bytes), and
-while it is listed, the hash of each image's label path (for AF215 and the label files without
-an image): ~210 bytes per image at the peak; the class names, the annotation types met,
-counters.
+Whole-set state while streaming: per split, its image paths (``Split.images``) and its entries
+sorted by label file then by id, each held in memory up to 50,000 and past that in sorted runs
+on disk (:mod:`annoformat._spill`): flat memory; the class names, the annotation types met,
+counters. The size source past 50,000 sizes is a temporary sqlite store (``_sizes``).
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from typing import Any, NamedTuple
 
 from annoformat import schemas, sourcemap
 from annoformat._io import gc_paused
+from annoformat._spill import SortedSpill
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo import _layout as lay
 from annoformat.formats.yolo._common import SCHEMA, Options
@@ -122,18 +122,20 @@ class _Reader:
         self.names: tuple[str, ...] = ()  # the class names, in class order
         self.origins = sourcemap.current()  # where items came from, only when someone asks
         self.index = 0  # the next item's position in the dataset
+        self.spill_reported = False  # AF906 said (a listing kept in memory)
         # the images listed are the items known up front; label files without an image are
         # found as the folders are walked, and counted beyond that total
         self.count = counter("read", sum(len(split.images) for split in layout.splits) or None)
 
     def load_sizes(self) -> bool:
         explicit = self.options.image_sizes
-        if explicit:
-            return load_sizes(Path(explicit), self.report, self.sizes)
         sidecar = self.layout.root / SIDECAR
-        if sidecar.is_file():
-            return load_sizes(sidecar, self.report, self.sizes)
-        return True
+        source = Path(explicit) if explicit else sidecar if sidecar.is_file() else None
+        if source is None:
+            return True
+        loaded = load_sizes(source, self.report, self.sizes)
+        self._spill_failed(self.sizes.failed)
+        return loaded
 
     def _root_rel(self, p: Path) -> str:
         try:
@@ -209,45 +211,49 @@ class _Reader:
     def _label_of(self, split: lay.Split, image: str) -> str:
         return lay.label_of(split, image, self.layout.root)
 
-    def _key(self, entry: _Entry) -> str:
-        if isinstance(entry, str):
-            return lay.strip_image_ext(self._rel(entry))
-        if isinstance(entry, _Shared):
-            return lay.strip_image_ext(self._rel(entry.image))
-        return entry.rel
+    def _key(self, image: str) -> str:
+        """An image's item id."""
+        return lay.strip_image_ext(self._rel(image))
 
-    def _entries(self, split: lay.Split) -> list[_Entry]:
+    def _entries(self, split: lay.Split) -> Iterator[_Entry]:
         """The split's images and lone label files in item id order (an AF215 image where
-        its id falls); equal ids keep the images' order, then the label files'."""
-        # which image took each label file, by the hash of its path (verified on a hit:
-        # ``collided`` holds the rare other file with the same hash)
-        taken: dict[int, str] = {}
-        collided: dict[str, str] = {}
+        its id falls); equal ids keep the images' order, then the label files'.
 
-        def taker(label: str) -> str | None:
-            first = taken.get(hash(label))
-            if first is None or self._label_of(split, first) == label:
-                return first
-            return collided.get(label)
-
-        entries: list[_Entry] = []
-        for image in split.images:
-            label = self._label_of(split, image)
-            first = taker(label)
-            if first is not None:
-                entries.append(_Shared(image, first))
-                continue
-            if hash(label) in taken:
-                collided[label] = image
-            else:
-                taken[hash(label)] = image
-            entries.append(image)
+        Two sorts that go to disk past ``SPILL_AT`` records (flat memory): by label file, to
+        find the images sharing one and the label files no image takes; then by id."""
+        by_label: SortedSpill[tuple[str, int, int, str]] = SortedSpill()
+        self._spill_failed(split.images.failed)
+        for n, image in enumerate(split.images):
+            by_label.add((self._label_of(split, image), 0, n, image))
+        seq = len(split.images)
         for _folder, rel_label, label_s in self._label_files(split):
-            if taker(label_s) is None:
-                entries.append(_Lone(rel_label, label_s))
-        taken.clear()
-        entries.sort(key=self._key)
-        return entries
+            by_label.add((label_s, 1, seq, rel_label))
+            seq += 1
+        # (id, position in the listing, 0 image / 1 image sharing / 2 lone label file, ...)
+        by_id: SortedSpill[tuple[str, int, int, str, str]] = SortedSpill()
+        label, first = "", ""
+        for got_label, kind, n, name in by_label:
+            if got_label != label:
+                label, first = got_label, ""
+            if kind == 1:
+                if not first:
+                    by_id.add((name, n, 2, name, got_label))
+            elif not first:
+                first = name
+                by_id.add((self._key(name), n, 0, name, ""))
+            else:
+                by_id.add((self._key(name), n, 1, name, first))
+        self._spill_failed(by_label.failed)
+        by_label.close()
+        for _key, _n, kind, name, other in by_id:
+            yield name if kind == 0 else _Shared(name, other) if kind == 1 else _Lone(name, other)
+        self._spill_failed(by_id.failed)
+        by_id.close()
+
+    def _spill_failed(self, why: str | None) -> None:
+        if why is not None and not self.spill_reported:
+            self.spill_reported = True
+            self.report.add("AF906", path=str(self.layout.root), reason=why)
 
     def _steps(self, split: lay.Split, spec: RowSpec, prefix: str) -> Iterator[_Step]:
         """Each entry with its size (an image header read here, one per item) and its job."""

@@ -20,19 +20,23 @@ import io
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import ijson
+
+from annoformat import _spill
 from annoformat._io import parse_json, read_bytes
+from annoformat._spill import temp_folder
 from annoformat.diagnostics import Report
 
 SIDECAR = "annoformat_sizes.json"
 SIDECAR_FORMAT = "annoformat-image-sizes"
 MAX_SIZES_BYTES = 512 * 1024 * 1024
-#: beyond this many sizes they move to a temporary sqlite store (~200 B a size in dicts)
-SPILL_AT = 50_000
 _BATCH = 4096
 
 
@@ -54,7 +58,7 @@ class _Store:
     """
 
     def __init__(self) -> None:
-        self.folder = tempfile.mkdtemp(prefix="annoformat-sizes-")
+        self.folder = temp_folder("annoformat-sizes-")
         self.db = sqlite3.connect(os.path.join(self.folder, "sizes.sqlite"),
                                   isolation_level=None, check_same_thread=False)
         self._finalizer = weakref.finalize(self, _remove, self.db, self.folder)
@@ -109,9 +113,10 @@ class Sizes:
         self.exact: dict[str, tuple[int, int]] = {}
         self.by_stem: dict[str, tuple[str, int, int]] = {}
         self.fixed = fixed
-        # read at construction, so a test can lower the module's SPILL_AT
-        self.spill_at = SPILL_AT if spill_at is None else spill_at
+        # beyond this many sizes they move to a temporary sqlite store (~200 B a size in dicts)
+        self.spill_at = _spill.spill_at() if spill_at is None else spill_at
         self.store: _Store | None = None
+        self.failed: str | None = None  # why the store could not be made (AF906), if not
 
     def add(self, key: str, width: int, height: int) -> None:
         key = key.replace("\\", "/").removeprefix("./")
@@ -124,13 +129,19 @@ class Sizes:
             self._spill()
 
     def _spill(self) -> None:
-        store = _Store()
-        # stems first in their first-come order, so INSERT OR IGNORE keeps the same path per stem
-        for key, width, height in self.by_stem.values():
-            store.add(key, width, height)
-        for key, (width, height) in self.exact.items():
-            store.add(key, width, height)
-        store.flush()
+        try:
+            store = _Store()
+            # stems first in their first-come order, so INSERT OR IGNORE keeps the same path
+            # per stem
+            for key, width, height in self.by_stem.values():
+                store.add(key, width, height)
+            for key, (width, height) in self.exact.items():
+                store.add(key, width, height)
+            store.flush()
+        except (OSError, sqlite3.Error) as exc:  # a full or read-only TMPDIR: kept in memory
+            self.failed = f"{tempfile.gettempdir()}: {exc}"
+            self.spill_at = sys.maxsize
+            return
         self.exact, self.by_stem, self.store = {}, {}, store
 
     def _exact(self, key: str) -> tuple[int, int] | None:
@@ -163,6 +174,18 @@ class Sizes:
         if self.store is not None:
             self.store.close()
 
+    def clear(self) -> None:
+        """Forget every size added (the fixed size stays)."""
+        self.close()
+        self.exact, self.by_stem, self.store = {}, {}, None
+
+    def count(self) -> int:
+        """How many different paths have a size."""
+        if self.store is None:
+            return len(self.exact)
+        self.store.flush()
+        return int(self.store.db.execute("SELECT COUNT(*) FROM exact").fetchone()[0])
+
     def __bool__(self) -> bool:
         return bool(self.exact) or self.store is not None or self.fixed is not None
 
@@ -171,8 +194,114 @@ def _positive_int(value: Any) -> bool:
     return type(value) is int and value > 0
 
 
+class _Irregular(Exception):
+    """Not a plain valid size file: read whole, which says what is wrong."""
+
+
 def load_sizes(path: Path, report: Report, sizes: Sizes) -> bool:
-    """Add the sizes in ``path`` (JSON or CSV) to ``sizes``; False with AF036 on bad content."""
+    """Add the sizes in ``path`` (JSON or CSV) to ``sizes``; False with AF036 on bad content.
+
+    A valid file is read as a stream (one entry in memory at a time: a sidecar of millions of
+    images is not parsed whole first); anything else (malformed, a repeated path, a value
+    that is not ``[w, h]``, a BOM, past the size cap) is read whole, which reports it."""
+    try:
+        if path.stat().st_size <= MAX_SIZES_BYTES:
+            added = _stream_csv(path, sizes) if path.suffix.lower() == ".csv" else \
+                _stream_json(path, sizes)
+            if added == sizes.count():  # else a path repeated
+                return True
+    except (_Irregular, ijson.JSONError, StopIteration, ValueError, OSError, UnicodeError,
+            csv.Error):
+        pass
+    sizes.clear()
+    return _load_whole(path, report, sizes)
+
+
+def _stream_json(path: Path, sizes: Sizes) -> int:
+    """The sizes of a JSON size file added (ijson's C parser), as many as were added."""
+    with path.open("rb") as fh:
+        events = ijson.basic_parse(fh, use_float=True)
+        if next(events) != ("start_map", None):
+            raise _Irregular
+        event, key = next(events)
+        sidecar = (event, key) == ("map_key", "format")
+        keys: set[str] = set()  # the sidecar's own keys (a handful)
+        if sidecar:
+            if next(events) != ("string", SIDECAR_FORMAT):
+                raise _Irregular
+            keys.add(key)
+            event, key = next(events)
+        added = 0
+        while event == "map_key":
+            if not sidecar:
+                _size_entry(key, events, sizes)
+                added += 1
+            elif key in keys:
+                raise _Irregular
+            elif key == "sizes":
+                keys.add(key)
+                if next(events) != ("start_map", None):
+                    raise _Irregular
+                event, key = next(events)
+                while event == "map_key":
+                    _size_entry(key, events, sizes)
+                    added += 1
+                    event, key = next(events)
+                if event != "end_map":
+                    raise _Irregular
+            else:
+                keys.add(key)
+                _skip_value(events)
+            event, key = next(events)
+        if event != "end_map" or (sidecar and "sizes" not in keys) or next(events, None):
+            raise _Irregular
+    return added
+
+
+def _size_entry(key: str, events: Iterator[tuple[str, Any]], sizes: Sizes) -> None:
+    if next(events) != ("start_array", None):
+        raise _Irregular
+    (e1, width), (e2, height), end = next(events), next(events), next(events)
+    if (e1 != "number" or e2 != "number" or end != ("end_array", None)
+            or not _positive_int(width) or not _positive_int(height)):
+        raise _Irregular
+    sizes.add(key, width, height)
+
+
+def _skip_value(events: Iterator[tuple[str, Any]]) -> None:
+    depth = 0
+    for event, _ in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        if depth == 0:
+            return
+    raise _Irregular
+
+
+def _stream_csv(path: Path, sizes: Sizes) -> int:
+    """The sizes of a CSV size file added line by line, as many as were added."""
+    added = 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        header = next(rows)
+        if [h.strip().lower() for h in header] != ["path", "width", "height"]:
+            raise _Irregular  # (a BOM lands here too: the whole read takes it)
+        for row in rows:
+            if not row:
+                continue
+            if len(row) != 3:
+                raise _Irregular
+            width, height = int(row[1]), int(row[2])
+            if width <= 0 or height <= 0:
+                raise _Irregular
+            sizes.add(row[0], width, height)
+            added += 1
+    return added
+
+
+def _load_whole(path: Path, report: Report, sizes: Sizes) -> bool:
     shown = str(path)
     data = read_bytes(path, report, MAX_SIZES_BYTES)
     if data is None:
