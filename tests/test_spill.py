@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,12 @@ YOLO_GOOD = sorted(p / "dataset" for p in (FIXTURES / "yolo" / "good").iterdir()
 YOLO_BAD = [FIXTURES / "yolo" / "bad" / name / "dataset"
             for name in ("AF215-images-share-label", "AF035-image-missing",
                          "AF036-invalid-size-source", "AF333-image-size-unknown")]
+_NOT_INPUT = {"README.md", "options.json", "expected.diagnostics.json", "expected.ir.json"}
+#: every VOC fixture's input: (folder or file, options)
+VOC = [(next(p for p in sorted(case.iterdir()) if p.name not in _NOT_INPUT),
+        json.loads((case / "options.json").read_text()) if (case / "options.json").exists()
+        else {})
+       for kind in ("good", "bad") for case in sorted((FIXTURES / "voc" / kind).iterdir())]
 
 
 @pytest.fixture
@@ -110,15 +117,17 @@ def test_names_sort_as_paths_or_keep_their_order(temp: Path, runs: list[int]) ->
     assert runs == []  # below the threshold: nothing written
 
 
-def _read(path: Path, stream: bool) -> tuple[list[Any], list[tuple[str, Any, str]]]:
+def _read(path: Path, stream: bool, format: str = "yolo", options: dict[str, Any] | None = None
+          ) -> tuple[list[Any], list[tuple[str, Any, str]]]:
     report = Report()
+    options = options or {}
     if stream:
         items = []
         with contextlib.suppress(af.AnnoformatError):  # the bad fixtures: raised at the end
-            items.extend(af.iter_items(path, "yolo", report=report))
+            items.extend(af.iter_items(path, format, report=report, **options))
     else:
-        fmt = get_format("yolo")
-        ds = fmt.read(path, parse_options(fmt, {}), report)
+        fmt = get_format(format)
+        ds = fmt.read(path, parse_options(fmt, options), report)
         items = ds.items if ds is not None else []
     return items, [(d.code, d.location, d.message) for d in report]
 
@@ -176,3 +185,48 @@ def test_a_walk_of_many_files_is_listed_in_path_order(tmp_path: Path, temp: Path
     assert [item.id for item in af.iter_items(root, "yolo", **opts)] == held
     assert held == sorted(held) and len(held) == len(names) + 1
     assert len(runs) >= 6 and max(runs) == 3
+
+
+@pytest.mark.parametrize(("path", "options"), VOC, ids=[p.parent.name for p, _ in VOC])
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
+def test_voc_listings_spilled_read_as_held(path: Path, options: dict[str, Any], stream: bool,
+                                           temp: Path, runs: list[int],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    held = _read(path, stream, "voc", options)
+    assert runs == []
+    monkeypatch.setenv("ANNOFORMAT_SPILL_AT", "1")
+    assert _read(path, stream, "voc", options) == held
+    assert runs and set(runs) == {1}
+    gc.collect()
+    assert list(temp.iterdir()) == []
+
+
+def test_voc_image_sets_of_many_ids_are_ordered_as_held(tmp_path: Path, temp: Path,
+                                                        runs: list[int],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Overlapping image sets, XML files that no set lists (one as .XML), an id without XML:
+    the same items, subsets, later sets and diagnostics through runs of 2."""
+    root = tmp_path / "voc"
+    (root / "Annotations").mkdir(parents=True)
+    main = root / "ImageSets" / "Main"
+    main.mkdir(parents=True)
+    xml = ("<annotation><filename>{0}.jpg</filename><size><width>10</width><height>10</height>"
+           "<depth>3</depth></size><object><name>cat</name><bndbox><xmin>1</xmin><ymin>1</ymin>"
+           "<xmax>5</xmax><ymax>5</ymax></bndbox></object></annotation>")
+    for stem in ("a", "b", "c", "d", "a-b", "z", "e"):
+        (root / "Annotations" / f"{stem}.xml").write_text(xml.format(stem))
+    (root / "Annotations" / "y.XML").write_text(xml.format("y"))
+    (main / "train.txt").write_text("d\nb\nnone\na\n")
+    (main / "val.txt").write_text("c\nb\nd\n")
+    (main / "test.txt").write_text("b\ne\n")
+    held = _read(root, True, "voc")
+    assert runs == []
+    monkeypatch.setenv("ANNOFORMAT_SPILL_AT", "2")
+    spilled = _read(root, True, "voc")
+    assert spilled == held and len(runs) >= 4
+    items = held[0]
+    assert [(i.id, i.subset, i.extras.get("voc", {}).get("imagesets")) for i in items] == [
+        ("d", "train", ["val"]), ("b", "train", ["val", "test"]), ("none", "train", None),
+        ("a", "train", None), ("c", "val", None), ("e", "test", None),
+        ("a-b", None, None), ("y", None, None), ("z", None, None)]
+    assert [d[0] for d in held[1]].count("AF023") == 1

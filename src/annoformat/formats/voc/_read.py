@@ -5,18 +5,20 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative, read_bytes
+from annoformat._spill import SortedSpill
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
 from annoformat.diagnostics import Diagnostic, Report
+from annoformat.formats._seen import SeenKeys
 from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc import _labelmap as labelmap
 from annoformat.formats.voc import _segmentation as seg
@@ -98,54 +100,46 @@ def _record(el: etree._Element) -> dict[str, str] | str:
     return out
 
 
-@dataclass
-class _Set:
-    """An image set file's ids in file order and the line of each (an array: 4 bytes each)."""
-
-    ids: list[str] = field(default_factory=list)
-    lines: array[int] = field(default_factory=lambda: array("I"))
+#: a listing record: (id, 0, image set, position in it, line, "") for an image-set entry,
+#: (stem, 1, "", 0, 0, file name) for an XML file
+_Listed = tuple[str, int, str, int, int, str]
+#: an item to read: (id, subset, the later image sets listing it, line in its set, XML path)
+_Planned = tuple[str, str | None, list[str], int, str | None]
 
 
 @dataclass
 class _Layout:
     root: Path | None  # the dataset folder when it has Annotations/ or ImageSets/Main/
     folder: Path  # where the XML files are
-    #: XML file stem -> its name, or the stem itself (the same object) when the name is
-    #: ``<stem>.xml``: strings, not Paths (a stream keeps them: 118k in COCO-2017)
-    xmls: dict[str, str]
+    #: the XML files and image-set entries, sorted by id (on disk past a threshold: flat
+    #: memory however many files): :func:`_order` makes the items' order from it
+    listing: SortedSpill[_Listed] = field(default_factory=SortedSpill)
     single: bool = False
-    sets: dict[str, _Set] = field(default_factory=dict)
+    sets: list[str] = field(default_factory=list)  # the image sets' names, as read
     set_files: dict[str, Path] = field(default_factory=dict)
     class_sets: list[str] = field(default_factory=list)
     #: <class>_<subset>.txt: its path and (line, id, flag) rows, checked against the objects
     class_files: dict[str, tuple[Path, list[tuple[int, str, str]]]] = field(default_factory=dict)
 
-    def xml(self, stem: str) -> str | None:
-        """The path of the XML file of ``stem``, if there is one."""
-        name = self.xmls.get(stem)
-        if name is None:
-            return None
-        return os.path.join(self.folder, name + ".xml" if name == stem else name)
 
-    def shared(self, item_id: str) -> str:
-        """``item_id`` as the XML stem object when there is one (one string, not two)."""
-        stem = self.xmls.get(item_id)
-        return stem if stem == item_id else item_id
-
-
-def _xml_files(folder: Path) -> dict[str, str]:
+def _scan_xml(folder: Path) -> Iterator[str]:
+    """The names of the XML files (``.xml`` in any case) in ``folder``, in no order."""
     if not folder.is_dir():
-        return {}
-    # os.scandir and str sorting: sorting 118k Path objects alone takes a second
+        return
     with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries
-                       if e.name[-4:].lower() == ".xml" and e.is_file())
-    out: dict[str, str] = {}
-    for name in names:
-        stem = name[:-4]
-        if stem not in out:
-            out[stem] = stem if name.endswith(".xml") else name
-    return out
+        for entry in entries:
+            if entry.name[-4:].lower() == ".xml" and entry.is_file():
+                yield entry.name
+
+
+def _has_xml(folder: Path) -> bool:
+    return next(_scan_xml(folder), None) is not None
+
+
+def _list_xml(folder: Path, layout: _Layout) -> _Layout:
+    for name in _scan_xml(folder):
+        layout.listing.add((name[:-4], 1, "", 0, 0, name))
+    return layout
 
 
 def _safe_id(value: str) -> bool:
@@ -177,8 +171,8 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
             layout.class_files[file.stem] = (file, [(n, f[0], f[1]) for n, f in (head, *rows)
                                                     if len(f) == 2])
             continue
-        entries = _Set()
-        listed: set[str] = set()
+        listed = SeenKeys()  # each id's first line, for AF025 (16-32 bytes an id)
+        position = 0
         for number, fields in itertools.chain([head] if head is not None else [], rows):
             text_line = " ".join(fields)
             if len(fields) != 1:
@@ -190,16 +184,14 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
                 report.add("AF024", path=shown, line=number, text=text_line,
                            reason="an id is a file stem: no '/', '\\' or '..'")
                 continue
-            if item_id in listed:
-                first = entries.lines[entries.ids.index(item_id)]
+            first = listed.first(item_id, number)
+            if first is not None:
                 report.add("AF025", path=shown, line=number, item_id=item_id, item=item_id,
                            imageset=file.name, first=first)
                 continue
-            item_id = layout.shared(item_id)
-            listed.add(item_id)
-            entries.ids.append(item_id)
-            entries.lines.append(number)
-        layout.sets[file.stem] = entries
+            layout.listing.add((item_id, 0, file.stem, position, number, ""))
+            position += 1
+        layout.sets.append(file.stem)
         layout.set_files[file.stem] = file
     subsets: set[str] = set()
     for stem in class_files:
@@ -212,19 +204,19 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
 
 def _layout(path: Path, report: Report) -> _Layout | None:
     if path.is_file():
-        stem = path.stem
-        return _Layout(None, path.parent, {stem: stem if path.name == stem + ".xml"
-                                           else path.name}, single=True)
+        layout = _Layout(None, path.parent, single=True)
+        layout.listing.add((path.stem, 1, "", 0, 0, path.name))
+        return layout
     if not path.is_dir():
         report.add("AF001", path=str(path))
         return None
     main = path / "ImageSets" / "Main"
     if (path / "Annotations").is_dir() or main.is_dir():
-        layout = _Layout(path, path / "Annotations", _xml_files(path / "Annotations"))
+        layout = _list_xml(path / "Annotations", _Layout(path, path / "Annotations"))
         if main.is_dir():
             _image_sets(main, layout, report)
         return layout
-    return _Layout(None, path, _xml_files(path))
+    return _list_xml(path, _Layout(None, path))
 
 
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".JPG", ".JPEG", ".PNG")
@@ -683,11 +675,11 @@ def _built(fields: dict[str, Any]) -> Item:
 def read(path: Path, options: Options, report: Report) -> Dataset | None:
     """Read a VOC dataset folder, a devkit of several years, Roboflow's subset folders of XML
     files, a folder of XML files, or one XML file into the IR."""
-    found = devkit.years(path) if path.is_dir() and not _xml_files(path) else []
+    found = devkit.years(path) if path.is_dir() and not _has_xml(path) else []
     if found:
         return devkit.read_devkit(path, found, options.year, report,
                                   lambda root: _read_root(root, options, report))
-    folders = devkit.subset_folders(path) if path.is_dir() and not _xml_files(path) else []
+    folders = devkit.subset_folders(path) if path.is_dir() and not _has_xml(path) else []
     if folders:
         return devkit.read_subsets(folders, lambda root: _read_root(root, options, report))
     return _read_root(path, options, report)
@@ -696,7 +688,7 @@ def read(path: Path, options: Options, report: Report) -> Dataset | None:
 def stream(path: Path, options: Options, report: Report) -> Stream | None:
     """:func:`read`, one XML file at a time. A devkit of several years is read whole (its
     items are ordered by subset across the years, its labels by first use)."""
-    found = devkit.years(path) if path.is_dir() and not _xml_files(path) else []
+    found = devkit.years(path) if path.is_dir() and not _has_xml(path) else []
     if found and options.year is not None:
         chosen = devkit.year_of(path, found, options.year, report)
         return open_root(chosen, options, report) if chosen is not None else None
@@ -706,7 +698,7 @@ def stream(path: Path, options: Options, report: Report) -> Stream | None:
             return None
         items, ds.items = ds.items, []
         return Stream(ds, iter(items))
-    folders = devkit.subset_folders(path) if path.is_dir() and not _xml_files(path) else []
+    folders = devkit.subset_folders(path) if path.is_dir() and not _has_xml(path) else []
     if folders:
         return devkit.stream_subsets(folders, lambda root: open_root(root, options, report))
     return open_root(path, options, report)
@@ -751,23 +743,44 @@ def open_root(path: Path, options: Options, report: Report, *,
     return Stream(head, items)
 
 
-def _order(layout: _Layout) -> Iterator[tuple[str, str | None, list[str], int]]:
-    """(id, subset, other image sets, line in its set) of each item: as the image sets list
-    them, the sets in set order, an id in its first set; then the XML files no set lists."""
+def _order(layout: _Layout, report: Report, where: Path) -> Iterator[_Planned]:
+    """The items to read: as the image sets list them, the sets in set order, an id in its
+    first set; then the XML files no set lists, by file name.
+
+    From the listing sorted by id, each id's entries give its first set, its later sets and
+    its XML file; a second sort (on disk past a threshold too) puts them in that order."""
     names = sorted(layout.sets, key=set_order)
-    members = {name: set(layout.sets[name].ids) for name in names}
-    for k, name in enumerate(names):
-        entries = layout.sets[name]
-        earlier = [members[n] for n in names[:k]]
-        for item_id, line in zip(entries.ids, entries.lines, strict=True):
-            if any(item_id in m for m in earlier):
-                continue
-            # "default" is the image set of items without a subset (as datumaro names it)
-            yield (item_id, None if name == DEFAULT_SET else name,
-                   [n for n in names[k + 1:] if item_id in members[n]], line)
-    for stem in layout.xmls:
-        if not any(stem in m for m in members.values()):
-            yield stem, None, [], 0
+    rank = {name: k for k, name in enumerate(names)}
+    last = len(names)
+    # (set rank, position in the set or 0, XML name of an unlisted file or "", id, line,
+    # later sets, XML name or "")
+    order: SortedSpill[tuple[int, int, str, str, int, tuple[str, ...], str]] = SortedSpill()
+    for item_id, group in itertools.groupby(layout.listing, key=itemgetter(0)):
+        xml = ""
+        listed: list[tuple[int, int, int]] = []
+        for _, kind, set_name, position, line, name in group:
+            if kind == 1:
+                xml = xml or name  # (stem.XML beside stem.xml: the first by name)
+            else:
+                listed.append((rank[set_name], position, line))
+        if listed:
+            listed.sort()
+            k, position, line = listed[0]
+            later = tuple(names[j] for j, _, _ in listed[1:])
+            order.add((k, position, "", item_id, line, later, xml))
+        elif xml:
+            order.add((last, 0, xml, item_id, 0, (), xml))
+    for spill in (layout.listing, order):
+        if spill.failed is not None:
+            report.add("AF906", path=str(where), reason=spill.failed)
+            break
+    layout.listing.close()
+    for k, _, _, item_id, line, later, xml in order:
+        # "default" is the image set of items without a subset (as datumaro names it)
+        subset = None if k == last or names[k] == DEFAULT_SET else names[k]
+        yield (item_id, subset, list(later), line,
+               os.path.join(layout.folder, xml) if xml else None)
+    order.close()
 
 
 def _root_items(path: Path, layout: _Layout, reader: _Reader, head: Dataset,
@@ -785,18 +798,17 @@ def _root_items(path: Path, layout: _Layout, reader: _Reader, head: Dataset,
         return (xml, None if layout.single else stem, subset, extra_sets,
                 {name: pngs.pop(stem) for name, pngs in segmentation.items() if stem in pngs})
 
-    order: Iterable[tuple[str, str | None, list[str], int]] = _order(layout)
+    order: Iterable[_Planned] = _order(layout, report, path)
     if pool:
         # each XML file is parsed and checked on its own, in a pool with jobs > 1; the items,
         # the labels and the report are built here in file order, so any number of jobs
         # gives the same
         order = list(order)
         parsed = map_ordered(parse, [task(stem, subset, extra_sets, xml)
-                                     for stem, subset, extra_sets, _ in order
-                                     if (xml := layout.xml(stem)) is not None])
+                                     for stem, subset, extra_sets, _, xml in order
+                                     if xml is not None])
     index = 0
-    for stem, subset, extra_sets, line in track(order, "read"):
-        xml = layout.xml(stem)
+    for stem, subset, extra_sets, line, xml in track(order, "read"):
         origins: list[tuple[int | None, str]] = []
         if xml is not None:
             got = next(parsed) if pool else parse(task(stem, subset, extra_sets, xml))
