@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import annoformat as af
 from annoformat.cli import main
 
-from conftest import FIXTURES
+from conftest import FIXTURES, file_size_limit
 
 TRANSCRIPTS = sorted((FIXTURES / "cli").glob("*.json"))
 _CODE_LINE = re.compile(r"^(?:(?!loss:|to proceed:)\S.*?: )?(AF\d{3}) [a-z0-9-]+: ", re.M)
@@ -40,6 +40,7 @@ def run_transcript(path: Path, tmp: Path) -> tuple[Any, dict[str, Any]]:
         file.write_text("already here\n")
     args = [_substitute(a, tmp) for a in case["args"]]
     with contextlib.ExitStack() as held:
+        held.enter_context(file_size_limit(case.get("file_size_limit")))
         if "locked" in case:  # another writer holds this destination's lock during the run
             dest = Path(_substitute(case["locked"], tmp))
             dest.parent.mkdir(parents=True, exist_ok=True)

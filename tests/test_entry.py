@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from annoformat import _entry
 from annoformat.cli import main
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, file_size_limit
 
 _TRANSCRIPTS = sorted(p for p in (FIXTURES / "cli").glob("*.json")
                       if json.loads(p.read_text())["args"][0] == "validate")
@@ -49,7 +49,8 @@ def test_validate_transcripts_print_the_same(path: Path, tmp_path: Path,
         monkeypatch.setenv(key, value)
     if _entry.fast_validate_args(args) is None:  # options only click parses
         pytest.skip("not a fast-path command line")
-    _both(args, capsys)
+    with file_size_limit(case.get("file_size_limit")):
+        _both(args, capsys)
 
 
 @pytest.mark.parametrize("path", _DATASETS, ids=lambda p: "/".join(p.parts[-3:]))

@@ -40,6 +40,15 @@ def spill_at() -> int:
     return max(1, int(given)) if given.isdigit() else SPILL_AT
 
 
+def temp_root() -> str:
+    """Where temporary folders go, for a message (``TMPDIR``, else the system's), even when
+    none is usable (``tempfile`` then raises)."""
+    try:
+        return tempfile.gettempdir()
+    except OSError:
+        return os.environ.get("TMPDIR") or "the temporary folder"
+
+
 def temp_folder(prefix: str) -> str:
     """A new private folder in the temporary folder (``TMPDIR``, else the system's)."""
     return tempfile.mkdtemp(prefix=prefix)
@@ -110,7 +119,7 @@ class SortedSpill(Generic[T]):
             with open(path, "wb") as fh:
                 _write_chunks(fh, self._memory)
         except OSError as exc:
-            where = self._folder or tempfile.gettempdir()
+            where = temp_root()  # (not the folder made: its name is random)
             self.failed = f"{where}: {exc.strerror or exc}"
             return
         self._runs.append(path)

@@ -85,9 +85,13 @@ def _guarded(func: _F) -> _F:
             # not 0: what was not printed may have been an error (128 + SIGPIPE, as shells)
             sys.exit(EXIT_BROKEN_PIPE)
         except Exception as exc:
-            fd, log = tempfile.mkstemp(prefix="annoformat-crash-", suffix=".log")
-            with os.fdopen(fd, "w") as fh:
-                fh.write(traceback.format_exc())
+            try:
+                fd, log = tempfile.mkstemp(prefix="annoformat-crash-", suffix=".log")
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(traceback.format_exc())
+            except OSError:  # no temporary folder to write it in: the screen, then
+                click.echo(traceback.format_exc(), err=True)
+                log = "(not written: no usable temporary folder; printed above)"
             report = Report()
             report.add("AF099", reason=f"{type(exc).__name__}: {exc}", log=log)
             click.echo(render(report, "text"), err=True)

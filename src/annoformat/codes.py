@@ -653,8 +653,8 @@ _ENTRIES = [
          "validate a 300 MB CVAT XML under `ulimit -v 500000`",
          "Give the process more memory (raise the limit, close other programs), or split the "
          "file (one per subset or task)."),
-    Code("AF906", "listing-kept-in-memory", WARN, "{path}: the listing could not be sorted on "
-         "disk ({reason}); it is kept in memory",
+    Code("AF906", "listing-kept-in-memory", WARN, "the listing could not be sorted on disk "
+         "({reason}); it is kept in memory",
          "A streamed read lists a folder or an image set in item order before its first item; "
          "past 50,000 entries it sorts them in runs written to the temporary folder (TMPDIR), "
          "so memory stays flat however many files there are. When that folder cannot be "

@@ -21,7 +21,6 @@ import os
 import shutil
 import sqlite3
 import sys
-import tempfile
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,7 +138,7 @@ class Sizes:
                 store.add(key, width, height)
             store.flush()
         except (OSError, sqlite3.Error) as exc:  # a full or read-only TMPDIR: kept in memory
-            self.failed = f"{tempfile.gettempdir()}: {exc}"
+            self.failed = f"{_spill.temp_root()}: {exc}"
             self.spill_at = sys.maxsize
             return
         self.exact, self.by_stem, self.store = {}, {}, store
