@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"codes"},
     {"diagnostics"},
     {"_io", "_output", "_archive", "_xml", "schemas", "sourcemap", "masks", "geometry", "media",
-     "checks", "progress", "parallel"},
+     "checks", "progress", "parallel", "_spill"},
     {"spec"},
     {"plugin"},
     {"formats"},

@@ -59,7 +59,7 @@ class SortedSpill(Generic[T]):
     """Records taken back in ``key`` order; equal keys keep the order they were added in.
 
     Example:
-        >>> spill = SortedSpill[tuple[str, int]](limit=2)
+        >>> spill = SortedSpill[tuple[str, int]](key=lambda record: record[0], limit=2)
         >>> spill.extend([("b", 1), ("a", 2), ("c", 3), ("a", 0)])
         >>> list(spill), len(spill)
         ([('a', 2), ('a', 0), ('b', 1), ('c', 3)], 4)

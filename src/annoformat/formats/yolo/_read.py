@@ -219,7 +219,7 @@ class _Reader:
         """The split's images and lone label files in item id order (an AF215 image where
         its id falls); equal ids keep the images' order, then the label files'.
 
-        Two sorts that go to disk past ``SPILL_AT`` records (flat memory): by label file, to
+        Two sorts that go to disk past ``ANNOFORMAT_SPILL_AT`` records (flat memory): by label file, to
         find the images sharing one and the label files no image takes; then by id."""
         by_label: SortedSpill[tuple[str, int, int, str]] = SortedSpill()
         self._spill_failed(split.images.failed)
@@ -243,11 +243,10 @@ class _Reader:
                 by_id.add((self._key(name), n, 0, name, ""))
             else:
                 by_id.add((self._key(name), n, 1, name, first))
-        self._spill_failed(by_label.failed)
+        self._spill_failed(by_label.failed or by_id.failed)
         by_label.close()
         for _key, _n, kind, name, other in by_id:
             yield name if kind == 0 else _Shared(name, other) if kind == 1 else _Lone(name, other)
-        self._spill_failed(by_id.failed)
         by_id.close()
 
     def _spill_failed(self, why: str | None) -> None:
