@@ -230,3 +230,44 @@ def test_voc_image_sets_of_many_ids_are_ordered_as_held(tmp_path: Path, temp: Pa
         ("a", "train", None), ("c", "val", None), ("e", "test", None),
         ("a-b", None, None), ("y", None, None), ("z", None, None)]
     assert [d[0] for d in held[1]].count("AF023") == 1
+
+
+def test_voc_set_file_findings_come_in_line_order(tmp_path: Path, temp: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "voc"
+    (root / "Annotations").mkdir(parents=True)
+    (root / "ImageSets" / "Main").mkdir(parents=True)
+    (root / "ImageSets" / "Main" / "train.txt").write_text("a\nb c\na\n../x\nb c\nd\nd\na\n")
+    expected = [("AF024", 2, None), ("AF025", 3, 1), ("AF024", 4, None), ("AF024", 5, None),
+                ("AF025", 7, 6), ("AF025", 8, 1)]
+    for spill_at in ("50000", "1"):
+        monkeypatch.setenv("ANNOFORMAT_SPILL_AT", spill_at)
+        report = Report()
+        with contextlib.suppress(af.AnnoformatError):
+            list(af.iter_items(root, "voc", report=report))
+        found = [(d.code, d.location.line, d.ctx.get("first")) for d in report
+                 if d.code in ("AF024", "AF025")]
+        assert found == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "é", "\n", "\r", "\r\n", "\x85", "\u2028", "\x0b", " "]),
+                max_size=40),
+       st.lists(st.integers(0, 40), max_size=2), st.integers(1, 8))
+def test_voc_set_files_are_decoded_a_block_at_a_time(pieces: list[str], bad_at: list[int],
+                                                     block: int) -> None:
+    from annoformat.formats.voc import _read
+
+    data = bytearray("".join(pieces).encode())
+    for at in bad_at:  # a byte that is never UTF-8
+        data.insert(min(at, len(data)), 0xFF)
+    raw = bytes(data)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_read, "_BLOCK", block)
+        try:
+            whole = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            assert _read._utf8_error(raw) == (exc.start, exc.reason)
+        else:
+            assert _read._utf8_error(raw) is None
+            assert list(_read._lines(raw)) == whole.splitlines()

@@ -52,7 +52,7 @@ def temp_root() -> str:
 def temp_folder(prefix: str) -> str:
     """A new private folder in the temporary folder (``TMPDIR``, else the system's)."""
     return tempfile.mkdtemp(prefix=prefix)
-_CHUNK = 2048  # records per pickle in a run: what a run holds in memory while merged
+_CHUNK = 256  # records per pickle in a run: what each run holds in memory while merged
 
 
 class SortedSpill(Generic[T]):

@@ -18,7 +18,6 @@ from annoformat._spill import SortedSpill
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
 from annoformat.diagnostics import Diagnostic, Report
-from annoformat.formats._seen import SeenKeys
 from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc import _labelmap as labelmap
 from annoformat.formats.voc import _segmentation as seg
@@ -100,9 +99,9 @@ def _record(el: etree._Element) -> dict[str, str] | str:
     return out
 
 
-#: a listing record: (id, 0, image set, position in it, line, "") for an image-set entry,
-#: (stem, 1, "", 0, 0, file name) for an XML file
-_Listed = tuple[str, int, str, int, int, str]
+#: a listing record: (id, 0, image set, line in it, "") for an image-set entry, (stem, 1, "",
+#: 0, file name) for an XML file
+_Listed = tuple[str, int, str, int, str]
 #: an item to read: (id, subset, the later image sets listing it, line in its set, XML path)
 _Planned = tuple[str, str | None, list[str], int, str | None]
 
@@ -138,8 +137,38 @@ def _has_xml(folder: Path) -> bool:
 
 def _list_xml(folder: Path, layout: _Layout) -> _Layout:
     for name in _scan_xml(folder):
-        layout.listing.add((name[:-4], 1, "", 0, 0, name))
+        layout.listing.add((name[:-4], 1, "", 0, name))
     return layout
+
+
+_BLOCK = 1 << 20
+
+
+def _blocks(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """``data`` in pieces of about 1 MiB, each cut after a newline (never inside a UTF-8
+    sequence nor a CRLF), with its offset."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start + _BLOCK)
+        end = len(data) if end < 0 else end + 1
+        yield start, data[start:end]
+        start = end
+
+
+def _utf8_error(data: bytes) -> tuple[int, str] | None:
+    """The offset and reason of the first byte that is not UTF-8, if any."""
+    for start, block in _blocks(data):
+        try:
+            block.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return start + exc.start, exc.reason
+    return None
+
+
+def _lines(data: bytes) -> Iterator[str]:
+    """``data.decode().splitlines()``, a block at a time."""
+    for _, block in _blocks(data):
+        yield from block.decode("utf-8").splitlines()
 
 
 def _safe_id(value: str) -> bool:
@@ -156,14 +185,14 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
         if data.startswith(b"\xef\xbb\xbf"):
             report.add("AF004", path=shown, line=1, column=1)
             data = data[3:]
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            report.add("AF003", path=shown, line=line, offset=exc.start, reason=exc.reason)
+        bad = _utf8_error(data)
+        if bad is not None:
+            offset, reason = bad
+            line = data.count(b"\n", 0, offset) + 1
+            report.add("AF003", path=shown, line=line, offset=offset, reason=reason)
             continue
-        # (a generator: a set listing every image is not held twice)
-        rows = ((number, stripped.split()) for number, raw in enumerate(text.splitlines(), 1)
+        # (generators: the file is decoded a block at a time, its lines never all held)
+        rows = ((number, stripped.split()) for number, raw in enumerate(_lines(data), 1)
                 if (stripped := raw.strip()) and not stripped.startswith("#"))
         head = next(rows, None)
         if head is not None and len(head[1]) == 2 and head[1][1] in _CLASS_FLAGS:
@@ -171,26 +200,32 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
             layout.class_files[file.stem] = (file, [(n, f[0], f[1]) for n, f in (head, *rows)
                                                     if len(f) == 2])
             continue
-        listed = SeenKeys()  # each id's first line, for AF025 (16-32 bytes an id)
-        position = 0
+        # the ids by id (sorted on disk past a threshold) find those listed twice (AF025);
+        # the findings are said in line order, as they would be line by line
+        found: list[tuple[int, str, dict[str, Any]]] = []
+        by_id: SortedSpill[tuple[str, int]] = SortedSpill()
         for number, fields in itertools.chain([head] if head is not None else [], rows):
             text_line = " ".join(fields)
             if len(fields) != 1:
-                report.add("AF024", path=shown, line=number, text=text_line,
-                           reason="expected one image id per line")
-                continue
-            item_id = fields[0]
-            if not _safe_id(item_id):
-                report.add("AF024", path=shown, line=number, text=text_line,
-                           reason="an id is a file stem: no '/', '\\' or '..'")
-                continue
-            first = listed.first(item_id, number)
-            if first is not None:
-                report.add("AF025", path=shown, line=number, item_id=item_id, item=item_id,
-                           imageset=file.name, first=first)
-                continue
-            layout.listing.add((item_id, 0, file.stem, position, number, ""))
-            position += 1
+                found.append((number, "AF024", {"text": text_line,
+                                                "reason": "expected one image id per line"}))
+            elif not _safe_id(fields[0]):
+                found.append((number, "AF024", {
+                    "text": text_line, "reason": "an id is a file stem: no '/', '\\' or '..'"}))
+            else:
+                by_id.add((fields[0], number))
+        for item_id, group in itertools.groupby(by_id, key=itemgetter(0)):
+            (_, first), *again = group
+            layout.listing.add((item_id, 0, file.stem, first, ""))
+            found += [(number, "AF025", {"item_id": item_id, "item": item_id,
+                                         "imageset": file.name, "first": first})
+                      for _, number in again]
+        if by_id.failed is not None:
+            report.add("AF906", path=shown, reason=by_id.failed)
+        by_id.close()
+        found.sort(key=itemgetter(0))
+        for number, code, kwargs in found:
+            report.add(code, path=shown, line=number, **kwargs)
         layout.sets.append(file.stem)
         layout.set_files[file.stem] = file
     subsets: set[str] = set()
@@ -205,7 +240,7 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
 def _layout(path: Path, report: Report) -> _Layout | None:
     if path.is_file():
         layout = _Layout(None, path.parent, single=True)
-        layout.listing.add((path.stem, 1, "", 0, 0, path.name))
+        layout.listing.add((path.stem, 1, "", 0, path.name))
         return layout
     if not path.is_dir():
         report.add("AF001", path=str(path))
@@ -752,30 +787,30 @@ def _order(layout: _Layout, report: Report, where: Path) -> Iterator[_Planned]:
     names = sorted(layout.sets, key=set_order)
     rank = {name: k for k, name in enumerate(names)}
     last = len(names)
-    # (set rank, position in the set or 0, XML name of an unlisted file or "", id, line,
-    # later sets, XML name or "")
-    order: SortedSpill[tuple[int, int, str, str, int, tuple[str, ...], str]] = SortedSpill()
+    # (set rank, line in the set or 0, XML name of an unlisted file or "", id, later sets,
+    # XML name or "")
+    order: SortedSpill[tuple[int, int, str, str, tuple[str, ...], str]] = SortedSpill()
     for item_id, group in itertools.groupby(layout.listing, key=itemgetter(0)):
         xml = ""
-        listed: list[tuple[int, int, int]] = []
-        for _, kind, set_name, position, line, name in group:
+        listed: list[tuple[int, int]] = []
+        for _, kind, set_name, line, name in group:
             if kind == 1:
                 xml = xml or name  # (stem.XML beside stem.xml: the first by name)
             else:
-                listed.append((rank[set_name], position, line))
+                listed.append((rank[set_name], line))
         if listed:
             listed.sort()
-            k, position, line = listed[0]
-            later = tuple(names[j] for j, _, _ in listed[1:])
-            order.add((k, position, "", item_id, line, later, xml))
+            k, line = listed[0]
+            later = tuple(names[j] for j, _ in listed[1:])
+            order.add((k, line, "", item_id, later, xml))
         elif xml:
-            order.add((last, 0, xml, item_id, 0, (), xml))
+            order.add((last, 0, xml, item_id, (), xml))
     for spill in (layout.listing, order):
         if spill.failed is not None:
             report.add("AF906", path=str(where), reason=spill.failed)
             break
     layout.listing.close()
-    for k, _, _, item_id, line, later, xml in order:
+    for k, line, _, item_id, later, xml in order:
         # "default" is the image set of items without a subset (as datumaro names it)
         subset = None if k == last or names[k] == DEFAULT_SET else names[k]
         yield (item_id, subset, list(later), line,

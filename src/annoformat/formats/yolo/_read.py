@@ -219,8 +219,8 @@ class _Reader:
         """The split's images and lone label files in item id order (an AF215 image where
         its id falls); equal ids keep the images' order, then the label files'.
 
-        Two sorts that go to disk past ``ANNOFORMAT_SPILL_AT`` records (flat memory): by label file, to
-        find the images sharing one and the label files no image takes; then by id."""
+        Two sorts that go to disk past ``ANNOFORMAT_SPILL_AT`` records (flat memory): by label
+        file, to find the images sharing one and the label files no image takes; then by id."""
         by_label: SortedSpill[tuple[str, int, int, str]] = SortedSpill()
         self._spill_failed(split.images.failed)
         for n, image in enumerate(split.images):
