@@ -59,16 +59,22 @@ def _both(src: Path, tmp_path: Path, part_items: int = 1, **options: Any
     return whole, parts
 
 
-def test_two_items_of_different_parts_sharing_a_label_file_are_af215(tmp_path: Path) -> None:
-    # a.jpg (part 0) and A.png (part 2) would both write labels/train/a.txt (casefolded)
-    src = _source(tmp_path, [_item("a", "train", _box()), _item("b", "train", _box()),
-                             _item("A", "train", _box(), path="A.png")])
+@pytest.mark.parametrize("spill_at", ["50000", "1"])  # 1: the index lines sorted on disk
+def test_two_items_of_different_parts_sharing_a_label_file_are_af215(
+        tmp_path: Path, spill_at: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANNOFORMAT_SPILL_AT", spill_at)
+    # a.jpg (part 0) and A.png (part 2) would both write labels/train/a.txt (casefolded);
+    # b.jpg (part 1) and B.jpg, b.png (parts 3, 4) labels/val/b.txt
+    src = _source(tmp_path, [_item("a", "train", _box()), _item("b", "val", _box()),
+                             _item("A", "train", _box(), path="A.png"),
+                             _item("B", "val", _box()), _item("b2", "val", path="b.png")])
     _, parts = _both(src, tmp_path)
     found = [d for d in parts.report.diagnostics if d.code == "AF215"]
-    assert not parts.written and len(found) == 1
-    assert found[0].location.item_id == "A"
-    assert found[0].ctx["first"] == "a (a.jpg)" and found[0].ctx["second"] == "A (A.png)"
-    assert found[0].ctx["label"] == "labels/train/A.txt"
+    assert not parts.written
+    assert [(d.location.item_id, d.ctx["first"], d.ctx["second"], d.ctx["label"])
+            for d in found] == [("A", "a (a.jpg)", "A (A.png)", "labels/train/A.txt"),
+                                ("B", "b (b.jpg)", "B (B.jpg)", "labels/val/B.txt"),
+                                ("b2", "b (b.jpg)", "b2 (b.png)", "labels/val/b.txt")]
     assert not (tmp_path / "out-parts").exists()
 
 

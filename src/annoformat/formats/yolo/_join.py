@@ -9,22 +9,23 @@ the size sidecar is merged entry by entry in item order; data.yaml, obj.data / o
 classes.txt are written once from the labels known at the end, and what they say (AF034, AF039,
 AF044) is said here, once the parts are known not to collide (a whole write says it after its
 label files). Two items of different parts that would share a label file (also by case or
-Unicode normalisation) are AF215, as within one part: what is kept to find them is a 64-bit
-hash per label file (``SeenKeys``); each part's index file on disk names the first item when a
-collision is found.
+Unicode normalisation) are AF215, as within one part: found by sorting the parts' index files
+(a line per label file, on disk) by label file, in flat memory.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
 import orjson
 
+from annoformat._spill import SortedSpill
 from annoformat.diagnostics import Report
-from annoformat.formats._seen import SeenKeys
 from annoformat.formats.yolo._common import Options
 from annoformat.formats.yolo._sizes import SIDECAR, SIDECAR_FORMAT
 from annoformat.formats.yolo._task import census, choose_task, none_subset, output_layout
@@ -95,30 +96,27 @@ def _list_names(parts: list[Path]) -> list[str]:
 
 def _collisions(parts: list[Path], report: Report) -> None:
     """AF215 for two items of different parts that share a label file (a part's own were
-    refused when it was written)."""
-    keys = SeenKeys()
+    refused when it was written): the parts' index lines sorted by label file (on disk past a
+    threshold: flat memory), then said in part and line order."""
+    by_key: SortedSpill[tuple[str, int, int, str, str, str]] = SortedSpill()
     for number, part in enumerate(parts):
         index = part / INDEX
         if not index.is_file():
             continue
         with open(index, "rb") as fh:
-            for line in fh:
-                key, item_id, shown, label = orjson.loads(line)
-                first = keys.first(key, number)
-                named = _shown(parts[first], key) if first is not None else None
-                if named is not None:  # None: two keys with one hash, not one file
-                    report.add("AF215", item_id=item_id, first=named, second=shown,
-                               label=label)
-
-
-def _shown(part: Path, key: str) -> str | None:
-    """How the item of ``part`` whose label file has ``key`` is named (its index line)."""
-    with open(part / INDEX, "rb") as fh:
-        for line in fh:
-            row = orjson.loads(line)
-            if row[0] == key:
-                return str(row[2])
-    return None
+            for line, raw in enumerate(fh):
+                key, item_id, shown, label = orjson.loads(raw)
+                by_key.add((key, number, line, item_id, shown, label))
+    found: list[tuple[int, int, str, str, str, str]] = []
+    for _key, group in itertools.groupby(by_key, key=itemgetter(0)):
+        (*_, first, _label), *again = group
+        found += [(number, line, item_id, first, shown, label)
+                  for _, number, line, item_id, shown, label in again]
+    if by_key.failed is not None:
+        report.add("AF906", path=str(parts[0].parent), reason=by_key.failed)
+    by_key.close()
+    for _, _, item_id, first, shown, label in sorted(found):
+        report.add("AF215", item_id=item_id, first=first, second=shown, label=label)
 
 
 def _merge_sizes(sidecars: list[Path], dest: Path) -> None:
