@@ -8,15 +8,7 @@ from pathlib import Path
 import pytest
 
 from annoformat import parallel
-from annoformat.parallel import (
-    SharedPool,
-    cgroup_cpus,
-    jobs,
-    map_ordered,
-    usable_cores,
-    use_jobs,
-    worth_a_pool,
-)
+from annoformat.parallel import cgroup_cpus, jobs, map_ordered, usable_cores, use_jobs
 
 
 def _pid_and_square(value: int) -> tuple[int, int]:
@@ -105,35 +97,3 @@ def test_workers_do_not_start_pools_of_their_own() -> None:
 def test_a_worker_error_reaches_the_caller() -> None:
     with use_jobs(2, min_items=1), pytest.raises(ValueError, match="three"):
         list(map_ordered(_fail_on_three, range(10)))
-
-
-def _shared_pid_and_sum(shared: list[int], value: int) -> tuple[int, int, int]:
-    return os.getpid(), sum(shared) + value, jobs()
-
-
-def test_a_shared_pool_takes_items_one_at_a_time_in_other_processes() -> None:
-    shared = list(range(100))  # reaches each worker once, not with each item
-    with use_jobs(2), SharedPool(_shared_pid_and_sum, shared) as pool:
-        assert pool.workers == 2
-        handles = [pool.submit(v) for v in range(50)]
-        out = [h.get() for h in reversed(handles)][::-1]  # taken in any order
-    assert [total for _, total, _ in out] == [4950 + v for v in range(50)]
-    assert os.getpid() not in {pid for pid, _, _ in out}
-    assert {inner for _, _, inner in out} == {1}  # no pools inside the pool
-    with use_jobs(2), SharedPool(_fail_on_three_shared, None) as pool:
-        failed = pool.submit(3)
-        assert pool.submit(4).get() == 4
-        with pytest.raises(ValueError, match="three"):
-            failed.get()
-
-
-def _fail_on_three_shared(_: None, value: int) -> int:
-    return _fail_on_three(value)
-
-
-def test_worth_a_pool_follows_jobs_and_min_items() -> None:
-    with use_jobs(1, min_items=1):
-        assert not worth_a_pool(10**6)
-    with use_jobs(2):
-        assert not worth_a_pool(parallel.MIN_ITEMS - 1)
-        assert worth_a_pool(parallel.MIN_ITEMS)

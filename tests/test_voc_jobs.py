@@ -1,11 +1,10 @@
-"""Pascal VOC (and YOLO, CVAT) with one job and with two: the same items, labels, findings and
-bytes.
+"""Pascal VOC (and YOLO) with one job and with two: the same items, labels, findings and bytes.
 
-Every VOC, YOLO and CVAT conformance fixture (good and bad) is read in this process and through
-a pool of two (``min_items=1``: the pool even for one file or batch of images) and must give the
-same IR and the same diagnostics, message and location included (the conformance suite checks
-the one-job result against the goldens). A dataset large enough for the default pool threshold
-is converted both ways with ``--jobs 1`` and ``--jobs 2`` and the outputs compared byte for byte.
+Every VOC and YOLO conformance fixture (good and bad) is read in this process and through a
+pool of two (``min_items=1``: the pool even for one file) and must give the same IR and the same
+diagnostics, message and location included (the conformance suite checks the one-job result
+against the goldens). A dataset large enough for the default pool threshold is converted both
+ways with ``--jobs 1`` and ``--jobs 2`` and the outputs compared byte for byte.
 """
 
 from __future__ import annotations
@@ -28,10 +27,9 @@ from annoformat.testing import canonical_json
 
 from conftest import Case, fixture_cases
 
-#: the formats whose files are read through the pool (YOLO's and CVAT's CLI checks:
-#: test_yolo_jobs.py, test_cvat_jobs.py)
+#: the formats whose files are read through the pool (YOLO's CLI check: test_yolo_jobs.py)
 POOLED_CASES = [c for c in fixture_cases("good") + fixture_cases("bad")
-                if c.format in ("voc", "yolo", "cvat")]
+                if c.format in ("voc", "yolo")]
 
 
 def _read(case: Case, jobs: int) -> tuple[bytes | None, list[tuple[Any, ...]], Any]:

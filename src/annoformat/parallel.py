@@ -22,10 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-if TYPE_CHECKING:
-    from multiprocessing.pool import AsyncResult
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -197,55 +194,7 @@ def map_shared(fn: Callable[[S, T], R], shared: S, items: Iterable[T], *,
     """
     n = jobs()
     listed = items if isinstance(items, (list, tuple)) else list(items)
-    if not worth_a_pool(len(listed)):
+    if n <= 1 or len(listed) < max(1, _MIN_ITEMS.get()):
         return (fn(shared, item) for item in listed)
     tasks: list[tuple[Callable[[S, T], R], T]] = [(fn, item) for item in listed]
     return _pooled(_call_shared, tasks, n, chunksize, _shared_init, (shared,))
-
-
-def worth_a_pool(items: int) -> bool:
-    """Whether work on ``items`` items goes to a pool: :func:`jobs` is more than 1 and they
-    are at least ``min_items`` (see :func:`use_jobs`).
-
-    Example:
-        >>> with use_jobs(2, min_items=10):
-        ...     worth_a_pool(9), worth_a_pool(10)
-        (False, True)
-    """
-    return jobs() > 1 and items >= max(1, _MIN_ITEMS.get())
-
-
-class SharedPool(Generic[S, T, R]):
-    """``fn(shared, item)`` in a pool of :func:`jobs` processes for items that come one at a
-    time (a file being parsed: the next item is made while workers read the last ones), as
-    :func:`map_shared` does for a list: ``shared`` reaches each worker once. :meth:`submit`
-    returns a handle to wait on; the caller takes the results in the order it wants. The
-    workers end with :meth:`close` (or the ``with`` block), finished or not.
-
-    Example:
-        >>> with use_jobs(2), SharedPool(divmod, 7) as pool:
-        ...     handles = [pool.submit(n) for n in (2, 3)]
-        ...     [h.get() for h in handles]
-        [(3, 1), (2, 1)]
-    """
-
-    def __init__(self, fn: Callable[[S, T], R], shared: S) -> None:
-        self.fn = fn
-        self.workers = jobs()
-        self.pool = _context().Pool(self.workers, initializer=_shared_init,
-                                    initargs=(shared,))
-
-    def submit(self, item: T) -> AsyncResult[R]:
-        """Start ``fn(shared, item)`` in a worker."""
-        result: AsyncResult[R] = self.pool.apply_async(_call_shared, ((self.fn, item),))
-        return result
-
-    def close(self) -> None:
-        """End the workers (what was submitted and not taken is dropped)."""
-        self.pool.terminate()
-
-    def __enter__(self) -> SharedPool[S, T, R]:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()

@@ -36,8 +36,7 @@ from annoformat.model import (
     Tag,
     VideoFrame,
 )
-from annoformat.parallel import use_jobs
-from annoformat.testing import canonical_json, first_difference
+from annoformat.testing import first_difference
 from annoformat.testing.strategies_cvat import cvat_image_datasets, cvat_video_datasets
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "cvat" / "good"
@@ -50,20 +49,8 @@ SETTINGS = settings(max_examples=60, deadline=None,
 
 
 def _read(path: Path) -> tuple[Dataset | None, Report]:
-    """The file read with one job, after checking that a pool of two reads the same (the
-    pool for any batch of images: ``min_items=1``; the round trips below run random datasets
-    through it)."""
-    read = []
-    for jobs, least in ((2, 1), (1, None)):
-        report = Report()
-        with use_jobs(jobs, min_items=least):
-            ds = cvat.read(path, cvat.Options(), report)
-        read.append((ds, report))
-    (pooled, pooled_report), (ds, report) = read
-    assert (pooled and canonical_json(pooled)) == (ds and canonical_json(ds))
-    assert [(d.code, d.message, d.location) for d in pooled_report] == [
-        (d.code, d.message, d.location) for d in report]
-    return ds, report
+    report = Report()
+    return cvat.read(path, cvat.Options(), report), report
 
 
 def _write(ds: Dataset, path: Path, flavour: str = "auto") -> Report:

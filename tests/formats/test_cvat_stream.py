@@ -1,11 +1,8 @@
 """The streaming CVAT reader: what it says does not depend on how the bytes arrive, XPaths and
-schema messages are the whole document's, and running out of memory is AF905. Every test runs
-with one job and with two (``min_items=1``: the pool for any batch of images, however small),
-as a whole read does (``Reader(pool=True)``)."""
+schema messages are the whole document's, and running out of memory is AF905."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,6 @@ from annoformat._xml import syntax_error
 from annoformat.diagnostics import Report
 from annoformat.formats.cvat import _read
 from annoformat.formats.cvat._read import Reader
-from annoformat.parallel import use_jobs
 
 from conftest import FIXTURES
 
@@ -28,16 +24,10 @@ META = (b"<version>1.1</version><meta><task><labels><label><name>a</name><attrib
         b"</label></labels></task></meta>")
 
 
-@pytest.fixture(autouse=True, params=[1, 2], ids=["jobs1", "jobs2"])
-def jobs(request: pytest.FixtureRequest) -> Iterator[int]:
-    with use_jobs(request.param, min_items=1):
-        yield request.param
-
-
 def _read_all(data: bytes, chunk: int | None = None) -> tuple[Any, list[Any], Any]:
     report = Report()
     with sourcemap.recording() as sm:
-        reader = Reader("f.xml", report, pool=True)
+        reader = Reader("f.xml", report)
         ds = reader.read(data, chunk) if chunk else reader.read(data)
     diags = [(d.code, d.location.to_dict(), d.message) for d in report]
     return (None if ds is None else ds.model_dump()), diags, (sm.items, sm.annotations)
@@ -89,7 +79,7 @@ def test_memory_error_is_af905_naming_the_file() -> None:
         raise MemoryError
 
     report = Report()
-    assert Reader("big.xml", report, pool=True).read_stream(chunks()) is None
+    assert Reader("big.xml", report).read_stream(chunks()) is None
     assert [(d.code, d.location.path) for d in report] == [("AF905", "big.xml")]
     assert "big.xml" in report.diagnostics[0].message
 
@@ -125,31 +115,35 @@ def test_images_checked_in_batches_say_what_one_by_one_says() -> None:
 
 
 @pytest.mark.parametrize("path", XML_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
-def test_a_pool_reads_what_one_process_reads(path: Path, jobs: int) -> None:
+def test_batches_read_through_bytes_as_a_worker_would_change_nothing(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = path.read_bytes()
-    with use_jobs(1):
-        alone = _read_all(data)
-    assert _read_all(data) == alone
+    whole = _read_all(data)
+    monkeypatch.setattr(Reader, "via_bytes", True)
+    assert _read_all(data) == whole
 
 
-def test_workers_get_lines_ordinals_and_findings_of_the_file(jobs: int) -> None:
+def test_a_worker_gets_lines_ordinals_and_findings_of_the_file() -> None:
     # several batches (the pull parser drains every 256 root children), a finding in each,
-    # a repeated id across batches, one schema error far in (its batch and those after it,
-    # sent to the pool meanwhile, go through the one-by-one check), lines past 65,535 (lxml
-    # cannot set those on a node): all as the one-process read says
+    # a repeated id across batches, one schema error far in: all as the in-process read says
     many = _doc(*[IMAGES % (i % 600, i, BOX % (b"0" if i % 250 == 0 else b"5"))
                   for i in range(700)]).replace(b"><", b">\n<")
     bad = many.replace(b'xbr="5"', b'xbr="z"', 1)
-    far = many.replace(b"</meta>", b"</meta>" + b"\n" * 70_000, 1)
-    for data in (many, bad, far, far.replace(b'xbr="5"', b'xbr="z"', 650)):
-        with use_jobs(1):
-            alone = _read_all(data, 512)
-        assert _read_all(data, 512) == alone
-    _, diags, _ = _read_all(far)
-    # (line 71,813; past 65,535 libxml2 has an element's line from its first text node, here
-    # the next line: what lxml says in the parser, and what the workers are told)
-    assert next((loc["line"], loc["pointer"]) for c, loc, _ in diags if c == "AF203") == (
-        71_814, "/annotations/image[601]")
+    starts: list[int] = []
+    real = _read.read_images
+
+    def spy(context: Any, batch: Any) -> Any:
+        starts.append(batch[2])
+        return real(context, batch)
+
+    for data in (many, bad):
+        whole = _read_all(data, 512)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_read, "read_images", spy)
+            mp.setattr(Reader, "via_bytes", True)
+            assert _read_all(data, 512) == whole
+    # drains every 256 root children (version and meta count); the first image is read alone
+    assert starts[:3] == [2, 254, 510]
     _, diags, _ = _read_all(many, 512)
     assert [(c, loc["line"], loc["pointer"]) for c, loc, _ in diags][:4] == [
         ("AF302", 14, "/annotations/image[1]/box"),

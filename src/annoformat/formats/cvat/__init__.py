@@ -186,7 +186,7 @@ def _items(path: Path, head: Dataset, report: Report, whole: bool) -> Iterator[I
         # bytes: the items (<image>, or frames of <track>s) are counted only at the end
         if chunks is None:
             return
-        reader = Reader(str(file), report, pool=whole)
+        reader = Reader(str(file), report)
         met = 0
         for item in reader.iter_stream(track_bytes(chunks, "read", _size(file))):
             if met < len(reader.label_list):  # the file's <meta> was read

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -36,7 +35,6 @@ from annoformat.formats.cvat._meta import (
     typed_value,
 )
 from annoformat.model import (
-    ANNOTATION_TYPES,
     AttributeSpec,
     BBox,
     Dataset,
@@ -55,12 +53,9 @@ from annoformat.model import (
     defaults_of,
     trusted,
 )
-from annoformat.parallel import SharedPool, worth_a_pool
 from annoformat.schemas import compiled_xsd
 
 if TYPE_CHECKING:  # lxml loads when a file is read, not when discovery imports this
-    from multiprocessing.pool import AsyncResult
-
     from lxml import etree
 
 SCHEMAS = {"images": "cvat-images-1.1.xsd", "video": "cvat-video-1.1.xsd"}
@@ -145,16 +140,15 @@ class ImageContext:
 
 
 class ImageRead(NamedTuple):
-    """One ``<image>`` read on its own: the item (or, from a worker, its fields: see
-    :func:`_sent`), and what :meth:`Reader._merge` needs to add it in file order (its key for
-    the repeated-id check, its findings, cuboids, and where each annotation is when origins
-    are recorded). Picklable."""
+    """One ``<image>`` read on its own: the item, and what :meth:`Reader._merge` needs to add
+    it in file order (its key for the repeated-id check, its findings, cuboids, and where each
+    annotation is when origins are recorded). Picklable."""
 
     key: tuple[str | None, str]
     image_id: str
     line: int | None
     ordinal: int
-    item: Item | dict[str, Any]
+    item: Item
     calls: list[tuple[str, dict[str, Any]]]
     origins: list[tuple[int | None, _Pointer]] | None
     cuboids: list[int]
@@ -167,7 +161,7 @@ ImageBatch = tuple[bytes, list[int | None], int]
 
 def batch_bytes(wrapper: etree._Element, start: int) -> ImageBatch:
     """A batch of images (see :meth:`Reader._wrapper`) as bytes, with every node's line in the
-    file in document order (serialising loses them; :func:`read_images` looks them up) and
+    file in document order (serialising loses them; :func:`read_images` puts them back) and
     ``start``, the ordinal of its first image among the root's images."""
     from lxml import etree
 
@@ -175,69 +169,36 @@ def batch_bytes(wrapper: etree._Element, start: int) -> ImageBatch:
     return etree.tostring(wrapper), lines, start
 
 
-def read_images(context: ImageContext, batch: ImageBatch) -> bytes | None:
-    """A run of ``<image>`` elements read on their own, in file order, in a worker of
-    :meth:`Reader._images`'s pool (module level, picklable arguments; the context reaches
-    each worker once: ``parallel.SharedPool``): an :class:`ImageRead` each, each item as its
-    fields (:func:`_sent`), pickled here (see :func:`_unpickled`). None when the XSD finds an
-    error: the caller then checks them one by one, which says where.
+def read_images(context: ImageContext, batch: ImageBatch) -> list[ImageRead] | None:
+    """A run of ``<image>`` elements read on their own, in file order, as a process-pool
+    worker would: module level, picklable arguments and result, shaped for
+    ``parallel.map_shared(read_images, reader.context(), batches)``. None when the XSD finds
+    an error: the caller then checks them one by one, which says where.
 
     Example:
         >>> from lxml import etree
         >>> run = etree.fromstring('<annotations><image id="0" name=""/>'
         ...                        '<image id="7" name="a.jpg"/></annotations>')
         >>> context = Reader("f.xml", Report()).context()
-        >>> sent = read_images(context, batch_bytes(run, 2))
-        >>> [(r.ordinal, r.item["id"]) for r in _unpickled(sent)]
-        [(2, '7')]
+        >>> [r.item.id for r in read_images(context, batch_bytes(run, 2))]
+        ['7']
     """
-    import pickle  # (here: a small file's read imports no more than it needs)
-
     from lxml import etree
 
     data, lines, start = batch
 
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
                                                   load_dtd=False, huge_tree=True))
+    for node, line in zip(root.iter(), lines, strict=True):
+        if line is not None:
+            cast(Any, node).sourceline = line
     if not compiled_xsd(SCHEMAS["images"]).validate(root):
         return None
     reader = Reader(context.path, Report())
-    # the file's lines by node, not set as the nodes' own: lxml cannot set one past 65535
-    reader.lines = dict(zip(root.iter(), lines, strict=True))
     reader.labels, reader.specs = context.labels, context.specs
     reader.element_specs, reader.implied = context.element_specs, context.implied
     reader.origins = {} if context.origins else None
-    reads = [one._replace(item=_sent(cast(Item, one.item)))
-             for one in (reader._read_image(el, start + i) for i, el in enumerate(list(root)[1:]))]
-    return pickle.dumps(reads, pickle.HIGHEST_PROTOCOL)
-
-
-def _unpickled(sent: bytes | None) -> list[ImageRead] | None:
-    """What :func:`read_images` sent. It comes pickled: the pool hands bytes over as they
-    are, and they are unpickled here, in the reading thread, when they are added; a result
-    unpickled by the pool's result thread holds the GIL against the parser (the parent's
-    CPU time was ~20% more at 10,000 images)."""
-    import pickle
-
-    return None if sent is None else cast("list[ImageRead]", pickle.loads(sent))
-
-
-def _sent(item: Item) -> dict[str, Any]:
-    """An item as a worker sends it: the models' own field dicts, which pickle both ways in
-    about half the time the models do (benchmarks/README.md, "CVAT read with --jobs"), and
-    are made models again without a check (:func:`_received`)."""
-    fields = dict(item.__dict__)
-    fields["media"] = item.media.__dict__
-    fields["annotations"] = [ann.__dict__ for ann in item.annotations]
-    return fields
-
-
-def _received(fields: dict[str, Any]) -> Item:
-    """The item of :func:`_sent`'s fields (each annotation's class from its ``type``)."""
-    fields["media"] = trusted(Image, fields["media"])
-    fields["annotations"] = [trusted(ANNOTATION_TYPES[ann["type"]], ann)
-                             for ann in fields["annotations"]]
-    return trusted(Item, fields)
+    return [reader._read_image(el, start + i) for i, el in enumerate(list(root)[1:])]
 
 
 #: the root's children that end a step of the streaming read
@@ -246,8 +207,6 @@ _RANK = {None: 0, "version": 1, "meta": 2, "item": 3}
 _HEAD = 1 << 16
 #: root children read per drain: runs of images among them are checked as one document
 _BATCH = 256
-#: batches of images a worker may have waiting (more and the parser waits for them)
-_QUEUED = 4
 
 
 class Reader:
@@ -267,21 +226,16 @@ class Reader:
     Speed: the children are drained every ``_BATCH`` of them, and a run of images is checked
     as one small document (one libxml2 call, not one per image; an error sends the run through
     the one-by-one check, which says where). Each image is read on its own into an
-    :class:`ImageRead` and merged in file order (:meth:`_merge`). ``pool``: with
-    ``parallel.jobs()`` > 1 the runs are read in a pool of processes (:func:`read_images`)
-    while this one parses on, and merged in file order as they come back, as the one-process
-    read merges them; only for a whole read (the items are held anyway), since a stream would
-    hold the batches on their way. Usual shapes take :meth:`_fast`.
+    :class:`ImageRead` and merged in file order (:meth:`_merge`), so a run can be read in
+    another process (:func:`read_images`). Usual shapes take :meth:`_fast`.
     """
 
-    def __init__(self, path: str, report: Report, pool: bool = False) -> None:
+    #: batches of images go through bytes and pickle as a process pool's would (the tests)
+    via_bytes = False
+
+    def __init__(self, path: str, report: Report) -> None:
         self.path = path
         self.out = report
-        self.may_pool = pool
-        self.pool: SharedPool[ImageContext, ImageBatch, bytes | None] | None = None
-        # batches in the pool, in file order: (result, images, ordinal of the first)
-        self.pending: deque[tuple[AsyncResult[bytes | None], list[etree._Element], int]] = (
-            deque())
         self.report = _Pending()
         self.labels: dict[str, Label] = {}
         self.specs: dict[str, dict[str, AttributeSpec]] = {}
@@ -299,8 +253,6 @@ class Reader:
         self.root_line: int | None = None
         self.doctype: str | None = None
         self.root_checked = False
-        # each node's line in the file when the nodes were parsed elsewhere (read_images)
-        self.lines: dict[etree._Element, int | None] | None = None
         # schema: libxml2's errors, the content model's state, the flavour seen so far
         self.errors: list[tuple[int, _Pointer, str]] = []
         self.state: str | None = None
@@ -328,11 +280,7 @@ class Reader:
 
     def _at(self, el: etree._Element) -> dict[str, Any]:
         """Location of an element: file, line and XPath."""
-        return {"path": self.path, "line": self._line(el), "pointer": self._pointer(el)}
-
-    def _line(self, el: etree._Element) -> int | None:
-        """The element's line in the file (see :attr:`lines`)."""
-        return line_of(el) if self.lines is None else self.lines[el]
+        return {"path": self.path, "line": line_of(el), "pointer": self._pointer(el)}
 
     def _pointer(self, el: etree._Element) -> _Pointer:
         assert self.current is not None
@@ -389,10 +337,6 @@ class Reader:
             self.ready, self.report, self.errors = [], _Pending(), []
             self.out.add("AF905", path=self.path, detail="")
             self.result = None
-        finally:
-            if self.pool is not None:
-                self.pool.close()
-                self.pool, self.pending = None, deque()
 
     def _take(self) -> Iterator[Item]:
         ready, self.ready = self.ready, []
@@ -468,7 +412,8 @@ class Reader:
             child = next(iter(root), None)
             if child is None or child is upto:
                 break
-            if child.tag == "image" and self._batchable():
+            if (child.tag == "image" and self.state == "item" and self.tentative == "images"
+                    and not self.errors and self.unexpected is None):
                 if wrapper is None:
                     wrapper = self._wrapper("item", "images")
                 wrapper.append(child)  # out of the document, as _child does
@@ -477,19 +422,9 @@ class Reader:
             if wrapper is not None:
                 self._images(wrapper, batch)
                 batch, wrapper = [], None
-            self._settle(0)  # the batches before it first: one order of events, any jobs
             self._child(child)
         if wrapper is not None:
             self._images(wrapper, batch)
-        if upto is None:
-            self._settle(0)
-
-    def _batchable(self) -> bool:
-        """Whether the next image is read in a batch: it follows images and no schema error
-        was found (the pool's batches were sent before their predecessors' verdicts came
-        back: :meth:`_add` asks again)."""
-        return (self.state == "item" and self.tentative == "images" and not self.errors
-                and self.unexpected is None)
 
     def _wrapper(self, state: str | None, flavour: str) -> etree._Element:
         """A root holding a stand-in for the children before (see :func:`_stub`)."""
@@ -503,38 +438,23 @@ class Reader:
 
     def _images(self, wrapper: etree._Element, batch: list[etree._Element]) -> None:
         """Images that follow images, checked against the XSD in one document (behind a
-        stand-in image) and read, here or in the pool (then added by :meth:`_settle`)."""
-        start = self.counts.get("image", 0) + 1
-        self.counts["image"] = start + len(batch) - 1  # what adding them counts, either way
-        if self.pool is None and self.may_pool and worth_a_pool(start + len(batch) - 1):
-            self.pool = SharedPool(read_images, self.context())
-        if self.pool is not None:
-            self.pending.append((self.pool.submit(batch_bytes(wrapper, start)), batch, start))
-            self._settle(_QUEUED * self.pool.workers)
-            return
-        done = None
-        if compiled_xsd(SCHEMAS["images"]).validate(wrapper):
-            done = [self._read_image(el, start + i) for i, el in enumerate(batch)]
-        self._add(batch, start, done)
-
-    def _settle(self, most: int) -> None:
-        """Add the pool's batches in file order: those read already, and more (waiting for
-        them) while over ``most`` are out."""
-        pending = self.pending
-        while pending and (len(pending) > most or pending[0][0].ready()):
-            result, batch, start = pending.popleft()
-            self._add(batch, start, _unpickled(result.get()))
-
-    def _add(self, batch: list[etree._Element], start: int, done: list[ImageRead] | None
-             ) -> None:
-        """A batch's images added in file order; when the XSD found an error in them (or in
-        a batch before, for one read in the pool meanwhile), each goes through :meth:`_child`
+        stand-in image) and read; when that finds an error, each goes through :meth:`_child`
         instead, which says what the one-by-one check says."""
-        if done is None or not self._batchable():
-            self.counts["image"] = start - 1
+        start = self.counts.get("image", 0) + 1
+        if self.via_bytes:  # what a process pool does (read_images); the tests run it so
+            import pickle
+
+            payload = pickle.dumps((self.context(), batch_bytes(wrapper, start)))
+            done = pickle.loads(pickle.dumps(read_images(*pickle.loads(payload))))
+        elif compiled_xsd(SCHEMAS["images"]).validate(wrapper):
+            done = [self._read_image(el, start + i) for i, el in enumerate(batch)]
+        else:
+            done = None
+        if done is None:
             for el in batch:
                 self._child(el)
             return
+        self.counts["image"] = start + len(batch) - 1
         self.has_image = True
         self.flavour = "images"
         for one in done:
@@ -758,9 +678,8 @@ class Reader:
             return
         self.report.calls += done.calls
         self.cuboids += done.cuboids
-        item = done.item if isinstance(done.item, Item) else _received(done.item)
-        self.ready.append(item)
-        self.subsets[item.subset] = None
+        self.ready.append(done.item)
+        self.subsets[done.item.subset] = None
         if self.origins is not None and done.origins is not None:
             self.image_origins.append(done.origins)
 
@@ -776,7 +695,7 @@ class Reader:
             mine = self.origins
             return ImageRead(
                 key=(item.subset, item.id), image_id=str(image.get("id")),
-                line=self._line(image), ordinal=ordinal, item=item, calls=self.report.calls,
+                line=line_of(image), ordinal=ordinal, item=item, calls=self.report.calls,
                 origins=None if mine is None else [mine[id(a)] for a in item.annotations],
                 cuboids=self.cuboids)
         finally:
@@ -818,7 +737,7 @@ class Reader:
                 continue
             anns.append(ann)
             if origins is not None:
-                origins[id(ann)] = (self._line(el), _Pointer(tag, nth[tag]))  # a step, for now
+                origins[id(ann)] = (line_of(el), _Pointer(tag, nth[tag]))  # a step, for now
         if origins is not None:  # the steps numbered as libxml2 does, the image's count known
             assert self.current is not None
             ordinal = self.current[2]
@@ -975,7 +894,7 @@ class Reader:
         elif tag == "mask":
             return self._mask(el, common, extras, item_id, width, height)
         elif tag == "cuboid":
-            self.cuboids.append(self._line(el) or 0)
+            self.cuboids.append(line_of(el) or 0)
             extras["cuboid"] = True
             cls, geo = Points, {"points": [float(attrib[k]) for k in _CUBOID]}
         else:  # tag
