@@ -1,7 +1,7 @@
 """CVAT-for-images benchmark: read and write 100k images / 800k shapes beside a bare lxml parse.
 
 Usage: python benchmarks/bench_cvat.py [--images N --shapes M] [--repeat R] [--workdir DIR]
-                                       [--smoke]
+                                       [--smoke] [--jobs 1,2] [--ops lxml,read]
 
 The input is generated deterministically (stdlib ``random`` with a fixed seed, streamed to
 disk) and cached in the work directory under a name made of the sizes, the seed and a hash of
@@ -20,7 +20,13 @@ round-robin and the figures are medians over ``--repeat`` runs:
   check on (XSD and semantic checks of the input, the COCO schema check of the output).
 
 The ``x lxml`` columns are ratios to the lxml parse, except the annoformat CVAT->COCO row's,
-which is to the CVAT->COCO floor.
+which is to the CVAT->COCO floor. ``cpu s`` is the child's user + system time with its pool's
+workers (``os.wait4``); ``peak MiB`` is the largest one process's, not their sum.
+
+``--jobs 1,2`` runs each annoformat row once per value (``use_jobs(N)``, ``convert(...,
+jobs=N)``) in the same interleaved rounds and prints each value's wall time as a speed-up over
+the first's; without it they run with the library's default (every usable core). ``--ops``
+picks the rows (the read+write and CVAT->COCO rows take most of a full-size run).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -224,7 +231,16 @@ def floor_cvat_to_coco(src: str, dst: str) -> int:
     return len(anns)
 
 
-def child(op: str, src: str, dst: str, result: str) -> None:
+def child(task: str, src: str, dst: str, result: str) -> None:
+    """One operation, timed in this process: ``op`` or ``op:N`` (with N jobs)."""
+    op, _, n = task.partition(":")
+    from annoformat.parallel import use_jobs
+
+    with use_jobs(int(n)) if n else nullcontext():
+        _child(op, src, dst, result)
+
+
+def _child(op: str, src: str, dst: str, result: str) -> None:
     start = time.perf_counter()
     record: dict[str, Any] = {"op": op}
     if op == "floor_coco":
@@ -238,9 +254,10 @@ def child(op: str, src: str, dst: str, result: str) -> None:
         done = time.perf_counter()
     elif op == "coco":
         import annoformat
+        from annoformat.parallel import jobs
 
         imported = time.perf_counter()
-        converted = annoformat.convert(src, dst, to="coco", allow_loss=True)
+        converted = annoformat.convert(src, dst, to="coco", allow_loss=True, jobs=jobs())
         assert converted.written, converted.report.codes()[:5]
         record["summary"] = {"annotations": len(orjson_loads(dst)["annotations"])}
         done = time.perf_counter()
@@ -285,7 +302,8 @@ def orjson_loads(path: str) -> Any:
 
 def run(op: str, src: Path, workdir: Path) -> dict[str, Any]:
     suffix = ".json" if "coco" in op else ".xml"
-    dst, res = workdir / f"out_{op}{suffix}", workdir / f"result_{op}.json"
+    name = op.replace(":", "_j")
+    dst, res = workdir / f"out_{name}{suffix}", workdir / f"result_{name}.json"
     res.unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH", "")) if p))
@@ -299,7 +317,7 @@ def run(op: str, src: Path, workdir: Path) -> dict[str, Any]:
         raise SystemExit(f"{op} failed with status {status}")
     record: dict[str, Any] = json.loads(res.read_text())
     rss = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    record.update(wall_s=wall, peak_bytes=rss)
+    record.update(wall_s=wall, peak_bytes=rss, cpu_s=usage.ru_utime + usage.ru_stime)
     return record
 
 
@@ -311,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--smoke", action="store_true", help=f"sizes {SMOKE}")
     parser.add_argument("--json", type=Path, help="also dump the medians here")
+    parser.add_argument("--jobs", help="comma-separated jobs values for the annoformat rows")
+    parser.add_argument("--ops", default=",".join(op for op, _ in OPS),
+                        help="comma-separated rows to run (default: all)")
     parser.add_argument("--child", nargs=4, metavar=("OP", "SRC", "DST", "RESULT"))
     args = parser.parse_args(argv)
     if args.child:
@@ -325,31 +346,53 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         generate(src, images, shapes)
         print(f"(input generated in {time.perf_counter() - start:.1f} s)", file=sys.stderr)
-    runs: dict[str, list[dict[str, Any]]] = {op: [] for op, _ in OPS}
+    chosen = args.ops.split(",")
+    unknown = set(chosen) - {op for op, _ in OPS}
+    if unknown:
+        parser.error(f"unknown --ops {sorted(unknown)}")
+    jobs = args.jobs.split(",") if args.jobs else [""]
+    tasks = []  # (op or op:N, label), the base rows whatever --ops says
+    for op, label in OPS:
+        if op not in chosen and op not in (BASE.get(o, "lxml") for o in chosen):
+            continue
+        if op in ("lxml", "floor_coco"):
+            tasks.append((op, label))
+        else:
+            tasks += [(f"{op}:{n}" if n else op, f"{label} --jobs {n}" if n else label)
+                      for n in jobs]
+    runs: dict[str, list[dict[str, Any]]] = {task: [] for task, _ in tasks}
     for rep in range(args.repeat):
-        for op, _ in OPS:
-            record = run(op, src, workdir)
-            runs[op].append(record)
-            print(f"[{rep + 1}/{args.repeat}] {op}: {record['wall_s']:.2f} s, "
+        for task, _ in tasks:
+            record = run(task, src, workdir)
+            runs[task].append(record)
+            print(f"[{rep + 1}/{args.repeat}] {task}: {record['wall_s']:.2f} s, "
                   f"{record['peak_bytes'] / MIB:.0f} MiB, {record['summary']}", file=sys.stderr)
     size = src.stat().st_size / MIB
     print(f"CVAT benchmark: {images:,} images, {shapes:,} shapes, {size:.1f} MiB; medians of "
           f"{args.repeat} fresh-process runs; wall = whole process")
-    print(f"{'operation':<24}{'wall s':>8}{'x lxml':>8}{'in-proc s':>11}{'peak MiB':>10}"
-          f"{'x lxml':>8}")
+    print(f"{'operation':<32}{'wall s':>8}{'x lxml':>8}{'in-proc s':>11}{'cpu s':>8}"
+          f"{'peak MiB':>10}{'x lxml':>8}")
     rows = []
-    for op, label in OPS:
-        wall = statistics.median(r["wall_s"] for r in runs[op])
-        rss = statistics.median(r["peak_bytes"] for r in runs[op])
-        inproc = statistics.median(r["op_s"] for r in runs[op])
+    for task, label in tasks:
+        op = task.partition(":")[0]
+        wall = statistics.median(r["wall_s"] for r in runs[task])
+        rss = statistics.median(r["peak_bytes"] for r in runs[task])
+        inproc = statistics.median(r["op_s"] for r in runs[task])
+        cpu = statistics.median(r["cpu_s"] for r in runs[task])
         base = runs[BASE.get(op, "lxml")]
         base_wall = statistics.median(r["wall_s"] for r in base)
         base_rss = statistics.median(r["peak_bytes"] for r in base)
-        print(f"{label:<24}{wall:>8.2f}{wall / base_wall:>8.2f}{inproc:>11.2f}"
+        print(f"{label:<32}{wall:>8.2f}{wall / base_wall:>8.2f}{inproc:>11.2f}{cpu:>8.2f}"
               f"{rss / MIB:>10.0f}{rss / base_rss:>8.2f}")
-        rows.append({"op": op, "label": label, "wall_s": wall, "op_s": inproc,
+        rows.append({"op": task, "label": label, "wall_s": wall, "op_s": inproc, "cpu_s": cpu,
                      "peak_bytes": rss, "base": BASE.get(op, "lxml"),
                      "x_base_wall": wall / base_wall, "x_base_mem": rss / base_rss})
+    for op, _ in OPS:  # each jobs value's speed-up over the first's
+        mine = [r for r in rows if r["op"].partition(":")[0] == op and ":" in r["op"]]
+        for row in mine[1:]:
+            print(f"--jobs scaling: {row['op']} vs {mine[0]['op']}: "
+                  f"{mine[0]['wall_s'] / row['wall_s']:.2f}x wall, "
+                  f"{mine[0]['op_s'] / row['op_s']:.2f}x in-process")
     if args.json:
         args.json.write_text(json.dumps({"images": images, "shapes": shapes,
                                          "repeat": args.repeat, "rows": rows}, indent=1))

@@ -144,6 +144,15 @@ def test_a_worker_gets_lines_ordinals_and_findings_of_the_file() -> None:
             assert _read_all(data, 512) == whole
     # drains every 256 root children (version and meta count); the first image is read alone
     assert starts[:3] == [2, 254, 510]
+    # lines past 65,535, which lxml cannot set on a node: the worker looks them up (past it,
+    # libxml2 has an element's line from its first text node: line 71,813's is 71,814)
+    far = many.replace(b"</meta>", b"</meta>" + b"\n" * 70_000, 1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Reader, "via_bytes", True)
+        _, far_diags, _ = _read_all(far, 512)
+    assert far_diags == _read_all(far, 512)[1]
+    assert next((loc["line"], loc["pointer"]) for c, loc, _ in far_diags if c == "AF203") == (
+        71_814, "/annotations/image[601]")
     _, diags, _ = _read_all(many, 512)
     assert [(c, loc["line"], loc["pointer"]) for c, loc, _ in diags][:4] == [
         ("AF302", 14, "/annotations/image[1]/box"),

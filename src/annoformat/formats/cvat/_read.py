@@ -161,7 +161,7 @@ ImageBatch = tuple[bytes, list[int | None], int]
 
 def batch_bytes(wrapper: etree._Element, start: int) -> ImageBatch:
     """A batch of images (see :meth:`Reader._wrapper`) as bytes, with every node's line in the
-    file in document order (serialising loses them; :func:`read_images` puts them back) and
+    file in document order (serialising loses them; :func:`read_images` looks them up) and
     ``start``, the ordinal of its first image among the root's images."""
     from lxml import etree
 
@@ -189,12 +189,11 @@ def read_images(context: ImageContext, batch: ImageBatch) -> list[ImageRead] | N
 
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
                                                   load_dtd=False, huge_tree=True))
-    for node, line in zip(root.iter(), lines, strict=True):
-        if line is not None:
-            cast(Any, node).sourceline = line
     if not compiled_xsd(SCHEMAS["images"]).validate(root):
         return None
     reader = Reader(context.path, Report())
+    # the file's lines by node, not set as the nodes' own: lxml cannot set one past 65,535
+    reader.lines = dict(zip(root.iter(), lines, strict=True))
     reader.labels, reader.specs = context.labels, context.specs
     reader.element_specs, reader.implied = context.element_specs, context.implied
     reader.origins = {} if context.origins else None
@@ -253,6 +252,8 @@ class Reader:
         self.root_line: int | None = None
         self.doctype: str | None = None
         self.root_checked = False
+        # each node's line in the file when the nodes were parsed elsewhere (read_images)
+        self.lines: dict[etree._Element, int | None] | None = None
         # schema: libxml2's errors, the content model's state, the flavour seen so far
         self.errors: list[tuple[int, _Pointer, str]] = []
         self.state: str | None = None
@@ -280,7 +281,11 @@ class Reader:
 
     def _at(self, el: etree._Element) -> dict[str, Any]:
         """Location of an element: file, line and XPath."""
-        return {"path": self.path, "line": line_of(el), "pointer": self._pointer(el)}
+        return {"path": self.path, "line": self._line(el), "pointer": self._pointer(el)}
+
+    def _line(self, el: etree._Element) -> int | None:
+        """The element's line in the file (see :attr:`lines`)."""
+        return line_of(el) if self.lines is None else self.lines[el]
 
     def _pointer(self, el: etree._Element) -> _Pointer:
         assert self.current is not None
@@ -695,7 +700,7 @@ class Reader:
             mine = self.origins
             return ImageRead(
                 key=(item.subset, item.id), image_id=str(image.get("id")),
-                line=line_of(image), ordinal=ordinal, item=item, calls=self.report.calls,
+                line=self._line(image), ordinal=ordinal, item=item, calls=self.report.calls,
                 origins=None if mine is None else [mine[id(a)] for a in item.annotations],
                 cuboids=self.cuboids)
         finally:
@@ -737,7 +742,7 @@ class Reader:
                 continue
             anns.append(ann)
             if origins is not None:
-                origins[id(ann)] = (line_of(el), _Pointer(tag, nth[tag]))  # a step, for now
+                origins[id(ann)] = (self._line(el), _Pointer(tag, nth[tag]))  # a step, for now
         if origins is not None:  # the steps numbered as libxml2 does, the image's count known
             assert self.current is not None
             ordinal = self.current[2]
@@ -894,7 +899,7 @@ class Reader:
         elif tag == "mask":
             return self._mask(el, common, extras, item_id, width, height)
         elif tag == "cuboid":
-            self.cuboids.append(line_of(el) or 0)
+            self.cuboids.append(self._line(el) or 0)
             extras["cuboid"] = True
             cls, geo = Points, {"points": [float(attrib[k]) for k in _CUBOID]}
         else:  # tag
