@@ -256,18 +256,18 @@ def test_voc_set_file_findings_come_in_line_order(tmp_path: Path, temp: Path,
        st.lists(st.integers(0, 40), max_size=2), st.integers(1, 8))
 def test_voc_set_files_are_decoded_a_block_at_a_time(pieces: list[str], bad_at: list[int],
                                                      block: int) -> None:
-    from annoformat.formats.voc import _read
+    from annoformat import _io
 
     data = bytearray("".join(pieces).encode())
     for at in bad_at:  # a byte that is never UTF-8
         data.insert(min(at, len(data)), 0xFF)
     raw = bytes(data)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_read, "_BLOCK", block)
+        mp.setattr(_io, "_BLOCK", block)
         try:
             whole = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            assert _read._utf8_error(raw) == (exc.start, exc.reason)
+            assert _io.utf8_error(raw) == (exc.start, exc.reason)
         else:
-            assert _read._utf8_error(raw) is None
-            assert list(_read._lines(raw)) == whole.splitlines()
+            assert _io.utf8_error(raw) is None
+            assert list(_io.text_lines(raw)) == whole.splitlines()

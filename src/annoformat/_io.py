@@ -203,6 +203,37 @@ def stream_bytes(path: Path, report: Report, max_bytes: int | None = None,
     return chunks()
 
 
+_BLOCK = 1 << 20
+
+
+def _blocks(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """``data`` in pieces of about 1 MiB, each cut after a newline (never inside a UTF-8
+    sequence nor a CRLF), with its offset."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start + _BLOCK)
+        end = len(data) if end < 0 else end + 1
+        yield start, data[start:end]
+        start = end
+
+
+def utf8_error(data: bytes) -> tuple[int, str] | None:
+    """The offset and reason of the first byte that is not UTF-8, if any."""
+    for start, block in _blocks(data):
+        try:
+            block.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return start + exc.start, exc.reason
+    return None
+
+
+def text_lines(data: bytes) -> Iterator[str]:
+    """``data.decode().splitlines()``, a block at a time: a large file's lines are never all
+    held (check :func:`utf8_error` first)."""
+    for _, block in _blocks(data):
+        yield from block.decode("utf-8").splitlines()
+
+
 def line_col(data: bytes, offset: int) -> tuple[int, int]:
     """1-based line and column (in characters) of byte ``offset``."""
     line = data.count(b"\n", 0, offset) + 1

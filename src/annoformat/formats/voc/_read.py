@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from annoformat import schemas, sourcemap
-from annoformat._io import is_safe_relative, read_bytes
+from annoformat._io import is_safe_relative, read_bytes, text_lines, utf8_error
 from annoformat._spill import SortedSpill
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
@@ -141,36 +141,6 @@ def _list_xml(folder: Path, layout: _Layout) -> _Layout:
     return layout
 
 
-_BLOCK = 1 << 20
-
-
-def _blocks(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """``data`` in pieces of about 1 MiB, each cut after a newline (never inside a UTF-8
-    sequence nor a CRLF), with its offset."""
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start + _BLOCK)
-        end = len(data) if end < 0 else end + 1
-        yield start, data[start:end]
-        start = end
-
-
-def _utf8_error(data: bytes) -> tuple[int, str] | None:
-    """The offset and reason of the first byte that is not UTF-8, if any."""
-    for start, block in _blocks(data):
-        try:
-            block.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return start + exc.start, exc.reason
-    return None
-
-
-def _lines(data: bytes) -> Iterator[str]:
-    """``data.decode().splitlines()``, a block at a time."""
-    for _, block in _blocks(data):
-        yield from block.decode("utf-8").splitlines()
-
-
 def _safe_id(value: str) -> bool:
     return value not in (".", "..") and not re.search(r"[/\\\x00]", value)
 
@@ -185,14 +155,14 @@ def _image_sets(main: Path, layout: _Layout, report: Report) -> None:
         if data.startswith(b"\xef\xbb\xbf"):
             report.add("AF004", path=shown, line=1, column=1)
             data = data[3:]
-        bad = _utf8_error(data)
+        bad = utf8_error(data)
         if bad is not None:
             offset, reason = bad
             line = data.count(b"\n", 0, offset) + 1
             report.add("AF003", path=shown, line=line, offset=offset, reason=reason)
             continue
         # (generators: the file is decoded a block at a time, its lines never all held)
-        rows = ((number, stripped.split()) for number, raw in enumerate(_lines(data), 1)
+        rows = ((number, stripped.split()) for number, raw in enumerate(text_lines(data), 1)
                 if (stripped := raw.strip()) and not stripped.startswith("#"))
         head = next(rows, None)
         if head is not None and len(head[1]) == 2 and head[1][1] in _CLASS_FLAGS:

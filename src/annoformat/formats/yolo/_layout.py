@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from annoformat._io import read_bytes
+from annoformat._io import read_bytes, text_lines, utf8_error
 from annoformat._spill import SortedSpill
 from annoformat.codes import Severity
 from annoformat.diagnostics import Report
@@ -152,11 +152,14 @@ def walk_images(folder: Path, prefix: str = "", into: Names | None = None) -> Na
     return out
 
 
-def relative_names(images: list[Path], base: Path) -> Names:
-    """``images`` as :attr:`Split.images` holds them: relative to ``base``, else absolute,
-    in their order."""
-    return listed(p.relative_to(base).as_posix() if _inside(p, base) else p.as_posix()
-                  for p in images)
+def relative_names(images: Iterable[Path | str], base: Path) -> Names:
+    """``images`` (paths, or POSIX strings of paths) as :attr:`Split.images` holds them:
+    relative to ``base``, else absolute, in their order."""
+    out = Names()
+    for image in images:
+        p = Path(image)
+        out.append(p.relative_to(base).as_posix() if _inside(p, base) else p.as_posix())
+    return out
 
 
 def image_path(split: Split, image: str) -> Path:
@@ -333,9 +336,12 @@ def resolve_ultralytics(layout: Layout, report: Report) -> None:
                 split.label_dirs.append(label_path(target / "x.jpg", root).parent)
                 layout.splits.append(split)
             elif target.suffix.lower() == ".txt" and target.is_file():
-                images = _list_file(target, root, report)
-                if images is not None:
-                    base = _common_folder(images, root)
+                got = _list_file(target, root, report)
+                if got is not None:
+                    images, common = got
+                    # ids relative to the deepest folder holding every image, as in a folder
+                    # split (images/train/a.jpg listed alone is item a)
+                    base = common if common is not None and _inside(common, root) else root
                     layout.splits.append(Split(target.stem, base, relative_names(images, base)))
             elif is_image(target.name) and target.is_file():
                 listed.append(target)
@@ -367,12 +373,22 @@ def _text_file(path: Path, report: Report, max_bytes: int) -> str | None:
         return None
 
 
-def _list_file(path: Path, root: Path, report: Report) -> list[Path] | None:
-    text = _text_file(path, report, MAX_LIST_BYTES)
-    if text is None:
+def _list_file(path: Path, root: Path, report: Report) -> tuple[Names, Path | None] | None:
+    """The images a list file names, resolved, as POSIX paths in its order (on disk past a
+    threshold), and the deepest folder holding them all (None: no entry, or no such folder).
+    The file is decoded a block at a time: its lines are never all held."""
+    data = read_bytes(path, report, MAX_LIST_BYTES)
+    if data is None:
         return None
-    out = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    bad = utf8_error(data)
+    if bad is not None:
+        report.add("AF003", path=str(path), offset=bad[0], reason=bad[1])
+        return None
+    out = Names()
+    common: str | None = None
+    shared = True  # the parents share a folder so far (not so for relative and absolute)
+    for number, line in enumerate(text_lines(data), start=1):
         entry = line.strip()
         if not entry or entry.startswith("#"):
             continue
@@ -380,8 +396,15 @@ def _list_file(path: Path, root: Path, report: Report) -> list[Path] | None:
             report.add("AF101", path=str(path), line=number,
                        reason="a list-file entry contains a NUL character")
             continue
-        out.append(_resolve_entry(entry, path.parent, root))
-    return out
+        image = _resolve_entry(entry, path.parent, root)
+        out.append(image.as_posix())
+        if shared:
+            try:
+                parent = str(image.parent)
+                common = parent if common is None else os.path.commonpath([common, parent])
+            except ValueError:
+                shared = False
+    return out, Path(common) if shared and common is not None else None
 
 
 def _resolve_entry(entry: str, list_dir: Path, root: Path) -> Path:
@@ -438,12 +461,14 @@ def _darknet(path: Path, report: Report) -> Layout | None:
         if list_path in seen:
             continue
         seen.add(list_path)
-        images = _list_file(list_path, root, report)
-        if images is None:
+        got = _list_file(list_path, root, report)
+        if got is None:
             continue
+        images, common = got
         subset = list_path.stem
         base = root / f"obj_{subset}_data"
-        if not all(_inside(img, base) for img in images):
+        # every image inside base: the folder holding them all is (or none is listed)
+        if len(images) and (common is None or not _inside(common, base)):
             base = root
         split = Split(subset, base, relative_names(images, base))
         if base != root:
@@ -527,15 +552,3 @@ def _classify(path: Path) -> Layout:
         layout.splits.append(split)
     layout.names = sorted(classes)
     return layout
-
-
-def _common_folder(images: list[Path], root: Path) -> Path:
-    """The deepest folder inside ``root`` holding every listed image: item ids are relative to
-    it (``images/train/a.jpg`` listed alone is item ``a``, as in a folder split)."""
-    if not images:
-        return root
-    try:
-        common = Path(os.path.commonpath([str(p.parent) for p in images]))
-    except ValueError:  # different drives
-        return root
-    return common if _inside(common, root) else root
