@@ -436,8 +436,7 @@ class Reader:
         from lxml import etree
 
         wrapper = etree.Element("annotations")
-        if self.root_line is not None:
-            cast(Any, wrapper).sourceline = self.root_line
+        _set_line(wrapper, self.root_line)
         _stub(wrapper, state, flavour)
         return wrapper
 
@@ -484,8 +483,7 @@ class Reader:
             return
         copy = etree.Element(root.tag, attrib={str(k): str(v) for k, v in root.attrib.items()})
         copy.text = root.text
-        if self.root_line is not None:
-            cast(Any, copy).sourceline = self.root_line
+        _set_line(copy, self.root_line)
         self._validate(copy, None, 0, compiled_xsd(SCHEMAS["images"]))
         if root.tag != "annotations":  # libxml2 goes no further
             self.unexpected = None
@@ -509,8 +507,7 @@ class Reader:
             el.getparent().remove(el)  # type: ignore[union-attr]
             return
         wrapper = etree.Element("annotations")
-        if self.root_line is not None:
-            cast(Any, wrapper).sourceline = self.root_line
+        _set_line(wrapper, self.root_line)
         if not isinstance(tag, str):  # a comment or processing instruction: its tail only
             wrapper.append(el)
             if el.tail and el.tail.strip():
@@ -585,11 +582,11 @@ class Reader:
         wrapper = etree.Element("annotations")
         _stub(wrapper, state, final)
         stand_in = etree.SubElement(wrapper, tag)
-        cast(Any, stand_in).sourceline = line
+        _set_line(stand_in, line)
         schema = compiled_xsd(SCHEMAS[final])
         schema.validate(wrapper)
         for err in cast(Any, schema.error_log):  # the first is the one: libxml2 stops there
-            self.errors.append((err.line, _Pointer(tag, ordinal), err.message))
+            self.errors.append((line or err.line, _Pointer(tag, ordinal), err.message))
             break
 
     def _meta(self, meta: etree._Element) -> None:
@@ -1169,6 +1166,14 @@ def _mode_of(meta: etree._Element) -> str | None:
     if mode is None:
         mode = meta.find("project/tasks/task/mode")
     return None if mode is None else (mode.text or "").strip()
+
+
+def _set_line(el: etree._Element, line: int | None) -> None:
+    """Give a made element the line of the one it stands for: libxml2 keeps a made node's line
+    in 16 bits (lxml raises OverflowError past 65,535), so a later line is left unset and the
+    error's line is taken from ``line`` itself."""
+    if line is not None and 0 < line <= 0xFFFF:
+        cast(Any, el).sourceline = line
 
 
 def _stub(wrapper: etree._Element, state: str | None, flavour: str) -> None:
