@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +99,30 @@ def test_workers_do_not_start_pools_of_their_own() -> None:
 def test_a_worker_error_reaches_the_caller() -> None:
     with use_jobs(2, min_items=1), pytest.raises(ValueError, match="three"):
         list(map_ordered(_fail_on_three, range(10)))
+
+
+def _signals(_: int) -> tuple[Any, Any]:
+    return signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_workers_leave_sigterm_and_ctrl_c_to_the_parent(shared: bool) -> None:
+    """The CLI's SIGTERM handler (it raises, to unwind) is not a forked worker's: the pool's
+    terminate ends a worker at once, where running Python could wait on a lock another thread
+    of the parent held at the fork (seen: a test run hung in Pool.join)."""
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        with use_jobs(2, min_items=1):
+            got = (set(parallel.map_shared(_shared_signals, None, range(20))) if shared
+                   else set(map_ordered(_signals, range(20))))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert got == {(signal.SIG_DFL, signal.SIG_IGN)}
+
+
+def _shared_signals(_shared: Any, item: int) -> tuple[Any, Any]:
+    return _signals(item)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -117,6 +118,12 @@ def use_jobs(n: int, *, min_items: int | None = None) -> Iterator[None]:
 def _worker_init() -> None:
     # a worker does its items itself: no pools inside the pool
     _JOBS.set(1)
+    # the parent owns the signals: Pool.terminate's SIGTERM ends a worker at once (a forked
+    # worker inherits the CLI's handler, which unwinds in Python and could wait forever on a
+    # lock another thread of the parent held at the fork), and Ctrl-C reaches the parent,
+    # which stops the pool, instead of printing a traceback per worker
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _context() -> Any:
