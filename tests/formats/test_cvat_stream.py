@@ -114,43 +114,19 @@ def test_images_checked_in_batches_say_what_one_by_one_says() -> None:
     assert sum(c == "AF203" for c, _ in found) == 400
 
 
-@pytest.mark.parametrize("path", XML_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
-def test_batches_read_through_bytes_as_a_worker_would_change_nothing(
-        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = path.read_bytes()
-    whole = _read_all(data)
-    monkeypatch.setattr(Reader, "via_bytes", True)
-    assert _read_all(data) == whole
-
-
-def test_a_worker_gets_lines_ordinals_and_findings_of_the_file() -> None:
-    # several batches (the pull parser drains every 256 root children), a finding in each,
-    # a repeated id across batches, one schema error far in: all as the in-process read says
+def test_findings_across_drains_keep_their_lines_and_ordinals() -> None:
+    # several drains (the pull parser drains every 256 root children), a finding in each, a
+    # repeated id across drains, one schema error far in
     many = _doc(*[IMAGES % (i % 600, i, BOX % (b"0" if i % 250 == 0 else b"5"))
                   for i in range(700)]).replace(b"><", b">\n<")
     bad = many.replace(b'xbr="5"', b'xbr="z"', 1)
-    starts: list[int] = []
-    real = _read.read_images
-
-    def spy(context: Any, batch: Any) -> Any:
-        starts.append(batch[2])
-        return real(context, batch)
-
-    for data in (many, bad):
-        whole = _read_all(data, 512)
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(_read, "read_images", spy)
-            mp.setattr(Reader, "via_bytes", True)
-            assert _read_all(data, 512) == whole
-    # drains every 256 root children (version and meta count); the first image is read alone
-    assert starts[:3] == [2, 254, 510]
-    # lines past 65,535, which lxml cannot set on a node: the worker looks them up (past it,
-    # libxml2 has an element's line from its first text node: line 71,813's is 71,814)
+    _, bad_diags, _ = _read_all(bad, 512)
+    assert [(c, loc["line"], loc["pointer"]) for c, loc, _ in bad_diags] == [
+        ("AF101", 17, "/annotations/image[2]/box")]
+    # lines past 65,535 (libxml2 has an element's line there from its first text node: line
+    # 71,813's is 71,814)
     far = many.replace(b"</meta>", b"</meta>" + b"\n" * 70_000, 1)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Reader, "via_bytes", True)
-        _, far_diags, _ = _read_all(far, 512)
-    assert far_diags == _read_all(far, 512)[1]
+    _, far_diags, _ = _read_all(far, 512)
     assert next((loc["line"], loc["pointer"]) for c, loc, _ in far_diags if c == "AF203") == (
         71_814, "/annotations/image[601]")
     _, diags, _ = _read_all(many, 512)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pydantic import JsonValue
@@ -126,19 +125,6 @@ class _Pending:
         self.calls.append((code, ctx))
 
 
-@dataclass(frozen=True)
-class ImageContext:
-    """What reading an ``<image>`` needs from the document before it: the declared labels
-    and their attribute specs, the task's subset, whether origins are recorded. Picklable."""
-
-    path: str
-    labels: dict[str, Label]
-    specs: dict[str, dict[str, AttributeSpec]]
-    element_specs: dict[str, dict[str, dict[str, AttributeSpec]]]
-    implied: str | None
-    origins: bool
-
-
 class ImageRead(NamedTuple):
     """One ``<image>`` read on its own: the item, and what :meth:`Reader._merge` needs to add
     it in file order (its key for the repeated-id check, its findings, cuboids, and where each
@@ -152,52 +138,6 @@ class ImageRead(NamedTuple):
     calls: list[tuple[str, dict[str, Any]]]
     origins: list[tuple[int | None, _Pointer]] | None
     cuboids: list[int]
-
-
-#: a run of images as a worker gets it (:func:`batch_bytes`): the XML of a root holding a
-#: stand-in image and them, every node's line in the file, the ordinal of the first image
-ImageBatch = tuple[bytes, list[int | None], int]
-
-
-def batch_bytes(wrapper: etree._Element, start: int) -> ImageBatch:
-    """A batch of images (see :meth:`Reader._wrapper`) as bytes, with every node's line in the
-    file in document order (serialising loses them; :func:`read_images` looks them up) and
-    ``start``, the ordinal of its first image among the root's images."""
-    from lxml import etree
-
-    lines = [cast(Any, node).sourceline for node in wrapper.iter()]
-    return etree.tostring(wrapper), lines, start
-
-
-def read_images(context: ImageContext, batch: ImageBatch) -> list[ImageRead] | None:
-    """A run of ``<image>`` elements read on their own, in file order, as a process-pool
-    worker would: module level, picklable arguments and result, shaped for
-    ``parallel.map_shared(read_images, reader.context(), batches)``. None when the XSD finds
-    an error: the caller then checks them one by one, which says where.
-
-    Example:
-        >>> from lxml import etree
-        >>> run = etree.fromstring('<annotations><image id="0" name=""/>'
-        ...                        '<image id="7" name="a.jpg"/></annotations>')
-        >>> context = Reader("f.xml", Report()).context()
-        >>> [r.item.id for r in read_images(context, batch_bytes(run, 2))]
-        ['7']
-    """
-    from lxml import etree
-
-    data, lines, start = batch
-
-    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
-                                                  load_dtd=False, huge_tree=True))
-    if not compiled_xsd(SCHEMAS["images"]).validate(root):
-        return None
-    reader = Reader(context.path, Report())
-    # the file's lines by node, not set as the nodes' own: lxml cannot set one past 65,535
-    reader.lines = dict(zip(root.iter(), lines, strict=True))
-    reader.labels, reader.specs = context.labels, context.specs
-    reader.element_specs, reader.implied = context.element_specs, context.implied
-    reader.origins = {} if context.origins else None
-    return [reader._read_image(el, start + i) for i, el in enumerate(list(root)[1:])]
 
 
 #: the root's children that end a step of the streaming read
@@ -225,12 +165,10 @@ class Reader:
     Speed: the children are drained every ``_BATCH`` of them, and a run of images is checked
     as one small document (one libxml2 call, not one per image; an error sends the run through
     the one-by-one check, which says where). Each image is read on its own into an
-    :class:`ImageRead` and merged in file order (:meth:`_merge`), so a run can be read in
-    another process (:func:`read_images`). Usual shapes take :meth:`_fast`.
+    :class:`ImageRead` and merged in file order (:meth:`_merge`). Usual shapes take
+    :meth:`_fast`. (Reading runs of images in a process pool was measured and did not pay:
+    benchmarks/README.md, "CVAT read with --jobs".)
     """
-
-    #: batches of images go through bytes and pickle as a process pool's would (the tests)
-    via_bytes = False
 
     def __init__(self, path: str, report: Report) -> None:
         self.path = path
@@ -252,8 +190,6 @@ class Reader:
         self.root_line: int | None = None
         self.doctype: str | None = None
         self.root_checked = False
-        # each node's line in the file when the nodes were parsed elsewhere (read_images)
-        self.lines: dict[etree._Element, int | None] | None = None
         # schema: libxml2's errors, the content model's state, the flavour seen so far
         self.errors: list[tuple[int, _Pointer, str]] = []
         self.state: str | None = None
@@ -284,8 +220,8 @@ class Reader:
         return {"path": self.path, "line": self._line(el), "pointer": self._pointer(el)}
 
     def _line(self, el: etree._Element) -> int | None:
-        """The element's line in the file (see :attr:`lines`)."""
-        return line_of(el) if self.lines is None else self.lines[el]
+        """The element's line in the file."""
+        return line_of(el)
 
     def _pointer(self, el: etree._Element) -> _Pointer:
         assert self.current is not None
@@ -445,12 +381,7 @@ class Reader:
         stand-in image) and read; when that finds an error, each goes through :meth:`_child`
         instead, which says what the one-by-one check says."""
         start = self.counts.get("image", 0) + 1
-        if self.via_bytes:  # what a process pool does (read_images); the tests run it so
-            import pickle
-
-            payload = pickle.dumps((self.context(), batch_bytes(wrapper, start)))
-            done = pickle.loads(pickle.dumps(read_images(*pickle.loads(payload))))
-        elif compiled_xsd(SCHEMAS["images"]).validate(wrapper):
+        if compiled_xsd(SCHEMAS["images"]).validate(wrapper):
             done = [self._read_image(el, start + i) for i, el in enumerate(batch)]
         else:
             done = None
@@ -465,12 +396,6 @@ class Reader:
             self._merge(one)
         self.current = None
         self._steps = {}
-
-    def context(self) -> ImageContext:
-        """What reading an image needs from the document before it (for :func:`read_images`)."""
-        return ImageContext(path=self.path, labels=self.labels, specs=self.specs,
-                            element_specs=self.element_specs, implied=self.implied,
-                            origins=self.origins is not None)
 
     def _check_root(self, root: etree._Element) -> None:
         """The root's own attributes and text, checked once (before its first child)."""
