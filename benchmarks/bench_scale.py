@@ -1,7 +1,7 @@
 """Scale: streamed conversions in flat memory, and sharded conversion on Dask.
 
 Usage: python benchmarks/bench_scale.py [--scale S] [--shards N] [--repeat R] [--workdir DIR]
-       python benchmarks/bench_scale.py --streaming [--scales 1,2,4] [--workdir DIR]
+       python benchmarks/bench_scale.py --streaming [--scales 1,2,4] [--trace] [--workdir DIR]
 
 ``--streaming``: for each S of ``--scales``, a dataset of S x COCO-2017-train images for each
 pair of ``--pairs``: ``jsonl``, one JSONL file (the generator below, one shard) converted to
@@ -130,8 +130,11 @@ assert r.written, r.report.codes()[:10]
 """
 
 
-def streamed(src: Path, out: Path, to: str, stream: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one conversion in a fresh process."""
+def streamed(src: Path, out: Path, to: str, stream: str, trace: bool = False
+             ) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one conversion in a fresh process; ``trace``: its
+    RSS sampled every half second is printed (which phase holds the peak: the census, the
+    parts, the join)."""
     import subprocess
 
     shutil.rmtree(out, ignore_errors=True)
@@ -139,12 +142,36 @@ def streamed(src: Path, out: Path, to: str, stream: str) -> tuple[float, int]:
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", _CONVERT, str(src), str(out), to, stream],
                             env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")})
-    _, status, usage = os.wait4(proc.pid, 0)
+    samples: list[tuple[float, int]] = []
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG if trace else 0)
+        if pid:
+            break
+        samples.append((time.perf_counter() - start, _rss_kib(proc.pid)))
+        time.sleep(0.5)
     elapsed = time.perf_counter() - start
+    if samples:
+        _print_trace(samples)
     assert os.waitstatus_to_exitcode(status) == 0, "the conversion failed"
     shutil.rmtree(out, ignore_errors=True)
     out.unlink(missing_ok=True)
     return elapsed, usage.ru_maxrss
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+    except OSError:  # (not Linux, or the process just ended)
+        return 0
+
+
+def _print_trace(samples: list[tuple[float, int]], lines: int = 24) -> None:
+    """The RSS samples in ``lines`` rows, each the highest of its stretch of time."""
+    step = max(1, -(-len(samples) // lines))
+    for k in range(0, len(samples), step):
+        stretch = samples[k:k + step]
+        print(f"    {stretch[0][0]:7.1f} s  RSS {max(r for _, r in stretch) / 1024:7,.0f} MiB")
 
 
 def yolo_source(folder: Path, items: int, kind: str = "yolo") -> Path:
@@ -194,7 +221,7 @@ def _made_apart(folder: Path, items: int, kind: str = "yolo") -> Path:
     return Path(out.stdout.strip().splitlines()[-1])
 
 
-def streaming(where: Path, scales: list[float], pairs: list[str]) -> None:
+def streaming(where: Path, scales: list[float], pairs: list[str], trace: bool = False) -> None:
     for pair in pairs:
         rows = []
         for scale in scales:
@@ -206,7 +233,8 @@ def streaming(where: Path, scales: list[float], pairs: list[str]) -> None:
             print(f"{scale:g}x train: {items:,} items ({time.perf_counter() - t0:.1f} s to "
                   "generate or find)", flush=True)
             out = where / ("out.jsonl" if to == "jsonl" else "out")
-            rows.append((f"{scale:g}x, streamed", items, *streamed(src, out, to, "auto")))
+            rows.append((f"{scale:g}x, streamed", items,
+                         *streamed(src, out, to, "auto", trace)))
             if scale == scales[0]:
                 rows.append((f"{scale:g}x, whole in memory", items,
                              *streamed(src, out, to, "whole")))
@@ -230,6 +258,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir")
     parser.add_argument("--streaming", action="store_true")
+    parser.add_argument("--trace", action="store_true",
+                        help="with --streaming: print each streamed run's RSS over time")
     parser.add_argument("--scales", default="1,2,4")
     parser.add_argument("--pairs", default="jsonl,yolo-voc",
                         help="streamed conversions: jsonl (JSONL -> JSONL), yolo-voc, "
@@ -237,7 +267,8 @@ def main() -> None:
     opts = parser.parse_args()
     where = workdir(opts.workdir)
     if opts.streaming:
-        streaming(where, [float(s) for s in opts.scales.split(",")], opts.pairs.split(","))
+        streaming(where, [float(s) for s in opts.scales.split(",")], opts.pairs.split(","),
+                  opts.trace)
         return
 
     from distributed import Client, LocalCluster
