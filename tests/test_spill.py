@@ -37,14 +37,6 @@ VOC = [(next(p for p in sorted(case.iterdir()) if p.name not in _NOT_INPUT),
 
 
 @pytest.fixture
-def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
-
-
-@pytest.fixture
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of records in each run written (the real writer, counted)."""
     written: list[int] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +24,6 @@ ENTRIES = [("a/b.jpg", 640, 480), ("a\\c.png", 10, 20), ("./a/b.png", 1, 2),  # 
            ("d/x_jpg.rf.1.jpg", 5, 6)]
 QUERIES = ["a/b.jpg", "a/b", "a/b.png", "a/c", "a/c.png", "a/c.gif", "d/x_jpg.rf.1",
            "d/x_jpg.rf.1.jpg", "missing", "a/b.jpeg"]
-
-
-@pytest.fixture
-def temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 @pytest.mark.parametrize("spill_at", [0, 1, 2, 100])

@@ -127,28 +127,36 @@ def strip_image_ext(name: str) -> str:
     return name.rsplit(".", 1)[0] if is_image(name) else name
 
 
-def walk_images(folder: Path, prefix: str = "", into: Names | None = None) -> Names:
-    """Image files under ``folder`` (recursive; symlinked folders not entered, as
-    ``os.walk``) as POSIX paths relative to it after ``prefix``, sorted as paths: added to
-    ``into`` when given. No folder's names are held in a list (COCO-2017 has 118k in one)."""
-    out = Names(by_path=True) if into is None else into
-    stack = [(prefix, str(folder))]
+def walk_files(top: str, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(path from ``top`` after ``prefix``, full path) of every file under ``top``, in no order,
+    as ``os.walk`` finds them (symlinked folders not entered) but without a list of each
+    folder's names (COCO-2017 has 118k in one): callers sort what they keep."""
+    stack = [(prefix, top)]
     while stack:
-        rel_dir, path = stack.pop()
+        rel_dir, folder = stack.pop()
         try:
-            scan = os.scandir(path)
+            scan = os.scandir(folder)
         except OSError:
             continue
         with scan:
             for entry in scan:
                 try:
-                    is_dir = entry.is_dir() and not entry.is_symlink()
+                    is_dir = entry.is_dir()
                 except OSError:
                     is_dir = False
-                if is_dir:
+                if not is_dir:
+                    yield rel_dir + entry.name, entry.path
+                elif not entry.is_symlink():
                     stack.append((rel_dir + entry.name + "/", entry.path))
-                elif is_image(entry.name):
-                    out.append(rel_dir + entry.name)
+
+
+def walk_images(folder: Path, prefix: str = "", into: Names | None = None) -> Names:
+    """Image files under ``folder`` (:func:`walk_files`) as POSIX paths relative to it after
+    ``prefix``, sorted as paths: added to ``into`` when given."""
+    out = Names(by_path=True) if into is None else into
+    for rel, _ in walk_files(str(folder), prefix):
+        if is_image(rel.rpartition("/")[2]):
+            out.append(rel)
     return out
 
 

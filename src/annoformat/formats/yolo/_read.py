@@ -350,28 +350,11 @@ class _Reader:
 
 
 def _walk_txt(top: str) -> Iterator[tuple[str, str]]:
-    """(path from ``top`` without .txt, full path) of the .txt files under ``top``, as
-    ``os.walk`` finds them (symlinked folders not entered) but in no order and without a
-    list of each folder's names (COCO-2017 has 118k in one): the entries are sorted by id."""
-    stack = [("", top)]
-    while stack:
-        rel_dir, folder = stack.pop()
-        try:
-            scan = os.scandir(folder)
-        except OSError:
-            continue
-        with scan:
-            for entry in scan:
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                name = entry.name
-                if is_dir:
-                    if not entry.is_symlink():
-                        stack.append((rel_dir + name + "/", entry.path))
-                elif name[-4:].lower() == ".txt":
-                    yield rel_dir + name[:-4], entry.path
+    """(path from ``top`` without .txt, full path) of the .txt files under ``top``, in no
+    order (:func:`~annoformat.formats.yolo._layout.walk_files`): the entries are sorted by id."""
+    for rel, path in lay.walk_files(top):
+        if rel[-4:].lower() == ".txt":
+            yield rel[:-4], path
 
 
 def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:

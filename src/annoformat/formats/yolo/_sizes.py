@@ -211,7 +211,7 @@ def load_sizes(path: Path, report: Report, sizes: Sizes) -> bool:
                 return True
     except (_Irregular, ijson.JSONError, StopIteration, ValueError, OSError, UnicodeError,
             csv.Error):
-        pass
+        pass  # not a plainly valid file: the whole read says what is wrong
     sizes.clear()
     return _load_whole(path, report, sizes)
 
