@@ -303,3 +303,145 @@ def test_overwrite_replaces_the_destination_as_a_whole(tmp_path: Path) -> None:
                         scheduler="sync")
     assert again.written
     assert sorted(p.name for p in out.iterdir()) == ["part-0.jsonl", "part-1.jsonl"]
+
+
+def _jsonl_shards(tmp_path: Path, count: int) -> list[Path]:
+    """``count`` JSONL shards of the minimal COCO fixture, item ids and file names made apart
+    (``s<n>-<id>``): ids that are not integers, so every shard's COCO output numbers them."""
+    paths = []
+    for n in range(1, count + 1):
+        one = tmp_path / f"one-{n}.jsonl"
+        af.convert(COCO, one, to="jsonl")
+        lines = []
+        for line in one.read_text().splitlines():
+            record = json.loads(line)
+            if "media" in record:
+                record["id"] = f"s{n}-{record['id']}"
+                record["media"]["path"] = f"s{n}-{record['media']['path']}"
+            lines.append(json.dumps(record))
+        one.unlink()
+        paths.append(tmp_path / f"part-{n}.jsonl")
+        paths[-1].write_text("\n".join(lines) + "\n")
+    return paths
+
+
+def test_coco_shards_number_ids_through_the_shards_and_merge_into_the_local_output(
+        cluster: Client, tmp_path: Path) -> None:
+    parts = _jsonl_shards(tmp_path, 3)
+    # the same items as one dataset: the header once, then every shard's items in order
+    whole = tmp_path / "whole.jsonl"
+    lines = [line for p in parts for line in p.read_text().splitlines()]
+    whole.write_text("\n".join([lines[0], *(line for line in lines if '"media"' in line)])
+                     + "\n")
+    local = af.convert(whole, tmp_path / "local.json", to="coco", allow_loss=True)
+    assert local.written
+    shards = afd.convert(str(tmp_path / "part-*.jsonl"), str(tmp_path / "out"), to="coco",
+                         allow_loss=True, scheduler=cluster)
+    assert shards.written, shards.report.codes()
+    ids = []
+    for n in (1, 2, 3):
+        doc = json.loads((tmp_path / "out" / f"part-{n}.json").read_text())
+        ids.append(([i["id"] for i in doc["images"]],
+                    [(a["id"], a["image_id"]) for a in doc["annotations"]]))
+    assert ids == [([1, 2, 3], [(1, 1), (2, 1), (3, 2), (4, 2)]),
+                   ([4, 5, 6], [(5, 4), (6, 4), (7, 5), (8, 5)]),
+                   ([7, 8, 9], [(9, 7), (10, 7), (11, 8), (12, 8)])]
+    # one fact per kind for the whole set, as the local conversion of the whole states it
+    assert sorted((d.code, d.ctx["what"], d.ctx["count"]) for d in shards.report) == sorted(
+        (d.code, d.ctx["what"], d.ctx["count"]) for d in local.report) == [
+        ("AF508", "annotation", 12), ("AF508", "image", 9)]
+    merged = afd.convert(str(tmp_path / "part-*.jsonl"), str(tmp_path / "all.json"),
+                         to="coco", allow_loss=True, scheduler=cluster, merge=True)
+    assert merged.written, merged.report.codes()
+    assert (tmp_path / "all.json").read_bytes() == (tmp_path / "local.json").read_bytes()
+    assert merged.summary == local.summary
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    from pycocotools.coco import COCO as PyCOCO  # the consumer loads it as one dataset
+
+    loaded = PyCOCO(str(tmp_path / "all.json"))
+    assert len(loaded.imgs) == 9 and len(loaded.anns) == 12
+    assert loaded.getAnnIds(imgIds=[7]) == [9, 10]
+
+
+def test_kept_ids_stay_unless_two_shards_share_one(tmp_path: Path) -> None:
+    a = _coco_shard(tmp_path / "part-1.json", 100, [(1, "cat"), (4, "dog")])
+    b = _coco_shard(tmp_path / "part-2.json", 200, [(1, "cat"), (4, "dog")])
+    out = tmp_path / "out"
+    done = afd.convert(str(tmp_path / "part-*.json"), str(out), to="coco", scheduler="sync")
+    assert done.written and done.report.codes() == []
+    for shard in (a, b):  # unique across the shards: every id as the source had it
+        alone = tmp_path / f"alone-{shard.name}"
+        assert af.convert(shard, alone, to="coco").written
+        assert (out / shard.name).read_bytes() == alone.read_bytes()
+    # the second shard's annotations take the first's ids: annotations numbered, images kept
+    doc = json.loads(b.read_text())
+    for ann in doc["annotations"]:
+        ann["id"] -= 1000
+    b.write_text(json.dumps(doc))
+    done = afd.convert(str(tmp_path / "part-*.json"), str(out), to="coco", scheduler="sync",
+                       overwrite=True, allow_loss=True)
+    assert done.written
+    assert [(d.code, d.ctx["what"], d.ctx["count"]) for d in done.report] == [
+        ("AF508", "annotation", 8)]
+    got = [[(i["id"], [a["id"] for a in d["annotations"] if a["image_id"] == i["id"]])
+            for i in d["images"]]
+           for d in (json.loads((out / p.name).read_text()) for p in (a, b))]
+    assert got == [[(101, [1, 2]), (102, [3, 4]), (103, [])],
+                   [(201, [5, 6]), (202, [7, 8]), (203, [])]]
+    # asked for: numbered on from the first id given, whatever the shards hold
+    given = afd.convert(str(tmp_path / "part-*.json"), str(tmp_path / "given"), to="coco",
+                        scheduler="sync", allow_loss=True,
+                        options={"first_image_id": "10", "first_annotation_id": "500"})
+    assert given.written
+    images = [[i["id"] for i in json.loads((tmp_path / "given" / p.name).read_text())["images"]]
+              for p in (a, b)]
+    assert images == [[10, 11, 12], [13, 14, 15]]
+
+
+def test_merge_refuses_what_would_make_a_wrong_document(tmp_path: Path) -> None:
+    a = _coco_shard(tmp_path / "a.json", 100, [(1, "cat"), (4, "dog")])
+    b = _coco_shard(tmp_path / "b.json", 200, [(1, "cat"), (4, "dog")])
+    c = _coco_shard(tmp_path / "c.json", 100, [(1, "cat"), (4, "dog")])  # a's ids again
+    d = _coco_shard(tmp_path / "d.json", 300, [(1, "cat"), (7, "dog")])  # dog: another id
+    e = tmp_path / "e.json"
+    e.write_text('{"images": [{"id": 1}], "annotations": [{"id": 1, "image_id": 2}], '
+                 '"categories": []}')
+    f = tmp_path / "f.json"
+    f.write_text('[{"image_id": 1}]')
+    out = tmp_path / "all.json"
+    cases = {(a, c): (c, "image id 101 is in a.json too"),
+             (a, d): (d, "its 'categories' differs from a.json's"),
+             (e,): (e, "annotations[0] refers to image id 2, which it does not hold"),
+             (a, f): (f, "not a COCO document (images, annotations and categories lists)")}
+    for files, (where, reason) in cases.items():
+        report = afd.merge([str(p) for p in files], str(out))
+        assert [(x.code, x.location.path, x.ctx["reason"].replace(str(tmp_path) + "/", ""))
+                for x in report] == [("AF933", str(where), reason)]
+        assert not out.exists()
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert afd.merge([str(a), str(b)], str(out)).codes() == []
+    doc = json.loads(out.read_text())
+    assert [i["id"] for i in doc["images"]] == [101, 102, 103, 201, 202, 203]
+    assert afd.merge([str(a), str(b)], str(out)).codes() == ["AF013"]
+
+
+def test_the_cli_merges_shards_into_one_coco_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from annoformat.cli import main
+
+    _jsonl_shards(tmp_path, 2)
+    dest = tmp_path / "all.json"
+    done = CliRunner().invoke(main, ["convert", str(tmp_path / "part-*.jsonl"), str(dest),
+                                     "--to", "coco", "--allow-loss", "--scheduler", "local:2",
+                                     "--merge"])
+    assert done.exit_code == 0, done.stderr
+    assert [i.id for i in af.load(dest).items] == ["1", "2", "3", "4", "5", "6"]
+    alone = CliRunner().invoke(main, ["convert", str(tmp_path / "part-1.jsonl"),
+                                      str(tmp_path / "x.json"), "--to", "coco", "--merge"])
+    assert alone.exit_code == 2 and "--merge: only with --scheduler" in alone.stderr
+    yolo = CliRunner().invoke(main, ["convert", str(tmp_path / "part-*.jsonl"),
+                                     str(tmp_path / "y"), "--to", "yolo", "--merge",
+                                     "--scheduler", "sync"])
+    assert yolo.exit_code == 2 and "merged into one COCO file" in yolo.stderr
+    assert not (tmp_path / "y").exists()

@@ -210,6 +210,9 @@ _SCHEDULER = click.option(
 @click.option("-q", "--quiet", is_flag=True, help="Only errors, and the summary.")
 @_JOBS
 @_SCHEDULER
+@click.option("--merge", is_flag=True, help="With --scheduler and --to coco: one COCO file "
+              "DST, the shards' outputs merged (ids unique across shards), instead of a "
+              "folder of them.")
 @_PROGRESS
 @_OUTPUT
 @_guarded
@@ -217,9 +220,16 @@ def convert_cmd(src: str, dst: str, to: str, from_: str | None, allow_loss: bool
                 strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
                 opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
                 media: Mode, images: Path | None, verbose: bool, quiet: bool,
-                jobs: int | None, scheduler: str | None, progress: bool | None,
+                jobs: int | None, scheduler: str | None, merge: bool, progress: bool | None,
                 output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
+    if merge and scheduler is None:
+        raise click.UsageError("--merge: only with --scheduler (it merges shard outputs)")
+    from annoformat.registry import get_format
+
+    if merge and get_format(to).name != "coco":
+        raise click.UsageError(f"--merge: shard outputs are merged into one COCO file; not "
+                               f"for --to {to}")
     if scheduler is not None:
         local_only = [name for name, given in (
             ("--label-map", label_map), ("--images", images), ("--allow-empty", allow_empty),
@@ -231,7 +241,8 @@ def convert_cmd(src: str, dst: str, to: str, from_: str | None, allow_loss: bool
 
         result = sharded(src, dst, to, from_, allow_loss=allow_loss, strict=strict,
                          overwrite=overwrite, options=_parse_opts(opts),
-                         read_options=_parse_opts(read_opts), scheduler=scheduler)
+                         read_options=_parse_opts(read_opts), scheduler=scheduler,
+                         merge=merge)
     else:
         from annoformat.convert import convert
 

@@ -686,6 +686,16 @@ _ENTRIES = [
          "a shard too big for a worker's memory limit, killed on every attempt",
          "Give workers more memory or split the shard, and run the conversion again (with "
          "--overwrite: written shards are replaced whole)."),
+    Code("AF933", "shards-do-not-merge", ERR, "the shard cannot be merged: {reason}",
+         "Merging COCO shard files (a sharded conversion with --merge, or "
+         "annoformat.dask.merge) makes one document of them: their images and annotations in "
+         "turn, their categories and other top-level values once. A file that is not a COCO "
+         "document, top-level values that differ, an id that two files share or an annotation "
+         "of an image its file lacks would make that document wrong, so nothing is written.",
+         "part-1.json and part-2.json both have an image with id 1",
+         "Merge shards of one dataset (a sharded conversion numbers ids through its shards); "
+         "for files of different datasets, make their categories and info agree, or number "
+         "their ids apart (--opt first_image_id=... first_annotation_id=...)."),
     Code("AF903", "too-many-diagnostics", INFO, "stopped recording after {limit} diagnostics "
          "(--max-errors); more may exist", "The report is capped to keep output readable.",
          "annoformat validate big.json --max-errors 10", "Fix the first ones, or raise the cap."),

@@ -13,7 +13,10 @@ of any dialect, or a ``.zip`` holding a VOC or YOLO folder slice. Shards are nam
   written), then writes each shard to ``DEST/<shard stem><ext>`` (a folder format as
   ``<stem>.zip``), atomically per shard: written locally, uploaded under a hidden name, renamed
   into place. Labels are made one list across shards first (the order of first appearance),
-  so a YOLO class index or a COCO category id means the same in every shard's output.
+  so a YOLO class index or a COCO category id means the same in every shard's output, and
+  COCO image and annotation ids are unique across the shards' outputs;
+* :func:`merge` splices COCO shard outputs into one COCO file (``convert(..., merge=True)``
+  converts and merges in one call).
 
 ``scheduler`` says where tasks run: ``"sync"`` (in this process, one shard after another),
 ``"local:N"`` (a ``LocalCluster`` of N worker processes, started and stopped for the call),
@@ -33,6 +36,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import posixpath
 import tempfile
 import uuid
@@ -177,6 +181,8 @@ class _ShardRead:
     labels: list[Label] = field(default_factory=list)
     facts: list[Loss] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    #: a COCO output's image and object counts and kept ids (coco._plan.IdCensus)
+    ids: Any = None
     #: where the shard's output was written ahead of the decision (None: not written)
     staged: str | None = None
     written: Report = field(default_factory=Report)
@@ -184,10 +190,12 @@ class _ShardRead:
 
 def _read_shard(url: str, from_: str | None, read_options: dict[str, Any],
                 to: str | None = None, options: dict[str, Any] | None = None,
-                staging: str | None = None, dest: str | None = None) -> _ShardRead:
+                staging: str | None = None, dest: str | None = None, *, alone: bool = True,
+                labels: list[Label] | None = None) -> _ShardRead:
     """A shard's first pass: read, check, plan for ``to``; and, with ``staging``, write its
     output there ahead of the decision (moved to ``dest`` if the conversion goes ahead and
-    the shard's labels are the merged list, so most shards are read once)."""
+    the shard's labels are the merged list, so most shards are read once). Given ``labels``,
+    the shard is planned and written with them (a second pass)."""
     report = Report()
     ds, fmt = _load_shard(url, from_, read_options, report)
     out = _ShardRead(url, report, fmt)
@@ -195,6 +203,8 @@ def _read_shard(url: str, from_: str | None, read_options: dict[str, Any],
         return out
     out.ok = True
     out.keys = [(item.subset, item.id) for item in ds.items]
+    if labels is not None:
+        ds.labels = list(labels)
     out.labels = list(ds.labels)
     if to is not None:
         target = get_format(to)
@@ -202,9 +212,54 @@ def _read_shard(url: str, from_: str | None, read_options: dict[str, Any],
                                   Path(_output_name(url, target)))
         out.facts = list(target.plan_loss(ds, opts))
         out.summary = summarize(ds)
-        if staging is not None and dest is not None:
+        if target.name == "coco":
+            from annoformat.formats.coco import id_census
+
+            out.ids = id_census(ds, opts)
+        # a COCO shard that numbers its ids is numbered again with the others' (_numbering)
+        renumbered = out.ids is not None and None in (out.ids.image_ids,
+                                                      out.ids.annotation_ids)
+        if staging is not None and dest is not None and (alone or not renumbered):
             out.staged = _put(ds, url, to, options or {}, staging, dest, out.written)
     return out
+
+
+def _numbering(reads: list[_ShardRead], to: str,
+               options: dict[str, Any]) -> list[dict[str, int]] | None:
+    """Per shard, the first image and annotation ids that keep a COCO destination's ids
+    unique across shards: each kind numbered through the shards in order when any shard
+    numbers it or two shards hold one id (or the options give a first id); None when every
+    shard's ids can stay as they are (or the target is not a COCO file)."""
+    census = [r.ids for r in reads]
+    if len(reads) < 2 or any(c is None for c in census):
+        return None
+    given = parse_options(get_format(to), options)
+    out: list[dict[str, int]] = [{} for _ in reads]
+    for key, count, ids in (("first_image_id", "images", "image_ids"),
+                            ("first_annotation_id", "annotations", "annotation_ids")):
+        first = getattr(given, key)
+        if first is None and _unique([getattr(c, ids) for c in census]):
+            continue
+        n = 1 if first is None else first
+        for numbers, c in zip(out, census, strict=True):
+            numbers[key] = n
+            n += getattr(c, count)
+    return out if out[0] else None
+
+
+def _unique(parts: list[Any]) -> bool:
+    """Whether the shards' kept ids (arrays; None: numbered) are unique across shards."""
+    if any(p is None for p in parts):
+        return False
+    spans = sorted((min(p), max(p)) for p in parts if len(p))
+    if all(a[1] < b[0] for a, b in itertools.pairwise(spans)):
+        return True  # the common case: each shard a range of its own
+    seen: set[int] = set()
+    for p in parts:
+        if not seen.isdisjoint(p):
+            return False
+        seen.update(p)
+    return True
 
 
 def _whole_set(reads: list[_ShardRead], report: Report) -> list[Label]:
@@ -330,31 +385,84 @@ def _put(ds: Any, url: str, to: str, options: dict[str, Any], folder: str, dest:
         if images:
             report.add("AF061", path=shown, format=target.name, count=images,
                        reason="a sharded run does not place images")
-        final = posixpath.join(root, name)
-        part = posixpath.join(root, f".{name}.{uuid.uuid4().hex}.part")
+        return _upload(local, fs, posixpath.join(root, name), shown, report)
+
+
+def _upload(local: Path, fs: Any, final: str, shown: str, report: Report) -> str | None:
+    """Put the file ``local`` at ``final`` in ``fs``: uploaded under a hidden name beside it,
+    then renamed, so that ``final`` is whole or absent. Returns ``final`` (None, with AF015
+    located at ``shown``, when it could not be)."""
+    root, name = posixpath.split(final)
+    part = posixpath.join(root, f".{name}.{uuid.uuid4().hex}.part")
+    try:
+        fs.makedirs(root, exist_ok=True)
+        fs.put_file(str(local), part)
+        fs.mv(part, final)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            fs.rm(part)
+        report.add("AF015", path=shown, reason=str(exc))
+        return None
+    return final
+
+
+def merge(urls: Urls, dest: str, *, overwrite: bool = False) -> Report:
+    """Splice COCO files (a sharded conversion's outputs: a glob, taken in sorted order, or a
+    list of URLs, taken in its order) into one COCO file at ``dest``: images and annotations
+    of each in turn, categories once, one file in memory at a time. Refused (AF933, nothing
+    written) when the files do not make one valid document: top-level values that differ,
+    an id two files share.
+
+    Example:
+        >>> import annoformat.dask as afd, tempfile
+        >>> out = tempfile.mkdtemp() + "/all.json"
+        >>> afd.merge("fixtures/coco/good/minimal/annotations.json", out).codes()
+        []
+    """
+    import fsspec
+
+    from annoformat.formats.coco.merge import splice
+
+    report = Report()
+    parts = shards(urls, report) if isinstance(urls, str) else list(urls)
+    if not parts:
+        return report if report.has_errors else _no_shards(urls).report
+    fs, path = fsspec.core.url_to_fs(dest)
+    if fs.exists(path) and not overwrite:
+        report.add("AF013", path=dest)
+        return report
+
+    def reader(url: str) -> Any:
+        return lambda: fsspec.open(url, "rb").open().read()
+
+    with tempfile.TemporaryDirectory(prefix="annoformat-merge-") as tmp:
+        local = Path(tmp) / posixpath.basename(path)
         try:
-            fs.makedirs(root, exist_ok=True)
-            fs.put_file(str(local), part)
-            fs.mv(part, final)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                fs.rm(part)
-            report.add("AF015", path=shown, reason=str(exc))
-            return None
-    return str(final)
+            with open(local, "wb") as out:
+                merged = splice([(u, reader(u)) for u in parts], out, report)
+        except _STORAGE_ERRORS as exc:
+            report.add("AF930", path=_named(urls), reason=_reason(exc))
+            merged = False
+        if merged:
+            _upload(local, fs, path, dest, report)
+    return report
 
 
 def convert(urls: Urls, dest: str, to: str, from_: str | None = None, *,
             allow_loss: bool = False, strict: bool = False, overwrite: bool = False,
             options: dict[str, Any] | None = None,
             read_options: dict[str, Any] | None = None,
-            scheduler: Any = None) -> ConversionResult:
-    """Convert every shard to format ``to``, one output per shard under the folder ``dest``.
+            scheduler: Any = None, merge: bool = False) -> ConversionResult:
+    """Convert every shard to format ``to``, one output per shard under the folder ``dest``
+    (with ``merge``, a COCO target: one COCO file ``dest``, the shards' outputs spliced by
+    :func:`merge`).
 
     The loss policy is applied once, to the plan merged from every shard's plan, before any
     shard is written: the report is one report, and a refusal writes nothing. Like
     :func:`annoformat.convert`, refusals do not raise: ``written`` is False and the report
-    says why (``written`` is True only when every shard was written).
+    says why (``written`` is True only when every shard was written). A COCO target's image
+    and annotation ids are unique across the shards' outputs: where any shard numbers them,
+    or two shards hold one id, every shard is numbered on from the one before it (AF508).
 
     Example:
         >>> import annoformat.dask as afd, tempfile
@@ -369,6 +477,10 @@ def convert(urls: Urls, dest: str, to: str, from_: str | None = None, *,
     report = Report()
     target = get_format(to)
     result = ConversionResult(_named(urls), dest, from_, target.name, False, report)
+    if merge:
+        return _converted_and_merged(urls, dest, to, from_, result, allow_loss=allow_loss,
+                                     strict=strict, overwrite=overwrite, options=options,
+                                     read_options=read_options, scheduler=scheduler)
     parts = shards(urls, report)
     if not parts:
         if not report.has_errors:
@@ -402,6 +514,46 @@ def convert(urls: Urls, dest: str, to: str, from_: str | None = None, *,
     return result
 
 
+def _converted_and_merged(urls: Urls, dest: str, to: str, from_: str | None,
+                          result: ConversionResult, *, overwrite: bool,
+                          **given: Any) -> ConversionResult:
+    """:func:`convert` with ``merge``: the shards written to a hidden folder beside ``dest``,
+    merged into ``dest``, the folder removed."""
+    import fsspec
+
+    report = result.report
+    if get_format(to).name != "coco":
+        raise UsageError(report, f"merge: shard outputs are merged into one COCO file; not "
+                         f"for {to!r}")
+    fs, path = fsspec.core.url_to_fs(dest)
+    if fs.exists(path) and not overwrite:
+        report.add("AF013", path=dest)
+        return result
+    parent, name = posixpath.split(path.rstrip("/"))
+    made = not fs.exists(parent)
+    folder = fs.unstrip_protocol(posixpath.join(parent, f".{name}.annoformat-shards-"
+                                                        f"{uuid.uuid4().hex}"))
+    try:
+        shard_result = convert(urls, folder, to, from_, **given)
+        report.extend(shard_result.report)
+        result.source_format, result.summary = shard_result.source_format, shard_result.summary
+        if shard_result.written:  # in the shards' order, which numbered the ids
+            parts = shards(urls)
+            outputs = [posixpath.join(folder, _output_name(u, get_format(to))) for u in parts]
+            merged = merge(outputs, dest, overwrite=overwrite)
+            for output, part in zip(outputs, parts, strict=True):
+                merged.relocate(output, part)  # a shard's output named by its shard
+            report.extend(merged)
+            result.written = not report.has_errors
+    finally:
+        if fs.exists(folder):
+            fs.rm(folder, recursive=True)
+        if made and not result.written:
+            with contextlib.suppress(OSError):
+                fs.rmdir(parent)
+    return result
+
+
 def _convert_shards(parts: list[str], dest: str, staging: str, result: ConversionResult,
                     where: Any, *, from_: str | None, read_options: dict[str, Any], to: str,
                     options: dict[str, Any], allow_loss: bool, strict: bool) -> None:
@@ -409,8 +561,10 @@ def _convert_shards(parts: list[str], dest: str, staging: str, result: Conversio
     from dask.delayed import delayed
 
     report = result.report
-    reads = _compute([delayed(_read_shard)(u, from_, read_options, to, options, staging, dest)
-                      for u in parts], where, report, result.source)
+    alone = len(parts) == 1
+    reads = _compute([delayed(_read_shard)(u, from_, read_options, to, options, staging, dest,
+                                           alone=alone) for u in parts],
+                     where, report, result.source)
     if reads is None:
         return
     for r in reads:
@@ -421,6 +575,23 @@ def _convert_shards(parts: list[str], dest: str, staging: str, result: Conversio
     result.summary = _summed([r.summary for r in reads], len(labels))
     if report.has_errors:
         return
+    numbering = _numbering(reads, to, options)
+    each = {r.url: options for r in reads}
+    if numbering is not None:
+        # planned and written again, with ids unique across shards
+        each = {r.url: {**options, **numbers}
+                for r, numbers in zip(reads, numbering, strict=True)}
+        second = _compute([delayed(_read_shard)(r.url, from_, read_options, to, each[r.url],
+                                               staging, dest, labels=labels) for r in reads],
+                         where, report, result.source)
+        if second is None:
+            return
+        for r in second:
+            if not r.ok:  # changed since the first pass: why, as this read saw it
+                report.extend(r.report)
+        if report.has_errors:
+            return
+        reads = second
     plan = LossPlan(get_format(to).name)
     for r in reads:  # one plan, as the whole set's: names unite, head facts count once
         part = LossPlan(plan.format)
@@ -446,9 +617,9 @@ def _convert_shards(parts: list[str], dest: str, staging: str, result: Conversio
         else:
             again.append(r.url)
     if again:
-        written = _compute([delayed(_write_shard)(u, from_, read_options, to, options, labels,
-                                                  dest) for u in again], where, report,
-                           result.source)
+        written = _compute([delayed(_write_shard)(u, from_, read_options, to, each[u],
+                                                  labels, dest) for u in again], where,
+                           report, result.source)
         for shard_report in written or ():
             report.extend(shard_report)
     result.written = not report.has_errors

@@ -286,6 +286,42 @@ def test_ir_to_coco_to_ir_is_lossless(tmp_path_factory: pytest.TempPathFactory,
     assert sum(ctx["count"] for code, ctx in _planned(ds) if code == "AF513") == rectangles
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ds=datasets(CAPABILITIES), first_image=st.integers(0, 10**6),
+       first_ann=st.integers(0, 10**6))
+def test_ids_numbered_from_a_first_id_change_nothing_else(
+        tmp_path_factory: pytest.TempPathFactory, ds: af.Dataset, first_image: int,
+        first_ann: int) -> None:
+    folder = tmp_path_factory.mktemp("first")
+    af.save(ds, folder / "kept.json", format="coco")
+    af.save(ds, folder / "numbered.json", format="coco", first_image_id=first_image,
+            first_annotation_id=first_ann)
+    kept = json.loads((folder / "kept.json").read_text())
+    numbered = json.loads((folder / "numbered.json").read_text())
+    image_ids = [i["id"] for i in numbered["images"]]
+    ann_ids = [a["id"] for a in numbered.get("annotations", [])]
+    assert image_ids == list(range(first_image, first_image + len(image_ids)))
+    assert ann_ids == list(range(first_ann, first_ann + len(ann_ids)))
+    # the same document with each id swapped for its number
+    to_new = dict(zip([i["id"] for i in kept["images"]], image_ids, strict=True))
+    for ann, new_id in zip(kept.get("annotations", []), ann_ids, strict=True):
+        ann["id"], ann["image_id"] = new_id, to_new[ann["image_id"]]
+    for image, new_id in zip(kept["images"], image_ids, strict=True):
+        image["id"] = new_id
+    assert kept == numbered
+    # AF508 counts exactly the ids that changed
+    counts = {ctx["what"]: ctx["count"] for code, ctx in _planned(
+        ds, first_image_id=first_image, first_annotation_id=first_ann) if code == "AF508"}
+    source = [i.id for i in ds.items if isinstance(i.media, (Image, VideoFrame))]
+    assert counts.get("image", 0) == sum(a != str(b) for a, b in zip(source, image_ids,
+                                                                       strict=True))
+    census = coco.id_census(ds, coco.Options(layout="file"))
+    assert census is not None and census.annotations == len(ann_ids)
+    if census.annotation_ids is not None:  # kept by default: those numbering changes
+        assert counts.get("annotation", 0) == sum(
+            a != b for a, b in zip(census.annotation_ids, ann_ids, strict=True))
+
+
 _EXTRA = st.dictionaries(st.sampled_from(["x_tool", "note", "meta"]),
                          # int64: orjson reads wider integers as floats (issue 13's to refuse)
                          st.one_of(st.integers(-(2**63), 2**64 - 1), st.text(max_size=5),

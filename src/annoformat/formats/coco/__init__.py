@@ -54,11 +54,12 @@ from annoformat.spec import Detection, FormatSpec
 
 if TYPE_CHECKING:  # the reader, the writer and the plan load when used, not at discovery
     from annoformat.diagnostics import Report
+    from annoformat.formats.coco._plan import IdCensus
     from annoformat.model import Dataset
     from annoformat.spec import LossPlan, Stream
 
-__all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "plan", "read",
-           "resolve_options", "stream", "write"]
+__all__ = ["CAPABILITIES", "FORMAT", "SCHEMA", "Options", "detect", "id_census", "plan",
+           "read", "resolve_options", "stream", "write"]
 
 
 def detect(path: Path) -> Detection:
@@ -99,6 +100,14 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     from annoformat.formats.coco._plan import plan as plan_coco
 
     return plan_coco(ds, options)
+
+
+def id_census(ds: Dataset, options: Options) -> IdCensus | None:
+    """How many images and objects writing ``ds`` as one COCO file gives, and the ids it
+    keeps; what a sharded run needs to number ids across outputs. See ``_plan.id_census``."""
+    from annoformat.formats.coco._plan import id_census as census
+
+    return census(ds, options)
 
 
 def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, NonNegativeInt
 
 from annoformat import spec
 from annoformat._io import is_safe_relative
@@ -60,6 +60,10 @@ class Options(spec.Options):
     work) or ``empty`` (``[]``, as datumaro and CVAT write; ``annToMask`` fails on it);
     ``auto`` (default): as the source COCO file wrote them when it did so for every box
     (``[]``, or no key at all), else ``polygon``. Each reads back as the box it was.
+    ``first_image_id``, ``first_annotation_id``: number each document's images (objects)
+    from this id, in order, instead of keeping the source's ids where they are unique
+    integers (what a file merged with others needs: ids that do not repeat across files;
+    ``annoformat.dask`` sets them for sharded outputs). A changed id is AF508.
     """
 
     # defer_build: the validator is built on first use, not when discovery imports it
@@ -73,6 +77,12 @@ class Options(spec.Options):
         default="auto",
         description=("writing: a box-only object's segmentation: its 4 "
                      "corners or []; auto: as the source did"))
+    first_image_id: NonNegativeInt | None = Field(
+        default=None, description="writing: number the images from this id (default: keep "
+        "the source ids when they are unique integers, else from 1)")
+    first_annotation_id: NonNegativeInt | None = Field(
+        default=None, description="writing: number the annotations from this id (default: "
+        "keep the source ids when they are unique integers, else from 1)")
 
 
 #: twice the unit roundoff of a double: a margin for the inputs' own representation error
@@ -267,6 +277,17 @@ def kept_ids(values: Iterable[Any]) -> list[int] | None:
         else:
             return None
     return out if len(set(out)) == len(out) else None
+
+
+def assigned_ids(values: list[Any], first: int | None) -> Sequence[int]:
+    """The ids a document writes for ``values`` (its images' or its objects' source ids):
+    numbered from ``first`` when given, else kept (:func:`kept_ids`), else numbered from 1."""
+    if first is None:
+        kept = kept_ids(values)
+        if kept is not None:
+            return kept
+        first = 1
+    return range(first, first + len(values))
 
 
 def bbox_of(ann: Any) -> list[float]:

@@ -8,6 +8,9 @@ each document renumbers. One pass over the ids; nothing is formatted.
 
 from __future__ import annotations
 
+from array import array
+from dataclasses import dataclass
+
 from annoformat.formats.coco._common import (
     CAPABILITIES,
     NAME,
@@ -44,9 +47,13 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     if results_file(ds, layout):
         return loss  # detections keep their image and annotation ids
     for _, items in docs:
-        if items and kept_ids(item.id for item in items) is None:
+        _numbered_from(items, options, loss)
+        if options.first_image_id is None and items and kept_ids(
+                item.id for item in items) is None:
             loss.add("AF508", count=len(items), ids=[item.id for item in items],
                      what="image", reason="item ids are not unique integers")
+        if options.first_annotation_id is not None:
+            continue
         count, kept = _object_ids_kept(items)
         if count and not kept:
             refs = [ref for item in items for ref in _refs(item)]
@@ -69,6 +76,29 @@ def _polygons_read_as_boxes(docs: list[tuple[str | None, list[Item]]], loss: Los
                 if reads_as_box(parts):
                     first = parts[0]
                     loss.count("AF513", where(item.id, first.id, position[id(first)]))
+
+
+def _numbered_from(items: list[Item], options: Options, loss: LossPlan) -> None:
+    """AF508 for the ids that ``first_image_id`` / ``first_annotation_id`` change (an id the
+    numbering happens to give again is kept). The reason leaves the first id out, so that a
+    sharded run's shards, numbered from different ids, state one fact."""
+    first = options.first_image_id
+    if first is not None:
+        changed = [item.id for n, item in enumerate(items, first) if item.id != str(n)]
+        if changed:
+            loss.add("AF508", count=len(changed), ids=changed, what="image",
+                     reason="images are numbered in order from first_image_id")
+    first = options.first_annotation_id
+    if first is not None:
+        refs, n = [], first
+        for item in items:
+            for oid, ref in zip(object_ids(item.annotations), _refs(item), strict=True):
+                if str(oid) != str(n):
+                    refs.append(ref)
+                n += 1
+        if refs:
+            loss.add("AF508", count=len(refs), ids=refs, what="annotation",
+                     reason="annotations are numbered in order from first_annotation_id")
 
 
 def _refs(item: Item) -> list[str]:
@@ -114,3 +144,38 @@ def _object_ids_kept(items: list[Item]) -> tuple[int, bool]:
                 break
             seen.add(value)
     return count, kept
+
+
+@dataclass
+class IdCensus:
+    """How many images and objects a COCO output of one document holds, and the ids it keeps
+    (None: it numbers them); what a sharded run needs to make ids unique across outputs."""
+
+    images: int
+    annotations: int
+    image_ids: array[int] | None
+    annotation_ids: array[int] | None
+
+
+def id_census(ds: Dataset, options: Options) -> IdCensus | None:
+    """The :class:`IdCensus` of writing ``ds`` with ``options``; None for a results file or a
+    folder of documents (whose ids stay as they are)."""
+    layout = output_layout(ds, options)
+    if layout != "file" or results_file(ds, layout):
+        return None
+    ((_, items),) = documents(ds, layout)
+    objects_ = [oid for item in items for oid in object_ids(item.annotations)]
+    return IdCensus(len(items), len(objects_),
+                    _int64(kept_ids(item.id for item in items), options.first_image_id),
+                    _int64(kept_ids(objects_), options.first_annotation_id))
+
+
+def _int64(ids: list[int] | None, first: int | None) -> array[int] | None:
+    """Kept ids as a compact array; None when numbered, or outside int64 (then a sharded run
+    numbers them, as it cannot compare them cheaply)."""
+    if ids is None or first is not None:
+        return None
+    try:
+        return array("q", ids)
+    except OverflowError:
+        return None

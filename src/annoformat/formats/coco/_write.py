@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,13 @@ from annoformat.formats.coco._common import (
     ROBOFLOW,
     SCHEMA,
     Options,
+    assigned_ids,
     bbox_of,
     box_ring,
     canonical_category_keys,
     canonical_stem,
     documents,
     file_name_of,
-    kept_ids,
     object_ids,
     objects,
     output_layout,
@@ -181,7 +181,8 @@ Document = tuple[dict[str, Any], Iterator[list[dict[str, Any]]]]
 
 
 def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
-              cat_ids: dict[str, int], box_segmentation: str, key: str) -> Document:
+              cat_ids: dict[str, int], options: Options, key: str) -> Document:
+    box_segmentation = options.box_segmentation
     if box_segmentation == "auto":  # as the source file wrote them, else the corners
         styles = ds.extras.get("coco", {}).get("_box_segmentation", {})
         box_segmentation = styles.get(key, "polygon")
@@ -191,10 +192,8 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
         doc["info"] = info
     if "licenses" in record:
         doc["licenses"] = record["licenses"]
-    # which ids are kept: the same decision as the plan's AF508 (kept_ids, objects)
-    item_ids = kept_ids(item.id for item in items)
-    if item_ids is None:
-        item_ids = list(range(1, len(items) + 1))
+    # which ids are kept: the same decision as the plan's AF508 (assigned_ids, objects)
+    item_ids = assigned_ids([item.id for item in items], options.first_image_id)
     images: list[dict[str, Any]] = []
     for item, image_id in zip(items, item_ids, strict=True):
         media = item.media
@@ -212,7 +211,7 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
         images.append(image)
     # the objects' ids only: each item's objects are grouped again as they are written
     ids = [oid for item in items for oid in object_ids(item.annotations)]
-    all_ann_ids = kept_ids(ids)
+    all_ann_ids = assigned_ids(ids, options.first_annotation_id)
     doc["images"] = images
     if not record.get("no_annotations") or ids:
         doc["annotations"] = []  # filled in from the chunks as they are serialised
@@ -223,16 +222,16 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
     return doc, chunks
 
 
-def _annotation_chunks(items: list[Item], item_ids: list[Any], all_ann_ids: list[Any] | None,
+def _annotation_chunks(items: list[Item], item_ids: Sequence[int], all_ann_ids: Sequence[int],
                        cat_ids: dict[str, int],
                        box_segmentation: str) -> Iterator[list[dict[str, Any]]]:
     """The annotation dicts of a document in item order, CHUNK (or a few more) at a time."""
     chunk: list[dict[str, Any]] = []
     boxes: list[dict[str, Any]] = []  # plain boxes: ring and area filled in by _fill_boxes
-    next_ann = 1
+    next_ann = 0
     for item, image_id in track(zip(items, item_ids, strict=True), "write", len(items)):
         for parts in objects(item.annotations):
-            ann_id = all_ann_ids[next_ann - 1] if all_ann_ids is not None else next_ann
+            ann_id = all_ann_ids[next_ann]
             next_ann += 1
             main = parts[0]
             fields = main.__dict__
@@ -324,8 +323,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
         record = files.get("", next(iter(files.values()), {})) if files else {}
         styles = ds.extras.get("coco", {}).get("_box_segmentation", {})
         one = "" if "" in styles else next(iter(styles), "")
-        outputs.append((dest, *_document(ds, items, record, cat_ids, options.box_segmentation,
-                                         one)))
+        outputs.append((dest, *_document(ds, items, record, cat_ids, options, one)))
     else:
         for subset, items in documents(ds, layout):
             key = "" if subset is None else subset
@@ -335,8 +333,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
             else:
                 stem = record.get("stem") or canonical_stem(subset)
                 rel = Path("annotations") / f"{stem}.json"
-            outputs.append((dest / rel, *_document(ds, items, record, cat_ids,
-                                                   options.box_segmentation, key)))
+            outputs.append((dest / rel, *_document(ds, items, record, cat_ids, options, key)))
     # every output checked against the schema before any is written (nothing on a failure)
     serialised: list[tuple[Path, list[bytes]]] = []
     for out_path, doc, chunks in outputs:
