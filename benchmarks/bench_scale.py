@@ -9,8 +9,9 @@ JSONL; ``yolo-voc``, a YOLO detect dataset (made once from ``generate_coco.py``'
 converted to VOC, labels only; ``voc-yolo``, a VOC dataset (made once from that YOLO one)
 converted to YOLO; ``coco-yolo``, ``generate_coco.py``'s file itself converted to YOLO
 (``task: auto``, so a second read of the source takes the census, docs/streaming.md). Each
-conversion runs in a fresh process through ``annoformat.convert`` (which writes as it reads
-when the source streams and the target joins parts), and once more at the first scale with
+conversion runs in a fresh process through ``annoformat.convert(..., stream=True)`` (written
+as it is read; by default only a dataset that would not fit is), and once more at the first
+scale with
 ``stream=False`` (the whole dataset in memory first), for contrast. Printed: each run's wall
 seconds and the process' peak RSS (ru_maxrss from wait4), and the peak at the largest scale
 over the peak at the smallest (flat: within 1.2).
@@ -29,8 +30,14 @@ path: ``annoformat.convert`` on each shard in turn, in this process. A sharded c
 each shard once when every shard declares the same labels (as here): its output is written
 ahead of the decision and moved into place after.
 
+Also timed, on two workers: the same conversion with ids numbered through the shards (``--opt
+first_image_id=1 first_annotation_id=1``, what a source whose ids are not integers gets: every
+shard planned and written again in a second pass), and, once, ``annoformat.dask.merge`` of
+that run's outputs into one COCO file in a fresh process.
+
 Printed: median wall seconds, records per second, the workers' peak RSS (ru_maxrss of each
-worker process, read after the run), and the speed-up of two workers over one.
+worker process, read after the run), the merge's time and peak RSS, and the speed-up of two
+workers over one.
 """
 
 from __future__ import annotations
@@ -110,12 +117,15 @@ def local_path(paths: list[Path], out: Path) -> float:
     return time.perf_counter() - start
 
 
-def sharded(client: object, pattern: str, out: Path) -> float:
+def sharded(client: object, pattern: str, out: Path, numbered: bool = False) -> float:
     import annoformat.dask as afd
 
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    result = afd.convert(pattern, str(out), to="coco", allow_loss=True, scheduler=client)
+    # numbered: ids numbered through the shards, which plans and writes every shard again
+    options = {"first_image_id": 1, "first_annotation_id": 1} if numbered else {}
+    result = afd.convert(pattern, str(out), to="coco", allow_loss=True, scheduler=client,
+                         options=options)
     elapsed = time.perf_counter() - start
     assert result.written, result.report.codes()[:10]
     return elapsed
@@ -125,9 +135,34 @@ _CONVERT = """
 import sys
 import annoformat as af
 r = af.convert(sys.argv[1], sys.argv[2], to=sys.argv[3], allow_loss=True, media="none",
-               stream=None if sys.argv[4] == "auto" else False)
+               stream=sys.argv[4] == "streamed")
 assert r.written, r.report.codes()[:10]
 """
+
+
+_MERGE = """
+import sys
+import annoformat.dask as afd
+assert afd.merge(sys.argv[1], sys.argv[2]).codes() == []
+"""
+
+
+def merged(pattern: str, dest: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of ``annoformat.dask.merge`` in a fresh process."""
+    import subprocess
+
+    dest.unlink(missing_ok=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _MERGE, pattern, str(dest)],
+                            env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")})
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    assert os.waitstatus_to_exitcode(status) == 0, "the merge failed"
+    size = dest.stat().st_size
+    dest.unlink()
+    print(f"  merge of the last run's outputs into one COCO file "
+          f"({size / 2**20:,.0f} MiB): {elapsed:.1f} s, peak RSS {usage.ru_maxrss / 1024:,.0f} MiB")
+    return elapsed, usage.ru_maxrss
 
 
 def streamed(src: Path, out: Path, to: str, stream: str, trace: bool = False
@@ -234,7 +269,7 @@ def streaming(where: Path, scales: list[float], pairs: list[str], trace: bool = 
                   "generate or find)", flush=True)
             out = where / ("out.jsonl" if to == "jsonl" else "out")
             rows.append((f"{scale:g}x, streamed", items,
-                         *streamed(src, out, to, "auto", trace)))
+                         *streamed(src, out, to, "streamed", trace)))
             if scale == scales[0]:
                 rows.append((f"{scale:g}x, whole in memory", items,
                              *streamed(src, out, to, "whole")))
@@ -288,17 +323,21 @@ def main() -> None:
         clusters[workers] = (lc, Client(lc))
         print(f"LocalCluster of {workers} worker(s) started in {time.perf_counter() - t0:.1f} s")
     names = {1: "dask, 1 worker", 2: "dask, 2 workers"}
+    numbered = "dask, 2 workers, ids numbered"
     runs: dict[str, list[float]] = {"local path (this process)": [], **{n: [] for n in
-                                                                        names.values()}}
+                                                                        names.values()},
+                                    numbered: []}
     out = where / "out"
     for _ in range(opts.repeat):  # round-robin: drift in machine load hits every row alike
         runs["local path (this process)"].append(local_path(paths, out))
         for workers, name in names.items():
             runs[name].append(sharded(clusters[workers][1], pattern, out))
+        runs[numbered].append(sharded(clusters[2][1], pattern, out, numbered=True))
     peaks = {w: sorted(c.run(_peak_kib).values()) for w, (_, c) in clusters.items()}
     for _, (lc, client) in clusters.items():
         client.close()
         lc.close()
+    merged(str(out / "*.json"), where / "merged.json")  # the last run's (numbered) shards
     shutil.rmtree(out, ignore_errors=True)
     print(f"medians of {opts.repeat} runs:")
     med = {name: statistics.median(v) for name, v in runs.items()}

@@ -264,7 +264,7 @@ def test_a_text_format_shows_bytes(tmp_path: Path) -> None:
 def test_the_images_placed_are_counted(tmp_path: Path) -> None:
     src = FIXTURES / "yolo/good/ultralytics-detect/dataset"
     status, shown = _cli(["convert", str(src), str(tmp_path / "voc"), "--to", "voc",
-                          "--progress"], tty=False, cwd=tmp_path)
+                          "--progress", "--stream"], tty=False, cwd=tmp_path)
     assert status == 0
     # YOLO streams into VOC, written in parts: counts with no total known ahead
     assert "read items 4 " in shown and "write items 4 " in shown, shown

@@ -103,3 +103,46 @@ def test_a_zip_destination_is_written_whole_even_from_a_stream(tmp_path: Path) -
     with pytest.raises(af.UsageError, match=r"\.zip destination is written whole"):
         convert_stream("fixtures/jsonl/good/mixed/dataset.jsonl", tmp_path / "o.zip",
                        to="jsonl")
+
+
+_STREAMED = """
+import resource, sys
+import annoformat as af
+from annoformat._io import memory_headroom
+if sys.argv[3] != "none":  # address space left: what is mapped now and this many MiB
+    with open("/proc/self/status") as fh:
+        mapped = next(int(line.split()[1]) for line in fh if line.startswith("VmSize:"))
+    room = mapped * 1024 + int(sys.argv[3]) * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (room, resource.RLIM_INFINITY))
+result = af.convert(sys.argv[1], sys.argv[2], to="voc", allow_loss=True, media="none")
+assert result.written, result.report.codes()
+print("streamed" if "annoformat.stream" in sys.modules else "whole")
+"""
+
+
+def test_by_default_a_dataset_streams_only_when_it_would_not_fit_whole(tmp_path: Path) -> None:
+    """A real address-space limit (ulimit -v): with 400 MiB left a 20 MiB COCO file (x12 to
+    read whole, against 3/8 of the room) is written as it is read; without it, read whole."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    src = tmp_path / "coco.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_coco.py"), str(src),
+                    "--images", "5000", "--annotations", "36000"], check=True,
+                   capture_output=True)
+    assert 15 * 2**20 < src.stat().st_size < 30 * 2**20
+
+    def run(room: str) -> tuple[str, bytes]:
+        out = tmp_path / f"voc-{room}"
+        done = subprocess.run([sys.executable, "-c", _STREAMED, str(src), str(out), room],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        written = sorted((out / "Annotations").iterdir())
+        assert len(written) == 5000
+        return done.stdout.strip(), b"".join(p.read_bytes() for p in written[::97])
+
+    limited, unlimited = run("400"), run("none")
+    assert limited[0] == "streamed" and unlimited[0] == "whole"
+    assert limited[1] == unlimited[1]

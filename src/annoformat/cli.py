@@ -210,6 +210,10 @@ _SCHEDULER = click.option(
 @click.option("-q", "--quiet", is_flag=True, help="Only errors, and the summary.")
 @_JOBS
 @_SCHEDULER
+@click.option("--stream/--no-stream", default=None, help="Write as it reads, in memory that "
+              "does not grow with the dataset (--no-stream: read the whole dataset first, "
+              "faster). Default: stream when the whole would not fit in 3/4 of the free "
+              "memory.")
 @click.option("--merge", is_flag=True, help="With --scheduler and --to coco: one COCO file "
               "DST, the shards' outputs merged (ids unique across shards), instead of a "
               "folder of them.")
@@ -220,8 +224,8 @@ def convert_cmd(src: str, dst: str, to: str, from_: str | None, allow_loss: bool
                 strict: bool, allow_empty: bool, overwrite: bool, report_file: Path | None,
                 opts: tuple[str, ...], read_opts: tuple[str, ...], label_map: Path | None,
                 media: Mode, images: Path | None, verbose: bool, quiet: bool,
-                jobs: int | None, scheduler: str | None, merge: bool, progress: bool | None,
-                output: str) -> None:
+                jobs: int | None, scheduler: str | None, stream: bool | None, merge: bool,
+                progress: bool | None, output: str) -> None:
     """Convert SRC to format --to at DST (a file, folder or .zip, written atomically)."""
     if merge and scheduler is None:
         raise click.UsageError("--merge: only with --scheduler (it merges shard outputs)")
@@ -233,7 +237,8 @@ def convert_cmd(src: str, dst: str, to: str, from_: str | None, allow_loss: bool
     if scheduler is not None:
         local_only = [name for name, given in (
             ("--label-map", label_map), ("--images", images), ("--allow-empty", allow_empty),
-            ("--media", media != "hardlink")) if given]
+            ("--media", media != "hardlink"), ("--stream/--no-stream", stream is not None))
+            if given]
         if local_only:
             raise click.UsageError(f"{', '.join(local_only)}: not with --scheduler (a sharded "
                                    "run converts labels only)")
@@ -252,7 +257,7 @@ def convert_cmd(src: str, dst: str, to: str, from_: str | None, allow_loss: bool
                              overwrite=overwrite, options=_parse_opts(opts),
                              read_options=_parse_opts(read_opts), label_map=label_map,
                              progress=bars.callback, allow_empty=allow_empty, media=media,
-                             images=images, jobs=jobs)
+                             images=images, jobs=jobs, stream=stream)
         finally:
             bars.close()
     if report_file is not None:

@@ -11,6 +11,7 @@ warning; ``strict`` refuses any loss.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 from pydantic_core import PydanticSerializationError
 
 from annoformat._archive import is_archive, staged_member, write_zip
-from annoformat._io import fill_json_positions, gc_paused
+from annoformat._io import fill_json_positions, gc_paused, memory_headroom
 from annoformat.checks import check_dataset, check_skeletons, check_text
 from annoformat.codes import Severity, entry
 from annoformat.diagnostics import AnnoformatError, Diagnostic, Report, UsageError, advice
@@ -493,6 +494,36 @@ def write_planned(ds: Dataset, path: str | Path, format: str, options: Any = Non
     return report
 
 
+#: the files a dataset folder's labels are in (its images are not read whole)
+_LABEL_SUFFIXES = frozenset({".json", ".jsonl", ".xml", ".txt", ".csv", ".yaml", ".yml",
+                             ".conll", ".conllu"})
+
+
+def _fits_whole(src: Path, factor: float) -> bool:
+    """Whether reading ``src`` whole (its label files' bytes times ``factor``) takes at most
+    three quarters of the memory free (and of half the address space left: Python's arenas
+    reserve about twice what they fill)."""
+    address, resident = memory_headroom()
+    budgets = [free * 3 / 4 for free in (resident,) if free is not None]
+    budgets += [free * 3 / 8 for free in (address,) if free is not None]
+    if not budgets:
+        return True
+    limit = min(budgets) / factor  # label bytes beyond this do not fit
+    try:
+        if not src.is_dir():
+            return src.stat().st_size <= limit
+        total = 0
+        for root, _, files in os.walk(src):
+            for name in files:
+                if os.path.splitext(name)[1].lower() in _LABEL_SUFFIXES:
+                    total += os.stat(os.path.join(root, name)).st_size
+                    if total > limit:  # no need to walk the rest
+                        return False
+    except OSError:
+        return True  # the read reports it
+    return True
+
+
 def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None, *,
             allow_loss: bool = False, strict: bool = False, overwrite: bool = False,
             options: dict[str, Any] | None = None,
@@ -519,10 +550,12 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
     ``jobs``: processes for per-file formats' reads and writes (default: every usable core;
     1: this process); the output is the same for any number.
     ``stream``: write as it reads, in memory that does not grow with the dataset
-    (:func:`annoformat.stream.convert_stream`); by default (None) when the source reads item by
-    item, the target joins parts (JSONL, doccano, VOC, YOLO), no ``label_map`` is given and
-    ``dst`` is not a ``.zip``; False reads the whole dataset first. The output and the report
-    are the same either way.
+    (:func:`annoformat.stream.convert_stream`); by default (None) when reading the whole
+    dataset would take more than 3/4 of the memory free (its label files' size times the source
+    format's ``memory_factor``, against the cgroup limit, MemAvailable and ``ulimit -v``), the
+    source reads item by item, the target joins parts (JSONL, doccano, VOC, YOLO), no
+    ``label_map`` is given and ``dst`` is not a ``.zip``; False reads the whole dataset first,
+    which is faster (1.5x to 3x). The output and the report are the same either way.
 
     Example:
         >>> import annoformat as af, tempfile, os
@@ -542,7 +575,8 @@ def convert(src: str | Path, dst: str | Path, to: str, from_: str | None = None,
             and dst_p.suffix.lower() != ".zip"):
         source = (get_format(from_) if from_ else
                   None if is_archive(src_p) or not src_p.exists() else detect(src_p).format)
-        stream = source is not None and source.stream is not None
+        stream = (source is not None and source.stream is not None
+                  and not _fits_whole(src_p, source.memory_factor))
     if stream:
         from annoformat.stream import convert_stream
 

@@ -827,6 +827,10 @@ class FormatSpec(Generic[OptionsT]):
     #: the JSONL dialects); False for formats written as a folder (VOC, YOLO), which a sharded
     #: run uploads as one ``.zip`` per shard
     one_file: bool = True
+    #: bytes of memory per byte of label files when the whole dataset is read and converted
+    #: (measured at COCO-2017-train size, with a margin): a conversion from a format with
+    #: ``stream`` writes as it reads when the whole would take over half the free memory
+    memory_factor: float = 20.0
     #: the entry point that provided it (None for built-ins); set by the registry
     plugin: str | None = field(default=None, compare=False)
 

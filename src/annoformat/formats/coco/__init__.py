@@ -134,4 +134,5 @@ FORMAT = FormatSpec(
     codes=CODES,
     media=media_paths,
     aliases=('coco_json', 'coco-json', 'mscoco'),
+    memory_factor=12.0,  # a 483 MB file peaks at 4.6 GiB converted whole (COCO-2017-train size)
 )

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import orjson
 
+from annoformat._io import gc_paused
 from annoformat._spill import SortedSpill
 from annoformat.diagnostics import Report
 
@@ -90,7 +91,10 @@ def splice(files: Iterable[tuple[str, Callable[[], bytes]]], out: IO[bytes],
 
 def _document(name: str, read: Callable[[], bytes], report: Report) -> dict[str, Any] | None:
     try:
-        doc = orjson.loads(read())
+        data = read()
+        with gc_paused():  # as every read: a shard's objects hold no cycles
+            doc = orjson.loads(data)
+        del data
     except orjson.JSONDecodeError as exc:
         report.add("AF933", path=name, reason=f"not JSON: {exc}")
         return None
