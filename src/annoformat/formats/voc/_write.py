@@ -166,15 +166,22 @@ class _Writer:
         assert isinstance(media, Image)
         return media.path, media.width, media.height, boxes
 
-    def plain_document(self, plain: _Plain) -> bytes:
-        """The document of :meth:`plain`'s data: what :meth:`document` writes for that item."""
+    def plain_document(self, plain: _Plain) -> tuple[bytes, bool]:
+        """The document of :meth:`plain`'s data (what :meth:`document` writes for that item),
+        and whether it is valid by construction: the template is, so it is when the values
+        filled in are (:func:`_sound`); else it is parsed and checked like any other."""
         path, width, height, boxes = plain
         out = [f"<annotation>\n\t<filename>{_esc(path)}</filename>\n\t<size>\n"
                f"\t\t<width>{width or 0}</width>\n\t\t<height>{height or 0}</height>\n"
                "\t\t<depth>3</depth>\n\t</size>\n\t<segmented>0</segmented>"]
-        out += [_PLAIN_OBJECT.format(_esc(label), *self._corners(box)) for label, box in boxes]
+        sound = _sound_name(path) and _sound_size(width) and _sound_size(height)
+        for label, box in boxes:
+            numbers = self._corners(box)
+            out.append(_PLAIN_OBJECT.format(_esc(label), *numbers))
+            sound = sound and _XML_CHARS.fullmatch(label) is not None and not any(
+                "n" in n for n in numbers)  # inf and nan: the only non-decimals _num gives
         out.append("</annotation>\n")
-        return "\n".join(out).encode()
+        return "\n".join(out).encode(), sound
 
     def document(self, item: Item, objects: list[tuple[Any, list[Any]]], segmented: bool
                  ) -> bytes:
@@ -267,6 +274,22 @@ def _class_sets(ds: Dataset, items: list[Item], stems: list[str],
     return out
 
 
+#: text XML 1.0 can hold (as characters or, for CR, the reference _esc writes)
+_XML_CHARS = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+
+
+def _sound_name(path: str) -> bool:
+    """Whether ``path`` is a valid <filename>: XML text matching the schema's ``\\s*\\S.*``
+    (something besides white space, and no line break after it)."""
+    rest = path.lstrip(" \t\n\r")
+    return (bool(rest) and "\n" not in rest and "\r" not in rest
+            and _XML_CHARS.fullmatch(path) is not None)
+
+
+def _sound_size(value: int | None) -> bool:
+    return not value or (type(value) is int and value >= 0)  # (written ``value or 0``)
+
+
 def _xml_errors(data: bytes, shown: str) -> list[tuple[int | None, str | None, str]]:
     """(line, xpath, why) for each way a written document is not well-formed VOC."""
     scratch = Report()
@@ -294,7 +317,9 @@ def _finish(job: tuple[_Writer, labelmap.Classes], task: _Task) -> _Done:
         rendered = seg.render(item, [ann for ann, _ in objects], classes)
         data = writer.document(item, objects, rendered is not None)
     elif isinstance(given, tuple):
-        data = writer.plain_document(given)
+        data, sound = writer.plain_document(given)
+        if sound:
+            return data, None, []
     else:
         assert given is not None
         data = given
