@@ -123,8 +123,9 @@ def floor_yolo2coco(src: str, dst: str) -> dict[str, int]:
 def af_coco2yolo(src: str, dst: str) -> dict[str, Any]:
     import annoformat
 
+    # the whole path, as the floor: not left to how much memory is free (it would stream)
     result = annoformat.convert(src, dst, to="yolo", allow_loss=True,
-                                options={"task": "detect"})
+                                options={"task": "detect"}, stream=False)
     if not result.written:
         raise RuntimeError(f"not written: {[d.message for d in result.report.errors][:3]}")
     return {"items": result.summary["items"], "annotations": result.summary["annotations"]}
