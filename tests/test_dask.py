@@ -445,3 +445,33 @@ def test_the_cli_merges_shards_into_one_coco_file(tmp_path: Path) -> None:
                                      "--scheduler", "sync"])
     assert yolo.exit_code == 2 and "merged into one COCO file" in yolo.stderr
     assert not (tmp_path / "y").exists()
+
+
+def test_yolo_task_auto_is_decided_for_the_whole_set(tmp_path: Path) -> None:
+    """A shard of boxes alone would be written for detect, one with polygons for segment:
+    the set holds polygons, so every shard is written for segment (the boxes as 4-point
+    polygons), as the local conversion of that shard with task=segment writes it."""
+    boxes = _coco_shard(tmp_path / "part-1.json", 100, [(1, "cat"), (4, "dog")])
+    doc = json.loads(boxes.read_text())
+    doc["annotations"] = [a for a in doc["annotations"] if not a.get("segmentation")
+                          or a["segmentation"] == []]
+    boxes.write_text(json.dumps(doc))
+    _coco_shard(tmp_path / "part-2.json", 200, [(1, "cat"), (4, "dog")])
+    assert af.load(boxes).items and {a.type for i in af.load(boxes).items
+                                     for a in i.annotations} == {"bbox"}
+    out = tmp_path / "out"
+    done = afd.convert(str(tmp_path / "part-*.json"), str(out), to="yolo", allow_loss=True,
+                       scheduler="sync")
+    assert done.written, done.report.codes()
+    alone = tmp_path / "alone"
+    assert af.convert(boxes, alone, to="yolo", allow_loss=True, media="none",
+                      options={"task": "segment"}).written
+    assert _files(out / "part-1.zip") == _files(alone)
+    detect = tmp_path / "detect"
+    assert af.convert(boxes, detect, to="yolo", allow_loss=True, media="none").written
+    assert _files(out / "part-1.zip") != _files(detect)  # what the shard alone would give
+    # given explicitly, the task is every shard's already: nothing to decide
+    given = afd.convert(str(tmp_path / "part-*.json"), str(tmp_path / "given"), to="yolo",
+                        allow_loss=True, scheduler="sync", options={"task": "detect"})
+    assert given.written
+    assert _files(tmp_path / "given" / "part-1.zip") == _files(detect)

@@ -183,6 +183,9 @@ class _ShardRead:
     summary: dict[str, Any] = field(default_factory=dict)
     #: a COCO output's image and object counts and kept ids (coco._plan.IdCensus)
     ids: Any = None
+    #: a YOLO output with ``task=auto``: the kinds its task is decided from, and that task
+    kinds: set[str] | None = None
+    task: str | None = None
     #: where the shard's output was written ahead of the decision (None: not written)
     staged: str | None = None
     written: Report = field(default_factory=Report)
@@ -216,6 +219,11 @@ def _read_shard(url: str, from_: str | None, read_options: dict[str, Any],
             from annoformat.formats.coco import id_census
 
             out.ids = id_census(ds, opts)
+        elif target.name == "yolo" and getattr(opts, "task", None) == "auto":
+            from annoformat.formats.yolo import auto_task, task_kinds
+
+            out.kinds = task_kinds(ds)
+            out.task = auto_task(ds, out.kinds)
         # a COCO shard that numbers its ids is numbered again with the others' (_numbering)
         renumbered = out.ids is not None and None in (out.ids.image_ids,
                                                       out.ids.annotation_ids)
@@ -225,7 +233,7 @@ def _read_shard(url: str, from_: str | None, read_options: dict[str, Any],
 
 
 def _numbering(reads: list[_ShardRead], to: str,
-               options: dict[str, Any]) -> list[dict[str, int]] | None:
+               options: dict[str, Any]) -> list[dict[str, Any]] | None:
     """Per shard, the first image and annotation ids that keep a COCO destination's ids
     unique across shards: each kind numbered through the shards in order when any shard
     numbers it or two shards hold one id (or the options give a first id); None when every
@@ -234,7 +242,7 @@ def _numbering(reads: list[_ShardRead], to: str,
     if len(reads) < 2 or any(c is None for c in census):
         return None
     given = parse_options(get_format(to), options)
-    out: list[dict[str, int]] = [{} for _ in reads]
+    out: list[dict[str, Any]] = [{} for _ in reads]
     for key, count, ids in (("first_image_id", "images", "image_ids"),
                             ("first_annotation_id", "annotations", "annotation_ids")):
         first = getattr(given, key)
@@ -245,6 +253,20 @@ def _numbering(reads: list[_ShardRead], to: str,
             numbers[key] = n
             n += getattr(c, count)
     return out if out[0] else None
+
+
+def _one_task(reads: list[_ShardRead]) -> list[dict[str, Any]] | None:
+    """For a YOLO target with ``task=auto``: the task the whole set's kinds decide, given
+    to each shard whose own kinds decided another (None when every shard agrees)."""
+    if len(reads) < 2 or any(r.kinds is None for r in reads):
+        return None
+    from annoformat.formats.yolo import auto_task
+    from annoformat.model import Dataset
+
+    kinds = set().union(*(r.kinds or set() for r in reads))
+    task = auto_task(Dataset(), kinds)
+    out = [{} if r.task == task else {"task": task} for r in reads]
+    return out if any(out) else None
 
 
 def _unique(parts: list[Any]) -> bool:
@@ -462,7 +484,8 @@ def convert(urls: Urls, dest: str, to: str, from_: str | None = None, *,
     :func:`annoformat.convert`, refusals do not raise: ``written`` is False and the report
     says why (``written`` is True only when every shard was written). A COCO target's image
     and annotation ids are unique across the shards' outputs: where any shard numbers them,
-    or two shards hold one id, every shard is numbered on from the one before it (AF508).
+    or two shards hold one id, every shard is numbered on from the one before it (AF508). A
+    YOLO target's ``task=auto`` is decided from what every shard holds, as for the whole.
 
     Example:
         >>> import annoformat.dask as afd, tempfile
@@ -575,23 +598,26 @@ def _convert_shards(parts: list[str], dest: str, staging: str, result: Conversio
     result.summary = _summed([r.summary for r in reads], len(labels))
     if report.has_errors:
         return
-    numbering = _numbering(reads, to, options)
+    overrides: list[dict[str, Any]] | None = (_numbering(reads, to, options)
+                                              or _one_task(reads))
     each = {r.url: options for r in reads}
-    if numbering is not None:
-        # planned and written again, with ids unique across shards
-        each = {r.url: {**options, **numbers}
-                for r, numbers in zip(reads, numbering, strict=True)}
-        second = _compute([delayed(_read_shard)(r.url, from_, read_options, to, each[r.url],
-                                               staging, dest, labels=labels) for r in reads],
-                         where, report, result.source)
+    if overrides is not None:
+        # the shards whose output the whole set changes (ids numbered through the shards, the
+        # task of every shard), planned and written again
+        each = {r.url: {**options, **given} for r, given in zip(reads, overrides, strict=True)}
+        redo = [k for k, given in enumerate(overrides) if given]
+        second = _compute([delayed(_read_shard)(reads[k].url, from_, read_options, to,
+                                               each[reads[k].url], staging, dest,
+                                               labels=labels) for k in redo],
+                          where, report, result.source)
         if second is None:
             return
-        for r in second:
+        for k, r in zip(redo, second, strict=True):
             if not r.ok:  # changed since the first pass: why, as this read saw it
                 report.extend(r.report)
+            reads[k] = r
         if report.has_errors:
             return
-        reads = second
     plan = LossPlan(get_format(to).name)
     for r in reads:  # one plan, as the whole set's: names unite, head facts count once
         part = LossPlan(plan.format)

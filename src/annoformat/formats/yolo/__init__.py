@@ -49,8 +49,8 @@ from annoformat.formats.yolo._task import media_paths
 from annoformat.model import Dataset, Item
 from annoformat.spec import Detection, FormatSpec, LossPlan, Stream
 
-__all__ = ["CAPABILITIES", "FORMAT", "Options", "detect", "join", "plan", "read",
-           "rotated_to_corners", "settle", "stream", "write"]
+__all__ = ["CAPABILITIES", "FORMAT", "Options", "auto_task", "detect", "join", "plan", "read",
+           "rotated_to_corners", "settle", "stream", "task_kinds", "write"]
 
 
 def detect(path: Path) -> Detection:
@@ -115,6 +115,27 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     from annoformat.formats.yolo._write import write_dataset  # when used, not at discovery
 
     write_dataset(ds, dest, options, report)
+
+
+def task_kinds(ds: Dataset) -> set[str]:
+    """The annotation kinds of ``ds`` that a YOLO task can hold: what ``task=auto`` decides
+    from (a sharded run unites its shards' kinds to decide one task for all of them)."""
+    from annoformat.formats.yolo._task import kinds_of
+
+    return kinds_of(ds)
+
+
+def auto_task(ds: Dataset, kinds: set[str]) -> str:
+    """The task ``task=auto`` writes for a dataset like ``ds`` (its YOLO hints) holding
+    ``kinds``.
+
+    Example:
+        >>> auto_task(Dataset(), {"bbox", "polygon"})
+        'segment'
+    """
+    from annoformat.formats.yolo._task import choose_task
+
+    return choose_task(ds, Options(), kinds)[0]
 
 
 def settle(head: Dataset, items: Callable[[], Iterator[Item]], options: Options) -> Options:
