@@ -455,7 +455,11 @@ def merge(urls: Urls, dest: str, *, overwrite: bool = False) -> Report:
         return report
 
     def reader(url: str) -> Any:
-        return lambda: fsspec.open(url, "rb").open().read()
+        def read() -> bytes:
+            with fsspec.open(url, "rb") as fh:  # closed once read
+                data: bytes = fh.read()
+            return data
+        return read
 
     with tempfile.TemporaryDirectory(prefix="annoformat-merge-") as tmp:
         local = Path(tmp) / posixpath.basename(path)

@@ -116,19 +116,22 @@ def _document(name: str, read: Callable[[], bytes], report: Report) -> dict[str,
 def _head(doc: dict[str, Any]) -> bytes:
     """The document up to its first image: the keys before ``images``, in order (images and
     annotations follow, then the keys after them, as :func:`_tail` writes)."""
-    before = {k: v for k, v in doc.items() if k not in _SPLICED and _before_images(doc, k)}
+    before = dict(_around_images(doc)[0])
     head = orjson.dumps(before)[:-1]
     return head + (b',"images":[' if before else b'"images":[')
 
 
-def _before_images(doc: dict[str, Any], key: str) -> bool:
-    keys = list(doc)
-    return keys.index(key) < keys.index("images")
-
-
 def _tail(doc: dict[str, Any]) -> bytes:
-    after = {k: v for k, v in doc.items() if k not in _SPLICED and not _before_images(doc, k)}
+    after = dict(_around_images(doc)[1])
     return b"]," + orjson.dumps(after)[1:] if after else b"]}"
+
+
+def _around_images(doc: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """The top-level entries other than images and annotations, before and after ``images``."""
+    entries = list(doc.items())
+    at = [k for k, _ in entries].index("images")
+    return ([(k, v) for k, v in entries[:at] if k not in _SPLICED],
+            [(k, v) for k, v in entries[at:] if k not in _SPLICED])
 
 
 def _same_rest(first: dict[str, Any], doc: dict[str, Any], first_name: str, name: str,
