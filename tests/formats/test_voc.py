@@ -788,8 +788,12 @@ def test_a_plain_document_is_sound_exactly_when_the_schema_says_it_is_valid(
     knowledge must be the XSD's verdict on the bytes, case for case."""
     from annoformat.formats.voc._write import _xml_errors
 
-    data, sound = _Writer(voc.Options()).plain_document((path, width, 5, boxes))
-    assert sound == (_xml_errors(data, "x.xml") == [])
+    writer = _Writer(voc.Options())
+    data, sound = writer.plain_document((path, width, 5, boxes))
+    valid = _xml_errors(data, "x.xml") == []
+    # a number longer than older libxml2 takes as xs:decimal is checked by the XSD itself
+    long = any(len(n) > 24 for _, box in boxes for n in writer._corners(box))
+    assert sound == (valid and not long)
 
 
 def test_coco_items_are_plain_and_written_alike() -> None:

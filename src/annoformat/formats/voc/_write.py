@@ -178,8 +178,10 @@ class _Writer:
         for label, box in boxes:
             numbers = self._corners(box)
             out.append(_PLAIN_OBJECT.format(_esc(label), *numbers))
+            # inf and nan: the only non-decimals _num gives; past 24 characters older libxml2
+            # refuses an xs:decimal (the full check then says what the installed one does)
             sound = sound and _XML_CHARS.fullmatch(label) is not None and not any(
-                "n" in n for n in numbers)  # inf and nan: the only non-decimals _num gives
+                "n" in n or len(n) > 24 for n in numbers)
         out.append("</annotation>\n")
         return "\n".join(out).encode(), sound
 
