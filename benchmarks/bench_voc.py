@@ -136,7 +136,9 @@ def af_coco_to_voc(src: str, dst: str, jobs: int | None = None) -> int:
 def af_voc_to_coco(src: str, dst: str, jobs: int | None = None) -> int:
     import annoformat
 
-    extra = {} if jobs is None else {"jobs": jobs}  # (a 'before' has none)
+    extra: dict[str, Any] = {} if jobs is None else {"jobs": jobs}  # (a 'before' has none)
+    if "stream" in inspect.signature(annoformat.convert).parameters:
+        extra["stream"] = False
     result = annoformat.convert(src, dst, to="coco", **extra)
     if not result.written:
         raise SystemExit(f"not written: {result.report.codes()[:10]}")

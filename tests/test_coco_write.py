@@ -119,3 +119,26 @@ def test_inlined_corners_and_areas_equal_box_ring_and_tidy_product() -> None:
     for d, (x, y, w, h) in zip(dicts, boxes, strict=True):
         assert d["segmentation"] == [box_ring(x, y, w, h)]
         assert d["area"] == tidy_product(w, h)
+
+
+def test_a_later_output_that_fails_its_check_leaves_nothing_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # one document per subset, each written as it is checked: the first (train) is on disk
+    # when the second (val) fails in its third chunk, and both go with the folder made for them
+    ds = _box_dataset(40)
+    for i, item in enumerate(ds.items):
+        item.subset = "train" if i < 5 else "val"
+    ds.items[8].annotations[1].extras = {"coco": {"_segmentation": "not a segmentation"}}
+    monkeypatch.setattr(_write, "CHUNK", 5)
+    dest = tmp_path / "out"
+    dest.mkdir()
+    report = Report()
+    _write.write(ds, dest, Options(), report)
+    assert [(d.code, d.location.path, d.location.pointer) for d in report.errors] == [
+        ("AF102", str(dest / "annotations" / "instances_val.json"),
+         "/annotations/13/segmentation")]
+    assert list(dest.iterdir()) == []
+    ds.items[8].annotations[1].extras = {}
+    _write.write(ds, dest, Options(), Report())
+    assert sorted(p.name for p in (dest / "annotations").iterdir()) == [
+        "instances_train.json", "instances_val.json"]

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import annoformat as af
+from annoformat import checks
 from annoformat._io import parse_json
 from annoformat.checks import check_dataset, control_character, xml_character
 from annoformat.diagnostics import Report, escape_text, render_github, render_text
@@ -182,6 +183,45 @@ def test_check_dataset_reports_each_control_character_with_its_pointer() -> None
         ("AF067", "/items/0/annotations/0/attributes/k\x7f", "attribute name", "U+007F (DEL)"),
     ]
     assert report.diagnostics[0].message == "label name 'cat\\x1b[31m' holds U+001B (ESC)"
+
+
+_TEXT = st.text(st.sampled_from(["a", " ", "\t", "\n", "\x00", "\x1b", "\x85", "\u2028",
+                                  "\ud800", "\ufffe", "é"]), max_size=4)
+_JSON = st.recursive(st.none() | st.integers(-3, 3) | _TEXT,
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=6)
+
+
+@st.composite
+def _items(draw: st.DrawFn) -> list[Item]:
+    items = []
+    for _ in range(draw(st.integers(0, 6))):
+        anns = [BBox(label=draw(st.sampled_from(["cat", "dog", "c\x07t"]) | _TEXT), x=0, y=0,
+                     w=1, h=1, id=draw(st.none() | st.integers(1, 9) | _TEXT),
+                     attributes=draw(st.dictionaries(_TEXT, _JSON, max_size=2)))
+                for _ in range(draw(st.integers(0, 3)))]
+        items.append(Item(id=draw(_TEXT), subset=draw(st.none() | _TEXT),
+                          media=Image(path=draw(_TEXT)), annotations=anns,
+                          attributes=draw(st.dictionaries(_TEXT, _JSON, max_size=2))))
+    return items
+
+
+@given(items=_items(), run=st.sampled_from([1, 2, 4096]), start=st.sampled_from([0, 7, None]))
+@settings(max_examples=300, deadline=None)
+def test_runs_searched_at_once_find_what_the_field_by_field_walk_finds(
+        items: list[Item], run: int, start: int | None) -> None:
+    # check_items_text passes over a run of items when two searches of its joined strings find
+    # nothing: its findings must be the walk's, field by field, in the same order
+    declared = {"cat", "dog"}
+    fast, walked = Report(), Report()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(checks, "_TEXT_RUN", run)
+        checks.check_items_text(items, fast, "f", declared, start, line=3)
+    for i, item in enumerate(items):
+        base = "" if start is None else f"/items/{start + i}"
+        checks.check_text_fields(checks.item_text_fields(item, base, declared), walked, "f", 3)
+    assert [(d.code, d.location.pointer, d.message) for d in fast] == [
+        (d.code, d.location.pointer, d.message) for d in walked]
 
 
 def test_character_classes() -> None:

@@ -511,7 +511,92 @@ def check_skeletons(ds: Dataset, report: Report, path: str | None = None) -> Non
 def check_text(ds: Dataset, report: Report, path: str | None = None) -> None:
     """AF067 for each name or value of ``ds`` (:func:`text_fields`) holding a control
     character (:func:`check_text_fields`)."""
-    check_text_fields(text_fields(ds), report, path)
+    check_text_fields(label_text_fields(ds.labels), report, path)
+    check_items_text(ds.items, report, path, {label.name for label in ds.labels})
+
+
+#: items whose text is searched at once (what one search holds: a few MiB of text at most)
+_TEXT_RUN = 4096
+
+
+def check_items_text(items: Sequence[Item], report: Report, path: str | None,
+                     declared: Container[str], start: int | None = 0,
+                     line: int | None = None) -> None:
+    r"""AF067 for each of ``items``' names and values (:func:`item_text_fields`) holding a
+    control character, item ``i`` at ``/items/{start + i}`` (at the root when ``start`` is
+    None). Runs of items whose strings, joined, hold none at all are passed over in two
+    regular-expression searches (nearly every dataset); a run that holds one is walked field
+    by field, so the findings are :func:`check_text_fields`' in the same order.
+
+    Example:
+        >>> from annoformat.model import Image, Item
+        >>> items = [Item(id=name, media=Image(path=f"{name}.jpg")) for name in ("a", "b\x07")]
+        >>> report = Report()
+        >>> check_items_text(items, report, None, ())
+        >>> [(d.code, d.location.pointer) for d in report.diagnostics]
+        [('AF067', '/items/1/id'), ('AF067', '/items/1/media/path')]
+    """
+    for first in range(0, len(items), _TEXT_RUN):
+        run = items[first:first + _TEXT_RUN]
+        if _clean(run, declared):
+            continue
+        for i, item in enumerate(run, first):
+            base = "" if start is None else f"/items/{start + i}"
+            check_text_fields(item_text_fields(item, base, declared), report, path, line)
+
+
+def _clean(items: Sequence[Item], declared: Container[str]) -> bool:
+    """No control character in any of ``items``' text fields: the strings
+    :func:`item_text_fields` lists (a few more: names are searched as names), searched joined.
+    A space cannot make a match, and each pattern matches one character, so no match spans two
+    strings."""
+    names: list[str] = []
+    free: list[str] = []
+    add = names.append
+    for item in items:
+        add(item.id)
+        if item.subset is not None:
+            add(item.subset)
+        media = item.media
+        if isinstance(media, (Image, VideoFrame)):
+            add(media.path)
+        if item.attributes:
+            _attribute_strings(item.attributes, names, free)
+        for ann in item.annotations:
+            values = ann.__dict__
+            label, ann_id = values["label"], values["id"]
+            if label is not None and label not in declared:
+                add(label)
+            if isinstance(ann_id, str):
+                add(ann_id)
+            if values["attributes"]:
+                _attribute_strings(values["attributes"], names, free)
+    return (_CONTROL.search(" ".join(names)) is None
+            and _CONTROL_IN_TEXT.search(" ".join(free)) is None)
+
+
+def _attribute_strings(attrs: dict[str, Any], names: list[str], free: list[str]) -> None:
+    """The strings :func:`_attributes` lists: keys as names, string values as free text."""
+    for key, value in attrs.items():
+        names.append(key)
+        if isinstance(value, str):
+            free.append(value)
+        elif isinstance(value, (dict, list, tuple)):
+            _json_strings(value, names, free)
+
+
+def _json_strings(value: Any, names: list[str], free: list[str]) -> None:
+    """The strings :func:`json_strings` lists."""
+    if isinstance(value, str):
+        free.append(value)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(key, str):
+                names.append(key)
+            _json_strings(inner, names, free)
+    elif isinstance(value, (list, tuple)):
+        for inner in value:
+            _json_strings(inner, names, free)
 
 
 # --------------------------------------------------------------------------------------------

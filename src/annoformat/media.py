@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -58,6 +58,11 @@ class MediaIndex:
     roots: list[Path]
     by_name: dict[str, list[str]] | None = None
     walked_all: bool = True  # False: the walk stopped at SCAN_LIMIT
+    #: per usual folder, the names of the files in it (listed once: one ``scandir`` instead
+    #: of a ``stat`` per item and place, most of them for images that are not there)
+    listed: dict[Path, frozenset[str]] = field(default_factory=dict)
+    #: per subset, the usual folders under each root
+    places: dict[str | None, list[Path]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, roots: Iterable[Path]) -> MediaIndex:
@@ -88,11 +93,20 @@ class MediaIndex:
             rel = rel[2:]
         if not is_safe_relative(rel):  # '../../etc/passwd', '/abs/a.jpg': never a file
             rel = rel.rsplit("/", 1)[-1]  # outside the roots; looked for there by name
-        for root in self.roots:  # the usual places: no walk needed
-            for folder in _usual(root, item.subset):
-                candidate = folder / rel
-                if candidate.is_file():
-                    return candidate
+        places = self.places.get(item.subset)
+        if places is None:
+            places = self.places[item.subset] = [
+                folder for root in self.roots for folder in _usual(root, item.subset)]
+        for folder in places:  # the usual places: no walk needed
+            if "/" in rel:
+                if (folder / rel).is_file():
+                    return folder / rel
+                continue
+            names = self.listed.get(folder)
+            if names is None:
+                names = self.listed[folder] = _files(folder)
+            if rel in names:
+                return folder / rel
         if self.by_name is None:
             self.by_name = self._walk()
         found = self.by_name.get(rel.rsplit("/", 1)[-1].lower(), [])
@@ -104,6 +118,16 @@ class MediaIndex:
             found = [p for p in found
                      if subset in p.replace(os.sep, "/").lower().split("/")[:-1]] or found
         return Path(found[0]) if len(found) == 1 else None
+
+
+def _files(folder: Path) -> frozenset[str]:
+    """The names of the files in ``folder`` (symbolic links to files included), none when it
+    cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(e.name for e in entries if e.is_file())
+    except OSError:
+        return frozenset()
 
 
 def _usual(root: Path, subset: str | None) -> list[Path]:

@@ -21,9 +21,9 @@ from typing import Any
 
 from annoformat._archive import is_archive
 from annoformat.checks import (
+    check_items_text,
     check_skeletons,
     check_text_fields,
-    item_text_fields,
     label_text_fields,
 )
 from annoformat.convert import (
@@ -254,9 +254,7 @@ def _convert_parts(root: Path, src: Path, source: Format, target: Format, opts: 
             # reports them), write nothing; the staging folder goes
         declared.update(label.name for label in part.labels)
         scratch = Report()
-        for i, item in enumerate(part.items):
-            check_text_fields(item_text_fields(item, f"/items/{offset + i}", declared), scratch,
-                              str(root))
+        check_items_text(part.items, scratch, str(root), declared, offset)
         checked += scratch.diagnostics
         _summed(summary, summarize(part))
         plan.merge(target.plan_loss(part, opts), offset=offset)

@@ -38,9 +38,9 @@ from annoformat import schemas, sourcemap
 from annoformat._io import pointer
 from annoformat.checks import (
     check_annotation,
+    check_items_text,
     check_relations,
     check_text_fields,
-    item_text_fields,
     label_text_fields,
 )
 from annoformat.diagnostics import Report
@@ -213,7 +213,7 @@ def _items(lines: Iterator[tuple[int, bytes]], head: Header, options: Options, s
             report.add("AF207", path=shown, line=number, pointer="/id", item_id=item.id,
                        subset=item.subset)
         _check_item(item, declared, options, shown, number, report)
-        check_text_fields(item_text_fields(item, "", declared), report, shown, number)
+        check_items_text((item,), report, shown, declared, None, number)
         if sm is not None:
             sm.item(yielded, shown, line=number)
             for j in range(len(item.annotations)):

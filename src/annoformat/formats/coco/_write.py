@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -334,17 +334,24 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
                 stem = record.get("stem") or canonical_stem(subset)
                 rel = Path("annotations") / f"{stem}.json"
             outputs.append((dest / rel, *_document(ds, items, record, cat_ids, options, key)))
-    # every output checked against the schema before any is written (nothing on a failure)
-    serialised: list[tuple[Path, list[bytes]]] = []
+    # each output written as it is checked, a chunk of annotations at a time (never the whole
+    # document's bytes at once); on a failure what was written goes (nothing half-written)
+    written: list[Path] = []
+    made: list[Path] = []
     for out_path, doc, chunks in outputs:
-        pieces = _serialise(out_path, doc, chunks, options, report)
-        if pieces is None:
-            return
-        serialised.append((out_path, pieces))
-    for out_path, pieces in serialised:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
+        for folder in reversed(out_path.parents):
+            if not folder.exists():
+                folder.mkdir()
+                made.append(folder)
+        written.append(out_path)
         with open(out_path, "wb") as fh:
-            fh.writelines(pieces)
+            done = _serialise(fh, out_path, doc, chunks, options, report)
+        if not done:
+            for path in written:
+                path.unlink(missing_ok=True)
+            for folder in reversed(made):
+                folder.rmdir()
+            return
 
 
 def _invalid(out_path: Path, doc: Any, report: Report, offset: int = 0) -> bool:
@@ -360,35 +367,40 @@ def _invalid(out_path: Path, doc: Any, report: Report, offset: int = 0) -> bool:
     return True
 
 
-def _serialise(out_path: Path, doc: Any, chunks: Iterator[list[dict[str, Any]]] | None,
-               options: Options, report: Report) -> list[bytes] | None:
-    """The bytes of one output, checked against the schema; None (and AF102) if it fails.
+def _serialise(fh: BinaryIO, out_path: Path, doc: Any,
+               chunks: Iterator[list[dict[str, Any]]] | None, options: Options,
+               report: Report) -> bool:
+    """Write one output to ``fh``, checked against the schema as it goes; False (and AF102)
+    if it fails.
 
-    A document's annotations are checked and serialised a chunk at a time and spliced into
-    the rest (orjson's compact output has no whitespace: the bytes are those of the whole
-    document dumped at once); pretty-printed output is dumped whole."""
+    A document's annotations are checked and serialised a chunk at a time between the rest
+    (orjson's compact output has no whitespace: the bytes are those of the whole document
+    dumped at once); pretty-printed output is dumped whole."""
     if chunks is None or options.indent or "annotations" not in doc:
         if chunks is not None and "annotations" in doc:
             doc["annotations"] = [ann for chunk in chunks for ann in chunk]
-        return None if _invalid(out_path, doc, report) else [_dump(doc, options)]
+        if _invalid(out_path, doc, report):
+            return False
+        fh.write(_dump(doc, options))
+        return True
     if _invalid(out_path, doc, report):  # all but the annotations ([] in their place)
-        return None
+        return False
     keys = list(doc)
     at = keys.index("annotations")
     head = orjson.dumps({k: doc[k] for k in keys[:at]})[:-1]  # "{...", without its "}"
-    pieces = [head + (b',"annotations":[' if at else b'"annotations":[')]
+    fh.write(head + (b',"annotations":[' if at else b'"annotations":['))
     done = 0
     for chunk in chunks:
         if _invalid(out_path, {"images": [], "annotations": chunk, "categories": []}, report,
                     done):
-            return None
+            return False
         if done:
-            pieces.append(b",")
-        pieces.append(orjson.dumps(chunk)[1:-1])
+            fh.write(b",")
+        fh.write(orjson.dumps(chunk)[1:-1])
         done += len(chunk)
     tail = orjson.dumps({k: doc[k] for k in keys[at + 1:]})
-    pieces.append(b"]," + tail[1:] if len(keys) > at + 1 else b"]}")
-    return pieces
+    fh.write(b"]," + tail[1:] if len(keys) > at + 1 else b"]}")
+    return True
 
 
 def _results_list(ds: Dataset, cat_ids: dict[str, int]) -> list[dict[str, Any]]:
