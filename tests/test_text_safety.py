@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import annoformat as af
-from annoformat import checks
+from annoformat import checks, spec
 from annoformat._io import parse_json
 from annoformat.checks import check_dataset, control_character, xml_character
 from annoformat.diagnostics import Report, escape_text, render_github, render_text
@@ -44,6 +44,7 @@ from annoformat.model import (
     Text,
 )
 from annoformat.registry import PLUGINS, get_format
+from annoformat.spec import Capabilities
 
 from conftest import FIXTURES
 
@@ -185,18 +186,23 @@ def test_check_dataset_reports_each_control_character_with_its_pointer() -> None
     assert report.diagnostics[0].message == "label name 'cat\\x1b[31m' holds U+001B (ESC)"
 
 
-_TEXT = st.text(st.sampled_from(["a", " ", "\t", "\n", "\x00", "\x1b", "\x85", "\u2028",
-                                  "\ud800", "\ufffe", "é"]), max_size=4)
+_ODD = st.text(st.sampled_from(["a", " ", "\t", "\n", "\x00", "\x1b", "\x85", "\u2028",
+                                 "\ud800", "\ufffe", "é"]), max_size=4)
+#: mostly plain strings, so that whole items and runs of them hold nothing to find
+_TEXT = st.one_of(*[st.sampled_from(["a", "é", "a b", "cat", ""])] * 7, _ODD)
 _JSON = st.recursive(st.none() | st.integers(-3, 3) | _TEXT,
                      lambda inner: st.lists(inner, max_size=3)
                      | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=6)
+
+
+_LABEL = st.one_of(*[st.sampled_from(["cat", "dog"])] * 6, st.just("c\x07t"), _TEXT)
 
 
 @st.composite
 def _items(draw: st.DrawFn) -> list[Item]:
     items = []
     for _ in range(draw(st.integers(0, 6))):
-        anns = [BBox(label=draw(st.sampled_from(["cat", "dog", "c\x07t"]) | _TEXT), x=0, y=0,
+        anns = [BBox(label=draw(_LABEL), x=0, y=0,
                      w=1, h=1, id=draw(st.none() | st.integers(1, 9) | _TEXT),
                      attributes=draw(st.dictionaries(_TEXT, _JSON, max_size=2)))
                 for _ in range(draw(st.integers(0, 3)))]
@@ -222,6 +228,65 @@ def test_runs_searched_at_once_find_what_the_field_by_field_walk_finds(
         checks.check_text_fields(checks.item_text_fields(item, base, declared), walked, "f", 3)
     assert [(d.code, d.location.pointer, d.message) for d in fast] == [
         (d.code, d.location.pointer, d.message) for d in walked]
+
+
+@given(items=_items(), extras=st.lists(st.tuples(_JSON, _JSON), max_size=3),
+       limits=st.sets(st.sampled_from(["xml", "lines", "trimmed", "labelmap", "tokens"])),
+       run=st.sampled_from([1, 3, 4096]))
+@settings(max_examples=300, deadline=None)
+def test_the_safety_plan_passes_over_only_runs_with_nothing_to_refuse(
+        items: list[Item], extras: list[tuple[Any, Any]], limits: set[str], run: int) -> None:
+    # plan_safety walks only the runs suspect_runs gives: its plan must be the one a walk of
+    # every item's fields (the format's own extras included) gives
+    for item, (own, of_objects) in zip(items, extras, strict=False):
+        item.extras = {"fmt": own, "other": "\x00"}  # (another format's extras: not written)
+        for ann in item.annotations:
+            ann.extras = {"fmt": of_objects}
+    ds = Dataset(labels=[Label(name="cat"), Label(name="dog")], items=items)
+    caps = Capabilities(media=frozenset({"image"}), annotation_types=frozenset({"bbox"}),
+                        text_limits=frozenset(limits))
+
+    def facts(walk_all: bool) -> list[tuple[str, int | None, list[str], str]]:
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(checks, "_TEXT_RUN", run)
+            if walk_all:
+                m.setattr(spec, "suspect_runs", lambda items, *a, **k: [(0, items)])
+            plan = spec.plan_safety(ds, caps, "fmt", spec.LossPlan("fmt"))
+        return [(f.code, f.count, f.ids, str(f.ctx)) for f in plan]
+
+    assert facts(False) == facts(True)
+
+
+_PLACES = ["id", "subset", "path", "attribute name", "attribute value", "nested key",
+           "item extras", "label", "annotation id", "annotation attribute", "annotation extras"]
+
+
+def _one_odd_string(place: str, odd: str) -> list[Item]:
+    """A plain item (a declared label, plain strings) with ``odd`` at one place."""
+    def at(where: str, plain: str = "p") -> str:
+        return odd if where == place else plain
+
+    ann = BBox(label=at("label", "cat"), x=0, y=0, w=1, h=1, id=at("annotation id"),
+               attributes={"k": [at("annotation attribute")]},
+               extras={"fmt": {"k": at("annotation extras")}, "other": odd})
+    return [Item(id=at("id"), subset=at("subset"), media=Image(path=at("path")),
+                 attributes={at("attribute name"): at("attribute value"),
+                             "n": {at("nested key"): 1}},
+                 extras={"fmt": [at("item extras")], "other": odd}, annotations=[ann])]
+
+
+@pytest.mark.parametrize("place", _PLACES)
+def test_every_string_a_text_check_reads_makes_its_run_suspect(place: str) -> None:
+    # each place item_text_fields lists (the "other" format's extras are not written: never
+    # looked at); an undeclared label is suspect when labels are asked about
+    assert list(checks.suspect_runs(_one_odd_string("none", "\x00"), {"cat"}, "fmt")) == []
+    for odd in ("\x00", "\u2028", "\ud800", "\n"):
+        items = _one_odd_string(place, odd)
+        assert [first for first, _ in checks.suspect_runs(items, {"cat"}, "fmt")] == [0]
+    items = _one_odd_string(place, "a b")
+    expected = [0] if place == "label" else []
+    assert [first for first, _ in checks.suspect_runs(items, {"cat"}, "fmt", labels=True)
+            ] == expected
 
 
 def test_character_classes() -> None:

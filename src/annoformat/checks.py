@@ -517,6 +517,9 @@ def check_text(ds: Dataset, report: Report, path: str | None = None) -> None:
 
 #: items whose text is searched at once (what one search holds: a few MiB of text at most)
 _TEXT_RUN = 4096
+#: what any text check of a name or value looks for (AF067, AF068): a control character, a
+#: lone surrogate, a noncharacter or a line break
+_UNUSUAL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]")
 
 
 def check_items_text(items: Sequence[Item], report: Report, path: str | None,
@@ -524,9 +527,8 @@ def check_items_text(items: Sequence[Item], report: Report, path: str | None,
                      line: int | None = None) -> None:
     r"""AF067 for each of ``items``' names and values (:func:`item_text_fields`) holding a
     control character, item ``i`` at ``/items/{start + i}`` (at the root when ``start`` is
-    None). Runs of items whose strings, joined, hold none at all are passed over in two
-    regular-expression searches (nearly every dataset); a run that holds one is walked field
-    by field, so the findings are :func:`check_text_fields`' in the same order.
+    None). Only the runs :func:`suspect_runs` gives are walked field by field, so the
+    findings are :func:`check_text_fields`' in the same order.
 
     Example:
         >>> from annoformat.model import Image, Item
@@ -536,23 +538,34 @@ def check_items_text(items: Sequence[Item], report: Report, path: str | None,
         >>> [(d.code, d.location.pointer) for d in report.diagnostics]
         [('AF067', '/items/1/id'), ('AF067', '/items/1/media/path')]
     """
-    for first in range(0, len(items), _TEXT_RUN):
-        run = items[first:first + _TEXT_RUN]
-        if _clean(run, declared):
-            continue
+    for first, run in suspect_runs(items, declared):
         for i, item in enumerate(run, first):
             base = "" if start is None else f"/items/{start + i}"
             check_text_fields(item_text_fields(item, base, declared), report, path, line)
 
 
-def _clean(items: Sequence[Item], declared: Container[str]) -> bool:
-    """No control character in any of ``items``' text fields: the strings
-    :func:`item_text_fields` lists (a few more: names are searched as names), searched joined.
-    A space cannot make a match, and each pattern matches one character, so no match spans two
-    strings."""
-    names: list[str] = []
-    free: list[str] = []
-    add = names.append
+def suspect_runs(items: Sequence[Item], declared: Container[str], extras: str | None = None,
+                 labels: bool = False) -> Iterator[tuple[int, Sequence[Item]]]:
+    """The runs of ``items`` (the first's position, the run) whose text fields
+    (:func:`item_text_fields` with ``extras``) may need a look: a string holds a control
+    character, a lone surrogate, a noncharacter or a line break (the run's strings are
+    searched joined: a space matches nothing, and the pattern one character at a time), or,
+    with ``labels``, an annotation names a label not ``declared``. Any other run holds
+    nothing a text check can find: nearly every dataset is passed over in a few searches."""
+    for first in range(0, len(items), _TEXT_RUN):
+        run = items[first:first + _TEXT_RUN]
+        strings: list[str] = []
+        undeclared = _item_strings(run, declared, extras, strings)
+        if (labels and undeclared) or _UNUSUAL.search(" ".join(strings)) is not None:
+            yield first, run
+
+
+def _item_strings(items: Sequence[Item], declared: Container[str], extras: str | None,
+                  out: list[str]) -> bool:
+    """Every string :func:`item_text_fields` lists for ``items``, added to ``out``; whether
+    one names a label not ``declared``."""
+    add = out.append
+    undeclared = False
     for item in items:
         add(item.id)
         if item.subset is not None:
@@ -561,42 +574,36 @@ def _clean(items: Sequence[Item], declared: Container[str]) -> bool:
         if isinstance(media, (Image, VideoFrame)):
             add(media.path)
         if item.attributes:
-            _attribute_strings(item.attributes, names, free)
+            _json_strings(item.attributes, out)
+        if extras is not None and extras in item.extras:
+            _json_strings(item.extras[extras], out)
         for ann in item.annotations:
             values = ann.__dict__
             label, ann_id = values["label"], values["id"]
             if label is not None and label not in declared:
                 add(label)
+                undeclared = True
             if isinstance(ann_id, str):
                 add(ann_id)
             if values["attributes"]:
-                _attribute_strings(values["attributes"], names, free)
-    return (_CONTROL.search(" ".join(names)) is None
-            and _CONTROL_IN_TEXT.search(" ".join(free)) is None)
+                _json_strings(values["attributes"], out)
+            if extras is not None and values["extras"] and extras in values["extras"]:
+                _json_strings(values["extras"][extras], out)
+    return undeclared
 
 
-def _attribute_strings(attrs: dict[str, Any], names: list[str], free: list[str]) -> None:
-    """The strings :func:`_attributes` lists: keys as names, string values as free text."""
-    for key, value in attrs.items():
-        names.append(key)
-        if isinstance(value, str):
-            free.append(value)
-        elif isinstance(value, (dict, list, tuple)):
-            _json_strings(value, names, free)
-
-
-def _json_strings(value: Any, names: list[str], free: list[str]) -> None:
-    """The strings :func:`json_strings` lists."""
+def _json_strings(value: Any, out: list[str]) -> None:
+    """The keys and strings :func:`json_strings` (and ``_attributes``) list."""
     if isinstance(value, str):
-        free.append(value)
+        out.append(value)
     elif isinstance(value, dict):
         for key, inner in value.items():
             if isinstance(key, str):
-                names.append(key)
-            _json_strings(inner, names, free)
+                out.append(key)
+            _json_strings(inner, out)
     elif isinstance(value, (list, tuple)):
         for inner in value:
-            _json_strings(inner, names, free)
+            _json_strings(inner, out)
 
 
 # --------------------------------------------------------------------------------------------

@@ -37,9 +37,11 @@ from annoformat.checks import (
     TextField,
     control_character,
     far_coordinates,
+    item_text_fields,
     json_strings,
     line_break,
     surrogate,
+    suspect_runs,
     text_fields,
     xml_character,
 )
@@ -683,8 +685,15 @@ def plan_safety(ds: Dataset, caps: Capabilities, name: str, plan: LossPlan,
 
 def _written_text(ds: Dataset, name: str) -> Iterator[TextField]:
     """The dataset's names and values (:func:`~annoformat.checks.text_fields`), then what
-    only a lone surrogate can spoil: document text, info, dataset extras."""
-    yield from text_fields(ds, extras=name)
+    only a lone surrogate can spoil: document text, info, dataset extras. Of the items', only
+    those of runs :func:`~annoformat.checks.suspect_runs` gives: :func:`_unwritable` finds
+    nothing in the others (it looks at control and line-break characters, lone surrogates,
+    and otherwise only at label names, which every annotation of such a run declares)."""
+    yield from text_fields(ds.model_copy(update={"items": []}), extras=name)
+    declared = {label.name for label in ds.labels}
+    for first, run in suspect_runs(ds.items, declared, name, labels=True):
+        for i, item in enumerate(run, first):
+            yield from item_text_fields(item, f"/items/{i}", declared, name)
     for i, item in enumerate(ds.items):
         if isinstance(item.media, Text):
             yield TextField("document text", item.media.text, f"/items/{i}/media/text",

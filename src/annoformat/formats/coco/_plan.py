@@ -8,6 +8,7 @@ each document renumbers. One pass over the ids; nothing is formatted.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from dataclasses import dataclass
 
@@ -56,7 +57,9 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
             continue
         count, kept = _object_ids_kept(items)
         if count and not kept:
-            refs = [ref for item in items for ref in _refs(item)]
+            # the plan keeps the first KEPT_IDS names of a fact: only those are made
+            refs = list(itertools.islice((ref for item in items for ref in _refs(item)),
+                                         LossPlan.KEPT_IDS))
             loss.add("AF508", count=count, ids=refs, what="annotation",
                      reason="annotation ids are missing, not integers or not unique")
     return loss

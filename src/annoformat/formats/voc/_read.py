@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from annoformat import schemas, sourcemap
 from annoformat._io import is_safe_relative, read_bytes, text_lines, utf8_error
-from annoformat._spill import SortedSpill
+from annoformat._spill import SortedSpill, whole_read
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
 from annoformat.diagnostics import Diagnostic, Report
@@ -710,10 +710,11 @@ def stream(path: Path, options: Options, report: Report) -> Stream | None:
 
 
 def _read_root(path: Path, options: Options, report: Report) -> Dataset | None:
-    opened = open_root(path, options, report, pool=True)
-    if opened is None:
-        return None
-    items = list(opened.items)
+    with whole_read():  # the listings in memory: the dataset outweighs them
+        opened = open_root(path, options, report, pool=True)
+        if opened is None:
+            return None
+        items = list(opened.items)
     head = opened.head
     return trusted(Dataset, {"labels": head.labels, "items": items, "info": {},
                              "extras": head.extras})

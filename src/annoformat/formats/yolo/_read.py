@@ -9,7 +9,8 @@ rows), so a stream and a whole read record the same report in the same order.
 Whole-set state while streaming: per split, its image paths (``Split.images``) and its entries
 sorted by label file then by id, each held in memory up to 50,000 and past that in sorted runs
 on disk (:mod:`annoformat._spill`): flat memory; the class names, the annotation types met,
-counters. The size source past 50,000 sizes is a temporary sqlite store (``_sizes``).
+counters. The size source past 50,000 sizes is a temporary sqlite store (``_sizes``). A whole
+read (:func:`read_dataset`) keeps all of it in memory (``_spill.whole_read``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple
 
 from annoformat import schemas, sourcemap
 from annoformat._io import gc_paused
-from annoformat._spill import SortedSpill
+from annoformat._spill import SortedSpill, whole_read
 from annoformat.diagnostics import Report
 from annoformat.formats.yolo import _layout as lay
 from annoformat.formats.yolo._common import SCHEMA, Options
@@ -360,11 +361,12 @@ def _walk_txt(top: str) -> Iterator[tuple[str, str]]:
 def read_dataset(path: Path, options: Options, report: Report) -> Dataset | None:
     """The whole dataset: :func:`open_dataset`'s stream collected, label files parsed in a
     pool of processes when there are many (``--jobs``)."""
-    stream = open_dataset(path, options, report, pool=True)
-    if stream is None:
-        return None
-    with gc_paused():  # ~1M acyclic objects at COCO-2017 scale
-        items = list(stream.items)
+    with whole_read():  # the listings and sizes in memory: the dataset outweighs them
+        stream = open_dataset(path, options, report, pool=True)
+        if stream is None:
+            return None
+        with gc_paused():  # ~1M acyclic objects at COCO-2017 scale
+            items = list(stream.items)
     head = stream.head
     return trusted(Dataset, {"labels": head.labels, "items": items, "info": head.info,
                              "extras": head.extras})
