@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annoformat.diagnostics import Report
 from annoformat.formats.coco import CAPABILITIES, _write
-from annoformat.formats.coco._common import Options, box_ring, tidy_product
-from annoformat.model import BBox, Dataset, Image, Item, Label, Polygon
+from annoformat.formats.coco._common import (
+    Options,
+    box_ring,
+    grouped,
+    object_ids,
+    objects,
+    tidy_product,
+)
+from annoformat.model import BBox, Dataset, Image, Item, Label, Polygon, Tag
+from annoformat.parallel import use_jobs
 from annoformat.testing.strategies import datasets
 
 
@@ -142,3 +152,44 @@ def test_a_later_output_that_fails_its_check_leaves_nothing_written(
     _write.write(ds, dest, Options(), Report())
     assert sorted(p.name for p in (dest / "annotations").iterdir()) == [
         "instances_train.json", "instances_val.json"]
+
+
+_PART = st.tuples(st.sampled_from([BBox, Polygon, Tag]), st.sampled_from([None, 1, 2, "a"]),
+                  st.sampled_from(["cat", "dog", None]))
+
+
+@given(parts=st.lists(_PART, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_objects_shortcut_groups_as_the_long_way(
+        parts: list[tuple[type[Any], Any, str | None]]) -> None:
+    # objects() skips the grouping when no two annotations share an id (missing ids aside)
+    anns: list[Any] = []
+    for cls, ann_id, label in parts:
+        geometry: dict[str, Any] = {
+            BBox: {"x": 0, "y": 0, "w": 1, "h": 1},
+            Polygon: {"rings": [[0, 0, 1, 0, 1, 1]]}, Tag: {}}[cls]
+        anns.append(cls(label=label, id=ann_id, **geometry))
+    def ids(groups: list[list[Any]]) -> list[list[int]]:
+        return [[id(a) for a in group] for group in groups]
+    assert ids(objects(anns)) == ids(grouped(anns))
+    assert object_ids(anns) == [group[0].id for group in grouped(anns)]
+
+
+def test_chunks_made_in_a_pool_give_the_same_bytes_and_errors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # with --jobs 2 the chunks are made by forked workers (each reads the items it inherited):
+    # the bytes, and a later chunk's schema error with its document index, are one job's
+    ds = _box_dataset(400)
+    monkeypatch.setattr(_write, "CHUNK", 7)  # 58 chunks: past _POOLED_CHUNKS
+    one = _written(ds, tmp_path / "one.json")
+    with use_jobs(2):
+        assert _written(ds, tmp_path / "two.json") == one
+    bad = ds.items[80].annotations[1]  # the 322nd object
+    bad.extras = {"coco": {"_segmentation": "not a segmentation"}}
+    for n in (1, 2):
+        report = Report()
+        with use_jobs(n):
+            _write.write(ds, tmp_path / f"bad{n}.json", Options(), report)
+        assert [(d.code, d.location.pointer) for d in report.errors] == [
+            ("AF102", "/annotations/321/segmentation")]
+        assert not (tmp_path / f"bad{n}.json").exists()

@@ -126,13 +126,24 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def forks() -> bool:
+    """Whether pools fork their workers here (Linux): a worker then starts with the parent's
+    memory, so work that reads a large object (a whole dataset) need not send it.
+
+    Example:
+        >>> forks() == sys.platform.startswith("linux")
+        True
+    """
+    return sys.platform == "linux"
+
+
 def _context() -> Any:
     # fork: workers start in milliseconds with the parent's modules already imported (spawn
     # would import annoformat again in each); only where fork is the platform's own way.
     # (multiprocessing is imported here: only work that uses a pool pays its import)
     import multiprocessing
 
-    if sys.platform == "linux":
+    if forks():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

@@ -333,8 +333,12 @@ def written(ann: Any) -> bool:
 
 
 def _unique(annotations: list[Any]) -> bool:
+    """No two annotations share an id (those without one included): :func:`objects` then
+    merges nothing (VOC's objects have no ids at all)."""
     ids = [a.id for a in annotations]
-    return None not in ids and len(set(ids)) == len(ids)
+    if None in ids:
+        ids = [i for i in ids if i is not None]
+    return len(set(ids)) == len(ids)
 
 
 def objects(annotations: list[Any]) -> list[list[Any]]:
@@ -342,6 +346,11 @@ def objects(annotations: list[Any]) -> list[list[Any]]:
     of different types: a polygon and its keypoints) merge into one."""
     if _unique(annotations):  # the common case: nothing to merge
         return [[a] for a in annotations if written(a)]
+    return grouped(annotations)
+
+
+def grouped(annotations: list[Any]) -> list[list[Any]]:
+    """:func:`objects` the long way (every annotation looked up by its id and label)."""
     groups: list[list[Any]] = []
     by_id: dict[Any, list[Any]] = {}
     for ann in annotations:

@@ -45,7 +45,8 @@ from annoformat.model import (
     Polygon,
     VideoFrame,
 )
-from annoformat.progress import track
+from annoformat.parallel import forks, jobs, map_shared, use_jobs
+from annoformat.progress import counter, track
 
 
 def _area_of(ann: Any, bbox: list[float]) -> float:
@@ -175,9 +176,14 @@ def _fill_boxes(boxes: list[dict[str, Any]]) -> None:
 #: annotations serialised (and checked) at a time: the document never holds them all as dicts
 CHUNK = 2_000
 
+#: what a document's annotations are made from: its items, their image ids, every object's
+#: id, the category ids and the box segmentation style (a forked worker inherits it whole)
+_Shared = tuple[list[Item], Sequence[int], Sequence[int], dict[str, int], str]
+#: one chunk: items [first, end) and the position of the first one's first object
+_Range = tuple[int, int, int]
 #: one COCO document: its dict (``annotations`` an empty placeholder list when present) and
-#: the annotations, in chunks of at most CHUNK, to be checked and serialised in order
-Document = tuple[dict[str, Any], Iterator[list[dict[str, Any]]]]
+#: its annotations' chunks, to be checked and serialised in order
+Document = tuple[dict[str, Any], tuple[_Shared, list[_Range]]]
 
 
 def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
@@ -210,7 +216,8 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
             image.pop("height", None)
         images.append(image)
     # the objects' ids only: each item's objects are grouped again as they are written
-    ids = [oid for item in items for oid in object_ids(item.annotations)]
+    per_item = [object_ids(item.annotations) for item in items]
+    ids = [oid for item_ids_ in per_item for oid in item_ids_]
     all_ann_ids = assigned_ids(ids, options.first_annotation_id)
     doc["images"] = images
     if not record.get("no_annotations") or ids:
@@ -218,19 +225,34 @@ def _document(ds: Dataset, items: list[Item], record: dict[str, Any],
     doc["categories"] = [_category_dict(label, cat_ids[label.name]) for label in ds.labels]
     for key, value in record.get("other", {}).items():
         doc.setdefault(key, value)
-    chunks = _annotation_chunks(items, item_ids, all_ann_ids, cat_ids, box_segmentation)
-    return doc, chunks
+    shared = (items, item_ids, all_ann_ids, cat_ids, box_segmentation)
+    return doc, (shared, _ranges([len(one) for one in per_item]))
 
 
-def _annotation_chunks(items: list[Item], item_ids: Sequence[int], all_ann_ids: Sequence[int],
-                       cat_ids: dict[str, int],
-                       box_segmentation: str) -> Iterator[list[dict[str, Any]]]:
-    """The annotation dicts of a document in item order, CHUNK (or a few more) at a time."""
+def _ranges(counts: list[int]) -> list[_Range]:
+    """The document's chunks: runs of whole items of CHUNK objects (or a few more), from the
+    number of objects of each item."""
+    out: list[_Range] = []
+    first = done = size = 0
+    for end, count in enumerate(counts, 1):
+        size += count
+        if size >= CHUNK:
+            out.append((first, end, done))
+            first, done, size = end, done + size, 0
+    if size:
+        out.append((first, len(counts), done))
+    return out
+
+
+def _chunk(shared: _Shared, task: _Range) -> list[dict[str, Any]]:
+    """The annotation dicts of one chunk's items, in order."""
+    items, item_ids, all_ann_ids, cat_ids, box_segmentation = shared
+    first, end, next_ann = task
     chunk: list[dict[str, Any]] = []
     boxes: list[dict[str, Any]] = []  # plain boxes: ring and area filled in by _fill_boxes
-    next_ann = 0
-    for item, image_id in track(zip(items, item_ids, strict=True), "write", len(items)):
-        for parts in objects(item.annotations):
+    for k in range(first, end):
+        image_id = item_ids[k]
+        for parts in objects(items[k].annotations):
             ann_id = all_ann_ids[next_ann]
             next_ann += 1
             main = parts[0]
@@ -253,13 +275,19 @@ def _annotation_chunks(items: list[Item], item_ids: Sequence[int], all_ann_ids: 
             else:
                 chunk.append(_annotation_dict(parts, image_id, ann_id, cat_ids[main.label],
                                               box_segmentation=box_segmentation))
-        if len(chunk) >= CHUNK:
-            _fill_boxes(boxes)
-            yield chunk
-            chunk, boxes = [], []
     _fill_boxes(boxes)
-    if chunk:
-        yield chunk
+    return chunk
+
+
+def _chunk_bytes(shared: _Shared, task: _Range) -> tuple[bytes, list[tuple[str, str]]]:
+    """One chunk checked against the schema and serialised (the annotations' part of the
+    array: no brackets), or the first 20 schema errors (pointers into the chunk) and no bytes.
+    Module-level, of what a forked worker inherits: a pool runs it (``map_shared``)."""
+    chunk = _chunk(shared, task)
+    wrapped = {"images": [], "annotations": chunk, "categories": []}
+    if not schemas.is_valid(SCHEMA, wrapped):
+        return b"", list(schemas.iter_errors(SCHEMA, wrapped))[:20]
+    return orjson.dumps(chunk)[1:-1], []
 
 
 def _category_dict(label: Label, cat_id: int) -> dict[str, Any]:
@@ -315,7 +343,7 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     coco_extras = ds.extras.get("coco", {})
     files: dict[str, dict[str, Any]] = coco_extras.get("files", {})
     layout = output_layout(ds, resolve_options(options, dest))
-    outputs: list[tuple[Path, Any, Iterator[list[dict[str, Any]]] | None]] = []
+    outputs: list[tuple[Path, Any, tuple[_Shared, list[_Range]] | None]] = []
     if results_file(ds, layout):
         outputs.append((dest, _results_list(ds, cat_ids), None))
     elif layout == "file":
@@ -338,14 +366,14 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
     # document's bytes at once); on a failure what was written goes (nothing half-written)
     written: list[Path] = []
     made: list[Path] = []
-    for out_path, doc, chunks in outputs:
+    for out_path, doc, parts in outputs:
         for folder in reversed(out_path.parents):
             if not folder.exists():
                 folder.mkdir()
                 made.append(folder)
         written.append(out_path)
         with open(out_path, "wb") as fh:
-            done = _serialise(fh, out_path, doc, chunks, options, report)
+            done = _serialise(fh, out_path, doc, parts, options, report)
         if not done:
             for path in written:
                 path.unlink(missing_ok=True)
@@ -354,31 +382,59 @@ def write(ds: Dataset, dest: Path, options: Options, report: Report) -> None:
             return
 
 
-def _invalid(out_path: Path, doc: Any, report: Report, offset: int = 0) -> bool:
-    """AF102 for each (of the first 20) schema errors of ``doc``; annotation pointers are
-    shifted by ``offset`` (``doc`` holding one chunk of them)."""
+def _invalid(out_path: Path, doc: Any, report: Report) -> bool:
+    """AF102 for each (of the first 20) schema errors of ``doc``."""
     if schemas.is_valid(SCHEMA, doc):
         return False
-    for ptr, message in list(schemas.iter_errors(SCHEMA, doc))[:20]:
+    _errors(out_path, list(schemas.iter_errors(SCHEMA, doc))[:20], report)
+    return True
+
+
+def _errors(out_path: Path, errors: list[tuple[str, str]], report: Report,
+            offset: int = 0) -> None:
+    """AF102 for each schema error; annotation pointers shifted by ``offset`` (the errors of
+    one chunk of them)."""
+    for ptr, message in errors:
         if offset and ptr.startswith("/annotations/"):
             index, slash, rest = ptr[len("/annotations/"):].partition("/")
             ptr = f"/annotations/{int(index) + offset}{slash}{rest}"
         report.add("AF102", path=str(out_path), pointer=ptr, format=NAME, reason=message)
-    return True
+
+
+def _counted(ranges: list[_Range], total: int) -> Iterator[_Range]:
+    """``ranges`` as they are, their items counted as written (progress: ``total`` items)."""
+    count = counter("write", total)
+    if count is None:
+        yield from ranges
+        return
+    try:
+        for task in ranges:
+            yield task
+            count.add(task[1] - task[0])
+        count.add(total - count.done)  # the last items, without objects
+    finally:
+        count.close()
+
+
+#: fewest chunks worth a pool (a forked pool starts in milliseconds; a chunk is 2,000 objects)
+_POOLED_CHUNKS = 8
 
 
 def _serialise(fh: BinaryIO, out_path: Path, doc: Any,
-               chunks: Iterator[list[dict[str, Any]]] | None, options: Options,
+               parts: tuple[_Shared, list[_Range]] | None, options: Options,
                report: Report) -> bool:
     """Write one output to ``fh``, checked against the schema as it goes; False (and AF102)
     if it fails.
 
     A document's annotations are checked and serialised a chunk at a time between the rest
     (orjson's compact output has no whitespace: the bytes are those of the whole document
-    dumped at once); pretty-printed output is dumped whole."""
-    if chunks is None or options.indent or "annotations" not in doc:
-        if chunks is not None and "annotations" in doc:
-            doc["annotations"] = [ann for chunk in chunks for ann in chunk]
+    dumped at once), in a pool of forked workers with ``--jobs`` > 1 (each reads the items
+    it inherited: nothing but bytes travels); pretty-printed output is dumped whole."""
+    if parts is None or options.indent or "annotations" not in doc:
+        if parts is not None and "annotations" in doc:
+            shared, ranges = parts
+            doc["annotations"] = [ann for task in _counted(ranges, len(shared[0]))
+                                  for ann in _chunk(shared, task)]
         if _invalid(out_path, doc, report):
             return False
         fh.write(_dump(doc, options))
@@ -389,15 +445,20 @@ def _serialise(fh: BinaryIO, out_path: Path, doc: Any,
     at = keys.index("annotations")
     head = orjson.dumps({k: doc[k] for k in keys[:at]})[:-1]  # "{...", without its "}"
     fh.write(head + (b',"annotations":[' if at else b'"annotations":['))
-    done = 0
-    for chunk in chunks:
-        if _invalid(out_path, {"images": [], "annotations": chunk, "categories": []}, report,
-                    done):
+    shared, ranges = parts
+    if forks():
+        with use_jobs(jobs(), min_items=_POOLED_CHUNKS):
+            done_chunks = map_shared(_chunk_bytes, shared, ranges)
+    else:  # a spawned worker would be sent every item: here, one chunk after another
+        done_chunks = (_chunk_bytes(shared, task) for task in ranges)
+    for (_, _, offset), (data, errors) in zip(_counted(ranges, len(shared[0])), done_chunks,
+                                              strict=True):
+        if errors:
+            _errors(out_path, errors, report, offset)
             return False
-        if done:
+        if offset:
             fh.write(b",")
-        fh.write(orjson.dumps(chunk)[1:-1])
-        done += len(chunk)
+        fh.write(data)
     tail = orjson.dumps({k: doc[k] for k in keys[at + 1:]})
     fh.write(b"]," + tail[1:] if len(keys) > at + 1 else b"]}")
     return True

@@ -8,6 +8,9 @@ once (``LossPlan.count`` per object would cost a key per call at COCO-2017 size)
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 from annoformat.formats.voc import _segmentation as seg
 from annoformat.formats.voc._common import (
     NAME,
@@ -35,17 +38,26 @@ _GROUPS = ("VOC groups only an object with the parts nested in it (extras voc pa
 
 
 class _Tally:
-    """How many objects one fact concerns, and which."""
+    """How many objects one fact concerns, and which: the first ``kept`` names only (a
+    plan keeps ``LossPlan.KEPT_IDS`` per fact; at COCO-2017 size a fact may count 860k)."""
 
-    __slots__ = ("count", "ids")
+    __slots__ = ("count", "ids", "kept")
 
-    def __init__(self) -> None:
+    def __init__(self, kept: int = LossPlan.KEPT_IDS) -> None:
         self.count = 0
         self.ids: list[str] = []
+        self.kept = kept
 
     def add(self, ref: str) -> None:
         self.count += 1
-        self.ids.append(ref)
+        if self.count <= self.kept:
+            self.ids.append(ref)
+
+    def at(self, item_id: str, ann_id: Any, position: int) -> None:
+        """An annotation (named as :func:`~annoformat.spec.where` names it, when kept)."""
+        self.count += 1
+        if self.count <= self.kept:
+            self.ids.append(where(item_id, ann_id, position))
 
 
 def plan(ds: Dataset, options: Options) -> LossPlan:
@@ -66,7 +78,8 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
     ann_ids, renamed, groups, typed, moved = _Tally(), _Tally(), _Tally(), _Tally(), _Tally()
     rounded = options.coordinates == "int"
     painted = png_masks(options)
-    regions_lost, overlaps, voids = _Tally(), _Tally(), _Tally()
+    regions_lost, overlaps = _Tally(), _Tally()
+    voids = _Tally(sys.maxsize)  # all named: Names gathers them over a dataset's parts
     typed_names: set[str] = set()
     used: set[str] = set()
     sets: set[str] = set()
@@ -88,7 +101,7 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
             exact = instances(objects, item)
             position = {id(ann): n for n, ann in enumerate(item.annotations)}
             for ann in seg.overlapping(objects, item):
-                overlaps.add(where(item.id, ann.id, position[id(ann)]))
+                overlaps.at(item.id, ann.id, position[id(ann)])
         void = item.extras.get("voc", {}).get("void")
         if void and not (painted and isinstance(void, dict)
                          and (void.get("width"), void.get("height"))
@@ -98,33 +111,33 @@ def plan(ds: Dataset, options: Options) -> LossPlan:
             if regions and class_region(ann) and ann.label is not None:
                 used.add(ann.label)
                 if not (painted and fits(ann, item)):
-                    regions_lost.add(where(item.id, ann.id, n))
+                    regions_lost.at(item.id, ann.id, n)
                 continue
             if not is_object(ann, regions) or ann.label is None:
                 continue
             used.add(ann.label)
             if rounded and fractional(ann, options):
-                moved.add(where(item.id, ann.id, n))
+                moved.at(item.id, ann.id, n)
             if ann.type != "bbox" and id(ann) not in exact:
                 tally = approximated.get(ann.type)
                 if tally is None:
                     tally = approximated[ann.type] = _Tally()
-                tally.add(where(item.id, ann.id, n))
+                tally.at(item.id, ann.id, n)
             if ann.id is not None:
-                ann_ids.add(where(item.id, ann.id, n))
+                ann_ids.at(item.id, ann.id, n)
             if ann.group is not None:
                 grouped = True
             voc = ann.extras.get("voc")
             if ann.attributes or voc:
                 for key, value in attribute_block(ann.attributes, voc or {}).items():
                     if not attribute_text(value)[1]:
-                        typed.add(where(item.id, ann.id, n))
+                        typed.at(item.id, ann.id, n)
                         typed_names.add(key)
         if grouped:
             _, lost = nest([ann for ann in item.annotations if is_object(ann, regions)])
             position = {id(ann): n for n, ann in enumerate(item.annotations)}
             for ann in lost:
-                groups.add(where(item.id, ann.id, position[id(ann)]))
+                groups.at(item.id, ann.id, position[id(ann)])
     for kind, tally in sorted(approximated.items()):
         loss.add("AF502", count=tally.count, ids=tally.ids, kind=kind, target="bbox")
     if overlaps.count:
