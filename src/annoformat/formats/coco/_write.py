@@ -1,4 +1,5 @@
-"""IR -> COCO: one document per subset, checked against the schema before it is written."""
+"""IR -> COCO: one document per subset, checked against the schema as it is written (what was
+written goes when a check fails)."""
 
 from __future__ import annotations
 
