@@ -248,6 +248,29 @@ class Report:
         }
 
 
+class RecordedReport(Report):
+    """A report that also keeps the arguments of each ``add``: work done apart (in a worker, or
+    after the rest) whose findings are replayed into the caller's report in order.
+
+    Example:
+        >>> recorded = RecordedReport()
+        >>> _ = recorded.add("AF302", item_id="1", w=0, h=4)
+        >>> main = Report()
+        >>> for code, ctx in recorded.calls:
+        ...     _ = main.add(code, **ctx)
+        >>> main.codes()
+        ['AF302']
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, code: str, **kwargs: Any) -> Diagnostic:
+        self.calls.append((code, kwargs))
+        return super().add(code, **kwargs)
+
+
 def normalise_selector(selector: str) -> str:
     """A code prefix for a code, name or prefix given on the command line (``AF2``, a name)."""
     s = selector.strip()

@@ -216,3 +216,20 @@ def map_shared(fn: Callable[[S, T], R], shared: S, items: Iterable[T], *,
         return (fn(shared, item) for item in listed)
     tasks: list[tuple[Callable[[S, T], R], T]] = [(fn, item) for item in listed]
     return _pooled(_call_shared, tasks, n, chunksize, _shared_init, (shared,))
+
+
+def map_inherited(fn: Callable[[S, T], R], shared: S, items: Iterable[T], *,
+                  min_items: int) -> Iterator[R]:
+    """:func:`map_shared` where pools fork (:func:`forks`: each worker reads ``shared`` as
+    it inherited it, nothing of it pickled), worth a pool from ``min_items`` items; elsewhere
+    in this process, where a spawned worker would be sent ``shared`` whole (a dataset).
+
+    Example:
+        >>> with use_jobs(2):
+        ...     list(map_inherited(divmod, 7, [2, 3], min_items=1))
+        [(3, 1), (2, 1)]
+    """
+    if not forks():
+        return (fn(shared, item) for item in items)
+    with use_jobs(jobs(), min_items=min_items):
+        return map_shared(fn, shared, items)

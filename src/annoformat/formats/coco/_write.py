@@ -46,7 +46,7 @@ from annoformat.model import (
     Polygon,
     VideoFrame,
 )
-from annoformat.parallel import forks, jobs, map_shared, use_jobs
+from annoformat.parallel import map_inherited
 from annoformat.progress import counter, track
 
 
@@ -447,11 +447,7 @@ def _serialise(fh: BinaryIO, out_path: Path, doc: Any,
     head = orjson.dumps({k: doc[k] for k in keys[:at]})[:-1]  # "{...", without its "}"
     fh.write(head + (b',"annotations":[' if at else b'"annotations":['))
     shared, ranges = parts
-    if forks():
-        with use_jobs(jobs(), min_items=_POOLED_CHUNKS):
-            done_chunks = map_shared(_chunk_bytes, shared, ranges)
-    else:  # a spawned worker would be sent every item: here, one chunk after another
-        done_chunks = (_chunk_bytes(shared, task) for task in ranges)
+    done_chunks = map_inherited(_chunk_bytes, shared, ranges, min_items=_POOLED_CHUNKS)
     for (_, _, offset), (data, errors) in zip(_counted(ranges, len(shared[0])), done_chunks,
                                               strict=True):
         if errors:

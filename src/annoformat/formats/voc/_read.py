@@ -17,7 +17,7 @@ from annoformat._io import is_safe_relative, read_bytes, text_lines, utf8_error
 from annoformat._spill import SortedSpill, whole_read
 from annoformat._xml import parse_xml, xpath_of
 from annoformat.checks import check_box
-from annoformat.diagnostics import Diagnostic, Report
+from annoformat.diagnostics import RecordedReport, Report
 from annoformat.formats.voc import _devkit as devkit
 from annoformat.formats.voc import _labelmap as labelmap
 from annoformat.formats.voc import _segmentation as seg
@@ -625,19 +625,6 @@ def _record_origins(sm: sourcemap.SourceMap, index: int, item: Item, xml: Path |
         sm.annotation(index, j, str(xml), line=line, pointer=xpath)
 
 
-class _Calls(Report):
-    """A report that also keeps the arguments of each ``add``: a worker's findings, replayed
-    into the caller's report in file order (which caps them with its ``max_errors``)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def add(self, code: str, **kwargs: Any) -> Diagnostic:
-        self.calls.append((code, kwargs))
-        return super().add(code, **kwargs)
-
-
 #: what parsing one XML file gives: the item's fields (None: not read), the report's calls,
 #: each annotation's (line, xpath) when asked, the labels it names (in order), and 1 when its
 #: size was not checked against the image (images=false)
@@ -652,7 +639,7 @@ def _parse_file(job: tuple[Options, labelmap.Classes, bool], task: _Task) -> _Pa
     (module-level: a pool runs it; plain data: pickling models would cost more than parsing)."""
     options, classes, want_origins = job
     file, item_id, subset, extra_sets, found = task
-    calls = _Calls()
+    calls = RecordedReport()
     reader = _Reader(options, Report())  # (its AF209 for labels= is the caller's to say)
     reader.report = calls
     fields = reader.item(Path(file), item_id, subset, extra_sets)

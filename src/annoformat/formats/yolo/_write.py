@@ -13,13 +13,13 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
 from annoformat import schemas
 from annoformat._io import is_safe_relative
-from annoformat.diagnostics import Report
+from annoformat.diagnostics import RecordedReport, Report
 from annoformat.formats.yolo._common import GEOMETRY, SCHEMA, Options, writes_scores
 from annoformat.formats.yolo._emit import Rows
 from annoformat.formats.yolo._layout import strip_image_ext
@@ -39,7 +39,7 @@ from annoformat.formats.yolo._task import (
     written_path,
 )
 from annoformat.model import Dataset, Image, Item
-from annoformat.parallel import forks, jobs, map_shared, use_jobs
+from annoformat.parallel import map_inherited
 from annoformat.progress import counter, track
 
 
@@ -212,7 +212,7 @@ def _label_files(ds: Dataset, layout: str, rows: Rows, seen: Census, report: Rep
         if key in taken:
             first_id, first_path = taken[key]
             say("AF215", item_id=item.id, first=f"{first_id} ({first_path})",
-                       second=f"{item.id} ({media.path})", label=label_rel)
+                second=f"{item.id} ({media.path})", label=label_rel)
             continue
         taken[key] = (item.id, media.path)
         if files.index is not None:
@@ -259,16 +259,6 @@ _ROWS_RUN = 512
 _POOLED_RUNS = 8
 
 
-class _Calls:
-    """A report's ``add`` calls, kept to be made again in the parent, in order."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def add(self, code: str, **ctx: Any) -> None:
-        self.calls.append((code, ctx))
-
-
 Made = tuple[list[str], list[tuple[str, dict[str, Any]]]]
 
 
@@ -280,13 +270,9 @@ def _made_rows(items: list[Item], rows: Rows,
     shared = (items, pending, rows)
     runs = [(a, min(a + _ROWS_RUN, len(pending))) for a in range(0, len(pending), _ROWS_RUN)]
     # a detect row is one formatting call: sending it back costs about as much (COCO-2017
-    # train: 24.0 s here, 25.3 s pooled); a polygon's many numbers pay (48.0 s -> 39.6 s).
-    # A spawned worker would be sent every item.
-    if forks() and rows.task != "detect":
-        with use_jobs(jobs(), min_items=_POOLED_RUNS):
-            done = map_shared(_rows_run, shared, runs)
-    else:
-        done = (_rows_run(shared, run) for run in runs)
+    # train: 24.0 s here, 25.3 s pooled); a polygon's many numbers pay (48.0 s -> 39.6 s)
+    done = (map_inherited(_rows_run, shared, runs, min_items=_POOLED_RUNS)
+            if rows.task != "detect" else (_rows_run(shared, run) for run in runs))
     for made in done:
         yield from made
 
@@ -299,9 +285,8 @@ def _rows_run(shared: tuple[list[Item], list[tuple[int, int, int]], Rows],
     mine = copy.copy(rows)
     out: list[Made] = []
     for k, w, h in pending[run[0]:run[1]]:
-        calls = _Calls()
-        mine.report = cast(Report, calls)
-        out.append((mine.item_rows(items[k], w, h), calls.calls))
+        mine.report = recorded = RecordedReport()
+        out.append((mine.item_rows(items[k], w, h), recorded.calls))
     return out
 
 
