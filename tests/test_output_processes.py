@@ -145,6 +145,80 @@ def test_sigkill_at_random_points_leaves_the_old_or_the_new_output(tmp_path: Pat
     assert "old" in outcomes  # at least one kill landed before the move
 
 
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (an unreaped zombie is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork, /proc and flock: Linux")
+def test_a_child_forked_while_the_lock_is_held_does_not_hold_it_after_its_parent(
+        tmp_path: Path) -> None:
+    # a pool worker can outlive its SIGKILLed parent by a moment; the lock must end with the
+    # parent, or the next run is refused (AF062) though nobody is writing
+    dest = tmp_path / "out.json"
+    script = (
+        "import os, signal, sys, time\n"
+        "from pathlib import Path\n"
+        "from annoformat import _output\n"
+        "from annoformat.diagnostics import Report\n"
+        "with _output.staged_output(Path(sys.argv[1]), Report()):\n"
+        "    child = os.fork()\n"
+        "    if child == 0:\n"
+        "        signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+        "        time.sleep(60)\n"
+        "        os._exit(0)\n"
+        "    print(child, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(dest)], stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None
+    child = int(proc.stdout.readline())
+    proc.wait(timeout=60)
+    try:
+        assert proc.returncode == -signal.SIGKILL
+        assert _alive(child)
+        result = af.convert(MINIMAL, dest, to="coco")
+        assert result.written, result.report.codes()
+        assert _alive(child)  # it was still there: the lock ended with the parent
+    finally:
+        os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG: Linux")
+def test_pool_workers_end_with_a_killed_parent(tmp_path: Path) -> None:
+    script = (
+        "import time\n"
+        "from annoformat import parallel\n"
+        "with parallel.use_jobs(2, min_items=1):\n"
+        "    list(parallel.map_ordered(time.sleep, [60, 60]))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+        workers = _children(proc.pid)
+    assert len(workers) == 2
+    time.sleep(0.2)  # past the workers' initializer
+    proc.kill()
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    left = [w for w in workers if _alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert left == []
+
+
 # the steps of a write that touch the file system, as the OS sees them
 _STEPS = [(os, "mkdir"), (os, "open"), (os, "fsync"), (os, "replace"), (os, "rename"),
           (os, "link"), (os, "unlink"), (os, "rmdir"), (_output, "_renameat2"),

@@ -168,6 +168,24 @@ def _missing_parents(parent: Path) -> list[Path]:
     return list(reversed(missing))
 
 
+#: the lock descriptors this process holds, closed in each child it forks (a pool worker)
+_HELD_LOCKS: set[int] = set()
+
+
+def _drop_inherited_locks() -> None:
+    # flock belongs to the open file, which a fork shares: a worker that outlived its killed
+    # parent by a moment would hold the destination locked against the next run (AF062).
+    # Closing the child's copy leaves the parent's lock held; LOCK_UN here would release it.
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 @contextlib.contextmanager
 def _locked(dest: Path, parent: Path, report: Report) -> Iterator[bool]:
     """Hold ``.<name>.annoformat-lock`` beside ``dest`` exclusively (False: AF062 recorded)."""
@@ -177,6 +195,7 @@ def _locked(dest: Path, parent: Path, report: Report) -> Iterator[bool]:
     lock = parent / f".{dest.name}{_LOCK}"
     fd: int | None = None
     held = False
+    owner = os.getpid()
     try:
         while True:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -199,12 +218,17 @@ def _locked(dest: Path, parent: Path, report: Report) -> Iterator[bool]:
                 break
             os.close(fd)
             fd, held = None, False
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield True
+        os.write(fd, f"{owner}\n".encode())
+        _HELD_LOCKS.add(fd)
+        try:
+            yield True
+        finally:
+            _HELD_LOCKS.discard(fd)
     finally:
         # also when Ctrl-C or SIGTERM lands while the lock is being taken: a lock file that
-        # nobody holds is removed (one that another process holds is left to it)
-        if fd is not None:
+        # nobody holds is removed (one that another process holds is left to it); a forked
+        # child that unwinds through here leaves the lock to its parent
+        if fd is not None and os.getpid() == owner:
             if not held:
                 with contextlib.suppress(OSError):
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

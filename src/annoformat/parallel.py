@@ -34,6 +34,7 @@ MIN_ITEMS = 256
 _JOBS: ContextVar[int | None] = ContextVar("annoformat_jobs", default=None)
 _MIN_ITEMS: ContextVar[int] = ContextVar("annoformat_min_items", default=MIN_ITEMS)
 _CGROUP = Path("/sys/fs/cgroup")
+_PR_SET_PDEATHSIG = 1
 
 
 def cgroup_cpus(root: Path = _CGROUP) -> float | None:
@@ -115,9 +116,27 @@ def use_jobs(n: int, *, min_items: int | None = None) -> Iterator[None]:
         _JOBS.reset(token)
 
 
+def _die_with_parent() -> None:
+    # SIGKILL runs no clean-up in the parent: without this its workers would go on with their
+    # tasks for nobody (Linux: the kernel sends SIGKILL when the parent ends)
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import multiprocessing
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it ended before the prctl
+        os._exit(1)
+
+
 def _worker_init() -> None:
     # a worker does its items itself: no pools inside the pool
     _JOBS.set(1)
+    _die_with_parent()
     # the parent owns the signals: Pool.terminate's SIGTERM ends a worker at once (a forked
     # worker inherits the CLI's handler, which unwinds in Python and could wait forever on a
     # lock another thread of the parent held at the fork), and Ctrl-C reaches the parent,
