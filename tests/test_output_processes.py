@@ -57,12 +57,13 @@ def _generated(tmp: Path, annotations: int, seed: int = 1, images: int | None = 
     return path
 
 
-def _reference(src: Path, tmp: Path, name: str, **kw: Any) -> dict[str, bytes]:
-    out = tmp / f"reference-{name}"
-    result = af.convert(src, out, to="yolo", media="none", allow_loss=True, **kw)
+def _reference(src: Path, tmp: Path, name: str, to: str = "yolo",
+               **kw: Any) -> dict[str, bytes]:
+    out = tmp / f"reference-{name}" if to != "coco" else tmp / f"reference-{name}.json"
+    result = af.convert(src, out, to=to, media="none", allow_loss=True, **kw)
     assert result.written, result.report.codes()
     snap = _snapshot(out)
-    shutil.rmtree(out)
+    shutil.rmtree(out) if out.is_dir() else out.unlink()
     return snap
 
 
@@ -114,18 +115,30 @@ def test_two_concurrent_conversions_to_one_destination_exactly_one_wins(tmp_path
         assert _leftovers(tmp_path, dest) == []
 
 
-def test_sigkill_at_random_points_leaves_the_old_or_the_new_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize("to", ["yolo", "coco", "voc"])
+def test_sigkill_at_random_points_leaves_the_old_or_the_new_output(tmp_path: Path,
+                                                                   to: str) -> None:
+    # with the default jobs (every usable core) each writer runs its pool of forked workers
     old_src, new_src = _generated(tmp_path, 2_000, seed=1), _generated(tmp_path, 30_000, seed=2)
-    old, new = _reference(old_src, tmp_path, "old"), _reference(new_src, tmp_path, "new")
-    dest = tmp_path / "out"
-    assert af.convert(old_src, dest, to="yolo", media="none", allow_loss=True).written
-    args = [*CLI, "convert", str(new_src), str(dest), "--to", "yolo", "--media", "none",
+    old, new = (_reference(old_src, tmp_path, "old", to),
+                _reference(new_src, tmp_path, "new", to))
+    dest = tmp_path / ("out.json" if to == "coco" else "out")
+
+    def write_old(**kw: Any) -> None:
+        result = af.convert(old_src, dest, to=to, media="none", allow_loss=True, **kw)
+        assert result.written, result.report.codes()
+
+    def remove() -> None:
+        shutil.rmtree(dest) if dest.is_dir() else dest.unlink()
+
+    write_old()
+    args = [*CLI, "convert", str(new_src), str(dest), "--to", to, "--media", "none",
             "--allow-loss", "--overwrite"]
     start = time.monotonic()
     subprocess.run(args, check=True, capture_output=True, timeout=600)
     full = time.monotonic() - start
-    shutil.rmtree(dest)
-    assert af.convert(old_src, dest, to="yolo", media="none", allow_loss=True).written
+    remove()
+    write_old()
     rng = random.Random(13)
     outcomes = []
     for _ in range(5):
@@ -136,10 +149,8 @@ def test_sigkill_at_random_points_leaves_the_old_or_the_new_output(tmp_path: Pat
         snap = _snapshot(dest)
         assert snap in (old, new), f"killed after part of {full:.1f}s: a mixed destination"
         outcomes.append("new" if snap == new else "old")
-        # the next run removes what the killed one left and succeeds
-        result = af.convert(old_src, dest, to="yolo", media="none", allow_loss=True,
-                            overwrite=True)
-        assert result.written, result.report.codes()
+        # the next run removes what the killed one left and succeeds, at once
+        write_old(overwrite=True)
         assert _snapshot(dest) == old
         assert _leftovers(tmp_path, dest) == []
     assert "old" in outcomes  # at least one kill landed before the move
