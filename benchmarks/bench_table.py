@@ -32,8 +32,12 @@ TARGETS = {
     "COCO load": (1.5, None),
     "validate COCO": (1.5, None),
     "COCO -> COCO": (1.5, 1.5),
-    "COCO -> YOLO": (1.5, None),
-    "YOLO -> COCO": (1.5, 1.5),
+    "COCO -> YOLO, detect (jobs 1)": (1.5, None),
+    "COCO -> YOLO, detect (jobs 2)": (1.5, None),
+    "COCO -> YOLO, segment (jobs 1)": (1.5, None),
+    "COCO -> YOLO, segment (jobs 2)": (1.5, None),
+    "YOLO -> COCO (jobs 1)": (1.5, 1.5),
+    "YOLO -> COCO (jobs 2)": (1.5, 1.5),
     "COCO -> VOC (jobs 1)": (1.5, None),
     "COCO -> VOC (jobs 2)": (1.5, None),
     "VOC -> COCO (jobs 1)": (1.5, 1.5),
@@ -64,11 +68,17 @@ def _coco(doc: Any) -> dict[str, tuple[float, float]]:
 
 
 def _yolo(doc: Any) -> dict[str, tuple[float, float]]:
-    rows = {r["op"]: r for r in doc["rows"] if r["where"] == "shm"}
-    return {"COCO -> YOLO": (rows["af_coco2yolo"]["x_floor_wall"],
-                             rows["af_coco2yolo"]["x_floor_mem"]),
-            "YOLO -> COCO": (rows["af_yolo2coco"]["x_floor_wall"],
-                             rows["af_yolo2coco"]["x_floor_mem"])}
+    out = {}
+    for r in doc["rows"]:
+        if r["where"] != "shm" or not r["op"].startswith("af_"):
+            continue
+        # af_coco2yolo_segment_jobs2 -> "COCO -> YOLO, segment (jobs 2)"
+        direction, *task, jobs = r["op"].removeprefix("af_").split("_")
+        name = "COCO -> YOLO" if direction == "coco2yolo" else "YOLO -> COCO"
+        task_name = f", {task[0]}" if task else ""
+        out[f"{name}{task_name} (jobs {jobs.removeprefix('jobs')})"] = (r["x_floor_wall"],
+                                                                       r["x_floor_mem"])
+    return out
 
 
 def _voc(doc: Any) -> dict[str, tuple[float, float]]:
