@@ -47,6 +47,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,22 +66,11 @@ MIB = 2**20
 # --------------------------------------------------------------------------- the child side
 
 
-def floor_coco2yolo(src: str, dst: str) -> dict[str, int]:
+def _floor_write(dst: str, doc: dict[str, Any], images: dict[int, Any],
+                 rows: dict[int, list[str]]) -> dict[str, int]:
+    """The floors' output: a label file per image, data.yaml and the sizes JSON."""
     import orjson
 
-    with open(src, "rb") as fh:
-        doc = orjson.loads(fh.read())
-    index = {c["id"]: i for i, c in enumerate(doc["categories"])}
-    images = {im["id"]: im for im in doc["images"]}
-    rows: dict[int, list[str]] = {iid: [] for iid in images}
-    for a in doc["annotations"]:
-        if a.get("iscrowd"):
-            continue
-        im = images[a["image_id"]]
-        w, h = im["width"], im["height"]
-        x, y, bw, bh = a["bbox"]
-        rows[a["image_id"]].append("%d %.6f %.6f %.6f %.6f\n" % (  # noqa: UP031 - fastest
-            index[a["category_id"]], (x + bw / 2) / w, (y + bh / 2) / h, bw / w, bh / h))
     labels = os.path.join(dst, "labels")
     os.makedirs(labels)
     os.makedirs(os.path.join(dst, "images"))
@@ -92,49 +82,52 @@ def floor_coco2yolo(src: str, dst: str) -> dict[str, int]:
             fh.write("".join(rows[iid]))
     names = "".join(f"  {i}: {c['name']}\n" for i, c in enumerate(doc["categories"]))
     with open(os.path.join(dst, "data.yaml"), "w") as fh:
-        fh.write(f"train: images\nval: images\nnc: {len(index)}\nnames:\n{names}")
+        fh.write(f"train: images\nval: images\nnc: {len(doc['categories'])}\nnames:\n{names}")
     with open(os.path.join(dst, "sizes.json"), "wb") as fh:
         fh.write(orjson.dumps({"sizes": sizes}))
     return {"images": len(images), "rows": sum(len(r) for r in rows.values())}
+
+
+def _box_row(a: dict[str, Any], cls: int, w: int, h: int) -> str:
+    x, y, bw, bh = a["bbox"]
+    return "%d %.6f %.6f %.6f %.6f\n" % (  # noqa: UP031 - fastest
+        cls, (x + bw / 2) / w, (y + bh / 2) / h, bw / w, bh / h)
+
+
+def _segment_row(a: dict[str, Any], cls: int, w: int, h: int) -> str:
+    seg = a.get("segmentation")
+    if isinstance(seg, list) and seg and len(seg[0]) >= 6:
+        ring = seg[0]
+    else:
+        x, y, bw, bh = a["bbox"]
+        ring = [x, y, x + bw, y, x + bw, y + bh, x, y + bh]
+    return "%d" % cls + "".join(" %.6f %.6f" % (ring[i] / w, ring[i + 1] / h)  # noqa: UP031
+                                for i in range(0, len(ring) - 1, 2)) + "\n"
+
+
+def _floor(src: str, dst: str, row: Callable[[dict[str, Any], int, int, int], str],
+           ) -> dict[str, int]:
+    import orjson
+
+    with open(src, "rb") as fh:
+        doc = orjson.loads(fh.read())
+    index = {c["id"]: i for i, c in enumerate(doc["categories"])}
+    images = {im["id"]: im for im in doc["images"]}
+    rows: dict[int, list[str]] = {iid: [] for iid in images}
+    for a in doc["annotations"]:
+        if a.get("iscrowd"):
+            continue
+        im = images[a["image_id"]]
+        rows[a["image_id"]].append(row(a, index[a["category_id"]], im["width"], im["height"]))
+    return _floor_write(dst, doc, images, rows)
+
+
+def floor_coco2yolo(src: str, dst: str) -> dict[str, int]:
+    return _floor(src, dst, _box_row)
 
 
 def floor_seg_coco2yolo(src: str, dst: str) -> dict[str, int]:
-    import orjson
-
-    with open(src, "rb") as fh:
-        doc = orjson.loads(fh.read())
-    index = {c["id"]: i for i, c in enumerate(doc["categories"])}
-    images = {im["id"]: im for im in doc["images"]}
-    rows: dict[int, list[str]] = {iid: [] for iid in images}
-    for a in doc["annotations"]:
-        if a.get("iscrowd"):
-            continue
-        im = images[a["image_id"]]
-        w, h = im["width"], im["height"]
-        seg = a.get("segmentation")
-        if isinstance(seg, list) and seg and len(seg[0]) >= 6:
-            ring = seg[0]
-        else:
-            x, y, bw, bh = a["bbox"]
-            ring = [x, y, x + bw, y, x + bw, y + bh, x, y + bh]
-        rows[a["image_id"]].append("%d" % index[a["category_id"]] + "".join(  # noqa: UP031
-            " %.6f %.6f" % (ring[i] / w, ring[i + 1] / h)  # noqa: UP031 - fastest
-            for i in range(0, len(ring) - 1, 2)) + "\n")
-    labels = os.path.join(dst, "labels")
-    os.makedirs(labels)
-    os.makedirs(os.path.join(dst, "images"))
-    sizes = {}
-    for iid, im in images.items():
-        name = im["file_name"]
-        sizes["images/" + name] = [im["width"], im["height"]]
-        with open(os.path.join(labels, name.rsplit(".", 1)[0] + ".txt"), "w") as fh:
-            fh.write("".join(rows[iid]))
-    names = "".join(f"  {i}: {c['name']}\n" for i, c in enumerate(doc["categories"]))
-    with open(os.path.join(dst, "data.yaml"), "w") as fh:
-        fh.write(f"train: images\nval: images\nnc: {len(index)}\nnames:\n{names}")
-    with open(os.path.join(dst, "sizes.json"), "wb") as fh:
-        fh.write(orjson.dumps({"sizes": sizes}))
-    return {"images": len(images), "rows": sum(len(r) for r in rows.values())}
+    return _floor(src, dst, _segment_row)
 
 
 def floor_yolo2coco(src: str, dst: str) -> dict[str, int]:
