@@ -166,8 +166,13 @@ def _alive(pid: int) -> bool:
 
 
 def _children(pid: int) -> list[int]:
-    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
-            for c in (task / "children").read_text().split()]
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:  # (a thread may end between the listing and the read)
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return found
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork, /proc and flock: Linux")
